@@ -1,0 +1,83 @@
+# Makefile: builds the BPF programs, their skeleton and the one static `sabpf`
+# binary, the unit tests (under ASan and UBSan), and runs every test.
+#
+#   make            build build/sabpf
+#   make test       unit tests, then the integration tests (VM or native)
+#   make unit       unit tests only
+#   make format     clang-format every C file
+#
+# Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
+# program linked against src/ (less main.c) built with sanitizers.
+
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+BUILD   := build
+
+CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iinclude -I$(BUILD) -Isrc \
+                 -D_GNU_SOURCE
+CFLAGS   ?=
+LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lpthread
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+BPF_MAIN    := bpf/sabpf.bpf.c
+BPF_SOURCES := $(wildcard bpf/*.bpf.c bpf/*.h)
+SRC         := $(wildcard src/*.c)
+SRC_LIB     := $(filter-out src/main.c,$(SRC))
+OBJ         := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
+OBJ_SAN     := $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRC_LIB))
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h
+
+.PHONY: all unit test test-vm format clean
+all: $(BUILD)/sabpf
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	@test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) not readable: the build needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=path/to/vmlinux" >&2; exit 1; }
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/sabpf.bpf.o: $(BPF_SOURCES) include/sabpf_record.h $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
+	    -c $(BPF_MAIN) -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BUILD)/sabpf.skel.h: $(BUILD)/sabpf.bpf.o
+	$(BPFTOOL) gen skeleton $< name sabpf_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: src/%.c $(HEADERS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -c $< -o $@
+
+$(BUILD)/sabpf: $(OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_STATIC)
+
+$(BUILD)/libsabpf-san.a: $(OBJ_SAN)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< $(BUILD)/libsabpf-san.a \
+	    -lcmocka -lbpf -lelf -lz -lzstd
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+test: all $(UNIT_TESTS)
+	@tests/run-all.sh
+
+test-vm: all
+	@tests/vm/run.sh
+
+format:
+	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c bench/*.c)
+
+clean:
+	rm -rf $(BUILD)

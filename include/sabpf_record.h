@@ -1,0 +1,223 @@
+/* sabpf_record.h: the record format written by the BPF programs into the ring
+ * buffer and read by the agent. This file is the one source of truth for it:
+ * the kernel side includes it after vmlinux.h, user space after
+ * <linux/types.h>. Every structure is fixed-layout, naturally aligned and
+ * starts with struct sabpf_hdr, whose `size` is the record's full length.
+ *
+ * The graph model is CamFlow's: nodes are versioned; a relation (edge) links
+ * one node version to another in the direction information flows (`from` ->
+ * `to`). Its W3C PROV class follows from the kinds of its two ends:
+ *   entity   -> activity : used
+ *   activity -> entity   : wasGeneratedBy
+ *   activity -> activity : wasInformedBy
+ *   entity   -> entity   : wasDerivedFrom
+ * Node attributes are sent once, in a NODE (or NAME) record, when a node or a
+ * version with new attributes first appears; a version edge implies a new
+ * version that keeps the attributes of the previous one.
+ */
+#ifndef SABPF_RECORD_H
+#define SABPF_RECORD_H
+
+#define SABPF_RECORD_ABI 1
+
+#define SABPF_COMM_LEN 16
+#define SABPF_PATH_MAX 4096      /* longest path string a NAME record carries */
+#define SABPF_ARGV_MAX 1024      /* longest argv block a NAME record carries */
+#define SABPF_UNIX_PATH_MAX 108  /* sizeof(sockaddr_un.sun_path) */
+
+/* What a record is. */
+enum sabpf_record_type {
+	SABPF_REC_NODE = 1, /* struct sabpf_node: a node (version) and its attributes */
+	SABPF_REC_EDGE = 2, /* struct sabpf_edge: a relation between two node versions */
+	SABPF_REC_NAME = 3, /* struct sabpf_name: a path or argv node with its string */
+	SABPF_REC_LOST = 4, /* struct sabpf_lost: records this CPU could not write */
+};
+
+/* Node kinds. TASK is the only PROV activity; every other kind is an entity. */
+enum sabpf_node_kind {
+	SABPF_NODE_TASK = 1,     /* a thread */
+	SABPF_NODE_PROC_MEM = 2, /* a process's memory and credentials (CamFlow process_memory) */
+	SABPF_NODE_FILE = 3,     /* regular file inode */
+	SABPF_NODE_DIRECTORY = 4,
+	SABPF_NODE_LINK = 5,   /* symbolic link inode */
+	SABPF_NODE_FIFO = 6,   /* pipe or FIFO inode */
+	SABPF_NODE_SOCKET = 7, /* socket inode */
+	SABPF_NODE_CHAR = 8,   /* character device inode */
+	SABPF_NODE_BLOCK = 9,  /* block device inode */
+	SABPF_NODE_PATH = 10,    /* a name of an inode (CamFlow file_name) */
+	SABPF_NODE_ADDRESS = 11, /* a network or unix socket address */
+	SABPF_NODE_ARGV = 12,    /* the argument vector of an exec */
+	SABPF_NODE_KIND_MAX
+};
+
+/* Relations, named after CamFlow's. The comment gives the usual ends
+ * (from -> to) and what `arg` of struct sabpf_edge carries. */
+enum sabpf_relation {
+	/* versioning and naming */
+	SABPF_REL_VERSION_ACTIVITY = 1, /* task vN -> task vN+1 */
+	SABPF_REL_VERSION_ENTITY = 2,   /* entity vN -> entity vN+1 */
+	SABPF_REL_NAMED = 3,            /* path -> inode */
+	SABPF_REL_ADDRESSED = 4,        /* address -> socket */
+	/* process life */
+	SABPF_REL_CLONE = 5,        /* parent task -> child task; arg: clone flags */
+	SABPF_REL_CLONE_MEM = 6,    /* parent proc_mem -> child proc_mem; arg: clone flags */
+	SABPF_REL_EXEC = 7,         /* executable inode -> task (new version) */
+	SABPF_REL_EXEC_TASK = 8,    /* task vN -> task vN+1 at exec (image replaced) */
+	SABPF_REL_ARG = 9,          /* argv -> task */
+	SABPF_REL_TERMINATE = 10,   /* task vN -> task vN+1, the task is freed */
+	SABPF_REL_MEMORY_READ = 11, /* proc_mem -> task */
+	SABPF_REL_MEMORY_WRITE = 12, /* task -> proc_mem */
+	SABPF_REL_SETUID = 13,      /* task -> proc_mem; arg: new uid<<32 | new euid */
+	SABPF_REL_SETGID = 14,      /* task -> proc_mem; arg: new gid<<32 | new egid */
+	/* files */
+	SABPF_REL_OPEN = 15,      /* inode -> task; arg: file flags (O_*) */
+	SABPF_REL_READ = 16,      /* inode -> task */
+	SABPF_REL_WRITE = 17,     /* task -> inode */
+	SABPF_REL_MMAP_READ = 18, /* inode -> task; arg: prot<<32 | flags */
+	SABPF_REL_MMAP_WRITE = 19, /* task -> inode (shared writable map); arg: prot<<32 | flags */
+	SABPF_REL_MMAP_EXEC = 20, /* inode -> task (executable map); arg: prot<<32 | flags */
+	SABPF_REL_CREATE = 21,    /* task -> directory (a name was added); arg: mode */
+	SABPF_REL_UNLINK = 22,    /* task -> inode */
+	SABPF_REL_RENAME = 23,    /* task -> inode; arg: rename flags */
+	SABPF_REL_LINK = 24,      /* task -> inode (a new hard link) */
+	SABPF_REL_SYMLINK = 25,   /* task -> directory (a symlink was made in it) */
+	SABPF_REL_SETATTR = 26,   /* task -> inode; arg: ia_valid<<32 | ia_mode */
+	/* sockets */
+	SABPF_REL_SOCKET_CREATE = 27, /* task -> socket; arg: family<<32 | type<<16 | protocol */
+	SABPF_REL_BIND = 28,          /* task -> socket */
+	SABPF_REL_CONNECT = 29,       /* task -> socket */
+	SABPF_REL_LISTEN = 30,        /* task -> socket; arg: backlog */
+	SABPF_REL_ACCEPT = 31,        /* listening socket -> task */
+	SABPF_REL_SEND = 32,          /* task -> socket; arg: bytes */
+	SABPF_REL_RECEIVE = 33,       /* socket -> task; arg: bytes */
+	SABPF_REL_MAX
+};
+
+/* Bits of sabpf_ref.flags */
+#define SABPF_REF_NEW 0x1 /* first appearance of this node id */
+
+/* One version of one node. `id` is unique for the life of the loaded
+ * programs: the CPU that made it in the top 16 bits, a counter below. */
+struct sabpf_ref {
+	__u64 id;
+	__u32 version;
+	__u16 kind; /* enum sabpf_node_kind */
+	__u16 flags;
+};
+
+/* Every record starts with this. `seq` counts every record this CPU tried
+ * to write, written or not, so a gap in one CPU's sequence is a loss. */
+struct sabpf_hdr {
+	__u16 type; /* enum sabpf_record_type */
+	__u16 cpu;
+	__u32 size;      /* bytes, header included */
+	__u64 seq;
+	__u64 time_ns;   /* CLOCK_BOOTTIME */
+	__u64 container; /* cgroup id of the registered container (scope root) */
+};
+
+/* Attributes of a task (activity). Namespaces are inode numbers. */
+struct sabpf_task_attrs {
+	__u32 pid; /* thread group id, as seen from the initial pid namespace */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid, gid, euid, egid;
+	__u32 vpid; /* pid inside the task's own pid namespace */
+	__u64 cgroup_id;
+	__u32 utsns, ipcns, mntns, pidns, netns, cgroupns;
+	char comm[SABPF_COMM_LEN];
+};
+
+/* Attributes of a process's memory (CamFlow process_memory). */
+struct sabpf_mem_attrs {
+	__u32 pid;
+	__u32 uid, gid, euid, egid;
+	__u32 pad;
+};
+
+/* Attributes of an inode (file, directory, link, fifo, socket, device). */
+struct sabpf_inode_attrs {
+	__u64 ino;
+	__u32 dev; /* kernel dev_t of the superblock */
+	__u32 mode;
+	__u32 uid, gid;
+	__u32 sock_family; /* sockets only */
+	__u16 sock_type;
+	__u16 sock_protocol;
+};
+
+/* Attributes of a socket address. */
+struct sabpf_addr_attrs {
+	__u16 family; /* AF_INET, AF_INET6, AF_UNIX */
+	__u16 port;   /* host byte order */
+	__u32 scope_id;
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+	char unix_path[SABPF_UNIX_PATH_MAX]; /* AF_UNIX; abstract names start with '\0' */
+};
+
+struct sabpf_node {
+	struct sabpf_hdr hdr;
+	struct sabpf_ref node;
+	union {
+		struct sabpf_task_attrs task;
+		struct sabpf_mem_attrs mem;
+		struct sabpf_inode_attrs inode;
+		struct sabpf_addr_attrs addr;
+	};
+};
+
+/* A relation. pid/tid/uid are the acting task's, for the flat audit view. */
+struct sabpf_edge {
+	struct sabpf_hdr hdr;
+	__u32 relation; /* enum sabpf_relation */
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	struct sabpf_ref from;
+	struct sabpf_ref to;
+	__u64 arg; /* relation-specific, see enum sabpf_relation */
+};
+
+/* Bits of sabpf_name.flags */
+#define SABPF_NAME_REVERSED 0x1 /* PATH: NUL-separated components, leaf first,
+				   to be joined in reverse order with '/' */
+#define SABPF_NAME_TRUNCATED 0x2 /* the string was cut at the size limit */
+#define SABPF_NAME_DELETED 0x4   /* PATH: the file was already unlinked */
+
+/* A PATH or ARGV node with its string. `len` bytes of `data` follow the
+ * fixed part; record size = offsetof(data) + len. A PATH from bpf_d_path is
+ * one NUL-terminated string; ARGV is `argc` NUL-terminated strings. */
+struct sabpf_name {
+	struct sabpf_hdr hdr;
+	struct sabpf_ref node;
+	__u32 len;
+	__u16 flags;
+	__u16 argc; /* ARGV only */
+	char data[];
+};
+
+/* `count` records from this CPU, with sequence numbers first_seq..last_seq
+ * (not necessarily contiguous), could not be written: the ring was full.
+ * Written by the kernel into the stream as soon as there is room again. */
+struct sabpf_lost {
+	struct sabpf_hdr hdr;
+	__u64 count;
+	__u64 first_seq;
+	__u64 last_seq;
+};
+
+/* Record classes a container can switch on or off (struct sabpf_scope). */
+#define SABPF_CLASS_PROC 0x1 /* tasks, exec, credentials */
+#define SABPF_CLASS_FILE 0x2 /* open, read, write, mmap, namespace operations */
+#define SABPF_CLASS_NET 0x4  /* sockets */
+#define SABPF_CLASS_ALL (SABPF_CLASS_PROC | SABPF_CLASS_FILE | SABPF_CLASS_NET)
+
+/* Value of the scope map, keyed by cgroup id (__u64). A cgroup made under an
+ * audited one gets a copy of its parent's entry, in the kernel. */
+struct sabpf_scope {
+	__u64 container; /* cgroup id of the registered root of this container */
+	__u32 classes;   /* SABPF_CLASS_* bits */
+	__u32 pad;
+};
+
+#endif /* SABPF_RECORD_H */

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# install-deps.sh: install every build, test and VM dependency of sabpf from
+# Debian packages. Idempotent: packages already present are left alone, and
+# `apt-get update` runs only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build: compiler, BPF toolchain, static libraries for the one-binary agent
+  make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+  # unit tests and formatting
+  libcmocka-dev clang-format
+  # VM harness: emulator, initramfs contents and tools
+  qemu-system-x86 busybox-static cpio gzip xz-utils
+  # third-party judges of our output
+  python3 python3-prov python3-networkx python3-pytest graphviz
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: must run as root (it calls apt-get); try: sudo $0" >&2
+  exit 1
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps.sh: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: done"

@@ -1,0 +1,21 @@
+/* doctor.h: what this host can run. `sabpf doctor` prints every probe; the
+ * other commands call doctor_require() to fail early with the same remedy. */
+#ifndef SABPF_DOCTOR_H
+#define SABPF_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Runs every probe, prints one line per probe with the remedy for a
+ * failure. Returns 0 when the agent can run, 1 otherwise. */
+int doctor_run(FILE *out);
+/* Quick checks the agent needs (BTF, bpf in the LSM list, an lsm/ program
+ * loads, cgroup v2, bpffs and securityfs mounted, mounting them if absent).
+ * Returns 0, or -1 with the first failure and its remedy in err. */
+int doctor_require(char *err, size_t errlen);
+/* Mounts bpffs at /sys/fs/bpf and securityfs at /sys/kernel/security when
+ * they are not mounted. Returns 0, or -1 with err. */
+int ensure_kernel_mounts(char *err, size_t errlen);
+
+#endif /* SABPF_DOCTOR_H */

@@ -1,0 +1,49 @@
+/* output.h: the stage after the ring buffer. The pipeline checks and decodes
+ * each raw record once, keeps a table of the nodes it has seen (for the flat
+ * audit view), tracks per-CPU sequence numbers to detect loss, and writes
+ * every configured output (PROV-JSON, SPADE JSON, JSON lines, raw).
+ *
+ * Output specs are "FORMAT:PATH" with FORMAT one of prov, spade, jsonl, raw,
+ * and PATH a file or "-" for standard output. A file output is written to
+ * PATH.tmp and renamed into place only by pipeline_finish(p, true), so a
+ * failed run never leaves a file that looks complete. */
+#ifndef SABPF_OUTPUT_H
+#define SABPF_OUTPUT_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sabpf_pipeline;
+
+struct sabpf_stats {
+	__u64 records;     /* well-formed records consumed */
+	__u64 nodes;       /* NODE and NAME records */
+	__u64 edges;       /* EDGE records */
+	__u64 lost;        /* sum of the counts of LOST records */
+	__u64 seq_missing; /* sequence numbers never seen, summed over CPUs */
+	__u64 malformed;   /* records rejected by the decoder */
+};
+
+struct sabpf_pipeline *pipeline_new(void);
+/* Adds an output. Returns 0, or -1 with a message in err for a bad spec or
+ * a file that cannot be created. */
+int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen);
+/* Names a container (e.g. its cgroup path) for outputs that show it. */
+void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const char *name);
+/* Consumes one raw record as read from the ring buffer. Returns 0, or -1 if
+ * the record is malformed (it is counted and not written). */
+int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size);
+/* Streaming outputs end their current document/batch and flush to disk. */
+int pipeline_flush(struct sabpf_pipeline *p);
+/* Closes every output. success=true renames PATH.tmp to PATH; false
+ * removes the temporary files. Returns 0, or -1 if a write failed. */
+int pipeline_finish(struct sabpf_pipeline *p, bool success);
+void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out);
+void pipeline_free(struct sabpf_pipeline *p);
+
+/* Replays a file written by a raw output through the pipeline (the
+ * `sabpf convert` command). Returns 0, or -1 with a message in err. */
+int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen);
+
+#endif /* SABPF_OUTPUT_H */

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
+# the host, then the integration scenarios (natively where the host kernel
+# runs BPF LSM programs, else inside the QEMU test VM), then the host-side
+# checks of their artifacts. Ends with the line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+total_pass=0 total_fail=0
+
+count() { # count LOGFILE: adds the "X: N passed, N failed" line of a stage
+  local line p f
+  line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  if [ -z "$line" ]; then
+    echo "run-all: stage $1 printed no summary: counted as 1 failure"
+    total_fail=$((total_fail + 1)); return
+  fi
+  p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+  f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+}
+
+logs=build/test-logs; mkdir -p "$logs"
+make -s unit 2>&1 | tee "$logs/unit.log"; count "$logs/unit.log"
+tests/vm/run.sh 2>&1 | tee "$logs/integration.log"; count "$logs/integration.log"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
