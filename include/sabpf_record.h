@@ -93,20 +93,23 @@ enum sabpf_relation {
 	SABPF_REL_MAX
 };
 
-/* Bits of sabpf_ref.flags */
-#define SABPF_REF_NEW 0x1 /* first appearance of this node id */
-
 /* One version of one node. `id` is unique for the life of the loaded
  * programs: the CPU that made it in the top 16 bits, a counter below. */
 struct sabpf_ref {
 	__u64 id;
 	__u32 version;
 	__u16 kind; /* enum sabpf_node_kind */
-	__u16 flags;
+	__u16 flags; /* reserved, 0 */
 };
 
 /* Every record starts with this. `seq` counts every record this CPU tried
- * to write, written or not, so a gap in one CPU's sequence is a loss. */
+ * to write, written or not, so a gap in one CPU's sequence is a loss. It
+ * starts at 1 on each CPU when the programs are loaded. LOST records carry
+ * seq 0: they are outside the sequence.
+ *
+ * Ordering: a NODE (or NAME) record for a node version comes before the
+ * edges that make it, except that an edge may name a task version whose
+ * NODE record comes later (a child at clone, whose pid is not yet known). */
 struct sabpf_hdr {
 	__u16 type; /* enum sabpf_record_type */
 	__u16 cpu;
@@ -183,6 +186,8 @@ struct sabpf_edge {
 				   to be joined in reverse order with '/' */
 #define SABPF_NAME_TRUNCATED 0x2 /* the string was cut at the size limit */
 #define SABPF_NAME_DELETED 0x4   /* PATH: the file was already unlinked */
+#define SABPF_NAME_FSRELATIVE 0x8 /* PATH: relative to its filesystem's root,
+				     the mount point was not known */
 
 /* A PATH or ARGV node with its string. `len` bytes of `data` follow the
  * fixed part; record size = offsetof(data) + len. A PATH from bpf_d_path is

@@ -1,0 +1,499 @@
+/* common.h: maps and helpers shared by every sabpf BPF program: the scope
+ * check that is the first step of each hook, node identity and versioning
+ * (CamFlow's rules, which keep the graph acyclic), and writing records to the
+ * ring buffer with sequence numbers and exact loss accounting.
+ *
+ * The per-class files (task.bpf.c, file.bpf.c, inode.bpf.c, socket.bpf.c,
+ * cgroup.bpf.c) are included into sabpf.bpf.c after this header, so the
+ * whole kernel side is one object, one skeleton and one set of maps. */
+#ifndef SABPF_BPF_COMMON_H
+#define SABPF_BPF_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "sabpf_record.h"
+
+/* vmlinux.h carries no #defines. */
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define MAY_WRITE 0x2
+#define MAY_READ 0x4
+#define MAY_APPEND 0x8
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_SHARED 0x01
+#define CLONE_THREAD 0x00010000
+#define FMODE_CREATED 0x100000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+#define NAME_BUF_SIZE 8192     /* scratch for one string; twice the longest path */
+#define NAME_COMPONENT_MAX 256 /* NAME_MAX + 1 */
+#define PATH_DEPTH_MAX 64      /* components a rebuilt path may have */
+
+/* Set by the loader before load. */
+const volatile __u32 agent_tgid = 0;
+/* Wake the reader only when this many bytes wait in the ring (batching, as
+ * a wakeup per record costs ~1.6 us); the reader also polls on a timer. */
+const volatile __u64 wakeup_bytes = 65536;
+
+/* cgroup id -> struct sabpf_scope: which cgroups are audited, and how. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct sabpf_scope);
+} scope_map SEC(".maps");
+
+/* tgid -> 1: processes never recorded (the agent itself). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u32);
+} opaque_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* set by the loader from --ring-size */
+} events SEC(".maps");
+
+/* Per-CPU counters: record sequence, node ids, pending loss. */
+struct cpu_state {
+	__u64 seq;
+	__u64 next_id;
+	__u64 lost_pending; /* records lost since the last LOST record */
+	__u64 lost_first;   /* seq of the first of them */
+	__u64 lost_last;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_state);
+} cpu_states SEC(".maps");
+
+/* container -> records lost, per CPU: the exact count the agent reports. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} lost_by_container SEC(".maps");
+
+/* The provenance state of one node version, kept with its kernel object. */
+struct node_state {
+	__u64 id;
+	__u32 version;
+	__u16 kind;
+	__u8 recorded;     /* a NODE record was written for this id */
+	__u8 has_outgoing; /* this version already informed another node */
+	__u64 container;
+	/* the last relation into this version: repeats of it are merged */
+	__u64 last_from_id;
+	__u32 last_from_version;
+	__u32 last_relation;
+};
+
+struct task_state {
+	struct node_state node;
+	__u64 pending_mnt; /* vfsmount of the last path_* hook, for inode_* paths */
+};
+
+struct inode_state {
+	struct node_state node;
+	__u64 name_key; /* (mount ^ dentry) of the last name written for it */
+};
+
+/* Task local storage: one task_state per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_store SEC(".maps");
+
+/* Inode local storage: files, directories, pipes, sockets, devices. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inode_state);
+} inode_store SEC(".maps");
+
+/* Socket local storage: the peer address a connected socket talks to. */
+struct sock_state {
+	__u64 peer_id; /* address node, 0 if none */
+	__u64 container;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_state);
+} sock_store SEC(".maps");
+
+/* struct cred has no local storage upstream: a hash keyed by the kernel
+ * pointer holds the process-memory node (CamFlow keeps process memory with
+ * the credentials), emptied by the cred_free hook. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct node_state);
+} cred_map SEC(".maps");
+
+/* struct file has none either: open files of audited tasks, emptied by the
+ * file_free_security hook. Records whether this open file was named. */
+struct file_state {
+	__u64 inode_id;
+	__u64 container;
+	__u32 flags;
+	__u32 named;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct file_state);
+} file_map SEC(".maps");
+
+/* Scratch for variable-length NAME records (paths, argv). */
+struct name_scratch {
+	struct sabpf_name rec;
+	char data[NAME_BUF_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_scratch);
+} name_scratch_map SEC(".maps");
+
+/* ---- scope ---------------------------------------------------------- */
+
+/* The first step of every hook: is the current task in an audited cgroup,
+ * with this record class on, and not opaque? Out-of-scope tasks pay one
+ * hash lookup and nothing more. */
+static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
+{
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	struct sabpf_scope *scope = bpf_map_lookup_elem(&scope_map, &cgroup_id);
+
+	if (!scope || !(scope->classes & class))
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == agent_tgid || bpf_map_lookup_elem(&opaque_map, &tgid))
+		return 0;
+	return scope;
+}
+
+/* ---- records -------------------------------------------------------- */
+
+static __always_inline struct cpu_state *cpu_state_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&cpu_states, &zero);
+}
+
+static __always_inline __u64 new_node_id(void)
+{
+	struct cpu_state *cs = cpu_state_get();
+	if (!cs)
+		return 0;
+	cs->next_id++;
+	return ((__u64)(bpf_get_smp_processor_id() + 1) << 48) | cs->next_id;
+}
+
+static __always_inline void fill_hdr(struct sabpf_hdr *h, __u16 type, __u32 size, __u64 seq,
+				     __u64 container)
+{
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+	h->size = size;
+	h->seq = seq;
+	h->time_ns = bpf_ktime_get_boot_ns();
+	h->container = container;
+}
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Counts one record that could not be written: for the next LOST record of
+ * this CPU and in the container's total. */
+static __always_inline void note_lost(struct cpu_state *cs, __u64 seq, __u64 container)
+{
+	if (cs->lost_pending == 0)
+		cs->lost_first = seq;
+	cs->lost_pending++;
+	cs->lost_last = seq;
+	__u64 *count = bpf_map_lookup_elem(&lost_by_container, &container);
+	if (count) {
+		*count += 1;
+	} else {
+		__u64 one = 1;
+		bpf_map_update_elem(&lost_by_container, &container, &one, BPF_NOEXIST);
+	}
+}
+
+/* Writes the pending LOST record of this CPU, if any and if there is room.
+ * LOST records carry seq 0: they are not part of the sequence. */
+static __always_inline void flush_lost(struct cpu_state *cs, __u64 container)
+{
+	if (cs->lost_pending == 0)
+		return;
+	struct sabpf_lost *lost = bpf_ringbuf_reserve(&events, sizeof(*lost), 0);
+	if (!lost)
+		return;
+	fill_hdr(&lost->hdr, SABPF_REC_LOST, sizeof(*lost), 0, container);
+	lost->count = cs->lost_pending;
+	lost->first_seq = cs->lost_first;
+	lost->last_seq = cs->lost_last;
+	cs->lost_pending = 0;
+	bpf_ringbuf_submit(lost, BPF_RB_FORCE_WAKEUP);
+}
+
+/* Reserves a fixed-size record and fills its header. NULL when the ring is
+ * full: the loss is then counted. */
+static __always_inline void *record_reserve(__u32 size, __u16 type, __u64 container)
+{
+	struct cpu_state *cs = cpu_state_get();
+	if (!cs)
+		return 0;
+	__u64 seq = ++cs->seq;
+	flush_lost(cs, container);
+	struct sabpf_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		note_lost(cs, seq, container);
+		return 0;
+	}
+	fill_hdr(h, type, size, seq, container);
+	return h;
+}
+
+static __always_inline void record_submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, wakeup_flags());
+}
+
+/* ---- nodes ---------------------------------------------------------- */
+
+static __always_inline void node_init(struct node_state *n, __u16 kind, __u64 container)
+{
+	n->id = new_node_id();
+	n->version = 0;
+	n->kind = kind;
+	n->recorded = 0;
+	n->has_outgoing = 0;
+	n->container = container;
+	n->last_from_id = 0;
+	n->last_from_version = 0;
+	n->last_relation = 0;
+}
+
+static __always_inline void ref_of(struct sabpf_ref *r, const struct node_state *n)
+{
+	r->id = n->id;
+	r->version = n->version;
+	r->kind = n->kind;
+	r->flags = 0;
+}
+
+static __always_inline __u16 inode_kind_of_mode(__u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return SABPF_NODE_DIRECTORY;
+	case S_IFLNK:
+		return SABPF_NODE_LINK;
+	case S_IFIFO:
+		return SABPF_NODE_FIFO;
+	case S_IFSOCK:
+		return SABPF_NODE_SOCKET;
+	case S_IFCHR:
+		return SABPF_NODE_CHAR;
+	case S_IFBLK:
+		return SABPF_NODE_BLOCK;
+	default:
+		return SABPF_NODE_FILE;
+	}
+}
+
+/* Writes one edge, by CamFlow's rules: a repeat of the last relation into
+ * `to` is merged (nothing written); if `to` already informed another node,
+ * it first gets a new version, linked to the old by a version edge, so no
+ * node version ever receives information after giving some: the graph stays
+ * acyclic. Both ends must already be recorded. */
+static __always_inline void edge_write(__u32 relation, struct node_state *from,
+				       struct node_state *to, __u64 arg, __u64 container)
+{
+	if (to->last_relation == relation && to->last_from_id == from->id &&
+	    to->last_from_version == from->version)
+		return;
+
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+	if (to->has_outgoing) {
+		struct sabpf_edge *v = record_reserve(sizeof(*v), SABPF_REC_EDGE, container);
+		if (v) {
+			v->relation = to->kind == SABPF_NODE_TASK ? SABPF_REL_VERSION_ACTIVITY
+								  : SABPF_REL_VERSION_ENTITY;
+			v->pid = pid_tgid >> 32;
+			v->tid = (__u32)pid_tgid;
+			v->uid = uid;
+			ref_of(&v->from, to);
+			to->version++;
+			ref_of(&v->to, to);
+			v->arg = 0;
+			record_submit(v);
+		} else {
+			to->version++;
+		}
+		to->has_outgoing = 0;
+	}
+
+	struct sabpf_edge *e = record_reserve(sizeof(*e), SABPF_REC_EDGE, container);
+	if (e) {
+		e->relation = relation;
+		e->pid = pid_tgid >> 32;
+		e->tid = (__u32)pid_tgid;
+		e->uid = uid;
+		ref_of(&e->from, from);
+		ref_of(&e->to, to);
+		e->arg = arg;
+		record_submit(e);
+	}
+	from->has_outgoing = 1;
+	to->last_relation = relation;
+	to->last_from_id = from->id;
+	to->last_from_version = from->version;
+}
+
+/* A node of the current version that gets new attributes (a task after
+ * exec): a new version, with a NODE record written by the caller. */
+static __always_inline void node_new_version(struct node_state *n)
+{
+	n->version++;
+	n->has_outgoing = 0;
+	n->recorded = 0;
+	n->last_from_id = 0;
+	n->last_relation = 0;
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+static __always_inline struct name_scratch *name_scratch_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&name_scratch_map, &zero);
+}
+
+/* Sends the NAME record prepared in `s` (data and len filled in) as node
+ * `node`. Returns 0, or -1 if it was lost. */
+static __always_inline int name_send(struct name_scratch *s, struct node_state *node,
+				     __u64 container)
+{
+	struct cpu_state *cs = cpu_state_get();
+	if (!cs)
+		return -1;
+	__u64 seq = ++cs->seq;
+	flush_lost(cs, container);
+	__u32 len = s->rec.len;
+	if (len > NAME_BUF_SIZE / 2)
+		len = NAME_BUF_SIZE / 2;
+	__u32 size = sizeof(struct sabpf_name) + len;
+	fill_hdr(&s->rec.hdr, SABPF_REC_NAME, size, seq, container);
+	ref_of(&s->rec.node, node);
+	if (bpf_ringbuf_output(&events, s, size & (NAME_BUF_SIZE - 1), wakeup_flags())) {
+		note_lost(cs, seq, container);
+		return -1;
+	}
+	node->recorded = 1;
+	return 0;
+}
+
+/* Rebuilds the path of (vfsmount, dentry) as NUL-separated components,
+ * leaf first, crossing mount points, up to the current task's root (as
+ * d_path would). Used where bpf_d_path is not allowed. Returns the length
+ * written into s->data. */
+static __always_inline __u32 path_rebuild(struct name_scratch *s, struct vfsmount *vfsmnt,
+					  struct dentry *dentry)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	__u32 off = 0;
+
+	s->rec.flags = SABPF_NAME_REVERSED;
+	for (int i = 0; i < PATH_DEPTH_MAX; i++) {
+		if (dentry == root_dentry && vfsmnt == root_mnt)
+			break;
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		if (dentry == mnt_root) {
+			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (parent == mnt)
+				break; /* the top of the mount tree */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent;
+			vfsmnt = &parent->mnt;
+			continue;
+		}
+		struct dentry *parent_dentry = BPF_CORE_READ(dentry, d_parent);
+		if (parent_dentry == dentry)
+			break;
+		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+		long n = bpf_probe_read_kernel_str(&s->data[off & (NAME_BUF_SIZE / 2 - 1)],
+						   NAME_COMPONENT_MAX, name);
+		if (n <= 0)
+			break;
+		off += n;
+		if (off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
+			s->rec.flags |= SABPF_NAME_TRUNCATED;
+			break;
+		}
+		dentry = parent_dentry;
+	}
+	return off;
+}
+
+/* Path of a dentry in an inode_* hook: the mount comes from the path_* hook
+ * of the same operation when it matches; otherwise the task's root mount
+ * when the superblock matches; otherwise relative to the filesystem root. */
+static __always_inline __u32 dentry_path(struct name_scratch *s, struct task_state *ts,
+					 struct dentry *dentry)
+{
+	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
+	struct vfsmount *mnt = (struct vfsmount *)ts->pending_mnt;
+	ts->pending_mnt = 0;
+	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
+		return path_rebuild(s, mnt, dentry);
+	struct task_struct *task = bpf_get_current_task_btf();
+	mnt = BPF_CORE_READ(task, fs, root.mnt);
+	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
+		return path_rebuild(s, mnt, dentry);
+	/* no mount known: walk to the filesystem root */
+	__u32 off = path_rebuild(s, 0, dentry);
+	s->rec.flags |= SABPF_NAME_FSRELATIVE;
+	return off;
+}
+
+#endif /* SABPF_BPF_COMMON_H */

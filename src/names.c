@@ -1,0 +1,138 @@
+/* names.c: names of node kinds and relations, and the PROV class of an edge.
+ * Names follow CamFlow (camflow.org) so that tools written for CamFlow's
+ * graphs read ours: e.g. "process_memory", "terminate_task", "inode_create". */
+#include "names.h"
+
+#include <linux/types.h>
+
+#include "sabpf_record.h"
+
+static const char *const kind_names[SABPF_NODE_KIND_MAX] = {
+	[SABPF_NODE_TASK] = "task",
+	[SABPF_NODE_PROC_MEM] = "process_memory",
+	[SABPF_NODE_FILE] = "file",
+	[SABPF_NODE_DIRECTORY] = "directory",
+	[SABPF_NODE_LINK] = "link",
+	[SABPF_NODE_FIFO] = "fifo",
+	[SABPF_NODE_SOCKET] = "socket",
+	[SABPF_NODE_CHAR] = "char",
+	[SABPF_NODE_BLOCK] = "block",
+	[SABPF_NODE_PATH] = "path",
+	[SABPF_NODE_ADDRESS] = "address",
+	[SABPF_NODE_ARGV] = "argv",
+};
+
+static const char *const relation_names[SABPF_REL_MAX] = {
+	[SABPF_REL_VERSION_ACTIVITY] = "version_activity",
+	[SABPF_REL_VERSION_ENTITY] = "version_entity",
+	[SABPF_REL_NAMED] = "named",
+	[SABPF_REL_ADDRESSED] = "addressed",
+	[SABPF_REL_CLONE] = "clone",
+	[SABPF_REL_CLONE_MEM] = "clone_mem",
+	[SABPF_REL_EXEC] = "exec",
+	[SABPF_REL_EXEC_TASK] = "exec_task",
+	[SABPF_REL_ARG] = "arg",
+	[SABPF_REL_TERMINATE] = "terminate_task",
+	[SABPF_REL_MEMORY_READ] = "memory_read",
+	[SABPF_REL_MEMORY_WRITE] = "memory_write",
+	[SABPF_REL_SETUID] = "setuid",
+	[SABPF_REL_SETGID] = "setgid",
+	[SABPF_REL_OPEN] = "open",
+	[SABPF_REL_READ] = "read",
+	[SABPF_REL_WRITE] = "write",
+	[SABPF_REL_MMAP_READ] = "mmap_read",
+	[SABPF_REL_MMAP_WRITE] = "mmap_write",
+	[SABPF_REL_MMAP_EXEC] = "mmap_exec",
+	[SABPF_REL_CREATE] = "inode_create",
+	[SABPF_REL_UNLINK] = "unlink",
+	[SABPF_REL_RENAME] = "rename",
+	[SABPF_REL_LINK] = "link",
+	[SABPF_REL_SYMLINK] = "symlink",
+	[SABPF_REL_SETATTR] = "setattr",
+	[SABPF_REL_SOCKET_CREATE] = "socket_create",
+	[SABPF_REL_BIND] = "bind",
+	[SABPF_REL_CONNECT] = "connect",
+	[SABPF_REL_LISTEN] = "listen",
+	[SABPF_REL_ACCEPT] = "accept",
+	[SABPF_REL_SEND] = "send",
+	[SABPF_REL_RECEIVE] = "receive",
+};
+
+bool node_kind_is_valid(__u32 kind)
+{
+	return kind < SABPF_NODE_KIND_MAX && kind_names[kind] != NULL;
+}
+
+bool relation_is_valid(__u32 relation)
+{
+	return relation < SABPF_REL_MAX && relation_names[relation] != NULL;
+}
+
+const char *node_kind_name(__u32 kind)
+{
+	return node_kind_is_valid(kind) ? kind_names[kind] : NULL;
+}
+
+const char *relation_name(__u32 relation)
+{
+	return relation_is_valid(relation) ? relation_names[relation] : NULL;
+}
+
+bool node_kind_is_activity(__u32 kind)
+{
+	return kind == SABPF_NODE_TASK;
+}
+
+bool node_kind_is_inode(__u32 kind)
+{
+	return kind >= SABPF_NODE_FILE && kind <= SABPF_NODE_BLOCK;
+}
+
+bool relation_is_version(__u32 relation)
+{
+	return relation == SABPF_REL_VERSION_ACTIVITY || relation == SABPF_REL_VERSION_ENTITY;
+}
+
+enum prov_class prov_class_of(__u32 from_kind, __u32 to_kind)
+{
+	bool from_act = node_kind_is_activity(from_kind);
+	bool to_act = node_kind_is_activity(to_kind);
+
+	if (from_act && to_act)
+		return PROV_WAS_INFORMED_BY;
+	if (from_act)
+		return PROV_WAS_GENERATED_BY;
+	if (to_act)
+		return PROV_USED;
+	return PROV_WAS_DERIVED_FROM;
+}
+
+const char *prov_class_name(enum prov_class c)
+{
+	switch (c) {
+	case PROV_USED:
+		return "used";
+	case PROV_WAS_GENERATED_BY:
+		return "wasGeneratedBy";
+	case PROV_WAS_INFORMED_BY:
+		return "wasInformedBy";
+	case PROV_WAS_DERIVED_FROM:
+		return "wasDerivedFrom";
+	}
+	return "wasDerivedFrom";
+}
+
+const char *spade_edge_type(enum prov_class c)
+{
+	switch (c) {
+	case PROV_USED:
+		return "Used";
+	case PROV_WAS_GENERATED_BY:
+		return "WasGeneratedBy";
+	case PROV_WAS_INFORMED_BY:
+		return "WasTriggeredBy";
+	case PROV_WAS_DERIVED_FROM:
+		return "WasDerivedFrom";
+	}
+	return "WasDerivedFrom";
+}

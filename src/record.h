@@ -1,0 +1,52 @@
+/* record.h: checking and decoding one raw record from the ring buffer (or a
+ * raw file). The decoder trusts nothing: every length, type, kind and
+ * relation is checked, and a malformed record is rejected with a message
+ * saying what is wrong. A decoded record is a naturally aligned copy, so the
+ * raw bytes may sit at any address. */
+#ifndef SABPF_RECORD_DECODE_H
+#define SABPF_RECORD_DECODE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sabpf_record.h"
+
+/* Room a caller must give record_decode() for the text of a NAME record:
+ * a joined path is at most one byte longer than its record's data. */
+#define RECORD_TEXT_MAX (SABPF_PATH_MAX + 2)
+
+/* A decoded NAME record. */
+struct record_name {
+	struct sabpf_ref node;
+	__u16 flags; /* SABPF_NAME_* */
+	__u16 argc;  /* ARGV: strings kept (<= the record's argc) */
+	/* PATH: the path, reversed components already joined as "/a/b".
+	 * ARGV: the argc strings joined with single spaces; anything after
+	 * the argc-th string (e.g. the environment) is dropped.
+	 * NUL-terminated, in the caller's text buffer. */
+	const char *text;
+	size_t text_len;
+};
+
+struct record {
+	struct sabpf_hdr hdr;
+	union {
+		/* NODE: attributes past the end of the record read as zero */
+		struct sabpf_node node;
+		struct sabpf_edge edge;
+		struct sabpf_lost lost;
+		struct record_name name;
+	};
+};
+
+/* Smallest and largest valid size of a NODE record of this kind; 0 for
+ * kinds that never come in NODE records (path and argv come in NAME). */
+size_t record_node_min_size(__u32 kind);
+
+/* Checks and decodes size bytes at data. text must hold RECORD_TEXT_MAX
+ * bytes (used by NAME records). Returns 0, or -1 with a message in err. */
+int record_decode(const void *data, size_t size, struct record *r, char *text, char *err,
+		  size_t errlen);
+
+#endif /* SABPF_RECORD_DECODE_H */

@@ -1,0 +1,263 @@
+/* test_cgroup.c: unit tests of cgroup.c: finding the cgroup v2 mount, and
+ * the id of a cgroup directory compared with what the kernel itself reports
+ * for a task inside it (bpf_get_current_cgroup_id() run through
+ * BPF_PROG_TEST_RUN of a raw tracepoint program, which runs in the calling
+ * task) and with the path in /proc/self/cgroup. Runs as root. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+
+static char cg_root[256]; /* short, so paths built from it fit PATH_MAX */
+
+/* Makes a fresh cgroup directly under the cgroup v2 root. */
+static void make_test_cgroup(char *path, size_t len, const char *tag)
+{
+	snprintf(path, len, "%s/sabpf-test-%d-%s", cg_root, (int)getpid(), tag);
+	rmdir(path);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+/* Writes a string to a file; returns 0 or -errno. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* The cgroup v2 path of this process as /proc/self/cgroup shows it. */
+static void own_cgroup(char *buf, size_t len)
+{
+	char line[PATH_MAX + 8];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	assert_non_null(f);
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, len, "%s", line + 3);
+		}
+	}
+	fclose(f);
+	assert_true(buf[0] == '/');
+}
+
+/* Moves this process into the cgroup directory dir. */
+static void enter_cgroup(const char *dir)
+{
+	char procs[PATH_MAX + 16];
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	assert_int_equal(write_file(procs, "0"), 0);
+}
+
+/* Small constructors of BPF instructions, so the program below reads like
+ * the assembly it is. */
+static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
+{
+	struct bpf_insn i = {
+		.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+	return i;
+}
+
+static struct bpf_insn call(__s32 helper)
+{
+	return insn(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+}
+
+/* The id bpf_get_current_cgroup_id() returns for this very process: a raw
+ * tracepoint program stores it in an array map, run once in this task with
+ * BPF_PROG_TEST_RUN. */
+static __u64 kernel_cgroup_id_of_self(void)
+{
+	int map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sabpf_t_cgid", 4, 8, 1, NULL);
+	struct bpf_insn prog[] = {
+		call(BPF_FUNC_get_current_cgroup_id),
+		insn(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -8, 0), /* fp[-8] = id */
+		insn(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -12, 0),          /* fp[-12] = 0 */
+		insn(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+		insn(0, 0, 0, 0, 0),
+		insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+		insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -12), /* key */
+		insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0),
+		insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -8), /* value */
+		insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_ANY),
+		call(BPF_FUNC_map_update_elem),
+		insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	__u32 key = 0;
+	__u64 id = 0;
+	int prog_fd;
+
+	assert_true(map_fd >= 0);
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "sabpf_t_cgid", "GPL", prog,
+				sizeof(prog) / sizeof(prog[0]), NULL);
+	assert_true(prog_fd >= 0);
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &run), 0);
+	assert_int_equal(bpf_map_lookup_elem(map_fd, &key, &id), 0);
+	close(prog_fd);
+	close(map_fd);
+	return id;
+}
+
+static int setup(void **state)
+{
+	char err[512];
+
+	(void)state;
+	if (cgroup2_root(cg_root, sizeof(cg_root), err, sizeof(err)) != 0) {
+		fprintf(stderr, "cgroup2_root: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void test_root_is_a_cgroup2_mount(void **state)
+{
+	struct statfs fs;
+	char again[PATH_MAX], err[512];
+
+	(void)state;
+	assert_int_equal(statfs(cg_root, &fs), 0);
+	assert_true(fs.f_type == CGROUP2_SUPER_MAGIC);
+	assert_non_null(strstr(cg_root, "/"));
+	/* Asking again gives the same mount, not a second one. */
+	assert_int_equal(cgroup2_root(again, sizeof(again), err, sizeof(err)), 0);
+	assert_string_equal(again, cg_root);
+}
+
+static void test_root_too_small_buffer(void **state)
+{
+	char tiny[4], err[512] = "";
+
+	(void)state;
+	assert_int_equal(cgroup2_root(tiny, sizeof(tiny), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long"));
+}
+
+/* The id of a fresh cgroup equals what the kernel reports for a task in it,
+ * and equals the id of the path /proc/self/cgroup shows for that task. */
+static void test_id_matches_kernel_view(void **state)
+{
+	char dir[PATH_MAX], abs_path[PATH_MAX], before[1024], shown[1024], back[PATH_MAX];
+	char err[512];
+	__u64 id = 0, seen, shown_id = 0;
+
+	(void)state;
+	own_cgroup(before, sizeof(before));
+	make_test_cgroup(dir, sizeof(dir), "id");
+	assert_int_equal(cgroup_id_of_path(dir, &id, abs_path, sizeof(abs_path), err, sizeof(err)),
+			 0);
+	assert_string_equal(abs_path, dir);
+	assert_true(id > 1);
+
+	enter_cgroup(dir);
+	seen = kernel_cgroup_id_of_self();
+	own_cgroup(shown, sizeof(shown));
+	/* "/sabpf-test-..." is the form /proc shows: resolved under the root. */
+	assert_int_equal(cgroup_id_of_path(shown, &shown_id, NULL, 0, err, sizeof(err)), 0);
+	snprintf(back, sizeof(back), "%s%s", cg_root, before);
+	enter_cgroup(back);
+
+	assert_true(seen == id);
+	assert_true(shown_id == id);
+	/* Back where we were, the kernel reports another id. */
+	assert_true(kernel_cgroup_id_of_self() != id);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_relative_path_is_under_root(void **state)
+{
+	char dir[PATH_MAX], abs_path[PATH_MAX], err[512];
+	__u64 by_abs = 0, by_rel = 0;
+
+	(void)state;
+	make_test_cgroup(dir, sizeof(dir), "rel");
+	assert_int_equal(cgroup_id_of_path(dir, &by_abs, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_id_of_path(dir + strlen(cg_root) + 1, &by_rel, abs_path,
+					   sizeof(abs_path), err, sizeof(err)),
+			 0);
+	assert_true(by_abs == by_rel);
+	assert_string_equal(abs_path, dir);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_rejects_regular_file(void **state)
+{
+	char file[PATH_MAX], err[512] = "", expect[PATH_MAX + 64];
+	__u64 id = 77;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/cgroup.procs", cg_root);
+	assert_int_equal(cgroup_id_of_path(file, &id, NULL, 0, err, sizeof(err)), -1);
+	snprintf(expect, sizeof(expect), "'%s' is not a directory", file);
+	assert_non_null(strstr(err, expect));
+	assert_true(id == 77);
+}
+
+static void test_rejects_missing_path(void **state)
+{
+	char err[512] = "";
+	__u64 id = 77;
+
+	(void)state;
+	assert_int_equal(
+		cgroup_id_of_path("/nonexistent-sabpf/x", &id, NULL, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cgroup '/nonexistent-sabpf/x' does not exist"));
+	assert_int_equal(cgroup_id_of_path("no-such-child", &id, NULL, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/no-such-child' does not exist"));
+	assert_true(id == 77);
+}
+
+static void test_rejects_directory_not_on_cgroup2(void **state)
+{
+	char err[512] = "";
+	__u64 id = 77;
+
+	(void)state;
+	assert_int_equal(cgroup_id_of_path("/tmp", &id, NULL, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'/tmp' is not on cgroup v2"));
+	assert_non_null(strstr(err, cg_root));
+	assert_int_equal(cgroup_id_of_path("", &id, NULL, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "empty cgroup path"));
+	assert_true(id == 77);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_root_is_a_cgroup2_mount),
+		cmocka_unit_test(test_root_too_small_buffer),
+		cmocka_unit_test(test_id_matches_kernel_view),
+		cmocka_unit_test(test_relative_path_is_under_root),
+		cmocka_unit_test(test_rejects_regular_file),
+		cmocka_unit_test(test_rejects_missing_path),
+		cmocka_unit_test(test_rejects_directory_not_on_cgroup2),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -1,0 +1,154 @@
+#!/bin/sh
+# guest-run.sh: runs the integration scenarios, inside the test VM (from its
+# /init) or natively on a host whose kernel runs BPF LSM programs.
+#
+#   guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH]
+#                [--stream]
+#
+# Each DIR/NN-name.sh runs in turn (sorted by file name) as
+#   SABPF=<sabpf binary> OUT=<out>/<name> SCENARIO=<name> sh NN-name.sh
+# where <name> is the file name without its "NN-" prefix and ".sh". A
+# scenario prints TAP-like lines "ok - what" / "not ok - what" and exits
+# non-zero when something failed. This runner adds
+#   "not ok - <name> exited <rc>"        non-zero exit without a "not ok" line
+#   "not ok - <name> timed out after Ns" killed at its time limit
+#   "not ok - <name> printed no result"  exit 0 without any ok/not ok line
+# The time limit is $SABPF_SCENARIO_TIMEOUT seconds (default 300), or the
+# number on a "# timeout: N" line in the first 10 lines of the scenario.
+# PATTERN (or $SABPF_ONLY) is a shell glob matched against <name>; a plain
+# word matches any name containing it.
+#
+# Each scenario's console output is also saved as <out>/<name>.tap and its
+# exit code as <out>/<name>.rc. With --stream the whole <out> tree is then
+# printed as a base64'd tar.gz between the lines
+#   ===== SABPF-ARTIFACTS BEGIN (tar.gz, base64) =====
+#   ===== SABPF-ARTIFACTS END sha256=<hex> bytes=<n> =====
+# which tests/vm/run.sh cuts out of the serial console log.
+#
+# Written for busybox sh (the VM has nothing else) and POSIX sh.
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+scenarios="$here/scenarios"
+only=${SABPF_ONLY:-}
+out=""
+sabpf="$repo/build/sabpf"
+stream=0
+
+usage() {
+  echo "usage: guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH] [--stream]" >&2
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --scenarios) scenarios=$2; shift 2 ;;
+  --only) only=$2; shift 2 ;;
+  --out) out=$2; shift 2 ;;
+  --sabpf) sabpf=$2; shift 2 ;;
+  --stream) stream=1; shift ;;
+  *) echo "guest-run.sh: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+[ $# -eq 0 ] || usage
+[ -n "$out" ] || out=/tmp/sabpf-out
+if [ ! -d "$scenarios" ]; then
+  echo "guest-run.sh: scenario directory '$scenarios' does not exist" >&2
+  exit 2
+fi
+
+# Seconds since boot, with centiseconds, from /proc/uptime.
+uptime_now() {
+  cut -d' ' -f1 /proc/uptime
+}
+
+# scenario_name FILE: 00-boot.sh -> boot
+scenario_name() {
+  base=$(basename "$1" .sh)
+  echo "${base#[0-9][0-9]-}"
+}
+
+# wanted NAME: true when NAME passes the --only pattern.
+wanted() {
+  [ -z "$only" ] && return 0
+  case "$only" in
+  *[*?[]*) pattern=$only ;;
+  *) pattern="*$only*" ;;
+  esac
+  # shellcheck disable=SC2254
+  case "$1" in
+  $pattern) return 0 ;;
+  esac
+  return 1
+}
+
+# time_limit FILE: the scenario's own "# timeout: N" or the default.
+time_limit() {
+  own=$(head -n 10 "$1" | sed -n 's/^# *timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+  echo "${own:-${SABPF_SCENARIO_TIMEOUT:-300}}"
+}
+
+# run_one FILE: runs one scenario, echoing its output live, and prints the
+# runner's own "not ok" line when the scenario failed without saying so.
+run_one() {
+  file=$1
+  name=$(scenario_name "$file")
+  dir="$out/$name"
+  limit=$(time_limit "$file")
+  rm -rf "$dir" "$out/$name.tap" "$out/$name.rc"
+  mkdir -p "$dir"
+  echo "# scenario $name (limit ${limit}s)"
+  t0=$(uptime_now)
+  # The subshell writes the exit code to a file: a pipeline's status is tee's.
+  (
+    SABPF=$sabpf OUT=$dir SCENARIO=$name timeout "$limit" sh "$file" </dev/null 2>&1
+    echo $? >"$out/$name.rc"
+  ) | tee "$out/$name.tap"
+  rc=$(cat "$out/$name.rc" 2>/dev/null || echo 255)
+  t1=$(uptime_now)
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  said_not_ok=$(grep -c '^not ok - ' "$out/$name.tap")
+  said_any=$(grep -c -E '^(not )?ok - ' "$out/$name.tap")
+  timed_out=$(awk -v s="$secs" -v l="$limit" 'BEGIN { print (s + 0.5 >= l) ? 1 : 0 }')
+  if [ "$rc" -ne 0 ] && [ "$timed_out" -eq 1 ] && { [ "$rc" -eq 124 ] || [ "$rc" -eq 143 ] || [ "$rc" -eq 137 ]; }; then
+    echo "not ok - $name timed out after ${limit}s" | tee -a "$out/$name.tap"
+  elif [ "$rc" -ne 0 ] && [ "$said_not_ok" -eq 0 ]; then
+    echo "not ok - $name exited $rc" | tee -a "$out/$name.tap"
+  elif [ "$rc" -eq 0 ] && [ "$said_any" -eq 0 ]; then
+    echo "not ok - $name printed no result" | tee -a "$out/$name.tap"
+  fi
+  echo "# scenario $name: exit $rc after ${secs}s"
+}
+
+# stream_artifacts: prints the out tree as base64'd tar.gz between markers.
+stream_artifacts() {
+  archive=/tmp/sabpf-artifacts.tar.gz
+  tar -C "$out" -czf "$archive" .
+  sum=$(sha256sum "$archive" | cut -d' ' -f1)
+  bytes=$(wc -c <"$archive" | tr -d ' ')
+  echo "===== SABPF-ARTIFACTS BEGIN (tar.gz, base64) ====="
+  base64 "$archive"
+  echo "===== SABPF-ARTIFACTS END sha256=$sum bytes=$bytes ====="
+  rm -f "$archive"
+}
+
+mkdir -p "$out"
+rm -f "$out"/*.tap "$out"/*.rc # results of an earlier run
+count=0
+for file in "$scenarios"/[0-9][0-9]-*.sh; do
+  [ -f "$file" ] || continue
+  name=$(scenario_name "$file")
+  wanted "$name" || continue
+  run_one "$file"
+  count=$((count + 1))
+done
+if [ "$count" -eq 0 ]; then
+  echo "not ok - no scenario in $scenarios matched '${only:-*}'"
+fi
+
+ok=$(cat "$out"/*.tap 2>/dev/null | grep -c '^ok - ')
+not_ok=$(cat "$out"/*.tap 2>/dev/null | grep -c '^not ok - ')
+[ "$count" -eq 0 ] && not_ok=$((not_ok + 1))
+echo "# guest-run: $count scenarios, $ok ok, $not_ok not ok"
+[ "$stream" -eq 1 ] && stream_artifacts
+[ "$not_ok" -eq 0 ]

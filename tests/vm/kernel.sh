@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# kernel.sh: fetch and cache the Debian cloud kernel that the test VM boots.
+#
+#   tests/vm/kernel.sh [6.1|6.12]      prints the path of the cached vmlinuz
+#
+# 6.1 (default) comes from bookworm; 6.12 from bookworm-backports, reached by
+# an extra apt sources entry this script adds once. The exact package is
+# resolved through the metapackage linux-image-cloud-amd64, since the archive
+# moves on (6.1.0-NN changes with every security update). The image lands in
+# ${SABPF_VM_CACHE:-/var/cache/sabpf-vm}/kernel-<series>/; a second call only
+# checks that file and prints its path.
+set -euo pipefail
+
+series=${1:-6.1}
+cache=${SABPF_VM_CACHE:-/var/cache/sabpf-vm}
+dir="$cache/kernel-$series"
+BACKPORTS_LIST=/etc/apt/sources.list.d/sabpf-bookworm-backports.sources
+
+die() {
+  echo "kernel.sh: $*" >&2
+  exit 1
+}
+
+case "$series" in
+6.1 | 6.12) ;;
+*) die "unknown kernel series '$series': use 6.1 (bookworm) or 6.12 (bookworm-backports)" ;;
+esac
+
+# Fast path: already fetched.
+if [ -s "$dir/vmlinuz" ]; then
+  echo "$dir/vmlinuz"
+  exit 0
+fi
+
+# The URI of the configured Debian archive, as apt itself reports it (works
+# for one-line and deb822 sources alike).
+debian_archive_uri() {
+  apt-cache policy | awk '$3 ~ /^bookworm\/main$/ { print $2; exit }'
+}
+
+# Adds bookworm-backports next to the configured bookworm archive, once.
+ensure_backports_source() {
+  if apt-cache policy | grep -q ' bookworm-backports/main '; then
+    return 0
+  fi
+  local uri
+  uri=$(debian_archive_uri)
+  [ -n "$uri" ] || die "no bookworm archive in the apt sources: cannot derive a bookworm-backports entry; add one to /etc/apt/sources.list.d/ by hand"
+  if [ ! -f "$BACKPORTS_LIST" ]; then
+    echo "kernel.sh: adding $BACKPORTS_LIST ($uri bookworm-backports)" >&2
+    cat >"$BACKPORTS_LIST" <<EOF
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  fi
+  apt-get update -qq >&2 || die "apt-get update failed after adding $BACKPORTS_LIST"
+}
+
+# Newest version of linux-image-cloud-amd64 in the wanted series, e.g. 6.1.192-2.
+newest_meta_version() {
+  apt-cache madison linux-image-cloud-amd64 | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+    grep -E "^${series//./\\.}\." | sort -V | tail -1
+}
+
+if [ "$series" = 6.12 ]; then
+  ensure_backports_source
+elif ! apt-cache madison linux-image-cloud-amd64 | grep -q .; then
+  apt-get update -qq >&2 || die "apt-get update failed"
+fi
+
+meta=$(newest_meta_version)
+if [ -z "$meta" ]; then
+  apt-get update -qq >&2 || true
+  meta=$(newest_meta_version)
+fi
+[ -n "$meta" ] || die "apt knows no linux-image-cloud-amd64 version $series.*: check the apt sources (run apt-get update)"
+
+# linux-image-cloud-amd64 depends on linux-image-<abi>-cloud-amd64; we take
+# the -unsigned build of the same ABI (same image, no signature wrapper).
+image=$(apt-cache show "linux-image-cloud-amd64=$meta" | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -1)
+[ -n "$image" ] || die "cannot resolve the kernel package behind linux-image-cloud-amd64=$meta"
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp" # lets apt's _apt user write the download
+trap 'rm -rf "$tmp"' EXIT
+echo "kernel.sh: downloading $image-unsigned (via linux-image-cloud-amd64 $meta)" >&2
+(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$image-unsigned" >&2) ||
+  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$image" >&2) ||
+  die "apt-get download $image-unsigned failed: is the Debian archive reachable?"
+
+deb=$(ls "$tmp"/*.deb | head -1)
+dpkg-deb -x "$deb" "$tmp/root"
+vmlinuz=$(ls "$tmp"/root/boot/vmlinuz-* 2>/dev/null | head -1)
+[ -n "$vmlinuz" ] || die "$deb holds no boot/vmlinuz-*"
+
+mkdir -p "$dir"
+cp "$vmlinuz" "$dir/vmlinuz.tmp"
+cp "$tmp"/root/boot/config-* "$dir/config" 2>/dev/null || true
+basename "$vmlinuz" | sed 's/^vmlinuz-//' >"$dir/release"
+echo "$image $meta" >"$dir/package"
+mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+echo "$dir/vmlinuz"
