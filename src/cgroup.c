@@ -217,11 +217,12 @@ static int check_cgroup2_dir(const char *full, const char *root, struct stat *st
 		return -1;
 	}
 	if (fs.f_type != CGROUP2_SUPER_MAGIC) {
-		set_err(err, errlen,
-			"'%s' is not on cgroup v2 (file system type 0x%lx%s): use a directory under "
-			"the cgroup v2 mount %s",
-			full, (unsigned long)fs.f_type,
-			fs.f_type == CGROUP_SUPER_MAGIC ? ", a cgroup v1 hierarchy" : "", root);
+		set_err(
+		    err, errlen,
+		    "'%s' is not on cgroup v2 (file system type 0x%lx%s): use a directory under "
+		    "the cgroup v2 mount %s",
+		    full, (unsigned long)fs.f_type,
+		    fs.f_type == CGROUP_SUPER_MAGIC ? ", a cgroup v1 hierarchy" : "", root);
 		return -1;
 	}
 	return 0;

@@ -78,8 +78,7 @@ static void enter_cgroup(const char *dir)
  * the assembly it is. */
 static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
 {
-	struct bpf_insn i = {
-		.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+	struct bpf_insn i = {.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
 	return i;
 }
 
@@ -95,19 +94,19 @@ static __u64 kernel_cgroup_id_of_self(void)
 {
 	int map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sabpf_t_cgid", 4, 8, 1, NULL);
 	struct bpf_insn prog[] = {
-		call(BPF_FUNC_get_current_cgroup_id),
-		insn(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -8, 0), /* fp[-8] = id */
-		insn(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -12, 0),          /* fp[-12] = 0 */
-		insn(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
-		insn(0, 0, 0, 0, 0),
-		insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
-		insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -12), /* key */
-		insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0),
-		insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -8), /* value */
-		insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_ANY),
-		call(BPF_FUNC_map_update_elem),
-		insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
-		insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	    call(BPF_FUNC_get_current_cgroup_id),
+	    insn(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -8, 0), /* fp[-8] = id */
+	    insn(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -12, 0),	    /* fp[-12] = 0 */
+	    insn(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+	    insn(0, 0, 0, 0, 0),
+	    insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+	    insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -12), /* key */
+	    insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0),
+	    insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -8), /* value */
+	    insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_ANY),
+	    call(BPF_FUNC_map_update_elem),
+	    insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+	    insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, run);
 	__u32 key = 0;
@@ -226,8 +225,8 @@ static void test_rejects_missing_path(void **state)
 	__u64 id = 77;
 
 	(void)state;
-	assert_int_equal(
-		cgroup_id_of_path("/nonexistent-sabpf/x", &id, NULL, 0, err, sizeof(err)), -1);
+	assert_int_equal(cgroup_id_of_path("/nonexistent-sabpf/x", &id, NULL, 0, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "cgroup '/nonexistent-sabpf/x' does not exist"));
 	assert_int_equal(cgroup_id_of_path("no-such-child", &id, NULL, 0, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/no-such-child' does not exist"));
@@ -251,13 +250,13 @@ static void test_rejects_directory_not_on_cgroup2(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_root_is_a_cgroup2_mount),
-		cmocka_unit_test(test_root_too_small_buffer),
-		cmocka_unit_test(test_id_matches_kernel_view),
-		cmocka_unit_test(test_relative_path_is_under_root),
-		cmocka_unit_test(test_rejects_regular_file),
-		cmocka_unit_test(test_rejects_missing_path),
-		cmocka_unit_test(test_rejects_directory_not_on_cgroup2),
+	    cmocka_unit_test(test_root_is_a_cgroup2_mount),
+	    cmocka_unit_test(test_root_too_small_buffer),
+	    cmocka_unit_test(test_id_matches_kernel_view),
+	    cmocka_unit_test(test_relative_path_is_under_root),
+	    cmocka_unit_test(test_rejects_regular_file),
+	    cmocka_unit_test(test_rejects_missing_path),
+	    cmocka_unit_test(test_rejects_directory_not_on_cgroup2),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
