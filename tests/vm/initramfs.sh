@@ -155,6 +155,7 @@ mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 hostname -F /etc/hostname
 ip link set lo up 2>/dev/null
+echo # the firmware leaves escape sequences on the current line
 echo "SABPF-VM: booted \$(uname -r) at \$(cut -d' ' -f1 /proc/uptime)s, cgroup \${SABPF_VM_CGROUP:-v2}"
 cd /sabpf
 sh /sabpf/tests/vm/guest-run.sh --scenarios $guest_scenarios --out /tmp/sabpf-out \\

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# run.sh: the integration test driver. Builds what is needed, runs the
+# scenarios of tests/vm/scenarios natively (when `build/sabpf doctor` passes
+# on this host) or inside a QEMU/TCG VM booted with Debian's cloud kernel,
+# brings their artifacts back and runs the host-side checks (pytest on
+# tests/integration). See docs/testing.md.
+#
+#   tests/vm/run.sh [--kernel 6.1|6.12|all] [--native|--vm] [--only PATTERN]
+#                   [--cgroup v2|hybrid] [--extra FILE]...
+#   tests/vm/run.sh --script FILE --out DIR [--kernel 6.1|6.12] [--native|--vm]
+#
+# Scenario mode ends with the line "integration: N passed, N failed" (the
+# scenarios' ok/not ok lines plus pytest's passed/failed counts) and exits
+# non-zero if anything failed. A VM that does not boot, times out or prints
+# no results counts as a failure, never as a skip.
+#
+# Script mode runs one guest script the same way (SABPF, OUT and SCENARIO
+# set), copies what it wrote to $OUT into DIR, and exits with its status.
+#
+# Environment: SABPF_VM_KERNELS (default kernel list, "6.1"), SABPF_VM_TIMEOUT
+# (hard limit of one VM run in seconds, default 1200), SABPF_SCENARIO_TIMEOUT
+# (default limit of one scenario, default 300), SABPF_VM_CACHE (kernel cache),
+# SABPF_VM_MEM (MiB, default 1024), SABPF_VM_CGROUP (v2|hybrid).
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+kernels=${SABPF_VM_KERNELS:-6.1}
+mode=auto
+only=""
+script=""
+script_out=""
+cgroup=${SABPF_VM_CGROUP:-v2}
+extras=()
+vm_timeout=${SABPF_VM_TIMEOUT:-1200}
+passed=0
+failed=0
+
+usage() {
+  sed -n '8,9p' "$0" | sed 's/^# *//' >&2
+  exit 2
+}
+
+die() {
+  echo "run.sh: $*" >&2
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --kernel) kernels=$2; shift 2 ;;
+  --native) mode=native; shift ;;
+  --vm) mode=vm; shift ;;
+  --only) only=$2; shift 2 ;;
+  --cgroup) cgroup=$2; shift 2 ;;
+  --script) script=$2; shift 2 ;;
+  --out) script_out=$2; shift 2 ;;
+  --extra) extras+=("$2"); shift 2 ;;
+  -h | --help) usage ;;
+  *) echo "run.sh: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+[ "$kernels" = all ] && kernels="6.1 6.12"
+for k in $kernels; do
+  case "$k" in 6.1 | 6.12) ;; *) die "unknown kernel '$k': use 6.1, 6.12 or all" ;; esac
+done
+case "$cgroup" in v2 | hybrid) ;; *) die "unknown --cgroup '$cgroup': use v2 or hybrid" ;; esac
+if [ -n "$script" ]; then
+  [ -f "$script" ] || die "--script $script: no such file"
+  [ -n "$script_out" ] || die "--script needs --out DIR (where its artifacts go)"
+  [ -n "$only" ] && die "--only makes no sense with --script"
+elif [ -n "$script_out" ]; then
+  die "--out is only for --script"
+fi
+
+# A result line of our own, counted like the scenarios' ones.
+result() { # result ok|not_ok TEXT
+  if [ "$1" = ok ]; then
+    echo "ok - $2"
+    passed=$((passed + 1))
+  else
+    echo "not ok - $2"
+    failed=$((failed + 1))
+  fi
+}
+
+# Static extra binaries for the VM: the benchmark programs, if built. A
+# dynamically linked one cannot run there (no shared libraries): left out.
+collect_extras() {
+  local f
+  for f in build/bench/*; do
+    [ -f "$f" ] && [ -x "$f" ] || continue
+    if ldd "$f" 2>&1 | grep -qE 'not a dynamic executable|statically linked'; then
+      extras+=("$f")
+    else
+      echo "# $f is dynamically linked: not copied into the VM"
+    fi
+  done
+}
+
+# Builds build/sabpf. A broken build is a failure, but the run goes on: the
+# scenarios then say precisely what is missing.
+build_agent() {
+  if make -s all >build/make.log 2>&1; then
+    return 0
+  fi
+  tail -n 20 build/make.log
+  result not_ok "build: make failed (log in build/make.log)"
+  return 1
+}
+
+# The host runs the scenarios itself only when the doctor says it can.
+choose_mode() {
+  [ "$mode" != auto ] && return
+  if [ -x build/sabpf ] && build/sabpf doctor >build/doctor.log 2>&1; then
+    mode=native
+  else
+    mode=vm
+  fi
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# extract_artifacts LOG DEST: cuts the base64'd tar.gz out of a console log,
+# checks its sha256 and unpacks it into DEST. Prints the reason on failure.
+extract_artifacts() {
+  local log=$1 dest=$2 end sum bytes tmp
+  end=$(tr -d '\r' <"$log" | grep -a '^===== SABPF-ARTIFACTS END ' | tail -1)
+  if [ -z "$end" ]; then
+    echo "no artifact stream in the console log"
+    return 1
+  fi
+  sum=$(sed -E 's/.*sha256=([0-9a-f]+).*/\1/' <<<"$end")
+  bytes=$(sed -E 's/.*bytes=([0-9]+).*/\1/' <<<"$end")
+  tmp=$(mktemp)
+  tr -d '\r' <"$log" |
+    awk '/^===== SABPF-ARTIFACTS BEGIN / { on = 1; next }
+         /^===== SABPF-ARTIFACTS END / { on = 0 }
+         on' | base64 -d >"$tmp" 2>/dev/null
+  if [ "$(sha256sum <"$tmp" | cut -d' ' -f1)" != "$sum" ]; then
+    echo "artifact stream corrupt: got $(wc -c <"$tmp") bytes, expected $bytes with sha256 $sum"
+    rm -f "$tmp"
+    return 1
+  fi
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  tar -C "$dest" -xzf "$tmp"
+  local rc=$?
+  rm -f "$tmp"
+  return $rc
+}
+
+# boot_vm KERNEL INITRD LOG EXTRA_CMDLINE: runs qemu with a hard timeout,
+# showing result lines live. Returns qemu's (or timeout's) exit code.
+boot_vm() {
+  local kernel=$1 initrd=$2 log=$3 cmdline=$4 t0 qpid rc
+  : >"$log"
+  t0=$(now)
+  timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
+    -accel tcg,thread=multi -cpu max -m "${SABPF_VM_MEM:-1024}" -smp 2 \
+    -nographic -no-reboot -nic none \
+    -kernel "$kernel" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 quiet $cmdline" </dev/null >"$log" 2>&1 &
+  qpid=$!
+  tail -n +1 -s 0.2 -f --pid="$qpid" "$log" 2>/dev/null |
+    while IFS= read -r line; do
+      line=${line%$'\r'}
+      case "$line" in
+      *'SABPF-VM: booted'*) echo "# ${line#*SABPF-VM: } (host: $(elapsed "$t0")s after qemu start)" ;;
+      'ok - '* | 'not ok - '* | '# '*) echo "$line" ;;
+      esac
+    done
+  wait "$qpid"
+  rc=$?
+  echo "# qemu exited $rc after $(elapsed "$t0")s"
+  return $rc
+}
+
+# guest_cmdline: the settings /init reads from the kernel command line.
+guest_cmdline() {
+  local c="SABPF_VM_CGROUP=$cgroup"
+  [ -n "$only" ] && c="$c SABPF_ONLY=$only"
+  [ -n "${SABPF_SCENARIO_TIMEOUT:-}" ] && c="$c SABPF_SCENARIO_TIMEOUT=$SABPF_SCENARIO_TIMEOUT"
+  echo "$c"
+}
+
+# run_in_vm SERIES DIR INITRD: boots SERIES with INITRD, console log
+# in DIR/console.log, artifacts unpacked to DIR/out. Returns 0 when the VM
+# produced results (whatever they say), 1 after a VM failure (already counted).
+run_in_vm() {
+  local series=$1 dir=$2 initrd=$3 vmlinuz rc why
+  mkdir -p "$dir"
+  rm -rf "$dir/out"
+  if ! vmlinuz=$(tests/vm/kernel.sh "$series"); then
+    result not_ok "vm $series: cannot fetch the kernel (tests/vm/kernel.sh $series)"
+    return 1
+  fi
+  boot_vm "$vmlinuz" "$initrd" "$dir/console.log" "$(guest_cmdline)"
+  rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    result not_ok "vm $series: timed out after ${vm_timeout}s (console: $dir/console.log)"
+    return 1
+  fi
+  if ! tr -d '\r' <"$dir/console.log" | grep -q 'SABPF-VM: booted'; then
+    tail -n 30 "$dir/console.log"
+    result not_ok "vm $series: did not boot (qemu exit $rc; console: $dir/console.log)"
+    return 1
+  fi
+  if ! tr -d '\r' <"$dir/console.log" | grep -q '^# guest-run: '; then
+    result not_ok "vm $series: printed no results (qemu exit $rc; console: $dir/console.log)"
+    return 1
+  fi
+  if ! why=$(extract_artifacts "$dir/console.log" "$dir/out"); then
+    result not_ok "vm $series: $why (console: $dir/console.log)"
+    return 1
+  fi
+  return 0
+}
+
+# count_scenario_lines DIR: adds the ok / not ok lines of the .tap files.
+count_scenario_lines() {
+  local dir=$1 ok not_ok
+  ok=$(cat "$dir"/*.tap 2>/dev/null | grep -c '^ok - ')
+  not_ok=$(cat "$dir"/*.tap 2>/dev/null | grep -c '^not ok - ')
+  passed=$((passed + ok))
+  failed=$((failed + not_ok))
+  echo "# scenarios: $ok ok, $not_ok not ok"
+}
+
+# pytest_files: the host-side checks to run; with --only, those whose file
+# name matches the pattern (test_<scenario>.py checks scenario <scenario>).
+pytest_files() {
+  local f name
+  for f in tests/integration/test_*.py; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .py)
+    name=${name#test_}
+    if [ -n "$only" ]; then
+      case "$only" in
+      *[*?[]*) [[ "$name" == $only ]] || continue ;;
+      *) [[ "$name" == *"$only"* ]] || continue ;;
+      esac
+    fi
+    echo "$f"
+  done
+}
+
+# run_pytest ARTIFACT_DIR LABEL: host-side checks, counted by outcome.
+run_pytest() {
+  local artifacts=$1 label=$2 files log summary n word p=0 f=0
+  mapfile -t files < <(pytest_files)
+  if [ "${#files[@]}" -eq 0 ]; then
+    echo "# pytest: no host-side check matches '${only:-*}'"
+    return
+  fi
+  log="$(dirname "$artifacts")/pytest.log"
+  SABPF_ARTIFACTS="$artifacts" SABPF_KERNEL="$label" \
+    /usr/bin/python3 -m pytest -q -rfE -p no:cacheprovider "${files[@]}" 2>&1 | tee "$log"
+  summary=$(grep -E '[0-9]+ (passed|failed|errors?)( |,|$)' "$log" | tail -1)
+  if [ -z "$summary" ]; then
+    result not_ok "pytest $label: no summary line (log: $log)"
+    return
+  fi
+  while read -r n word; do
+    case "$word" in
+    passed) p=$((p + n)) ;;
+    failed | error | errors | skipped | xfailed | xpassed) f=$((f + n)) ;;
+    esac
+  done < <(grep -oE '[0-9]+ (passed|failed|errors?|skipped|xfailed|xpassed)' <<<"$summary")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  echo "# pytest $label: $p passed, $f failed or skipped"
+}
+
+# ---- script mode: one guest script, artifacts to a directory --------------
+run_script() {
+  local name dir rc=0
+  name=$(basename "$script" .sh)
+  case "$name" in [0-9][0-9]-*) ;; *) name="00-$name" ;; esac
+  name=${name#[0-9][0-9]-}
+  if [ "$mode" = native ]; then
+    dir=build/native/script
+    mkdir -p "$dir/scenarios"
+    rm -f "$dir"/scenarios/*.sh
+    cp "$script" "$dir/scenarios/00-$name.sh"
+    sh tests/vm/guest-run.sh --scenarios "$dir/scenarios" --out "$dir/out" --sabpf "$repo/build/sabpf"
+    rc=$?
+  else
+    local series=${kernels%% *}
+    dir="build/vm/$series/script"
+    tests/vm/initramfs.sh -o build/vm/initrd-script.cpio.gz --script "$script" "${extras[@]}" >/dev/null ||
+      die "cannot build the initramfs"
+    run_in_vm "$series" "$dir" build/vm/initrd-script.cpio.gz || return 1
+    tr -d '\r' <"$dir/console.log" | grep -q '^# guest-run: .* 0 not ok$' || rc=1
+  fi
+  [ -d "$dir/out/$name" ] || { echo "run.sh: the script left no artifact directory" >&2; return 1; }
+  rm -rf "$script_out"
+  mkdir -p "$script_out"
+  cp -a "$dir/out/$name/." "$script_out/"
+  echo "# script artifacts in $script_out (its output: $dir/out/$name.tap)"
+  return $rc
+}
+
+# ---- scenario mode ----------------------------------------------------------
+mkdir -p build/vm
+start=$(now)
+collect_extras
+build_agent
+choose_mode
+
+if [ -n "$script" ]; then
+  run_script
+  exit $?
+fi
+
+if [ "$mode" = native ]; then
+  echo "# integration: native run on $(uname -r) (build/sabpf doctor passed)"
+  rm -rf build/native/out
+  mkdir -p build/native
+  sh tests/vm/guest-run.sh --out build/native/out --sabpf "$repo/build/sabpf" ${only:+--only "$only"} |
+    tee build/native/console.log
+  count_scenario_lines build/native/out
+  run_pytest "$repo/build/native/out" native
+else
+  echo "# integration: in a QEMU/TCG VM (kernels: $kernels, cgroup $cgroup);" \
+    "this host's kernel refuses BPF LSM programs (build/sabpf doctor failed or is missing)"
+  if tests/vm/initramfs.sh -o build/vm/initrd.cpio.gz "${extras[@]}" >/dev/null; then
+    for series in $kernels; do
+      echo "# --- kernel $series ---"
+      if run_in_vm "$series" "build/vm/$series" build/vm/initrd.cpio.gz; then
+        count_scenario_lines "build/vm/$series/out"
+        run_pytest "$repo/build/vm/$series/out" "$series"
+      fi
+    done
+  else
+    result not_ok "vm: cannot build the initramfs (tests/vm/initramfs.sh)"
+  fi
+fi
+
+echo "# integration took $(elapsed "$start")s"
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
