@@ -9,7 +9,7 @@
  * call is checked: a failure stops the program with the row's name.
  *
  *   microbench [--rows LIST] [--iterations N | --seconds S] [--repetitions R]
- *              [--dir DIR] [--json] [--out FILE] [--list]
+ *              [--dir DIR] [--cpu N] [--json] [--out FILE] [--list]
  *
  * Statically linked so that it runs unchanged in the test VM's initramfs.
  * It is also its own fork+exec helper: `microbench --exit-at-once` exits 0
@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -522,12 +523,20 @@ static const struct row ROWS[] = {
 
 /* ---- measuring ---- */
 
-/* Runs one batch of n iterations of a row and returns the seconds the
- * timed loop took. */
-static double run_batch(const struct row *row, struct bench_ctx *ctx, unsigned long n)
-{
-	double start, end;
+/* Time taken by one batch: the timed loop alone, and everything including
+ * the untimed prepare and finish hooks (which the time budget must cover). */
+struct batch_time {
+	double timed_s;
+	double total_s;
+};
 
+/* Runs one batch of n iterations of a row. */
+static struct batch_time run_batch(const struct row *row, struct bench_ctx *ctx, unsigned long n)
+{
+	struct batch_time t;
+	double begin, start, end;
+
+	begin = now_seconds();
 	if (row->prepare)
 		row->prepare(ctx, n);
 	start = now_seconds();
@@ -536,23 +545,26 @@ static double run_batch(const struct row *row, struct bench_ctx *ctx, unsigned l
 	end = now_seconds();
 	if (row->finish)
 		row->finish(ctx, n);
-	return end - start;
+	t.timed_s = end - start;
+	t.total_s = now_seconds() - begin;
+	return t;
 }
 
-/* Finds an iteration count whose batch takes about target_s: doubles n
- * until a batch takes an eighth of the target, then scales linearly. */
+/* Finds an iteration count whose whole batch (with its untimed hooks) takes
+ * about target_s: doubles n until a batch takes an eighth of the target,
+ * then scales linearly. */
 static unsigned long calibrate(const struct row *row, struct bench_ctx *ctx, double target_s)
 {
 	unsigned long n = 1;
-	double elapsed;
+	struct batch_time t;
 
 	for (;;) {
-		elapsed = run_batch(row, ctx, n);
-		if (elapsed >= target_s / 8 || n >= row->max_iterations)
+		t = run_batch(row, ctx, n);
+		if (t.total_s >= target_s / 8 || n >= row->max_iterations)
 			break;
 		n = n * 2 > row->max_iterations ? row->max_iterations : n * 2;
 	}
-	return stats_scale_iterations(n, elapsed, target_s, row->max_iterations);
+	return stats_scale_iterations(n, t.total_s, target_s, row->max_iterations);
 }
 
 struct run_opts {
@@ -583,7 +595,7 @@ static void measure_row(const struct row *row, struct bench_ctx *ctx, const stru
 	}
 	run_batch(row, ctx, n); /* warm-up, not recorded */
 	for (unsigned long r = 0; r < opts->repetitions; r++)
-		samples[r] = run_batch(row, ctx, n) * 1e6 / (double)n;
+		samples[r] = run_batch(row, ctx, n).timed_s * 1e6 / (double)n;
 	if (row->teardown)
 		row->teardown(ctx);
 
@@ -694,13 +706,25 @@ static void find_self_exe(struct bench_ctx *ctx, const char *argv0)
 		  argv0);
 }
 
+/* Runs this process, and the children it forks later, on one CPU only. */
+static void pin_to_cpu(unsigned long cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		die_usage("--cpu %lu: sched_setaffinity: %s (see nproc for the CPUs)", cpu,
+			  strerror(errno));
+}
+
 /* ---- command line ---- */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: microbench [--rows LIST] [--iterations N | --seconds S] [--repetitions R]\n"
-		"                  [--dir DIR] [--json] [--out FILE] [--list]\n"
+		"                  [--dir DIR] [--cpu N] [--json] [--out FILE] [--list]\n"
 		"  --rows LIST       comma-separated rows to run (default: all; see --list)\n"
 		"  --iterations N    operations per timed repetition\n"
 		"  --seconds S       time budget per row, iterations calibrated to fit (default "
@@ -708,6 +732,7 @@ static void usage(FILE *out)
 		"  --repetitions R   timed repetitions per row after one warm-up (default %d)\n"
 		"  --dir DIR         where the file rows make their scratch directory (default "
 		"/tmp)\n"
+		"  --cpu N           run on CPU N only, echo children too (steadier round trips)\n"
 		"  --json            one JSON object per row instead of a table\n"
 		"  --out FILE        write results to FILE instead of standard output\n"
 		"  --list            print the row names and what they measure\n",
@@ -725,6 +750,8 @@ struct cli {
 	const char *dir;
 	const char *out_path;
 	int json;
+	int pin;	   /* pin to cpu (--cpu given) */
+	unsigned long cpu; /* children inherit the pinning */
 	size_t selected[N_ROWS];
 	size_t n_selected;
 };
@@ -737,6 +764,7 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 	    {"seconds", required_argument, NULL, 's'},
 	    {"repetitions", required_argument, NULL, 'R'},
 	    {"dir", required_argument, NULL, 'd'},
+	    {"cpu", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"list", no_argument, NULL, 'l'},
@@ -758,6 +786,8 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 	cli->dir = "/tmp";
 	cli->out_path = NULL;
 	cli->json = 0;
+	cli->pin = 0;
+	cli->cpu = 0;
 
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		int rc = 0;
@@ -768,7 +798,7 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 					    err, sizeof(err));
 			break;
 		case 'n':
-			rc = parse_count("--iterations", optarg, MAX_ITERATIONS,
+			rc = parse_count("--iterations", optarg, 1, MAX_ITERATIONS,
 					 &cli->run.iterations, err, sizeof(err));
 			break;
 		case 's':
@@ -777,11 +807,16 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 			seconds_given = 1;
 			break;
 		case 'R':
-			rc = parse_count("--repetitions", optarg, MAX_REPETITIONS,
+			rc = parse_count("--repetitions", optarg, 1, MAX_REPETITIONS,
 					 &cli->run.repetitions, err, sizeof(err));
 			break;
 		case 'd':
 			cli->dir = optarg;
+			break;
+		case 'c':
+			rc = parse_count("--cpu", optarg, 0, CPU_SETSIZE - 1, &cli->cpu, err,
+					 sizeof(err));
+			cli->pin = 1;
 			break;
 		case 'j':
 			cli->json = 1;
@@ -822,6 +857,8 @@ int main(int argc, char **argv)
 	/* A dead echo child must give EPIPE and a message, not a silent kill. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (cli.pin)
+		pin_to_cpu(cli.cpu);
 	ctx.fd = ctx.to_child = ctx.from_child = ctx.dir_fd = -1;
 	ctx.echo_child = -1;
 	find_self_exe(&ctx, argv[0]);

@@ -9,24 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-int parse_count(const char *option, const char *text, unsigned long max, unsigned long *out,
-		char *err, size_t errlen)
+int parse_count(const char *option, const char *text, unsigned long min, unsigned long max,
+		unsigned long *out, char *err, size_t errlen)
 {
 	char *end;
 	unsigned long value;
 
 	if (text[0] == '\0' || !isdigit((unsigned char)text[0])) {
-		snprintf(err, errlen, "%s '%s': expected a positive whole number", option, text);
+		snprintf(err, errlen, "%s '%s': expected a whole number", option, text);
 		return -1;
 	}
 	errno = 0;
 	value = strtoul(text, &end, 10);
 	if (*end != '\0') {
-		snprintf(err, errlen, "%s '%s': expected a positive whole number", option, text);
+		snprintf(err, errlen, "%s '%s': expected a whole number", option, text);
 		return -1;
 	}
-	if (errno == ERANGE || value == 0 || value > max) {
-		snprintf(err, errlen, "%s '%s': must be between 1 and %lu", option, text, max);
+	if (errno == ERANGE || value < min || value > max) {
+		snprintf(err, errlen, "%s '%s': must be between %lu and %lu", option, text, min,
+			 max);
 		return -1;
 	}
 	*out = value;

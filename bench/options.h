@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-/* Parses a decimal integer in [1, max] (no sign, no trailing characters).
+/* Parses a decimal integer in [min, max] (no sign, no trailing characters).
  * Returns 0, or -1 with a message naming option and text in err. */
-int parse_count(const char *option, const char *text, unsigned long max, unsigned long *out,
-		char *err, size_t errlen);
+int parse_count(const char *option, const char *text, unsigned long min, unsigned long max,
+		unsigned long *out, char *err, size_t errlen);
 
 /* Parses a finite number of seconds in (0, max]. Returns 0, or -1 with err. */
 int parse_seconds(const char *option, const char *text, double max, double *out, char *err,

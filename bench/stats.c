@@ -2,7 +2,7 @@
  * for the microbenchmark (see stats.h). */
 #include "stats.h"
 
-#include <math.h>
+#include <math.h> /* isfinite(), a macro: no libm needed */
 #include <stdlib.h>
 
 /* qsort comparator for doubles, ascending. */
@@ -23,6 +23,26 @@ double stats_median_sorted(const double *sorted, size_t n)
 	if (n % 2 == 1)
 		return sorted[n / 2];
 	return (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+}
+
+/* Square root of x >= 0 by Newton's method. stats.c avoids libm's sqrt()
+ * so that the unit test, which includes this file, links without -lm.
+ * Starting at or above the root, each step decreases r towards it; the loop
+ * ends when a step no longer decreases r (the root, to the last bit). */
+static double square_root(double x)
+{
+	double r = x > 1.0 ? x : 1.0;
+
+	if (!(x > 0.0))
+		return 0.0;
+	for (int step = 0; step < 2000; step++) {
+		double next = (r + x / r) / 2.0;
+
+		if (next >= r)
+			break;
+		r = next;
+	}
+	return r;
 }
 
 /* True when every sample is a finite, non-negative number. */
@@ -51,7 +71,7 @@ int stats_summarize(double *samples, size_t n, struct bench_stats *out)
 		double d = samples[i] - out->mean;
 		squares += d * d;
 	}
-	out->stddev = n > 1 ? sqrt(squares / (double)(n - 1)) : 0.0;
+	out->stddev = n > 1 ? square_root(squares / (double)(n - 1)) : 0.0;
 	out->median = stats_median_sorted(samples, n);
 	out->min = samples[0];
 	out->max = samples[n - 1];
