@@ -41,7 +41,8 @@ struct gnode {
 	} a;
 	/* path: the path; argv: the arguments joined with spaces; address:
 	 * its text (10.0.0.1:80, [::1]:443, unix:/path); inode: the last path
-	 * it was named by. NUL-terminated; NULL when unknown. */
+	 * it was named by. NUL-terminated. Unknown when text_len is 0 (the
+	 * buffer of a recycled entry may still be allocated). */
 	char *text;
 	size_t text_len;
 	size_t text_cap;

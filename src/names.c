@@ -4,6 +4,7 @@
 #include "names.h"
 
 #include <linux/types.h>
+#include <stddef.h>
 
 #include "sabpf_record.h"
 

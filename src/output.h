@@ -40,6 +40,13 @@ int pipeline_flush(struct sabpf_pipeline *p);
  * removes the temporary files. Returns 0, or -1 if a write failed. */
 int pipeline_finish(struct sabpf_pipeline *p, bool success);
 void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out);
+/* Why the last record was rejected by pipeline_consume() ("" if none was). */
+const char *pipeline_last_error(const struct sabpf_pipeline *p);
+/* Times in records are CLOCK_BOOTTIME; outputs show wall-clock time =
+ * boot time + offset. pipeline_new() measures the offset once
+ * (CLOCK_REALTIME - CLOCK_BOOTTIME); this replaces it (tests, or replaying
+ * a raw file recorded during another boot). */
+void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns);
 void pipeline_free(struct sabpf_pipeline *p);
 
 /* Replays a file written by a raw output through the pipeline (the

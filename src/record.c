@@ -201,6 +201,9 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 	if (fixed.len > limit)
 		return fail(err, errlen, "NAME record of kind %s has len %u, above the limit of %zu",
 			    node_kind_name(fixed.node.kind), fixed.len, limit);
+	if (size - head > limit + 8)
+		return fail(err, errlen, "NAME record of kind %s is %u bytes, above the largest possible (%zu)",
+			    node_kind_name(fixed.node.kind), size, head + limit + 8);
 	if (fixed.len > size - head)
 		return fail(err, errlen, "NAME record has len %u but only %zu data bytes", fixed.len,
 			    (size_t)(size - head));

@@ -16,6 +16,10 @@
  * a joined path is at most one byte longer than its record's data. */
 #define RECORD_TEXT_MAX (SABPF_PATH_MAX + 2)
 
+/* Largest valid record: a NAME with a full path and up to 8 bytes of
+ * padding after its data (bytes after `len` are allowed and ignored). */
+#define RECORD_MAX_SIZE (offsetof(struct sabpf_name, data) + SABPF_PATH_MAX + 8)
+
 /* A decoded NAME record. */
 struct record_name {
 	struct sabpf_ref node;

@@ -1,0 +1,97 @@
+/* format.h: the interface between the pipeline (output.c) and the output
+ * formats (format_*.c). Each output owns a buffer of text ready to be
+ * written to its file descriptor; a format appends to it and calls
+ * output_maybe_write() once per record, which writes in large blocks. */
+#ifndef SABPF_FORMAT_H
+#define SABPF_FORMAT_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "graph.h"
+#include "json_write.h"
+#include "output.h"
+#include "record.h"
+
+/* One consumed, well-formed record, with the node table already updated. */
+struct event {
+	const struct record *rec;
+	const void *raw; /* the record's bytes as received */
+	size_t raw_size;
+	struct gnode *node; /* NODE and NAME: the node described (NULL if out of memory) */
+	struct gnode *from; /* EDGE: its two ends (NULL if out of memory) */
+	struct gnode *to;
+};
+
+struct output;
+
+struct format_ops {
+	const char *name;
+	bool describes_nodes; /* needs a slot of gnode.emitted */
+	/* The file is open: sets up o->state and writes any file header.
+	 * Returns 0, or -1 on allocation failure. */
+	int (*open)(struct output *o);
+	void (*record)(struct output *o, const struct event *ev);
+	/* pipeline_flush(): end the current document or batch, if any. */
+	void (*end_batch)(struct output *o);
+	/* Before the file is closed: the last words (e.g. an empty PROV
+	 * document if none was written), then free o->state. */
+	void (*close)(struct output *o);
+};
+
+struct output {
+	const struct format_ops *ops;
+	struct sabpf_pipeline *p;
+	char *path;     /* as given; "-" for standard output */
+	char *tmp_path; /* path + ".tmp"; NULL for standard output */
+	int fd;
+	struct jbuf buf;     /* bytes waiting to be written to fd */
+	struct jbuf scratch; /* for building small strings (labels) */
+	int slot;            /* index into gnode.emitted, -1 if none */
+	void *state;         /* the format's own */
+	int write_errno;     /* first write error, 0 if none */
+};
+
+extern const struct format_ops format_prov;
+extern const struct format_ops format_spade;
+extern const struct format_ops format_jsonl;
+extern const struct format_ops format_raw;
+
+/* Writes o->buf to the file if it holds more than a block. */
+void output_maybe_write(struct output *o);
+
+/* Wall-clock nanoseconds since the epoch of a CLOCK_BOOTTIME time. */
+__s64 pipeline_wall_ns(const struct sabpf_pipeline *p, __u64 boot_ns);
+/* Name given by pipeline_name_container(), or NULL. */
+const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container);
+
+/* Shared by the PROV and SPADE writers, implemented in output.c. */
+
+/* How attribute keys and values are written. */
+enum attr_style {
+	ATTR_PROV,  /* "cf:pid": 12, "prov:type": "task" */
+	ATTR_SPADE, /* "pid": "12", "subtype": "task" (SPADE wants strings) */
+};
+
+struct attr_writer {
+	struct jbuf *b;
+	enum attr_style style;
+	bool first; /* no member written yet in the current object */
+};
+
+void attr_u64(struct attr_writer *w, const char *key, __u64 v);
+void attr_str(struct attr_writer *w, const char *key, const char *s, size_t n);
+/* Node attributes (see docs/formats.md) of version `version` of n. */
+void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *n, __u32 version,
+	       __s64 wall_ns);
+/* Edge attributes: type, date, acting task, arg. */
+void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns);
+/* "n<id hex>_v<version>" (no quotes). */
+void put_node_id(struct jbuf *b, __u64 id, __u32 version);
+/* Should output o describe version `version` of n now? True when n has
+ * attributes and o has not described this or a later version yet. */
+bool node_needs_description(const struct output *o, const struct gnode *n, __u32 version);
+void mark_node_described(const struct output *o, struct gnode *n, __u32 version);
+
+#endif /* SABPF_FORMAT_H */

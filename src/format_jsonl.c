@@ -1,0 +1,152 @@
+/* format_jsonl.c: the flat audit view for log pipelines. One JSON object per
+ * line for each relation that has a task at one end (pure version steps are
+ * skipped):
+ *   {"time":"2026-11-29T07:30:00.000000001Z","container":"web","container_id":42,
+ *    "pid":7,"tid":7,"comm":"cat","uid":0,"action":"read","object_kind":"file",
+ *    "object":"/etc/hostname","result":"ok"}
+ * and one for each LOST record:
+ *   {"time":...,"container":...,"container_id":N,"action":"records_lost",
+ *    "count":N,"cpu":N,"first_seq":N,"last_seq":N}
+ * The acting task is the task end (the `from` end when both are tasks); the
+ * object is the other end, or the task's new version for task -> task steps
+ * such as exec_task and terminate_task. Objects are shown as: the last path
+ * an inode was named by (else inode:<ino>), a socket's address (else
+ * socket:<ino>), an address as 10.0.0.1:80, [::1]:443 or unix:/path, a path,
+ * the argv string, task:<pid> for tasks and process memory. */
+#include <string.h>
+
+#include "format.h"
+#include "names.h"
+
+static int jsonl_open(struct output *o)
+{
+	o->state = NULL;
+	return 0;
+}
+
+static void put_time_and_container(struct output *o, const struct sabpf_hdr *h)
+{
+	struct jbuf *b = &o->buf;
+	const char *name = pipeline_container_name(o->p, h->container);
+
+	jbuf_puts(b, "{\"time\":");
+	json_time(b, pipeline_wall_ns(o->p, h->time_ns));
+	jbuf_puts(b, ",\"container\":");
+	if (name) {
+		json_cstr(b, name);
+	} else {
+		jbuf_putc(b, '"');
+		jbuf_u64(b, h->container);
+		jbuf_putc(b, '"');
+	}
+	jbuf_puts(b, ",\"container_id\":");
+	jbuf_u64(b, h->container);
+}
+
+/* "<prefix><number>" as a JSON string. */
+static void put_tagged_number(struct jbuf *b, const char *prefix, __u64 v)
+{
+	jbuf_putc(b, '"');
+	jbuf_puts(b, prefix);
+	jbuf_u64(b, v);
+	jbuf_putc(b, '"');
+}
+
+static void put_object(struct jbuf *b, const struct gnode *n, const struct sabpf_ref *ref)
+{
+	bool known = n && n->has_attrs;
+
+	if (n && n->text_len && ref->kind != SABPF_NODE_TASK && ref->kind != SABPF_NODE_PROC_MEM) {
+		json_str(b, n->text, n->text_len);
+	} else if (ref->kind == SABPF_NODE_TASK && known) {
+		put_tagged_number(b, "task:", n->a.task.pid);
+	} else if (ref->kind == SABPF_NODE_PROC_MEM && known) {
+		put_tagged_number(b, "task:", n->a.mem.pid);
+	} else if (ref->kind == SABPF_NODE_SOCKET && known) {
+		put_tagged_number(b, "socket:", n->a.inode.ino);
+	} else if (node_kind_is_inode(ref->kind) && known) {
+		put_tagged_number(b, "inode:", n->a.inode.ino);
+	} else { /* never described: only its id is known */
+		jbuf_puts(b, "\"node:");
+		jbuf_hex(b, ref->id);
+		jbuf_putc(b, '"');
+	}
+}
+
+static void jsonl_edge(struct output *o, const struct event *ev)
+{
+	const struct sabpf_edge *e = &ev->rec->edge;
+	bool from_task = e->from.kind == SABPF_NODE_TASK;
+	bool to_task = e->to.kind == SABPF_NODE_TASK;
+	struct jbuf *b = &o->buf;
+
+	if (relation_is_version(e->relation) || (!from_task && !to_task))
+		return;
+	const struct gnode *actor = from_task ? ev->from : ev->to;
+	bool object_is_from = !from_task;
+	const struct gnode *object = object_is_from ? ev->from : ev->to;
+	const struct sabpf_ref *object_ref = object_is_from ? &e->from : &e->to;
+
+	put_time_and_container(o, &e->hdr);
+	jbuf_puts(b, ",\"pid\":");
+	jbuf_u64(b, e->pid);
+	jbuf_puts(b, ",\"tid\":");
+	jbuf_u64(b, e->tid);
+	jbuf_puts(b, ",\"comm\":");
+	if (actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK)
+		json_str(b, actor->a.task.comm, strnlen(actor->a.task.comm, SABPF_COMM_LEN));
+	else
+		jbuf_puts(b, "\"\"");
+	jbuf_puts(b, ",\"uid\":");
+	jbuf_u64(b, e->uid);
+	jbuf_puts(b, ",\"action\":\"");
+	jbuf_puts(b, relation_name(e->relation));
+	jbuf_puts(b, "\",\"object_kind\":\"");
+	jbuf_puts(b, node_kind_name(object_ref->kind));
+	jbuf_puts(b, "\",\"object\":");
+	put_object(b, object, object_ref);
+	jbuf_puts(b, ",\"result\":\"ok\"}\n");
+}
+
+static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
+{
+	struct jbuf *b = &o->buf;
+
+	put_time_and_container(o, &l->hdr);
+	jbuf_puts(b, ",\"action\":\"records_lost\",\"count\":");
+	jbuf_u64(b, l->count);
+	jbuf_puts(b, ",\"cpu\":");
+	jbuf_u64(b, l->hdr.cpu);
+	jbuf_puts(b, ",\"first_seq\":");
+	jbuf_u64(b, l->first_seq);
+	jbuf_puts(b, ",\"last_seq\":");
+	jbuf_u64(b, l->last_seq);
+	jbuf_puts(b, "}\n");
+}
+
+static void jsonl_record(struct output *o, const struct event *ev)
+{
+	if (ev->rec->hdr.type == SABPF_REC_EDGE)
+		jsonl_edge(o, ev);
+	else if (ev->rec->hdr.type == SABPF_REC_LOST)
+		jsonl_lost(o, &ev->rec->lost);
+}
+
+static void jsonl_end_batch(struct output *o)
+{
+	(void)o;
+}
+
+static void jsonl_close(struct output *o)
+{
+	(void)o;
+}
+
+const struct format_ops format_jsonl = {
+	.name = "jsonl",
+	.describes_nodes = false,
+	.open = jsonl_open,
+	.record = jsonl_record,
+	.end_batch = jsonl_end_batch,
+	.close = jsonl_close,
+};

@@ -1,0 +1,198 @@
+/* format_prov.c: the W3C PROV-JSON writer, with CamFlow's vocabulary.
+ *
+ * Each pipeline_flush() ends one complete PROV-JSON document, written as a
+ * single line: {"prefix":{...},"activity":{...},"entity":{...},"used":{...},
+ * "wasGeneratedBy":{...},"wasInformedBy":{...},"wasDerivedFrom":{...}}.
+ * Because PROV-JSON groups records by class, each section is collected in
+ * its own buffer until the document ends. Nodes are "sabpf:n<id hex>_v<ver>",
+ * relations "sabpf:e<counter>" (the counter runs over the whole file). A node
+ * version is described once per output, in the document of the record that
+ * describes it or of the first relation that implies it (a version edge).
+ * Attribute names are listed in docs/formats.md. */
+#include <stdlib.h>
+
+#include "format.h"
+#include "names.h"
+
+/* A document is ended early when its sections hold this much. */
+#define PROV_DOCUMENT_MAX (64u * 1024 * 1024)
+
+enum prov_section {
+	SEC_ACTIVITY,
+	SEC_ENTITY,
+	SEC_USED,
+	SEC_GENERATED,
+	SEC_INFORMED,
+	SEC_DERIVED,
+	SEC_COUNT
+};
+
+static const char *const section_names[SEC_COUNT] = {
+	"activity", "entity", "used", "wasGeneratedBy", "wasInformedBy", "wasDerivedFrom",
+};
+
+struct prov_state {
+	struct jbuf sections[SEC_COUNT];
+	size_t pending; /* bytes in all sections */
+	__u64 edges;    /* relations written, for their identifiers */
+	__u64 documents;
+};
+
+static int prov_open(struct output *o)
+{
+	struct prov_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	for (int i = 0; i < SEC_COUNT; i++)
+		jbuf_init(&s->sections[i]);
+	o->state = s;
+	return 0;
+}
+
+/* Starts a member of a section: `,"sabpf:<id>":` (no comma if first). */
+static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec)
+{
+	struct jbuf *b = &s->sections[sec];
+	if (b->len)
+		jbuf_putc(b, ',');
+	jbuf_puts(b, "\"sabpf:");
+	return b;
+}
+
+/* `"prov:<role>":"sabpf:n..._v..."`, after a comma unless first. */
+static void put_ref(struct jbuf *b, const char *role, const struct sabpf_ref *ref, bool first)
+{
+	if (!first)
+		jbuf_putc(b, ',');
+	jbuf_puts(b, "\"prov:");
+	jbuf_puts(b, role);
+	jbuf_puts(b, "\":\"sabpf:");
+	put_node_id(b, ref->id, ref->version);
+	jbuf_putc(b, '"');
+}
+
+static void describe_node(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
+{
+	struct prov_state *s = o->state;
+	enum prov_section sec = node_kind_is_activity(n->kind) ? SEC_ACTIVITY : SEC_ENTITY;
+	struct jbuf *b = begin_member(s, sec);
+	size_t before = b->len;
+	struct attr_writer w = {.b = b, .style = ATTR_PROV, .first = true};
+
+	put_node_id(b, n->id, version);
+	jbuf_puts(b, "\":");
+	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
+	jbuf_putc(b, '}');
+	s->pending += b->len - before;
+	mark_node_described(o, n, version);
+}
+
+static void describe_if_needed(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
+{
+	if (node_needs_description(o, n, version))
+		describe_node(o, n, version, boot_ns);
+}
+
+static void write_relation(struct output *o, const struct sabpf_edge *e)
+{
+	static const char *const roles[][2] = {
+		/* {role of `to`, role of `from`} per enum prov_class */
+		[PROV_USED] = {"activity", "entity"},
+		[PROV_WAS_GENERATED_BY] = {"entity", "activity"},
+		[PROV_WAS_INFORMED_BY] = {"informed", "informant"},
+		[PROV_WAS_DERIVED_FROM] = {"generatedEntity", "usedEntity"},
+	};
+	struct prov_state *s = o->state;
+	enum prov_class c = prov_class_of(e->from.kind, e->to.kind);
+	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c));
+	size_t before = b->len;
+	struct attr_writer w = {.b = b, .style = ATTR_PROV, .first = false};
+
+	jbuf_putc(b, 'e');
+	jbuf_u64(b, ++s->edges);
+	jbuf_puts(b, "\":{");
+	put_ref(b, roles[c][0], &e->to, true);
+	put_ref(b, roles[c][1], &e->from, false);
+	attr_edge(&w, e, pipeline_wall_ns(o->p, e->hdr.time_ns));
+	jbuf_putc(b, '}');
+	s->pending += b->len - before;
+}
+
+static void prov_end_document(struct output *o, bool even_if_empty)
+{
+	struct prov_state *s = o->state;
+	if (s->pending == 0 && !even_if_empty)
+		return;
+	jbuf_puts(&o->buf, "{\"prefix\":{\"prov\":\"http://www.w3.org/ns/prov#\","
+			   "\"cf\":\"http://www.camflow.org\","
+			   "\"sabpf\":\"https://sabpf.invalid/ns#\"}");
+	for (int i = 0; i < SEC_COUNT; i++) {
+		struct jbuf *sec = &s->sections[i];
+		if (sec->len == 0)
+			continue;
+		jbuf_puts(&o->buf, ",\"");
+		jbuf_puts(&o->buf, section_names[i]);
+		jbuf_puts(&o->buf, "\":{");
+		jbuf_put(&o->buf, sec->data, sec->len);
+		jbuf_putc(&o->buf, '}');
+		if (sec->oom)
+			o->buf.oom = true; /* reported as a write failure */
+		jbuf_reset(sec);
+	}
+	jbuf_puts(&o->buf, "}\n");
+	s->pending = 0;
+	s->documents++;
+}
+
+static void prov_record(struct output *o, const struct event *ev)
+{
+	struct prov_state *s = o->state;
+	const struct record *r = ev->rec;
+
+	switch (r->hdr.type) {
+	case SABPF_REC_NODE:
+		if (ev->node)
+			describe_if_needed(o, ev->node, r->node.node.version, r->hdr.time_ns);
+		break;
+	case SABPF_REC_NAME:
+		if (ev->node)
+			describe_if_needed(o, ev->node, r->name.node.version, r->hdr.time_ns);
+		break;
+	case SABPF_REC_EDGE:
+		/* Versions implied by this edge (version, exec_task and
+		 * terminate_task steps) are described from the table. */
+		describe_if_needed(o, ev->from, r->edge.from.version, r->hdr.time_ns);
+		describe_if_needed(o, ev->to, r->edge.to.version, r->hdr.time_ns);
+		write_relation(o, &r->edge);
+		break;
+	default: /* LOST: counted in the statistics, not a PROV record */
+		break;
+	}
+	if (s->pending >= PROV_DOCUMENT_MAX)
+		prov_end_document(o, false);
+}
+
+static void prov_end_batch(struct output *o)
+{
+	prov_end_document(o, false);
+}
+
+static void prov_close(struct output *o)
+{
+	struct prov_state *s = o->state;
+	/* A file that holds no document would not be valid PROV-JSON. */
+	prov_end_document(o, s->documents == 0);
+	for (int i = 0; i < SEC_COUNT; i++)
+		jbuf_free(&s->sections[i]);
+	free(s);
+	o->state = NULL;
+}
+
+const struct format_ops format_prov = {
+	.name = "prov",
+	.describes_nodes = true,
+	.open = prov_open,
+	.record = prov_record,
+	.end_batch = prov_end_batch,
+	.close = prov_close,
+};

@@ -1,0 +1,97 @@
+/* format_spade.c: the SPADE JSON writer. One JSON object per line:
+ *   {"type":"Process"|"Artifact","id":"n<id hex>_v<ver>","annotations":{...}}
+ *   {"type":"Used"|"WasGeneratedBy"|"WasTriggeredBy"|"WasDerivedFrom",
+ *    "from":"...","to":"...","annotations":{...}}
+ * Annotation values are all strings, as SPADE wants. SPADE's edges point
+ * from the effect to the cause, the opposite of the flow of information
+ * that our edges follow, so `from` and `to` are swapped: Used goes from the
+ * process to the artifact, WasGeneratedBy from the artifact to the process,
+ * WasTriggeredBy from the informed process to the informant, WasDerivedFrom
+ * from the derived artifact to its source. A vertex is written before the
+ * first edge that needs it. */
+#include "format.h"
+#include "names.h"
+
+static int spade_open(struct output *o)
+{
+	o->state = NULL;
+	return 0;
+}
+
+static void write_vertex(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
+{
+	struct jbuf *b = &o->buf;
+	struct attr_writer w = {.b = b, .style = ATTR_SPADE, .first = true};
+
+	jbuf_puts(b, node_kind_is_activity(n->kind) ? "{\"type\":\"Process\",\"id\":\""
+						    : "{\"type\":\"Artifact\",\"id\":\"");
+	put_node_id(b, n->id, version);
+	jbuf_puts(b, "\",\"annotations\":");
+	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
+	jbuf_puts(b, "}}\n");
+	mark_node_described(o, n, version);
+}
+
+static void vertex_if_needed(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
+{
+	if (node_needs_description(o, n, version))
+		write_vertex(o, n, version, boot_ns);
+}
+
+static void write_edge(struct output *o, const struct sabpf_edge *e)
+{
+	struct jbuf *b = &o->buf;
+	struct attr_writer w = {.b = b, .style = ATTR_SPADE, .first = true};
+
+	jbuf_puts(b, "{\"type\":\"");
+	jbuf_puts(b, spade_edge_type(prov_class_of(e->from.kind, e->to.kind)));
+	jbuf_puts(b, "\",\"from\":\"");
+	put_node_id(b, e->to.id, e->to.version); /* the effect */
+	jbuf_puts(b, "\",\"to\":\"");
+	put_node_id(b, e->from.id, e->from.version); /* the cause */
+	jbuf_puts(b, "\",\"annotations\":");
+	attr_edge(&w, e, pipeline_wall_ns(o->p, e->hdr.time_ns));
+	jbuf_puts(b, "}}\n");
+}
+
+static void spade_record(struct output *o, const struct event *ev)
+{
+	const struct record *r = ev->rec;
+
+	switch (r->hdr.type) {
+	case SABPF_REC_NODE:
+		if (ev->node)
+			vertex_if_needed(o, ev->node, r->node.node.version, r->hdr.time_ns);
+		break;
+	case SABPF_REC_NAME:
+		if (ev->node)
+			vertex_if_needed(o, ev->node, r->name.node.version, r->hdr.time_ns);
+		break;
+	case SABPF_REC_EDGE:
+		vertex_if_needed(o, ev->from, r->edge.from.version, r->hdr.time_ns);
+		vertex_if_needed(o, ev->to, r->edge.to.version, r->hdr.time_ns);
+		write_edge(o, &r->edge);
+		break;
+	default: /* LOST: counted in the statistics */
+		break;
+	}
+}
+
+static void spade_end_batch(struct output *o)
+{
+	(void)o; /* every line is complete as soon as it is written */
+}
+
+static void spade_close(struct output *o)
+{
+	(void)o;
+}
+
+const struct format_ops format_spade = {
+	.name = "spade",
+	.describes_nodes = true,
+	.open = spade_open,
+	.record = spade_record,
+	.end_batch = spade_end_batch,
+	.close = spade_close,
+};

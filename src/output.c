@@ -1,0 +1,847 @@
+/* output.c: the pipeline after the ring buffer (see output.h): decode each
+ * record, account for loss, keep the node table up to date, and hand the
+ * record to every configured output; plus the output files themselves
+ * (written to PATH.tmp, renamed on success) and the node and edge attributes
+ * shared by the PROV and SPADE writers. */
+#include "output.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "graph.h"
+#include "names.h"
+#include "record.h"
+
+#define MAX_OUTPUTS 8
+#define WRITE_BLOCK (64 * 1024) /* output_maybe_write() writes beyond this */
+#define RAW_MAGIC "SABPFRAW"
+
+/* Sequence accounting of one CPU. */
+struct cpu_seq {
+	__u64 max_seq;  /* highest sequence number seen */
+	__u64 received; /* records received */
+};
+
+struct container_name {
+	__u64 id;
+	char *name;
+};
+
+struct sabpf_pipeline {
+	struct graph *graph;
+	struct output *outputs[MAX_OUTPUTS];
+	int noutputs;
+	int slots_used; /* gnode.emitted slots handed out */
+	struct sabpf_stats stats;
+	struct cpu_seq *cpus;
+	size_t ncpus;
+	__s64 clock_offset_ns;
+	struct container_name *names;
+	size_t nnames;
+	char text[RECORD_TEXT_MAX]; /* decoded NAME text of the current record */
+	char last_error[256];
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static __s64 clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct sabpf_pipeline *pipeline_new(void)
+{
+	struct sabpf_pipeline *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->graph = graph_new(GRAPH_DEFAULT_CAP);
+	if (!p->graph) {
+		free(p);
+		return NULL;
+	}
+	p->clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	return p;
+}
+
+void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns)
+{
+	p->clock_offset_ns = offset_ns;
+}
+
+__s64 pipeline_wall_ns(const struct sabpf_pipeline *p, __u64 boot_ns)
+{
+	return (__s64)boot_ns + p->clock_offset_ns;
+}
+
+const char *pipeline_last_error(const struct sabpf_pipeline *p)
+{
+	return p->last_error;
+}
+
+void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const char *name)
+{
+	char *copy = strdup(name);
+	if (!copy)
+		return;
+	for (size_t i = 0; i < p->nnames; i++) {
+		if (p->names[i].id == container) {
+			free(p->names[i].name);
+			p->names[i].name = copy;
+			return;
+		}
+	}
+	struct container_name *names = realloc(p->names, (p->nnames + 1) * sizeof(*names));
+	if (!names) {
+		free(copy);
+		return;
+	}
+	p->names = names;
+	p->names[p->nnames].id = container;
+	p->names[p->nnames].name = copy;
+	p->nnames++;
+}
+
+const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container)
+{
+	for (size_t i = 0; i < p->nnames; i++)
+		if (p->names[i].id == container)
+			return p->names[i].name;
+	return NULL;
+}
+
+/* ---- output files ---- */
+
+/* Writes all of o->buf; remembers the first error and drops the data. */
+static void output_write(struct output *o)
+{
+	size_t done = 0;
+
+	if (o->buf.oom && !o->write_errno)
+		o->write_errno = ENOMEM;
+	while (!o->write_errno && done < o->buf.len) {
+		ssize_t n = write(o->fd, o->buf.data + done, o->buf.len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o->write_errno = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	jbuf_reset(&o->buf);
+}
+
+void output_maybe_write(struct output *o)
+{
+	if (o->buf.len >= WRITE_BLOCK)
+		output_write(o);
+}
+
+static const struct format_ops *format_by_name(const char *name, size_t len)
+{
+	static const struct format_ops *const all[] = {&format_prov, &format_spade, &format_jsonl,
+						       &format_raw};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strlen(all[i]->name) == len && memcmp(all[i]->name, name, len) == 0)
+			return all[i];
+	return NULL;
+}
+
+static void output_free(struct output *o)
+{
+	jbuf_free(&o->buf);
+	jbuf_free(&o->scratch);
+	free(o->path);
+	free(o->tmp_path);
+	free(o);
+}
+
+/* Opens the file of a new output: standard output, or PATH.tmp. */
+static int output_open_file(struct output *o, const char *spec, char *err, size_t errlen)
+{
+	if (strcmp(o->path, "-") == 0) {
+		o->fd = STDOUT_FILENO;
+		return 0;
+	}
+	size_t len = strlen(o->path) + sizeof(".tmp");
+	o->tmp_path = malloc(len);
+	if (!o->tmp_path) {
+		set_err(err, errlen, "out of memory adding output '%s'", spec);
+		return -1;
+	}
+	snprintf(o->tmp_path, len, "%s.tmp", o->path);
+	o->fd = open(o->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0) {
+		set_err(err, errlen,
+			"cannot create output file '%s' for '%s': %s (check that the directory "
+			"exists and is writable)",
+			o->tmp_path, spec, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool path_in_use(const struct sabpf_pipeline *p, const char *path)
+{
+	for (int i = 0; i < p->noutputs; i++)
+		if (strcmp(p->outputs[i]->path, path) == 0)
+			return true;
+	return false;
+}
+
+int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen)
+{
+	const char *colon = strchr(spec, ':');
+	if (!colon) {
+		set_err(err, errlen,
+			"output '%s' has no ':': use FORMAT:PATH with FORMAT prov, spade, jsonl "
+			"or raw, e.g. prov:/tmp/graph.json or jsonl:-",
+			spec);
+		return -1;
+	}
+	const struct format_ops *ops = format_by_name(spec, (size_t)(colon - spec));
+	if (!ops) {
+		set_err(err, errlen,
+			"unknown output format '%.*s' in '%s': use prov, spade, jsonl or raw",
+			(int)(colon - spec), spec, spec);
+		return -1;
+	}
+	const char *path = colon + 1;
+	if (*path == '\0') {
+		set_err(err, errlen, "output '%s' has no path after ':': give a file or - for "
+				     "standard output", spec);
+		return -1;
+	}
+	if (path_in_use(p, path)) {
+		set_err(err, errlen, "output path '%s' is given twice: each output needs its own file",
+			path);
+		return -1;
+	}
+	if (p->noutputs >= MAX_OUTPUTS) {
+		set_err(err, errlen, "too many outputs (at most %d): cannot add '%s'", MAX_OUTPUTS,
+			spec);
+		return -1;
+	}
+	if (ops->describes_nodes && p->slots_used >= GRAPH_SLOTS) {
+		set_err(err, errlen, "at most %d prov and spade outputs together: cannot add '%s'",
+			GRAPH_SLOTS, spec);
+		return -1;
+	}
+
+	struct output *o = calloc(1, sizeof(*o));
+	if (!o || !(o->path = strdup(path))) {
+		free(o);
+		set_err(err, errlen, "out of memory adding output '%s'", spec);
+		return -1;
+	}
+	o->ops = ops;
+	o->p = p;
+	o->fd = -1;
+	o->slot = ops->describes_nodes ? p->slots_used : -1;
+	jbuf_init(&o->buf);
+	jbuf_init(&o->scratch);
+	if (output_open_file(o, spec, err, errlen) < 0) {
+		output_free(o);
+		return -1;
+	}
+	if (ops->open(o) < 0) {
+		set_err(err, errlen, "out of memory setting up output '%s'", spec);
+		if (o->tmp_path) {
+			close(o->fd);
+			unlink(o->tmp_path);
+		}
+		output_free(o);
+		return -1;
+	}
+	if (ops->describes_nodes)
+		p->slots_used++;
+	p->outputs[p->noutputs++] = o;
+	return 0;
+}
+
+/* ---- loss accounting ---- */
+
+static void track_seq(struct sabpf_pipeline *p, const struct sabpf_hdr *h)
+{
+	if (h->cpu >= p->ncpus) {
+		size_t n = (size_t)h->cpu + 1;
+		struct cpu_seq *cpus = realloc(p->cpus, n * sizeof(*cpus));
+		if (!cpus)
+			return;
+		memset(cpus + p->ncpus, 0, (n - p->ncpus) * sizeof(*cpus));
+		p->cpus = cpus;
+		p->ncpus = n;
+	}
+	struct cpu_seq *c = &p->cpus[h->cpu];
+	c->received++;
+	if (h->seq > c->max_seq)
+		c->max_seq = h->seq;
+}
+
+void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out)
+{
+	*out = p->stats;
+	out->seq_missing = 0;
+	for (size_t i = 0; i < p->ncpus; i++)
+		if (p->cpus[i].max_seq > p->cpus[i].received)
+			out->seq_missing += p->cpus[i].max_seq - p->cpus[i].received;
+}
+
+/* ---- node table updates ---- */
+
+/* Text of a socket address: 10.0.0.1:80, [::1]:443, [fe80::1%2]:22,
+ * unix:/path, unix:@abstract, unix: (unnamed), or family:N. */
+static size_t format_address(const struct sabpf_addr_attrs *a, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int n;
+
+	switch (a->family) {
+	case AF_INET:
+		inet_ntop(AF_INET, a->addr, ip, sizeof(ip));
+		n = snprintf(out, cap, "%s:%u", ip, a->port);
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, a->addr, ip, sizeof(ip));
+		if (a->scope_id)
+			n = snprintf(out, cap, "[%s%%%u]:%u", ip, a->scope_id, a->port);
+		else
+			n = snprintf(out, cap, "[%s]:%u", ip, a->port);
+		break;
+	case AF_UNIX: {
+		const char *path = a->unix_path;
+		size_t max = sizeof(a->unix_path);
+		if (path[0] == '\0' && max > 1) { /* abstract: @name */
+			size_t len = strnlen(path + 1, max - 1);
+			n = snprintf(out, cap, "unix:%s%.*s", len ? "@" : "", (int)len, path + 1);
+		} else {
+			n = snprintf(out, cap, "unix:%.*s", (int)strnlen(path, max), path);
+		}
+		break;
+	}
+	default:
+		n = snprintf(out, cap, "family:%u", a->family);
+		break;
+	}
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* Version bookkeeping shared by every record that names a node. */
+static void note_version(struct gnode *n, const struct sabpf_ref *ref)
+{
+	n->kind = ref->kind;
+	if (ref->version > n->version)
+		n->version = ref->version;
+}
+
+static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct record *r)
+{
+	const struct sabpf_node *rec = &r->node;
+	struct gnode *n = graph_get(p->graph, rec->node.id, rec->node.kind);
+	if (!n)
+		return NULL;
+	bool newest = !n->has_attrs || rec->node.version >= n->version;
+	note_version(n, &rec->node);
+	if (!newest)
+		return n; /* an old version arrived late: keep the newer attributes */
+	n->has_attrs = true;
+	n->container = rec->hdr.container;
+	switch (rec->node.kind) {
+	case SABPF_NODE_TASK:
+		n->a.task = rec->task;
+		break;
+	case SABPF_NODE_PROC_MEM:
+		n->a.mem = rec->mem;
+		break;
+	case SABPF_NODE_ADDRESS: {
+		char text[SABPF_UNIX_PATH_MAX + 16];
+		size_t len = format_address(&rec->addr, text, sizeof(text));
+		n->a.addr.family = rec->addr.family;
+		n->a.addr.port = rec->addr.port;
+		gnode_set_text(n, text, len);
+		break;
+	}
+	default: /* inodes; their text (last path) is kept */
+		n->a.inode = rec->inode;
+		break;
+	}
+	return n;
+}
+
+static struct gnode *update_from_name(struct sabpf_pipeline *p, const struct record *r)
+{
+	const struct record_name *rec = &r->name;
+	struct gnode *n = graph_get(p->graph, rec->node.id, rec->node.kind);
+	if (!n)
+		return NULL;
+	bool newest = !n->has_attrs || rec->node.version >= n->version;
+	note_version(n, &rec->node);
+	if (!newest)
+		return n;
+	n->has_attrs = true;
+	n->container = r->hdr.container;
+	n->name_flags = rec->flags;
+	n->argc = rec->argc;
+	gnode_set_text(n, rec->text, rec->text_len);
+	return n;
+}
+
+static void update_from_edge(struct sabpf_pipeline *p, const struct sabpf_edge *e,
+			     struct gnode **from, struct gnode **to)
+{
+	*from = graph_get(p->graph, e->from.id, e->from.kind);
+	if (*from)
+		note_version(*from, &e->from);
+	*to = graph_get(p->graph, e->to.id, e->to.kind);
+	if (*to)
+		note_version(*to, &e->to);
+	if (!*from || !*to || (*from)->text_len == 0)
+		return;
+	/* An inode takes the last path it was named by; a socket the address
+	 * it was bound or connected to. */
+	if (e->relation == SABPF_REL_NAMED || e->relation == SABPF_REL_ADDRESSED)
+		gnode_set_text(*to, (*from)->text, (*from)->text_len);
+}
+
+/* ---- consuming records ---- */
+
+static void dispatch(struct sabpf_pipeline *p, const struct event *ev)
+{
+	for (int i = 0; i < p->noutputs; i++) {
+		struct output *o = p->outputs[i];
+		o->ops->record(o, ev);
+		output_maybe_write(o);
+	}
+}
+
+int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
+{
+	struct record r;
+	struct event ev = {.rec = &r, .raw = data, .raw_size = size};
+
+	if (record_decode(data, size, &r, p->text, p->last_error, sizeof(p->last_error)) < 0) {
+		p->stats.malformed++;
+		return -1;
+	}
+	p->stats.records++;
+	if (r.hdr.type != SABPF_REC_LOST) /* LOST records are outside the sequence */
+		track_seq(p, &r.hdr);
+	switch (r.hdr.type) {
+	case SABPF_REC_NODE:
+		p->stats.nodes++;
+		ev.node = update_from_node(p, &r);
+		break;
+	case SABPF_REC_NAME:
+		p->stats.nodes++;
+		ev.node = update_from_name(p, &r);
+		break;
+	case SABPF_REC_EDGE:
+		p->stats.edges++;
+		update_from_edge(p, &r.edge, &ev.from, &ev.to);
+		break;
+	case SABPF_REC_LOST:
+		p->stats.lost += r.lost.count;
+		break;
+	}
+	dispatch(p, &ev);
+	/* A terminated task is gone: its entry is no longer needed. */
+	if (r.hdr.type == SABPF_REC_EDGE && r.edge.relation == SABPF_REL_TERMINATE &&
+	    r.edge.from.kind == SABPF_NODE_TASK)
+		graph_remove(p->graph, r.edge.from.id);
+	return 0;
+}
+
+int pipeline_flush(struct sabpf_pipeline *p)
+{
+	int rc = 0;
+	for (int i = 0; i < p->noutputs; i++) {
+		struct output *o = p->outputs[i];
+		o->ops->end_batch(o);
+		output_write(o);
+		if (o->write_errno)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Ends one output: last words, close, then rename or remove PATH.tmp. */
+static int output_finish(struct output *o, bool success)
+{
+	int rc = 0;
+
+	o->ops->close(o);
+	if (success)
+		output_write(o);
+	if (o->write_errno) {
+		fprintf(stderr, "sabpf: writing output '%s' failed: %s\n", o->path,
+			strerror(o->write_errno));
+		rc = -1;
+	}
+	if (!o->tmp_path) /* standard output stays open */
+		return rc;
+	if (close(o->fd) < 0 && success && rc == 0) {
+		fprintf(stderr, "sabpf: closing output '%s' failed: %s\n", o->tmp_path,
+			strerror(errno));
+		rc = -1;
+	}
+	if (success && rc == 0) {
+		if (rename(o->tmp_path, o->path) < 0) {
+			fprintf(stderr, "sabpf: cannot rename '%s' to '%s': %s\n", o->tmp_path,
+				o->path, strerror(errno));
+			rc = -1;
+		}
+	}
+	if (!success || rc < 0)
+		unlink(o->tmp_path);
+	return rc;
+}
+
+int pipeline_finish(struct sabpf_pipeline *p, bool success)
+{
+	int rc = 0;
+	for (int i = 0; i < p->noutputs; i++) {
+		if (output_finish(p->outputs[i], success) < 0)
+			rc = -1;
+		output_free(p->outputs[i]);
+		p->outputs[i] = NULL;
+	}
+	p->noutputs = 0;
+	return rc;
+}
+
+void pipeline_free(struct sabpf_pipeline *p)
+{
+	if (!p)
+		return;
+	pipeline_finish(p, false); /* not finished: no output may look complete */
+	graph_free(p->graph);
+	for (size_t i = 0; i < p->nnames; i++)
+		free(p->names[i].name);
+	free(p->names);
+	free(p->cpus);
+	free(p);
+}
+
+/* ---- replaying a raw file ---- */
+
+/* Reads up to n bytes; returns how many were read (less only at EOF). */
+static size_t read_fully(FILE *f, void *buf, size_t n)
+{
+	return fread(buf, 1, n, f);
+}
+
+static int replay_records(struct sabpf_pipeline *p, FILE *f, const char *path, char *err,
+			  size_t errlen)
+{
+	_Alignas(8) unsigned char buf[RECORD_MAX_SIZE];
+	unsigned long long offset = 16, malformed = 0, first_bad_offset = 0;
+	char first_bad[256] = "";
+
+	for (;;) {
+		struct sabpf_hdr h;
+		size_t got = read_fully(f, buf, sizeof(h));
+		if (got == 0)
+			break;
+		if (got < sizeof(h)) {
+			set_err(err, errlen,
+				"'%s' is truncated: the record at offset %llu has only %zu of its "
+				"%zu header bytes",
+				path, offset, got, sizeof(h));
+			return -1;
+		}
+		memcpy(&h, buf, sizeof(h));
+		if (h.size < sizeof(h) || h.size > RECORD_MAX_SIZE) {
+			set_err(err, errlen,
+				"'%s' is corrupt: the record at offset %llu says it is %u bytes "
+				"(valid: %zu to %zu)",
+				path, offset, h.size, sizeof(h), (size_t)RECORD_MAX_SIZE);
+			return -1;
+		}
+		size_t rest = h.size - sizeof(h);
+		got = read_fully(f, buf + sizeof(h), rest);
+		if (got < rest) {
+			set_err(err, errlen,
+				"'%s' is truncated: the record at offset %llu needs %u bytes but "
+				"only %zu remain",
+				path, offset, h.size, sizeof(h) + got);
+			return -1;
+		}
+		if (pipeline_consume(p, buf, h.size) < 0 && malformed++ == 0) {
+			first_bad_offset = offset;
+			snprintf(first_bad, sizeof(first_bad), "%s", p->last_error);
+		}
+		offset += h.size;
+	}
+	if (ferror(f)) {
+		set_err(err, errlen, "reading '%s' failed at offset %llu: %s", path, offset,
+			strerror(errno));
+		return -1;
+	}
+	if (malformed) {
+		set_err(err, errlen, "'%s' holds %llu malformed records (first at offset %llu: %s)",
+			path, malformed, first_bad_offset, first_bad);
+		return -1;
+	}
+	return 0;
+}
+
+int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	unsigned char head[16];
+	__u32 abi;
+
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		set_err(err, errlen, "cannot open raw file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	size_t got = read_fully(f, head, sizeof(head));
+	if (got < sizeof(head) || memcmp(head, RAW_MAGIC, 8) != 0) {
+		if (got < sizeof(head))
+			set_err(err, errlen,
+				"'%s' is not a sabpf raw file: it is %zu bytes, shorter than the "
+				"16-byte header",
+				path, got);
+		else
+			set_err(err, errlen,
+				"'%s' is not a sabpf raw file: bad magic at offset 0 (expected "
+				"\"" RAW_MAGIC "\"; write one with --output raw:FILE)",
+				path);
+		fclose(f);
+		return -1;
+	}
+	memcpy(&abi, head + 8, sizeof(abi));
+	if (abi != SABPF_RECORD_ABI) {
+		set_err(err, errlen,
+			"'%s' holds records of ABI %u, but this sabpf reads ABI %d: convert it "
+			"with the sabpf version that wrote it",
+			path, abi, SABPF_RECORD_ABI);
+		fclose(f);
+		return -1;
+	}
+	int rc = replay_records(p, f, path, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+/* ---- attributes shared by the PROV and SPADE writers ---- */
+
+static void attr_key(struct attr_writer *w, const char *key)
+{
+	jbuf_putc(w->b, w->first ? '{' : ',');
+	w->first = false;
+	jbuf_putc(w->b, '"');
+	/* "type" and "label" are PROV's own; SPADE calls them subtype, label */
+	if (strcmp(key, "type") == 0 || strcmp(key, "label") == 0) {
+		if (w->style == ATTR_PROV)
+			jbuf_puts(w->b, "prov:");
+		else if (key[0] == 't')
+			jbuf_puts(w->b, "sub");
+	} else if (w->style == ATTR_PROV) {
+		jbuf_puts(w->b, "cf:");
+	}
+	jbuf_puts(w->b, key);
+	jbuf_puts(w->b, "\":");
+}
+
+void attr_u64(struct attr_writer *w, const char *key, __u64 v)
+{
+	attr_key(w, key);
+	if (w->style == ATTR_SPADE)
+		jbuf_putc(w->b, '"');
+	jbuf_u64(w->b, v);
+	if (w->style == ATTR_SPADE)
+		jbuf_putc(w->b, '"');
+}
+
+void attr_str(struct attr_writer *w, const char *key, const char *s, size_t n)
+{
+	attr_key(w, key);
+	json_str(w->b, s, n);
+}
+
+static void attr_cstr(struct attr_writer *w, const char *key, const char *s)
+{
+	attr_str(w, key, s, strlen(s));
+}
+
+static void attr_octal(struct attr_writer *w, const char *key, __u32 v)
+{
+	char text[16];
+	int n = snprintf(text, sizeof(text), "0%o", v);
+	attr_str(w, key, text, (size_t)n);
+}
+
+static void attr_date(struct attr_writer *w, __s64 wall_ns)
+{
+	attr_key(w, "date");
+	json_time(w->b, wall_ns);
+}
+
+void put_node_id(struct jbuf *b, __u64 id, __u32 version)
+{
+	jbuf_putc(b, 'n');
+	jbuf_hex(b, id);
+	jbuf_puts(b, "_v");
+	jbuf_u64(b, version);
+}
+
+static void attr_task(struct attr_writer *w, const struct sabpf_task_attrs *t)
+{
+	attr_u64(w, "pid", t->pid);
+	attr_u64(w, "vpid", t->vpid);
+	attr_u64(w, "tid", t->tid);
+	attr_u64(w, "ppid", t->ppid);
+	attr_u64(w, "uid", t->uid);
+	attr_u64(w, "gid", t->gid);
+	attr_u64(w, "euid", t->euid);
+	attr_u64(w, "egid", t->egid);
+	attr_str(w, "comm", t->comm, strnlen(t->comm, sizeof(t->comm)));
+	attr_u64(w, "cgroup_id", t->cgroup_id);
+	attr_u64(w, "utsns", t->utsns);
+	attr_u64(w, "ipcns", t->ipcns);
+	attr_u64(w, "mntns", t->mntns);
+	attr_u64(w, "pidns", t->pidns);
+	attr_u64(w, "netns", t->netns);
+	attr_u64(w, "cgroupns", t->cgroupns);
+}
+
+static void attr_inode(struct attr_writer *w, const struct gnode *n)
+{
+	const struct sabpf_inode_attrs *i = &n->a.inode;
+	attr_u64(w, "ino", i->ino);
+	attr_u64(w, "dev", i->dev);
+	attr_octal(w, "mode", i->mode);
+	attr_u64(w, "uid", i->uid);
+	attr_u64(w, "gid", i->gid);
+	if (n->kind == SABPF_NODE_SOCKET) {
+		attr_u64(w, "sock_family", i->sock_family);
+		attr_u64(w, "sock_type", i->sock_type);
+		attr_u64(w, "sock_protocol", i->sock_protocol);
+		if (n->text_len)
+			attr_str(w, "address", n->text, n->text_len);
+	} else if (n->text_len) {
+		attr_str(w, "pathname", n->text, n->text_len);
+	}
+}
+
+/* "task 1234 cat", "file /etc/hostname", "path /tmp/x", ... */
+static void build_label(struct jbuf *s, const struct gnode *n)
+{
+	jbuf_reset(s);
+	jbuf_puts(s, node_kind_name(n->kind));
+	jbuf_putc(s, ' ');
+	if (n->kind == SABPF_NODE_TASK) {
+		jbuf_u64(s, n->a.task.pid);
+		if (n->a.task.tid != n->a.task.pid) {
+			jbuf_putc(s, '/');
+			jbuf_u64(s, n->a.task.tid);
+		}
+		jbuf_putc(s, ' ');
+		jbuf_put(s, n->a.task.comm, strnlen(n->a.task.comm, sizeof(n->a.task.comm)));
+	} else if (n->kind == SABPF_NODE_PROC_MEM) {
+		jbuf_puts(s, "pid ");
+		jbuf_u64(s, n->a.mem.pid);
+	} else if (n->text_len) {
+		jbuf_put(s, n->text, n->text_len);
+	} else if (node_kind_is_inode(n->kind)) {
+		jbuf_puts(s, "ino ");
+		jbuf_u64(s, n->a.inode.ino);
+	} else {
+		jbuf_puts(s, "id ");
+		jbuf_hex(s, n->id);
+	}
+}
+
+void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *n, __u32 version,
+	       __s64 wall_ns)
+{
+	build_label(scratch, n);
+	attr_cstr(w, "type", node_kind_name(n->kind));
+	attr_str(w, "label", scratch->data, scratch->len);
+	attr_u64(w, "id", n->id);
+	attr_u64(w, "version", version);
+	attr_date(w, wall_ns);
+	attr_u64(w, "container", n->container);
+	switch (n->kind) {
+	case SABPF_NODE_TASK:
+		attr_task(w, &n->a.task);
+		break;
+	case SABPF_NODE_PROC_MEM:
+		attr_u64(w, "pid", n->a.mem.pid);
+		attr_u64(w, "uid", n->a.mem.uid);
+		attr_u64(w, "gid", n->a.mem.gid);
+		attr_u64(w, "euid", n->a.mem.euid);
+		attr_u64(w, "egid", n->a.mem.egid);
+		break;
+	case SABPF_NODE_PATH:
+		attr_str(w, "pathname", n->text ? n->text : "", n->text_len);
+		if (n->name_flags & SABPF_NAME_DELETED)
+			attr_u64(w, "deleted", 1);
+		if (n->name_flags & SABPF_NAME_FSRELATIVE)
+			attr_u64(w, "fs_relative", 1);
+		if (n->name_flags & SABPF_NAME_TRUNCATED)
+			attr_u64(w, "truncated", 1);
+		break;
+	case SABPF_NODE_ARGV:
+		attr_str(w, "argv", n->text ? n->text : "", n->text_len);
+		attr_u64(w, "argc", n->argc);
+		if (n->name_flags & SABPF_NAME_TRUNCATED)
+			attr_u64(w, "truncated", 1);
+		break;
+	case SABPF_NODE_ADDRESS:
+		attr_str(w, "address", n->text ? n->text : "", n->text_len);
+		attr_u64(w, "family", n->a.addr.family);
+		attr_u64(w, "port", n->a.addr.port);
+		break;
+	default:
+		attr_inode(w, n);
+		break;
+	}
+}
+
+void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns)
+{
+	attr_cstr(w, "type", relation_name(e->relation));
+	attr_date(w, wall_ns);
+	attr_u64(w, "pid", e->pid);
+	attr_u64(w, "tid", e->tid);
+	attr_u64(w, "uid", e->uid);
+	attr_u64(w, "container", e->hdr.container);
+	if (e->arg)
+		attr_u64(w, "relation_arg", e->arg);
+}
+
+bool node_needs_description(const struct output *o, const struct gnode *n, __u32 version)
+{
+	return n && n->has_attrs && o->slot >= 0 && n->emitted[o->slot] < version + 1u;
+}
+
+void mark_node_described(const struct output *o, struct gnode *n, __u32 version)
+{
+	if (o->slot >= 0 && n->emitted[o->slot] < version + 1u)
+		n->emitted[o->slot] = version + 1u;
+}
