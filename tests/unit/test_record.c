@@ -1,0 +1,331 @@
+/* test_record.c: unit tests of the record decoder (src/record.c): each
+ * record type decodes to the right fields, NAME strings are joined and
+ * cut as specified, and every kind of malformed record is rejected with a
+ * message naming the problem, without crashing on random bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "names.h"
+#include "record.h"
+
+static struct fx_stream stream;
+static char text[RECORD_TEXT_MAX];
+static char err[256];
+
+/* Decodes record i of the stream; asserts it is accepted. */
+static void decode_ok(int i, struct record *r)
+{
+	err[0] = '\0';
+	int rc = record_decode(fx_record(&stream, i), stream.size[i], r, text, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("record %d rejected: %s", i, err);
+}
+
+/* Decodes size bytes; asserts rejection with a message containing `want`. */
+static void decode_rejects(const void *data, size_t size, const char *want)
+{
+	struct record r;
+	err[0] = '\0';
+	assert_int_equal(record_decode(data, size, &r, text, err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+}
+
+static void test_task_node(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 7);
+	fx_task(&stream, 0x123, 3, 500, 1000, "0123456789abcdef"); /* comm fills 16 bytes */
+	decode_ok(0, &r);
+	assert_int_equal(r.hdr.type, SABPF_REC_NODE);
+	assert_int_equal(r.hdr.seq, 1);
+	assert_int_equal(r.hdr.container, 7);
+	assert_int_equal(r.node.node.id, 0x123);
+	assert_int_equal(r.node.node.version, 3);
+	assert_int_equal(r.node.node.kind, SABPF_NODE_TASK);
+	assert_int_equal(r.node.task.pid, 500);
+	assert_int_equal(r.node.task.uid, 1000);
+	assert_memory_equal(r.node.task.comm, "0123456789abcdef", 16);
+}
+
+static void test_short_inode_node_is_zero_filled(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 7);
+	fx_inode(&stream, SABPF_NODE_FILE, 0x55, 1, 99, 0100644);
+	/* the record is only as long as the inode member of the union */
+	assert_true(stream.size[0] < sizeof(struct sabpf_node));
+	decode_ok(0, &r);
+	assert_int_equal(r.node.inode.ino, 99);
+	assert_int_equal(r.node.inode.mode, 0100644);
+	assert_int_equal(r.node.addr.unix_path[100], 0); /* past the record: zero */
+}
+
+static void test_edge_and_lost(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 9);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(1, 2, SABPF_NODE_FILE),
+		fx_ref(3, 4, SABPF_NODE_TASK), 77, 0xabc);
+	fx_lost(&stream, 5, 10, 20);
+	decode_ok(0, &r);
+	assert_int_equal(r.edge.relation, SABPF_REL_READ);
+	assert_int_equal(r.edge.from.id, 1);
+	assert_int_equal(r.edge.to.version, 4);
+	assert_int_equal(r.edge.pid, 77);
+	assert_int_equal(r.edge.arg, 0xabc);
+	decode_ok(1, &r);
+	assert_int_equal(r.hdr.type, SABPF_REC_LOST);
+	assert_int_equal(r.hdr.seq, 0);
+	assert_int_equal(r.lost.count, 5);
+	assert_int_equal(r.lost.first_seq, 10);
+	assert_int_equal(r.lost.last_seq, 20);
+}
+
+static void test_reversed_path_is_joined(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 1);
+	fx_path(&stream, 5, 1, "/etc/hostname");
+	fx_path(&stream, 6, 1, "/");
+	fx_name_raw(&stream, SABPF_NODE_PATH, 7, 1, "a\0\0b", 4, SABPF_NAME_REVERSED, 0);
+	decode_ok(0, &r);
+	assert_memory_equal(((struct sabpf_name *)fx_record(&stream, 0))->data, "hostname\0etc\0",
+			    13);
+	assert_string_equal(r.name.text, "/etc/hostname");
+	assert_int_equal(r.name.text_len, 13);
+	assert_int_equal(r.name.node.kind, SABPF_NODE_PATH);
+	decode_ok(1, &r);
+	assert_string_equal(r.name.text, "/");
+	decode_ok(2, &r); /* empty components are skipped */
+	assert_string_equal(r.name.text, "/b/a");
+}
+
+static void test_plain_path_stops_at_nul(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 1);
+	fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "/usr/bin/env\0junk", 17, 0, 0);
+	decode_ok(0, &r);
+	assert_string_equal(r.name.text, "/usr/bin/env");
+}
+
+static void test_argv_keeps_argc_strings_only(void **state)
+{
+	(void)state;
+	struct record r;
+	static const char data[] = "ls\0-l\0/tmp\0SECRET=env\0HOME=/";
+	fx_init(&stream, 1);
+	fx_name_raw(&stream, SABPF_NODE_ARGV, 5, 1, data, sizeof(data), 0, 3);
+	fx_name_raw(&stream, SABPF_NODE_ARGV, 6, 1, "only\0", 5, 0, 0);
+	/* cut at the limit: the last string lacks its NUL */
+	fx_name_raw(&stream, SABPF_NODE_ARGV, 7, 1, "a\0bc", 4, SABPF_NAME_TRUNCATED, 5);
+	decode_ok(0, &r);
+	assert_string_equal(r.name.text, "ls -l /tmp");
+	assert_int_equal(r.name.argc, 3);
+	assert_null(strstr(r.name.text, "SECRET"));
+	decode_ok(1, &r);
+	assert_string_equal(r.name.text, "");
+	assert_int_equal(r.name.argc, 0);
+	decode_ok(2, &r);
+	assert_string_equal(r.name.text, "a bc");
+	assert_int_equal(r.name.argc, 2);
+}
+
+static void test_rejects_bad_header(void **state)
+{
+	(void)state;
+	_Alignas(8) unsigned char buf[sizeof(struct sabpf_edge)];
+	fx_init(&stream, 1);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(1, 1, SABPF_NODE_FILE),
+		fx_ref(2, 1, SABPF_NODE_TASK), 1, 0);
+	memcpy(buf, fx_record(&stream, 0), sizeof(buf));
+
+	decode_rejects(buf, 10, "shorter than a header");
+	decode_rejects(NULL, 0, "shorter than a header");
+	decode_rejects(buf, sizeof(buf) - 8, "header says 88 bytes but 80 were received");
+	((struct sabpf_hdr *)buf)->type = 9;
+	decode_rejects(buf, sizeof(buf), "unknown record type 9");
+}
+
+static void test_rejects_bad_edge(void **state)
+{
+	(void)state;
+	_Alignas(8) unsigned char buf[sizeof(struct sabpf_edge) + 8];
+	struct sabpf_edge *e = (struct sabpf_edge *)buf;
+	fx_init(&stream, 1);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(1, 1, SABPF_NODE_FILE),
+		fx_ref(2, 1, SABPF_NODE_TASK), 1, 0);
+
+	memcpy(buf, fx_record(&stream, 0), sizeof(struct sabpf_edge));
+	e->relation = SABPF_REL_MAX;
+	decode_rejects(buf, sizeof(*e), "unknown relation 34");
+	e->relation = 0;
+	decode_rejects(buf, sizeof(*e), "unknown relation 0");
+
+	memcpy(buf, fx_record(&stream, 0), sizeof(struct sabpf_edge));
+	e->to.kind = 99;
+	decode_rejects(buf, sizeof(*e), "EDGE to node has unknown kind 99");
+	e->to.kind = SABPF_NODE_TASK;
+	e->from.kind = 0;
+	decode_rejects(buf, sizeof(*e), "EDGE from node has unknown kind 0");
+
+	memcpy(buf, fx_record(&stream, 0), sizeof(struct sabpf_edge));
+	e->hdr.size = sizeof(*e) + 8;
+	decode_rejects(buf, sizeof(*e) + 8, "EDGE record is 96 bytes, expected 88");
+}
+
+static void test_rejects_bad_node(void **state)
+{
+	(void)state;
+	_Alignas(8) unsigned char buf[sizeof(struct sabpf_node) + 8];
+	struct sabpf_node *n = (struct sabpf_node *)buf;
+	size_t inode_size = record_node_min_size(SABPF_NODE_FILE);
+	fx_init(&stream, 1);
+	fx_inode(&stream, SABPF_NODE_FILE, 0x55, 1, 99, 0100644);
+	assert_int_equal(stream.size[0], inode_size);
+
+	/* an inode-sized record that says it is a task is too short */
+	memcpy(buf, fx_record(&stream, 0), inode_size);
+	n->node.kind = SABPF_NODE_TASK;
+	decode_rejects(buf, inode_size, "NODE record of kind task is 80 bytes, expected 128 to 184");
+	n->node.kind = SABPF_NODE_PATH;
+	decode_rejects(buf, inode_size, "kind path: this kind comes in NAME records");
+	n->node.kind = SABPF_NODE_KIND_MAX;
+	decode_rejects(buf, inode_size, "NODE node has unknown kind 13");
+	/* longer than the whole structure */
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, fx_record(&stream, 0), inode_size);
+	n->hdr.size = sizeof(buf);
+	decode_rejects(buf, sizeof(buf), "NODE record of kind file is 192 bytes, expected 80 to 184");
+	/* shorter than even the ref */
+	n->hdr.size = sizeof(struct sabpf_hdr) + 4;
+	decode_rejects(buf, n->hdr.size, "shorter than its fixed part");
+}
+
+static void test_rejects_bad_name(void **state)
+{
+	(void)state;
+	struct sabpf_name *n;
+	fx_init(&stream, 1);
+
+	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "abc", 3, 0, 0);
+	n->len = 4; /* one byte beyond the record */
+	decode_rejects(n, stream.size[0], "has len 4 but only 3 data bytes");
+
+	n = fx_name_raw(&stream, SABPF_NODE_FILE, 5, 1, "abc", 3, 0, 0);
+	decode_rejects(n, stream.size[1], "NAME record of kind file: only path and argv");
+
+	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "abc", 3, 0, 0);
+	n->len = SABPF_PATH_MAX + 1;
+	decode_rejects(n, stream.size[2], "len 4097, above the limit of 4096");
+
+	n = fx_name_raw(&stream, SABPF_NODE_ARGV, 5, 1, "a\0b\0", 4, 0, 3);
+	decode_rejects(n, stream.size[3], "holds 2 strings but says argc is 3");
+
+	n = fx_name_raw(&stream, SABPF_NODE_ARGV, 5, 1, "a\0bc", 4, 0, 2);
+	decode_rejects(n, stream.size[4], "ARGV string 2 is not NUL-terminated");
+
+	static char big[SABPF_ARGV_MAX + 1];
+	n = fx_name_raw(&stream, SABPF_NODE_ARGV, 5, 1, big, sizeof(big), 0, 1);
+	decode_rejects(n, stream.size[5], "len 1025, above the limit of 1024");
+
+	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "ab", 2, 0, 0);
+	n->hdr.size = 40;
+	decode_rejects(n, 40, "shorter than its fixed part");
+}
+
+static void test_rejects_bad_lost(void **state)
+{
+	(void)state;
+	struct sabpf_lost *l;
+	fx_init(&stream, 1);
+	fx_lost(&stream, 0, 1, 2);
+	fx_lost(&stream, 3, 9, 2);
+	l = fx_record(&stream, 0);
+	decode_rejects(l, sizeof(*l), "LOST record has a count of 0");
+	l = fx_record(&stream, 1);
+	decode_rejects(l, sizeof(*l), "first_seq 9 > last_seq 2");
+	decode_rejects(l, sizeof(*l) - 8, "header says");
+}
+
+/* Random bytes, and valid records with random bytes changed, must be
+ * accepted or rejected but never read out of bounds (ASan watches). */
+static void test_random_bytes_never_crash(void **state)
+{
+	(void)state;
+	struct record r;
+	int accepted = 0, rejected = 0;
+	srand(12345);
+	fx_cat_scenario(&stream);
+	for (int round = 0; round < 20000; round++) {
+		int i = rand() % stream.count;
+		size_t size = stream.size[i];
+		unsigned char *copy = malloc(size);
+		assert_non_null(copy);
+		memcpy(copy, fx_record(&stream, i), size);
+		int flips = 1 + rand() % 4;
+		for (int f = 0; f < flips; f++)
+			copy[rand() % size] = (unsigned char)rand();
+		size_t cut = rand() % 4 == 0 ? (size_t)rand() % (size + 1) : size;
+		if (record_decode(copy, cut, &r, text, err, sizeof(err)) == 0)
+			accepted++;
+		else
+			rejected++;
+		free(copy);
+	}
+	/* both outcomes happen: the mutations do reach the checks */
+	assert_true(accepted > 0);
+	assert_true(rejected > 0);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(node_kind_name(SABPF_NODE_PROC_MEM), "process_memory");
+	assert_null(node_kind_name(0));
+	assert_null(node_kind_name(SABPF_NODE_KIND_MAX));
+	assert_string_equal(relation_name(SABPF_REL_TERMINATE), "terminate_task");
+	assert_null(relation_name(SABPF_REL_MAX));
+	assert_int_equal(prov_class_of(SABPF_NODE_FILE, SABPF_NODE_TASK), PROV_USED);
+	assert_int_equal(prov_class_of(SABPF_NODE_TASK, SABPF_NODE_FILE), PROV_WAS_GENERATED_BY);
+	assert_int_equal(prov_class_of(SABPF_NODE_TASK, SABPF_NODE_TASK), PROV_WAS_INFORMED_BY);
+	assert_int_equal(prov_class_of(SABPF_NODE_PATH, SABPF_NODE_FILE), PROV_WAS_DERIVED_FROM);
+	assert_string_equal(spade_edge_type(PROV_WAS_INFORMED_BY), "WasTriggeredBy");
+	for (__u32 k = 1; k < SABPF_NODE_KIND_MAX; k++)
+		assert_non_null(node_kind_name(k));
+	for (__u32 rel = 1; rel < SABPF_REL_MAX; rel++)
+		assert_non_null(relation_name(rel));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_task_node),
+		cmocka_unit_test(test_short_inode_node_is_zero_filled),
+		cmocka_unit_test(test_edge_and_lost),
+		cmocka_unit_test(test_reversed_path_is_joined),
+		cmocka_unit_test(test_plain_path_stops_at_nul),
+		cmocka_unit_test(test_argv_keeps_argc_strings_only),
+		cmocka_unit_test(test_rejects_bad_header),
+		cmocka_unit_test(test_rejects_bad_edge),
+		cmocka_unit_test(test_rejects_bad_node),
+		cmocka_unit_test(test_rejects_bad_name),
+		cmocka_unit_test(test_rejects_bad_lost),
+		cmocka_unit_test(test_random_bytes_never_crash),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
