@@ -13,7 +13,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "sabpf_record.h"
+#include "sabpf_state.h"
 
 /* vmlinux.h carries no #defines. */
 #define S_IFMT 00170000
@@ -67,20 +69,12 @@ struct {
 	__uint(max_entries, 16 << 20); /* set by the loader from --ring-size */
 } events SEC(".maps");
 
-/* Per-CPU counters: record sequence, node ids, pending loss. */
-struct cpu_state {
-	__u64 seq;
-	__u64 next_id;
-	__u64 lost_pending; /* records lost since the last LOST record */
-	__u64 lost_first;   /* seq of the first of them */
-	__u64 lost_last;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct cpu_state);
+	__type(value, struct prov_cpu);
 } cpu_states SEC(".maps");
 
 /* container -> records lost, per CPU: the exact count the agent reports. */
@@ -91,36 +85,15 @@ struct {
 	__type(value, __u64);
 } lost_by_container SEC(".maps");
 
-/* The provenance state of one node version, kept with its kernel object. */
-struct node_state {
-	__u64 id;
-	__u32 version;
-	__u16 kind;
-	__u8 recorded;     /* a NODE record was written for this id */
-	__u8 has_outgoing; /* this version already informed another node */
-	__u64 container;
-	/* the last relation into this version: repeats of it are merged */
-	__u64 last_from_id;
-	__u32 last_from_version;
-	__u32 last_relation;
-};
 
-struct task_state {
-	struct node_state node;
-	__u64 pending_mnt; /* vfsmount of the last path_* hook, for inode_* paths */
-};
 
-struct inode_state {
-	struct node_state node;
-	__u64 name_key; /* (mount ^ dentry) of the last name written for it */
-};
 
 /* Task local storage: one task_state per thread. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct task_state);
+	__type(value, struct prov_task);
 } task_store SEC(".maps");
 
 /* Inode local storage: files, directories, pipes, sockets, devices. */
@@ -128,20 +101,16 @@ struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct inode_state);
+	__type(value, struct prov_inode);
 } inode_store SEC(".maps");
 
-/* Socket local storage: the peer address a connected socket talks to. */
-struct sock_state {
-	__u64 peer_id; /* address node, 0 if none */
-	__u64 container;
-};
 
+/* Socket local storage: socket nodes, with the peer address last linked. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct sock_state);
+	__type(value, struct prov_sock);
 } sock_store SEC(".maps");
 
 /* struct cred has no local storage upstream: a hash keyed by the kernel
@@ -151,36 +120,34 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct node_state);
+	__type(value, struct prov_node);
 } cred_map SEC(".maps");
 
-/* struct file has none either: open files of audited tasks, emptied by the
- * file_free_security hook. Records whether this open file was named. */
-struct file_state {
-	__u64 inode_id;
-	__u64 container;
-	__u32 flags;
-	__u32 named;
-};
 
+/* struct file has none either: open files of audited tasks, emptied by the
+ * file_free_security hook. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct file_state);
+	__type(value, struct prov_file);
 } file_map SEC(".maps");
 
-/* Scratch for variable-length NAME records (paths, argv). */
-struct name_scratch {
+/* Scratch for variable-length NAME records (paths, argv): the fixed part
+ * of the record, then its string, contiguous, sent with bpf_ringbuf_output. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
+struct prov_scratch {
 	struct sabpf_name rec;
 	char data[NAME_BUF_SIZE];
 };
+#pragma clang diagnostic pop
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct name_scratch);
+	__type(value, struct prov_scratch);
 } name_scratch_map SEC(".maps");
 
 /* ---- scope ---------------------------------------------------------- */
@@ -203,7 +170,7 @@ static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 
 /* ---- records -------------------------------------------------------- */
 
-static __always_inline struct cpu_state *cpu_state_get(void)
+static __always_inline struct prov_cpu *cpu_state_get(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&cpu_states, &zero);
@@ -211,7 +178,7 @@ static __always_inline struct cpu_state *cpu_state_get(void)
 
 static __always_inline __u64 new_node_id(void)
 {
-	struct cpu_state *cs = cpu_state_get();
+	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
 		return 0;
 	cs->next_id++;
@@ -238,7 +205,7 @@ static __always_inline __u64 wakeup_flags(void)
 
 /* Counts one record that could not be written: for the next LOST record of
  * this CPU and in the container's total. */
-static __always_inline void note_lost(struct cpu_state *cs, __u64 seq, __u64 container)
+static __always_inline void note_lost(struct prov_cpu *cs, __u64 seq, __u64 container)
 {
 	if (cs->lost_pending == 0)
 		cs->lost_first = seq;
@@ -255,7 +222,7 @@ static __always_inline void note_lost(struct cpu_state *cs, __u64 seq, __u64 con
 
 /* Writes the pending LOST record of this CPU, if any and if there is room.
  * LOST records carry seq 0: they are not part of the sequence. */
-static __always_inline void flush_lost(struct cpu_state *cs, __u64 container)
+static __always_inline void flush_lost(struct prov_cpu *cs, __u64 container)
 {
 	if (cs->lost_pending == 0)
 		return;
@@ -274,7 +241,7 @@ static __always_inline void flush_lost(struct cpu_state *cs, __u64 container)
  * full: the loss is then counted. */
 static __always_inline void *record_reserve(__u32 size, __u16 type, __u64 container)
 {
-	struct cpu_state *cs = cpu_state_get();
+	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
 		return 0;
 	__u64 seq = ++cs->seq;
@@ -295,7 +262,7 @@ static __always_inline void record_submit(void *rec)
 
 /* ---- nodes ---------------------------------------------------------- */
 
-static __always_inline void node_init(struct node_state *n, __u16 kind, __u64 container)
+static __always_inline void node_init(struct prov_node *n, __u16 kind, __u64 container)
 {
 	n->id = new_node_id();
 	n->version = 0;
@@ -308,7 +275,7 @@ static __always_inline void node_init(struct node_state *n, __u16 kind, __u64 co
 	n->last_relation = 0;
 }
 
-static __always_inline void ref_of(struct sabpf_ref *r, const struct node_state *n)
+static __always_inline void ref_of(struct sabpf_ref *r, const struct prov_node *n)
 {
 	r->id = n->id;
 	r->version = n->version;
@@ -341,8 +308,8 @@ static __always_inline __u16 inode_kind_of_mode(__u32 mode)
  * it first gets a new version, linked to the old by a version edge, so no
  * node version ever receives information after giving some: the graph stays
  * acyclic. Both ends must already be recorded. */
-static __always_inline void edge_write(__u32 relation, struct node_state *from,
-				       struct node_state *to, __u64 arg, __u64 container)
+static __always_inline void edge_write(__u32 relation, struct prov_node *from,
+				       struct prov_node *to, __u64 arg, __u64 container)
 {
 	if (to->last_relation == relation && to->last_from_id == from->id &&
 	    to->last_from_version == from->version)
@@ -389,7 +356,7 @@ static __always_inline void edge_write(__u32 relation, struct node_state *from,
 
 /* A node of the current version that gets new attributes (a task after
  * exec): a new version, with a NODE record written by the caller. */
-static __always_inline void node_new_version(struct node_state *n)
+static __always_inline void node_new_version(struct prov_node *n)
 {
 	n->version++;
 	n->has_outgoing = 0;
@@ -400,7 +367,7 @@ static __always_inline void node_new_version(struct node_state *n)
 
 /* ---- names ---------------------------------------------------------- */
 
-static __always_inline struct name_scratch *name_scratch_get(void)
+static __always_inline struct prov_scratch *name_scratch_get(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&name_scratch_map, &zero);
@@ -408,10 +375,10 @@ static __always_inline struct name_scratch *name_scratch_get(void)
 
 /* Sends the NAME record prepared in `s` (data and len filled in) as node
  * `node`. Returns 0, or -1 if it was lost. */
-static __always_inline int name_send(struct name_scratch *s, struct node_state *node,
+static __always_inline int name_send(struct prov_scratch *s, struct prov_node *node,
 				     __u64 container)
 {
-	struct cpu_state *cs = cpu_state_get();
+	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
 		return -1;
 	__u64 seq = ++cs->seq;
@@ -434,7 +401,7 @@ static __always_inline int name_send(struct name_scratch *s, struct node_state *
  * leaf first, crossing mount points, up to the current task's root (as
  * d_path would). Used where bpf_d_path is not allowed. Returns the length
  * written into s->data. */
-static __always_inline __u32 path_rebuild(struct name_scratch *s, struct vfsmount *vfsmnt,
+static __always_inline __u32 path_rebuild(struct prov_scratch *s, struct vfsmount *vfsmnt,
 					  struct dentry *dentry)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -477,13 +444,13 @@ static __always_inline __u32 path_rebuild(struct name_scratch *s, struct vfsmoun
 
 /* Path of a dentry in an inode_* hook: the mount comes from the path_* hook
  * of the same operation when it matches; otherwise the task's root mount
- * when the superblock matches; otherwise relative to the filesystem root. */
-static __always_inline __u32 dentry_path(struct name_scratch *s, struct task_state *ts,
+ * when the superblock matches; otherwise relative to the filesystem root.
+ * The hook clears ts->pending_mnt when it is done. */
+static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_task *ts,
 					 struct dentry *dentry)
 {
 	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
 	struct vfsmount *mnt = (struct vfsmount *)ts->pending_mnt;
-	ts->pending_mnt = 0;
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
 		return path_rebuild(s, mnt, dentry);
 	struct task_struct *task = bpf_get_current_task_btf();

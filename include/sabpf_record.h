@@ -18,6 +18,10 @@
 #ifndef SABPF_RECORD_H
 #define SABPF_RECORD_H
 
+#ifndef __VMLINUX_H__ /* user space; the BPF side has vmlinux.h */
+#include <linux/types.h>
+#endif
+
 #define SABPF_RECORD_ABI 1
 
 #define SABPF_COMM_LEN 16

@@ -1,0 +1,213 @@
+/* file.bpf.c: open files: file_open, file_permission (every read and
+ * write), mmap_file, and file_free_security, which empties the file map.
+ * Also the inode nodes and their names, shared with inode.bpf.c and
+ * task.bpf.c. Included into sabpf.bpf.c after common.h and task.bpf.c. */
+
+/* ---- inode nodes ------------------------------------------------------ */
+
+static __always_inline void inode_record(struct prov_inode *is, struct inode *inode,
+					 __u64 container)
+{
+	if (is->node.recorded)
+		return;
+	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	is->node.recorded = 1;
+	if (!n)
+		return;
+	ref_of(&n->node, &is->node);
+	n->inode.ino = BPF_CORE_READ(inode, i_ino);
+	n->inode.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	n->inode.mode = BPF_CORE_READ(inode, i_mode);
+	n->inode.uid = BPF_CORE_READ(inode, i_uid.val);
+	n->inode.gid = BPF_CORE_READ(inode, i_gid.val);
+	n->inode.sock_family = 0;
+	n->inode.sock_type = 0;
+	n->inode.sock_protocol = 0;
+	record_submit(n);
+}
+
+static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __u64 container)
+{
+	if (!inode)
+		return 0;
+	struct prov_inode *is =
+		bpf_inode_storage_get(&inode_store, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!is)
+		return 0;
+	if (is->node.id == 0)
+		node_init(&is->node, inode_kind_of_mode(inode->i_mode), container);
+	inode_record(is, inode, container);
+	return is;
+}
+
+/* Writes a PATH node prepared in s and a `named` edge from it to the
+ * inode, remembering the name's key so the same name is not sent again. */
+static __always_inline void inode_named_send(struct prov_inode *is, struct prov_scratch *s,
+					     __u64 key, __u64 container)
+{
+	struct prov_node path_node;
+	node_init(&path_node, SABPF_NODE_PATH, container);
+	if (name_send(s, &path_node, container) == 0)
+		edge_write(SABPF_REL_NAMED, &path_node, &is->node, 0, container);
+	is->name_key = key;
+}
+
+/* Names an inode by a struct path with bpf_d_path (hooks that allow it). */
+static __always_inline void inode_named_by_path(struct prov_inode *is, const struct path *path,
+						__u64 container)
+{
+	__u64 key = (__u64)BPF_CORE_READ(path, mnt) ^ (__u64)BPF_CORE_READ(path, dentry);
+	if (is->name_key == key)
+		return;
+	struct prov_scratch *s = name_scratch_get();
+	if (!s)
+		return;
+	long n = bpf_d_path((struct path *)path, s->data, NAME_BUF_SIZE / 2);
+	if (n <= 0)
+		return;
+	s->rec.len = n;
+	s->rec.flags = 0;
+	s->rec.argc = 0;
+	inode_named_send(is, s, key, container);
+}
+
+/* Names an inode by rebuilding the path of (mount, dentry). */
+static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct vfsmount *mnt,
+						   struct dentry *dentry, __u64 container)
+{
+	__u64 key = (__u64)mnt ^ (__u64)dentry;
+	if (is->name_key == key)
+		return;
+	struct prov_scratch *s = name_scratch_get();
+	if (!s)
+		return;
+	s->rec.argc = 0;
+	s->rec.len = path_rebuild(s, mnt, dentry);
+	inode_named_send(is, s, key, container);
+}
+
+static __always_inline int kind_has_path(__u16 kind)
+{
+	return kind == SABPF_NODE_FILE || kind == SABPF_NODE_DIRECTORY || kind == SABPF_NODE_LINK ||
+	       kind == SABPF_NODE_CHAR || kind == SABPF_NODE_BLOCK;
+}
+
+/* Process memory edges are needed only when threads share it: in a
+ * single-threaded process the task node already carries every flow. */
+static __always_inline int threads_share_memory(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	return BPF_CORE_READ(task, signal, nr_threads) > 1;
+}
+
+/* ---- hooks ----------------------------------------------------------- */
+
+SEC("lsm/file_open")
+int BPF_PROG(on_file_open, struct file *file)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	if (kind_has_path(is->node.kind))
+		inode_named_by_path(is, &file->f_path, scope->container);
+	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, file->f_flags, scope->container);
+
+	__u64 key = (__u64)file;
+	struct prov_file fs = {
+		.inode_id = is->node.id,
+		.container = scope->container,
+		.flags = file->f_flags,
+		.named = 1,
+	};
+	bpf_map_update_elem(&file_map, &key, &fs, BPF_ANY);
+	return 0;
+}
+
+SEC("lsm/file_permission")
+int BPF_PROG(on_file_permission, struct file *file, int mask)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope || !(mask & (MAY_READ | MAY_WRITE | MAY_APPEND)))
+		return 0;
+	struct inode *inode = file->f_inode;
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
+		return 0; /* socket_sendmsg and socket_recvmsg record those */
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(inode, scope->container);
+	if (!ts || !is)
+		return 0;
+
+	/* A file opened before it came into scope (an inherited descriptor)
+	 * is named here, once per open file. */
+	__u64 key = (__u64)file;
+	if (!bpf_map_lookup_elem(&file_map, &key)) {
+		if (kind_has_path(is->node.kind))
+			inode_named_by_rebuild(is, file->f_path.mnt, file->f_path.dentry,
+					       scope->container);
+		struct prov_file fs = {
+			.inode_id = is->node.id,
+			.container = scope->container,
+			.flags = file->f_flags,
+			.named = 1,
+		};
+		bpf_map_update_elem(&file_map, &key, &fs, BPF_NOEXIST);
+	}
+
+	int threads = threads_share_memory();
+	struct prov_node *mem = threads ? current_mem_state(scope->container) : 0;
+	if (mask & MAY_READ) {
+		edge_write(SABPF_REL_READ, &is->node, &ts->node, 0, scope->container);
+		if (mem)
+			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
+	}
+	if (mask & (MAY_WRITE | MAY_APPEND)) {
+		if (mem)
+			edge_write(SABPF_REL_MEMORY_READ, mem, &ts->node, 0, scope->container);
+		edge_write(SABPF_REL_WRITE, &ts->node, &is->node, 0, scope->container);
+	}
+	return 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(on_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags)
+{
+	if (!file)
+		return 0; /* anonymous memory */
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	if (kind_has_path(is->node.kind))
+		inode_named_by_path(is, &file->f_path, scope->container);
+	__u64 arg = ((__u64)prot << 32) | (__u32)flags;
+	if (prot & PROT_EXEC) {
+		edge_write(SABPF_REL_MMAP_EXEC, &is->node, &ts->node, arg, scope->container);
+	} else {
+		edge_write(SABPF_REL_MMAP_READ, &is->node, &ts->node, arg, scope->container);
+		if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
+			edge_write(SABPF_REL_MMAP_WRITE, &ts->node, &is->node, arg,
+				   scope->container);
+	}
+	if (threads_share_memory()) {
+		struct prov_node *mem = current_mem_state(scope->container);
+		if (mem)
+			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
+	}
+	return 0;
+}
+
+SEC("lsm/file_free_security")
+void BPF_PROG(on_file_free_security, struct file *file)
+{
+	__u64 key = (__u64)file;
+	bpf_map_delete_elem(&file_map, &key);
+}

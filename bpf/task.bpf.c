@@ -1,0 +1,324 @@
+/* task.bpf.c: tasks and process memory: clone (task_alloc), exit
+ * (task_free), exec (bprm_committed_creds, with the executable's path and
+ * argv), credential changes (task_fix_setuid, task_fix_setgid) and the
+ * life of process-memory nodes, kept with struct cred (cred_prepare,
+ * cred_free). Included into sabpf.bpf.c after common.h. */
+
+/* ---- task nodes ------------------------------------------------------ */
+
+static __always_inline struct prov_task *task_state_of(struct task_struct *task, __u64 container)
+{
+	struct prov_task *ts =
+		bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts && ts->node.id == 0)
+		node_init(&ts->node, SABPF_NODE_TASK, container);
+	return ts;
+}
+
+/* pid of a task inside its own pid namespace, and that namespace's inode. */
+static __always_inline void task_vpid(struct task_struct *task, __u32 *vpid, __u32 *pidns)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid upid = {};
+	__u64 addr = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
+		     (__u64)(level & 31) * sizeof(struct upid);
+
+	bpf_probe_read_kernel(&upid, sizeof(upid), (void *)addr);
+	*vpid = upid.nr;
+	*pidns = BPF_CORE_READ(upid.ns, ns.inum);
+}
+
+static __always_inline void task_attrs_fill(struct sabpf_task_attrs *t, struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+
+	t->pid = BPF_CORE_READ(task, tgid);
+	t->tid = BPF_CORE_READ(task, pid);
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	t->uid = BPF_CORE_READ(cred, uid.val);
+	t->gid = BPF_CORE_READ(cred, gid.val);
+	t->euid = BPF_CORE_READ(cred, euid.val);
+	t->egid = BPF_CORE_READ(cred, egid.val);
+	task_vpid(task, &t->vpid, &t->pidns);
+	t->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	t->utsns = BPF_CORE_READ(task, nsproxy, uts_ns, ns.inum);
+	t->ipcns = BPF_CORE_READ(task, nsproxy, ipc_ns, ns.inum);
+	t->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	t->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	t->cgroupns = BPF_CORE_READ(task, nsproxy, cgroup_ns, ns.inum);
+	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), task->comm);
+}
+
+/* Writes the NODE record of the task's current version, once. */
+static __always_inline void task_record(struct prov_task *ts, struct task_struct *task)
+{
+	if (ts->node.recorded)
+		return;
+	__u32 size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_task_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, ts->node.container);
+	ts->node.recorded = 1;
+	if (!n)
+		return;
+	ref_of(&n->node, &ts->node);
+	task_attrs_fill(&n->task, task);
+	record_submit(n);
+}
+
+/* The current task's state, recorded: what most hooks start with. */
+static __always_inline struct prov_task *current_task_state(struct sabpf_scope *scope)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_task *ts = task_state_of(task, scope->container);
+	if (ts)
+		task_record(ts, task);
+	return ts;
+}
+
+/* ---- process memory (kept with struct cred) -------------------------- */
+
+static __always_inline void mem_record(struct prov_node *m, const struct cred *cred, __u32 pid)
+{
+	if (m->recorded)
+		return;
+	__u32 size = offsetof(struct sabpf_node, mem) + sizeof(struct sabpf_mem_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, m->container);
+	m->recorded = 1;
+	if (!n)
+		return;
+	ref_of(&n->node, m);
+	n->mem.pid = pid;
+	n->mem.uid = BPF_CORE_READ(cred, uid.val);
+	n->mem.gid = BPF_CORE_READ(cred, gid.val);
+	n->mem.euid = BPF_CORE_READ(cred, euid.val);
+	n->mem.egid = BPF_CORE_READ(cred, egid.val);
+	n->mem.pad = 0;
+	record_submit(n);
+}
+
+/* The process-memory node of a credential, made on first use. */
+static __always_inline struct prov_node *mem_state_of_cred(const struct cred *cred, __u32 pid,
+							    __u64 container)
+{
+	__u64 key = (__u64)cred;
+	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &key);
+	if (!m) {
+		struct prov_node fresh;
+		node_init(&fresh, SABPF_NODE_PROC_MEM, container);
+		bpf_map_update_elem(&cred_map, &key, &fresh, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&cred_map, &key);
+		if (!m)
+			return 0;
+	}
+	mem_record(m, cred, pid);
+	return m;
+}
+
+static __always_inline struct prov_node *current_mem_state(__u64 container)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	return mem_state_of_cred(task->real_cred, task->tgid, container);
+}
+
+/* An edge between two arbitrary node versions, written as is (no merging,
+ * no versioning): version, exec and terminate edges. */
+static __always_inline void edge_write_refs(__u32 relation, const struct prov_node *from,
+					    __u32 from_version, const struct prov_node *to,
+					    __u32 to_version, __u64 arg, __u64 container,
+					    struct task_struct *actor)
+{
+	struct sabpf_edge *e = record_reserve(sizeof(*e), SABPF_REC_EDGE, container);
+	if (!e)
+		return;
+	e->relation = relation;
+	e->pid = BPF_CORE_READ(actor, tgid);
+	e->tid = BPF_CORE_READ(actor, pid);
+	e->uid = BPF_CORE_READ(actor, real_cred, uid.val);
+	ref_of(&e->from, from);
+	e->from.version = from_version;
+	ref_of(&e->to, to);
+	e->to.version = to_version;
+	e->arg = arg;
+	record_submit(e);
+}
+
+/* ---- hooks ----------------------------------------------------------- */
+
+SEC("lsm/task_alloc")
+int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
+		return 0;
+	struct prov_task *parent = current_task_state(scope);
+	struct prov_task *cs = task_state_of(child, scope->container);
+	if (!parent || !cs)
+		return 0;
+	/* The child's pid is not assigned yet: its NODE record is written at
+	 * its first event, or when it is freed. */
+	edge_write(SABPF_REL_CLONE, &parent->node, &cs->node, clone_flags, scope->container);
+
+	if (clone_flags & CLONE_THREAD)
+		return 0; /* threads share the process memory (and the cred) */
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_node *parent_mem = current_mem_state(scope->container);
+	const struct cred *child_cred = child->real_cred;
+	__u64 key = (__u64)child_cred;
+	struct prov_node fresh;
+	node_init(&fresh, SABPF_NODE_PROC_MEM, scope->container);
+	bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY);
+	struct prov_node *child_mem = bpf_map_lookup_elem(&cred_map, &key);
+	if (!parent_mem || !child_mem)
+		return 0;
+	mem_record(child_mem, child_cred, task->tgid);
+	edge_write(SABPF_REL_CLONE_MEM, parent_mem, child_mem, clone_flags, scope->container);
+	return 0;
+}
+
+SEC("lsm/task_free")
+void BPF_PROG(on_task_free, struct task_struct *task)
+{
+	/* Runs in any context (often an RCU callback): the task's own state,
+	 * not the current cgroup, says whether it was audited. */
+	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
+	if (!ts)
+		return;
+	if (ts->node.id) {
+		task_record(ts, task);
+		edge_write_refs(SABPF_REL_TERMINATE, &ts->node, ts->node.version, &ts->node,
+				ts->node.version + 1, 0, ts->node.container, task);
+	}
+	bpf_task_storage_delete(&task_store, task);
+}
+
+/* Copies the argv strings of an exec (they sit at bprm->p in the new mm,
+ * followed by the environment, which is never sent) into s. */
+static __always_inline void argv_read(struct prov_scratch *s, struct linux_binprm *bprm)
+{
+	unsigned long start = BPF_CORE_READ(bprm, p);
+	unsigned long end = BPF_CORE_READ(bprm, exec); /* where the file name starts */
+	int argc = BPF_CORE_READ(bprm, argc);
+	__u32 avail = end > start ? end - start : 0;
+
+	if (avail > SABPF_ARGV_MAX)
+		avail = SABPF_ARGV_MAX;
+	s->rec.len = 0;
+	s->rec.flags = 0;
+	s->rec.argc = argc;
+	if (avail == 0 || bpf_probe_read_user(s->data, avail & (SABPF_ARGV_MAX * 2 - 1),
+					      (void *)start))
+		return;
+	int seen = 0;
+	for (__u32 i = 0; i < SABPF_ARGV_MAX; i++) {
+		if (i >= avail)
+			break;
+		if (s->data[i] == 0 && ++seen == argc) {
+			s->rec.len = i + 1;
+			return;
+		}
+	}
+	s->rec.len = avail; /* cut before the last argument ended */
+	s->rec.argc = seen;
+	s->rec.flags = SABPF_NAME_TRUNCATED;
+}
+
+static __always_inline void inode_named_by_path(struct prov_inode *is, const struct path *path,
+						__u64 container);
+static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __u64 container);
+
+SEC("lsm/bprm_committed_creds")
+void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
+		return;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_task *ts = task_state_of(task, scope->container);
+	if (!ts)
+		return;
+	if (ts->node.recorded) {
+		/* a new version with the new image's attributes, then the edge */
+		__u32 old_version = ts->node.version;
+		node_new_version(&ts->node);
+		task_record(ts, task);
+		edge_write_refs(SABPF_REL_EXEC_TASK, &ts->node, old_version, &ts->node,
+				ts->node.version, 0, scope->container, task);
+	} else {
+		task_record(ts, task);
+	}
+
+	struct file *file = bprm->file;
+	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	if (is) {
+		inode_named_by_path(is, &file->f_path, scope->container);
+		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, scope->container);
+	}
+
+	struct prov_scratch *s = name_scratch_get();
+	if (!s)
+		return;
+	argv_read(s, bprm);
+	struct prov_node argv_node;
+	node_init(&argv_node, SABPF_NODE_ARGV, scope->container);
+	if (name_send(s, &argv_node, scope->container) == 0)
+		edge_write(SABPF_REL_ARG, &argv_node, &ts->node, 0, scope->container);
+}
+
+/* Credentials: prepare_creds copies the process-memory node to the new
+ * cred, so it survives commit_creds; fork gives the child a node of its own
+ * (task_alloc); the entry goes with the cred. */
+SEC("lsm/cred_prepare")
+int BPF_PROG(on_cred_prepare, struct cred *new, const struct cred *old, gfp_t gfp)
+{
+	if (!scope_of_current(SABPF_CLASS_PROC))
+		return 0;
+	__u64 old_key = (__u64)old, new_key = (__u64)new;
+	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &old_key);
+	if (m) {
+		struct prov_node copy = *m;
+		bpf_map_update_elem(&cred_map, &new_key, &copy, BPF_ANY);
+	}
+	return 0;
+}
+
+SEC("lsm/cred_free")
+void BPF_PROG(on_cred_free, struct cred *cred)
+{
+	__u64 key = (__u64)cred;
+	bpf_map_delete_elem(&cred_map, &key);
+}
+
+/* setuid/setgid family: the process memory of the new cred gets a new
+ * version carrying the new ids, written by the task. */
+static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_node *m = mem_state_of_cred(new, task->tgid, scope->container);
+	if (!ts || !m)
+		return 0;
+	__u32 old_version = m->version;
+	node_new_version(m);
+	mem_record(m, new, task->tgid);
+	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0,
+			scope->container, task);
+	edge_write(relation, &ts->node, m, arg, scope->container);
+	return 0;
+}
+
+SEC("lsm/task_fix_setuid")
+int BPF_PROG(on_task_fix_setuid, struct cred *new, const struct cred *old, int flags)
+{
+	__u64 arg = ((__u64)new->uid.val << 32) | new->euid.val;
+	return id_change(new, SABPF_REL_SETUID, arg);
+}
+
+SEC("lsm/task_fix_setgid")
+int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int flags)
+{
+	__u64 arg = ((__u64)new->gid.val << 32) | new->egid.val;
+	return id_change(new, SABPF_REL_SETGID, arg);
+}

@@ -1,0 +1,54 @@
+/* sabpf_state.h: the per-object provenance state the BPF programs keep in
+ * local storage and hash maps. Shared with user space, which reads some of
+ * it (loss counters, leftover entries of a container) through the maps. */
+#ifndef SABPF_STATE_H
+#define SABPF_STATE_H
+
+/* Per-CPU counters: record sequence, node ids, pending loss. */
+struct prov_cpu {
+	__u64 seq;
+	__u64 next_id;
+	__u64 lost_pending; /* records lost since the last LOST record */
+	__u64 lost_first;   /* seq of the first of them */
+	__u64 lost_last;
+};
+
+/* The provenance state of one node version, kept with its kernel object. */
+struct prov_node {
+	__u64 id;
+	__u32 version;
+	__u16 kind;
+	__u8 recorded;     /* a NODE record was written for this id */
+	__u8 has_outgoing; /* this version already informed another node */
+	__u64 container;
+	/* the last relation into this version: repeats of it are merged */
+	__u64 last_from_id;
+	__u32 last_from_version;
+	__u32 last_relation;
+};
+
+struct prov_task {
+	struct prov_node node;
+	__u64 pending_mnt; /* vfsmount of the last path_* hook, for inode_* paths */
+};
+
+struct prov_inode {
+	struct prov_node node;
+	__u64 name_key; /* (mount ^ dentry) of the last name written for it */
+};
+
+/* A socket node, with the peer address last linked to it. */
+struct prov_sock {
+	struct prov_node node;
+	__u64 peer_key; /* the address last linked to it (address_key) */
+};
+
+/* An open file of an audited task (struct file has no local storage). */
+struct prov_file {
+	__u64 inode_id;
+	__u64 container;
+	__u32 flags;
+	__u32 named;
+};
+
+#endif /* SABPF_STATE_H */

@@ -1,0 +1,36 @@
+/* control.h: changing what a running `sabpf audit` records, without
+ * restarting it: a unix socket that takes one request per connection
+ * ("add PATH[:CLASSES]", "remove PATH", "list") from `sabpf ctl`. */
+#ifndef SABPF_CONTROL_H
+#define SABPF_CONTROL_H
+
+#include <linux/types.h>
+#include <limits.h>
+#include <stddef.h>
+
+#include "loader.h"
+#include "output.h"
+
+/* A cgroup to audit, resolved: absolute path, id and record classes. */
+struct audit_target {
+	char path[PATH_MAX];
+	__u64 id;
+	__u32 classes;
+};
+
+/* Parses "PATH[:CLASSES]" and resolves the cgroup. Returns 0, or -1 with err. */
+int control_resolve_target(const char *spec, struct audit_target *t, char *err, size_t errlen);
+
+struct control;
+/* Listens on a unix socket at path (mode 0600; a stale socket is replaced).
+ * Returns 0, or -1 with err. */
+int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p,
+		 struct control **out, char *err, size_t errlen);
+/* Serves the requests waiting, without blocking. */
+void control_serve(struct control *c);
+/* Closes and removes the socket. NULL is fine. */
+void control_close(struct control *c);
+/* `sabpf ctl --control SOCKET add|remove|list [PATH[:CLASSES]]`. */
+int control_client_main(int argc, char **argv);
+
+#endif /* SABPF_CONTROL_H */

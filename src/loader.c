@@ -1,0 +1,276 @@
+/* loader.c: opens the BPF skeleton, keeps the program variants that match
+ * the running kernel's LSM hook signatures, loads and attaches, and runs
+ * the ring-buffer reader that feeds the output pipeline. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "sabpf_record.h"
+#include "sabpf_state.h"
+#include "sabpf.skel.h"
+#include "loader.h"
+
+struct agent {
+	struct sabpf_bpf *skel;
+	struct ring_buffer *ring;
+	struct sabpf_pipeline *pipeline;
+	int ncpus;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	pipeline_consume(a->pipeline, data, size);
+	return 0;
+}
+
+/* Number of arguments of an LSM hook in the running kernel, or -1 if the
+ * kernel has no such hook. */
+static int lsm_hook_arity(const struct btf *vmlinux, const char *hook)
+{
+	char name[128];
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+	if (id < 0)
+		return -1;
+	const struct btf_type *func = btf__type_by_id(vmlinux, id);
+	const struct btf_type *proto = btf__type_by_id(vmlinux, func->type);
+	return proto ? btf_vlen(proto) : -1;
+}
+
+/* Turns off the programs this kernel cannot take: hooks it lacks, and the
+ * inode_setattr variant of the other signature. */
+static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		snprintf(err, errlen,
+			 "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s; sabpf needs "
+			 "a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			 strerror(errno));
+		return -1;
+	}
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+		if (strncmp(sec, "lsm/", 4) != 0)
+			continue;
+		int arity = lsm_hook_arity(vmlinux, sec + 4);
+		if (arity < 0) {
+			fprintf(stderr, "sabpf: this kernel has no LSM hook %s: not recorded\n",
+				sec + 4);
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+	int setattr_args = lsm_hook_arity(vmlinux, "inode_setattr");
+	bpf_program__set_autoload(skel->progs.on_inode_setattr, setattr_args == 2);
+	bpf_program__set_autoload(skel->progs.on_inode_setattr_idmap, setattr_args == 3);
+	btf__free(vmlinux);
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (level == LIBBPF_INFO && !getenv("SABPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline,
+	       struct agent **out, char *err, size_t errlen)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->pipeline = pipeline;
+	a->ncpus = libbpf_num_possible_cpus();
+	libbpf_set_print(libbpf_quiet);
+
+	a->skel = sabpf_bpf__open();
+	if (!a->skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	a->skel->rodata->agent_tgid = getpid();
+	a->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+	if (bpf_map__set_max_entries(a->skel->maps.events, opts->ring_bytes)) {
+		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
+			 (unsigned long long)opts->ring_bytes);
+		goto fail;
+	}
+	if (select_programs(a->skel, err, errlen))
+		goto fail;
+	int rc = sabpf_bpf__load(a->skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "the kernel refused to load sabpf's BPF programs: %s (run `sabpf doctor` "
+			 "for what this kernel allows; SABPF_DEBUG=1 shows the verifier log)",
+			 strerror(-rc));
+		goto fail;
+	}
+	rc = sabpf_bpf__attach(a->skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "the kernel refused to attach sabpf's LSM programs: %s (is `bpf` in "
+			 "/sys/kernel/security/lsm? run `sabpf doctor`)",
+			 strerror(-rc));
+		goto fail;
+	}
+	a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_record, a, NULL);
+	if (!a->ring) {
+		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	*out = a;
+	return 0;
+fail:
+	agent_close(a);
+	return -1;
+}
+
+int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+{
+	struct sabpf_scope scope = {.container = cgroup_id, .classes = classes};
+	if (bpf_map__update_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
+				 sizeof(scope), BPF_ANY)) {
+		snprintf(err, errlen, "cannot add cgroup %llu to the scope map: %s",
+			 (unsigned long long)cgroup_id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int agent_scope_has(struct agent *a, __u64 cgroup_id)
+{
+	struct sabpf_scope scope;
+	return bpf_map__lookup_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
+				    sizeof(scope), 0) == 0;
+}
+
+int agent_scope_remove(struct agent *a, __u64 container)
+{
+	int fd = bpf_map__fd(a->skel->maps.scope_map);
+	__u64 key, next, *prev = NULL;
+	int removed = 0;
+	/* collect first, then delete: deleting while iterating restarts walks */
+	__u64 doomed[1024];
+	int n = 0;
+	while (n < 1024 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct sabpf_scope scope;
+		if (bpf_map_lookup_elem(fd, &next, &scope) == 0 && scope.container == container)
+			doomed[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	for (int i = 0; i < n; i++)
+		removed += bpf_map_delete_elem(fd, &doomed[i]) == 0;
+	return removed;
+}
+
+int agent_poll(struct agent *a, int timeout_ms)
+{
+	return ring_buffer__poll(a->ring, timeout_ms);
+}
+
+/* The kernel writes a LOST record at the next successful reservation; at
+ * the end there may be none, so the counts left are written from here. */
+static void report_pending_loss(struct agent *a)
+{
+	struct prov_cpu *per_cpu = calloc(a->ncpus, sizeof(*per_cpu));
+	__u32 zero = 0;
+	if (!per_cpu)
+		return;
+	if (bpf_map__lookup_elem(a->skel->maps.cpu_states, &zero, sizeof(zero), per_cpu,
+				 a->ncpus * sizeof(*per_cpu), 0) == 0) {
+		for (int cpu = 0; cpu < a->ncpus; cpu++) {
+			if (per_cpu[cpu].lost_pending == 0)
+				continue;
+			struct sabpf_lost lost = {
+				.hdr = {.type = SABPF_REC_LOST,
+					.cpu = cpu,
+					.size = sizeof(lost),
+					.seq = 0},
+				.count = per_cpu[cpu].lost_pending,
+				.first_seq = per_cpu[cpu].lost_first,
+				.last_seq = per_cpu[cpu].lost_last,
+			};
+			pipeline_consume(a->pipeline, &lost, sizeof(lost));
+		}
+	}
+	free(per_cpu);
+}
+
+int agent_finish(struct agent *a)
+{
+	sabpf_bpf__detach(a->skel);
+	int n = ring_buffer__consume(a->ring);
+	report_pending_loss(a);
+	return n;
+}
+
+__u64 agent_lost(struct agent *a, __u64 container)
+{
+	__u64 *per_cpu = calloc(a->ncpus, sizeof(__u64));
+	__u64 total = 0;
+	if (!per_cpu)
+		return 0;
+	if (bpf_map__lookup_elem(a->skel->maps.lost_by_container, &container, sizeof(container),
+				 per_cpu, a->ncpus * sizeof(__u64), 0) == 0)
+		for (int cpu = 0; cpu < a->ncpus; cpu++)
+			total += per_cpu[cpu];
+	free(per_cpu);
+	return total;
+}
+
+/* Counts the entries of a hash map whose value starts at `offset` with the
+ * container id. */
+static unsigned count_entries(struct bpf_map *map, size_t value_size, size_t offset,
+			      __u64 container)
+{
+	int fd = bpf_map__fd(map);
+	__u64 key, next, *prev = NULL;
+	unsigned char value[256];
+	unsigned count = 0;
+	if (value_size > sizeof(value) || bpf_map__value_size(map) != value_size)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		__u64 owner;
+		if (bpf_map_lookup_elem(fd, &next, value) == 0) {
+			memcpy(&owner, value + offset, sizeof(owner));
+			count += owner == container;
+		}
+		key = next;
+		prev = &key;
+	}
+	return count;
+}
+
+int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)
+{
+	*creds = count_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
+			       offsetof(struct prov_node, container), container);
+	*files = count_entries(a->skel->maps.file_map, sizeof(struct prov_file),
+			       offsetof(struct prov_file, container), container);
+	return 0;
+}
+
+void agent_close(struct agent *a)
+{
+	if (!a)
+		return;
+	ring_buffer__free(a->ring);
+	sabpf_bpf__destroy(a->skel);
+	free(a);
+}

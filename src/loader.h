@@ -1,0 +1,41 @@
+/* loader.h: the kernel side as seen from the agent: open, load and attach
+ * the BPF programs (keeping the variants that fit the running kernel),
+ * manage the scope map, read the ring buffer into the output pipeline, and
+ * report exact loss and leftover per-object state. */
+#ifndef SABPF_LOADER_H
+#define SABPF_LOADER_H
+
+#include <linux/types.h>
+#include <stddef.h>
+
+#include "output.h"
+
+struct agent_opts {
+	__u64 ring_bytes;   /* ring buffer size: a power of two, >= 4096 */
+	__u64 wakeup_bytes; /* wake the reader when this much is waiting */
+};
+
+struct agent;
+
+/* Loads and attaches everything. Returns 0, or -1 with err. */
+int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline,
+	       struct agent **out, char *err, size_t errlen);
+/* Puts a cgroup (and every cgroup made under it later) in scope. */
+int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen);
+/* Takes a container (a registered cgroup and its descendants) out of scope. */
+int agent_scope_remove(struct agent *a, __u64 container);
+/* Is this cgroup id in the scope map? */
+int agent_scope_has(struct agent *a, __u64 cgroup_id);
+/* Waits up to timeout_ms for records and consumes them. Returns the number
+ * consumed, or a negative errno. */
+int agent_poll(struct agent *a, int timeout_ms);
+/* Detaches every program, consumes what is left in the ring, and writes a
+ * LOST record for every loss the kernel could not report itself. */
+int agent_finish(struct agent *a);
+/* Records lost for a container, summed over CPUs. */
+__u64 agent_lost(struct agent *a, __u64 container);
+/* Entries of the cred and file maps still held for a container. */
+int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files);
+void agent_close(struct agent *a);
+
+#endif /* SABPF_LOADER_H */

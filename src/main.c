@@ -1,0 +1,636 @@
+/* main.c: the `sabpf` command: run, audit, ctl, doctor, convert.
+ *
+ *   sabpf run [OPTIONS] [-- CMD [ARGS]]      audit CMD in a minimal container
+ *   sabpf audit --cgroup PATH[:CLASSES]...   audit existing cgroups (containers)
+ *   sabpf ctl --control SOCKET add|remove|list [PATH[:CLASSES]]
+ *   sabpf doctor                             what this host can run
+ *   sabpf convert [-o FORMAT:PATH]... FILE   re-render a raw capture
+ *
+ * Exit status of run: CMD's own, or 125 when sabpf itself failed (as
+ * container runtimes do). Other commands: 0 on success, 1 on failure, 2 on
+ * bad usage. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sabpf_record.h"
+#include "cgroup.h"
+#include "cli.h"
+#include "container.h"
+#include "control.h"
+#include "doctor.h"
+#include "loader.h"
+#include "output.h"
+
+#define EXIT_USAGE 2
+#define EXIT_RUN_FAILED 125
+#define MAX_OUTPUTS 8
+#define DEFAULT_RING "16M"
+#define POLL_MS 10
+
+static const char *default_command[] = {"sh", "-c", "cat /etc/hostname > /tmp/x", NULL};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sabpf COMMAND [OPTIONS]\n"
+		"\n"
+		"  run [OPTIONS] [-- CMD [ARGS]]  run CMD in a minimal container and audit it\n"
+		"      (default CMD: sh -c 'cat /etc/hostname > /tmp/x')\n"
+		"  audit --cgroup PATH[:CLASSES] [--cgroup ...] [OPTIONS]\n"
+		"                                 audit existing cgroup v2 directories until\n"
+		"                                 interrupted (or --duration SECONDS)\n"
+		"  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
+		"                                 change what a running `audit` records\n"
+		"  doctor                         check what this host can run\n"
+		"  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
+		"\n"
+		"options of run and audit:\n"
+		"  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl or raw; PATH '-'\n"
+		"                            is stdout; repeatable (run default:\n"
+		"                            prov:sabpf-NAME.prov.json)\n"
+		"  --classes LIST            all, or some of proc,file,net (default all)\n"
+		"  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
+		"  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
+		"  -q, --quiet               no summary on stderr\n"
+		"options of run:\n"
+		"  --name NAME  --rootfs DIR  --net (own network namespace)\n"
+		"  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
+		"options of audit:\n"
+		"  --follow                  flush outputs every second (one PROV document each)\n"
+		"  --duration SECONDS        stop after this long\n"
+		"  --control SOCKET          accept add/remove/list from `sabpf ctl`\n");
+}
+
+/* Options shared by run and audit. */
+struct common_opts {
+	const char *outputs[MAX_OUTPUTS];
+	int noutputs;
+	__u32 classes;
+	__u64 ring_bytes;
+	const char *stats_path;
+	bool quiet;
+};
+
+/* ---- the reader thread (run) ------------------------------------------ */
+
+struct reader {
+	struct agent *agent;
+	atomic_bool stop;
+	pthread_t thread;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	while (!atomic_load(&r->stop))
+		agent_poll(r->agent, POLL_MS);
+	return NULL;
+}
+
+/* ---- shared steps ------------------------------------------------------- */
+
+static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, char *err,
+						 size_t errlen)
+{
+	struct sabpf_pipeline *p = pipeline_new();
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < o->noutputs; i++) {
+		if (pipeline_add_output(p, o->outputs[i], err, errlen)) {
+			pipeline_finish(p, false);
+			pipeline_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+static int write_stats(const char *path, const struct sabpf_stats *s, __u64 container,
+		       __u64 kernel_lost, unsigned creds_left, unsigned files_left, int status)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"{\"container_id\":%llu,\"records\":%llu,\"nodes\":%llu,\"edges\":%llu,"
+		"\"lost\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,\"malformed\":%llu,"
+		"\"cred_entries_left\":%u,\"file_entries_left\":%u,\"exit_status\":%d}\n",
+		(unsigned long long)container, (unsigned long long)s->records,
+		(unsigned long long)s->nodes, (unsigned long long)s->edges,
+		(unsigned long long)s->lost, (unsigned long long)kernel_lost,
+		(unsigned long long)s->seq_missing, (unsigned long long)s->malformed, creds_left,
+		files_left, status);
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the container is gone, its creds and files are freed by the kernel
+ * a little later (RCU); wait for the agent's entries to go with them. */
+static void wait_state_released(struct agent *a, __u64 container, unsigned *creds,
+				unsigned *files)
+{
+	for (int i = 0; i < 100; i++) {
+		agent_count_state(a, container, creds, files);
+		if (*creds == 0 && *files == 0)
+			return;
+		agent_poll(a, 30);
+	}
+}
+
+static void print_summary(const char *what, const struct sabpf_stats *s, __u64 kernel_lost,
+			  const struct common_opts *o)
+{
+	fprintf(stderr,
+		"sabpf: %s: %llu records (%llu nodes, %llu edges), %llu lost, %llu missing "
+		"from the sequence\n",
+		what, (unsigned long long)s->records, (unsigned long long)s->nodes,
+		(unsigned long long)s->edges, (unsigned long long)kernel_lost,
+		(unsigned long long)s->seq_missing);
+	for (int i = 0; i < o->noutputs; i++)
+		fprintf(stderr, "sabpf: wrote %s\n", o->outputs[i]);
+}
+
+/* ---- option parsing ----------------------------------------------------- */
+
+enum {
+	OPT_CLASSES = 256,
+	OPT_RING,
+	OPT_STATS,
+	OPT_NAME,
+	OPT_ROOTFS,
+	OPT_NET,
+	OPT_CGROUP_PARENT,
+	OPT_CGROUP,
+	OPT_FOLLOW,
+	OPT_DURATION,
+	OPT_CONTROL,
+};
+
+/* Handles an option common to run and audit. Returns 1 if it was one, 0
+ * if not, -1 on a bad value (message printed). */
+static int common_option(int opt, const char *arg, struct common_opts *o)
+{
+	char err[512];
+	switch (opt) {
+	case 'o':
+		if (o->noutputs == MAX_OUTPUTS) {
+			fprintf(stderr, "sabpf: at most %d outputs\n", MAX_OUTPUTS);
+			return -1;
+		}
+		o->outputs[o->noutputs++] = arg;
+		return 1;
+	case OPT_CLASSES:
+		if (cli_parse_classes(arg, &o->classes, err, sizeof(err))) {
+			fprintf(stderr, "sabpf: --classes: %s\n", err);
+			return -1;
+		}
+		return 1;
+	case OPT_RING:
+		if (cli_parse_ring_size(arg, &o->ring_bytes, err, sizeof(err))) {
+			fprintf(stderr, "sabpf: %s\n", err);
+			return -1;
+		}
+		return 1;
+	case OPT_STATS:
+		o->stats_path = arg;
+		return 1;
+	case 'q':
+		o->quiet = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void common_defaults(struct common_opts *o)
+{
+	char err[256];
+	memset(o, 0, sizeof(*o));
+	o->classes = SABPF_CLASS_ALL;
+	cli_parse_ring_size(DEFAULT_RING, &o->ring_bytes, err, sizeof(err));
+}
+
+/* ---- sabpf run ---------------------------------------------------------- */
+
+struct run_opts {
+	struct common_opts common;
+	struct container_opts container;
+};
+
+static int parse_run(int argc, char **argv, struct run_opts *r)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, 0, 'o'},
+		{"classes", required_argument, 0, OPT_CLASSES},
+		{"ring-size", required_argument, 0, OPT_RING},
+		{"stats", required_argument, 0, OPT_STATS},
+		{"quiet", no_argument, 0, 'q'},
+		{"name", required_argument, 0, OPT_NAME},
+		{"rootfs", required_argument, 0, OPT_ROOTFS},
+		{"net", no_argument, 0, OPT_NET},
+		{"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	int opt;
+	common_defaults(&r->common);
+	memset(&r->container, 0, sizeof(r->container));
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
+		int handled = common_option(opt, optarg, &r->common);
+		if (handled < 0)
+			return -1;
+		if (handled)
+			continue;
+		switch (opt) {
+		case OPT_NAME:
+			r->container.name = optarg;
+			break;
+		case OPT_ROOTFS:
+			r->container.rootfs = optarg;
+			break;
+		case OPT_NET:
+			r->container.new_net = true;
+			break;
+		case OPT_CGROUP_PARENT:
+			r->container.cgroup_parent = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "sabpf run: see `sabpf run --help`\n");
+			return -1;
+		}
+	}
+	r->container.argv = optind < argc ? argv + optind : (char *const *)default_command;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts r;
+	char err[1024];
+	char default_output[320];
+	if (parse_run(argc, argv, &r))
+		return EXIT_USAGE;
+
+	if (doctor_require(err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		return EXIT_RUN_FAILED;
+	}
+	struct container *c = NULL;
+	if (container_create(&r.container, &c, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		return EXIT_RUN_FAILED;
+	}
+	if (r.common.noutputs == 0) {
+		snprintf(default_output, sizeof(default_output), "prov:sabpf-%s.prov.json",
+			 container_name(c));
+		r.common.outputs[r.common.noutputs++] = default_output;
+	}
+	struct sabpf_pipeline *p = pipeline_from_opts(&r.common, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		container_destroy(c);
+		return EXIT_RUN_FAILED;
+	}
+	__u64 id = container_cgroup_id(c);
+	pipeline_name_container(p, id, container_name(c));
+
+	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
+				.wakeup_bytes = r.common.ring_bytes / 4};
+	struct agent *a = NULL;
+	int status = EXIT_RUN_FAILED;
+	bool ok = false;
+	if (agent_open(&ao, p, &a, err, sizeof(err)) ||
+	    agent_scope_add(a, id, r.common.classes, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		goto out;
+	}
+	install_stop_handlers();
+	struct reader reader = {.agent = a};
+	atomic_init(&reader.stop, false);
+	if (container_start(c, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		goto out;
+	}
+	if (pthread_create(&reader.thread, NULL, reader_main, &reader)) {
+		fprintf(stderr, "sabpf run: cannot start the reader thread\n");
+		goto out;
+	}
+	if (container_wait(c, &status, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		status = EXIT_RUN_FAILED;
+	}
+	atomic_store(&reader.stop, true);
+	pthread_join(reader.thread, NULL);
+
+	unsigned creds_left = 0, files_left = 0;
+	container_destroy(c);
+	c = NULL;
+	wait_state_released(a, id, &creds_left, &files_left);
+	agent_finish(a);
+	__u64 kernel_lost = agent_lost(a, id);
+	ok = true;
+
+	struct sabpf_stats stats;
+	pipeline_get_stats(p, &stats);
+	if (r.common.stats_path &&
+	    write_stats(r.common.stats_path, &stats, id, kernel_lost, creds_left, files_left,
+			status))
+		ok = false;
+	if (!r.common.quiet)
+		print_summary("container", &stats, kernel_lost, &r.common);
+out:
+	if (pipeline_finish(p, ok) && ok) {
+		fprintf(stderr, "sabpf run: writing the outputs failed\n");
+		ok = false;
+	}
+	pipeline_free(p);
+	agent_close(a);
+	if (c)
+		container_destroy(c);
+	return ok ? status : EXIT_RUN_FAILED;
+}
+
+/* ---- sabpf audit -------------------------------------------------------- */
+
+struct audit_opts {
+	struct common_opts common;
+	const char *cgroups[64];
+	int ncgroups;
+	bool follow;
+	double duration;
+	const char *control_path;
+};
+
+static int parse_audit(int argc, char **argv, struct audit_opts *o)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, 0, 'o'},
+		{"classes", required_argument, 0, OPT_CLASSES},
+		{"ring-size", required_argument, 0, OPT_RING},
+		{"stats", required_argument, 0, OPT_STATS},
+		{"quiet", no_argument, 0, 'q'},
+		{"cgroup", required_argument, 0, OPT_CGROUP},
+		{"follow", no_argument, 0, OPT_FOLLOW},
+		{"duration", required_argument, 0, OPT_DURATION},
+		{"control", required_argument, 0, OPT_CONTROL},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	int opt;
+	char *end;
+	memset(o, 0, sizeof(*o));
+	common_defaults(&o->common);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
+		int handled = common_option(opt, optarg, &o->common);
+		if (handled < 0)
+			return -1;
+		if (handled)
+			continue;
+		switch (opt) {
+		case OPT_CGROUP:
+			if (o->ncgroups == 64) {
+				fprintf(stderr, "sabpf audit: at most 64 --cgroup options\n");
+				return -1;
+			}
+			o->cgroups[o->ncgroups++] = optarg;
+			break;
+		case OPT_FOLLOW:
+			o->follow = true;
+			break;
+		case OPT_DURATION:
+			o->duration = strtod(optarg, &end);
+			if (*end || end == optarg || o->duration <= 0) {
+				fprintf(stderr,
+					"sabpf audit: --duration '%s': expected a positive number "
+					"of seconds\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_CONTROL:
+			o->control_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "sabpf audit: see `sabpf audit --help`\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sabpf audit: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->ncgroups == 0 && !o->control_path) {
+		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH (or --control SOCKET "
+				"to add them later)\n");
+		return -1;
+	}
+	if (o->common.noutputs == 0)
+		o->common.outputs[o->common.noutputs++] = "jsonl:-";
+	return 0;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	struct audit_opts o;
+	char err[1024];
+	if (parse_audit(argc, argv, &o))
+		return EXIT_USAGE;
+	if (doctor_require(err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		return 1;
+	}
+	/* resolve every cgroup before loading anything */
+	struct audit_target targets[64];
+	for (int i = 0; i < o.ncgroups; i++) {
+		if (control_resolve_target(o.cgroups[i], &targets[i], err, sizeof(err))) {
+			fprintf(stderr, "sabpf audit: %s\n", err);
+			return 1;
+		}
+	}
+	struct sabpf_pipeline *p = pipeline_from_opts(&o.common, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		return 1;
+	}
+	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
+				.wakeup_bytes = o.common.ring_bytes / 4};
+	struct agent *a = NULL;
+	struct control *ctl = NULL;
+	bool ok = false;
+	if (agent_open(&ao, p, &a, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		goto out;
+	}
+	for (int i = 0; i < o.ncgroups; i++) {
+		if (agent_scope_add(a, targets[i].id, targets[i].classes, err, sizeof(err))) {
+			fprintf(stderr, "sabpf audit: %s\n", err);
+			goto out;
+		}
+		pipeline_name_container(p, targets[i].id, targets[i].path);
+		if (!o.common.quiet)
+			fprintf(stderr, "sabpf: auditing %s (cgroup id %llu)\n", targets[i].path,
+				(unsigned long long)targets[i].id);
+	}
+	if (o.control_path && control_open(o.control_path, a, p, &ctl, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		goto out;
+	}
+	install_stop_handlers();
+	double start = now_seconds(), last_flush = start;
+	while (!stop_requested) {
+		agent_poll(a, POLL_MS * 5);
+		if (ctl)
+			control_serve(ctl);
+		double now = now_seconds();
+		if (o.follow && now - last_flush >= 1.0) {
+			pipeline_flush(p);
+			last_flush = now;
+		}
+		if (o.duration > 0 && now - start >= o.duration)
+			break;
+	}
+	agent_finish(a);
+	ok = true;
+	struct sabpf_stats stats;
+	pipeline_get_stats(p, &stats);
+	__u64 lost = 0;
+	for (int i = 0; i < o.ncgroups; i++)
+		lost += agent_lost(a, targets[i].id);
+	if (o.common.stats_path &&
+	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, 0, 0, 0))
+		ok = false;
+	if (!o.common.quiet)
+		print_summary("audit", &stats, lost, &o.common);
+out:
+	control_close(ctl);
+	if (pipeline_finish(p, ok) && ok) {
+		fprintf(stderr, "sabpf audit: writing the outputs failed\n");
+		ok = false;
+	}
+	pipeline_free(p);
+	agent_close(a);
+	return ok ? 0 : 1;
+}
+
+/* ---- sabpf convert ------------------------------------------------------ */
+
+static int cmd_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, 0, 'o'},
+		{"quiet", no_argument, 0, 'q'},
+		{0, 0, 0, 0},
+	};
+	struct common_opts o;
+	char err[1024];
+	int opt;
+	common_defaults(&o);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
+		if (common_option(opt, optarg, &o) != 1) {
+			fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... FILE.raw\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... FILE.raw\n");
+		return EXIT_USAGE;
+	}
+	if (o.noutputs == 0)
+		o.outputs[o.noutputs++] = "prov:-";
+	struct sabpf_pipeline *p = pipeline_from_opts(&o, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "sabpf convert: %s\n", err);
+		return 1;
+	}
+	bool ok = pipeline_replay_file(p, argv[optind], err, sizeof(err)) == 0;
+	if (!ok)
+		fprintf(stderr, "sabpf convert: %s\n", err);
+	if (pipeline_finish(p, ok) && ok) {
+		fprintf(stderr, "sabpf convert: writing the outputs failed\n");
+		ok = false;
+	}
+	pipeline_free(p);
+	return ok ? 0 : 1;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "ctl") == 0)
+		return control_client_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0)
+		return doctor_run(stdout);
+	if (strcmp(cmd, "convert") == 0)
+		return cmd_convert(argc - 1, argv + 1);
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "sabpf: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
