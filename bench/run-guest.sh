@@ -14,7 +14,7 @@
 # "not ok - " lines say what worked. POSIX sh: the VM has only busybox.
 #
 # Environment (all optional):
-#   SABPF          agent binary             (default: <repo>/build/sabpf)
+#   SABPF          agent binary <repo>/build/sabpf (tests/vm/guest-run.sh sets it)
 #   OUT            result directory         (default: <repo>/build/bench-results)
 #   MICROBENCH     benchmark binary         (default: <repo>/build/bench/microbench)
 #   BENCH_SECONDS  time budget per row      (default: 1)
@@ -26,8 +26,13 @@
 #   AGENT_WAIT     seconds to wait for the agent of configuration b to attach
 #                  (default: 20)
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
+# The repository (in the VM: /sabpf) is found from the agent's path when the
+# runner gives it (<repo>/build/sabpf), else from this script's place.
+if [ -n "${SABPF:-}" ]; then
+  repo=$(cd "$(dirname "$SABPF")/.." && pwd)
+else
+  repo=$(cd "$(dirname "$0")/.." && pwd)
+fi
 SABPF=${SABPF:-$repo/build/sabpf}
 OUT=${OUT:-$repo/build/bench-results}
 MICROBENCH=${MICROBENCH:-$repo/build/bench/microbench}
@@ -52,7 +57,7 @@ mkdir -p "$OUT" || {
   echo "not ok - cannot create the result directory $OUT"
   exit 1
 }
-rm -f "$OUT"/none.json "$OUT"/other.json "$OUT"/self.json
+rm -f "$OUT"/none.json "$OUT"/other.json "$OUT"/self.json "$OUT"/*-stats.json
 if [ ! -x "$MICROBENCH" ]; then
   echo "not ok - microbenchmark $MICROBENCH missing: build it with make -C bench"
   exit 1
@@ -169,6 +174,7 @@ report_agent_output() {
     bytes=$(wc -c <"$path" | tr -d ' ')
     ok "agent $name: exited 0, wrote $bytes bytes to $path"
     echo "$name: exit 0, $bytes bytes" >>"$OUT/agents.txt"
+    grep '^sabpf: ' "$OUT/$name-agent.log" | while read -r line; do note "$line"; done
   else
     not_ok "agent $name: exited $rc, output $path $([ -f "$path" ] && echo present || echo missing) (log: $OUT/$name-agent.log)"
     tail -n 5 "$OUT/$name-agent.log" 2>/dev/null | while read -r line; do note "$line"; done
@@ -178,14 +184,15 @@ report_agent_output() {
   rm -f "$path" "$path.tmp"
 }
 
-# wait_for_agent PID LOG: true once the agent says it is auditing (a line
-# of its log naming the attached programs), false if it died or stayed
-# silent for AGENT_WAIT seconds.
+# wait_for_agent PID LOG: true once the agent says it is auditing ("sabpf:
+# auditing PATH (cgroup id N)", printed once its programs are attached and
+# the cgroup is in scope), false if it died or stayed silent for AGENT_WAIT
+# seconds.
 wait_for_agent() {
   pid=$1 log=$2 waited=0
   while [ "$waited" -lt "$AGENT_WAIT" ]; do
     kill -0 "$pid" 2>/dev/null || return 1
-    grep -qiE 'auditing|attached|ready' "$log" 2>/dev/null && return 0
+    grep -q '^sabpf: auditing ' "$log" 2>/dev/null && return 0
     sleep 1
     waited=$((waited + 1))
   done
@@ -205,7 +212,7 @@ else
     not_ok "bench other: cannot move the sleeping process into $other_cg"
   else
     "$SABPF" audit --cgroup "$other_cg" -o "$(agent_output other)" \
-      >"$OUT/other-agent.log" 2>&1 &
+      --stats "$OUT/other-stats.json" >"$OUT/other-agent.log" 2>&1 &
     agent=$!
     if wait_for_agent "$agent" "$OUT/other-agent.log"; then
       # shellcheck disable=SC2086
@@ -229,8 +236,8 @@ if [ ! -x "$SABPF" ]; then
   not_ok "bench self: needs the agent $SABPF"
 else
   # shellcheck disable=SC2086
-  "$SABPF" run -o "$(agent_output self)" -- "$MICROBENCH" $bench_args \
-    --out "$OUT/self.json" >"$OUT/self-agent.log" 2>&1
+  "$SABPF" run -o "$(agent_output self)" --stats "$OUT/self-stats.json" \
+    -- "$MICROBENCH" $bench_args --out "$OUT/self.json" >"$OUT/self-agent.log" 2>&1
   rc=$?
   cp "$OUT/self-agent.log" "$OUT/self.err"
   check_results self "$rc"
