@@ -79,10 +79,13 @@ struct container {
 	char *const *argv;
 	char rootfs[PATH_MAX]; /* empty: the host's file system */
 	bool new_net;
-	pid_t pid;   /* CMD; 0 until started */
-	bool reaped; /* CMD's status has been collected */
-	int status;  /* CMD's exit code or 128+signal, once reaped */
+	pid_t pid;	/* CMD; 0 until started */
+	bool reaped;	/* CMD's status has been collected */
+	int status;	/* CMD's exit code or 128+signal, once reaped */
+	int interrupts; /* signals that interrupted container_wait */
 };
+
+static void kill_cgroup_tree(const char *path);
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -358,8 +361,12 @@ static int decode_status(int wstatus)
 	return STATUS_SETUP_FAILED;
 }
 
-/* Waits for CMD and records its status. */
-static int reap_cmd(struct container *c)
+/* Waits for CMD and records its status. With forward set, an interrupted
+ * wait (the agent caught a signal such as SIGINT or SIGTERM) is passed on:
+ * the first time as SIGTERM to CMD, which reaches it only when CMD handles
+ * SIGTERM (it is an init), the next time as SIGKILL to the whole cgroup, so
+ * a second Ctrl-C always ends the run. */
+static int reap_cmd(struct container *c, bool forward)
 {
 	int wstatus;
 
@@ -368,6 +375,12 @@ static int reap_cmd(struct container *c)
 	while (waitpid(c->pid, &wstatus, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
+		if (!forward)
+			continue;
+		if (c->interrupts++ == 0)
+			kill(c->pid, SIGTERM);
+		else
+			kill_cgroup_tree(c->cgroup_path);
 	}
 	c->reaped = true;
 	c->status = decode_status(wstatus);
@@ -400,11 +413,10 @@ static void report_child_failure(struct container *c, const struct child_report 
 				 size_t errlen)
 {
 	if (r->stage == STAGE_EXEC)
-		set_err(err, errlen, "sabpf run: cannot execute '%s': %s", c->argv[0],
-			strerror(r->error));
+		set_err(err, errlen, "cannot execute '%s': %s", c->argv[0], strerror(r->error));
 	else
-		set_err(err, errlen, "sabpf run: container setup failed while %s: %s%s",
-			stage_text(r->stage), strerror(r->error),
+		set_err(err, errlen, "container setup failed while %s: %s%s", stage_text(r->stage),
+			strerror(r->error),
 			r->stage == STAGE_PROC && c->rootfs[0] ? " (does the rootfs have /proc?)"
 							       : "");
 }
@@ -413,12 +425,12 @@ static void clone3_error(int error, char *err, size_t errlen)
 {
 	if (error == ENOSYS || error == E2BIG)
 		set_err(err, errlen,
-			"sabpf run: clone3 with CLONE_INTO_CGROUP is not supported by this kernel "
+			"clone3 with CLONE_INTO_CGROUP is not supported by this kernel "
 			"(%s): Linux >= 5.7 is required",
 			strerror(error));
 	else
 		set_err(err, errlen,
-			"sabpf run: clone3 into the cgroup with new namespaces failed: %s "
+			"clone3 into the cgroup with new namespaces failed: %s "
 			"(run as root; the cgroup must be a cgroup v2 leaf)",
 			strerror(error));
 }
@@ -432,11 +444,11 @@ int container_start(struct container *c, char *err, size_t errlen)
 	long pid;
 
 	if (c->pid != 0) {
-		set_err(err, errlen, "sabpf run: container %s was already started", c->name);
+		set_err(err, errlen, "container %s was already started", c->name);
 		return -1;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		set_err(err, errlen, "sabpf run: pipe: %s", strerror(errno));
+		set_err(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	memset(&args, 0, sizeof(args));
@@ -466,9 +478,9 @@ int container_start(struct container *c, char *err, size_t errlen)
 	close(pipefd[0]);
 	if (n == 0)
 		return 0; /* exec closed the pipe: CMD runs */
-	reap_cmd(c);
+	reap_cmd(c, false);
 	if (n != (ssize_t)sizeof(report)) {
-		set_err(err, errlen, "sabpf run: lost contact with the container's first process");
+		set_err(err, errlen, "lost contact with the container's first process");
 		return -1;
 	}
 	report_child_failure(c, &report, err, errlen);
@@ -523,16 +535,15 @@ static int wait_cgroup_empty(const char *cgroup_path, long timeout_ms)
 int container_wait(struct container *c, int *status, char *err, size_t errlen)
 {
 	if (c->pid == 0) {
-		set_err(err, errlen, "sabpf run: container %s was not started", c->name);
+		set_err(err, errlen, "container %s was not started", c->name);
 		return -1;
 	}
-	if (reap_cmd(c) != 0) {
-		set_err(err, errlen, "sabpf run: waiting for the command failed: %s",
-			strerror(errno));
+	if (reap_cmd(c, true) != 0) {
+		set_err(err, errlen, "waiting for the command failed: %s", strerror(errno));
 		return -1;
 	}
 	if (wait_cgroup_empty(c->cgroup_path, -1) != 0) {
-		set_err(err, errlen, "sabpf run: cannot read %s/cgroup.events: %s", c->cgroup_path,
+		set_err(err, errlen, "cannot read %s/cgroup.events: %s", c->cgroup_path,
 			strerror(errno));
 		return -1;
 	}
@@ -611,7 +622,7 @@ void container_destroy(struct container *c)
 		return;
 	kill_cgroup_tree(c->cgroup_path);
 	if (c->pid > 0)
-		reap_cmd(c);
+		reap_cmd(c, false);
 	if (wait_cgroup_empty(c->cgroup_path, 5000) != 0) {
 		kill_cgroup_tree(c->cgroup_path);
 		wait_cgroup_empty(c->cgroup_path, 2000);

@@ -20,18 +20,31 @@ struct container_opts {
 
 struct container;
 
-/* Makes the cgroup leaf; CMD is not started. Returns 0, or -1 with err. */
+/* Makes the cgroup leaf <cgroup_parent or <cgroup v2 root>/sabpf>/<name>
+ * (name generated as sabpf-<pid>-<n> when NULL; a name must be 1 to 64
+ * letters, digits, '.', '_' or '-' and not exist yet); CMD is not started.
+ * opts->argv must stay valid until container_start() returns.
+ * Returns 0, or -1 with err (and nothing left behind). */
 int container_create(const struct container_opts *opts, struct container **out, char *err,
 		     size_t errlen);
 __u64 container_cgroup_id(const struct container *c);
 const char *container_cgroup_path(const struct container *c);
 const char *container_name(const struct container *c);
-/* Starts CMD inside the cgroup and namespaces. Returns 0, or -1 with err. */
+/* Starts CMD inside the cgroup and namespaces. Returns 0, or -1 with err.
+ * When CMD cannot be executed, err is "cannot execute 'CMD': <strerror>"
+ * (callers prefix "sabpf run: ") and a following container_wait() still
+ * reports the status: 127 not found, 126 not executable, 125 container
+ * setup failed. CMD inherits stdin, stdout and stderr only. */
 int container_start(struct container *c, char *err, size_t errlen);
 /* Waits for CMD and then for every other process left in the cgroup.
- * *status is CMD's exit code, or 128+signal. Returns 0, or -1 with err. */
+ * *status is CMD's exit code, or 128+signal. Returns 0, or -1 with err.
+ * CMD is pid 1 of its namespace, so it ignores signals it has no handler
+ * for; when the wait is interrupted by a signal caught by the caller (a
+ * handler installed without SA_RESTART), SIGTERM is passed to CMD the first
+ * time and the whole cgroup is SIGKILLed the second time. */
 int container_wait(struct container *c, int *status, char *err, size_t errlen);
-/* Kills anything left in the cgroup, removes it, frees c. */
+/* Kills anything left in the cgroup (cgroup.kill, else SIGKILL to each
+ * pid), removes it and any cgroups made below it, frees c. NULL is fine. */
 void container_destroy(struct container *c);
 
 #endif /* SABPF_CONTAINER_H */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -244,6 +245,59 @@ static void test_signal_status_of_cmd_child(void **state)
 	assert_int_equal(r.status, 137);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Runs argv with SIGALRM (handled without SA_RESTART, like the agent's
+ * SIGINT handler) arriving every second while container_wait waits. */
+static int wait_with_alarms(char **argv, time_t *took)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct itimerval every_second = {{1, 0}, {1, 0}}, off = {{0, 0}, {0, 0}};
+	struct container_opts opts = {.argv = argv};
+	struct container *c = NULL;
+	char err[512];
+	int status = -1;
+	time_t t0 = time(NULL);
+
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	assert_int_equal(container_create(&opts, &c, err, sizeof(err)), 0);
+	assert_int_equal(container_start(c, err, sizeof(err)), 0);
+	setitimer(ITIMER_REAL, &every_second, NULL);
+	assert_int_equal(container_wait(c, &status, err, sizeof(err)), 0);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	container_destroy(c);
+	*took = time(NULL) - t0;
+	return status;
+}
+
+/* An interrupted wait passes SIGTERM on to a CMD that handles it. */
+static void test_interrupt_forwards_sigterm(void **state)
+{
+	char *argv[] = {"sh", "-c", "trap 'exit 7' TERM; sleep 30 & wait", NULL};
+	time_t took;
+
+	(void)state;
+	assert_int_equal(wait_with_alarms(argv, &took), 7);
+	assert_true(took < 10);
+}
+
+/* CMD ignores SIGTERM (an init without a handler): the second
+ * interruption kills the container. */
+static void test_second_interrupt_kills(void **state)
+{
+	char *argv[] = {"sleep", "30", NULL};
+	time_t took;
+
+	(void)state;
+	assert_int_equal(wait_with_alarms(argv, &took), 137);
+	assert_true(took < 10);
+}
+
 static void test_missing_command_is_127(void **state)
 {
 	char *argv[] = {"sabpf-no-such-command", "x", NULL};
@@ -254,9 +308,8 @@ static void test_missing_command_is_127(void **state)
 	run_captured(&opts, &r);
 	assert_int_equal(r.create_rc, 0);
 	assert_int_equal(r.start_rc, -1);
-	assert_string_equal(r.err,
-			    "sabpf run: cannot execute 'sabpf-no-such-command': No such file or "
-			    "directory");
+	assert_string_equal(r.err, "cannot execute 'sabpf-no-such-command': No such file or "
+				   "directory");
 	assert_int_equal(r.wait_rc, 0);
 	assert_int_equal(r.status, 127);
 	assert_false(path_exists(r.cgroup_path));
@@ -471,6 +524,8 @@ int main(void)
 	    cmocka_unit_test(test_sigkill_from_outside_gives_137),
 	    cmocka_unit_test(test_pid1_ignores_its_own_sigkill),
 	    cmocka_unit_test(test_signal_status_of_cmd_child),
+	    cmocka_unit_test(test_interrupt_forwards_sigterm),
+	    cmocka_unit_test(test_second_interrupt_kills),
 	    cmocka_unit_test(test_missing_command_is_127),
 	    cmocka_unit_test(test_not_executable_is_126),
 	    cmocka_unit_test(test_background_process_killed_with_cmd),
