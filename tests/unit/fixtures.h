@@ -234,38 +234,38 @@ static inline void fx_cat_scenario(struct fx_stream *s)
 	const __u16 T = SABPF_NODE_TASK, F = SABPF_NODE_FILE, P = SABPF_NODE_PATH;
 
 	fx_init(s, FX_CONTAINER);
-	fx_task(s, FX_TASK, 1, FX_PID, 1000, "sh");                      /* 1 */
-	fx_inode(s, F, FX_CAT_BIN, 1, 100, 0100755);                     /* 2 */
-	fx_path(s, FX_CAT_PATH, 1, "/bin/cat");                          /* 3 */
-	fx_edge(s, SABPF_REL_NAMED, fx_ref(FX_CAT_PATH, 1, P),           /* 4 */
+	fx_task(s, FX_TASK, 1, FX_PID, 1000, "sh");	       /* 1 */
+	fx_inode(s, F, FX_CAT_BIN, 1, 100, 0100755);	       /* 2 */
+	fx_path(s, FX_CAT_PATH, 1, "/bin/cat");		       /* 3 */
+	fx_edge(s, SABPF_REL_NAMED, fx_ref(FX_CAT_PATH, 1, P), /* 4 */
 		fx_ref(FX_CAT_BIN, 1, F), FX_PID, 0);
 	fx_name_raw(s, SABPF_NODE_ARGV, FX_ARGV, 1, argv, sizeof(argv), 0, 2); /* 5 */
-	fx_task(s, FX_TASK, 2, FX_PID, 1000, "cat");                     /* 6 */
-	fx_edge(s, SABPF_REL_EXEC_TASK, fx_ref(FX_TASK, 1, T),           /* 7 */
+	fx_task(s, FX_TASK, 2, FX_PID, 1000, "cat");			       /* 6 */
+	fx_edge(s, SABPF_REL_EXEC_TASK, fx_ref(FX_TASK, 1, T),		       /* 7 */
 		fx_ref(FX_TASK, 2, T), FX_PID, 0);
-	fx_edge(s, SABPF_REL_EXEC, fx_ref(FX_CAT_BIN, 1, F),             /* 8 */
+	fx_edge(s, SABPF_REL_EXEC, fx_ref(FX_CAT_BIN, 1, F), /* 8 */
 		fx_ref(FX_TASK, 2, T), FX_PID, 0);
-	fx_edge(s, SABPF_REL_ARG, fx_ref(FX_ARGV, 1, SABPF_NODE_ARGV),   /* 9 */
+	fx_edge(s, SABPF_REL_ARG, fx_ref(FX_ARGV, 1, SABPF_NODE_ARGV), /* 9 */
 		fx_ref(FX_TASK, 2, T), FX_PID, 0);
-	fx_inode(s, F, FX_HOST, 1, 200, 0100644);                        /* 10 */
-	fx_path(s, FX_HOST_PATH, 1, "/etc/hostname");                    /* 11 */
-	fx_edge(s, SABPF_REL_NAMED, fx_ref(FX_HOST_PATH, 1, P),          /* 12 */
+	fx_inode(s, F, FX_HOST, 1, 200, 0100644);		/* 10 */
+	fx_path(s, FX_HOST_PATH, 1, "/etc/hostname");		/* 11 */
+	fx_edge(s, SABPF_REL_NAMED, fx_ref(FX_HOST_PATH, 1, P), /* 12 */
 		fx_ref(FX_HOST, 1, F), FX_PID, 0);
-	fx_edge(s, SABPF_REL_OPEN, fx_ref(FX_HOST, 1, F),                /* 13 */
+	fx_edge(s, SABPF_REL_OPEN, fx_ref(FX_HOST, 1, F), /* 13 */
 		fx_ref(FX_TASK, 2, T), FX_PID, 0x8000);
-	fx_edge(s, SABPF_REL_READ, fx_ref(FX_HOST, 1, F),                /* 14 */
+	fx_edge(s, SABPF_REL_READ, fx_ref(FX_HOST, 1, F), /* 14 */
 		fx_ref(FX_TASK, 2, T), FX_PID, 0);
-	fx_inode(s, F, FX_TMPX, 1, 300, 0100600);                        /* 15 */
-	fx_path(s, FX_TMPX_PATH, 1, "/tmp/x");                           /* 16 */
-	fx_edge(s, SABPF_REL_NAMED, fx_ref(FX_TMPX_PATH, 1, P),          /* 17 */
+	fx_inode(s, F, FX_TMPX, 1, 300, 0100600);		/* 15 */
+	fx_path(s, FX_TMPX_PATH, 1, "/tmp/x");			/* 16 */
+	fx_edge(s, SABPF_REL_NAMED, fx_ref(FX_TMPX_PATH, 1, P), /* 17 */
 		fx_ref(FX_TMPX, 1, F), FX_PID, 0);
-	fx_edge(s, SABPF_REL_VERSION_ENTITY, fx_ref(FX_TMPX, 1, F),      /* 18 */
+	fx_edge(s, SABPF_REL_VERSION_ENTITY, fx_ref(FX_TMPX, 1, F), /* 18 */
 		fx_ref(FX_TMPX, 2, F), FX_PID, 0);
-	fx_edge(s, SABPF_REL_WRITE, fx_ref(FX_TASK, 2, T),               /* 19 */
+	fx_edge(s, SABPF_REL_WRITE, fx_ref(FX_TASK, 2, T), /* 19 */
 		fx_ref(FX_TMPX, 2, F), FX_PID, 0);
-	fx_edge(s, SABPF_REL_VERSION_ACTIVITY, fx_ref(FX_TASK, 2, T),    /* 20 */
+	fx_edge(s, SABPF_REL_VERSION_ACTIVITY, fx_ref(FX_TASK, 2, T), /* 20 */
 		fx_ref(FX_TASK, 3, T), FX_PID, 0);
-	fx_edge(s, SABPF_REL_TERMINATE, fx_ref(FX_TASK, 3, T),           /* 21 */
+	fx_edge(s, SABPF_REL_TERMINATE, fx_ref(FX_TASK, 3, T), /* 21 */
 		fx_ref(FX_TASK, 4, T), FX_PID, 0);
 }
 

@@ -200,7 +200,8 @@ static void test_rejects_bad_node(void **state)
 	/* an inode-sized record that says it is a task is too short */
 	memcpy(buf, fx_record(&stream, 0), inode_size);
 	n->node.kind = SABPF_NODE_TASK;
-	decode_rejects(buf, inode_size, "NODE record of kind task is 80 bytes, expected 128 to 184");
+	decode_rejects(buf, inode_size,
+		       "NODE record of kind task is 80 bytes, expected 128 to 184");
 	n->node.kind = SABPF_NODE_PATH;
 	decode_rejects(buf, inode_size, "kind path: this kind comes in NAME records");
 	n->node.kind = SABPF_NODE_KIND_MAX;
@@ -209,7 +210,8 @@ static void test_rejects_bad_node(void **state)
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, fx_record(&stream, 0), inode_size);
 	n->hdr.size = sizeof(buf);
-	decode_rejects(buf, sizeof(buf), "NODE record of kind file is 192 bytes, expected 80 to 184");
+	decode_rejects(buf, sizeof(buf),
+		       "NODE record of kind file is 192 bytes, expected 80 to 184");
 	/* shorter than even the ref */
 	n->hdr.size = sizeof(struct sabpf_hdr) + 4;
 	decode_rejects(buf, n->hdr.size, "shorter than its fixed part");
@@ -313,19 +315,19 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_task_node),
-		cmocka_unit_test(test_short_inode_node_is_zero_filled),
-		cmocka_unit_test(test_edge_and_lost),
-		cmocka_unit_test(test_reversed_path_is_joined),
-		cmocka_unit_test(test_plain_path_stops_at_nul),
-		cmocka_unit_test(test_argv_keeps_argc_strings_only),
-		cmocka_unit_test(test_rejects_bad_header),
-		cmocka_unit_test(test_rejects_bad_edge),
-		cmocka_unit_test(test_rejects_bad_node),
-		cmocka_unit_test(test_rejects_bad_name),
-		cmocka_unit_test(test_rejects_bad_lost),
-		cmocka_unit_test(test_random_bytes_never_crash),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_task_node),
+	    cmocka_unit_test(test_short_inode_node_is_zero_filled),
+	    cmocka_unit_test(test_edge_and_lost),
+	    cmocka_unit_test(test_reversed_path_is_joined),
+	    cmocka_unit_test(test_plain_path_stops_at_nul),
+	    cmocka_unit_test(test_argv_keeps_argc_strings_only),
+	    cmocka_unit_test(test_rejects_bad_header),
+	    cmocka_unit_test(test_rejects_bad_edge),
+	    cmocka_unit_test(test_rejects_bad_node),
+	    cmocka_unit_test(test_rejects_bad_name),
+	    cmocka_unit_test(test_rejects_bad_lost),
+	    cmocka_unit_test(test_random_bytes_never_crash),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

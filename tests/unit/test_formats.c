@@ -1,0 +1,725 @@
+/* test_formats.c: unit tests of the pipeline and its output formats on the
+ * synthetic "cat" scenario of fixtures.h: the exact fields of PROV-JSON,
+ * SPADE and JSON-lines output, version nodes implied by edges, PROV-JSON
+ * read by python3-prov (tests/tools/prov_check.py), SPADE lines read by
+ * Python's json, output specs and temporary files, raw files replayed
+ * byte for byte, and loss accounting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixtures.h"
+#include "output.h"
+
+#define PY "/usr/bin/python3"
+#define PROV_CHECK "tests/tools/prov_check.py"
+
+static struct fx_stream stream;
+static char dir[64];
+static char err[512];
+
+static int make_dir(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/sabpf-test-formats-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* dir/name, in a static buffer (one of four, so several can be in use). */
+static const char *in_dir(const char *name)
+{
+	static char bufs[4][256];
+	static int next;
+	char *b = bufs[next++ % 4];
+	snprintf(b, 256, "%s/%s", dir, name);
+	return b;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static char *read_all(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *data = malloc((size_t)len + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)len, f), (size_t)len);
+	data[len] = '\0';
+	fclose(f);
+	if (len_out)
+		*len_out = (size_t)len;
+	return data;
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+	for (const char *s = text; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void assert_contains(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("output lacks: %s", want);
+}
+
+/* Line that equals `want` exactly; returns its index (0-based). */
+static int find_line(const char *text, const char *want)
+{
+	size_t n = strlen(want);
+	int index = 0;
+	for (const char *s = text; *s; index++) {
+		const char *end = strchr(s, '\n');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		if (len == n && memcmp(s, want, n) == 0)
+			return index;
+		if (!end)
+			break;
+		s = end + 1;
+	}
+	fail_msg("no line equals: %s", want);
+	return -1;
+}
+
+/* Index of the first line containing `want`. */
+static int line_with(const char *text, const char *want)
+{
+	const char *at = strstr(text, want);
+	if (!at)
+		fail_msg("no line contains: %s", want);
+	int index = 0;
+	for (const char *s = text; s < at; s++)
+		index += *s == '\n';
+	return index;
+}
+
+/* A pipeline with a clock offset of 0 (record times are epoch times), the
+ * container named "web" and the given outputs. */
+static struct sabpf_pipeline *new_pipeline(const char *spec1, const char *spec2)
+{
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	pipeline_set_clock_offset(p, 0);
+	pipeline_name_container(p, FX_CONTAINER, "web");
+	if (spec1 && pipeline_add_output(p, spec1, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	if (spec2 && pipeline_add_output(p, spec2, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return p;
+}
+
+/* Runs the cat scenario into one output and returns the file's text. */
+static char *scenario_output(const char *format, const char *name)
+{
+	char spec[300];
+	snprintf(spec, sizeof(spec), "%s:%s", format, in_dir(name));
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	return read_all(in_dir(name), NULL);
+}
+
+/* Runs a shell command; returns its exit status and first output line. */
+static int run(const char *cmd, char *line, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	line[0] = '\0';
+	if (!fgets(line, (int)len, f))
+		line[0] = '\0';
+	char rest[256];
+	while (fgets(rest, sizeof(rest), f))
+		;
+	int status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_prov_fields(void **state)
+{
+	(void)state;
+	char *out = scenario_output("prov", "g.json");
+
+	assert_int_equal(count_lines(out), 1); /* one document, one line */
+	assert_true(
+	    strncmp(out, "{\"prefix\":{\"prov\":\"http://www.w3.org/ns/prov#\",\"cf\":", 51) == 0);
+	assert_contains(out, "\"activity\":{\"sabpf:n10001_v1\":{\"prov:type\":\"task\","
+			     "\"prov:label\":\"task 4242 sh\",\"cf:id\":65537,\"cf:version\":1,"
+			     "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
+			     "\"cf:pid\":4242,\"cf:vpid\":4143,\"cf:tid\":4242,\"cf:ppid\":1,"
+			     "\"cf:uid\":1000,");
+	assert_contains(out, "\"cf:comm\":\"sh\",\"cf:cgroup_id\":42,");
+	/* versions implied by edges carry the latest attributes */
+	assert_contains(out, "\"sabpf:n10001_v3\":{\"prov:type\":\"task\","
+			     "\"prov:label\":\"task 4242 cat\",\"cf:id\":65537,\"cf:version\":3,"
+			     "\"cf:date\":\"2025-11-29T07:30:00.000020000Z\"");
+	assert_contains(out, "\"sabpf:n10001_v4\":{\"prov:type\":\"task\"");
+	assert_contains(out, "\"sabpf:n10008_v2\":{\"prov:type\":\"file\","
+			     "\"prov:label\":\"file /tmp/x\",\"cf:id\":65544,\"cf:version\":2,");
+	assert_contains(out, "\"cf:ino\":300,\"cf:dev\":8388609,\"cf:mode\":\"0100600\","
+			     "\"cf:uid\":0,\"cf:gid\":0,\"cf:pathname\":\"/tmp/x\"}");
+	assert_contains(out, "\"sabpf:n10007_v1\":{\"prov:type\":\"path\","
+			     "\"prov:label\":\"path /etc/hostname\"");
+	assert_contains(out, "\"cf:pathname\":\"/etc/hostname\"}");
+	/* argv: argc strings only, the environment is dropped */
+	assert_contains(out, "\"cf:argv\":\"cat /etc/hostname\",\"cf:argc\":2}");
+	assert_null(strstr(out, "PATH=/bin"));
+	assert_null(strstr(out, "HOME"));
+	/* relations with their PROV roles */
+	assert_contains(out, "\"used\":{\"sabpf:e");
+	assert_contains(out, "{\"prov:activity\":\"sabpf:n10001_v2\","
+			     "\"prov:entity\":\"sabpf:n10006_v1\",\"prov:type\":\"read\","
+			     "\"cf:date\":\"2025-11-29T07:30:00.000014000Z\",\"cf:pid\":4242,"
+			     "\"cf:tid\":4242,\"cf:uid\":1000,\"cf:container\":42}");
+	assert_contains(out,
+			"\"prov:type\":\"open\",\"cf:date\":\"2025-11-29T07:30:00.000013000Z\","
+			"\"cf:pid\":4242,\"cf:tid\":4242,\"cf:uid\":1000,\"cf:container\":42,"
+			"\"cf:relation_arg\":32768}");
+	assert_contains(out,
+			"\"wasGeneratedBy\":{\"sabpf:e10\":{\"prov:entity\":\"sabpf:n10008_v2\","
+			"\"prov:activity\":\"sabpf:n10001_v2\",\"prov:type\":\"write\"");
+	assert_contains(out,
+			"{\"prov:informed\":\"sabpf:n10001_v4\","
+			"\"prov:informant\":\"sabpf:n10001_v3\",\"prov:type\":\"terminate_task\"");
+	assert_contains(out, "\"wasDerivedFrom\":{\"sabpf:e1\":{"
+			     "\"prov:generatedEntity\":\"sabpf:n10003_v1\","
+			     "\"prov:usedEntity\":\"sabpf:n10004_v1\",\"prov:type\":\"named\"");
+	assert_contains(out,
+			"{\"prov:generatedEntity\":\"sabpf:n10008_v2\","
+			"\"prov:usedEntity\":\"sabpf:n10008_v1\",\"prov:type\":\"version_entity\"");
+	/* each node version is described exactly once */
+	assert_int_equal(strstr(strstr(out, "\"sabpf:n10001_v2\":{") + 1, "\"sabpf:n10001_v2\":{"),
+			 NULL);
+	free(out);
+}
+
+static void test_prov_read_by_python_prov(void **state)
+{
+	(void)state;
+	char cmd[512], line[512];
+	free(scenario_output("prov", "g.json"));
+	snprintf(cmd, sizeof(cmd), "%s %s --strict %s", PY, PROV_CHECK, in_dir("g.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 0);
+	assert_string_equal(line,
+			    "{\"acyclic\": true, \"documents\": 1, \"graph_nodes\": 12, "
+			    "\"nodes\": 12, \"relations\": {\"used\": 4, \"wasDerivedFrom\": 4, "
+			    "\"wasGeneratedBy\": 1, \"wasInformedBy\": 3}, \"undeclared\": 0}\n");
+}
+
+static void test_prov_one_document_per_flush(void **state)
+{
+	(void)state;
+	char cmd[512], line[512];
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	char spec[300];
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("two.json"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	fx_cat_scenario(&stream);
+	for (int i = 0; i < stream.count; i++) {
+		assert_int_equal(pipeline_consume(p, fx_record(&stream, i), stream.size[i]), 0);
+		if (i == 10) {
+			assert_int_equal(pipeline_flush(p), 0);
+			assert_int_equal(pipeline_flush(p), 0); /* nothing new: no empty document */
+		}
+	}
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("two.json"), NULL);
+	assert_int_equal(count_lines(out), 2);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s %s --strict %s", PY, PROV_CHECK, in_dir("two.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 0);
+	assert_contains(line, "\"documents\": 2");
+	assert_contains(line, "\"nodes\": 12");
+	assert_contains(line, "\"acyclic\": true");
+
+	/* a run with no record still writes one (empty) valid document */
+	p = new_pipeline(NULL, NULL);
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("empty.json"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	snprintf(cmd, sizeof(cmd), "%s %s %s", PY, PROV_CHECK, in_dir("empty.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 0);
+	assert_contains(line, "\"documents\": 1, \"graph_nodes\": 0, \"nodes\": 0");
+}
+
+/* The checker itself must fail on a cycle and on a non-PROV line. */
+static void test_prov_check_detects_problems(void **state)
+{
+	(void)state;
+	char cmd[512], line[512];
+	FILE *f = fopen(in_dir("cycle.json"), "w");
+	assert_non_null(f);
+	fputs("{\"prefix\":{\"s\":\"urn:s#\"},\"entity\":{\"s:a\":{},\"s:b\":{}},"
+	      "\"wasDerivedFrom\":{\"s:e1\":{\"prov:generatedEntity\":\"s:a\","
+	      "\"prov:usedEntity\":\"s:b\"},\"s:e2\":{\"prov:generatedEntity\":\"s:b\","
+	      "\"prov:usedEntity\":\"s:a\"}}}\n",
+	      f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s %s %s 2>/dev/null", PY, PROV_CHECK, in_dir("cycle.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 1);
+	assert_contains(line, "\"acyclic\": false");
+
+	f = fopen(in_dir("bad.json"), "w");
+	assert_non_null(f);
+	fputs("{\"entity\": {\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s %s %s 2>/dev/null", PY, PROV_CHECK, in_dir("bad.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 1);
+}
+
+static void test_spade_fields(void **state)
+{
+	(void)state;
+	char *out = scenario_output("spade", "g.spade");
+
+	assert_int_equal(count_lines(out), 24); /* 12 vertices, 12 edges */
+	assert_int_equal(
+	    find_line(out,
+		      "{\"type\":\"Process\",\"id\":\"n10001_v1\",\"annotations\":{"
+		      "\"subtype\":\"task\",\"label\":\"task 4242 sh\",\"id\":\"65537\","
+		      "\"version\":\"1\",\"date\":\"2025-11-29T07:30:00.000001000Z\","
+		      "\"container\":\"42\",\"pid\":\"4242\",\"vpid\":\"4143\",\"tid\":\"4242\","
+		      "\"ppid\":\"1\",\"uid\":\"1000\",\"gid\":\"1000\",\"euid\":\"1000\","
+		      "\"egid\":\"1000\",\"comm\":\"sh\",\"cgroup_id\":\"42\",\"utsns\":\"0\","
+		      "\"ipcns\":\"0\",\"mntns\":\"4026531841\",\"pidns\":\"0\",\"netns\":\"0\","
+		      "\"cgroupns\":\"0\"}}"),
+	    0);
+	/* SPADE direction: Used goes from the process to the artifact */
+	find_line(out, "{\"type\":\"Used\",\"from\":\"n10001_v2\",\"to\":\"n10006_v1\","
+		       "\"annotations\":{\"subtype\":\"read\","
+		       "\"date\":\"2025-11-29T07:30:00.000014000Z\",\"pid\":\"4242\","
+		       "\"tid\":\"4242\",\"uid\":\"1000\",\"container\":\"42\"}}");
+	find_line(out, "{\"type\":\"WasGeneratedBy\",\"from\":\"n10008_v2\",\"to\":\"n10001_v2\","
+		       "\"annotations\":{\"subtype\":\"write\","
+		       "\"date\":\"2025-11-29T07:30:00.000019000Z\",\"pid\":\"4242\","
+		       "\"tid\":\"4242\",\"uid\":\"1000\",\"container\":\"42\"}}");
+	assert_contains(out,
+			"{\"type\":\"WasTriggeredBy\",\"from\":\"n10001_v4\",\"to\":\"n10001_v3\","
+			"\"annotations\":{\"subtype\":\"terminate_task\"");
+	assert_contains(out,
+			"{\"type\":\"WasDerivedFrom\",\"from\":\"n10008_v2\",\"to\":\"n10008_v1\","
+			"\"annotations\":{\"subtype\":\"version_entity\"");
+	assert_contains(out, "\"annotations\":{\"subtype\":\"open\",\"date\":"
+			     "\"2025-11-29T07:30:00.000013000Z\",\"pid\":\"4242\",\"tid\":\"4242\","
+			     "\"uid\":\"1000\",\"container\":\"42\",\"relation_arg\":\"32768\"}}");
+	/* the implied version vertex comes before the edges that use it */
+	int vertex = line_with(out, "{\"type\":\"Artifact\",\"id\":\"n10008_v2\"");
+	int derived = line_with(out, "\"subtype\":\"version_entity\"");
+	int generated = line_with(out, "{\"type\":\"WasGeneratedBy\"");
+	assert_true(vertex < derived && vertex < generated);
+	assert_true(line_with(out, "{\"type\":\"Process\",\"id\":\"n10001_v4\"") <
+		    line_with(out, "\"subtype\":\"terminate_task\""));
+	free(out);
+}
+
+static void test_spade_lines_are_json_with_string_annotations(void **state)
+{
+	(void)state;
+	char cmd[768], line[256];
+	free(scenario_output("spade", "g.spade"));
+	snprintf(cmd, sizeof(cmd),
+		 "%s -c 'import json,sys\n"
+		 "n = 0\n"
+		 "for l in open(sys.argv[1]):\n"
+		 "    o = json.loads(l); n += 1\n"
+		 "    assert o[\"type\"] in (\"Process\",\"Artifact\",\"Used\",\"WasGeneratedBy\","
+		 "\"WasTriggeredBy\",\"WasDerivedFrom\"), o\n"
+		 "    assert all(isinstance(v, str) for v in o[\"annotations\"].values()), o\n"
+		 "    assert (\"id\" in o) != (\"from\" in o and \"to\" in o), o\n"
+		 "print(n)' %s",
+		 PY, in_dir("g.spade"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 0);
+	assert_string_equal(line, "24\n");
+}
+
+static void test_jsonl_fields(void **state)
+{
+	(void)state;
+	char *out = scenario_output("jsonl", "g.jsonl");
+
+	/* exec_task, exec, arg, open, read, write, terminate_task; no
+	 * version or named edges (no task at either end, or pure versions) */
+	assert_int_equal(count_lines(out), 7);
+	assert_int_equal(
+	    find_line(out, "{\"time\":\"2025-11-29T07:30:00.000007000Z\",\"container\":\"web\","
+			   "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\","
+			   "\"uid\":1000,\"action\":\"exec_task\",\"object_kind\":\"task\","
+			   "\"object\":\"task:4242\",\"result\":\"ok\"}"),
+	    0);
+	find_line(out,
+		  "{\"time\":\"2025-11-29T07:30:00.000008000Z\",\"container\":\"web\","
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"action\":\"exec\",\"object_kind\":\"file\",\"object\":\"/bin/cat\","
+		  "\"result\":\"ok\"}");
+	find_line(out,
+		  "{\"time\":\"2025-11-29T07:30:00.000009000Z\",\"container\":\"web\","
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"action\":\"arg\",\"object_kind\":\"argv\","
+		  "\"object\":\"cat /etc/hostname\",\"result\":\"ok\"}");
+	find_line(out,
+		  "{\"time\":\"2025-11-29T07:30:00.000014000Z\",\"container\":\"web\","
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"action\":\"read\",\"object_kind\":\"file\",\"object\":\"/etc/hostname\","
+		  "\"result\":\"ok\"}");
+	find_line(out,
+		  "{\"time\":\"2025-11-29T07:30:00.000019000Z\",\"container\":\"web\","
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"action\":\"write\",\"object_kind\":\"file\",\"object\":\"/tmp/x\","
+		  "\"result\":\"ok\"}");
+	assert_int_equal(line_with(out, "\"action\":\"terminate_task\""), 6);
+	assert_null(strstr(out, "version_"));
+	assert_null(strstr(out, "\"named\""));
+	free(out);
+}
+
+static void test_jsonl_objects_and_lost(void **state)
+{
+	(void)state;
+	char spec[300];
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("net.jsonl"));
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	pipeline_set_clock_offset(p, 0);
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+
+	const __u16 T = SABPF_NODE_TASK, S = SABPF_NODE_SOCKET, A = SABPF_NODE_ADDRESS;
+	fx_init(&stream, 7); /* container 7 has no name: its id is shown */
+	fx_task(&stream, 1, 1, 300, 0, "curl\"\n\x01\xff");
+	fx_inode(&stream, S, 2, 1, 555, 0140777);
+	fx_addr_ip(&stream, 3, 1, AF_INET, "10.0.0.1", 80);
+	fx_addr_ip(&stream, 4, 1, AF_INET6, "::1", 443);
+	fx_addr_unix(&stream, 5, 1, "\0abstract", 9);
+	fx_edge(&stream, SABPF_REL_CONNECT, fx_ref(1, 1, T), fx_ref(2, 1, S), 300, 0);
+	fx_edge(&stream, SABPF_REL_ADDRESSED, fx_ref(3, 1, A), fx_ref(2, 1, S), 300, 0);
+	fx_edge(&stream, SABPF_REL_SEND, fx_ref(1, 1, T), fx_ref(2, 1, S), 300, 10);
+	fx_edge(&stream, SABPF_REL_ACCEPT, fx_ref(4, 1, A), fx_ref(1, 1, T), 300, 0);
+	fx_edge(&stream, SABPF_REL_ACCEPT, fx_ref(5, 1, A), fx_ref(1, 1, T), 300, 0);
+	fx_edge(&stream, SABPF_REL_CLONE, fx_ref(1, 1, T), fx_ref(9, 1, T), 300, 0);
+	fx_lost(&stream, 3, 2, 4);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+
+	char *out = read_all(in_dir("net.jsonl"), NULL);
+	assert_int_equal(count_lines(out), 6); /* addressed has no task end */
+	/* before the ADDRESSED edge the socket is known by its inode only */
+	find_line(out,
+		  "{\"time\":\"2025-11-29T07:30:00.000006000Z\",\"container\":\"7\","
+		  "\"container_id\":7,\"pid\":300,\"tid\":300,"
+		  "\"comm\":\"curl\\\"\\n\\u0001\\u00ff\",\"uid\":1000,"
+		  "\"action\":\"connect\",\"object_kind\":\"socket\",\"object\":\"socket:555\","
+		  "\"result\":\"ok\"}");
+	assert_contains(out, "\"action\":\"send\",\"object_kind\":\"socket\","
+			     "\"object\":\"10.0.0.1:80\"");
+	assert_contains(out, "\"action\":\"accept\",\"object_kind\":\"address\","
+			     "\"object\":\"[::1]:443\"");
+	assert_contains(out, "\"object\":\"unix:@abstract\"");
+	/* a clone child not described yet is shown by its node id */
+	assert_contains(out, "\"action\":\"clone\",\"object_kind\":\"task\",\"object\":\"node:9\"");
+	find_line(out, "{\"time\":\"2025-11-29T07:30:00.000012000Z\",\"container\":\"7\","
+		       "\"container_id\":7,\"action\":\"records_lost\",\"count\":3,\"cpu\":0,"
+		       "\"first_seq\":2,\"last_seq\":4}");
+	free(out);
+}
+
+static void test_output_specs(void **state)
+{
+	(void)state;
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	char spec[300];
+
+	assert_int_equal(pipeline_add_output(p, "xml:/tmp/a", err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown output format 'xml' in 'xml:/tmp/a': use prov, spade, "
+				 "jsonl or raw");
+	assert_int_equal(pipeline_add_output(p, "prov", err, sizeof(err)), -1);
+	assert_contains(err, "output 'prov' has no ':': use FORMAT:PATH");
+	assert_int_equal(pipeline_add_output(p, "jsonl:", err, sizeof(err)), -1);
+	assert_contains(err, "output 'jsonl:' has no path after ':'");
+	assert_int_equal(
+	    pipeline_add_output(p, "prov:/nonexistent-sabpf-dir/g.json", err, sizeof(err)), -1);
+	assert_contains(err, "cannot create output file '/nonexistent-sabpf-dir/g.json.tmp' for "
+			     "'prov:/nonexistent-sabpf-dir/g.json': No such file or directory");
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("same"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "spade:%s", in_dir("same"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), -1);
+	assert_contains(err, "is given twice");
+	assert_int_equal(pipeline_finish(p, false), 0);
+	assert_false(exists(in_dir("same")));
+	pipeline_free(p);
+}
+
+static void test_temp_files(void **state)
+{
+	(void)state;
+	char spec[300];
+	const char *final = in_dir("t.json"), *tmp = in_dir("t.json.tmp");
+
+	/* failure: the temporary file is removed, nothing looks complete */
+	snprintf(spec, sizeof(spec), "prov:%s", final);
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	fx_cat_scenario(&stream);
+	fx_feed(&stream, p);
+	assert_int_equal(pipeline_flush(p), 0);
+	assert_true(exists(tmp));
+	assert_false(exists(final));
+	assert_int_equal(pipeline_finish(p, false), 0);
+	assert_false(exists(tmp));
+	assert_false(exists(final));
+	pipeline_free(p);
+
+	/* freed without finishing: same as a failure */
+	p = new_pipeline(spec, NULL);
+	assert_true(exists(tmp));
+	pipeline_free(p);
+	assert_false(exists(tmp));
+	assert_false(exists(final));
+
+	/* success: renamed into place */
+	p = new_pipeline(spec, NULL);
+	fx_feed(&stream, p);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	assert_false(exists(tmp));
+	assert_true(exists(final));
+	pipeline_free(p);
+}
+
+/* Byte offset of record i in a raw file of the stream. */
+static long raw_offset(int i)
+{
+	long off = 16;
+	for (int k = 0; k < i; k++)
+		off += (long)stream.size[k];
+	return off;
+}
+
+static void test_raw_replay_round_trip(void **state)
+{
+	(void)state;
+	char raw_spec[300], jsonl_spec[300], prov_spec[300];
+	struct sabpf_stats direct, replayed;
+
+	snprintf(raw_spec, sizeof(raw_spec), "raw:%s", in_dir("r.raw"));
+	snprintf(jsonl_spec, sizeof(jsonl_spec), "jsonl:%s", in_dir("direct.jsonl"));
+	struct sabpf_pipeline *p = new_pipeline(raw_spec, jsonl_spec);
+	snprintf(prov_spec, sizeof(prov_spec), "prov:%s", in_dir("direct.json"));
+	assert_int_equal(pipeline_add_output(p, prov_spec, err, sizeof(err)), 0);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	/* a malformed record is counted and not written to the raw file */
+	assert_int_equal(pipeline_consume(p, "garbage", 7), -1);
+	assert_contains(pipeline_last_error(p), "shorter than a header");
+	pipeline_get_stats(p, &direct);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+
+	size_t raw_len;
+	char *raw = read_all(in_dir("r.raw"), &raw_len);
+	assert_int_equal(raw_len, (size_t)raw_offset(stream.count));
+	assert_memory_equal(raw, "SABPFRAW\x01\0\0\0\0\0\0\0", 16);
+	free(raw);
+
+	snprintf(jsonl_spec, sizeof(jsonl_spec), "jsonl:%s", in_dir("replayed.jsonl"));
+	snprintf(prov_spec, sizeof(prov_spec), "prov:%s", in_dir("replayed.json"));
+	p = new_pipeline(jsonl_spec, prov_spec);
+	if (pipeline_replay_file(p, in_dir("r.raw"), err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	pipeline_get_stats(p, &replayed);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+
+	assert_int_equal(replayed.records, 21);
+	assert_int_equal(replayed.records, direct.records);
+	assert_int_equal(replayed.nodes, direct.nodes);
+	assert_int_equal(replayed.edges, direct.edges);
+	assert_int_equal(direct.malformed, 1);
+	assert_int_equal(replayed.malformed, 0);
+	char *a = read_all(in_dir("direct.jsonl"), NULL);
+	char *b = read_all(in_dir("replayed.jsonl"), NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	a = read_all(in_dir("direct.json"), NULL);
+	b = read_all(in_dir("replayed.json"), NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* Writes the first `len` bytes of r.raw (made by the test above) to name,
+ * optionally patching 4 bytes at `at`. */
+static void write_raw_variant(const char *name, size_t len, size_t at, __u32 patch)
+{
+	size_t raw_len;
+	char *raw = read_all(in_dir("r.raw"), &raw_len);
+	assert_true(len <= raw_len);
+	if (at)
+		memcpy(raw + at, &patch, sizeof(patch));
+	FILE *f = fopen(in_dir(name), "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(raw, 1, len, f), len);
+	fclose(f);
+	free(raw);
+}
+
+static void replay_fails(const char *name, const char *want)
+{
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	assert_int_equal(pipeline_replay_file(p, in_dir(name), err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+	pipeline_free(p);
+}
+
+static void test_raw_replay_errors(void **state)
+{
+	(void)state;
+	char want[256];
+	test_raw_replay_round_trip(state); /* makes r.raw */
+	int last = stream.count - 1;
+
+	replay_fails("missing.raw", "cannot open raw file");
+	write_raw_variant("short.raw", 10, 0, 0);
+	replay_fails("short.raw", "it is 10 bytes, shorter than the 16-byte header");
+	write_raw_variant("magic.raw", 64, 4, 0x21212121);
+	replay_fails("magic.raw", "is not a sabpf raw file: bad magic at offset 0");
+	write_raw_variant("abi.raw", 64, 8, 99);
+	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 1");
+
+	write_raw_variant("cut.raw", (size_t)raw_offset(last) + 40, 0, 0);
+	snprintf(want, sizeof(want),
+		 "is truncated: the record at offset %ld needs 88 bytes but only "
+		 "40 remain",
+		 raw_offset(last));
+	replay_fails("cut.raw", want);
+
+	write_raw_variant("cuthdr.raw", (size_t)raw_offset(last) + 5, 0, 0);
+	snprintf(want, sizeof(want), "the record at offset %ld has only 5 of its 32 header bytes",
+		 raw_offset(last));
+	replay_fails("cuthdr.raw", want);
+
+	/* the size field of record 3 says 8 bytes: the stream cannot be followed */
+	write_raw_variant("size.raw", (size_t)raw_offset(stream.count), (size_t)raw_offset(3) + 4,
+			  8);
+	snprintf(want, sizeof(want), "is corrupt: the record at offset %ld says it is 8 bytes",
+		 raw_offset(3));
+	replay_fails("size.raw", want);
+
+	/* a well-sized record with a bad relation is counted and reported */
+	write_raw_variant("rel.raw", (size_t)raw_offset(stream.count),
+			  (size_t)raw_offset(last) + 32, 999);
+	snprintf(want, sizeof(want),
+		 "holds 1 malformed records (first at offset %ld: EDGE record "
+		 "has unknown relation 999",
+		 raw_offset(last));
+	replay_fails("rel.raw", want);
+}
+
+static void test_loss_accounting(void **state)
+{
+	(void)state;
+	struct sabpf_stats st;
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	const __u16 T = SABPF_NODE_TASK;
+
+	fx_init(&stream, 1);
+	/* CPU 0: seq 1, 2, then 3..5 lost and reported, then 6, 7 */
+	fx_task(&stream, 1, 1, 100, 0, "a");
+	fx_task(&stream, 2, 1, 101, 0, "b");
+	fx_skip_seq(&stream, 3);
+	fx_lost(&stream, 3, 3, 5);
+	fx_edge(&stream, SABPF_REL_CLONE, fx_ref(1, 1, T), fx_ref(2, 1, T), 100, 0);
+	fx_edge(&stream, SABPF_REL_CLONE, fx_ref(1, 1, T), fx_ref(2, 1, T), 100, 0);
+	/* CPU 1: seq 1, then 2 missing and NOT reported, then 3; fed out of order */
+	stream.cpu = 1;
+	fx_task(&stream, 3, 1, 102, 0, "c");
+	fx_skip_seq(&stream, 1);
+	fx_task(&stream, 4, 1, 103, 0, "d");
+	/* CPU 3: only seq 2 arrives */
+	stream.cpu = 3;
+	fx_skip_seq(&stream, 1);
+	fx_task(&stream, 5, 1, 104, 0, "e");
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(pipeline_consume(p, fx_record(&stream, i), stream.size[i]), 0);
+	assert_int_equal(pipeline_consume(p, fx_record(&stream, 6), stream.size[6]), 0);
+	assert_int_equal(pipeline_consume(p, fx_record(&stream, 5), stream.size[5]), 0);
+	assert_int_equal(pipeline_consume(p, fx_record(&stream, 7), stream.size[7]), 0);
+	assert_int_equal(pipeline_consume(p, fx_record(&stream, 0), 8), -1); /* malformed */
+
+	pipeline_get_stats(p, &st);
+	assert_int_equal(st.records, 8);
+	assert_int_equal(st.nodes, 5);
+	assert_int_equal(st.edges, 2);
+	assert_int_equal(st.lost, 3);
+	assert_int_equal(st.seq_missing, 3 + 1 + 1);
+	assert_int_equal(st.malformed, 1);
+	assert_string_equal(pipeline_last_error(p),
+			    "record of 8 bytes is shorter than a header (32 bytes)");
+	pipeline_free(p);
+}
+
+static void test_stdout_output(void **state)
+{
+	(void)state;
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	assert_int_equal(pipeline_add_output(p, "jsonl:-", err, sizeof(err)), 0);
+	/* "-" is standard output: nothing to rename, and it stays open */
+	assert_int_equal(pipeline_finish(p, true), 0);
+	assert_int_not_equal(fcntl(STDOUT_FILENO, F_GETFD), -1);
+	pipeline_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_prov_fields),
+	    cmocka_unit_test(test_prov_read_by_python_prov),
+	    cmocka_unit_test(test_prov_one_document_per_flush),
+	    cmocka_unit_test(test_prov_check_detects_problems),
+	    cmocka_unit_test(test_spade_fields),
+	    cmocka_unit_test(test_spade_lines_are_json_with_string_annotations),
+	    cmocka_unit_test(test_jsonl_fields),
+	    cmocka_unit_test(test_jsonl_objects_and_lost),
+	    cmocka_unit_test(test_output_specs),
+	    cmocka_unit_test(test_temp_files),
+	    cmocka_unit_test(test_raw_replay_round_trip),
+	    cmocka_unit_test(test_raw_replay_errors),
+	    cmocka_unit_test(test_loss_accounting),
+	    cmocka_unit_test(test_stdout_output),
+	};
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
