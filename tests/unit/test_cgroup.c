@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -247,6 +250,52 @@ static void test_rejects_directory_not_on_cgroup2(void **state)
 	assert_true(id == 77);
 }
 
+/* In a child with a private mount namespace and every cgroup2 mount
+ * detached, cgroup2_root() mounts cgroup v2 at /run/sabpf/cgroup2. The exit
+ * code names the failed step. */
+static void __attribute__((noreturn)) find_root_without_cgroup2(void)
+{
+	char found[PATH_MAX], err[512];
+	struct statfs fs;
+
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		_exit(10);
+	while (cgroup2_root(found, sizeof(found), err, sizeof(err)) == 0 &&
+	       strcmp(found, "/run/sabpf/cgroup2") != 0) {
+		if (umount2(found, MNT_DETACH) != 0)
+			_exit(11);
+	}
+	if (strcmp(found, "/run/sabpf/cgroup2") != 0)
+		_exit(12);
+	if (statfs(found, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+		_exit(13);
+	/* The mount is found again rather than stacked a second time. */
+	if (cgroup2_root(found, sizeof(found), err, sizeof(err)) != 0 ||
+	    strcmp(found, "/run/sabpf/cgroup2") != 0)
+		_exit(14);
+	_exit(0);
+}
+
+static void test_mounts_cgroup2_when_absent(void **state)
+{
+	int wstatus = -1;
+	pid_t pid;
+	struct statfs fs;
+
+	(void)state;
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		find_root_without_cgroup2();
+	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+	assert_true(WIFEXITED(wstatus));
+	assert_int_equal(WEXITSTATUS(wstatus), 0);
+	/* Only the child's mount namespace changed. */
+	assert_int_equal(statfs(cg_root, &fs), 0);
+	assert_true(fs.f_type == CGROUP2_SUPER_MAGIC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +306,7 @@ int main(void)
 	    cmocka_unit_test(test_rejects_regular_file),
 	    cmocka_unit_test(test_rejects_missing_path),
 	    cmocka_unit_test(test_rejects_directory_not_on_cgroup2),
+	    cmocka_unit_test(test_mounts_cgroup2_when_absent),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
