@@ -15,6 +15,7 @@ markdown too, unless --markdown FILE is given.
 """
 
 import argparse
+import glob
 import json
 import math
 import os
@@ -154,10 +155,17 @@ def markdown(results, env_lines, agent_stats):
             f"| {fmt_ratio(ratio(results, row, 'self'), True)} | {'-' if paper is None else f'{paper:.2f}'} |"
         )
     out.append("")
+    rounds = max((r.get("rounds", 1) for rows in results.values() for r in rows.values()), default=1)
+    how = "Median time per operation over the repetitions of each row"
+    if rounds > 1:
+        how += (
+            f", from the median of {rounds} rounds (the configurations run in turn, a b c a b c ..., "
+            "so that drift of the machine hits all three alike)"
+        )
     out.append(
-        "Medians over the repetitions of each row; ± is the ratio's spread from the two "
-        "standard deviations. The paper column is ProvBPF/vanilla from the saBPF paper "
-        "(bare metal, Linux 5.11); its \"fork\" row is shown against fork+exit."
+        how + "; ± is the ratio's spread from the two standard deviations of that round. "
+        "The paper column is ProvBPF/vanilla from the saBPF paper (bare metal, Linux 5.11); "
+        "its \"fork\" row is shown against fork+exit."
     )
     if env_lines:
         out.append("")
@@ -170,8 +178,8 @@ def markdown(results, env_lines, agent_stats):
     for config, stats in agent_stats.items():
         out.append("")
         out.append(
-            f"Agent in configuration {config}: {stats.get('records', '?')} records, "
-            f"{stats.get('lost', '?')} lost in user space, {stats.get('kernel_lost', '?')} lost in the kernel."
+            f"Agent in configuration {config}, over {stats['rounds']} run(s): {stats['records']} records, "
+            f"{stats['lost']} lost in user space, {stats['kernel_lost']} lost in the kernel."
         )
     return "\n".join(out) + "\n"
 
@@ -185,15 +193,25 @@ def read_env(directory):
 
 
 def read_agent_stats(directory):
+    """The agents' counters (sabpf --stats), summed over the rounds that
+    bench/run-guest.sh left in DIR/rounds/CONFIG-stats-N.json."""
     stats = {}
     for config in ("other", "self"):
-        path = os.path.join(directory, f"{config}-stats.json")
-        if os.path.exists(path):
+        paths = sorted(glob.glob(os.path.join(directory, "rounds", f"{config}-stats-*.json")))
+        if not paths:
+            continue
+        total = {"rounds": len(paths), "records": 0, "lost": 0, "kernel_lost": 0}
+        for path in paths:
             try:
                 with open(path, encoding="utf-8") as f:
-                    stats[config] = json.load(f)
+                    counters = json.load(f)
             except (OSError, json.JSONDecodeError) as e:
                 raise ReportError(f"{path}: cannot read the agent's counters: {e}") from e
+            for key in ("records", "lost", "kernel_lost"):
+                if not isinstance(counters.get(key), int):
+                    raise ReportError(f"{path}: \"{key}\" missing or not an integer")
+                total[key] += counters[key]
+        stats[config] = total
     return stats
 
 

@@ -8,23 +8,28 @@
 #   c  self   the agent audits the benchmark itself (`sabpf run -- ...`)
 # timeout: 1100
 #
-# Writes $OUT/none.json, other.json, self.json (one JSON object per row),
-# the agents' logs, env.txt, and prints a table (row, time in each
-# configuration, ratios b/a and c/a) as "# " lines. TAP-like "ok - " /
-# "not ok - " lines say what worked. POSIX sh: the VM has only busybox.
+# The three run in turn, BENCH_ROUNDS times (a b c a b c ...), so that a
+# slow drift of the machine (other VMs on the host) hits all three alike.
+# Writes $OUT/none.json, other.json, self.json: one JSON object per row, the
+# round with the median time, plus "rounds" and every round's time in
+# "round_us"; each round's own files under $OUT/rounds/; the agents' logs
+# and counters; env.txt. Prints a table (row, time in each configuration,
+# ratios b/a and c/a) as "# " lines, and "ok - " / "not ok - " lines saying
+# what worked. POSIX sh: the VM has only busybox.
 #
 # Environment (all optional):
 #   SABPF          agent binary <repo>/build/sabpf (tests/vm/guest-run.sh sets it)
 #   OUT            result directory         (default: <repo>/build/bench-results)
 #   MICROBENCH     benchmark binary         (default: <repo>/build/bench/microbench)
 #   BENCH_SECONDS  time budget per row      (default: 1)
+#   BENCH_ROUNDS   rounds of a b c          (default: 3)
 #   BENCH_ROWS     comma-separated rows     (default: all)
 #   BENCH_CPU      CPU to pin the benchmark (default: 0; "none" to not pin)
 #   BENCH_DIR      scratch directory parent (default: /tmp)
 #   AGENT_OUTPUT   where the agents write, as FORMAT:PATH with a %s for the
 #                  configuration name      (default: raw:/tmp/sabpf-bench-%s.raw)
 #   AGENT_WAIT     seconds to wait for the agent of configuration b to attach
-#                  (default: 20)
+#                  (default: 60)
 
 # The repository (in the VM: /sabpf) is found from the agent's path when the
 # runner gives it (<repo>/build/sabpf), else from this script's place.
@@ -37,11 +42,12 @@ SABPF=${SABPF:-$repo/build/sabpf}
 OUT=${OUT:-$repo/build/bench-results}
 MICROBENCH=${MICROBENCH:-$repo/build/bench/microbench}
 BENCH_SECONDS=${BENCH_SECONDS:-1}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_ROWS=${BENCH_ROWS:-}
 BENCH_CPU=${BENCH_CPU:-0}
 BENCH_DIR=${BENCH_DIR:-/tmp}
 AGENT_OUTPUT=${AGENT_OUTPUT:-raw:/tmp/sabpf-bench-%s.raw}
-AGENT_WAIT=${AGENT_WAIT:-20}
+AGENT_WAIT=${AGENT_WAIT:-60}
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -50,21 +56,29 @@ not_ok() {
   fails=$((fails + 1))
 }
 note() { echo "# $*"; }
+# notes_from FILE: the last lines of FILE as "# " lines.
+notes_from() {
+  tail -n 5 "$1" 2>/dev/null | while read -r line; do note "$line"; done
+}
 
 # ---- preconditions ------------------------------------------------------------
 
-mkdir -p "$OUT" || {
+case "$BENCH_ROUNDS" in
+'' | *[!0-9]* | 0)
+  echo "not ok - BENCH_ROUNDS '$BENCH_ROUNDS': expected a positive whole number"
+  exit 1
+  ;;
+esac
+mkdir -p "$OUT/rounds" || {
   echo "not ok - cannot create the result directory $OUT"
   exit 1
 }
-rm -f "$OUT"/none.json "$OUT"/other.json "$OUT"/self.json "$OUT"/*-stats.json
+rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.err "$OUT"/rounds/*
 if [ ! -x "$MICROBENCH" ]; then
   echo "not ok - microbenchmark $MICROBENCH missing: build it with make -C bench"
   exit 1
 fi
-if [ ! -x "$SABPF" ]; then
-  note "agent $SABPF missing: configurations b and c will fail (build it with make)"
-fi
+[ -x "$SABPF" ] || note "agent $SABPF missing: configurations b and c will fail (build it with make)"
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 
 bench_args="--json --seconds $BENCH_SECONDS --dir $BENCH_DIR"
@@ -81,6 +95,7 @@ bench_args="--json --seconds $BENCH_SECONDS --dir $BENCH_DIR"
   fi
   echo "cpus: $(grep -c '^processor' /proc/cpuinfo)"
   echo "cgroup2: ${cg2:-none}"
+  echo "rounds: $BENCH_ROUNDS"
   echo "microbench arguments: $bench_args"
   echo "agent output: $AGENT_OUTPUT"
 } >"$OUT/env.txt"
@@ -90,11 +105,6 @@ while read -r line; do note "$line"; done <"$OUT/env.txt"
 agent_output() {
   # shellcheck disable=SC2059
   printf "$AGENT_OUTPUT" "$1"
-}
-
-# output_path SPEC: the PATH part of FORMAT:PATH.
-output_path() {
-  echo "${1#*:}"
 }
 
 # rows_in FILE: how many result rows a JSON file holds.
@@ -116,23 +126,42 @@ expected_rows() {
 }
 want=$(expected_rows)
 
-# check_results NAME RC: one ok/not ok line for configuration NAME.
+# check_results NAME ROUND RC: one ok/not ok line for a configuration's round.
 check_results() {
-  name=$1 rc=$2 got=$(rows_in "$OUT/$1.json")
-  if [ "$rc" -eq 0 ] && [ "$got" -eq "$want" ]; then
-    ok "bench $name: $got rows measured"
+  got=$(rows_in "$OUT/rounds/$1-$2.json")
+  if [ "$3" -eq 0 ] && [ "$got" -eq "$want" ]; then
+    ok "bench $1 round $2: $got rows measured"
   else
-    not_ok "bench $name: microbench exited $rc with $got of $want rows (see $OUT/$name.err)"
-    tail -n 5 "$OUT/$name.err" 2>/dev/null | while read -r line; do note "$line"; done
+    not_ok "bench $1 round $2: microbench exited $3 with $got of $want rows (see $OUT/rounds/$1-$2.err)"
+    notes_from "$OUT/rounds/$1-$2.err"
   fi
+}
+
+# report_agent NAME ROUND RC: ok when the agent exited 0 and left its
+# output file. The file can be large and /tmp may be RAM: only its size is
+# kept. The agent's counters are in $OUT/rounds/NAME-stats-ROUND.json.
+report_agent() {
+  path=$(agent_output "$1")
+  path=${path#*:}
+  log="$OUT/rounds/$1-agent-$2.log"
+  if [ "$3" -eq 0 ] && [ -f "$path" ]; then
+    ok "agent $1 round $2: exited 0, wrote $(wc -c <"$path" | tr -d ' ') bytes to $path"
+    grep '^sabpf: ' "$log" | while read -r line; do note "$line"; done
+  else
+    not_ok "agent $1 round $2: exited $3, output $path $([ -f "$path" ] && echo present || echo missing) (log: $log)"
+    notes_from "$log"
+  fi
+  rm -f "$path" "$path.tmp"
 }
 
 # ---- a: no agent ----------------------------------------------------------------
 
-note "configuration a (none): no agent"
-# shellcheck disable=SC2086
-"$MICROBENCH" $bench_args --out "$OUT/none.json" 2>"$OUT/none.err"
-check_results none $?
+run_none() { # ROUND
+  note "round $1, configuration a (none): no agent"
+  # shellcheck disable=SC2086
+  "$MICROBENCH" $bench_args --out "$OUT/rounds/none-$1.json" 2>"$OUT/rounds/none-$1.err"
+  check_results none "$1" $?
+}
 
 # ---- b: the agent audits another cgroup -------------------------------------------
 
@@ -149,105 +178,152 @@ cleanup_other() {
 }
 trap cleanup_other EXIT
 
-# stop_agent PID NAME: asks the agent to finish (SIGTERM; SIGKILL after 60
-# s) and reports its exit status and the size of what it wrote.
-stop_agent() {
-  pid=$1 name=$2
-  kill -TERM "$pid" 2>/dev/null
-  waited=0
-  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do
-    sleep 1
-    waited=$((waited + 1))
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null
-    not_ok "agent $name: still running 60 s after SIGTERM, killed"
-  fi
-  wait "$pid"
-  report_agent_output "$name" "$?"
-}
-
-# report_agent_output NAME RC: ok when the agent exited 0 and left its file.
-report_agent_output() {
-  name=$1 rc=$2 path=$(output_path "$(agent_output "$1")")
-  if [ "$rc" -eq 0 ] && [ -f "$path" ]; then
-    bytes=$(wc -c <"$path" | tr -d ' ')
-    ok "agent $name: exited 0, wrote $bytes bytes to $path"
-    echo "$name: exit 0, $bytes bytes" >>"$OUT/agents.txt"
-    grep '^sabpf: ' "$OUT/$name-agent.log" | while read -r line; do note "$line"; done
-  else
-    not_ok "agent $name: exited $rc, output $path $([ -f "$path" ] && echo present || echo missing) (log: $OUT/$name-agent.log)"
-    tail -n 5 "$OUT/$name-agent.log" 2>/dev/null | while read -r line; do note "$line"; done
-    echo "$name: exit $rc" >>"$OUT/agents.txt"
-  fi
-  # The record files can be large and /tmp may be RAM: keep only their size.
-  rm -f "$path" "$path.tmp"
-}
-
 # wait_for_agent PID LOG: true once the agent says it is auditing ("sabpf:
 # auditing PATH (cgroup id N)", printed once its programs are attached and
 # the cgroup is in scope), false if it died or stayed silent for AGENT_WAIT
 # seconds.
 wait_for_agent() {
-  pid=$1 log=$2 waited=0
+  waited=0
   while [ "$waited" -lt "$AGENT_WAIT" ]; do
-    kill -0 "$pid" 2>/dev/null || return 1
-    grep -q '^sabpf: auditing ' "$log" 2>/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    grep -q '^sabpf: auditing ' "$2" 2>/dev/null && return 0
     sleep 1
     waited=$((waited + 1))
   done
-  kill -0 "$pid" 2>/dev/null
+  return 1
 }
 
-: >"$OUT/agents.txt"
-note "configuration b (other): the agent audits another cgroup"
-if [ ! -x "$SABPF" ] || [ -z "$cg2" ]; then
-  not_ok "bench other: needs the agent and cgroup v2 (agent: $SABPF, cgroup2: ${cg2:-not mounted})"
-else
+# stop_agent PID: asks the agent to finish (SIGTERM; SIGKILL after 60 s).
+# Returns its exit status.
+stop_agent() {
+  kill -TERM "$1" 2>/dev/null
+  waited=0
+  while kill -0 "$1" 2>/dev/null && [ "$waited" -lt 60 ]; do
+    sleep 1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    kill -KILL "$1" 2>/dev/null
+    not_ok "agent: still running 60 s after SIGTERM, killed"
+  fi
+  wait "$1"
+}
+
+run_other() { # ROUND
+  note "round $1, configuration b (other): the agent audits another cgroup"
+  if [ ! -x "$SABPF" ] || [ -z "$cg2" ]; then
+    not_ok "bench other round $1: needs the agent and cgroup v2 (agent: $SABPF, cgroup2: ${cg2:-not mounted})"
+    return
+  fi
+  log="$OUT/rounds/other-agent-$1.log"
   other_cg="$cg2/sabpf-bench-other"
   mkdir -p "$other_cg"
   sleep 100000 &
   sleeper=$!
   if ! echo "$sleeper" >"$other_cg/cgroup.procs"; then
-    not_ok "bench other: cannot move the sleeping process into $other_cg"
-  else
-    "$SABPF" audit --cgroup "$other_cg" -o "$(agent_output other)" \
-      --stats "$OUT/other-stats.json" >"$OUT/other-agent.log" 2>&1 &
-    agent=$!
-    if wait_for_agent "$agent" "$OUT/other-agent.log"; then
-      # shellcheck disable=SC2086
-      "$MICROBENCH" $bench_args --out "$OUT/other.json" 2>"$OUT/other.err"
-      check_results other $?
-      stop_agent "$agent" other
-    else
-      wait "$agent"
-      not_ok "bench other: the agent exited ($?) before it was auditing"
-      tail -n 5 "$OUT/other-agent.log" | while read -r line; do note "$line"; done
-    fi
-    agent=""
+    not_ok "bench other round $1: cannot move the sleeping process into $other_cg"
+    cleanup_other
+    return
   fi
+  "$SABPF" audit --cgroup "$other_cg" -o "$(agent_output other)" \
+    --stats "$OUT/rounds/other-stats-$1.json" >"$log" 2>&1 &
+  agent=$!
+  if wait_for_agent "$agent" "$log"; then
+    # shellcheck disable=SC2086
+    "$MICROBENCH" $bench_args --out "$OUT/rounds/other-$1.json" 2>"$OUT/rounds/other-$1.err"
+    check_results other "$1" $?
+    stop_agent "$agent"
+    report_agent other "$1" $?
+  else
+    kill "$agent" 2>/dev/null
+    wait "$agent"
+    not_ok "bench other round $1: the agent exited ($?) or was not auditing after ${AGENT_WAIT}s"
+    notes_from "$log"
+  fi
+  agent=""
   cleanup_other
-fi
+}
 
 # ---- c: the agent audits the benchmark ----------------------------------------------
 
-note "configuration c (self): the agent audits the benchmark (sabpf run)"
-if [ ! -x "$SABPF" ]; then
-  not_ok "bench self: needs the agent $SABPF"
-else
+run_self() { # ROUND
+  note "round $1, configuration c (self): the agent audits the benchmark (sabpf run)"
+  if [ ! -x "$SABPF" ]; then
+    not_ok "bench self round $1: needs the agent $SABPF"
+    return
+  fi
+  log="$OUT/rounds/self-agent-$1.log"
   # shellcheck disable=SC2086
-  "$SABPF" run -o "$(agent_output self)" --stats "$OUT/self-stats.json" \
-    -- "$MICROBENCH" $bench_args --out "$OUT/self.json" >"$OUT/self-agent.log" 2>&1
+  "$SABPF" run -o "$(agent_output self)" --stats "$OUT/rounds/self-stats-$1.json" \
+    -- "$MICROBENCH" $bench_args --out "$OUT/rounds/self-$1.json" >"$log" 2>&1
   rc=$?
-  cp "$OUT/self-agent.log" "$OUT/self.err"
-  check_results self "$rc"
-  report_agent_output self "$rc"
-fi
+  cp "$log" "$OUT/rounds/self-$1.err"
+  check_results self "$1" "$rc"
+  report_agent self "$1" "$rc"
+}
+
+round=1
+while [ "$round" -le "$BENCH_ROUNDS" ]; do
+  run_none "$round"
+  run_other "$round"
+  run_self "$round"
+  round=$((round + 1))
+done
+
+# ---- merging the rounds ------------------------------------------------------------
+
+# merge_rounds NAME: $OUT/NAME.json from $OUT/rounds/NAME-*.json. Per row,
+# the line of the round with the median time (the lower one of the two
+# middle rounds for an even count), extended with "rounds" and "round_us".
+# Each line is one flat object written by microbench: fields are found by key.
+merge_rounds() {
+  set -- "$1" "$OUT"/rounds/"$1"-[0-9]*.json
+  [ -f "$2" ] || return 0
+  name=$1
+  shift
+  awk '
+function field(line, key,   start, rest) {
+  start = index(line, "\"" key "\":")
+  if (start == 0) return ""
+  rest = substr(line, start + length(key) + 3)
+  sub(/^"/, "", rest)
+  sub(/["},].*$/, "", rest)
+  return rest
+}
+{
+  row = field($0, "row")
+  if (row == "") next
+  if (!(row in n)) order[++rows] = row
+  k = ++n[row]
+  line[row, k] = $0
+  us[row, k] = field($0, "us")
+}
+END {
+  for (i = 1; i <= rows; i++) {
+    r = order[i]; m = n[r]
+    for (a = 1; a <= m; a++) idx[a] = a
+    for (a = 2; a <= m; a++)
+      for (j = a; j > 1 && us[r, idx[j - 1]] + 0 > us[r, idx[j]] + 0; j--) {
+        t = idx[j]; idx[j] = idx[j - 1]; idx[j - 1] = t
+      }
+    list = ""
+    for (a = 1; a <= m; a++) list = list (a > 1 ? "," : "") us[r, a]
+    out = line[r, idx[int((m + 1) / 2)]]
+    sub(/}[ \t\r]*$/, ",\"rounds\":" m ",\"round_us\":[" list "]}", out)
+    print out
+  }
+}' "$@" >"$OUT/$name.json"
+}
+
+for name in none other self; do
+  merge_rounds "$name"
+done
+for f in "$OUT"/rounds/*-stats-*.json; do
+  [ -f "$f" ] && cat "$f" >>"$OUT/agent-stats.txt"
+done
 
 # ---- the table ------------------------------------------------------------------------
 
-# Joins the three JSON files on the row name. Each line of a file is one
-# flat object written by microbench, so a field is found by its key.
 awk -v a="$OUT/none.json" -v b="$OUT/other.json" -v c="$OUT/self.json" '
 function field(line, key,   start, rest) {
   start = index(line, "\"" key "\":")
