@@ -150,6 +150,24 @@ struct {
 	__type(value, struct prov_scratch);
 } name_scratch_map SEC(".maps");
 
+/* Bounds a length for the verifier: v & mask, with a compiler barrier so
+ * clang cannot drop the mask when it believes v is already in range (the
+ * verifier may not know it). */
+static __always_inline __u32 bounded(__u32 v, __u32 mask)
+{
+	asm volatile("" : "+r"(v));
+	return v & mask;
+}
+
+/* A kernel pointer as a plain number: the verifier forbids arithmetic
+ * and mixing on typed pointers, so they are laundered through memory. */
+static __always_inline __u64 as_value(const void *ptr)
+{
+	__u64 value = 0;
+	bpf_probe_read_kernel(&value, sizeof(value), &ptr);
+	return value;
+}
+
 /* ---- scope ---------------------------------------------------------- */
 
 /* The first step of every hook: is the current task in an audited cgroup,
@@ -164,6 +182,12 @@ static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (tgid == agent_tgid || bpf_map_lookup_elem(&opaque_map, &tgid))
+		return 0;
+	/* A child the agent forked to start a container runs the agent's code
+	 * until its exec commits (its exec id then moves past its parent's):
+	 * it is the agent, and opaque, until then. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (task->real_parent->tgid == agent_tgid && task->self_exec_id == task->parent_exec_id)
 		return 0;
 	return scope;
 }
@@ -389,7 +413,7 @@ static __always_inline int name_send(struct prov_scratch *s, struct prov_node *n
 	__u32 size = sizeof(struct sabpf_name) + len;
 	fill_hdr(&s->rec.hdr, SABPF_REC_NAME, size, seq, container);
 	ref_of(&s->rec.node, node);
-	if (bpf_ringbuf_output(&events, s, size & (NAME_BUF_SIZE - 1), wakeup_flags())) {
+	if (bpf_ringbuf_output(&events, s, bounded(size, NAME_BUF_SIZE - 1), wakeup_flags())) {
 		note_lost(cs, seq, container);
 		return -1;
 	}
@@ -397,49 +421,72 @@ static __always_inline int name_send(struct prov_scratch *s, struct prov_node *n
 	return 0;
 }
 
+/* State of one path rebuild, walked one component per bpf_loop step so
+ * the verifier checks the step once, not once per component. Pointers are
+ * held as plain values and read with BPF_CORE_READ. */
+struct path_walk {
+	struct prov_scratch *s;
+	__u64 dentry, vfsmnt, mnt; /* mnt: the struct mount around vfsmnt */
+	__u64 root_dentry, root_mnt;
+	__u32 off;
+};
+
+static long path_walk_step(__u32 index, void *ctx)
+{
+	struct path_walk *w = ctx;
+	struct prov_scratch *s = w->s;
+	if (!s)
+		return 1;
+	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
+		return 1;
+	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
+	struct mount *mnt = (struct mount *)w->mnt;
+	struct dentry *dentry = (struct dentry *)w->dentry;
+	if (w->dentry == (__u64)BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (!w->mnt || (__u64)parent == w->mnt)
+			return 1; /* the top of the mount tree */
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = (__u64)parent;
+		w->vfsmnt = w->mnt + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	struct dentry *parent_dentry = BPF_CORE_READ(dentry, d_parent);
+	if (!parent_dentry || (__u64)parent_dentry == w->dentry)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	long n = bpf_probe_read_kernel_str(&s->data[bounded(w->off, NAME_BUF_SIZE / 2 - 1)],
+					   NAME_COMPONENT_MAX, name);
+	if (n <= 0)
+		return 1;
+	w->off += n;
+	if (w->off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
+		s->rec.flags |= SABPF_NAME_TRUNCATED;
+		return 1;
+	}
+	w->dentry = (__u64)parent_dentry;
+	return 0;
+}
+
 /* Rebuilds the path of (vfsmount, dentry) as NUL-separated components,
  * leaf first, crossing mount points, up to the current task's root (as
- * d_path would). Used where bpf_d_path is not allowed. Returns the length
- * written into s->data. */
-static __always_inline __u32 path_rebuild(struct prov_scratch *s, struct vfsmount *vfsmnt,
-					  struct dentry *dentry)
+ * d_path would). Used where bpf_d_path is not allowed. vfsmnt 0: stop at
+ * the filesystem's root. Returns the length written into s->data. */
+static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, __u64 dentry)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-	__u32 off = 0;
-
+	struct path_walk w = {
+		.s = s,
+		.dentry = dentry,
+		.vfsmnt = vfsmnt,
+		.mnt = vfsmnt ? vfsmnt - bpf_core_field_offset(struct mount, mnt) : 0,
+		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
+		.off = 0,
+	};
 	s->rec.flags = SABPF_NAME_REVERSED;
-	for (int i = 0; i < PATH_DEPTH_MAX; i++) {
-		if (dentry == root_dentry && vfsmnt == root_mnt)
-			break;
-		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		if (dentry == mnt_root) {
-			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-			if (parent == mnt)
-				break; /* the top of the mount tree */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent;
-			vfsmnt = &parent->mnt;
-			continue;
-		}
-		struct dentry *parent_dentry = BPF_CORE_READ(dentry, d_parent);
-		if (parent_dentry == dentry)
-			break;
-		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-		long n = bpf_probe_read_kernel_str(&s->data[off & (NAME_BUF_SIZE / 2 - 1)],
-						   NAME_COMPONENT_MAX, name);
-		if (n <= 0)
-			break;
-		off += n;
-		if (off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
-			s->rec.flags |= SABPF_NAME_TRUNCATED;
-			break;
-		}
-		dentry = parent_dentry;
-	}
-	return off;
+	bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
+	return w.off;
 }
 
 /* Path of a dentry in an inode_* hook: the mount comes from the path_* hook
@@ -447,16 +494,17 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, struct vfsmoun
  * when the superblock matches; otherwise relative to the filesystem root.
  * The hook clears ts->pending_mnt when it is done. */
 static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_task *ts,
-					 struct dentry *dentry)
+					 struct dentry *dentry_ptr)
 {
-	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
+	__u64 dentry = as_value(dentry_ptr);
+	struct super_block *sb = BPF_CORE_READ(dentry_ptr, d_sb);
 	struct vfsmount *mnt = (struct vfsmount *)ts->pending_mnt;
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
-		return path_rebuild(s, mnt, dentry);
+		return path_rebuild(s, (__u64)mnt, dentry);
 	struct task_struct *task = bpf_get_current_task_btf();
 	mnt = BPF_CORE_READ(task, fs, root.mnt);
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
-		return path_rebuild(s, mnt, dentry);
+		return path_rebuild(s, (__u64)mnt, dentry);
 	/* no mount known: walk to the filesystem root */
 	__u32 off = path_rebuild(s, 0, dentry);
 	s->rec.flags |= SABPF_NAME_FSRELATIVE;

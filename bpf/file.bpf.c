@@ -72,10 +72,13 @@ static __always_inline void inode_named_by_path(struct prov_inode *is, const str
 	inode_named_send(is, s, key, container);
 }
 
-/* Names an inode by rebuilding the path of (mount, dentry). */
-static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct vfsmount *mnt,
-						   struct dentry *dentry, __u64 container)
+/* Names the inode of an open file by rebuilding the path of its (mount,
+ * dentry), read as plain values (the verifier forbids mixing pointers). */
+static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct file *file,
+						   __u64 container)
 {
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	__u64 key = (__u64)mnt ^ (__u64)dentry;
 	if (is->name_key == key)
 		return;
@@ -83,7 +86,7 @@ static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct
 	if (!s)
 		return;
 	s->rec.argc = 0;
-	s->rec.len = path_rebuild(s, mnt, dentry);
+	s->rec.len = path_rebuild(s, (__u64)mnt, (__u64)dentry);
 	inode_named_send(is, s, key, container);
 }
 
@@ -147,8 +150,7 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 	__u64 key = (__u64)file;
 	if (!bpf_map_lookup_elem(&file_map, &key)) {
 		if (kind_has_path(is->node.kind))
-			inode_named_by_rebuild(is, file->f_path.mnt, file->f_path.dentry,
-					       scope->container);
+			inode_named_by_rebuild(is, file, scope->container);
 		struct prov_file fs = {
 			.inode_id = is->node.id,
 			.container = scope->container,

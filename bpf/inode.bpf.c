@@ -142,7 +142,7 @@ static __always_inline int inode_changed(__u32 relation, struct dentry *dentry,
 	if (!scope)
 		return 0;
 	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(BPF_CORE_READ(dentry, d_inode), scope->container);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
 	if (!ts || !is)
 		return 0;
 	inode_named_by_dentry(is, ts, dentry, scope->container);

@@ -205,8 +205,8 @@ static __always_inline void argv_read(struct prov_scratch *s, struct linux_binpr
 	s->rec.len = 0;
 	s->rec.flags = 0;
 	s->rec.argc = argc;
-	if (avail == 0 || bpf_probe_read_user(s->data, avail & (SABPF_ARGV_MAX * 2 - 1),
-					      (void *)start))
+	if (avail == 0 ||
+	    bpf_probe_read_user(s->data, bounded(avail, SABPF_ARGV_MAX * 2 - 1), (void *)start))
 		return;
 	int seen = 0;
 	for (__u32 i = 0; i < SABPF_ARGV_MAX; i++) {
