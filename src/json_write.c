@@ -2,6 +2,7 @@
  * json_write.h for the escaping rules). */
 #include "json_write.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -223,24 +224,26 @@ void json_time(struct jbuf *b, __s64 epoch_ns)
 		nsec += 1000000000;
 		sec -= 1;
 	}
-	time_t t = (time_t)sec;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		jbuf_puts(b, "\"1970-01-01T00:00:00.000000000Z\"");
-		return;
+	/* Records come in time order: the text of the last second formatted
+	 * is kept, so most calls skip gmtime_r. */
+	static __thread bool cached;
+	static __thread __s64 cached_sec;
+	static __thread char cached_text[64]; /* "YYYY-MM-DDTHH:MM:SS" */
+	if (!cached || sec != cached_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+			jbuf_puts(b, "\"1970-01-01T00:00:00.000000000Z\"");
+			return;
+		}
+		snprintf(cached_text, sizeof(cached_text), "%04d-%02d-%02dT%02d:%02d:%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		cached_sec = sec;
+		cached = true;
 	}
 	jbuf_putc(b, '"');
-	put_digits(b, (__u64)(tm.tm_year + 1900), 4);
-	jbuf_putc(b, '-');
-	put_digits(b, (__u64)(tm.tm_mon + 1), 2);
-	jbuf_putc(b, '-');
-	put_digits(b, (__u64)tm.tm_mday, 2);
-	jbuf_putc(b, 'T');
-	put_digits(b, (__u64)tm.tm_hour, 2);
-	jbuf_putc(b, ':');
-	put_digits(b, (__u64)tm.tm_min, 2);
-	jbuf_putc(b, ':');
-	put_digits(b, (__u64)tm.tm_sec, 2);
+	jbuf_puts(b, cached_text);
 	jbuf_putc(b, '.');
 	put_digits(b, (__u64)nsec, 9);
 	jbuf_puts(b, "Z\"");

@@ -27,7 +27,7 @@
 
 /* Sequence accounting of one CPU. */
 struct cpu_seq {
-	__u64 max_seq;  /* highest sequence number seen */
+	__u64 max_seq;	/* highest sequence number seen */
 	__u64 received; /* records received */
 };
 
@@ -52,7 +52,7 @@ struct sabpf_pipeline {
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -229,13 +229,15 @@ int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, s
 	}
 	const char *path = colon + 1;
 	if (*path == '\0') {
-		set_err(err, errlen, "output '%s' has no path after ':': give a file or - for "
-				     "standard output", spec);
+		set_err(err, errlen,
+			"output '%s' has no path after ':': give a file or - for "
+			"standard output",
+			spec);
 		return -1;
 	}
 	if (path_in_use(p, path)) {
-		set_err(err, errlen, "output path '%s' is given twice: each output needs its own file",
-			path);
+		set_err(err, errlen,
+			"output path '%s' is given twice: each output needs its own file", path);
 		return -1;
 	}
 	if (p->noutputs >= MAX_OUTPUTS) {
@@ -655,7 +657,8 @@ static void attr_key(struct attr_writer *w, const char *key)
 	w->first = false;
 	jbuf_putc(w->b, '"');
 	/* "type" and "label" are PROV's own; SPADE calls them subtype, label */
-	if (strcmp(key, "type") == 0 || strcmp(key, "label") == 0) {
+	if ((key[0] == 't' && strcmp(key, "type") == 0) ||
+	    (key[0] == 'l' && strcmp(key, "label") == 0)) {
 		if (w->style == ATTR_PROV)
 			jbuf_puts(w->b, "prov:");
 		else if (key[0] == 't')

@@ -82,10 +82,16 @@ static void test_numbers_and_time(void **state)
 	json_time(&b, 1764401400000000001LL);
 	jbuf_putc(&b, ' ');
 	json_time(&b, 0);
+	jbuf_putc(&b, ' ');
+	json_time(&b, -1); /* before the epoch */
+	jbuf_putc(&b, ' ');
+	json_time(&b, 1764401401999999999LL); /* the next second */
 	jbuf_putc(&b, '\0');
 	assert_string_equal(b.data, "0 18446744073709551615 10001 "
 				    "\"2025-11-29T07:30:00.000000001Z\" "
-				    "\"1970-01-01T00:00:00.000000000Z\"");
+				    "\"1970-01-01T00:00:00.000000000Z\" "
+				    "\"1969-12-31T23:59:59.999999999Z\" "
+				    "\"2025-11-29T07:30:01.999999999Z\"");
 	jbuf_reset(&b);
 	assert_int_equal(b.len, 0);
 	jbuf_free(&b);
