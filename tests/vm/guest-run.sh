@@ -3,7 +3,7 @@
 # /init) or natively on a host whose kernel runs BPF LSM programs.
 #
 #   guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH]
-#                [--stream]
+#                [--stream] [--check-dmesg]
 #
 # Each DIR/NN-name.sh runs in turn (sorted by file name) as
 #   SABPF=<sabpf binary> OUT=<out>/<name> SCENARIO=<name> sh NN-name.sh
@@ -25,6 +25,10 @@
 #   ===== SABPF-ARTIFACTS END sha256=<hex> bytes=<n> =====
 # which tests/vm/run.sh cuts out of the serial console log.
 #
+# With --check-dmesg (the VM, whose kernel log starts clean at boot) the
+# kernel log is saved as <out>/dmesg.txt and any oops, BUG or WARNING in it
+# is a failure: "not ok - kernel log: ...".
+#
 # Written for busybox sh (the VM has nothing else) and POSIX sh.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,9 +38,10 @@ only=${SABPF_ONLY:-}
 out=""
 sabpf="$repo/build/sabpf"
 stream=0
+check_dmesg=0
 
 usage() {
-  echo "usage: guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH] [--stream]" >&2
+  echo "usage: guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH] [--stream] [--check-dmesg]" >&2
   exit 2
 }
 
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
   --out) out=$2; shift 2 ;;
   --sabpf) sabpf=$2; shift 2 ;;
   --stream) stream=1; shift ;;
+  --check-dmesg) check_dmesg=1; shift ;;
   *) echo "guest-run.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
@@ -132,6 +138,18 @@ stream_artifacts() {
   rm -f "$archive"
 }
 
+# check_kernel_log: saves the kernel log; an oops or warning is a failure,
+# recorded in <out>/kernel.tap so that it is counted like a scenario's.
+check_kernel_log() {
+  dmesg >"$out/dmesg.txt"
+  bad=$(grep -E 'BUG:|Oops|WARNING:|Kernel panic|general protection|Call Trace' "$out/dmesg.txt" | head -n 3 | tr '\n' ' ')
+  if [ -n "$bad" ]; then
+    echo "not ok - kernel log: $bad(see dmesg.txt)" | tee "$out/kernel.tap"
+  else
+    echo "ok - kernel log has no oops, BUG or WARNING" | tee "$out/kernel.tap"
+  fi
+}
+
 mkdir -p "$out"
 rm -f "$out"/*.tap "$out"/*.rc # results of an earlier run
 count=0
@@ -143,12 +161,12 @@ for file in "$scenarios"/[0-9][0-9]-*.sh; do
   count=$((count + 1))
 done
 if [ "$count" -eq 0 ]; then
-  echo "not ok - no scenario in $scenarios matched '${only:-*}'"
+  echo "not ok - no scenario in $scenarios matched '${only:-*}'" | tee "$out/none.tap"
 fi
+[ "$check_dmesg" -eq 1 ] && check_kernel_log
 
 ok=$(cat "$out"/*.tap 2>/dev/null | grep -c '^ok - ')
 not_ok=$(cat "$out"/*.tap 2>/dev/null | grep -c '^not ok - ')
-[ "$count" -eq 0 ] && not_ok=$((not_ok + 1))
 echo "# guest-run: $count scenarios, $ok ok, $not_ok not ok"
 [ "$stream" -eq 1 ] && stream_artifacts
 [ "$not_ok" -eq 0 ]

@@ -52,8 +52,10 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 
 # is_static FILE: true for a statically linked executable (or a script).
 is_static() {
-  head -c 2 "$1" | grep -q '#!' && return 0
-  ldd "$1" 2>&1 | grep -qE 'not a dynamic executable|statically linked'
+  [ "$(head -c 2 "$1")" = '#!' ] && return 0
+  local out
+  out=$(ldd "$1" 2>&1)
+  grep -qE 'not a dynamic executable|statically linked' <<<"$out"
 }
 
 root=$(mktemp -d)
@@ -159,7 +161,7 @@ echo # the firmware leaves escape sequences on the current line
 echo "SABPF-VM: booted \$(uname -r) at \$(cut -d' ' -f1 /proc/uptime)s, cgroup \${SABPF_VM_CGROUP:-v2}"
 cd /sabpf
 sh /sabpf/tests/vm/guest-run.sh --scenarios $guest_scenarios --out /tmp/sabpf-out \\
-  --sabpf /sabpf/build/sabpf --stream
+  --sabpf /sabpf/build/sabpf --stream --check-dmesg
 echo "SABPF-VM: done at \$(cut -d' ' -f1 /proc/uptime)s"
 sync
 poweroff -f

@@ -84,13 +84,13 @@ result() { # result ok|not_ok TEXT
   fi
 }
 
-# Static extra binaries for the VM: the benchmark programs, if built. A
+# Static extra binaries for the VM: the benchmark and test programs, if built. A
 # dynamically linked one cannot run there (no shared libraries): left out.
 collect_extras() {
   local f
-  for f in build/bench/*; do
+  for f in build/bench/* build/progs/*; do
     [ -f "$f" ] && [ -x "$f" ] || continue
-    if ldd "$f" 2>&1 | grep -qE 'not a dynamic executable|statically linked'; then
+    if [[ "$(ldd "$f" 2>&1)" =~ (not a dynamic executable|statically linked) ]]; then
       extras+=("$f")
     else
       echo "# $f is dynamically linked: not copied into the VM"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# setup.sh: the README's first command. Installs every dependency from
+# Debian packages (scripts/install-deps.sh), then builds sabpf and records a
+# first capture (scripts/demo.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/demo.sh
