@@ -194,11 +194,17 @@ static int check_rootfs(struct container *c, const char *rootfs, char *err, size
 		return 0;
 	}
 	if (stat(rootfs, &st) != 0) {
-		set_err(err, errlen, "rootfs '%s': %s", rootfs, strerror(errno));
+		set_err(err, errlen,
+			"rootfs '%s': %s (give a directory holding the container's files, "
+			"e.g. an unpacked busybox image)",
+			rootfs, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "rootfs '%s' is not a directory", rootfs);
+		set_err(err, errlen,
+			"rootfs '%s' is not a directory (give a directory holding the "
+			"container's files)",
+			rootfs);
 		return -1;
 	}
 	if (!realpath(rootfs, c->rootfs)) {

@@ -429,7 +429,11 @@ static void test_bad_options_are_refused(void **state)
 	opts.argv = argv;
 	opts.rootfs = "/etc/hostname";
 	assert_int_equal(container_create(&opts, &c, err, sizeof(err)), -1);
-	assert_string_equal(err, "rootfs '/etc/hostname' is not a directory");
+	assert_non_null(strstr(err, "rootfs '/etc/hostname' is not a directory"));
+	opts.rootfs = "/nonexistent-sabpf-rootfs";
+	assert_int_equal(container_create(&opts, &c, err, sizeof(err)), -1);
+	assert_non_null(
+	    strstr(err, "rootfs '/nonexistent-sabpf-rootfs': No such file or directory"));
 	opts.rootfs = NULL;
 	opts.cgroup_parent = "sabpf-no-such-parent";
 	assert_int_equal(container_create(&opts, &c, err, sizeof(err)), -1);
