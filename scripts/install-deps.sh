@@ -7,8 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # build: compiler, BPF toolchain, static libraries for the one-binary agent
   make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
-  # unit tests and formatting
-  libcmocka-dev clang-format
+  # unit tests and formatting (test_container uses busybox-static and ip from iproute2)
+  libcmocka-dev clang-format iproute2
   # VM harness: emulator, initramfs contents and tools
   qemu-system-x86 busybox-static cpio gzip xz-utils
   # third-party judges of our output
