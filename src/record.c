@@ -10,7 +10,7 @@
 #include "names.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -68,8 +68,9 @@ static int decode_node(const void *data, __u32 size, struct record *r, char *err
 	size_t min;
 
 	if (size < offsetof(struct sabpf_node, task))
-		return fail(err, errlen, "NODE record is %u bytes, shorter than its fixed part (%zu)",
-			    size, offsetof(struct sabpf_node, task));
+		return fail(err, errlen,
+			    "NODE record is %u bytes, shorter than its fixed part (%zu)", size,
+			    offsetof(struct sabpf_node, task));
 	memcpy(&ref, (const char *)data + offsetof(struct sabpf_node, node), sizeof(ref));
 	if (check_ref(&ref, "NODE", err, errlen))
 		return -1;
@@ -160,9 +161,10 @@ static int join_argv(const char *s, size_t len, unsigned argc, bool truncated, c
 		const char *nul = memchr(s + pos, '\0', len - pos);
 		size_t n = nul ? (size_t)(nul - (s + pos)) : len - pos;
 		if (!nul && !truncated)
-			return fail(err, errlen,
-				    "ARGV string %u is not NUL-terminated within the %zu data bytes",
-				    kept + 1, len);
+			return fail(
+			    err, errlen,
+			    "ARGV string %u is not NUL-terminated within the %zu data bytes",
+			    kept + 1, len);
 		if (kept > 0)
 			text[out++] = ' ';
 		memcpy(text + out, s + pos, n);
@@ -186,8 +188,9 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 	size_t limit;
 
 	if (size < head)
-		return fail(err, errlen, "NAME record is %u bytes, shorter than its fixed part (%zu)",
-			    size, head);
+		return fail(err, errlen,
+			    "NAME record is %u bytes, shorter than its fixed part (%zu)", size,
+			    head);
 	memcpy(&fixed, data, head);
 	if (check_ref(&fixed.node, "NAME", err, errlen))
 		return -1;
@@ -199,14 +202,16 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 		return fail(err, errlen, "NAME record of kind %s: only path and argv have names",
 			    node_kind_name(fixed.node.kind));
 	if (fixed.len > limit)
-		return fail(err, errlen, "NAME record of kind %s has len %u, above the limit of %zu",
+		return fail(err, errlen,
+			    "NAME record of kind %s has len %u, above the limit of %zu",
 			    node_kind_name(fixed.node.kind), fixed.len, limit);
-	if (size - head > limit + 8)
-		return fail(err, errlen, "NAME record of kind %s is %u bytes, above the largest possible (%zu)",
-			    node_kind_name(fixed.node.kind), size, head + limit + 8);
 	if (fixed.len > size - head)
-		return fail(err, errlen, "NAME record has len %u but only %zu data bytes", fixed.len,
-			    (size_t)(size - head));
+		return fail(err, errlen, "NAME record has len %u but only %zu data bytes",
+			    fixed.len, (size_t)(size - head));
+	if (size - head - fixed.len > 8)
+		return fail(err, errlen,
+			    "NAME record is %u bytes, more than 8 beyond its %u data bytes", size,
+			    fixed.len);
 
 	const char *s = (const char *)data + head;
 	r->name.node = fixed.node;
@@ -214,8 +219,7 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 	r->name.text = text;
 	if (fixed.node.kind == SABPF_NODE_PATH) {
 		r->name.argc = 0;
-		r->name.text_len =
-			join_path(s, fixed.len, fixed.flags & SABPF_NAME_REVERSED, text);
+		r->name.text_len = join_path(s, fixed.len, fixed.flags & SABPF_NAME_REVERSED, text);
 		return 0;
 	}
 	int kept = join_argv(s, fixed.len, fixed.argc, fixed.flags & SABPF_NAME_TRUNCATED, text,

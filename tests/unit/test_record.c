@@ -244,6 +244,14 @@ static void test_rejects_bad_name(void **state)
 	n = fx_name_raw(&stream, SABPF_NODE_ARGV, 5, 1, big, sizeof(big), 0, 1);
 	decode_rejects(n, stream.size[5], "len 1025, above the limit of 1024");
 
+	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "/a/b/c/d/e", 10, 0, 0);
+	n->len = 1;
+	decode_rejects(n, stream.size[6], "NAME record is 66 bytes, more than 8 beyond its 1 data");
+	n->len = 2; /* 8 bytes of padding are allowed */
+	struct record r;
+	assert_int_equal(record_decode(n, stream.size[6], &r, text, err, sizeof(err)), 0);
+	assert_string_equal(r.name.text, "/a");
+
 	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "ab", 2, 0, 0);
 	n->hdr.size = 40;
 	decode_rejects(n, 40, "shorter than its fixed part");
