@@ -101,6 +101,8 @@ const char *pipeline_last_error(const struct sabpf_pipeline *p)
 
 void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const char *name)
 {
+	if (!name)
+		return;
 	char *copy = strdup(name);
 	if (!copy)
 		return;

@@ -6,7 +6,9 @@
  * Output specs are "FORMAT:PATH" with FORMAT one of prov, spade, jsonl, raw,
  * and PATH a file or "-" for standard output. A file output is written to
  * PATH.tmp and renamed into place only by pipeline_finish(p, true), so a
- * failed run never leaves a file that looks complete. */
+ * failed run never leaves a file that looks complete. The formats, their
+ * attributes and the loss counters are described in docs/formats.md.
+ * A pipeline is used by one thread at a time. */
 #ifndef SABPF_OUTPUT_H
 #define SABPF_OUTPUT_H
 

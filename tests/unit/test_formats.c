@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -691,6 +693,34 @@ static void test_loss_accounting(void **state)
 	pipeline_free(p);
 }
 
+/* A write that fails (file size limit) makes finish fail, and neither
+ * the file nor its temporary file is left behind. */
+static void test_write_failure_leaves_no_file(void **state)
+{
+	(void)state;
+	char spec[300];
+	struct rlimit old, small = {.rlim_cur = 1000, .rlim_max = RLIM_INFINITY};
+	const char *final = in_dir("big.json"), *tmp = in_dir("big.json.tmp");
+
+	snprintf(spec, sizeof(spec), "prov:%s", final);
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	fx_cat_scenario(&stream);
+	fx_feed(&stream, p);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN); /* get EFBIG instead */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int flushed = pipeline_flush(p); /* the document is > 1000 bytes */
+	int finished = pipeline_finish(p, true);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, old_handler);
+	pipeline_free(p);
+	assert_int_equal(flushed, -1);
+	assert_int_equal(finished, -1);
+	assert_false(exists(final));
+	assert_false(exists(tmp));
+}
+
 static void test_stdout_output(void **state)
 {
 	(void)state;
@@ -719,6 +749,7 @@ int main(void)
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
 	    cmocka_unit_test(test_loss_accounting),
+	    cmocka_unit_test(test_write_failure_leaves_no_file),
 	    cmocka_unit_test(test_stdout_output),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
