@@ -28,10 +28,11 @@ SRC_LIB     := $(filter-out src/main.c,$(SRC))
 OBJ         := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 OBJ_SAN     := $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRC_LIB))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+VM_PROGS    := $(patsubst tests/vm/progs/%.c,$(BUILD)/progs/%,$(wildcard tests/vm/progs/*.c))
 HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h
 
 .PHONY: all unit test test-vm format clean
-all: $(BUILD)/sabpf
+all: $(BUILD)/sabpf $(VM_PROGS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) not readable: the build needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=path/to/vmlinux" >&2; exit 1; }
@@ -64,16 +65,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(HEADERS)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< $(BUILD)/libsabpf-san.a \
 	    -lcmocka -lbpf -lelf -lz -lzstd
 
+# Static programs the integration scenarios run inside the VM.
+$(BUILD)/progs/%: tests/vm/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -static -o $@ $<
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
-test: all $(UNIT_TESTS)
+test: all $(UNIT_TESTS) $(VM_PROGS)
 	@tests/run-all.sh
 
-test-vm: all
+test-vm: all $(VM_PROGS)
 	@tests/vm/run.sh
 
 format:

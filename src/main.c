@@ -350,7 +350,11 @@ static int cmd_run(int argc, char **argv)
 	struct reader reader = {.agent = a};
 	atomic_init(&reader.stop, false);
 	if (container_start(c, err, sizeof(err))) {
+		/* CMD could not start: its status (127 not found, 126 not
+		 * executable, 125 setup failed) is what a shell would give */
 		fprintf(stderr, "sabpf run: %s\n", err);
+		if (container_wait(c, &status, NULL, 0) == 0)
+			ok = true;
 		goto out;
 	}
 	if (pthread_create(&reader.thread, NULL, reader_main, &reader)) {
@@ -381,6 +385,12 @@ static int cmd_run(int argc, char **argv)
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
 out:
+	if (a && ok && c) {
+		/* CMD never ran: the capture holds what there was (nothing) */
+		container_destroy(c);
+		c = NULL;
+		agent_finish(a);
+	}
 	if (pipeline_finish(p, ok) && ok) {
 		fprintf(stderr, "sabpf run: writing the outputs failed\n");
 		ok = false;
