@@ -9,7 +9,9 @@ Prints a one-line JSON summary: documents, nodes (distinct activities and
 entities declared), relations by type, graph_nodes, undeclared (relation
 ends never declared as an activity or entity), acyclic. Exit 1 on any
 problem: unreadable file, a line that is not PROV-JSON, no document, a
-cycle; with --strict also a relation end that is never declared.
+cycle; with --strict also a relation end that is never declared, or a
+relation whose ends are of the wrong class (e.g. `used` whose activity is
+declared as an entity).
 
 Run it with /usr/bin/python3 (Debian's), which has python3-prov and
 python3-networkx:  /usr/bin/python3 tests/tools/prov_check.py FILE [--strict]
@@ -28,6 +30,15 @@ except ImportError as e:  # pragma: no cover - depends on the host
     sys.exit(1)
 
 
+# Element classes each binary relation expects at (effect, cause).
+EXPECTED_ENDS = {
+    "used": ("activity", "entity"),
+    "wasGeneratedBy": ("entity", "activity"),
+    "wasInformedBy": ("activity", "activity"),
+    "wasDerivedFrom": ("entity", "entity"),
+}
+
+
 def relation_ends(rel):
     """(effect, cause) identifiers of a binary PROV relation, as strings."""
     formal = rel.formal_attributes
@@ -38,7 +49,8 @@ def relation_ends(rel):
 
 def check(path, strict):
     graph = nx.DiGraph()
-    declared = set()
+    declared = {}  # identifier -> "activity" or "entity"
+    ends_of = []  # (file line, relation kind, effect, cause)
     relations = {}
     documents = 0
     problems = []
@@ -61,7 +73,7 @@ def check(path, strict):
         documents += 1
         for rec in doc.get_records():
             if isinstance(rec, ProvElement):
-                declared.add(str(rec.identifier))
+                declared[str(rec.identifier)] = PROV_N_MAP[rec.get_type()]
                 graph.add_node(str(rec.identifier))
             elif isinstance(rec, ProvRelation):
                 kind = PROV_N_MAP[rec.get_type()]
@@ -72,6 +84,7 @@ def check(path, strict):
                                     "lacks one of its two ends")
                     continue
                 graph.add_edge(*ends)
+                ends_of.append((number, kind, *ends))
 
     if documents == 0 and not problems:
         problems.append(f"{path}: holds no PROV-JSON document")
@@ -80,6 +93,13 @@ def check(path, strict):
     if not acyclic:
         cycle = nx.find_cycle(graph)
         problems.append(f"{path}: the graph has a cycle: {cycle[:5]}")
+    wrong = [(n, k, e, c) for n, k, e, c in ends_of if k in EXPECTED_ENDS and
+             e in declared and c in declared and
+             (declared[e], declared[c]) != EXPECTED_ENDS[k]]
+    if strict and wrong:
+        n, k, e, c = wrong[0]
+        problems.append(f"{path}:{n}: {len(wrong)} relations join the wrong classes, e.g. "
+                        f"{k} from {declared[e]} {e} to {declared[c]} {c}")
     if strict and undeclared:
         problems.append(f"{path}: {len(undeclared)} relation ends are never declared "
                         f"as activity or entity, e.g. {undeclared[:3]}")

@@ -290,6 +290,19 @@ static void test_prov_check_detects_problems(void **state)
 	assert_int_equal(run(cmd, line, sizeof(line)), 1);
 	assert_contains(line, "\"acyclic\": false");
 
+	/* --strict: a used relation whose activity is declared as an entity */
+	f = fopen(in_dir("class.json"), "w");
+	assert_non_null(f);
+	fputs("{\"prefix\":{\"s\":\"urn:s#\"},\"entity\":{\"s:a\":{},\"s:b\":{}},"
+	      "\"used\":{\"s:e1\":{\"prov:activity\":\"s:a\",\"prov:entity\":\"s:b\"}}}\n",
+	      f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s %s %s", PY, PROV_CHECK, in_dir("class.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 0);
+	snprintf(cmd, sizeof(cmd), "%s %s --strict %s 2>/dev/null", PY, PROV_CHECK,
+		 in_dir("class.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 1);
+
 	f = fopen(in_dir("bad.json"), "w");
 	assert_non_null(f);
 	fputs("{\"entity\": {\n", f);
