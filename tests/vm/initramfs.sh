@@ -43,13 +43,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-busybox=/bin/busybox
-[ -x "$busybox" ] && "$busybox" --list-full >/dev/null 2>&1 ||
-  die "$busybox missing or not busybox: install busybox-static (scripts/install-deps.sh)"
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-  ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' ||
-  die "$busybox is dynamically linked: install busybox-static, not busybox"
-
 # is_static FILE: true for a statically linked executable (or a script).
 is_static() {
   [ "$(head -c 2 "$1")" = '#!' ] && return 0
@@ -57,6 +50,12 @@ is_static() {
   out=$(ldd "$1" 2>&1)
   grep -qE 'not a dynamic executable|statically linked' <<<"$out"
 }
+
+busybox=/bin/busybox
+[ -x "$busybox" ] && "$busybox" --list-full >/dev/null 2>&1 ||
+  die "$busybox missing or not busybox: install busybox-static (scripts/install-deps.sh)"
+is_static "$busybox" ||
+  die "$busybox is dynamically linked: install busybox-static, not busybox"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT

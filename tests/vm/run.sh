@@ -202,12 +202,14 @@ run_in_vm() {
     result not_ok "vm $series: timed out after ${vm_timeout}s (console: $dir/console.log)"
     return 1
   fi
-  if ! tr -d '\r' <"$dir/console.log" | grep -q 'SABPF-VM: booted'; then
+  # (grep reads the file itself: `cmd | grep -q` fails under pipefail when
+  # grep stops early and cmd gets SIGPIPE.)
+  if ! grep -qa 'SABPF-VM: booted' "$dir/console.log"; then
     tail -n 30 "$dir/console.log"
     result not_ok "vm $series: did not boot (qemu exit $rc; console: $dir/console.log)"
     return 1
   fi
-  if ! tr -d '\r' <"$dir/console.log" | grep -q '^# guest-run: '; then
+  if ! grep -qa '^# guest-run: ' "$dir/console.log"; then
     result not_ok "vm $series: printed no results (qemu exit $rc; console: $dir/console.log)"
     return 1
   fi
@@ -292,7 +294,7 @@ run_script() {
     tests/vm/initramfs.sh -o build/vm/initrd-script.cpio.gz --script "$script" "${extras[@]}" >/dev/null ||
       die "cannot build the initramfs"
     run_in_vm "$series" "$dir" build/vm/initrd-script.cpio.gz || return 1
-    tr -d '\r' <"$dir/console.log" | grep -q '^# guest-run: .* 0 not ok$' || rc=1
+    grep -qaE $'^# guest-run: .* 0 not ok\r?$' "$dir/console.log" || rc=1
   fi
   [ -d "$dir/out/$name" ] || { echo "run.sh: the script left no artifact directory" >&2; return 1; }
   rm -rf "$script_out"
