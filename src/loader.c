@@ -2,6 +2,7 @@
  * the running kernel's LSM hook signatures, loads and attaches, and runs
  * the ring-buffer reader that feeds the output pipeline. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,48 @@ static unsigned count_entries(struct bpf_map *map, size_t value_size, size_t off
 		prev = &key;
 	}
 	return count;
+}
+
+/* Deletes the entries of a hash map whose value holds `container` at
+ * `offset`. Returns how many went. */
+static unsigned purge_entries(struct bpf_map *map, size_t value_size, size_t offset,
+			      __u64 container)
+{
+	int fd = bpf_map__fd(map);
+	__u64 key, next, *prev = NULL;
+	unsigned char value[256];
+	unsigned purged = 0;
+	if (value_size > sizeof(value) || bpf_map__value_size(map) != value_size)
+		return 0;
+	/* restart the walk after each delete: the next key of a deleted one
+	 * is not defined */
+	for (;;) {
+		bool found = false;
+		prev = NULL;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			__u64 owner;
+			if (bpf_map_lookup_elem(fd, &next, value) == 0) {
+				memcpy(&owner, value + offset, sizeof(owner));
+				if (owner == container) {
+					found = true;
+					break;
+				}
+			}
+			key = next;
+			prev = &key;
+		}
+		if (!found || bpf_map_delete_elem(fd, &next))
+			return purged;
+		purged++;
+	}
+}
+
+unsigned agent_purge_container(struct agent *a, __u64 container)
+{
+	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
+			     offsetof(struct prov_node, container), container) +
+	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
+			     offsetof(struct prov_file, container), container);
 }
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)

@@ -135,8 +135,17 @@ static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, ch
 	return p;
 }
 
+/* What is left of a container in the agent's maps once it is gone. */
+struct leftovers {
+	unsigned creds;  /* cred entries the kernel did not free with the creds */
+	unsigned files;  /* file entries the kernel did not free with the files */
+	unsigned purged; /* entries of objects still alive outside, removed by us */
+};
+
+/* Writes the run's counters as one JSON object; `left` is NULL when the
+ * containers are still alive (audit). */
 static int write_stats(const char *path, const struct sabpf_stats *s, __u64 container,
-		       __u64 kernel_lost, unsigned creds_left, unsigned files_left, int status)
+		       __u64 kernel_lost, const struct leftovers *left, int status)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -147,13 +156,17 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 	}
 	fprintf(f,
 		"{\"container_id\":%llu,\"records\":%llu,\"nodes\":%llu,\"edges\":%llu,"
-		"\"lost\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,\"malformed\":%llu,"
-		"\"cred_entries_left\":%u,\"file_entries_left\":%u,\"exit_status\":%d}\n",
+		"\"lost\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,\"malformed\":%llu,",
 		(unsigned long long)container, (unsigned long long)s->records,
 		(unsigned long long)s->nodes, (unsigned long long)s->edges,
 		(unsigned long long)s->lost, (unsigned long long)kernel_lost,
-		(unsigned long long)s->seq_missing, (unsigned long long)s->malformed, creds_left,
-		files_left, status);
+		(unsigned long long)s->seq_missing, (unsigned long long)s->malformed);
+	if (left)
+		fprintf(f,
+			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
+			"\"entries_purged\":%u,",
+			left->creds, left->files, left->purged);
+	fprintf(f, "\"exit_status\":%d}\n", status);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path, strerror(errno));
 		unlink(tmp);
@@ -163,16 +176,21 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 }
 
 /* After the container is gone, its creds and files are freed by the kernel
- * a little later (RCU); wait for the agent's entries to go with them. */
-static void wait_state_released(struct agent *a, __u64 container, unsigned *creds,
-				unsigned *files)
+ * a little later (RCU), and the free hooks delete their entries: wait for
+ * that. What is left belongs to objects still alive outside the container
+ * (e.g. a descriptor it inherited): those entries are purged, counted apart,
+ * and what is left after that is a leak. */
+static void release_container_state(struct agent *a, __u64 container, struct leftovers *left)
 {
+	unsigned creds = 0, files = 0;
 	for (int i = 0; i < 100; i++) {
-		agent_count_state(a, container, creds, files);
-		if (*creds == 0 && *files == 0)
-			return;
+		agent_count_state(a, container, &creds, &files);
+		if (creds == 0 && files == 0)
+			break;
 		agent_poll(a, 30);
 	}
+	left->purged = agent_purge_container(a, container);
+	agent_count_state(a, container, &left->creds, &left->files);
 }
 
 static void print_summary(const char *what, const struct sabpf_stats *s, __u64 kernel_lost,
@@ -368,10 +386,10 @@ static int cmd_run(int argc, char **argv)
 	atomic_store(&reader.stop, true);
 	pthread_join(reader.thread, NULL);
 
-	unsigned creds_left = 0, files_left = 0;
+	struct leftovers left = {0};
 	container_destroy(c);
 	c = NULL;
-	wait_state_released(a, id, &creds_left, &files_left);
+	release_container_state(a, id, &left);
 	agent_finish(a);
 	__u64 kernel_lost = agent_lost(a, id);
 	ok = true;
@@ -379,8 +397,7 @@ static int cmd_run(int argc, char **argv)
 	struct sabpf_stats stats;
 	pipeline_get_stats(p, &stats);
 	if (r.common.stats_path &&
-	    write_stats(r.common.stats_path, &stats, id, kernel_lost, creds_left, files_left,
-			status))
+	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status))
 		ok = false;
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
@@ -560,7 +577,8 @@ static int cmd_audit(int argc, char **argv)
 	for (int i = 0; i < o.ncgroups; i++)
 		lost += agent_lost(a, targets[i].id);
 	if (o.common.stats_path &&
-	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, 0, 0, 0))
+	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost,
+			NULL, 0))
 		ok = false;
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);

@@ -16,6 +16,7 @@ exercise=$(dirname "$SABPF")/progs/exercise
 cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 ctl=/run/sabpf-test.sock
 for d in pod-a pod-b pod-c outside; do mkdir -p "$cg/$d"; done
+for d in a b out late c1 c2 a2; do mkdir -p "/tmp/scope-$d"; done
 
 # run_in CGROUP NAME ARGS...: runs exercise ARGS in CGROUP, pid saved as NAME
 run_in() {
