@@ -43,13 +43,13 @@ struct format_ops {
 struct output {
 	const struct format_ops *ops;
 	struct sabpf_pipeline *p;
-	char *path;     /* as given; "-" for standard output */
+	char *path;	/* as given; "-" for standard output */
 	char *tmp_path; /* path + ".tmp"; NULL for standard output */
 	int fd;
 	struct jbuf buf;     /* bytes waiting to be written to fd */
 	struct jbuf scratch; /* for building small strings (labels) */
-	int slot;            /* index into gnode.emitted, -1 if none */
-	void *state;         /* the format's own */
+	int slot;	     /* index into gnode.emitted, -1 if none */
+	void *state;	     /* the format's own */
 	int write_errno;     /* first write error, 0 if none */
 };
 
@@ -60,6 +60,9 @@ extern const struct format_ops format_raw;
 
 /* Writes o->buf to the file if it holds more than a block. */
 void output_maybe_write(struct output *o);
+/* Appends len bytes to the output; a large block is written directly,
+ * without a copy into o->buf. */
+void output_put_large(struct output *o, const void *data, size_t len);
 
 /* Wall-clock nanoseconds since the epoch of a CLOCK_BOOTTIME time. */
 __s64 pipeline_wall_ns(const struct sabpf_pipeline *p, __u64 boot_ns);

@@ -28,13 +28,13 @@ enum prov_section {
 };
 
 static const char *const section_names[SEC_COUNT] = {
-	"activity", "entity", "used", "wasGeneratedBy", "wasInformedBy", "wasDerivedFrom",
+    "activity", "entity", "used", "wasGeneratedBy", "wasInformedBy", "wasDerivedFrom",
 };
 
 struct prov_state {
 	struct jbuf sections[SEC_COUNT];
 	size_t pending; /* bytes in all sections */
-	__u64 edges;    /* relations written, for their identifiers */
+	__u64 edges;	/* relations written, for their identifiers */
 	__u64 documents;
 };
 
@@ -96,11 +96,11 @@ static void describe_if_needed(struct output *o, struct gnode *n, __u32 version,
 static void write_relation(struct output *o, const struct sabpf_edge *e)
 {
 	static const char *const roles[][2] = {
-		/* {role of `to`, role of `from`} per enum prov_class */
-		[PROV_USED] = {"activity", "entity"},
-		[PROV_WAS_GENERATED_BY] = {"entity", "activity"},
-		[PROV_WAS_INFORMED_BY] = {"informed", "informant"},
-		[PROV_WAS_DERIVED_FROM] = {"generatedEntity", "usedEntity"},
+	    /* {role of `to`, role of `from`} per enum prov_class */
+	    [PROV_USED] = {"activity", "entity"},
+	    [PROV_WAS_GENERATED_BY] = {"entity", "activity"},
+	    [PROV_WAS_INFORMED_BY] = {"informed", "informant"},
+	    [PROV_WAS_DERIVED_FROM] = {"generatedEntity", "usedEntity"},
 	};
 	struct prov_state *s = o->state;
 	enum prov_class c = prov_class_of(e->from.kind, e->to.kind);
@@ -133,7 +133,7 @@ static void prov_end_document(struct output *o, bool even_if_empty)
 		jbuf_puts(&o->buf, ",\"");
 		jbuf_puts(&o->buf, section_names[i]);
 		jbuf_puts(&o->buf, "\":{");
-		jbuf_put(&o->buf, sec->data, sec->len);
+		output_put_large(o, sec->data, sec->len);
 		jbuf_putc(&o->buf, '}');
 		if (sec->oom)
 			o->buf.oom = true; /* reported as a write failure */
@@ -189,10 +189,10 @@ static void prov_close(struct output *o)
 }
 
 const struct format_ops format_prov = {
-	.name = "prov",
-	.describes_nodes = true,
-	.open = prov_open,
-	.record = prov_record,
-	.end_batch = prov_end_batch,
-	.close = prov_close,
+    .name = "prov",
+    .describes_nodes = true,
+    .open = prov_open,
+    .record = prov_record,
+    .end_batch = prov_end_batch,
+    .close = prov_close,
 };

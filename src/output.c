@@ -134,15 +134,13 @@ const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 contai
 
 /* ---- output files ---- */
 
-/* Writes all of o->buf; remembers the first error and drops the data. */
-static void output_write(struct output *o)
+/* Writes len bytes to the file unless a write already failed; remembers
+ * the first error. */
+static void write_bytes(struct output *o, const char *data, size_t len)
 {
 	size_t done = 0;
-
-	if (o->buf.oom && !o->write_errno)
-		o->write_errno = ENOMEM;
-	while (!o->write_errno && done < o->buf.len) {
-		ssize_t n = write(o->fd, o->buf.data + done, o->buf.len - done);
+	while (!o->write_errno && done < len) {
+		ssize_t n = write(o->fd, data + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -151,7 +149,26 @@ static void output_write(struct output *o)
 		}
 		done += (size_t)n;
 	}
+}
+
+/* Writes all of o->buf and empties it (the data is dropped after an
+ * error). An allocation failure while building it counts as an error. */
+static void output_write(struct output *o)
+{
+	if (o->buf.oom && !o->write_errno)
+		o->write_errno = ENOMEM;
+	write_bytes(o, o->buf.data, o->buf.len);
 	jbuf_reset(&o->buf);
+}
+
+void output_put_large(struct output *o, const void *data, size_t len)
+{
+	if (len < WRITE_BLOCK) {
+		jbuf_put(&o->buf, data, len);
+		return;
+	}
+	output_write(o); /* keep the order of the bytes */
+	write_bytes(o, data, len);
 }
 
 void output_maybe_write(struct output *o)

@@ -24,6 +24,7 @@
 
 #define PY "/usr/bin/python3"
 #define PROV_CHECK "tests/tools/prov_check.py"
+#define RECORD_MAX_SIZE_TEST 8192
 
 static struct fx_stream stream;
 static char dir[64];
@@ -271,6 +272,50 @@ static void test_prov_one_document_per_flush(void **state)
 	snprintf(cmd, sizeof(cmd), "%s %s %s", PY, PROV_CHECK, in_dir("empty.json"));
 	assert_int_equal(run(cmd, line, sizeof(line)), 0);
 	assert_contains(line, "\"documents\": 1, \"graph_nodes\": 0, \"nodes\": 0");
+}
+
+/* Copies record i of the stream into rec with every node id shifted. */
+static void shifted_record(int i, __u64 shift, unsigned char *rec)
+{
+	memcpy(rec, fx_record(&stream, i), stream.size[i]);
+	struct sabpf_hdr *h = (struct sabpf_hdr *)rec;
+	if (h->type == SABPF_REC_EDGE) {
+		((struct sabpf_edge *)rec)->from.id += shift;
+		((struct sabpf_edge *)rec)->to.id += shift;
+	} else if (h->type == SABPF_REC_NODE) {
+		((struct sabpf_node *)rec)->node.id += shift;
+	} else if (h->type == SABPF_REC_NAME) {
+		((struct sabpf_name *)rec)->node.id += shift;
+	}
+}
+
+/* A document far larger than the write block (sections are written
+ * straight from their buffers) is still one valid document. */
+static void test_prov_large_document(void **state)
+{
+	(void)state;
+	char spec[300], cmd[512], line[512];
+	_Alignas(8) unsigned char rec[RECORD_MAX_SIZE_TEST];
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("large.json"));
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	fx_cat_scenario(&stream);
+	for (__u64 rep = 0; rep < 400; rep++) {
+		for (int i = 0; i < stream.count; i++) {
+			shifted_record(i, rep << 32, rec);
+			assert_int_equal(pipeline_consume(p, rec, stream.size[i]), 0);
+		}
+	}
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	size_t len;
+	free(read_all(in_dir("large.json"), &len));
+	assert_true(len > 4 * 64 * 1024);
+	snprintf(cmd, sizeof(cmd), "%s %s --strict %s", PY, PROV_CHECK, in_dir("large.json"));
+	assert_int_equal(run(cmd, line, sizeof(line)), 0);
+	assert_string_equal(line, "{\"acyclic\": true, \"documents\": 1, \"graph_nodes\": 4800, "
+				  "\"nodes\": 4800, \"relations\": {\"used\": 1600, "
+				  "\"wasDerivedFrom\": 1600, \"wasGeneratedBy\": 400, "
+				  "\"wasInformedBy\": 1200}, \"undeclared\": 0}\n");
 }
 
 /* The checker itself must fail on a cycle and on a non-PROV line. */
@@ -752,6 +797,7 @@ int main(void)
 	    cmocka_unit_test(test_prov_fields),
 	    cmocka_unit_test(test_prov_read_by_python_prov),
 	    cmocka_unit_test(test_prov_one_document_per_flush),
+	    cmocka_unit_test(test_prov_large_document),
 	    cmocka_unit_test(test_prov_check_detects_problems),
 	    cmocka_unit_test(test_spade_fields),
 	    cmocka_unit_test(test_spade_lines_are_json_with_string_annotations),
