@@ -175,6 +175,19 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 	return 0;
 }
 
+/* The child's NODE record, as soon as its pid is known: task_alloc runs
+ * before the pid is assigned, this tracepoint right after. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!scope_of_current(SABPF_CLASS_PROC))
+		return 0;
+	struct prov_task *cs = bpf_task_storage_get(&task_store, child, 0, 0);
+	if (cs && cs->node.id)
+		task_record(cs, child);
+	return 0;
+}
+
 SEC("lsm/task_free")
 void BPF_PROG(on_task_free, struct task_struct *task)
 {
@@ -183,7 +196,9 @@ void BPF_PROG(on_task_free, struct task_struct *task)
 	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
 	if (!ts)
 		return;
-	if (ts->node.id) {
+	__u64 container = ts->node.container;
+	struct sabpf_scope *scope = bpf_map_lookup_elem(&scope_map, &container);
+	if (ts->node.id && scope && (scope->classes & SABPF_CLASS_PROC)) {
 		task_record(ts, task);
 		edge_write_refs(SABPF_REL_TERMINATE, &ts->node, ts->node.version, &ts->node,
 				ts->node.version + 1, 0, ts->node.container, task);
