@@ -159,8 +159,8 @@ def markdown(results, env_lines, agent_stats):
     how = "Median time per operation over the repetitions of each row"
     if rounds > 1:
         how += (
-            f", from the median of {rounds} rounds (the configurations run in turn, a b c a b c ..., "
-            "so that drift of the machine hits all three alike)"
+            f", from the median of {rounds} rounds (the configurations run in turn, in an order "
+            "rotating from round to round, so that drift of the machine hits all three alike)"
         )
     out.append(
         how + "; ± is the ratio's spread from the two standard deviations of that round. "

@@ -8,8 +8,9 @@
 #   c  self   the agent audits the benchmark itself (`sabpf run -- ...`)
 # timeout: 1100
 #
-# The three run in turn, BENCH_ROUNDS times (a b c a b c ...), so that a
-# slow drift of the machine (other VMs on the host) hits all three alike.
+# The three run in turn, BENCH_ROUNDS times (a b c, b c a, c a b, ...), so
+# that a slow drift of the machine (other VMs on the host) hits all three
+# alike.
 # Writes $OUT/none.json, other.json, self.json: one JSON object per row, the
 # round with the median time, plus "rounds" and every round's time in
 # "round_us"; each round's own files under $OUT/rounds/; the agents' logs
@@ -262,11 +263,19 @@ run_self() { # ROUND
   report_agent self "$1" "$rc"
 }
 
+# The order rotates from round to round (a b c, b c a, c a b, ...), so that
+# no configuration always runs first, e.g. right after the previous one's
+# agent has written its records.
 round=1
 while [ "$round" -le "$BENCH_ROUNDS" ]; do
-  run_none "$round"
-  run_other "$round"
-  run_self "$round"
+  case $((round % 3)) in
+  1) order="none other self" ;;
+  2) order="other self none" ;;
+  0) order="self none other" ;;
+  esac
+  for name in $order; do
+    "run_$name" "$round"
+  done
   round=$((round + 1))
 done
 
