@@ -56,14 +56,6 @@ struct {
 	__type(value, struct sabpf_scope);
 } scope_map SEC(".maps");
 
-/* tgid -> 1: processes never recorded (the agent itself). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u32);
-	__type(value, __u32);
-} opaque_map SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* set by the loader from --ring-size */
@@ -171,7 +163,7 @@ static __always_inline __u64 as_value(const void *ptr)
 /* ---- scope ---------------------------------------------------------- */
 
 /* The first step of every hook: is the current task in an audited cgroup,
- * with this record class on, and not opaque? Out-of-scope tasks pay one
+ * with this record class on, and not the agent? Out-of-scope tasks pay one
  * hash lookup and nothing more. */
 static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 {
@@ -181,8 +173,8 @@ static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 	if (!scope || !(scope->classes & class))
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (tgid == agent_tgid || bpf_map_lookup_elem(&opaque_map, &tgid))
-		return 0;
+	if (tgid == agent_tgid)
+		return 0; /* the agent is opaque: it never records itself */
 	/* A child the agent forked to start a container runs the agent's code
 	 * until its exec commits (its exec id then moves past its parent's):
 	 * it is the agent, and opaque, until then. */

@@ -12,7 +12,7 @@ static __always_inline void remember_mount(struct vfsmount *mnt)
 	if (!scope)
 		return;
 	struct prov_task *ts =
-		task_state_of(bpf_get_current_task_btf(), scope->container);
+		task_state_of(bpf_get_current_task_btf(), scope);
 	if (ts)
 		ts->pending_mnt = (__u64)mnt;
 }

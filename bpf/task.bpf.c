@@ -6,12 +6,15 @@
 
 /* ---- task nodes ------------------------------------------------------ */
 
-static __always_inline struct prov_task *task_state_of(struct task_struct *task, __u64 container)
+static __always_inline struct prov_task *task_state_of(struct task_struct *task,
+							 const struct sabpf_scope *scope)
 {
 	struct prov_task *ts =
 		bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ts && ts->node.id == 0)
-		node_init(&ts->node, SABPF_NODE_TASK, container);
+	if (ts && ts->node.id == 0) {
+		node_init(&ts->node, SABPF_NODE_TASK, scope->container);
+		ts->classes = scope->classes;
+	}
 	return ts;
 }
 
@@ -69,7 +72,7 @@ static __always_inline void task_record(struct prov_task *ts, struct task_struct
 static __always_inline struct prov_task *current_task_state(struct sabpf_scope *scope)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope->container);
+	struct prov_task *ts = task_state_of(task, scope);
 	if (ts)
 		task_record(ts, task);
 	return ts;
@@ -151,7 +154,7 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 	if (!scope)
 		return 0;
 	struct prov_task *parent = current_task_state(scope);
-	struct prov_task *cs = task_state_of(child, scope->container);
+	struct prov_task *cs = task_state_of(child, scope);
 	if (!parent || !cs)
 		return 0;
 	/* The child's pid is not assigned yet: its NODE record is written at
@@ -191,14 +194,13 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 SEC("lsm/task_free")
 void BPF_PROG(on_task_free, struct task_struct *task)
 {
-	/* Runs in any context (often an RCU callback): the task's own state,
-	 * not the current cgroup, says whether it was audited. */
+	/* Runs in any context (often an RCU callback), and often after the
+	 * container's cgroup is gone: the task's own state, not the current
+	 * cgroup, says whether it was audited, and for which classes. */
 	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
 	if (!ts)
 		return;
-	__u64 container = ts->node.container;
-	struct sabpf_scope *scope = bpf_map_lookup_elem(&scope_map, &container);
-	if (ts->node.id && scope && (scope->classes & SABPF_CLASS_PROC)) {
+	if (ts->node.id && (ts->classes & SABPF_CLASS_PROC)) {
 		task_record(ts, task);
 		edge_write_refs(SABPF_REL_TERMINATE, &ts->node, ts->node.version, &ts->node,
 				ts->node.version + 1, 0, ts->node.container, task);
@@ -248,7 +250,7 @@ void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	if (!scope)
 		return;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope->container);
+	struct prov_task *ts = task_state_of(task, scope);
 	if (!ts)
 		return;
 	if (ts->node.recorded) {

@@ -30,6 +30,8 @@ struct prov_node {
 struct prov_task {
 	struct prov_node node;
 	__u64 pending_mnt; /* vfsmount of the last path_* hook, for inode_* paths */
+	__u32 classes;     /* SABPF_CLASS_* of its container when first seen */
+	__u32 pad;
 };
 
 struct prov_inode {
