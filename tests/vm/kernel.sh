@@ -14,7 +14,8 @@ set -euo pipefail
 series=${1:-6.1}
 cache=${SABPF_VM_CACHE:-/var/cache/sabpf-vm}
 dir="$cache/kernel-$series"
-BACKPORTS_LIST=/etc/apt/sources.list.d/sabpf-bookworm-backports.sources
+# shellcheck source=tests/vm/apt-backports.sh
+source "$(dirname "$0")/apt-backports.sh"
 
 die() {
   echo "kernel.sh: $*" >&2
@@ -32,33 +33,6 @@ if [ -s "$dir/vmlinuz" ]; then
   exit 0
 fi
 
-# The URI of the configured Debian archive, as apt itself reports it (works
-# for one-line and deb822 sources alike).
-debian_archive_uri() {
-  apt-cache policy | awk '$3 ~ /^bookworm\/main$/ { print $2; exit }'
-}
-
-# Adds bookworm-backports next to the configured bookworm archive, once.
-ensure_backports_source() {
-  if apt-cache policy | grep -q ' bookworm-backports/main '; then
-    return 0
-  fi
-  local uri
-  uri=$(debian_archive_uri)
-  [ -n "$uri" ] || die "no bookworm archive in the apt sources: cannot derive a bookworm-backports entry; add one to /etc/apt/sources.list.d/ by hand"
-  if [ ! -f "$BACKPORTS_LIST" ]; then
-    echo "kernel.sh: adding $BACKPORTS_LIST ($uri bookworm-backports)" >&2
-    cat >"$BACKPORTS_LIST" <<EOF
-Types: deb
-URIs: $uri
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-  fi
-  apt-get update -qq >&2 || die "apt-get update failed after adding $BACKPORTS_LIST"
-}
-
 # Newest version of linux-image-cloud-amd64 in the wanted series, e.g. 6.1.192-2.
 newest_meta_version() {
   apt-cache madison linux-image-cloud-amd64 | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
@@ -66,7 +40,7 @@ newest_meta_version() {
 }
 
 if [ "$series" = 6.12 ]; then
-  ensure_backports_source
+  ensure_backports_source || die "cannot reach bookworm-backports for the 6.12 kernel"
 elif ! apt-cache madison linux-image-cloud-amd64 | grep -q .; then
   apt-get update -qq >&2 || die "apt-get update failed"
 fi
@@ -84,11 +58,9 @@ image=$(apt-cache show "linux-image-cloud-amd64=$meta" | sed -n 's/^Depends: *\(
 [ -n "$image" ] || die "cannot resolve the kernel package behind linux-image-cloud-amd64=$meta"
 
 tmp=$(mktemp -d)
-chmod 755 "$tmp" # lets apt's _apt user write the download
 trap 'rm -rf "$tmp"' EXIT
 echo "kernel.sh: downloading $image-unsigned (via linux-image-cloud-amd64 $meta)" >&2
-(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$image-unsigned" >&2) ||
-  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$image" >&2) ||
+apt_download_to "$tmp" "$image-unsigned" || apt_download_to "$tmp" "$image" ||
   die "apt-get download $image-unsigned failed: is the Debian archive reachable?"
 
 deb=$(ls "$tmp"/*.deb | head -1)

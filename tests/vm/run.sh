@@ -20,7 +20,10 @@
 # Environment: SABPF_VM_KERNELS (default kernel list, "6.1"), SABPF_VM_TIMEOUT
 # (hard limit of one VM run in seconds, default 1200), SABPF_SCENARIO_TIMEOUT
 # (default limit of one scenario, default 300), SABPF_VM_CACHE (kernel cache),
-# SABPF_VM_MEM (MiB, default 1024), SABPF_VM_CGROUP (v2|hybrid).
+# SABPF_VM_MEM (MiB, default 1024), SABPF_VM_CGROUP (v2|hybrid), SABPF_VM_QEMU
+# (system: the installed QEMU 7.2 instead of bookworm-backports' QEMU 10,
+# see tests/vm/qemu.sh), SABPF_VM_DIR (default build/vm: a different one lets
+# two runs share a work tree).
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +36,9 @@ script_out=""
 cgroup=${SABPF_VM_CGROUP:-v2}
 extras=()
 vm_timeout=${SABPF_VM_TIMEOUT:-1200}
+qemu="" # set by tests/vm/qemu.sh on the first boot
+vmdir=${SABPF_VM_DIR:-build/vm} # where consoles, artifacts, initramfs go
+case "$vmdir" in /*) ;; *) vmdir="$repo/$vmdir" ;; esac
 passed=0
 failed=0
 
@@ -157,7 +163,7 @@ boot_vm() {
   local kernel=$1 initrd=$2 log=$3 cmdline=$4 t0 qpid rc
   : >"$log"
   t0=$(now)
-  timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
+  timeout -k 10 "$vm_timeout" "$qemu" \
     -accel tcg,thread=multi -cpu max -m "${SABPF_VM_MEM:-1024}" -smp 2 \
     -nographic -no-reboot -nic none \
     -kernel "$kernel" -initrd "$initrd" \
@@ -192,6 +198,11 @@ run_in_vm() {
   local series=$1 dir=$2 initrd=$3 vmlinuz rc why
   mkdir -p "$dir"
   rm -rf "$dir/out"
+  if [ -z "$qemu" ] && ! qemu=$(tests/vm/qemu.sh); then
+    result not_ok "vm $series: no QEMU (tests/vm/qemu.sh)"
+    return 1
+  fi
+  echo "# $("$qemu" --version | head -n 1) ($qemu)"
   if ! vmlinuz=$(tests/vm/kernel.sh "$series"); then
     result not_ok "vm $series: cannot fetch the kernel (tests/vm/kernel.sh $series)"
     return 1
@@ -290,10 +301,10 @@ run_script() {
     rc=$?
   else
     local series=${kernels%% *}
-    dir="build/vm/$series/script"
-    tests/vm/initramfs.sh -o build/vm/initrd-script.cpio.gz --script "$script" "${extras[@]}" >/dev/null ||
+    dir="$vmdir/$series/script"
+    tests/vm/initramfs.sh -o "$vmdir/initrd-script.cpio.gz" --script "$script" "${extras[@]}" >/dev/null ||
       die "cannot build the initramfs"
-    run_in_vm "$series" "$dir" build/vm/initrd-script.cpio.gz || return 1
+    run_in_vm "$series" "$dir" "$vmdir/initrd-script.cpio.gz" || return 1
     grep -qaE $'^# guest-run: .* 0 not ok\r?$' "$dir/console.log" || rc=1
   fi
   [ -d "$dir/out/$name" ] || { echo "run.sh: the script left no artifact directory" >&2; return 1; }
@@ -305,7 +316,7 @@ run_script() {
 }
 
 # ---- scenario mode ----------------------------------------------------------
-mkdir -p build/vm
+mkdir -p "$vmdir"
 start=$(now)
 collect_extras
 build_agent
@@ -327,12 +338,12 @@ if [ "$mode" = native ]; then
 else
   echo "# integration: in a QEMU/TCG VM (kernels: $kernels, cgroup $cgroup);" \
     "this host's kernel refuses BPF LSM programs (build/sabpf doctor failed or is missing)"
-  if tests/vm/initramfs.sh -o build/vm/initrd.cpio.gz "${extras[@]}" >/dev/null; then
+  if tests/vm/initramfs.sh -o "$vmdir/initrd.cpio.gz" "${extras[@]}" >/dev/null; then
     for series in $kernels; do
       echo "# --- kernel $series ---"
-      if run_in_vm "$series" "build/vm/$series" build/vm/initrd.cpio.gz; then
-        count_scenario_lines "build/vm/$series/out"
-        run_pytest "$repo/build/vm/$series/out" "$series"
+      if run_in_vm "$series" "$vmdir/$series" "$vmdir/initrd.cpio.gz"; then
+        count_scenario_lines "$vmdir/$series/out"
+        run_pytest "$vmdir/$series/out" "$series"
       fi
     done
   else
