@@ -574,11 +574,11 @@ static size_t read_fully(FILE *f, void *buf, size_t n)
 	return fread(buf, 1, n, f);
 }
 
-static int replay_records(struct sabpf_pipeline *p, FILE *f, const char *path, char *err,
-			  size_t errlen)
+static int replay_records(struct sabpf_pipeline *p, FILE *f, const char *path,
+			  unsigned long long offset, char *err, size_t errlen)
 {
 	_Alignas(8) unsigned char buf[RECORD_MAX_SIZE];
-	unsigned long long offset = 16, malformed = 0, first_bad_offset = 0;
+	unsigned long long malformed = 0, first_bad_offset = 0;
 	char first_bad[256] = "";
 
 	for (;;) {
@@ -663,7 +663,24 @@ int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, 
 		fclose(f);
 		return -1;
 	}
-	int rc = replay_records(p, f, path, err, errlen);
+	/* the header extension: the capture's clock offset, if it has one */
+	__u32 extension;
+	memcpy(&extension, head + 12, sizeof(extension));
+	unsigned char ext[64];
+	if (extension > sizeof(ext) || read_fully(f, ext, extension) < extension) {
+		set_err(err, errlen,
+			"'%s' is corrupt: its header extension of %u bytes is longer than %zu "
+			"or cut short",
+			path, extension, sizeof(ext));
+		fclose(f);
+		return -1;
+	}
+	if (extension >= sizeof(__s64)) {
+		__s64 clock_offset;
+		memcpy(&clock_offset, ext, sizeof(clock_offset));
+		pipeline_set_clock_offset(p, clock_offset);
+	}
+	int rc = replay_records(p, f, path, 16 + extension, err, errlen);
 	fclose(f);
 	return rc;
 }

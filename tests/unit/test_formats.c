@@ -577,7 +577,7 @@ static void test_temp_files(void **state)
 /* Byte offset of record i in a raw file of the stream. */
 static long raw_offset(int i)
 {
-	long off = 16;
+	long off = 24; /* 16-byte header and the 8-byte clock-offset extension */
 	for (int k = 0; k < i; k++)
 		off += (long)stream.size[k];
 	return off;
@@ -606,7 +606,10 @@ static void test_raw_replay_round_trip(void **state)
 	size_t raw_len;
 	char *raw = read_all(in_dir("r.raw"), &raw_len);
 	assert_int_equal(raw_len, (size_t)raw_offset(stream.count));
-	assert_memory_equal(raw, "SABPFRAW\x01\0\0\0\0\0\0\0", 16);
+	assert_memory_equal(raw, "SABPFRAW\x01\0\0\0\x08\0\0\0", 16);
+	__s64 clock_offset;
+	memcpy(&clock_offset, raw + 16, sizeof(clock_offset));
+	assert_int_equal(clock_offset, 0); /* the offset new_pipeline() set */
 	free(raw);
 
 	snprintf(jsonl_spec, sizeof(jsonl_spec), "jsonl:%s", in_dir("replayed.jsonl"));
@@ -662,6 +665,36 @@ static void replay_fails(const char *name, const char *want)
 	pipeline_free(p);
 }
 
+/* A raw capture carries its machine's clock: converted on another machine
+ * (here: another pipeline with the real clock), its times stay the same. */
+static void test_raw_keeps_the_capture_clock(void **state)
+{
+	(void)state;
+	char spec[600];
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(p);
+	/* boot time FX_T0 becomes 2001-09-09T01:46:40Z */
+	pipeline_set_clock_offset(p, 1000000000LL * 1000000000LL - (__s64)FX_T0);
+	snprintf(spec, sizeof(spec), "raw:%s", in_dir("clock.raw"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+
+	p = pipeline_new(); /* this machine's clock */
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("clock.jsonl"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	if (pipeline_replay_file(p, in_dir("clock.raw"), err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	size_t len;
+	char *text = read_all(in_dir("clock.jsonl"), &len);
+	assert_contains(text, "\"time\":\"2001-09-09T01:4");
+	free(text);
+}
+
 static void test_raw_replay_errors(void **state)
 {
 	(void)state;
@@ -676,6 +709,8 @@ static void test_raw_replay_errors(void **state)
 	replay_fails("magic.raw", "is not a sabpf raw file: bad magic at offset 0");
 	write_raw_variant("abi.raw", 64, 8, 99);
 	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 1");
+	write_raw_variant("ext.raw", 64, 12, 1000);
+	replay_fails("ext.raw", "header extension of 1000 bytes");
 
 	write_raw_variant("cut.raw", (size_t)raw_offset(last) + 40, 0, 0);
 	snprintf(want, sizeof(want),
@@ -807,6 +842,7 @@ int main(void)
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
+	    cmocka_unit_test(test_raw_keeps_the_capture_clock),
 	    cmocka_unit_test(test_loss_accounting),
 	    cmocka_unit_test(test_write_failure_leaves_no_file),
 	    cmocka_unit_test(test_stdout_output),
