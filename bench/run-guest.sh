@@ -12,8 +12,9 @@
 # that a slow drift of the machine (other VMs on the host) hits all three
 # alike.
 # Writes $OUT/none.json, other.json, self.json: one JSON object per row, the
-# round with the median time, plus "rounds" and every round's time in
-# "round_us"; each round's own files under $OUT/rounds/; the agents' logs
+# round with the median time, plus "rounds", every round's time in
+# "round_us" and the fastest repetition of all in "best_us"; each round's
+# own files under $OUT/rounds/; the agents' logs
 # and counters; env.txt. Prints a table (row, time in each configuration,
 # ratios b/a and c/a) as "# " lines, and "ok - " / "not ok - " lines saying
 # what worked. POSIX sh: the VM has only busybox.
@@ -283,7 +284,8 @@ done
 
 # merge_rounds NAME: $OUT/NAME.json from $OUT/rounds/NAME-*.json. Per row,
 # the line of the round with the median time (the lower one of the two
-# middle rounds for an even count), extended with "rounds" and "round_us".
+# middle rounds for an even count), extended with "rounds", "round_us" and
+# "best_us" (the fastest repetition of any round: the least disturbed).
 # Each line is one flat object written by microbench: fields are found by key.
 merge_rounds() {
   set -- "$1" "$OUT"/rounds/"$1"-[0-9]*.json
@@ -306,6 +308,8 @@ function field(line, key,   start, rest) {
   k = ++n[row]
   line[row, k] = $0
   us[row, k] = field($0, "us")
+  low = field($0, "min_us") + 0
+  if (k == 1 || low < best[row]) best[row] = low
 }
 END {
   for (i = 1; i <= rows; i++) {
@@ -318,7 +322,8 @@ END {
     list = ""
     for (a = 1; a <= m; a++) list = list (a > 1 ? "," : "") us[r, a]
     out = line[r, idx[int((m + 1) / 2)]]
-    sub(/}[ \t\r]*$/, ",\"rounds\":" m ",\"round_us\":[" list "]}", out)
+    sub(/}[ \t\r]*$/, ",\"rounds\":" m ",\"round_us\":[" list "],\"best_us\":" \
+      sprintf("%.6f", best[r]) "}", out)
     print out
   }
 }' "$@" >"$OUT/$name.json"

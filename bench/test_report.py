@@ -80,9 +80,20 @@ def test_text_table_shows_missing_configurations_and_paper_ratio():
     results = {"none": {"open/close": record("open/close", 2.0)},
                "self": {"open/close": record("open/close", 3.0), "fork+exec": record("fork+exec", 500.0)}}
     lines = report.text_table(results).splitlines()
-    assert lines[0].split() == ["row", "a:none", "us", "b:other", "us", "c:self", "us", "b/a", "c/a", "paper"]
-    assert lines[1].split() == ["open/close", "2.000", "-", "3.000", "-", "1.50", "1.46"]
-    assert lines[2].split() == ["fork+exec", "-", "-", "500.000", "-", "-", "-"]
+    assert lines[0].split() == ["row", "a:none", "us", "b:other", "us", "c:self", "us", "b/a", "c/a",
+                                "b/a*", "c/a*", "paper"]
+    assert lines[1].split() == ["open/close", "2.000", "-", "3.000", "-", "1.50", "-", "-", "1.46"]
+    assert lines[2].split() == ["fork+exec", "-", "-", "500.000", "-", "-", "-", "-", "-"]
+
+
+def test_best_ratio_uses_the_fastest_repetitions():
+    results = {"none": {"read": record("read", 2.0, best_us=1.0)},
+               "other": {"read": record("read", 2.2, best_us=1.25)},
+               "self": {"read": record("read", 3.0)}}
+    assert report.best_ratio(results, "read", "other") == pytest.approx(1.25)
+    assert report.best_ratio(results, "read", "self") is None
+    line = report.text_table(results).splitlines()[1].split()
+    assert line == ["read", "2.000", "2.200", "3.000", "1.10", "1.50", "1.25", "-", "1.40"]
 
 
 def test_markdown_mentions_tcg_rounds_and_agent_counters():
@@ -91,7 +102,7 @@ def test_markdown_mentions_tcg_rounds_and_agent_counters():
     env = ["kernel: 6.1.0", "machine: QEMU guest (under TCG from tests/vm/run.sh: compare only ratios within this boot)"]
     stats = {"self": {"rounds": 3, "records": 30, "lost": 0, "kernel_lost": 2}}
     md = report.markdown(results, env, stats)
-    assert "| null | 1.000 | 1.100 | - | 1.10 ± 0.00 | - | 0.97 |" in md
+    assert "| null | 1.000 | 1.100 | - | 1.10 ± 0.00 | - | - | - | 0.97 |" in md
     assert "median of 3 rounds" in md
     assert "QEMU/TCG virtual machine" in md
     assert "Agent in configuration self, over 3 run(s): 30 records, 0 lost in user space, 2 lost in the kernel." in md
@@ -121,8 +132,8 @@ def test_main_on_a_directory_writes_markdown(tmp_path, capsys):
     assert report.main([str(tmp_path), "--markdown", str(md)]) == 0
     out = capsys.readouterr()
     assert "other.json missing" in out.err
-    assert out.out.splitlines()[1].split() == ["pipe", "10.000", "-", "12.000", "-", "1.20", "1.08"]
-    assert "| pipe | 10.000 | - | 12.000 | - | 1.20 ± 0.00 | 1.08 |" in md.read_text()
+    assert out.out.splitlines()[1].split() == ["pipe", "10.000", "-", "12.000", "-", "1.20", "-", "-", "1.08"]
+    assert "| pipe | 10.000 | - | 12.000 | - | 1.20 ± 0.00 | - | - | 1.08 |" in md.read_text()
 
 
 def test_main_fails_clearly_on_an_empty_directory(tmp_path, capsys):
