@@ -159,10 +159,14 @@ ip link set lo up 2>/dev/null
 echo # the firmware leaves escape sequences on the current line
 echo "SABPF-VM: booted \$(uname -r) at \$(cut -d' ' -f1 /proc/uptime)s, cgroup \${SABPF_VM_CGROUP:-v2}"
 cd /sabpf
+# run.sh attaches a blank NVMe drive (built into the cloud kernel) for the
+# artifacts; without it they go over the console (guest-run.sh checks).
+export SABPF_ARTIFACT_DEV=/dev/nvme0n1
 sh /sabpf/tests/vm/guest-run.sh --scenarios $guest_scenarios --out /tmp/sabpf-out \\
   --sabpf /sabpf/build/sabpf --stream --check-dmesg
 echo "SABPF-VM: done at \$(cut -d' ' -f1 /proc/uptime)s"
 sync
+sleep 1 # let the UART drain before the power goes
 poweroff -f
 EOF
 chmod +x "$root/init"

@@ -128,44 +128,54 @@ choose_mode() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# extract_artifacts LOG DEST: cuts the base64'd tar.gz out of a console log,
-# checks its sha256 and unpacks it into DEST. Prints the reason on failure.
+# extract_artifacts LOG IMAGE DEST: finds the guest's tar.gz, on the
+# artifact disk IMAGE (console line "... ON DISK ...") or base64'd in the
+# console LOG, checks its sha256 and unpacks it into DEST. Prints the reason
+# on failure.
 extract_artifacts() {
-  local log=$1 dest=$2 end sum bytes tmp
-  end=$(tr -d '\r' <"$log" | grep -a '^===== SABPF-ARTIFACTS END ' | tail -1)
+  local log=$1 image=$2 dest=$3 end sum bytes tmp rc
+  end=$(tr -d '\r' <"$log" | grep -a -E '^===== SABPF-ARTIFACTS (END|ON DISK) ' | tail -1)
   if [ -z "$end" ]; then
-    echo "no artifact stream in the console log"
+    echo "no artifacts announced on the console"
     return 1
   fi
   sum=$(sed -E 's/.*sha256=([0-9a-f]+).*/\1/' <<<"$end")
   bytes=$(sed -E 's/.*bytes=([0-9]+).*/\1/' <<<"$end")
   tmp=$(mktemp)
-  tr -d '\r' <"$log" |
-    awk '/^===== SABPF-ARTIFACTS BEGIN / { on = 1; next }
-         /^===== SABPF-ARTIFACTS END / { on = 0 }
-         on' | base64 -d >"$tmp" 2>/dev/null
+  if [[ "$end" == *"ON DISK"* ]]; then
+    head -c "$bytes" "$image" >"$tmp"
+  else
+    tr -d '\r' <"$log" |
+      awk '/^===== SABPF-ARTIFACTS BEGIN / { on = 1; next }
+           /^===== SABPF-ARTIFACTS END / { on = 0 }
+           on' | base64 -d >"$tmp" 2>/dev/null
+  fi
   if [ "$(sha256sum <"$tmp" | cut -d' ' -f1)" != "$sum" ]; then
-    echo "artifact stream corrupt: got $(wc -c <"$tmp") bytes, expected $bytes with sha256 $sum"
+    echo "artifacts corrupt: got $(wc -c <"$tmp") bytes, expected $bytes with sha256 $sum"
     rm -f "$tmp"
     return 1
   fi
   rm -rf "$dest"
   mkdir -p "$dest"
   tar -C "$dest" -xzf "$tmp"
-  local rc=$?
+  rc=$?
   rm -f "$tmp"
   return $rc
 }
 
-# boot_vm KERNEL INITRD LOG EXTRA_CMDLINE: runs qemu with a hard timeout,
-# showing result lines live. Returns qemu's (or timeout's) exit code.
+# boot_vm KERNEL INITRD LOG IMAGE EXTRA_CMDLINE: runs qemu with a hard
+# timeout, showing result lines live, with IMAGE (made blank here) as the
+# guest's NVMe drive for the artifacts. Returns qemu's (or timeout's) exit code.
 boot_vm() {
-  local kernel=$1 initrd=$2 log=$3 cmdline=$4 t0 qpid rc
+  local kernel=$1 initrd=$2 log=$3 image=$4 cmdline=$5 t0 qpid rc
   : >"$log"
+  rm -f "$image"
+  truncate -s 256M "$image"
   t0=$(now)
   timeout -k 10 "$vm_timeout" "$qemu" \
     -accel tcg,thread=multi -cpu max -m "${SABPF_VM_MEM:-1024}" -smp 2 \
     -nographic -no-reboot -nic none \
+    -drive "file=$image,if=none,id=artifacts,format=raw" -device nvme,serial=sabpf-artifacts,drive=artifacts \
     -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 quiet $cmdline" </dev/null >"$log" 2>&1 &
   qpid=$!
@@ -207,7 +217,7 @@ run_in_vm() {
     result not_ok "vm $series: cannot fetch the kernel (tests/vm/kernel.sh $series)"
     return 1
   fi
-  boot_vm "$vmlinuz" "$initrd" "$dir/console.log" "$(guest_cmdline)"
+  boot_vm "$vmlinuz" "$initrd" "$dir/console.log" "$dir/artifacts.img" "$(guest_cmdline)"
   rc=$?
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     result not_ok "vm $series: timed out after ${vm_timeout}s (console: $dir/console.log)"
@@ -224,10 +234,11 @@ run_in_vm() {
     result not_ok "vm $series: printed no results (qemu exit $rc; console: $dir/console.log)"
     return 1
   fi
-  if ! why=$(extract_artifacts "$dir/console.log" "$dir/out"); then
+  if ! why=$(extract_artifacts "$dir/console.log" "$dir/artifacts.img" "$dir/out"); then
     result not_ok "vm $series: $why (console: $dir/console.log)"
     return 1
   fi
+  rm -f "$dir/artifacts.img"
   return 0
 }
 
