@@ -37,6 +37,27 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
 	return cgroup_id_of_path(path, &t->id, t->path, sizeof(t->path), err, errlen);
 }
 
+int control_attach_target(struct agent *a, const struct audit_target *t, char *err,
+			  size_t errlen)
+{
+	if (agent_scope_add(a, t->id, t->classes, err, errlen))
+		return -1;
+	/* A cgroup removed between resolving its path and adding it would
+	 * leave an entry no rmdir will ever delete: check it is still there. */
+	__u64 id_now;
+	char path_now[PATH_MAX], why[512];
+	if (cgroup_id_of_path(t->path, &id_now, path_now, sizeof(path_now), why, sizeof(why)) ||
+	    id_now != t->id) {
+		agent_scope_remove(a, t->id);
+		snprintf(err, errlen,
+			 "container %s exited while sabpf was attaching to it (its cgroup is gone); "
+			 "nothing is attached to it",
+			 t->path);
+		return -1;
+	}
+	return 0;
+}
+
 static int unix_address(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -104,7 +125,7 @@ static void handle_add(struct control *c, int fd, const char *spec)
 		return;
 	}
 	if (control_resolve_target(spec, &t, err, sizeof(err)) ||
-	    agent_scope_add(c->agent, t.id, t.classes, err, sizeof(err))) {
+	    control_attach_target(c->agent, &t, err, sizeof(err))) {
 		answer(fd, "error %s\n", err);
 		return;
 	}

@@ -21,6 +21,11 @@ struct audit_target {
 /* Parses "PATH[:CLASSES]" and resolves the cgroup. Returns 0, or -1 with err. */
 int control_resolve_target(const char *spec, struct audit_target *t, char *err, size_t errlen);
 
+/* Puts a resolved target in scope, and makes sure its cgroup did not
+ * vanish meanwhile (then nothing stays attached). Returns 0, or -1 with err. */
+int control_attach_target(struct agent *a, const struct audit_target *t, char *err,
+			  size_t errlen);
+
 struct control;
 /* Listens on a unix socket at path (mode 0600; a stale socket is replaced).
  * Returns 0, or -1 with err. */

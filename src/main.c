@@ -542,7 +542,7 @@ static int cmd_audit(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < o.ncgroups; i++) {
-		if (agent_scope_add(a, targets[i].id, targets[i].classes, err, sizeof(err))) {
+		if (control_attach_target(a, &targets[i], err, sizeof(err))) {
 			fprintf(stderr, "sabpf audit: %s\n", err);
 			goto out;
 		}

@@ -37,6 +37,14 @@ expect 2 "give at least one --cgroup" "$SABPF" audit
 expect 127 "nonexistent-command" "$SABPF" run -o "jsonl:$OUT/enoent.jsonl" -- nonexistent-command
 expect 2 "unknown command 'frobnicate'" "$SABPF" frobnicate
 expect 1 "cannot reach the agent" "$SABPF" ctl --control /run/none.sock list
+# without privileges: the doctor's remedy, before anything is loaded
+su -s /bin/sh nobody -c "$SABPF run -o jsonl:- -- true" >/dev/null 2>"$OUT/err"
+rc=$?
+if [ "$rc" -eq 125 ] && grep -q "run as root" "$OUT/err"; then
+  ok "unprivileged run -> 125, 'run as root'"
+else
+  not_ok "unprivileged run -> $rc, stderr: $(cat "$OUT/err")"
+fi
 left=$(find "$cg/sabpf" -mindepth 1 -type d 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && ok "no cgroup left after failed runs" || not_ok "$left cgroups left"
 exit "$fails"
