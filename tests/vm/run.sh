@@ -5,9 +5,9 @@
 # brings their artifacts back and runs the host-side checks (pytest on
 # tests/integration). See docs/testing.md.
 #
-#   tests/vm/run.sh [--kernel 6.1|6.12|all] [--native|--vm] [--only PATTERN]
+#   tests/vm/run.sh [--kernel 6.1|6.12|all (default)] [--native|--vm] [--only PATTERN]
 #                   [--cgroup v2|hybrid] [--extra FILE]...
-#   tests/vm/run.sh --script FILE --out DIR [--kernel 6.1|6.12] [--native|--vm]
+#   tests/vm/run.sh --script FILE --out DIR [--kernel 6.1 (default)|6.12] [--native|--vm]
 #
 # Scenario mode ends with the line "integration: N passed, N failed" (the
 # scenarios' ok/not ok lines plus pytest's passed/failed counts) and exits
@@ -17,7 +17,7 @@
 # Script mode runs one guest script the same way (SABPF, OUT and SCENARIO
 # set), copies what it wrote to $OUT into DIR, and exits with its status.
 #
-# Environment: SABPF_VM_KERNELS (default kernel list, "6.1"), SABPF_VM_TIMEOUT
+# Environment: SABPF_VM_KERNELS (default kernel list, "6.1 6.12"), SABPF_VM_TIMEOUT
 # (hard limit of one VM run in seconds, default 1200), SABPF_SCENARIO_TIMEOUT
 # (default limit of one scenario, default 300), SABPF_VM_CACHE (kernel cache),
 # SABPF_VM_MEM (MiB, default 1024), SABPF_VM_CGROUP (v2|hybrid), SABPF_VM_QEMU
@@ -28,7 +28,7 @@ set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
-kernels=${SABPF_VM_KERNELS:-6.1}
+kernels=${SABPF_VM_KERNELS:-6.1 6.12}
 mode=auto
 only=""
 script=""
@@ -116,12 +116,15 @@ build_agent() {
 }
 
 # The host runs the scenarios itself only when the doctor says it can.
+why_mode="forced by --$mode"
 choose_mode() {
   [ "$mode" != auto ] && return
   if [ -x build/sabpf ] && build/sabpf doctor >build/doctor.log 2>&1; then
     mode=native
+    why_mode="build/sabpf doctor passed on this host"
   else
     mode=vm
+    why_mode="this host's kernel refuses BPF LSM programs: build/sabpf doctor failed or is missing, see build/doctor.log"
   fi
 }
 
@@ -326,42 +329,46 @@ run_script() {
   return $rc
 }
 
-# ---- scenario mode ----------------------------------------------------------
-mkdir -p "$vmdir"
-start=$(now)
-collect_extras
-build_agent
-choose_mode
+# ---- main: the whole run (a function, so that bash has read all of this
+# file before it starts: editing run.sh during a run cannot derail it) ----
+main() {
+  mkdir -p "$vmdir"
+  start=$(now)
+  collect_extras
+  build_agent
+  choose_mode
 
-if [ -n "$script" ]; then
-  run_script
-  exit $?
-fi
-
-if [ "$mode" = native ]; then
-  echo "# integration: native run on $(uname -r) (build/sabpf doctor passed)"
-  rm -rf build/native/out
-  mkdir -p build/native
-  sh tests/vm/guest-run.sh --out build/native/out --sabpf "$repo/build/sabpf" ${only:+--only "$only"} |
-    tee build/native/console.log
-  count_scenario_lines build/native/out
-  run_pytest "$repo/build/native/out" native
-else
-  echo "# integration: in a QEMU/TCG VM (kernels: $kernels, cgroup $cgroup);" \
-    "this host's kernel refuses BPF LSM programs (build/sabpf doctor failed or is missing)"
-  if tests/vm/initramfs.sh -o "$vmdir/initrd.cpio.gz" "${extras[@]}" >/dev/null; then
-    for series in $kernels; do
-      echo "# --- kernel $series ---"
-      if run_in_vm "$series" "$vmdir/$series" "$vmdir/initrd.cpio.gz"; then
-        count_scenario_lines "$vmdir/$series/out"
-        run_pytest "$vmdir/$series/out" "$series"
-      fi
-    done
-  else
-    result not_ok "vm: cannot build the initramfs (tests/vm/initramfs.sh)"
+  if [ -n "$script" ]; then
+    run_script
+    return $?
   fi
-fi
 
-echo "# integration took $(elapsed "$start")s"
-echo "integration: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+  if [ "$mode" = native ]; then
+    echo "# integration: native run on $(uname -r) ($why_mode)"
+    rm -rf build/native/out
+    mkdir -p build/native
+    sh tests/vm/guest-run.sh --out build/native/out --sabpf "$repo/build/sabpf" ${only:+--only "$only"} |
+      tee build/native/console.log
+    count_scenario_lines build/native/out
+    run_pytest "$repo/build/native/out" native
+  else
+    echo "# integration: in a QEMU/TCG VM (kernels: $kernels, cgroup $cgroup; $why_mode)"
+    if tests/vm/initramfs.sh -o "$vmdir/initrd.cpio.gz" "${extras[@]}" >/dev/null; then
+      for series in $kernels; do
+        echo "# --- kernel $series ---"
+        if run_in_vm "$series" "$vmdir/$series" "$vmdir/initrd.cpio.gz"; then
+          count_scenario_lines "$vmdir/$series/out"
+          run_pytest "$vmdir/$series/out" "$series"
+        fi
+      done
+    else
+      result not_ok "vm: cannot build the initramfs (tests/vm/initramfs.sh)"
+    fi
+  fi
+
+  echo "# integration took $(elapsed "$start")s"
+  echo "integration: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+main; exit $? # one line: read whole before main runs
