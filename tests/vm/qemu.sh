@@ -62,7 +62,7 @@ missing=$(ldd "$binary" | awk '/not found/ { print $1 }' | tr '\n' ' ')
 rm -rf "$dir"
 mkdir -p "$cache"
 mv "$tmp/root" "$dir"
-ls "$tmp"/*.deb | xargs -n1 basename >"$dir/packages"
+for deb in "$tmp"/*.deb; do basename "$deb"; done >"$dir/packages"
 cat >"$wrapper.tmp" <<EOT
 #!/bin/sh
 # Runs QEMU from bookworm-backports, unpacked here by tests/vm/qemu.sh.

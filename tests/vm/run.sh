@@ -27,7 +27,7 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$repo"
+cd "$repo" || exit 2
 kernels=${SABPF_VM_KERNELS:-6.1 6.12}
 mode=auto
 only=""
@@ -264,8 +264,9 @@ pytest_files() {
     name=$(basename "$f" .py)
     name=${name#test_}
     if [ -n "$only" ]; then
+      # shellcheck disable=SC2053 # $only is a glob on purpose
       case "$only" in
-      *[*?[]*) [[ "$name" == $only ]] || continue ;;
+      *[*?[]*) [[ "$name" == $only ]] || continue ;; # a glob on purpose
       *) [[ "$name" == *"$only"* ]] || continue ;;
       esac
     fi
