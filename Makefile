@@ -4,6 +4,7 @@
 #   make            build build/sabpf
 #   make test       unit tests, then the integration tests (VM or native)
 #   make unit       unit tests only
+#   make bench      the microbenchmark (bench/README.md)
 #   make format     clang-format every C file
 #
 # Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
@@ -31,7 +32,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 VM_PROGS    := $(patsubst tests/vm/progs/%.c,$(BUILD)/progs/%,$(wildcard tests/vm/progs/*.c))
 HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h
 
-.PHONY: all unit test test-vm format clean
+.PHONY: all unit test test-vm bench format clean
 all: $(BUILD)/sabpf $(VM_PROGS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -81,6 +82,11 @@ test: all $(UNIT_TESTS) $(VM_PROGS)
 
 test-vm: all $(VM_PROGS)
 	@tests/vm/run.sh
+
+# The lmbench-style microbenchmark, in the VM under three configurations
+# (no agent, agent auditing another container, agent auditing it).
+bench: all
+	bench/run.sh
 
 format:
 	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c bench/*.c)

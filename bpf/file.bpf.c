@@ -146,9 +146,10 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 		return 0;
 
 	/* A file opened before it came into scope (an inherited descriptor)
-	 * is named here, once per open file. */
+	 * is named here, once per open file. An inode that already has a name
+	 * skips the lookup: this is the hottest path of all. */
 	__u64 key = (__u64)file;
-	if (!bpf_map_lookup_elem(&file_map, &key)) {
+	if (is->name_key == 0 && !bpf_map_lookup_elem(&file_map, &key)) {
 		if (kind_has_path(is->node.kind))
 			inode_named_by_rebuild(is, file, scope->container);
 		struct prov_file fs = {
