@@ -59,6 +59,7 @@ is_static "$busybox" ||
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root" # it becomes the guest's /: mktemp's 0700 would lock out non-root users
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,var/tmp,mnt}
 mkdir -p "$root"/sabpf/{build,bin,tests/vm/scenarios}
 
@@ -106,6 +107,7 @@ else
   guest_scenarios=/sabpf/tests/vm/scenarios
 fi
 chmod -R a+rX "$root/sabpf"
+chmod 1777 "$root/tmp" "$root/var/tmp"
 chmod +x "$root"/sabpf/tests/vm/*.sh
 
 echo sabpf-vm >"$root/etc/hostname"

@@ -49,6 +49,14 @@ else
   not_ok "bpffs not mounted"
 fi
 
+# Non-root users can run programs (the guest's / and /bin are not root-only).
+uid=$(su -s /bin/sh nobody -c 'id -u' 2>&1)
+if [ "$uid" = 65534 ]; then
+  ok "user nobody can run a shell"
+else
+  not_ok "user nobody cannot run a shell: $uid"
+fi
+
 if [ ! -x "$SABPF" ]; then
   not_ok "sabpf doctor: agent binary $SABPF is missing"
 else
