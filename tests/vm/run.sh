@@ -223,6 +223,8 @@ run_in_vm() {
   boot_vm "$vmlinuz" "$initrd" "$dir/console.log" "$dir/artifacts.img" "$(guest_cmdline)"
   rc=$?
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    tail -n 20 "$dir/console.log"
+    count_console_lines "$dir/console.log"
     result not_ok "vm $series: timed out after ${vm_timeout}s (console: $dir/console.log)"
     return 1
   fi
@@ -234,15 +236,29 @@ run_in_vm() {
     return 1
   fi
   if ! grep -qa '^# guest-run: ' "$dir/console.log"; then
+    tail -n 20 "$dir/console.log"
+    count_console_lines "$dir/console.log"
     result not_ok "vm $series: printed no results (qemu exit $rc; console: $dir/console.log)"
     return 1
   fi
   if ! why=$(extract_artifacts "$dir/console.log" "$dir/artifacts.img" "$dir/out"); then
+    count_console_lines "$dir/console.log"
     result not_ok "vm $series: $why (console: $dir/console.log)"
     return 1
   fi
   rm -f "$dir/artifacts.img"
   return 0
+}
+
+# count_console_lines LOG: after a VM failure, still counts the result
+# lines the guest got out before it (the artifacts are lost).
+count_console_lines() {
+  local log=$1 ok not_ok
+  ok=$(tr -d '\r' <"$log" | grep -ac '^ok - ')
+  not_ok=$(tr -d '\r' <"$log" | grep -ac '^not ok - ')
+  passed=$((passed + ok))
+  failed=$((failed + not_ok))
+  echo "# scenario lines on the console before the failure: $ok ok, $not_ok not ok"
 }
 
 # count_scenario_lines DIR: adds the ok / not ok lines of the .tap files.
