@@ -14,7 +14,9 @@
 #   "not ok - <name> timed out after Ns" killed at its time limit
 #   "not ok - <name> printed no result"  exit 0 without any ok/not ok line
 # The time limit is $SABPF_SCENARIO_TIMEOUT seconds (default 300), or the
-# number on a "# timeout: N" line in the first 10 lines of the scenario.
+# number on a "# timeout: N" line in the first 10 lines of the scenario. Each
+# scenario runs in a session of its own: at its limit, and when it exits,
+# every process still in that session is killed.
 # PATTERN (or $SABPF_ONLY) is a shell glob matched against <name>; a plain
 # word matches any name containing it.
 #
@@ -104,22 +106,34 @@ run_one() {
   name=$(scenario_name "$file")
   dir="$out/$name"
   limit=$(time_limit "$file")
-  rm -rf "$dir" "$out/$name.tap" "$out/$name.rc"
+  rm -rf "$dir" "$out/$name.tap" "$out/$name.rc" "$out/$name.timedout"
   mkdir -p "$dir"
   echo "# scenario $name (limit ${limit}s)"
   t0=$(uptime_now)
-  # The subshell writes the exit code to a file: a pipeline's status is tee's.
+  # The scenario runs in a session of its own (setsid: not being a group
+  # leader here, it execs without forking, so $! is the session's id). A
+  # watchdog, in its own session too, marks and kills that whole session at
+  # the limit; once the scenario exits, whatever it left running is killed
+  # as well, so no straggler holds the pipe to tee open. The subshell writes
+  # the exit code to a file: a pipeline's status is tee's.
   (
-    SABPF=$sabpf OUT=$dir SCENARIO=$name timeout "$limit" sh "$file" </dev/null 2>&1
+    SABPF=$sabpf OUT=$dir SCENARIO=$name setsid sh "$file" </dev/null 2>&1 &
+    pid=$!
+    setsid sh -c 'sleep "$1"; touch "$3"; kill -TERM -"$2"; sleep 2; kill -KILL -"$2"' \
+      watchdog "$limit" "$pid" "$out/$name.timedout" </dev/null >/dev/null 2>&1 &
+    watchdog=$!
+    wait "$pid"
     echo $? >"$out/$name.rc"
+    kill -KILL -"$watchdog" 2>/dev/null
+    kill -KILL -"$pid" 2>/dev/null
   ) | tee "$out/$name.tap"
   rc=$(cat "$out/$name.rc" 2>/dev/null || echo 255)
   t1=$(uptime_now)
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   said_not_ok=$(grep -c '^not ok - ' "$out/$name.tap")
   said_any=$(grep -c -E '^(not )?ok - ' "$out/$name.tap")
-  timed_out=$(awk -v s="$secs" -v l="$limit" 'BEGIN { print (s + 0.5 >= l) ? 1 : 0 }')
-  if [ "$rc" -ne 0 ] && [ "$timed_out" -eq 1 ] && { [ "$rc" -eq 124 ] || [ "$rc" -eq 143 ] || [ "$rc" -eq 137 ]; }; then
+  if [ -e "$out/$name.timedout" ]; then
+    rm -f "$out/$name.timedout"
     echo "not ok - $name timed out after ${limit}s" | tee -a "$out/$name.tap"
   elif [ "$rc" -ne 0 ] && [ "$said_not_ok" -eq 0 ]; then
     echo "not ok - $name exited $rc" | tee -a "$out/$name.tap"
