@@ -160,26 +160,6 @@ int agent_scope_has(struct agent *a, __u64 cgroup_id)
 				    sizeof(scope), 0) == 0;
 }
 
-int agent_scope_remove(struct agent *a, __u64 container)
-{
-	int fd = bpf_map__fd(a->skel->maps.scope_map);
-	__u64 key, next, *prev = NULL;
-	int removed = 0;
-	/* collect first, then delete: deleting while iterating restarts walks */
-	__u64 doomed[1024];
-	int n = 0;
-	while (n < 1024 && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct sabpf_scope scope;
-		if (bpf_map_lookup_elem(fd, &next, &scope) == 0 && scope.container == container)
-			doomed[n++] = next;
-		key = next;
-		prev = &key;
-	}
-	for (int i = 0; i < n; i++)
-		removed += bpf_map_delete_elem(fd, &doomed[i]) == 0;
-	return removed;
-}
-
 int agent_poll(struct agent *a, int timeout_ms)
 {
 	return ring_buffer__poll(a->ring, timeout_ms);
@@ -235,61 +215,63 @@ __u64 agent_lost(struct agent *a, __u64 container)
 	return total;
 }
 
-/* Counts the entries of a hash map whose value starts at `offset` with the
- * container id. */
-static unsigned count_entries(struct bpf_map *map, size_t value_size, size_t offset,
-			      __u64 container)
+/* Finds, in a hash map whose values hold a container id at `offset`, the
+ * first key after `after` (NULL: from the start) owned by `container`.
+ * Returns 0 with the key in *found, or -1 when there is none. */
+static int next_owned_key(struct bpf_map *map, size_t value_size, size_t offset,
+			  __u64 container, const __u64 *after, __u64 *found)
 {
 	int fd = bpf_map__fd(map);
-	__u64 key, next, *prev = NULL;
+	__u64 key, next;
+	const __u64 *prev = after;
 	unsigned char value[256];
-	unsigned count = 0;
 	if (value_size > sizeof(value) || bpf_map__value_size(map) != value_size)
-		return 0;
+		return -1;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		__u64 owner;
 		if (bpf_map_lookup_elem(fd, &next, value) == 0) {
 			memcpy(&owner, value + offset, sizeof(owner));
-			count += owner == container;
+			if (owner == container) {
+				*found = next;
+				return 0;
+			}
 		}
 		key = next;
 		prev = &key;
 	}
+	return -1;
+}
+
+static unsigned count_entries(struct bpf_map *map, size_t value_size, size_t offset,
+			      __u64 container)
+{
+	__u64 key;
+	unsigned count = 0;
+	const __u64 *after = NULL;
+	while (next_owned_key(map, value_size, offset, container, after, &key) == 0) {
+		count++;
+		after = &key;
+	}
 	return count;
 }
 
-/* Deletes the entries of a hash map whose value holds `container` at
- * `offset`. Returns how many went. */
+/* Deletes a container's entries; the walk restarts after each delete, as
+ * the key following a deleted one is not defined. */
 static unsigned purge_entries(struct bpf_map *map, size_t value_size, size_t offset,
 			      __u64 container)
 {
-	int fd = bpf_map__fd(map);
-	__u64 key, next, *prev = NULL;
-	unsigned char value[256];
+	__u64 key;
 	unsigned purged = 0;
-	if (value_size > sizeof(value) || bpf_map__value_size(map) != value_size)
-		return 0;
-	/* restart the walk after each delete: the next key of a deleted one
-	 * is not defined */
-	for (;;) {
-		bool found = false;
-		prev = NULL;
-		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-			__u64 owner;
-			if (bpf_map_lookup_elem(fd, &next, value) == 0) {
-				memcpy(&owner, value + offset, sizeof(owner));
-				if (owner == container) {
-					found = true;
-					break;
-				}
-			}
-			key = next;
-			prev = &key;
-		}
-		if (!found || bpf_map_delete_elem(fd, &next))
-			return purged;
+	while (next_owned_key(map, value_size, offset, container, NULL, &key) == 0 &&
+	       bpf_map__delete_elem(map, &key, sizeof(key), 0) == 0)
 		purged++;
-	}
+	return purged;
+}
+
+int agent_scope_remove(struct agent *a, __u64 container)
+{
+	return purge_entries(a->skel->maps.scope_map, sizeof(struct sabpf_scope),
+			     offsetof(struct sabpf_scope, container), container);
 }
 
 unsigned agent_purge_container(struct agent *a, __u64 container)

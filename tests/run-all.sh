@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
 # the host, then the integration scenarios (natively where the host kernel
-# runs BPF LSM programs, else inside the QEMU test VM), then the host-side
-# checks of their artifacts. Ends with the line "N passed, N failed".
+# runs BPF LSM programs, else inside the QEMU test VM, on both LTS kernels,
+# then again with the hybrid cgroup layout), then the host-side checks of
+# their artifacts. Ends with the line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0
@@ -22,5 +23,11 @@ count() { # count LOGFILE: adds the "X: N passed, N failed" line of a stage
 logs=build/test-logs; mkdir -p "$logs"
 make -s unit 2>&1 | tee "$logs/unit.log"; count "$logs/unit.log"
 tests/vm/run.sh 2>&1 | tee "$logs/integration.log"; count "$logs/integration.log"
+# The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
+# /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
+# "scope" (the glob matches the names ending in n or e), on one kernel.
+SABPF_VM_DIR=build/vm-hybrid tests/vm/run.sh --kernel 6.1 --cgroup hybrid --only '*[ne]' 2>&1 |
+  tee "$logs/integration-hybrid.log"
+count "$logs/integration-hybrid.log"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
