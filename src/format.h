@@ -57,6 +57,10 @@ extern const struct format_ops format_prov;
 extern const struct format_ops format_spade;
 extern const struct format_ops format_jsonl;
 extern const struct format_ops format_raw;
+/* The views of `sabpf graph` (docs/views.md) */
+extern const struct format_ops format_dot;
+extern const struct format_ops format_summary;
+extern const struct format_ops format_summary_json;
 
 /* Writes o->buf to the file if it holds more than a block. */
 void output_maybe_write(struct output *o);

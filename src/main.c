@@ -30,6 +30,7 @@
 #include "container.h"
 #include "control.h"
 #include "doctor.h"
+#include "graph_cmd.h"
 #include "loader.h"
 #include "output.h"
 
@@ -71,6 +72,7 @@ static void usage(FILE *out)
 		"                                 change what a running `audit` records\n"
 		"  doctor                         check what this host can run\n"
 		"  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
+		"  graph [--dot F] [--summary F|-] [--json] [...] FILE  DOT graph, summary (docs/views.md)\n"
 		"\n"
 		"options of run and audit:\n"
 		"  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl or raw; PATH '-'\n"
@@ -654,6 +656,8 @@ int main(int argc, char **argv)
 		return doctor_run(stdout);
 	if (strcmp(cmd, "convert") == 0)
 		return cmd_convert(argc - 1, argv + 1);
+	if (strcmp(cmd, "graph") == 0)
+		return cmd_graph(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return 0;
