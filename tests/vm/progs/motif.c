@@ -1,0 +1,1213 @@
+/* motif.c: makes one system call (or a short, fixed sequence) per case, for
+ * the motif validation of tests/integration/test_motifs.py. Each case sets
+ * up what it needs, then creates DIR/<case>.begin, makes its system call(s),
+ * and creates DIR/<case>.end. The two marker files show up in the capture as
+ * inode_create records with those paths, so the checker can slice each
+ * case's subgraph out of the whole capture by time. The expected subgraphs
+ * are in the JSON files of tests/motifs.
+ *
+ *   motif all DIR           every case, in table order
+ *   motif CASE DIR          one case
+ *   motif list              the case names, one a line
+ *   motif noop ARGS...      does nothing (the execve case's target)
+ *
+ * Prints "case=<name> pid=<pid>" per case; exits 0 when every call behaved
+ * as expected, 1 with a message naming the case and call if not. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PORT_BASE 6100 /* TCP/UDP ports of the network cases: PORT_BASE + n */
+
+static const char *dir;	      /* where every case's files go */
+static const char *case_name; /* the case running, for error messages */
+static char self_path[512];   /* this program, for the execve case */
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "motif: case %s: %s: %s\n", case_name, what, strerror(errno));
+		exit(1);
+	}
+}
+
+/* DIR/<case>.<suffix> */
+static const char *file_of(const char *suffix)
+{
+	static char paths[4][512];
+	static int next;
+	char *p = paths[next++ % 4];
+	snprintf(p, sizeof(paths[0]), "%s/%s.%s", dir, case_name, suffix);
+	return p;
+}
+
+/* Creates DIR/<case>.<which>: the marker the checker slices by. */
+static void mark(const char *which)
+{
+	int fd = open(file_of(which), O_CREAT | O_EXCL | O_WRONLY, 0644);
+	check(fd >= 0, which);
+	close(fd);
+}
+
+static void begin(void)
+{
+	mark("begin");
+}
+
+static void end(void)
+{
+	mark("end");
+}
+
+/* A regular file made by mknod: it exists, but no hook has named it yet,
+ * so the case's own call names it. */
+static const char *unnamed_file(const char *suffix)
+{
+	const char *p = file_of(suffix);
+	check(mknod(p, S_IFREG | 0644, 0) == 0, "mknod");
+	return p;
+}
+
+/* A file holding "hello", opened with `flags`. */
+static int file_with_data(const char *suffix, int flags)
+{
+	const char *p = file_of(suffix);
+	int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	check(fd >= 0, "create data file");
+	check(write(fd, "hello", 5) == 5, "write data file");
+	close(fd);
+	fd = open(p, flags);
+	check(fd >= 0, "open data file");
+	return fd;
+}
+
+static void wait_child(pid_t child, int status_expected)
+{
+	int status;
+	check(waitpid(child, &status, 0) == child, "waitpid");
+	check(WIFEXITED(status) && WEXITSTATUS(status) == status_expected, "child exit status");
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static void case_open(void)
+{
+	const char *p = unnamed_file("data");
+	begin();
+	int fd = open(p, O_RDONLY);
+	end();
+	check(fd >= 0, "open");
+	close(fd);
+}
+
+static void case_openat(void)
+{
+	unnamed_file("data");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	check(dfd >= 0, "open dir");
+	char name[256];
+	snprintf(name, sizeof(name), "%s.data", case_name);
+	begin();
+	int fd = openat(dfd, name, O_RDONLY);
+	end();
+	check(fd >= 0, "openat");
+	close(fd);
+	close(dfd);
+}
+
+static void case_creat(void)
+{
+	begin();
+	int fd = creat(file_of("data"), 0640);
+	end();
+	check(fd >= 0, "creat");
+	close(fd);
+}
+
+static void case_open_excl(void)
+{
+	begin();
+	int fd = open(file_of("data"), O_CREAT | O_EXCL | O_RDWR, 0600);
+	end();
+	check(fd >= 0, "open O_CREAT|O_EXCL");
+	close(fd);
+}
+
+static void case_read(void)
+{
+	char buf[16];
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(read(fd, buf, sizeof(buf)) == 5, "read");
+	end();
+	close(fd);
+}
+
+static void case_read_twice(void)
+{
+	char buf[16];
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(read(fd, buf, 2) == 2, "read");
+	check(read(fd, buf, 2) == 2, "read again");
+	end();
+	close(fd);
+}
+
+/* The task informs a file, then reads another: it needs a new version. */
+static void case_read_after_write(void)
+{
+	char buf[16];
+	int out = file_with_data("out", O_WRONLY);
+	int in = file_with_data("in", O_RDONLY);
+	begin();
+	check(write(out, "x", 1) == 1, "write");
+	check(read(in, buf, sizeof(buf)) == 5, "read");
+	end();
+	close(out);
+	close(in);
+}
+
+static void case_write(void)
+{
+	int fd = file_with_data("data", O_WRONLY);
+	begin();
+	check(write(fd, "world", 5) == 5, "write");
+	end();
+	close(fd);
+}
+
+static void case_pread64(void)
+{
+	char buf[16];
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(pread(fd, buf, 3, 1) == 3, "pread64");
+	end();
+	close(fd);
+}
+
+static void case_pwrite64(void)
+{
+	int fd = file_with_data("data", O_WRONLY);
+	begin();
+	check(pwrite(fd, "ab", 2, 1) == 2, "pwrite64");
+	end();
+	close(fd);
+}
+
+static void case_readv(void)
+{
+	char a[2], b[3];
+	struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(readv(fd, iov, 2) == 5, "readv");
+	end();
+	close(fd);
+}
+
+static void case_writev(void)
+{
+	struct iovec iov[2] = {{(void *)"ab", 2}, {(void *)"cde", 3}};
+	int fd = file_with_data("data", O_WRONLY);
+	begin();
+	check(writev(fd, iov, 2) == 5, "writev");
+	end();
+	close(fd);
+}
+
+static void mmap_case(int open_flags, int prot, int flags)
+{
+	int fd = file_with_data("data", open_flags);
+	begin();
+	void *map = mmap(NULL, 5, prot, flags, fd, 0);
+	end();
+	check(map != MAP_FAILED, "mmap");
+	munmap(map, 5);
+	close(fd);
+}
+
+static void case_mmap_private_read(void)
+{
+	mmap_case(O_RDONLY, PROT_READ, MAP_PRIVATE);
+}
+
+static void case_mmap_shared_write(void)
+{
+	mmap_case(O_RDWR, PROT_READ | PROT_WRITE, MAP_SHARED);
+}
+
+static void case_mmap_exec(void)
+{
+	mmap_case(O_RDONLY, PROT_READ | PROT_EXEC, MAP_PRIVATE);
+}
+
+static void case_link(void)
+{
+	const char *a = unnamed_file("data");
+	const char *b = file_of("link");
+	begin();
+	check(link(a, b) == 0, "link");
+	end();
+}
+
+static void case_linkat(void)
+{
+	const char *a = unnamed_file("data");
+	const char *b = file_of("link");
+	begin();
+	check(linkat(AT_FDCWD, a, AT_FDCWD, b, 0) == 0, "linkat");
+	end();
+}
+
+static void case_symlink(void)
+{
+	begin();
+	check(symlink("target", file_of("lnk")) == 0, "symlink");
+	end();
+}
+
+static void case_symlinkat(void)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	check(dfd >= 0, "open dir");
+	char name[256];
+	snprintf(name, sizeof(name), "%s.lnk", case_name);
+	begin();
+	check(symlinkat("target", dfd, name) == 0, "symlinkat");
+	end();
+	close(dfd);
+}
+
+static void case_unlink(void)
+{
+	const char *p = unnamed_file("data");
+	begin();
+	check(unlink(p) == 0, "unlink");
+	end();
+}
+
+static void case_unlinkat(void)
+{
+	unnamed_file("data");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	check(dfd >= 0, "open dir");
+	char name[256];
+	snprintf(name, sizeof(name), "%s.data", case_name);
+	begin();
+	check(unlinkat(dfd, name, 0) == 0, "unlinkat");
+	end();
+	close(dfd);
+}
+
+static void case_rename(void)
+{
+	const char *a = unnamed_file("old");
+	const char *b = file_of("new");
+	begin();
+	check(rename(a, b) == 0, "rename");
+	end();
+}
+
+static void case_renameat2(void)
+{
+	const char *a = unnamed_file("old");
+	const char *b = file_of("new");
+	begin();
+	check(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) == 0, "renameat2");
+	end();
+}
+
+static void case_renameat2_exchange(void)
+{
+	const char *a = unnamed_file("a");
+	const char *b = unnamed_file("b");
+	begin();
+	check(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0,
+	      "renameat2 RENAME_EXCHANGE");
+	end();
+}
+
+static void case_chmod(void)
+{
+	const char *p = unnamed_file("data");
+	begin();
+	check(chmod(p, 0600) == 0, "chmod");
+	end();
+}
+
+static void case_fchmod(void)
+{
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(fchmod(fd, 0640) == 0, "fchmod");
+	end();
+	close(fd);
+}
+
+static void case_chown(void)
+{
+	const char *p = unnamed_file("data");
+	begin();
+	check(chown(p, 4242, 4243) == 0, "chown");
+	end();
+}
+
+static void case_fchown(void)
+{
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(fchown(fd, 4244, 4245) == 0, "fchown");
+	end();
+	close(fd);
+}
+
+static void case_truncate(void)
+{
+	int fd = file_with_data("data", O_RDONLY);
+	close(fd);
+	begin();
+	check(truncate(file_of("data"), 3) == 0, "truncate");
+	end();
+}
+
+static void case_ftruncate(void)
+{
+	int fd = file_with_data("data", O_WRONLY);
+	begin();
+	check(ftruncate(fd, 2) == 0, "ftruncate");
+	end();
+	close(fd);
+}
+
+static void case_utimes(void)
+{
+	const char *p = unnamed_file("data");
+	struct timeval tv[2] = {{1000000000, 0}, {1000000000, 0}};
+	begin();
+	check(utimes(p, tv) == 0, "utimes");
+	end();
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+static void case_execve(void)
+{
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		char *args[] = {"motif", "noop", "alpha", "beta", NULL};
+		execv(self_path, args);
+		_exit(127);
+	}
+	wait_child(child, 0);
+	end();
+}
+
+static void case_fork(void)
+{
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0)
+		_exit(0);
+	wait_child(child, 0);
+	end();
+}
+
+static void case_vfork(void)
+{
+	begin();
+	pid_t child = vfork();
+	check(child >= 0, "vfork");
+	if (child == 0)
+		_exit(0);
+	wait_child(child, 0);
+	end();
+}
+
+static void *thread_idle(void *arg)
+{
+	return arg;
+}
+
+static void case_pthread(void)
+{
+	pthread_t th;
+	begin();
+	check(pthread_create(&th, NULL, thread_idle, NULL) == 0, "pthread_create");
+	check(pthread_join(th, NULL) == 0, "pthread_join");
+	end();
+}
+
+static void *thread_write(void *arg)
+{
+	int fd = *(int *)arg;
+	return write(fd, "t", 1) == 1 ? NULL : arg;
+}
+
+static void *thread_read(void *arg)
+{
+	char buf[8];
+	int fd = *(int *)arg;
+	return read(fd, buf, sizeof(buf)) == 5 ? NULL : arg;
+}
+
+static void thread_case(int flags, void *(*fn)(void *))
+{
+	int fd = file_with_data("data", flags);
+	pthread_t th;
+	void *result;
+	begin();
+	check(pthread_create(&th, NULL, fn, &fd) == 0, "pthread_create");
+	check(pthread_join(th, &result) == 0 && result == NULL, "the thread's call");
+	end();
+	close(fd);
+}
+
+static void case_thread_write(void)
+{
+	thread_case(O_WRONLY, thread_write);
+}
+
+static void case_thread_read(void)
+{
+	thread_case(O_RDONLY, thread_read);
+}
+
+static void case_exit(void)
+{
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0)
+		_exit(3);
+	wait_child(child, 3);
+	/* task_free comes after an RCU grace period: give it time */
+	usleep(300 * 1000);
+	end();
+}
+
+/* A credential change made by a child, so the cases after it keep root. */
+static void in_child(int (*change)(void), const char *what)
+{
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0)
+		_exit(change() == 0 ? 0 : 1);
+	int status;
+	check(waitpid(child, &status, 0) == child, "waitpid");
+	errno = 0;
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, what);
+	end();
+}
+
+static int do_setuid(void)
+{
+	return setuid(4242);
+}
+
+static int do_setgid(void)
+{
+	return setgid(4243);
+}
+
+static int do_setresuid(void)
+{
+	return setresuid(4244, 4245, 4246);
+}
+
+static int do_setreuid(void)
+{
+	return setreuid(4247, 4248);
+}
+
+static int do_setresgid(void)
+{
+	return setresgid(4249, 4250, 4251);
+}
+
+static void case_setuid(void)
+{
+	in_child(do_setuid, "setuid(4242)");
+}
+
+static void case_setgid(void)
+{
+	in_child(do_setgid, "setgid(4243)");
+}
+
+static void case_setresuid(void)
+{
+	in_child(do_setresuid, "setresuid(4244, 4245, 4246)");
+}
+
+static void case_setreuid(void)
+{
+	in_child(do_setreuid, "setreuid(4247, 4248)");
+}
+
+static void case_setresgid(void)
+{
+	in_child(do_setresgid, "setresgid(4249, 4250, 4251)");
+}
+
+/* A child writes into a pipe and exits; the parent then reads it. */
+static void case_pipe(void)
+{
+	int p[2];
+	char buf[8];
+	check(pipe(p) == 0, "pipe");
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0)
+		_exit(write(p[1], "pipe", 4) == 4 ? 0 : 1);
+	wait_child(child, 0);
+	check(read(p[0], buf, sizeof(buf)) == 4, "read pipe");
+	end();
+	close(p[0]);
+	close(p[1]);
+}
+
+static void case_mkfifo(void)
+{
+	begin();
+	check(mkfifo(file_of("fifo"), 0600) == 0, "mkfifo");
+	end();
+}
+
+static void case_fifo_open(void)
+{
+	const char *p = file_of("fifo");
+	check(mkfifo(p, 0600) == 0, "mkfifo");
+	begin();
+	int fd = open(p, O_RDWR | O_NONBLOCK);
+	end();
+	check(fd >= 0, "open fifo");
+	close(fd);
+}
+
+/* A child opens the FIFO the parent holds, writes and exits; the parent
+ * reads. */
+static void case_fifo_ipc(void)
+{
+	const char *p = file_of("fifo");
+	char buf[8];
+	check(mkfifo(p, 0600) == 0, "mkfifo");
+	int fd = open(p, O_RDWR);
+	check(fd >= 0, "open fifo");
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		int w = open(p, O_WRONLY);
+		_exit(w >= 0 && write(w, "fifo", 4) == 4 ? 0 : 1);
+	}
+	wait_child(child, 0);
+	check(read(fd, buf, sizeof(buf)) == 4, "read fifo");
+	end();
+	close(fd);
+}
+
+/* ---- sockets ---------------------------------------------------------- */
+
+static struct sockaddr_in inet_addr_of(int port)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(port)};
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return in;
+}
+
+static struct sockaddr_un unix_addr_of(const char *suffix)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", file_of(suffix));
+	return un;
+}
+
+static int new_socket(int family, int type)
+{
+	int s = socket(family, type, 0);
+	check(s >= 0, "socket");
+	return s;
+}
+
+static int tcp_listener(int port)
+{
+	int s = new_socket(AF_INET, SOCK_STREAM);
+	int one = 1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in in = inet_addr_of(port);
+	check(bind(s, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	check(listen(s, 4) == 0, "listen");
+	return s;
+}
+
+/* A connected TCP pair over loopback: *client and *server (accepted). */
+static int tcp_pair(int port, int *client, int *server)
+{
+	int l = tcp_listener(port);
+	struct sockaddr_in in = inet_addr_of(port);
+	*client = new_socket(AF_INET, SOCK_STREAM);
+	check(connect(*client, (struct sockaddr *)&in, sizeof(in)) == 0, "connect");
+	*server = accept(l, NULL, NULL);
+	check(*server >= 0, "accept");
+	return l;
+}
+
+static void case_socket(void)
+{
+	begin();
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	end();
+	check(s >= 0, "socket");
+	close(s);
+}
+
+static void case_socket_unix(void)
+{
+	begin();
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	end();
+	check(s >= 0, "socket");
+	close(s);
+}
+
+static void case_bind(void)
+{
+	int s = new_socket(AF_INET, SOCK_STREAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 1);
+	begin();
+	check(bind(s, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	end();
+	close(s);
+}
+
+static void case_bind_inet6(void)
+{
+	int s = new_socket(AF_INET6, SOCK_DGRAM);
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(PORT_BASE + 2)};
+	in6.sin6_addr = in6addr_loopback;
+	begin();
+	check(bind(s, (struct sockaddr *)&in6, sizeof(in6)) == 0, "bind");
+	end();
+	close(s);
+}
+
+static void case_bind_unix(void)
+{
+	int s = new_socket(AF_UNIX, SOCK_STREAM);
+	struct sockaddr_un un = unix_addr_of("sock");
+	begin();
+	check(bind(s, (struct sockaddr *)&un, sizeof(un)) == 0, "bind");
+	end();
+	close(s);
+}
+
+static void case_listen(void)
+{
+	int s = new_socket(AF_INET, SOCK_STREAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 3);
+	check(bind(s, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	begin();
+	check(listen(s, 7) == 0, "listen");
+	end();
+	close(s);
+}
+
+static void case_connect(void)
+{
+	int l = tcp_listener(PORT_BASE + 4);
+	int c = new_socket(AF_INET, SOCK_STREAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 4);
+	begin();
+	check(connect(c, (struct sockaddr *)&in, sizeof(in)) == 0, "connect");
+	end();
+	close(c);
+	close(l);
+}
+
+static void case_connect_unix(void)
+{
+	int l = new_socket(AF_UNIX, SOCK_STREAM);
+	struct sockaddr_un un = unix_addr_of("sock");
+	check(bind(l, (struct sockaddr *)&un, sizeof(un)) == 0, "bind");
+	check(listen(l, 4) == 0, "listen");
+	int c = new_socket(AF_UNIX, SOCK_STREAM);
+	begin();
+	check(connect(c, (struct sockaddr *)&un, sizeof(un)) == 0, "connect");
+	end();
+	close(c);
+	close(l);
+}
+
+static void case_accept(void)
+{
+	int l = tcp_listener(PORT_BASE + 5);
+	int c = new_socket(AF_INET, SOCK_STREAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 5);
+	check(connect(c, (struct sockaddr *)&in, sizeof(in)) == 0, "connect");
+	begin();
+	int s = accept(l, NULL, NULL);
+	end();
+	check(s >= 0, "accept");
+	close(s);
+	close(c);
+	close(l);
+}
+
+static void case_sendto(void)
+{
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 6);
+	check(bind(in_sock, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	begin();
+	check(sendto(out_sock, "dgram", 5, 0, (struct sockaddr *)&in, sizeof(in)) == 5, "sendto");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+static void case_recvfrom(void)
+{
+	char buf[64];
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 7);
+	check(bind(in_sock, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	check(sendto(out_sock, "dgram", 5, 0, (struct sockaddr *)&in, sizeof(in)) == 5, "sendto");
+	begin();
+	check(recvfrom(in_sock, buf, sizeof(buf), 0, NULL, NULL) == 5, "recvfrom");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+/* A bound unix datagram socket and an unbound one to send from. */
+static void unix_dgram_pair(int *server, int *client, struct sockaddr_un *un)
+{
+	*un = unix_addr_of("sock");
+	*server = new_socket(AF_UNIX, SOCK_DGRAM);
+	check(bind(*server, (struct sockaddr *)un, sizeof(*un)) == 0, "bind");
+	*client = new_socket(AF_UNIX, SOCK_DGRAM);
+}
+
+static void case_sendmsg_unix(void)
+{
+	int server, client;
+	struct sockaddr_un un;
+	unix_dgram_pair(&server, &client, &un);
+	struct iovec iov = {(void *)"unix", 4};
+	struct msghdr msg = {
+	    .msg_name = &un, .msg_namelen = sizeof(un), .msg_iov = &iov, .msg_iovlen = 1};
+	begin();
+	check(sendmsg(client, &msg, 0) == 4, "sendmsg");
+	end();
+	close(client);
+	close(server);
+}
+
+static void case_recvmsg_unix(void)
+{
+	int server, client;
+	struct sockaddr_un un;
+	unix_dgram_pair(&server, &client, &un);
+	check(sendto(client, "unix", 4, 0, (struct sockaddr *)&un, sizeof(un)) == 4, "sendto");
+	char buf[32];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	begin();
+	check(recvmsg(server, &msg, 0) == 4, "recvmsg");
+	end();
+	close(client);
+	close(server);
+}
+
+static void case_send_tcp(void)
+{
+	int c, s;
+	int l = tcp_pair(PORT_BASE + 8, &c, &s);
+	begin();
+	check(send(c, "tcp!", 4, 0) == 4, "send");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+static void case_recv_tcp(void)
+{
+	int c, s;
+	char buf[48];
+	int l = tcp_pair(PORT_BASE + 9, &c, &s);
+	check(send(c, "tcp!", 4, 0) == 4, "send");
+	begin();
+	check(recv(s, buf, sizeof(buf), 0) == 4, "recv");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+static void case_write_socket(void)
+{
+	int c, s;
+	int l = tcp_pair(PORT_BASE + 10, &c, &s);
+	begin();
+	check(write(c, "wsock", 5) == 5, "write to a socket");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+static void case_read_socket(void)
+{
+	int c, s;
+	char buf[40];
+	int l = tcp_pair(PORT_BASE + 11, &c, &s);
+	check(send(c, "rsock", 5, 0) == 5, "send");
+	begin();
+	check(read(s, buf, sizeof(buf)) == 5, "read from a socket");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* ---- calls whose hooks are pending (tests/motifs: status "pending") ---- */
+
+static void case_mkdir(void)
+{
+	begin();
+	check(mkdir(file_of("d"), 0755) == 0, "mkdir");
+	end();
+}
+
+static void case_rmdir(void)
+{
+	const char *p = file_of("d");
+	check(mkdir(p, 0755) == 0, "mkdir");
+	begin();
+	check(rmdir(p) == 0, "rmdir");
+	end();
+}
+
+static void case_mknod(void)
+{
+	begin();
+	check(mknod(file_of("data"), S_IFREG | 0644, 0) == 0, "mknod");
+	end();
+}
+
+static void case_stat(void)
+{
+	struct stat st;
+	const char *p = unnamed_file("data");
+	begin();
+	check(stat(p, &st) == 0, "stat");
+	end();
+}
+
+static void case_setxattr(void)
+{
+	const char *p = unnamed_file("data");
+	begin();
+	check(setxattr(p, "user.motif", "v", 1, 0) == 0 || errno == EOPNOTSUPP, "setxattr");
+	end();
+}
+
+static void case_getxattr(void)
+{
+	char buf[8];
+	const char *p = unnamed_file("data");
+	begin();
+	check(getxattr(p, "user.motif", buf, sizeof(buf)) >= 0 || errno == ENODATA ||
+		  errno == EOPNOTSUPP,
+	      "getxattr");
+	end();
+}
+
+static void case_listxattr(void)
+{
+	char buf[64];
+	const char *p = unnamed_file("data");
+	begin();
+	check(listxattr(p, buf, sizeof(buf)) >= 0, "listxattr");
+	end();
+}
+
+static void case_removexattr(void)
+{
+	const char *p = unnamed_file("data");
+	setxattr(p, "user.motif", "v", 1, 0);
+	begin();
+	check(removexattr(p, "user.motif") == 0 || errno == ENODATA || errno == EOPNOTSUPP,
+	      "removexattr");
+	end();
+}
+
+static void case_ioctl(void)
+{
+	int n;
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(ioctl(fd, FIONREAD, &n) == 0, "ioctl FIONREAD");
+	end();
+	close(fd);
+}
+
+static void case_fcntl(void)
+{
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(fcntl(fd, F_SETFL, O_NONBLOCK) == 0, "fcntl F_SETFL");
+	end();
+	close(fd);
+}
+
+static void case_mprotect(void)
+{
+	int fd = file_with_data("data", O_RDONLY);
+	void *map = mmap(NULL, 5, PROT_READ, MAP_PRIVATE, fd, 0);
+	check(map != MAP_FAILED, "mmap");
+	begin();
+	check(mprotect(map, 5, PROT_READ | PROT_EXEC) == 0, "mprotect");
+	end();
+	munmap(map, 5);
+	close(fd);
+}
+
+static void case_socketpair(void)
+{
+	int sv[2];
+	begin();
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	end();
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void case_shutdown(void)
+{
+	int c, s;
+	int l = tcp_pair(PORT_BASE + 12, &c, &s);
+	begin();
+	check(shutdown(c, SHUT_WR) == 0, "shutdown");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+static void case_kill(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	begin();
+	check(kill(child, SIGTERM) == 0, "kill");
+	end();
+	int status;
+	check(waitpid(child, &status, 0) == child, "waitpid");
+}
+
+static void case_ptrace(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	begin();
+	check(ptrace(PTRACE_ATTACH, child, NULL, NULL) == 0, "ptrace attach");
+	end();
+	int status;
+	check(waitpid(child, &status, 0) == child, "waitpid (stop)");
+	kill(child, SIGKILL);
+	ptrace(PTRACE_DETACH, child, NULL, NULL);
+	waitpid(child, &status, 0);
+}
+
+static void case_mount(void)
+{
+	const char *p = file_of("mnt");
+	check(mkdir(p, 0755) == 0, "mkdir");
+	begin();
+	check(mount("motif", p, "tmpfs", 0, "size=64k") == 0, "mount");
+	end();
+	check(umount(p) == 0, "umount");
+}
+
+/* ---- the table ------------------------------------------------------- */
+
+struct motif_case {
+	const char *name;
+	void (*run)(void);
+};
+
+static const struct motif_case cases[] = {
+    {"open", case_open},
+    {"openat", case_openat},
+    {"creat", case_creat},
+    {"open_excl", case_open_excl},
+    {"read", case_read},
+    {"read_twice", case_read_twice},
+    {"read_after_write", case_read_after_write},
+    {"write", case_write},
+    {"pread64", case_pread64},
+    {"pwrite64", case_pwrite64},
+    {"readv", case_readv},
+    {"writev", case_writev},
+    {"mmap_private_read", case_mmap_private_read},
+    {"mmap_shared_write", case_mmap_shared_write},
+    {"mmap_exec", case_mmap_exec},
+    {"link", case_link},
+    {"linkat", case_linkat},
+    {"symlink", case_symlink},
+    {"symlinkat", case_symlinkat},
+    {"unlink", case_unlink},
+    {"unlinkat", case_unlinkat},
+    {"rename", case_rename},
+    {"renameat2", case_renameat2},
+    {"renameat2_exchange", case_renameat2_exchange},
+    {"chmod", case_chmod},
+    {"fchmod", case_fchmod},
+    {"chown", case_chown},
+    {"fchown", case_fchown},
+    {"truncate", case_truncate},
+    {"ftruncate", case_ftruncate},
+    {"utimes", case_utimes},
+    {"execve", case_execve},
+    {"fork", case_fork},
+    {"vfork", case_vfork},
+    {"pthread", case_pthread},
+    {"thread_write", case_thread_write},
+    {"thread_read", case_thread_read},
+    {"exit", case_exit},
+    {"setuid", case_setuid},
+    {"setgid", case_setgid},
+    {"setresuid", case_setresuid},
+    {"setreuid", case_setreuid},
+    {"setresgid", case_setresgid},
+    {"pipe", case_pipe},
+    {"mkfifo", case_mkfifo},
+    {"fifo_open", case_fifo_open},
+    {"fifo_ipc", case_fifo_ipc},
+    {"socket", case_socket},
+    {"socket_unix", case_socket_unix},
+    {"bind", case_bind},
+    {"bind_inet6", case_bind_inet6},
+    {"bind_unix", case_bind_unix},
+    {"listen", case_listen},
+    {"connect", case_connect},
+    {"connect_unix", case_connect_unix},
+    {"accept", case_accept},
+    {"sendto", case_sendto},
+    {"recvfrom", case_recvfrom},
+    {"sendmsg_unix", case_sendmsg_unix},
+    {"recvmsg_unix", case_recvmsg_unix},
+    {"send_tcp", case_send_tcp},
+    {"recv_tcp", case_recv_tcp},
+    {"write_socket", case_write_socket},
+    {"read_socket", case_read_socket},
+    {"mkdir", case_mkdir},
+    {"rmdir", case_rmdir},
+    {"mknod", case_mknod},
+    {"stat", case_stat},
+    {"setxattr", case_setxattr},
+    {"getxattr", case_getxattr},
+    {"listxattr", case_listxattr},
+    {"removexattr", case_removexattr},
+    {"ioctl", case_ioctl},
+    {"fcntl", case_fcntl},
+    {"mprotect", case_mprotect},
+    {"socketpair", case_socketpair},
+    {"shutdown", case_shutdown},
+    {"kill", case_kill},
+    {"ptrace", case_ptrace},
+    {"mount", case_mount},
+};
+
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static void run_case(const struct motif_case *c)
+{
+	case_name = c->name;
+	printf("case=%s pid=%d\n", c->name, getpid());
+	c->run();
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: motif all DIR | motif CASE DIR | motif list | motif noop ARGS...\n"
+			"  (motif list prints the cases)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && strcmp(argv[1], "noop") == 0)
+		return 0;
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		for (size_t i = 0; i < N_CASES; i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	if (argc != 3)
+		return usage();
+	dir = argv[2];
+	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "motif: cannot read /proc/self/exe: %s\n", strerror(errno));
+		return 1;
+	}
+	self_path[n] = 0;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "motif: cannot make %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	for (size_t i = 0; i < N_CASES; i++) {
+		if (strcmp(argv[1], "all") == 0 || strcmp(argv[1], cases[i].name) == 0) {
+			run_case(&cases[i]);
+			if (strcmp(argv[1], "all") != 0)
+				return 0;
+		}
+	}
+	if (strcmp(argv[1], "all") == 0)
+		return 0;
+	fprintf(stderr, "motif: unknown case '%s': run 'motif list' for the cases\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# 60-motifs.sh: motif validation. One audited container runs
+# tests/vm/progs/motif, which makes each system call of tests/motifs/*.json
+# between two marker files (/tmp/motif/<case>.begin and .end, which appear in
+# the capture as inode_create records); tests/integration/test_motifs.py
+# slices each call's subgraph out of the capture by the markers and matches
+# it with the call's expected motif.
+# timeout: 240
+
+fails=0
+ok() { echo "ok - $*"; }
+not_ok() {
+  echo "not ok - $*"
+  fails=$((fails + 1))
+}
+motif=$(dirname "$SABPF")/progs/motif
+[ -x "$motif" ] || { not_ok "$motif missing (make builds it)"; exit 1; }
+
+rm -rf /tmp/motif
+"$motif" list >"$OUT/cases.txt"
+readlink -f "$motif" >"$OUT/motif_path"
+"$SABPF" run --net --name motifs -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
+  --stats "$OUT/stats.json" -- "$motif" all /tmp/motif >"$OUT/motif.txt" 2>"$OUT/stderr"
+rc=$?
+if [ "$rc" -eq 0 ]; then
+  ok "motif all ran in an audited container"
+else
+  not_ok "sabpf run -- motif all exited $rc: $(tail -5 "$OUT/stderr")"
+fi
+ran=$(grep -c '^case=' "$OUT/motif.txt")
+listed=$(wc -l <"$OUT/cases.txt")
+if [ "$ran" -eq "$listed" ] && [ "$listed" -gt 0 ]; then
+  ok "motif ran all $listed cases"
+else
+  not_ok "motif ran $ran of $listed cases"
+fi
+# every case left both markers behind
+missing=0
+while read -r name; do
+  for m in begin end; do
+    [ -e "/tmp/motif/$name.$m" ] || { missing=$((missing + 1)); echo "# no /tmp/motif/$name.$m"; }
+  done
+done <"$OUT/cases.txt"
+if [ "$missing" -eq 0 ]; then ok "every case made its two markers"; else not_ok "$missing markers missing"; fi
+exit "$fails"
