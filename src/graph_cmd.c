@@ -270,7 +270,7 @@ int graph_parse_args(int argc, char **argv, struct graph_args *out, char *err, s
 	*out = (struct graph_args){.view = {.max_nodes = VIEW_DEFAULT_MAX_NODES}};
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			out->dot = optarg;

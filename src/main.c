@@ -72,7 +72,7 @@ static void usage(FILE *out)
 		"                                 change what a running `audit` records\n"
 		"  doctor                         check what this host can run\n"
 		"  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
-		"  graph [--dot F] [--summary F|-] [--json] [...] FILE  DOT graph, summary (docs/views.md)\n"
+		"  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
 		"\n"
 		"options of run and audit:\n"
 		"  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl or raw; PATH '-'\n"

@@ -180,7 +180,7 @@ void output_maybe_write(struct output *o)
 static const struct format_ops *format_by_name(const char *name, size_t len)
 {
 	static const struct format_ops *const all[] = {
-	    &format_prov, &format_spade,   &format_jsonl,	  &format_raw,
+	    &format_prov, &format_spade,   &format_jsonl,	 &format_raw,
 	    &format_dot,  &format_summary, &format_summary_json, /* views: docs/views.md */
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
