@@ -33,6 +33,7 @@ struct dobj {
 	__u16 kind;
 	__u64 container;
 	char *text; /* path, address or argv; an inode's latest path */
+	__u64 ino;  /* inodes */
 	char comms[COMMS_MAX];
 	__u32 vmin, vmax; /* versions seen */
 	bool has_versions;
@@ -42,6 +43,7 @@ struct dobj {
 struct dvert {
 	size_t obj;
 	__u32 version;
+	char *text;    /* an inode's path while at this version (NULL: the object's) */
 	bool has_task; /* task attributes below are known */
 	__u32 pid, tid;
 	char comm[SABPF_COMM_LEN + 1];
@@ -126,17 +128,18 @@ static size_t obj_get(struct dot_state *s, __u64 id, __u16 kind, __u64 container
 	return s->nobjs++;
 }
 
-static void set_obj_text(struct dobj *ob, const struct gnode *n, struct dot_state *s)
+/* Replaces *text by the node's text, unless it is the same. */
+static void take_text(char **text, const struct gnode *n, struct dot_state *s)
 {
-	if (!n || n->text_len == 0 || (ob->text && strcmp(ob->text, n->text) == 0))
+	if (n->text_len == 0 || (*text && strcmp(*text, n->text) == 0))
 		return;
 	char *copy = strdup(n->text);
 	if (!copy) {
 		s->oom = true;
 		return;
 	}
-	free(ob->text);
-	ob->text = copy;
+	free(*text);
+	*text = copy;
 }
 
 /* Adds comm to a collapsed task's list of commands, unless it is there. */
@@ -166,7 +169,12 @@ static void refresh_vertex(struct dot_state *s, struct dvert *v, const struct gn
 	struct dobj *ob = &s->objs[v->obj];
 	if (!n)
 		return;
-	set_obj_text(ob, n, s);
+	/* an inode's name: the last one given while at this version */
+	take_text(&ob->text, n, s);
+	if (!v->text || version == n->version)
+		take_text(&v->text, n, s);
+	if (node_kind_is_inode(n->kind) && n->has_attrs)
+		ob->ino = n->a.inode.ino;
 	if (n->kind == SABPF_NODE_TASK && n->has_attrs && (!v->has_task || version == n->version)) {
 		v->has_task = true;
 		v->pid = n->a.task.pid;
@@ -443,7 +451,7 @@ static struct entity_style entity_style(__u16 kind)
 	}
 }
 
-/* Line 1: the path, address or argv (or "ino N"/"pid N"); line 2: the
+/* Line 1: the path, address or argv (or "ino N", "pid N"); line 2: the
  * kind and version, e.g. "/etc/hostname\nfile v1". */
 static void put_entity_label(struct jbuf *b, const struct dot_state *s, const struct dvert *v)
 {
@@ -453,11 +461,15 @@ static void put_entity_label(struct jbuf *b, const struct dot_state *s, const st
 		put_label_text(b, ob->text ? ob->text : "", false);
 		return;
 	}
-	if (ob->text) {
-		put_label_text(b, ob->text, true);
+	const char *text = !s->opt.collapse && v->text ? v->text : ob->text;
+	if (text) {
+		put_label_text(b, text, true);
 	} else if (ob->kind == SABPF_NODE_PROC_MEM) {
-		jbuf_puts(b, "memory of pid ");
+		jbuf_puts(b, "pid ");
 		jbuf_u64(b, v->pid);
+	} else if (ob->ino) {
+		jbuf_puts(b, "ino ");
+		jbuf_u64(b, ob->ino);
 	} else {
 		jbuf_puts(b, "node ");
 		jbuf_hex(b, ob->id);
@@ -614,6 +626,8 @@ static void dot_close(struct output *o)
 		o->buf.oom = true; /* reported as a write failure */
 	for (size_t i = 0; i < s->nobjs; i++)
 		free(s->objs[i].text);
+	for (size_t i = 0; i < s->nverts; i++)
+		free(s->verts[i].text);
 	free(s->objs);
 	free(s->verts);
 	free(s->edges);
