@@ -377,6 +377,42 @@ static void test_dot_late_task_attributes(void **state)
 	free(out);
 }
 
+/* An inode keeps, per version, the name it had then; unnamed inodes and
+ * process memory have labels of their own. */
+static void test_dot_entity_labels(void **state)
+{
+	(void)state;
+	const __u16 F = SABPF_NODE_FILE, P = SABPF_NODE_PATH, S = SABPF_NODE_SOCKET;
+	fx_init(&stream, FX_CONTAINER);
+	fx_inode(&stream, F, 0x1, 1, 700, 0100644);
+	fx_path(&stream, 0x2, 1, "/old");
+	fx_edge(&stream, SABPF_REL_NAMED, fx_ref(0x2, 1, P), fx_ref(0x1, 1, F), 1, 0);
+	fx_edge(&stream, SABPF_REL_VERSION_ENTITY, fx_ref(0x1, 1, F), fx_ref(0x1, 2, F), 1, 0);
+	fx_path(&stream, 0x3, 1, "/new");
+	fx_edge(&stream, SABPF_REL_NAMED, fx_ref(0x3, 1, P), fx_ref(0x1, 2, F), 1, 0);
+	fx_inode(&stream, S, 0x4, 1, 701, 0140777);
+	struct sabpf_node *mem =
+	    fx_add(&stream, SABPF_REC_NODE,
+		   offsetof(struct sabpf_node, mem) + sizeof(struct sabpf_mem_attrs));
+	mem->node = fx_ref(0x5, 1, SABPF_NODE_PROC_MEM);
+	mem->mem.pid = 77;
+	char *out = dot_with(&stream, NULL, false, 0);
+	assert_contains(out, "\"n1_v1\" [shape=ellipse, fillcolor=\"#FFFC87\", label=\"/old\\nfile "
+			     "v1\"];\n");
+	assert_contains(out, "\"n1_v2\" [shape=ellipse, fillcolor=\"#FFFC87\", label=\"/new\\nfile "
+			     "v2\"];\n");
+	assert_contains(out, "\"n4_v1\" [shape=ellipse, fillcolor=\"#C8F0C8\", label=\"ino "
+			     "701\\nsocket v1\"];\n");
+	assert_contains(out, "\"n5_v1\" [shape=ellipse, fillcolor=\"#FFFC87\", label=\"pid "
+			     "77\\nprocess_memory v1\"];\n");
+	free(out);
+	/* collapsed: the object's last name */
+	out = dot_with(&stream, NULL, true, 0);
+	assert_contains(out, "\"n1\" [shape=ellipse, fillcolor=\"#FFFC87\", label=\"/new\\nfile "
+			     "v1-2\"];\n");
+	free(out);
+}
+
 /* Quotes, backslashes, control characters, bytes that are not UTF-8 and
  * long paths stay within a valid DOT string. */
 static void test_dot_awkward_labels(void **state)
@@ -748,6 +784,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_dot_max_nodes_cut, reset_options),
 	    cmocka_unit_test_setup(test_dot_container_filter, reset_options),
 	    cmocka_unit_test_setup(test_dot_late_task_attributes, reset_options),
+	    cmocka_unit_test_setup(test_dot_entity_labels, reset_options),
 	    cmocka_unit_test_setup(test_dot_awkward_labels, reset_options),
 	    cmocka_unit_test_setup(test_dot_empty_stream, reset_options),
 	    cmocka_unit_test_setup(test_summary_text, reset_options),
