@@ -26,7 +26,7 @@ KINDS = ("task", "process_memory", "file", "directory", "link", "fifo", "socket"
          "block", "path", "address", "argv")
 ACTIVITY_KINDS = ("task",)
 MOTIF_KEYS = {"name", "syscall", "case", "hooks", "status", "reason", "note", "window", "nodes",
-              "edges", "absent", "equal", "distinct"}
+              "edges", "absent", "equal", "distinct", "captured_on"}
 NODE_KEYS = {"kind", "attrs", "path", "address", "next_version_of", "same_object_as"}
 EDGE_KEYS = {"from", "to", "relation", "arg", "arg_mask", "count"}
 WINDOWS = ("markers", "to_end")
@@ -108,6 +108,10 @@ def check_motif(where, m):
         _fail(where, f"status {m['status']!r}: use one of {', '.join(STATUSES)}")
     if m["status"] != "captured" and not m.get("reason"):
         _fail(where, f"a {m['status']} motif needs a reason (what it waits for)")
+    on = m.get("captured_on", [])
+    if on and (m["status"] == "captured" or not all(isinstance(k, str) for k in on)):
+        _fail(where, "captured_on lists kernel series (e.g. \"6.1\") where a pending or gap "
+                     "motif already matches")
     if m.get("window", "markers") not in WINDOWS:
         _fail(where, f"window {m['window']!r}: use one of {', '.join(WINDOWS)}")
     if not isinstance(m["nodes"], dict) or not m["nodes"]:
@@ -207,6 +211,8 @@ def _motif_row(m):
     edges += [f"{a} = {b}" for a, b in m.get("equal", [])]
     edges += [f"`{a}` and `{b}` are different objects" for a, b in m.get("distinct", [])]
     status = m["status"] if m["status"] == "captured" else f"**{m['status']}**"
+    if m.get("captured_on"):
+        status += f" (captured on {', '.join(m['captured_on'])})"
     words = [m.get("note", "")] if m.get("note") else []
     if m["status"] != "captured":
         words.append(f"{m['status']}: {m['reason']}")

@@ -199,6 +199,19 @@ static void case_write(void)
 	close(fd);
 }
 
+/* The file informed the task (the read), so it gets a new version before
+ * the write: no cycle file -> task -> file. */
+static void case_write_after_read(void)
+{
+	char buf[16];
+	int fd = file_with_data("data", O_RDWR);
+	begin();
+	check(read(fd, buf, sizeof(buf)) == 5, "read");
+	check(write(fd, "again", 5) == 5, "write");
+	end();
+	close(fd);
+}
+
 static void case_pread64(void)
 {
 	char buf[16];
@@ -850,6 +863,76 @@ static void case_recvmsg_unix(void)
 	close(server);
 }
 
+static void case_sendmsg_inet(void)
+{
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 13);
+	check(bind(in_sock, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	struct iovec iov = {(void *)"inet!!", 6};
+	struct msghdr msg = {
+	    .msg_name = &in, .msg_namelen = sizeof(in), .msg_iov = &iov, .msg_iovlen = 1};
+	begin();
+	check(sendmsg(out_sock, &msg, 0) == 6, "sendmsg");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+static void case_recvmsg_inet(void)
+{
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 14);
+	check(bind(in_sock, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	check(sendto(out_sock, "inet", 4, 0, (struct sockaddr *)&in, sizeof(in)) == 4, "sendto");
+	char buf[24];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	begin();
+	check(recvmsg(in_sock, &msg, 0) == 4, "recvmsg");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+static void case_sendto_unix(void)
+{
+	int server, client;
+	struct sockaddr_un un;
+	unix_dgram_pair(&server, &client, &un);
+	begin();
+	check(sendto(client, "unix!", 5, 0, (struct sockaddr *)&un, sizeof(un)) == 5, "sendto");
+	end();
+	close(client);
+	close(server);
+}
+
+static void case_recvfrom_unix(void)
+{
+	int server, client;
+	char buf[16];
+	struct sockaddr_un un;
+	unix_dgram_pair(&server, &client, &un);
+	check(sendto(client, "unix", 4, 0, (struct sockaddr *)&un, sizeof(un)) == 4, "sendto");
+	begin();
+	check(recvfrom(server, buf, sizeof(buf), 0, NULL, NULL) == 4, "recvfrom");
+	end();
+	close(client);
+	close(server);
+}
+
+static void case_connect_inet6(void)
+{
+	int s = new_socket(AF_INET6, SOCK_DGRAM);
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(PORT_BASE + 15)};
+	in6.sin6_addr = in6addr_loopback;
+	begin();
+	check(connect(s, (struct sockaddr *)&in6, sizeof(in6)) == 0, "connect");
+	end();
+	close(s);
+}
+
 static void case_send_tcp(void)
 {
 	int c, s;
@@ -1086,6 +1169,7 @@ static const struct motif_case cases[] = {
     {"read_twice", case_read_twice},
     {"read_after_write", case_read_after_write},
     {"write", case_write},
+    {"write_after_read", case_write_after_read},
     {"pread64", case_pread64},
     {"pwrite64", case_pwrite64},
     {"readv", case_readv},
@@ -1138,6 +1222,11 @@ static const struct motif_case cases[] = {
     {"recvfrom", case_recvfrom},
     {"sendmsg_unix", case_sendmsg_unix},
     {"recvmsg_unix", case_recvmsg_unix},
+    {"sendmsg_inet", case_sendmsg_inet},
+    {"recvmsg_inet", case_recvmsg_inet},
+    {"sendto_unix", case_sendto_unix},
+    {"recvfrom_unix", case_recvfrom_unix},
+    {"connect_inet6", case_connect_inet6},
     {"send_tcp", case_send_tcp},
     {"recv_tcp", case_recv_tcp},
     {"write_socket", case_write_socket},
