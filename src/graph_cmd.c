@@ -113,7 +113,7 @@ size_t *view_map_find(const struct view_map *m, __u64 a, __u64 b)
 /* Doubles the table (or makes the first one). */
 static int map_grow(struct view_map *m)
 {
-	size_t cap = m->cap ? m->cap * 2 : 64;
+	size_t cap = m->cap ? m->cap * 2 : 8;
 	struct view_map_slot *slots = calloc(cap, sizeof(*slots));
 	if (!slots)
 		return -1;
