@@ -184,12 +184,21 @@ def _node_text(name, node):
     return " ".join(parts)
 
 
+def _number(value, base):
+    """A relation argument for a person: wide values as high<<32|low, as
+    most arguments pack two fields (e.g. uid<<32 | euid, prot<<32 | flags)."""
+    text = (lambda v: f"{v:#x}") if base == 16 else str
+    if value >> 32:
+        return f"({text(value >> 32)}<<32|{text(value & 0xffffffff)})"
+    return text(value)
+
+
 def _arg_text(edge):
     if "arg" in edge:
-        return f" arg={edge['arg']:#x}" if edge["arg"] > 9 else f" arg={edge['arg']}"
+        return f" arg={_number(edge['arg'], 10)}"
     if "arg_mask" in edge:
         mask, value = edge["arg_mask"]
-        return f" arg&{mask:#x}={value:#x}"
+        return f" arg&{_number(mask, 16)}={_number(value, 16)}"
     return ""
 
 
