@@ -164,8 +164,10 @@ static struct sproc *proc_get(struct summary_state *s, struct sctr *c, __u32 pid
 {
 	bool added;
 	size_t *slot = view_map_put(&c->proc_by_pid, pid, 0, c->nprocs, &added);
-	if (!slot)
+	if (!slot) {
+		s->oom = true;
 		return NULL;
+	}
 	if (added) {
 		if (view_reserve(&c->procs, &c->cap_procs, c->nprocs + 1, sizeof(*c->procs)) < 0) {
 			s->oom = true;
