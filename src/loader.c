@@ -166,7 +166,8 @@ int agent_poll(struct agent *a, int timeout_ms)
 }
 
 /* The kernel writes a LOST record at the next successful reservation; at
- * the end there may be none, so the counts left are written from here. */
+ * the end there may be none, so the counts left are written from here, and
+ * the pipeline learns how many records each CPU tried to write in all. */
 static void report_pending_loss(struct agent *a)
 {
 	struct prov_cpu *per_cpu = calloc(a->ncpus, sizeof(*per_cpu));
@@ -176,6 +177,8 @@ static void report_pending_loss(struct agent *a)
 	if (bpf_map__lookup_elem(a->skel->maps.cpu_states, &zero, sizeof(zero), per_cpu,
 				 a->ncpus * sizeof(*per_cpu), 0) == 0) {
 		for (int cpu = 0; cpu < a->ncpus; cpu++) {
+			if (per_cpu[cpu].seq)
+				pipeline_note_issued(a->pipeline, cpu, per_cpu[cpu].seq);
 			if (per_cpu[cpu].lost_pending == 0)
 				continue;
 			struct sabpf_lost lost = {

@@ -305,21 +305,36 @@ int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, s
 
 /* ---- loss accounting ---- */
 
-static void track_seq(struct sabpf_pipeline *p, const struct sabpf_hdr *h)
+/* The sequence tracking of one CPU, grown on demand; NULL if out of memory. */
+static struct cpu_seq *cpu_seq_of(struct sabpf_pipeline *p, unsigned cpu)
 {
-	if (h->cpu >= p->ncpus) {
-		size_t n = (size_t)h->cpu + 1;
+	if (cpu >= p->ncpus) {
+		size_t n = (size_t)cpu + 1;
 		struct cpu_seq *cpus = realloc(p->cpus, n * sizeof(*cpus));
 		if (!cpus)
-			return;
+			return NULL;
 		memset(cpus + p->ncpus, 0, (n - p->ncpus) * sizeof(*cpus));
 		p->cpus = cpus;
 		p->ncpus = n;
 	}
-	struct cpu_seq *c = &p->cpus[h->cpu];
+	return &p->cpus[cpu];
+}
+
+static void track_seq(struct sabpf_pipeline *p, const struct sabpf_hdr *h)
+{
+	struct cpu_seq *c = cpu_seq_of(p, h->cpu);
+	if (!c)
+		return;
 	c->received++;
 	if (h->seq > c->max_seq)
 		c->max_seq = h->seq;
+}
+
+void pipeline_note_issued(struct sabpf_pipeline *p, unsigned cpu, __u64 last_seq)
+{
+	struct cpu_seq *c = cpu_seq_of(p, cpu);
+	if (c && last_seq > c->max_seq)
+		c->max_seq = last_seq;
 }
 
 void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out)

@@ -41,6 +41,10 @@ int pipeline_flush(struct sabpf_pipeline *p);
 /* Closes every output. success=true renames PATH.tmp to PATH; false
  * removes the temporary files. Returns 0, or -1 if a write failed. */
 int pipeline_finish(struct sabpf_pipeline *p, bool success);
+/* The kernel's own count of the records a CPU tried to write (its last
+ * sequence number), read at the end: records lost at the very end of the
+ * stream then show as missing too, which no later record could reveal. */
+void pipeline_note_issued(struct sabpf_pipeline *p, unsigned cpu, __u64 last_seq);
 void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out);
 /* Why the last record was rejected by pipeline_consume() ("" if none was). */
 const char *pipeline_last_error(const struct sabpf_pipeline *p);

@@ -783,6 +783,14 @@ static void test_loss_accounting(void **state)
 	assert_int_equal(st.malformed, 1);
 	assert_string_equal(pipeline_last_error(p),
 			    "record of 8 bytes is shorter than a header (32 bytes)");
+
+	/* the kernel says CPU 0 tried 9 records in all: 8 and 9 were lost at
+	 * the very end, which no later record could reveal; a lower count
+	 * than what was seen changes nothing */
+	pipeline_note_issued(p, 0, 9);
+	pipeline_note_issued(p, 1, 2);
+	pipeline_get_stats(p, &st);
+	assert_int_equal(st.seq_missing, 3 + 2 + 1 + 1);
 	pipeline_free(p);
 }
 

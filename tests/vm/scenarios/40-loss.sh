@@ -20,4 +20,10 @@ echo "$n" >"$OUT/reads"
 "$SABPF" run -q --ring-size 64M -o "raw:$OUT/large.raw" --stats "$OUT/large.json" \
   -- "$exercise" flood "$n" /etc/hostname /etc/passwd >"$OUT/large.out" 2>&1 &&
   ok "flood through a 64 MiB ring" || not_ok "large-ring run failed: $(tail -3 "$OUT/large.out")"
+# the same flood with no agent, timed (/proc/uptime, 10 ms steps): the rate
+# the workload reaches alone, beside the rate the audited one was drained at
+t0=$(cut -d' ' -f1 /proc/uptime)
+"$exercise" flood "$n" /etc/hostname /etc/passwd >/dev/null
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "$t0 $t1" >"$OUT/bare.uptime"
 exit "$fails"
