@@ -14,7 +14,8 @@ int cli_parse_ring_size(const char *text, __u64 *bytes, char *err, size_t errlen
 	errno = 0;
 	unsigned long long value = strtoull(text, &end, 10);
 	if (errno || end == text || text[0] == '-') {
-		snprintf(err, errlen, "--ring-size '%s': not a size (examples: 65536, 4M, 1G)", text);
+		snprintf(err, errlen, "--ring-size '%s': not a size (examples: 65536, 4M, 1G)",
+			 text);
 		return -1;
 	}
 	unsigned shift = 0;
@@ -53,10 +54,10 @@ int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen
 		const char *name;
 		__u32 bits;
 	} known[] = {
-		{"all", SABPF_CLASS_ALL},
-		{"proc", SABPF_CLASS_PROC},
-		{"file", SABPF_CLASS_FILE},
-		{"net", SABPF_CLASS_NET},
+	    {"all", SABPF_CLASS_ALL},
+	    {"proc", SABPF_CLASS_PROC},
+	    {"file", SABPF_CLASS_FILE},
+	    {"net", SABPF_CLASS_NET},
 	};
 	__u32 bits = 0;
 	const char *p = text;
@@ -91,8 +92,8 @@ int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen
 	return 0;
 }
 
-int cli_parse_cgroup_spec(const char *text, char *path, size_t path_len, __u32 *classes,
-			  char *err, size_t errlen)
+int cli_parse_cgroup_spec(const char *text, char *path, size_t path_len, __u32 *classes, char *err,
+			  size_t errlen)
 {
 	const char *colon = strrchr(text, ':');
 	size_t len = colon ? (size_t)(colon - text) : strlen(text);

@@ -13,7 +13,7 @@ int cli_parse_ring_size(const char *text, __u64 *bytes, char *err, size_t errlen
 int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen);
 /* "PATH" or "PATH:CLASSES" (an --cgroup argument). path receives PATH.
  * Returns 0, or -1 with err. */
-int cli_parse_cgroup_spec(const char *text, char *path, size_t path_len, __u32 *classes,
-			  char *err, size_t errlen);
+int cli_parse_cgroup_spec(const char *text, char *path, size_t path_len, __u32 *classes, char *err,
+			  size_t errlen);
 
 #endif /* SABPF_CLI_H */

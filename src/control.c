@@ -37,8 +37,7 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
 	return cgroup_id_of_path(path, &t->id, t->path, sizeof(t->path), err, errlen);
 }
 
-int control_attach_target(struct agent *a, const struct audit_target *t, char *err,
-			  size_t errlen)
+int control_attach_target(struct agent *a, const struct audit_target *t, char *err, size_t errlen)
 {
 	if (agent_scope_add(a, t->id, t->classes, err, errlen))
 		return -1;
@@ -49,10 +48,11 @@ int control_attach_target(struct agent *a, const struct audit_target *t, char *e
 	if (cgroup_id_of_path(t->path, &id_now, path_now, sizeof(path_now), why, sizeof(why)) ||
 	    id_now != t->id) {
 		agent_scope_remove(a, t->id);
-		snprintf(err, errlen,
-			 "container %s exited while sabpf was attaching to it (its cgroup is gone); "
-			 "nothing is attached to it",
-			 t->path);
+		snprintf(
+		    err, errlen,
+		    "container %s exited while sabpf was attaching to it (its cgroup is gone); "
+		    "nothing is attached to it",
+		    t->path);
 		return -1;
 	}
 	return 0;
@@ -71,8 +71,8 @@ static int unix_address(const char *path, struct sockaddr_un *sa, char *err, siz
 	return 0;
 }
 
-int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p,
-		 struct control **out, char *err, size_t errlen)
+int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, struct control **out,
+		 char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	if (unix_address(path, &sa, err, errlen))
@@ -173,8 +173,9 @@ static void handle_request(struct control *c, int fd)
 			       c->targets[i].path);
 		answer(fd, "ok %d\n", c->ntargets);
 	} else {
-		answer(fd, "error unknown request '%s': use add PATH[:CLASSES], remove PATH or "
-			   "list\n",
+		answer(fd,
+		       "error unknown request '%s': use add PATH[:CLASSES], remove PATH or "
+		       "list\n",
 		       line);
 	}
 }
@@ -213,8 +214,9 @@ int control_client_main(int argc, char **argv)
 		i += 2;
 	}
 	if (!path || i >= argc) {
-		fprintf(stderr, "usage: sabpf ctl --control SOCKET add PATH[:CLASSES] | remove PATH "
-				"| list\n");
+		fprintf(stderr,
+			"usage: sabpf ctl --control SOCKET add PATH[:CLASSES] | remove PATH "
+			"| list\n");
 		return 2;
 	}
 	char request[PATH_MAX + 64];

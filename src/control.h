@@ -23,14 +23,13 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
 
 /* Puts a resolved target in scope, and makes sure its cgroup did not
  * vanish meanwhile (then nothing stays attached). Returns 0, or -1 with err. */
-int control_attach_target(struct agent *a, const struct audit_target *t, char *err,
-			  size_t errlen);
+int control_attach_target(struct agent *a, const struct audit_target *t, char *err, size_t errlen);
 
 struct control;
 /* Listens on a unix socket at path (mode 0600; a stale socket is replaced).
  * Returns 0, or -1 with err. */
-int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p,
-		 struct control **out, char *err, size_t errlen);
+int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, struct control **out,
+		 char *err, size_t errlen);
 /* Serves the requests waiting, without blocking. */
 void control_serve(struct control *c);
 /* Closes and removes the socket. NULL is fine. */

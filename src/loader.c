@@ -87,8 +87,8 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline,
-	       struct agent **out, char *err, size_t errlen)
+int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, struct agent **out,
+	       char *err, size_t errlen)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -182,13 +182,13 @@ static void report_pending_loss(struct agent *a)
 			if (per_cpu[cpu].lost_pending == 0)
 				continue;
 			struct sabpf_lost lost = {
-				.hdr = {.type = SABPF_REC_LOST,
-					.cpu = cpu,
-					.size = sizeof(lost),
-					.seq = 0},
-				.count = per_cpu[cpu].lost_pending,
-				.first_seq = per_cpu[cpu].lost_first,
-				.last_seq = per_cpu[cpu].lost_last,
+			    .hdr = {.type = SABPF_REC_LOST,
+				    .cpu = cpu,
+				    .size = sizeof(lost),
+				    .seq = 0},
+			    .count = per_cpu[cpu].lost_pending,
+			    .first_seq = per_cpu[cpu].lost_first,
+			    .last_seq = per_cpu[cpu].lost_last,
 			};
 			pipeline_consume(a->pipeline, &lost, sizeof(lost));
 		}
@@ -221,8 +221,8 @@ __u64 agent_lost(struct agent *a, __u64 container)
 /* Finds, in a hash map whose values hold a container id at `offset`, the
  * first key after `after` (NULL: from the start) owned by `container`.
  * Returns 0 with the key in *found, or -1 when there is none. */
-static int next_owned_key(struct bpf_map *map, size_t value_size, size_t offset,
-			  __u64 container, const __u64 *after, __u64 *found)
+static int next_owned_key(struct bpf_map *map, size_t value_size, size_t offset, __u64 container,
+			  const __u64 *after, __u64 *found)
 {
 	int fd = bpf_map__fd(map);
 	__u64 key, next;

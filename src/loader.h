@@ -18,8 +18,8 @@ struct agent_opts {
 struct agent;
 
 /* Loads and attaches everything. Returns 0, or -1 with err. */
-int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline,
-	       struct agent **out, char *err, size_t errlen);
+int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, struct agent **out,
+	       char *err, size_t errlen);
 /* Puts a cgroup (and every cgroup made under it later) in scope. */
 int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen);
 /* Takes a container (a registered cgroup and its descendants) out of scope. */

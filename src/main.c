@@ -60,35 +60,36 @@ static void install_stop_handlers(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sabpf COMMAND [OPTIONS]\n"
-		"\n"
-		"  run [OPTIONS] [-- CMD [ARGS]]  run CMD in a minimal container and audit it\n"
-		"      (default CMD: sh -c 'cat /etc/hostname > /tmp/x')\n"
-		"  audit --cgroup PATH[:CLASSES] [--cgroup ...] [OPTIONS]\n"
-		"                                 audit existing cgroup v2 directories until\n"
-		"                                 interrupted (or --duration SECONDS)\n"
-		"  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
-		"                                 change what a running `audit` records\n"
-		"  doctor                         check what this host can run\n"
-		"  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
-		"  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
-		"\n"
-		"options of run and audit:\n"
-		"  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl or raw; PATH '-'\n"
-		"                            is stdout; repeatable (run default:\n"
-		"                            prov:sabpf-NAME.prov.json)\n"
-		"  --classes LIST            all, or some of proc,file,net (default all)\n"
-		"  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
-		"  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
-		"  -q, --quiet               no summary on stderr\n"
-		"options of run:\n"
-		"  --name NAME  --rootfs DIR  --net (own network namespace)\n"
-		"  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
-		"options of audit:\n"
-		"  --follow                  flush outputs every second (one PROV document each)\n"
-		"  --duration SECONDS        stop after this long\n"
-		"  --control SOCKET          accept add/remove/list from `sabpf ctl`\n");
+	fprintf(
+	    out,
+	    "usage: sabpf COMMAND [OPTIONS]\n"
+	    "\n"
+	    "  run [OPTIONS] [-- CMD [ARGS]]  run CMD in a minimal container and audit it\n"
+	    "      (default CMD: sh -c 'cat /etc/hostname > /tmp/x')\n"
+	    "  audit --cgroup PATH[:CLASSES] [--cgroup ...] [OPTIONS]\n"
+	    "                                 audit existing cgroup v2 directories until\n"
+	    "                                 interrupted (or --duration SECONDS)\n"
+	    "  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
+	    "                                 change what a running `audit` records\n"
+	    "  doctor                         check what this host can run\n"
+	    "  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
+	    "  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
+	    "\n"
+	    "options of run and audit:\n"
+	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl or raw; PATH '-'\n"
+	    "                            is stdout; repeatable (run default:\n"
+	    "                            prov:sabpf-NAME.prov.json)\n"
+	    "  --classes LIST            all, or some of proc,file,net (default all)\n"
+	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
+	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
+	    "  -q, --quiet               no summary on stderr\n"
+	    "options of run:\n"
+	    "  --name NAME  --rootfs DIR  --net (own network namespace)\n"
+	    "  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
+	    "options of audit:\n"
+	    "  --follow                  flush outputs every second (one PROV document each)\n"
+	    "  --duration SECONDS        stop after this long\n"
+	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n");
 }
 
 /* Options shared by run and audit. */
@@ -139,8 +140,8 @@ static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, ch
 
 /* What is left of a container in the agent's maps once it is gone. */
 struct leftovers {
-	unsigned creds;  /* cred entries the kernel did not free with the creds */
-	unsigned files;  /* file entries the kernel did not free with the files */
+	unsigned creds;	 /* cred entries the kernel did not free with the creds */
+	unsigned files;	 /* file entries the kernel did not free with the files */
 	unsigned purged; /* entries of objects still alive outside, removed by us */
 };
 
@@ -153,7 +154,8 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f) {
-		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", tmp, strerror(errno));
+		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", tmp,
+			strerror(errno));
 		return -1;
 	}
 	fprintf(f,
@@ -170,7 +172,8 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 			left->creds, left->files, left->purged);
 	fprintf(f, "\"exit_status\":%d}\n", status);
 	if (fclose(f) || rename(tmp, path)) {
-		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
+			strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -278,17 +281,17 @@ struct run_opts {
 static int parse_run(int argc, char **argv, struct run_opts *r)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, 0, 'o'},
-		{"classes", required_argument, 0, OPT_CLASSES},
-		{"ring-size", required_argument, 0, OPT_RING},
-		{"stats", required_argument, 0, OPT_STATS},
-		{"quiet", no_argument, 0, 'q'},
-		{"name", required_argument, 0, OPT_NAME},
-		{"rootfs", required_argument, 0, OPT_ROOTFS},
-		{"net", no_argument, 0, OPT_NET},
-		{"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+	    {"output", required_argument, 0, 'o'},
+	    {"classes", required_argument, 0, OPT_CLASSES},
+	    {"ring-size", required_argument, 0, OPT_RING},
+	    {"stats", required_argument, 0, OPT_STATS},
+	    {"quiet", no_argument, 0, 'q'},
+	    {"name", required_argument, 0, OPT_NAME},
+	    {"rootfs", required_argument, 0, OPT_ROOTFS},
+	    {"net", no_argument, 0, OPT_NET},
+	    {"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int opt;
 	common_defaults(&r->common);
@@ -435,17 +438,17 @@ struct audit_opts {
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, 0, 'o'},
-		{"classes", required_argument, 0, OPT_CLASSES},
-		{"ring-size", required_argument, 0, OPT_RING},
-		{"stats", required_argument, 0, OPT_STATS},
-		{"quiet", no_argument, 0, 'q'},
-		{"cgroup", required_argument, 0, OPT_CGROUP},
-		{"follow", no_argument, 0, OPT_FOLLOW},
-		{"duration", required_argument, 0, OPT_DURATION},
-		{"control", required_argument, 0, OPT_CONTROL},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+	    {"output", required_argument, 0, 'o'},
+	    {"classes", required_argument, 0, OPT_CLASSES},
+	    {"ring-size", required_argument, 0, OPT_RING},
+	    {"stats", required_argument, 0, OPT_STATS},
+	    {"quiet", no_argument, 0, 'q'},
+	    {"cgroup", required_argument, 0, OPT_CGROUP},
+	    {"follow", no_argument, 0, OPT_FOLLOW},
+	    {"duration", required_argument, 0, OPT_DURATION},
+	    {"control", required_argument, 0, OPT_CONTROL},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int opt;
 	char *end;
@@ -579,8 +582,7 @@ static int cmd_audit(int argc, char **argv)
 	for (int i = 0; i < o.ncgroups; i++)
 		lost += agent_lost(a, targets[i].id);
 	if (o.common.stats_path &&
-	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost,
-			NULL, 0))
+	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, NULL, 0))
 		ok = false;
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);
@@ -600,9 +602,9 @@ out:
 static int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, 0, 'o'},
-		{"quiet", no_argument, 0, 'q'},
-		{0, 0, 0, 0},
+	    {"output", required_argument, 0, 'o'},
+	    {"quiet", no_argument, 0, 'q'},
+	    {0, 0, 0, 0},
 	};
 	struct common_opts o;
 	char err[1024];

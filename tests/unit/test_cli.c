@@ -31,10 +31,15 @@ static void test_ring_sizes_rejected(void **state)
 	static const struct {
 		const char *text, *message;
 	} bad[] = {
-		{"1000", "power of two"},    {"2048", "at least 4096"}, {"3M", "power of two"},
-		{"2G", "1G maximum"},        {"16X", "unknown suffix"}, {"", "not a size"},
-		{"-4096", "not a size"},     {"M", "not a size"},
-		{"99999999999999999999", "not a size"},
+	    {"1000", "power of two"},
+	    {"2048", "at least 4096"},
+	    {"3M", "power of two"},
+	    {"2G", "1G maximum"},
+	    {"16X", "unknown suffix"},
+	    {"", "not a size"},
+	    {"-4096", "not a size"},
+	    {"M", "not a size"},
+	    {"99999999999999999999", "not a size"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char err[256] = "";
@@ -72,42 +77,38 @@ static void test_cgroup_specs(void **state)
 	(void)state;
 	char err[256], path[64];
 	__u32 classes = 0;
-	assert_int_equal(
-		cli_parse_cgroup_spec("/sys/fs/cgroup/pod", path, sizeof(path), &classes, err,
-				      sizeof(err)),
-		0);
+	assert_int_equal(cli_parse_cgroup_spec("/sys/fs/cgroup/pod", path, sizeof(path), &classes,
+					       err, sizeof(err)),
+			 0);
 	assert_string_equal(path, "/sys/fs/cgroup/pod");
 	assert_int_equal(classes, SABPF_CLASS_ALL);
-	assert_int_equal(cli_parse_cgroup_spec("pod:file,net", path, sizeof(path), &classes, err,
-					       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    cli_parse_cgroup_spec("pod:file,net", path, sizeof(path), &classes, err, sizeof(err)),
+	    0);
 	assert_string_equal(path, "pod");
 	assert_int_equal(classes, SABPF_CLASS_FILE | SABPF_CLASS_NET);
 
-	assert_int_equal(cli_parse_cgroup_spec(":file", path, sizeof(path), &classes, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    cli_parse_cgroup_spec(":file", path, sizeof(path), &classes, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "path is empty"));
-	assert_int_equal(cli_parse_cgroup_spec("pod:bogus", path, sizeof(path), &classes, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    cli_parse_cgroup_spec("pod:bogus", path, sizeof(path), &classes, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown record class 'bogus'"));
 	char longpath[128];
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';
-	assert_int_equal(cli_parse_cgroup_spec(longpath, path, sizeof(path), &classes, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    cli_parse_cgroup_spec(longpath, path, sizeof(path), &classes, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "too long"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_sizes_accepted),
-		cmocka_unit_test(test_ring_sizes_rejected),
-		cmocka_unit_test(test_classes),
-		cmocka_unit_test(test_cgroup_specs),
+	    cmocka_unit_test(test_ring_sizes_accepted),
+	    cmocka_unit_test(test_ring_sizes_rejected),
+	    cmocka_unit_test(test_classes),
+	    cmocka_unit_test(test_cgroup_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
