@@ -257,6 +257,13 @@ def render(motifs):
         "records them; they never count as passed.",
         "",
     ]
+    out += ["## Hooks", "", "| hook | motifs |", "| --- | --- |"]
+    by_hook = {}
+    for m in motifs:
+        for hook in m["hooks"]:
+            by_hook.setdefault(hook.split(" ")[0], []).append(m["name"])
+    out += [f"| `{hook}` | {', '.join(names)} |" for hook, names in sorted(by_hook.items())]
+    out.append("")
     for group in sorted({m["group"] for m in motifs}):
         out += [f"## {group}", "",
                 "| motif | syscall | hooks | nodes | edges | status | notes |",

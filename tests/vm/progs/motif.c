@@ -1265,6 +1265,15 @@ static int usage(void)
 	return 2;
 }
 
+/* The case named `name`, or NULL. */
+static const struct motif_case *case_named(const char *name)
+{
+	for (size_t i = 0; i < N_CASES; i++)
+		if (strcmp(cases[i].name, name) == 0)
+			return &cases[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1277,6 +1286,13 @@ int main(int argc, char **argv)
 	}
 	if (argc != 3)
 		return usage();
+	int all = strcmp(argv[1], "all") == 0;
+	const struct motif_case *one = all ? NULL : case_named(argv[1]);
+	if (!all && !one) {
+		fprintf(stderr, "motif: unknown case '%s': run 'motif list' for the cases\n",
+			argv[1]);
+		return 2;
+	}
 	dir = argv[2];
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 	if (n <= 0) {
@@ -1288,15 +1304,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "motif: cannot make %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	for (size_t i = 0; i < N_CASES; i++) {
-		if (strcmp(argv[1], "all") == 0 || strcmp(argv[1], cases[i].name) == 0) {
-			run_case(&cases[i]);
-			if (strcmp(argv[1], "all") != 0)
-				return 0;
-		}
-	}
-	if (strcmp(argv[1], "all") == 0)
+	if (one) {
+		run_case(one);
 		return 0;
-	fprintf(stderr, "motif: unknown case '%s': run 'motif list' for the cases\n", argv[1]);
-	return 2;
+	}
+	for (size_t i = 0; i < N_CASES; i++)
+		run_case(&cases[i]);
+	return 0;
 }
