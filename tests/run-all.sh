@@ -6,18 +6,20 @@
 # their artifacts. Ends with the line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-total_pass=0 total_fail=0
+total_pass=0 total_fail=0 total_skip=0
 
-count() { # count LOGFILE: adds the "X: N passed, N failed" line of a stage
-  local line p f
-  line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+count() { # count LOGFILE: adds the "X: N passed, N failed[, N skipped]" line of a stage
+  local line p f k
+  line=$(grep -aE '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
   if [ -z "$line" ]; then
     echo "run-all: stage $1 printed no summary: counted as 1 failure"
     total_fail=$((total_fail + 1)); return
   fi
   p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
   f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  k=0
+  [[ "$line" =~ ([0-9]+)\ skipped ]] && k=${BASH_REMATCH[1]}
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + k))
 }
 
 logs=build/test-logs; mkdir -p "$logs"
@@ -26,8 +28,10 @@ tests/vm/run.sh 2>&1 | tee "$logs/integration.log"; count "$logs/integration.log
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
 # "scope" (the glob matches the names ending in n or e), on one kernel.
-SABPF_VM_DIR=build/vm-hybrid tests/vm/run.sh --kernel 6.1 --cgroup hybrid --only '*[ne]' 2>&1 |
+SABPF_VM_DIR=${SABPF_VM_DIR:-build/vm}-hybrid tests/vm/run.sh --kernel 6.1 --cgroup hybrid --only '*[ne]' 2>&1 |
   tee "$logs/integration-hybrid.log"
 count "$logs/integration-hybrid.log"
-echo "$total_pass passed, $total_fail failed"
+# "skipped" are strict expected failures (xfail): known gaps, each with its
+# reason (e.g. a motif whose hook is not captured yet); an unexpected pass fails
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
