@@ -244,7 +244,8 @@ int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, s
 	const struct format_ops *ops = format_by_name(spec, (size_t)(colon - spec));
 	if (!ops) {
 		set_err(err, errlen,
-			"unknown output format '%.*s' in '%s': use prov, spade, jsonl or raw",
+			"unknown output format '%.*s' in '%s': use prov, spade, jsonl, raw, dot, "
+			"summary or summary-json",
 			(int)(colon - spec), spec, spec);
 		return -1;
 	}

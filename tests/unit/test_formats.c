@@ -520,7 +520,7 @@ static void test_output_specs(void **state)
 
 	assert_int_equal(pipeline_add_output(p, "xml:/tmp/a", err, sizeof(err)), -1);
 	assert_string_equal(err, "unknown output format 'xml' in 'xml:/tmp/a': use prov, spade, "
-				 "jsonl or raw");
+				 "jsonl, raw, dot, summary or summary-json");
 	assert_int_equal(pipeline_add_output(p, "prov", err, sizeof(err)), -1);
 	assert_contains(err, "output 'prov' has no ':': use FORMAT:PATH");
 	assert_int_equal(pipeline_add_output(p, "jsonl:", err, sizeof(err)), -1);

@@ -16,7 +16,7 @@ exercise=$(dirname "$SABPF")/progs/exercise
 
 rm -rf /tmp/ex && mkdir -p /tmp/ex
 "$SABPF" run --net --name hooks -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
-  --stats "$OUT/stats.json" -- sh -c "
+  -o "raw:$OUT/capture.raw" --stats "$OUT/stats.json" -- sh -c "
     $exercise files /tmp/ex > $OUT/files.txt &&
     $exercise net 5000 > $OUT/net.txt &&
     $exercise proc > $OUT/proc.txt" >"$OUT/stdout" 2>"$OUT/stderr"
