@@ -7,6 +7,10 @@ set -euo pipefail
 PACKAGES=(
   # build: compiler, BPF toolchain, static libraries for the one-binary agent
   make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+  # the policy parser (libyaml.a, for JSON and YAML policies; docs/policy.md)
+  libyaml-dev
+  # fuzzing the policy parser: libFuzzer and the sanitizer runtimes (tests/fuzz/run.sh)
+  libclang-rt-dev
   # unit tests and formatting (test_container uses busybox-static and ip from iproute2)
   libcmocka-dev clang-format iproute2
   # VM harness: emulator, initramfs contents and tools
