@@ -17,7 +17,7 @@
 
 #define MATCH_PATH_MAX 4096
 
-/* ---- errors --------------------------------------------------------------- */
+/* ---- errors ------------------------------------------------------------- */
 
 struct parse_ctx {
 	yaml_document_t *doc;
@@ -50,7 +50,7 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct parse_ctx *c, si
 #define fail(c, node, ...)                                                                         \
 	fail_at((c), (node)->start_mark.line + 1, (node)->start_mark.column + 1, __VA_ARGS__)
 
-/* ---- node helpers ---------------------------------------------------------- */
+/* ---- node helpers ------------------------------------------------------- */
 
 static const char *node_kind(const yaml_node_t *n)
 {
@@ -158,7 +158,7 @@ static int parse_choice(struct parse_ctx *c, const yaml_node_t *n, const char *c
 	return -1;
 }
 
-/* ---- ports and addresses ---------------------------------------------------- */
+/* ---- ports and addresses ------------------------------------------------ */
 
 /* A decimal port 1..65535 from s[0..len). */
 static int parse_port_number(const char *s, size_t len, uint16_t *port)
@@ -263,7 +263,7 @@ static int parse_cidr(struct parse_ctx *c, const yaml_node_t *n, struct policy_n
 	return 0;
 }
 
-/* ---- network ----------------------------------------------------------------- */
+/* ---- network ------------------------------------------------------------ */
 
 struct net_list {
 	struct policy_net_rule *rules;
@@ -437,7 +437,7 @@ static int parse_network(struct parse_ctx *c, const yaml_node_t *net)
 	return 0;
 }
 
-/* ---- globs ------------------------------------------------------------------- */
+/* ---- globs -------------------------------------------------------------- */
 
 /* Length of the glob's leading part that holds no wildcard. */
 static uint32_t literal_length(const char *glob)
@@ -521,7 +521,7 @@ static int parse_glob(struct parse_ctx *c, const yaml_node_t *n, const char *whe
 	return 0;
 }
 
-/* ---- files and exec ----------------------------------------------------------- */
+/* ---- files and exec ----------------------------------------------------- */
 
 static int parse_file_list(struct parse_ctx *c, const yaml_node_t *list, const char *key,
 			   uint32_t access)
@@ -635,7 +635,7 @@ static int parse_exec(struct parse_ctx *c, const yaml_node_t *exec)
 	return 0;
 }
 
-/* ---- target and the top level ---------------------------------------------------- */
+/* ---- target and the top level ------------------------------------------- */
 
 static int parse_target(struct parse_ctx *c, const yaml_node_t *root)
 {
@@ -711,7 +711,7 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root)
 	return 0;
 }
 
-/* ---- libyaml ----------------------------------------------------------------------- */
+/* ---- libyaml ------------------------------------------------------------ */
 
 /* Line and column (1-based) of a byte offset, for reader errors. */
 static void offset_position(const char *text, size_t len, size_t offset, size_t *line,
@@ -836,7 +836,7 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
-/* ---- decisions ------------------------------------------------------------------------- */
+/* ---- decisions ---------------------------------------------------------- */
 
 bool policy_glob_match(const char *glob, bool recursive, const char *path)
 {
@@ -954,7 +954,7 @@ struct policy_verdict policy_decide_exec(const struct policy *p, const char *pat
 	return verdict(p->exec.def == POLICY_ALLOW, POLICY_CLASS_EXEC, POLICY_DEFAULT_INDEX);
 }
 
-/* ---- describing and printing -------------------------------------------------------------- */
+/* ---- describing and printing -------------------------------------------- */
 
 static const char *file_mode_name(uint32_t access)
 {
@@ -1249,7 +1249,7 @@ void policy_print_json(const struct policy *p, FILE *out)
 	jbuf_free(&b);
 }
 
-/* ---- sabpf policy check ------------------------------------------------------------------- */
+/* ---- sabpf policy check ------------------------------------------------- */
 
 static int policy_usage(FILE *out)
 {
