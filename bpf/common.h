@@ -32,6 +32,10 @@
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
 #define MAP_SHARED 0x01
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_PRIVATE 0x02
+#define VM_SHARED 0x08
 #define CLONE_THREAD 0x00010000
 #define FMODE_CREATED 0x100000
 #define AF_UNIX 1
@@ -415,12 +419,15 @@ static __always_inline int name_send(struct prov_scratch *s, struct prov_node *n
 
 /* State of one path rebuild, walked one component per bpf_loop step so
  * the verifier checks the step once, not once per component. Pointers are
- * held as plain values and read with BPF_CORE_READ. */
+ * held as plain values and read with BPF_CORE_READ. The offset reached is
+ * kept in the scratch map value (s->rec.len), not here on the stack: a
+ * value the verifier cannot know lets it see, after one step, that the
+ * next one is the same (kernels from 6.8 verify a callback until its
+ * states repeat, which a counter on the stack never does). */
 struct path_walk {
 	struct prov_scratch *s;
 	__u64 dentry, vfsmnt, mnt; /* mnt: the struct mount around vfsmnt */
 	__u64 root_dentry, root_mnt;
-	__u32 off;
 };
 
 static long path_walk_step(__u32 index, void *ctx)
@@ -447,12 +454,14 @@ static long path_walk_step(__u32 index, void *ctx)
 	if (!parent_dentry || (__u64)parent_dentry == w->dentry)
 		return 1;
 	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-	long n = bpf_probe_read_kernel_str(&s->data[bounded(w->off, NAME_BUF_SIZE / 2 - 1)],
+	__u32 off = s->rec.len;
+	long n = bpf_probe_read_kernel_str(&s->data[bounded(off, NAME_BUF_SIZE / 2 - 1)],
 					   NAME_COMPONENT_MAX, name);
 	if (n <= 0)
 		return 1;
-	w->off += n;
-	if (w->off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
+	off += n;
+	s->rec.len = off;
+	if (off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
 		s->rec.flags |= SABPF_NAME_TRUNCATED;
 		return 1;
 	}
@@ -474,32 +483,41 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, 
 		.mnt = vfsmnt ? vfsmnt - bpf_core_field_offset(struct mount, mnt) : 0,
 		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
 		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
-		.off = 0,
 	};
 	s->rec.flags = SABPF_NAME_REVERSED;
+	s->rec.len = 0;
 	bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
-	return w.off;
+	return s->rec.len;
 }
 
-/* Path of a dentry in an inode_* hook: the mount comes from the path_* hook
- * of the same operation when it matches; otherwise the task's root mount
- * when the superblock matches; otherwise relative to the filesystem root.
- * The hook clears ts->pending_mnt when it is done. */
-static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_task *ts,
-					 struct dentry *dentry_ptr)
+/* The mount to rebuild a dentry's path from in an inode_* hook: the one
+ * the path_* hook of the same operation left (ts->pending_mnt) when its
+ * superblock matches; otherwise the task's root mount when it matches;
+ * otherwise 0 (unknown). */
+static __always_inline __u64 dentry_mount(struct prov_task *ts, struct dentry *dentry_ptr)
 {
-	__u64 dentry = as_value(dentry_ptr);
 	struct super_block *sb = BPF_CORE_READ(dentry_ptr, d_sb);
 	struct vfsmount *mnt = (struct vfsmount *)ts->pending_mnt;
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
-		return path_rebuild(s, (__u64)mnt, dentry);
+		return (__u64)mnt;
 	struct task_struct *task = bpf_get_current_task_btf();
 	mnt = BPF_CORE_READ(task, fs, root.mnt);
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
-		return path_rebuild(s, (__u64)mnt, dentry);
-	/* no mount known: walk to the filesystem root */
-	__u32 off = path_rebuild(s, 0, dentry);
-	s->rec.flags |= SABPF_NAME_FSRELATIVE;
+		return (__u64)mnt;
+	return 0;
+}
+
+/* Path of a dentry in an inode_* hook, from the mount dentry_mount finds;
+ * without one, relative to the filesystem's root (flagged). One call of
+ * path_rebuild, so its loop is verified once per program. The hook clears
+ * ts->pending_mnt when it is done. */
+static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_task *ts,
+					 struct dentry *dentry_ptr)
+{
+	__u64 mnt = dentry_mount(ts, dentry_ptr);
+	__u32 off = path_rebuild(s, mnt, as_value(dentry_ptr));
+	if (!mnt)
+		s->rec.flags |= SABPF_NAME_FSRELATIVE;
 	return off;
 }
 

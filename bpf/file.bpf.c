@@ -1,5 +1,7 @@
 /* file.bpf.c: open files: file_open, file_permission (every read and
- * write), mmap_file, and file_free_security, which empties the file map.
+ * write), mmap_file (shared and private maps told apart), file_mprotect,
+ * file_ioctl, file_lock, file_fcntl, and file_free_security, which
+ * empties the file map.
  * Also the inode nodes and their names, shared with inode.bpf.c and
  * task.bpf.c. Included into sabpf.bpf.c after common.h and task.bpf.c. */
 
@@ -72,22 +74,28 @@ static __always_inline void inode_named_by_path(struct prov_inode *is, const str
 	inode_named_send(is, s, key, container);
 }
 
-/* Names the inode of an open file by rebuilding the path of its (mount,
- * dentry), read as plain values (the verifier forbids mixing pointers). */
-static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct file *file,
-						   __u64 container)
+/* Names an inode by rebuilding the path of a (mount, dentry) pair, given
+ * as plain values (the verifier forbids mixing pointers). */
+static __always_inline void inode_named_by_mount(struct prov_inode *is, __u64 mnt, __u64 dentry,
+						 __u64 container)
 {
-	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	__u64 key = (__u64)mnt ^ (__u64)dentry;
+	__u64 key = mnt ^ dentry;
 	if (is->name_key == key)
 		return;
 	struct prov_scratch *s = name_scratch_get();
 	if (!s)
 		return;
 	s->rec.argc = 0;
-	s->rec.len = path_rebuild(s, (__u64)mnt, (__u64)dentry);
+	s->rec.len = path_rebuild(s, mnt, dentry);
 	inode_named_send(is, s, key, container);
+}
+
+/* Names the inode of an open file by rebuilding its path. */
+static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct file *file,
+						   __u64 container)
+{
+	inode_named_by_mount(is, (__u64)BPF_CORE_READ(file, f_path.mnt),
+			     (__u64)BPF_CORE_READ(file, f_path.dentry), container);
 }
 
 static __always_inline int kind_has_path(__u16 kind)
@@ -176,6 +184,38 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 	return 0;
 }
 
+/* The map is shared with the file (MAP_SHARED or MAP_SHARED_VALIDATE), so
+ * that writes reach it, rather than a private copy (MAP_PRIVATE). */
+static __always_inline int map_is_shared(unsigned long flags)
+{
+	unsigned long type = flags & MAP_TYPE;
+	return type == MAP_SHARED || type == MAP_SHARED_VALIDATE;
+}
+
+/* The edges of a file mapped into the task. Shared maps: mmap_exec or
+ * mmap_read from the file, and mmap_write to it when writable. Private
+ * maps only ever take from the file: one edge, mmap_exec_private,
+ * mmap_write_private (a writable private copy) or mmap_read_private. */
+static __always_inline void map_edges(struct prov_task *ts, struct prov_inode *is,
+				      unsigned long prot, int shared, __u64 arg, __u64 container)
+{
+	if (shared) {
+		if (prot & PROT_EXEC) {
+			edge_write(SABPF_REL_MMAP_EXEC, &is->node, &ts->node, arg, container);
+		} else {
+			edge_write(SABPF_REL_MMAP_READ, &is->node, &ts->node, arg, container);
+			if (prot & PROT_WRITE)
+				edge_write(SABPF_REL_MMAP_WRITE, &ts->node, &is->node, arg,
+					   container);
+		}
+		return;
+	}
+	__u32 relation = (prot & PROT_EXEC)    ? SABPF_REL_MMAP_EXEC_PRIVATE
+			 : (prot & PROT_WRITE) ? SABPF_REL_MMAP_WRITE_PRIVATE
+					       : SABPF_REL_MMAP_READ_PRIVATE;
+	edge_write(relation, &is->node, &ts->node, arg, container);
+}
+
 SEC("lsm/mmap_file")
 int BPF_PROG(on_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags)
@@ -192,19 +232,104 @@ int BPF_PROG(on_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 	if (kind_has_path(is->node.kind))
 		inode_named_by_path(is, &file->f_path, scope->container);
 	__u64 arg = ((__u64)prot << 32) | (__u32)flags;
-	if (prot & PROT_EXEC) {
-		edge_write(SABPF_REL_MMAP_EXEC, &is->node, &ts->node, arg, scope->container);
-	} else {
-		edge_write(SABPF_REL_MMAP_READ, &is->node, &ts->node, arg, scope->container);
-		if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
-			edge_write(SABPF_REL_MMAP_WRITE, &ts->node, &is->node, arg,
-				   scope->container);
-	}
+	map_edges(ts, is, prot, map_is_shared(flags), arg, scope->container);
 	if (threads_share_memory()) {
 		struct prov_node *mem = current_mem_state(scope->container);
 		if (mem)
 			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
 	}
+	return 0;
+}
+
+/* mprotect: a file mapping given new protections is mapped anew, as
+ * mmap_file records it (arg: prot<<32 | MAP_SHARED or MAP_PRIVATE); for
+ * anonymous memory, the task changes its own process memory (mprotect). */
+SEC("lsm/file_mprotect")
+int BPF_PROG(on_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	if (!ts)
+		return 0;
+	struct file *file = vma->vm_file;
+	if (!file) {
+		struct prov_node *mem = current_mem_state(scope->container);
+		if (mem)
+			edge_write(SABPF_REL_MPROTECT, &ts->node, mem, prot, scope->container);
+		return 0;
+	}
+	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	if (!is)
+		return 0;
+	if (kind_has_path(is->node.kind))
+		inode_named_by_rebuild(is, file, scope->container);
+	int shared = (BPF_CORE_READ(vma, vm_flags) & VM_SHARED) != 0;
+	__u64 arg = ((__u64)prot << 32) | (shared ? MAP_SHARED : MAP_PRIVATE);
+	map_edges(ts, is, prot, shared, arg, scope->container);
+	return 0;
+}
+
+/* The common start of the hooks on an open file other than a socket
+ * (socket.bpf.c records those on the socket's node): both ends recorded,
+ * the inode named by the file's path. */
+static __always_inline int file_op_begin(struct file *file, struct sabpf_scope **scope,
+					 struct prov_task **ts, struct prov_inode **is)
+{
+	*scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!*scope)
+		return -1;
+	struct inode *inode = file->f_inode;
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
+		return -1;
+	*ts = current_task_state(*scope);
+	*is = inode_state_of(inode, (*scope)->container);
+	if (!*ts || !*is)
+		return -1;
+	if (kind_has_path((*is)->node.kind))
+		inode_named_by_rebuild(*is, file, (*scope)->container);
+	return 0;
+}
+
+/* ioctl: CamFlow's pair of edges, write_ioctl to the inode and read_ioctl
+ * back, as a command may do either. */
+SEC("lsm/file_ioctl")
+int BPF_PROG(on_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_inode *is;
+	if (file_op_begin(file, &scope, &ts, &is))
+		return 0;
+	edge_write(SABPF_REL_WRITE_IOCTL, &ts->node, &is->node, cmd, scope->container);
+	edge_write(SABPF_REL_READ_IOCTL, &is->node, &ts->node, cmd, scope->container);
+	return 0;
+}
+
+/* flock and fcntl locks: cmd is LOCK_SH/LOCK_EX/LOCK_UN, or F_RDLCK/F_WRLCK. */
+SEC("lsm/file_lock")
+int BPF_PROG(on_file_lock, struct file *file, unsigned int cmd)
+{
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_inode *is;
+	if (file_op_begin(file, &scope, &ts, &is))
+		return 0;
+	edge_write(SABPF_REL_FILE_LOCK, &ts->node, &is->node, cmd, scope->container);
+	return 0;
+}
+
+SEC("lsm/file_fcntl")
+int BPF_PROG(on_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_inode *is;
+	if (file_op_begin(file, &scope, &ts, &is))
+		return 0;
+	edge_write(SABPF_REL_FCNTL, &ts->node, &is->node, cmd, scope->container);
 	return 0;
 }
 

@@ -1,5 +1,8 @@
-/* inode.bpf.c: operations on names: inode_create, inode_unlink,
- * inode_rename, inode_link, inode_symlink and inode_setattr. Their dentries
+/* inode.bpf.c: operations on names and attributes: inode_create,
+ * inode_unlink, inode_rename, inode_link, inode_symlink, inode_setattr,
+ * inode_getattr, the xattr hooks (inode_setxattr, inode_getxattr,
+ * inode_listxattr, inode_removexattr), and mkdir and rmdir, recorded at
+ * path_mkdir and path_rmdir, which have the mount themselves. The other dentries
  * carry no mount, so the path_* hook that precedes each of them (same
  * syscall, same task) leaves its vfsmount in the task's state, and the
  * path is rebuilt across mount points from it. Included into sabpf.bpf.c. */
@@ -73,6 +76,47 @@ SEC("lsm/path_truncate")
 int BPF_PROG(on_path_truncate, const struct path *path)
 {
 	remember_mount(path->mnt);
+	return 0;
+}
+
+/* ---- directories: path_mkdir, path_rmdir -------------------------------- */
+
+/* mkdir and rmdir are recorded in their path_* hooks, which see the parent
+ * directory's mount: one program each instead of a path_* and inode_*
+ * pair, and no record of the filesystem-internal mkdirs of stacked
+ * filesystems (an overlayfs copy-up), which never pass a path_* hook. */
+SEC("lsm/path_mkdir")
+int BPF_PROG(on_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_scratch *s = name_scratch_get();
+	if (!ts || !s)
+		return 0;
+	s->rec.argc = 0;
+	s->rec.len = path_rebuild(s, as_value(dir->mnt), as_value(dentry));
+	struct prov_node path_node;
+	node_init(&path_node, SABPF_NODE_PATH, scope->container);
+	if (name_send(s, &path_node, scope->container) == 0)
+		edge_write(SABPF_REL_MKDIR, &ts->node, &path_node, S_IFDIR | mode,
+			   scope->container);
+	return 0;
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(on_path_rmdir, const struct path *dir, struct dentry *dentry)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	inode_named_by_mount(is, as_value(dir->mnt), as_value(dentry), scope->container);
+	edge_write(SABPF_REL_RMDIR, &ts->node, &is->node, 0, scope->container);
 	return 0;
 }
 
@@ -190,4 +234,115 @@ SEC("lsm/inode_setattr")
 int BPF_PROG(on_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr)
 {
 	return setattr(dentry, attr);
+}
+
+/* stat: the attributes of an inode flow to the task. The hook has a full
+ * struct path, so the name comes from bpf_d_path. */
+SEC("lsm/inode_getattr")
+int BPF_PROG(on_inode_getattr, const struct path *path)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(path->dentry->d_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	if (kind_has_path(is->node.kind))
+		inode_named_by_path(is, path, scope->container);
+	edge_write(SABPF_REL_GETATTR, &is->node, &ts->node, 0, scope->container);
+	return 0;
+}
+
+/* ---- extended attributes ------------------------------------------------ */
+
+/* Sends an XATTR node carrying the attribute's name. Returns 0 when sent. */
+static __always_inline int xattr_node_send(struct prov_node *x, const char *name, __u64 container)
+{
+	struct prov_scratch *s = name_scratch_get();
+	if (!s)
+		return -1;
+	long n = bpf_probe_read_kernel_str(s->data, SABPF_XATTR_NAME_MAX, name);
+	if (n <= 0)
+		return -1;
+	s->rec.len = n;
+	s->rec.flags = 0;
+	s->rec.argc = 0;
+	node_init(x, SABPF_NODE_XATTR, container);
+	return name_send(s, x, container);
+}
+
+/* An xattr operation, CamFlow's way: the attribute is an entity between the
+ * task and the inode. Writing (set, remove): task -> xattr -> inode; reading
+ * (get): inode -> xattr -> task. Without a name (list): inode -> task. */
+static __always_inline int xattr_op(struct dentry *dentry, const char *name, __u32 task_relation,
+				    __u32 inode_relation, __u64 arg, int reading)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	/* No path_* hook precedes these: the mount is unknown, so an inode
+	 * already named (at open, mostly) keeps its full path. */
+	if (is->name_key == 0 && kind_has_path(is->node.kind))
+		inode_named_by_dentry(is, ts, dentry, scope->container);
+	if (!name) {
+		edge_write(task_relation, &is->node, &ts->node, arg, scope->container);
+		return 0;
+	}
+	struct prov_node x;
+	if (xattr_node_send(&x, name, scope->container))
+		return 0;
+	if (reading) {
+		edge_write(inode_relation, &is->node, &x, 0, scope->container);
+		edge_write(task_relation, &x, &ts->node, arg, scope->container);
+	} else {
+		edge_write(task_relation, &ts->node, &x, arg, scope->container);
+		edge_write(inode_relation, &x, &is->node, 0, scope->container);
+	}
+	return 0;
+}
+
+/* inode_setxattr and inode_removexattr take a leading idmap (user
+ * namespace before 6.3) argument in the kernels that have it: the loader
+ * keeps the variant whose arity matches the running kernel. */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(on_inode_setxattr, struct dentry *dentry, const char *name, const void *value,
+	     size_t size, int flags)
+{
+	return xattr_op(dentry, name, SABPF_REL_SETXATTR, SABPF_REL_SETXATTR_INODE, flags, 0);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(on_inode_setxattr_idmap, void *idmap, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags)
+{
+	return xattr_op(dentry, name, SABPF_REL_SETXATTR, SABPF_REL_SETXATTR_INODE, flags, 0);
+}
+
+SEC("lsm/inode_getxattr")
+int BPF_PROG(on_inode_getxattr, struct dentry *dentry, const char *name)
+{
+	return xattr_op(dentry, name, SABPF_REL_GETXATTR, SABPF_REL_GETXATTR_INODE, 0, 1);
+}
+
+SEC("lsm/inode_listxattr")
+int BPF_PROG(on_inode_listxattr, struct dentry *dentry)
+{
+	return xattr_op(dentry, 0, SABPF_REL_LISTXATTR, 0, 0, 1);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(on_inode_removexattr, struct dentry *dentry, const char *name)
+{
+	return xattr_op(dentry, name, SABPF_REL_REMOVEXATTR, SABPF_REL_REMOVEXATTR_INODE, 0, 0);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(on_inode_removexattr_idmap, void *idmap, struct dentry *dentry, const char *name)
+{
+	return xattr_op(dentry, name, SABPF_REL_REMOVEXATTR, SABPF_REL_REMOVEXATTR_INODE, 0, 0);
 }

@@ -9,5 +9,6 @@ char LICENSE[] SEC("license") = "GPL";
 #include "task.bpf.c"
 #include "file.bpf.c"
 #include "inode.bpf.c"
+#include "mount.bpf.c"
 #include "socket.bpf.c"
 #include "cgroup.bpf.c"

@@ -1,6 +1,8 @@
 /* socket.bpf.c: sockets and their addresses: socket_post_create,
- * socket_bind, socket_connect, socket_listen, socket_accept,
- * socket_sendmsg and socket_recvmsg, for IPv4, IPv6 and unix sockets.
+ * socket_socketpair, socket_bind, socket_connect, socket_listen,
+ * socket_accept, socket_sendmsg, socket_recvmsg and socket_shutdown, for
+ * IPv4, IPv6 and unix sockets; unix peers are linked (unix_stream_connect,
+ * unix_may_send).
  * Socket nodes live in socket local storage (struct sock), with the peer
  * address last written for them. Included into sabpf.bpf.c. */
 
@@ -29,18 +31,57 @@ static __always_inline void socket_record(struct prov_sock *ss, struct socket *s
 	record_submit(n);
 }
 
+/* The NODE record of a socket known only by its struct sock (the server
+ * end of a unix stream connection, before accept gives it a socket): no
+ * inode yet. It gets a new version with the inode's attributes when first
+ * seen with its socket (socket_state_of). */
+static __always_inline void sock_record_bare(struct prov_sock *ss, struct sock *sk, __u64 container)
+{
+	if (ss->node.recorded)
+		return;
+	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	ss->node.recorded = 1;
+	ss->bare = 1;
+	if (!n)
+		return;
+	ref_of(&n->node, &ss->node);
+	__builtin_memset(&n->inode, 0, sizeof(n->inode));
+	n->inode.mode = S_IFSOCK;
+	n->inode.sock_family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	n->inode.sock_type = BPF_CORE_READ(sk, sk_type);
+	n->inode.sock_protocol = BPF_CORE_READ(sk, sk_protocol);
+	record_submit(n);
+}
+
+/* The node of a struct sock, made on first use. */
+static __always_inline struct prov_sock *sock_state_of(struct sock *sk, __u64 container)
+{
+	struct prov_sock *ss = bpf_sk_storage_get(&sock_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (ss && ss->node.id == 0)
+		node_init(&ss->node, SABPF_NODE_SOCKET, container);
+	return ss;
+}
+
 /* The node of a socket; NULL for a socket without a struct sock yet. */
 static __always_inline struct prov_sock *socket_state_of(struct socket *sock, __u64 container)
 {
 	struct sock *sk = sock->sk;
 	if (!sk)
 		return 0;
-	struct prov_sock *ss =
-		bpf_sk_storage_get(&sock_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	struct prov_sock *ss = sock_state_of(sk, container);
 	if (!ss)
 		return 0;
-	if (ss->node.id == 0)
-		node_init(&ss->node, SABPF_NODE_SOCKET, container);
+	if (ss->bare) {
+		/* first seen with its socket: a new version with the inode */
+		__u32 old_version = ss->node.version;
+		node_new_version(&ss->node);
+		ss->bare = 0;
+		socket_record(ss, sock, container);
+		edge_write_refs(SABPF_REL_VERSION_ENTITY, &ss->node, old_version, &ss->node,
+				ss->node.version, 0, container, bpf_get_current_task_btf());
+		return ss;
+	}
 	socket_record(ss, sock, container);
 	return ss;
 }
@@ -222,5 +263,71 @@ int BPF_PROG(on_socket_recvmsg, struct socket *sock, struct msghdr *msg, int siz
 		if (mem)
 			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
 	}
+	return 0;
+}
+
+/* socketpair: both ends were made by socket_post_create; this links both
+ * to the task as one pair. */
+SEC("lsm/socket_socketpair")
+int BPF_PROG(on_socket_socketpair, struct socket *socka, struct socket *sockb)
+{
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_sock *ss;
+	if (socket_hook_begin(socka, &scope, &ts, &ss))
+		return 0;
+	struct prov_sock *other = socket_state_of(sockb, scope->container);
+	if (!other)
+		return 0;
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &ss->node, 0, scope->container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &other->node, 0, scope->container);
+	return 0;
+}
+
+SEC("lsm/socket_shutdown")
+int BPF_PROG(on_socket_shutdown, struct socket *sock, int how)
+{
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_sock *ss;
+	if (socket_hook_begin(sock, &scope, &ts, &ss))
+		return 0;
+	edge_write(SABPF_REL_SHUTDOWN, &ts->node, &ss->node, how, scope->container);
+	return 0;
+}
+
+/* A unix stream connection: the connecting socket is linked to the
+ * server's new socket (newsk, which accept will return), through which the
+ * data will flow. socket_connect already recorded the task's connect. */
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(on_unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope)
+		return 0;
+	struct socket *client_socket = BPF_CORE_READ(sock, sk_socket);
+	struct prov_sock *client = sock_state_of(sock, scope->container);
+	struct prov_sock *server = sock_state_of(newsk, scope->container);
+	if (!client || !server || !client_socket)
+		return 0;
+	socket_record(client, client_socket, scope->container);
+	sock_record_bare(server, newsk, scope->container);
+	edge_write(SABPF_REL_CONNECT_UNIX_STREAM, &client->node, &server->node, 0,
+		   scope->container);
+	return 0;
+}
+
+/* A unix datagram from `sock` to `other` (each send, and connect). The
+ * receiving socket may belong to a task out of scope: it gets a node. */
+SEC("lsm/unix_may_send")
+int BPF_PROG(on_unix_may_send, struct socket *sock, struct socket *other)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope)
+		return 0;
+	struct prov_sock *from = socket_state_of(sock, scope->container);
+	struct prov_sock *to = socket_state_of(other, scope->container);
+	if (from && to)
+		edge_write(SABPF_REL_SEND_UNIX, &from->node, &to->node, 0, scope->container);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* task.bpf.c: tasks and process memory: clone (task_alloc), exit
  * (task_free), exec (bprm_committed_creds, with the executable's path and
- * argv), credential changes (task_fix_setuid, task_fix_setgid) and the
+ * argv), credential changes (task_fix_setuid, task_fix_setgid), signals
+ * (task_kill), ptrace (ptrace_access_check, ptrace_traceme) and the
  * life of process-memory nodes, kept with struct cred (cred_prepare,
  * cred_free). Included into sabpf.bpf.c after common.h. */
 
@@ -11,10 +12,10 @@ static __always_inline struct prov_task *task_state_of(struct task_struct *task,
 {
 	struct prov_task *ts =
 		bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ts && ts->node.id == 0) {
+	if (ts && ts->node.id == 0)
 		node_init(&ts->node, SABPF_NODE_TASK, scope->container);
+	if (ts && ts->classes == 0) /* new, or first acted on from outside */
 		ts->classes = scope->classes;
-	}
 	return ts;
 }
 
@@ -208,6 +209,33 @@ void BPF_PROG(on_task_free, struct task_struct *task)
 	bpf_task_storage_delete(&task_store, task);
 }
 
+/* State of the scan for the end of the argc-th argv string, one byte per
+ * bpf_loop step (verified once, not once per byte). The strings ended so
+ * far are counted in the scratch map value (s->rec.argc), which the
+ * verifier does not track, so the step's states repeat at once. */
+struct argv_scan {
+	struct prov_scratch *s;
+	__u32 avail; /* bytes read */
+	__u32 argc;
+	__u32 end; /* length up to the end of the argc-th string, 0 until found */
+};
+
+static long argv_scan_step(__u32 i, void *ctx)
+{
+	struct argv_scan *a = ctx;
+	struct prov_scratch *s = a->s;
+	if (i >= a->avail || !s)
+		return 1;
+	if (s->data[bounded(i, SABPF_ARGV_MAX - 1)] != 0)
+		return 0;
+	s->rec.argc++;
+	if (s->rec.argc == a->argc) {
+		a->end = i + 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* Copies the argv strings of an exec (they sit at bprm->p in the new mm,
  * followed by the environment, which is never sent) into s. */
 static __always_inline void argv_read(struct prov_scratch *s, struct linux_binprm *bprm)
@@ -225,17 +253,15 @@ static __always_inline void argv_read(struct prov_scratch *s, struct linux_binpr
 	if (avail == 0 ||
 	    bpf_probe_read_user(s->data, bounded(avail, SABPF_ARGV_MAX * 2 - 1), (void *)start))
 		return;
-	int seen = 0;
-	for (__u32 i = 0; i < SABPF_ARGV_MAX; i++) {
-		if (i >= avail)
-			break;
-		if (s->data[i] == 0 && ++seen == argc) {
-			s->rec.len = i + 1;
-			return;
-		}
+	struct argv_scan scan = {.s = s, .avail = avail, .argc = argc, .end = 0};
+	s->rec.argc = 0;
+	bpf_loop(SABPF_ARGV_MAX, argv_scan_step, &scan, 0);
+	if (scan.end) {
+		s->rec.len = scan.end;
+		return;
 	}
-	s->rec.len = avail; /* cut before the last argument ended */
-	s->rec.argc = seen;
+	s->rec.len = avail; /* cut before the last argument ended: argc holds the
+			       strings that did end */
 	s->rec.flags = SABPF_NAME_TRUNCATED;
 }
 
@@ -338,4 +364,88 @@ int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int f
 {
 	__u64 arg = ((__u64)new->gid.val << 32) | new->egid.val;
 	return id_change(new, SABPF_REL_SETGID, arg);
+}
+
+/* ---- tasks acting on other tasks -------------------------------------- */
+
+#define PTRACE_MODE_READ 0x01
+#define PTRACE_MODE_ATTACH 0x02
+
+/* The node of another task that an audited task acts on (signal, ptrace).
+ * It may be out of scope: it then gets a node, so that repeated acts name
+ * the same node, but no record class, so it records nothing itself (not
+ * even its exit). */
+static __always_inline struct prov_task *peer_task_state(struct task_struct *task, __u64 container)
+{
+	struct prov_task *ts =
+		bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts)
+		return 0;
+	if (ts->node.id == 0)
+		node_init(&ts->node, SABPF_NODE_TASK, container);
+	task_record(ts, task);
+	return ts;
+}
+
+/* Information from the current task to another one, or back. A task
+ * acting on itself is left out: its two ends would be one node version. */
+static __always_inline void task_to_task(struct sabpf_scope *scope, struct task_struct *other,
+					 __u32 relation, __u64 arg, int to_current)
+{
+	if (BPF_CORE_READ(other, pid) == (__u32)bpf_get_current_pid_tgid())
+		return;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *peer = peer_task_state(other, scope->container);
+	if (!ts || !peer)
+		return;
+	if (to_current)
+		edge_write(relation, &peer->node, &ts->node, arg, scope->container);
+	else
+		edge_write(relation, &ts->node, &peer->node, arg, scope->container);
+}
+
+/* A signal sent by the current task. Only user-sent signals reach this
+ * hook with cred == NULL: signals the kernel sends itself (SIGCHLD,
+ * SIGALRM, SIGPIPE...) skip the permission check, and a signal sent on
+ * behalf of a credential (USB async I/O, possibly in interrupt context)
+ * comes with that cred, the current task being unrelated: both are left
+ * out, as is signal 0 (a mere existence check). */
+SEC("lsm/task_kill")
+int BPF_PROG(on_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred)
+{
+	/* cred as a plain value: the verifier takes a hook's pointer
+	 * arguments for non-NULL and would drop the test. */
+	if (sig == 0 || as_value(cred))
+		return 0;
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		task_to_task(scope, p, SABPF_REL_KILL, sig, 0);
+	return 0;
+}
+
+/* ptrace and the accesses it guards (/proc/PID/mem, process_vm_readv,
+ * kcmp...): attaching lets the tracer write into the child; reading lets
+ * the child's state flow to the tracer. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(on_ptrace_access_check, struct task_struct *child, unsigned int mode)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
+		return 0;
+	if (mode & PTRACE_MODE_ATTACH)
+		task_to_task(scope, child, SABPF_REL_PTRACE_ATTACH_TASK, mode, 0);
+	else if (mode & PTRACE_MODE_READ)
+		task_to_task(scope, child, SABPF_REL_PTRACE_READ_TASK, mode, 1);
+	return 0;
+}
+
+/* PTRACE_TRACEME: the task hands itself to its parent. */
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(on_ptrace_traceme, struct task_struct *parent)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		task_to_task(scope, parent, SABPF_REL_PTRACE_TRACEME, 0, 0);
+	return 0;
 }

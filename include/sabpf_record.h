@@ -27,6 +27,7 @@
 #define SABPF_COMM_LEN 16
 #define SABPF_PATH_MAX 4096      /* longest path string a NAME record carries */
 #define SABPF_ARGV_MAX 1024      /* longest argv block a NAME record carries */
+#define SABPF_XATTR_NAME_MAX 256 /* longest xattr name a NAME record carries (NUL included) */
 #define SABPF_UNIX_PATH_MAX 108  /* sizeof(sockaddr_un.sun_path) */
 
 /* What a record is. */
@@ -51,6 +52,7 @@ enum sabpf_node_kind {
 	SABPF_NODE_PATH = 10,    /* a name of an inode (CamFlow file_name) */
 	SABPF_NODE_ADDRESS = 11, /* a network or unix socket address */
 	SABPF_NODE_ARGV = 12,    /* the argument vector of an exec */
+	SABPF_NODE_XATTR = 13,   /* an extended attribute, by name (NAME record) */
 	SABPF_NODE_KIND_MAX
 };
 
@@ -94,6 +96,39 @@ enum sabpf_relation {
 	SABPF_REL_ACCEPT = 31,        /* listening socket -> task */
 	SABPF_REL_SEND = 32,          /* task -> socket; arg: bytes */
 	SABPF_REL_RECEIVE = 33,       /* socket -> task; arg: bytes */
+	/* directories, attributes (issue 3) */
+	SABPF_REL_MKDIR = 34,   /* task -> path of the new directory; arg: S_IFDIR | mode */
+	SABPF_REL_RMDIR = 35,   /* task -> directory */
+	SABPF_REL_GETATTR = 36, /* inode -> task (stat) */
+	SABPF_REL_SETXATTR = 37,          /* task -> xattr; arg: flags (XATTR_CREATE...) */
+	SABPF_REL_SETXATTR_INODE = 38,    /* xattr -> inode */
+	SABPF_REL_GETXATTR_INODE = 39,    /* inode -> xattr */
+	SABPF_REL_GETXATTR = 40,          /* xattr -> task */
+	SABPF_REL_LISTXATTR = 41,         /* inode -> task */
+	SABPF_REL_REMOVEXATTR = 42,       /* task -> xattr */
+	SABPF_REL_REMOVEXATTR_INODE = 43, /* xattr -> inode */
+	/* open files, memory */
+	SABPF_REL_WRITE_IOCTL = 44, /* task -> inode; arg: cmd */
+	SABPF_REL_READ_IOCTL = 45,  /* inode -> task; arg: cmd */
+	SABPF_REL_FILE_LOCK = 46,   /* task -> inode; arg: cmd (LOCK_SH, LOCK_EX, F_RDLCK...) */
+	SABPF_REL_FCNTL = 47,       /* task -> inode; arg: cmd (F_SETFL, ...) */
+	SABPF_REL_MPROTECT = 48,    /* task -> proc_mem (anonymous memory); arg: prot */
+	SABPF_REL_MMAP_READ_PRIVATE = 49,  /* inode -> task (MAP_PRIVATE); arg: prot<<32 | flags */
+	SABPF_REL_MMAP_WRITE_PRIVATE = 50, /* inode -> task (MAP_PRIVATE, writable copy) */
+	SABPF_REL_MMAP_EXEC_PRIVATE = 51,  /* inode -> task (MAP_PRIVATE, executable) */
+	/* sockets */
+	SABPF_REL_SOCKET_PAIR_CREATE = 52, /* task -> socket, for both ends of a socketpair */
+	SABPF_REL_SHUTDOWN = 53,           /* task -> socket; arg: how (SHUT_RD...) */
+	SABPF_REL_CONNECT_UNIX_STREAM = 54, /* connecting socket -> the server's new socket */
+	SABPF_REL_SEND_UNIX = 55,           /* unix datagram socket -> receiving socket */
+	/* tasks */
+	SABPF_REL_KILL = 56,              /* sender task -> target task; arg: signal */
+	SABPF_REL_PTRACE_ATTACH_TASK = 57, /* tracer task -> traced task; arg: ptrace mode */
+	SABPF_REL_PTRACE_READ_TASK = 58,  /* traced task -> tracer task; arg: ptrace mode */
+	SABPF_REL_PTRACE_TRACEME = 59,    /* task -> its parent, which will trace it */
+	/* mounts */
+	SABPF_REL_MOUNT = 60,  /* task -> mount point directory; arg: mount flags (MS_*) */
+	SABPF_REL_UMOUNT = 61, /* task -> root directory of the mount; arg: umount flags */
 	SABPF_REL_MAX
 };
 
@@ -193,9 +228,10 @@ struct sabpf_edge {
 #define SABPF_NAME_FSRELATIVE 0x8 /* PATH: relative to its filesystem's root,
 				     the mount point was not known */
 
-/* A PATH or ARGV node with its string. `len` bytes of `data` follow the
+/* A PATH, ARGV or XATTR node with its string. `len` bytes of `data` follow the
  * fixed part; record size = offsetof(data) + len. A PATH from bpf_d_path is
- * one NUL-terminated string; ARGV is `argc` NUL-terminated strings. */
+ * one NUL-terminated string; ARGV is `argc` NUL-terminated strings; XATTR
+ * is the attribute's name ("user.comment"), one NUL-terminated string. */
 struct sabpf_name {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;

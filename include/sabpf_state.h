@@ -30,7 +30,9 @@ struct prov_node {
 struct prov_task {
 	struct prov_node node;
 	__u64 pending_mnt; /* vfsmount of the last path_* hook, for inode_* paths */
-	__u32 classes;     /* SABPF_CLASS_* of its container when first seen */
+	__u32 classes;     /* SABPF_CLASS_* of its container when first seen; 0 for a
+			      task out of scope that an audited one acted on (signal,
+			      ptrace): it has a node but records nothing itself */
 	__u32 pad;
 };
 
@@ -43,6 +45,9 @@ struct prov_inode {
 struct prov_sock {
 	struct prov_node node;
 	__u64 peer_key; /* the address last linked to it (address_key) */
+	__u32 bare;     /* recorded from a struct sock without its socket (the server
+			   end of a unix stream connection, before accept): no inode */
+	__u32 pad;
 };
 
 /* An open file of an audited task (struct file has no local storage). */

@@ -46,8 +46,25 @@ static int lsm_hook_arity(const struct btf *vmlinux, const char *hook)
 	return proto ? btf_vlen(proto) : -1;
 }
 
+/* Keeps the one of two variants of a hook whose arity matches the running
+ * kernel: `plain` takes `args` arguments, `idmap` one more (a leading idmap
+ * or user namespace, added to some inode hooks over time). */
+static void select_variant(const struct btf *vmlinux, const char *hook, int args,
+			   struct bpf_program *plain, struct bpf_program *idmap)
+{
+	int arity = lsm_hook_arity(vmlinux, hook);
+	bpf_program__set_autoload(plain, arity == args);
+	bpf_program__set_autoload(idmap, arity == args + 1);
+	if (arity >= 0 && arity != args && arity != args + 1)
+		fprintf(stderr,
+			"sabpf: this kernel's LSM hook %s takes %d arguments, sabpf knows %d "
+			"or %d: not recorded\n",
+			hook, arity, args, args + 1);
+}
+
 /* Turns off the programs this kernel cannot take: hooks it lacks, and the
- * inode_setattr variant of the other signature. */
+ * variants of the other signature (inode_setattr, inode_setxattr,
+ * inode_removexattr). */
 static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -71,9 +88,12 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 			bpf_program__set_autoload(prog, false);
 		}
 	}
-	int setattr_args = lsm_hook_arity(vmlinux, "inode_setattr");
-	bpf_program__set_autoload(skel->progs.on_inode_setattr, setattr_args == 2);
-	bpf_program__set_autoload(skel->progs.on_inode_setattr_idmap, setattr_args == 3);
+	select_variant(vmlinux, "inode_setattr", 2, skel->progs.on_inode_setattr,
+		       skel->progs.on_inode_setattr_idmap);
+	select_variant(vmlinux, "inode_setxattr", 5, skel->progs.on_inode_setxattr,
+		       skel->progs.on_inode_setxattr_idmap);
+	select_variant(vmlinux, "inode_removexattr", 2, skel->progs.on_inode_removexattr,
+		       skel->progs.on_inode_removexattr_idmap);
 	btf__free(vmlinux);
 	return 0;
 }

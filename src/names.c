@@ -21,6 +21,7 @@ static const char *const kind_names[SABPF_NODE_KIND_MAX] = {
 	[SABPF_NODE_PATH] = "path",
 	[SABPF_NODE_ADDRESS] = "address",
 	[SABPF_NODE_ARGV] = "argv",
+	[SABPF_NODE_XATTR] = "xattr",
 };
 
 static const char *const relation_names[SABPF_REL_MAX] = {
@@ -57,6 +58,34 @@ static const char *const relation_names[SABPF_REL_MAX] = {
 	[SABPF_REL_ACCEPT] = "accept",
 	[SABPF_REL_SEND] = "send",
 	[SABPF_REL_RECEIVE] = "receive",
+	[SABPF_REL_MKDIR] = "mkdir",
+	[SABPF_REL_RMDIR] = "rmdir",
+	[SABPF_REL_GETATTR] = "getattr",
+	[SABPF_REL_SETXATTR] = "setxattr",
+	[SABPF_REL_SETXATTR_INODE] = "setxattr_inode",
+	[SABPF_REL_GETXATTR_INODE] = "getxattr_inode",
+	[SABPF_REL_GETXATTR] = "getxattr",
+	[SABPF_REL_LISTXATTR] = "listxattr",
+	[SABPF_REL_REMOVEXATTR] = "removexattr",
+	[SABPF_REL_REMOVEXATTR_INODE] = "removexattr_inode",
+	[SABPF_REL_WRITE_IOCTL] = "write_ioctl",
+	[SABPF_REL_READ_IOCTL] = "read_ioctl",
+	[SABPF_REL_FILE_LOCK] = "file_lock",
+	[SABPF_REL_FCNTL] = "fcntl",
+	[SABPF_REL_MPROTECT] = "mprotect",
+	[SABPF_REL_MMAP_READ_PRIVATE] = "mmap_read_private",
+	[SABPF_REL_MMAP_WRITE_PRIVATE] = "mmap_write_private",
+	[SABPF_REL_MMAP_EXEC_PRIVATE] = "mmap_exec_private",
+	[SABPF_REL_SOCKET_PAIR_CREATE] = "socket_pair_create",
+	[SABPF_REL_SHUTDOWN] = "shutdown",
+	[SABPF_REL_CONNECT_UNIX_STREAM] = "connect_unix_stream",
+	[SABPF_REL_SEND_UNIX] = "send_unix",
+	[SABPF_REL_KILL] = "kill",
+	[SABPF_REL_PTRACE_ATTACH_TASK] = "ptrace_attach_task",
+	[SABPF_REL_PTRACE_READ_TASK] = "ptrace_read_task",
+	[SABPF_REL_PTRACE_TRACEME] = "ptrace_traceme",
+	[SABPF_REL_MOUNT] = "mount",
+	[SABPF_REL_UMOUNT] = "umount",
 };
 
 bool node_kind_is_valid(__u32 kind)

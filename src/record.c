@@ -198,8 +198,12 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 		limit = SABPF_PATH_MAX;
 	else if (fixed.node.kind == SABPF_NODE_ARGV)
 		limit = SABPF_ARGV_MAX;
+	else if (fixed.node.kind == SABPF_NODE_XATTR)
+		limit = SABPF_XATTR_NAME_MAX;
 	else
-		return fail(err, errlen, "NAME record of kind %s: only path and argv have names",
+		return fail(err, errlen,
+			    "NAME record of kind %s: only path and argv nodes, and xattr names, "
+			    "come in NAME records",
 			    node_kind_name(fixed.node.kind));
 	if (fixed.len > limit)
 		return fail(err, errlen,
@@ -220,6 +224,11 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 	if (fixed.node.kind == SABPF_NODE_PATH) {
 		r->name.argc = 0;
 		r->name.text_len = join_path(s, fixed.len, fixed.flags & SABPF_NAME_REVERSED, text);
+		return 0;
+	}
+	if (fixed.node.kind == SABPF_NODE_XATTR) { /* one string, like an unreversed path */
+		r->name.argc = 0;
+		r->name.text_len = join_path(s, fixed.len, false, text);
 		return 0;
 	}
 	int kept = join_argv(s, fixed.len, fixed.argc, fixed.flags & SABPF_NAME_TRUNCATED, text,

@@ -1,0 +1,38 @@
+/* mount.bpf.c: mounts made and removed by audited tasks: sb_mount (mount,
+ * bind, remount, move: the flags tell) and sb_umount. The mount point is
+ * named by its full path. Included into sabpf.bpf.c after file.bpf.c. */
+
+/* mount(2): the task changes what the mount point directory shows. */
+SEC("lsm/sb_mount")
+int BPF_PROG(on_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(path->dentry->d_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	inode_named_by_path(is, path, scope->container);
+	edge_write(SABPF_REL_MOUNT, &ts->node, &is->node, flags, scope->container);
+	return 0;
+}
+
+/* umount(2): the root directory of the mount goes; its path is rebuilt
+ * from the mount across the mount point. */
+SEC("lsm/sb_umount")
+int BPF_PROG(on_sb_umount, struct vfsmount *mnt, int flags)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct dentry *root = mnt->mnt_root;
+	struct prov_inode *is = inode_state_of(root->d_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	inode_named_by_mount(is, as_value(mnt), as_value(root), scope->container);
+	edge_write(SABPF_REL_UMOUNT, &ts->node, &is->node, flags, scope->container);
+	return 0;
+}
