@@ -9,6 +9,14 @@
  *   exercise net PORT      TCP and UDP over 127.0.0.1 and ::1, unix stream
  *   exercise flood N F1 F2 N one-byte reads, alternating between F1 and F2
  *   exercise spin SECONDS  stay alive (for cgroup tests)
+ *   exercise dirs DIR      mkdir, stat, rmdir of DIR/sub
+ *   exercise xattr FILE    setxattr, getxattr, listxattr, removexattr (trusted.*)
+ *   exercise fileops FILE  ioctl, flock, fcntl, shared and private mmap, mprotect
+ *                          (of the private file map, and of anonymous memory)
+ *   exercise sockets DIR   socketpair, shutdown, unix stream and datagram peers
+ *   exercise tasks         kill, kernel-sent signals, ptrace attach/read, traceme
+ *   exercise mount DIR     mount a tmpfs on DIR, unmount it
+ *   exercise killpid PID SIG  send SIG to PID
  *
  * Exits 0 when every call behaved as expected, 1 (with a message) if not. */
 #include <arpa/inet.h>
@@ -18,11 +26,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,7 +72,7 @@ static int do_files(const char *dir)
 	fd = open(a, O_RDONLY);
 	check(fd >= 0, "open for reading");
 	check(read(fd, buf, sizeof(buf)) == 5, "read");
-	void *map = mmap(NULL, 5, PROT_READ, MAP_PRIVATE, fd, 0);
+	void *map = mmap(NULL, 5, PROT_READ, MAP_SHARED, fd, 0); /* mmap_read */
 	check(map != MAP_FAILED, "mmap");
 	munmap(map, 5);
 	close(fd);
@@ -191,6 +207,214 @@ static int do_flood(long n, const char *file1, const char *file2)
 	return 0;
 }
 
+static int do_dirs(const char *dir)
+{
+	char sub[512];
+	struct stat st;
+	path_join(sub, sizeof(sub), dir, "sub");
+	check(mkdir(sub, 0750) == 0, "mkdir");
+	printf("mkdir=%s\nmkdir_mode=0750\n", sub);
+	check(stat(sub, &st) == 0 && S_ISDIR(st.st_mode), "stat");
+	printf("stat=%s\nstat_ino=%lu\n", sub, (unsigned long)st.st_ino);
+	check(rmdir(sub) == 0, "rmdir");
+	printf("rmdir=%s\n", sub);
+	return 0;
+}
+
+/* trusted.* attributes: every tmpfs of the tested kernels has them (user.*
+ * only since 6.6), and root in the container holds CAP_SYS_ADMIN. */
+static int do_xattr(const char *file)
+{
+	const char *name = "trusted.sabpf";
+	char buf[64];
+	int fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	check(fd >= 0, "create xattr file");
+	close(fd);
+	check(setxattr(file, name, "v1", 2, XATTR_CREATE) == 0, "setxattr");
+	printf("xattr_file=%s\nxattr_name=%s\nsetxattr_flags=%d\n", file, name, XATTR_CREATE);
+	check(getxattr(file, name, buf, sizeof(buf)) == 2, "getxattr");
+	check(listxattr(file, buf, sizeof(buf)) > 0, "listxattr");
+	check(removexattr(file, name) == 0, "removexattr");
+	return 0;
+}
+
+/* A child that changes the protection of a fresh anonymous map: its own
+ * process memory, with no earlier mprotect (the static binary's RELRO one)
+ * that capture would merge it with. */
+static void mprotect_in_child(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		void *m =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		_exit(m == MAP_FAILED || mprotect(m, 4096, PROT_READ | PROT_EXEC) != 0);
+	}
+	int status;
+	check(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "mprotect in child");
+	printf("mprotect_pid=%d\nmprotect_prot=%d\n", child, PROT_READ | PROT_EXEC);
+}
+
+static int do_fileops(const char *file)
+{
+	char page[4096] = "fileops";
+	int fd = open(file, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	check(fd >= 0, "create fileops file");
+	check(write(fd, page, sizeof(page)) == (ssize_t)sizeof(page), "write");
+	int n = 0;
+	check(ioctl(fd, FIONREAD, &n) == 0, "ioctl FIONREAD");
+	printf("file=%s\nioctl_cmd=%d\n", file, FIONREAD);
+	check(flock(fd, LOCK_EX) == 0, "flock");
+	printf("lock_type=%d\n", F_WRLCK); /* the hook sees flock's LOCK_EX as F_WRLCK */
+	check(fcntl(fd, F_SETFL, O_APPEND) == 0, "fcntl F_SETFL");
+	printf("fcntl_cmd=%d\n", F_SETFL);
+	void *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(shared != MAP_FAILED, "shared mmap");
+	munmap(shared, 4096);
+	void *private = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check(private != MAP_FAILED, "private mmap");
+	check(mprotect(private, 4096, PROT_READ | PROT_EXEC) == 0, "mprotect file map");
+	munmap(private, 4096);
+	printf("mmap_shared_prot=%d\nmmap_private_prot=%d\nmprotect_file_prot=%d\n",
+	       PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC);
+	close(fd);
+	mprotect_in_child();
+	return 0;
+}
+
+static int unix_socket_at(int type, const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", path);
+	unlink(path);
+	int fd = socket(AF_UNIX, type, 0);
+	check(fd >= 0, "unix socket");
+	check(bind(fd, (struct sockaddr *)sa, sizeof(*sa)) == 0, "unix bind");
+	return fd;
+}
+
+static int do_sockets(const char *dir)
+{
+	char buf[16], stream_path[512], dgram_path[512];
+	int sv[2];
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	check(send(sv[0], "pair", 4, 0) == 4 && recv(sv[1], buf, sizeof(buf), 0) == 4, "pair io");
+	check(shutdown(sv[0], SHUT_WR) == 0, "shutdown");
+	printf("socketpair=1\nshutdown_how=%d\n", SHUT_WR);
+	close(sv[0]);
+	close(sv[1]);
+
+	struct sockaddr_un sa;
+	path_join(stream_path, sizeof(stream_path), dir, "stream.sock");
+	int server = unix_socket_at(SOCK_STREAM, stream_path, &sa);
+	check(listen(server, 4) == 0, "listen");
+	int client = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(client >= 0 && connect(client, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect");
+	int peer = accept(server, NULL, NULL);
+	check(peer >= 0, "accept");
+	check(send(client, "ping", 4, 0) == 4 && recv(peer, buf, sizeof(buf), 0) == 4, "stream io");
+	printf("stream=%s\n", stream_path);
+	close(peer);
+	close(client);
+	close(server);
+	unlink(stream_path);
+
+	path_join(dgram_path, sizeof(dgram_path), dir, "dgram.sock");
+	int receiver = unix_socket_at(SOCK_DGRAM, dgram_path, &sa);
+	int sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+	check(sender >= 0, "dgram socket");
+	check(sendto(sender, "dgram", 5, 0, (struct sockaddr *)&sa, sizeof(sa)) == 5, "sendto");
+	check(recv(receiver, buf, sizeof(buf), 0) == 5, "dgram recv");
+	printf("dgram=%s\n", dgram_path);
+	close(sender);
+	close(receiver);
+	unlink(dgram_path);
+	return 0;
+}
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static pid_t sleeping_child(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	return child;
+}
+
+/* kill: one SIGTERM to a child; kernel-sent signals (SIGALRM from a timer,
+ * SIGCHLD) and a signal to itself (raise) are not task-to-task flows. */
+static void signals(void)
+{
+	pid_t child = sleeping_child();
+	check(kill(child, SIGTERM) == 0, "kill");
+	int status;
+	check(waitpid(child, &status, 0) == child && WIFSIGNALED(status), "wait killed child");
+	printf("killed=%d\nkill_signal=%d\n", child, SIGTERM);
+
+	signal(SIGALRM, on_alarm);
+	struct itimerval t = {.it_value = {.tv_usec = 20000}};
+	check(setitimer(ITIMER_REAL, &t, NULL) == 0, "setitimer");
+	while (!alarms)
+		pause();
+	signal(SIGUSR2, SIG_IGN);
+	check(raise(SIGUSR2) == 0, "raise");
+	printf("kernel_signal=%d\nself_signal=%d\n", SIGALRM, SIGUSR2);
+}
+
+/* ptrace: attach to a child (and read its state through kcmp), detach,
+ * kill it; a second child asks to be traced by its parent. */
+static void tracing(void)
+{
+	pid_t child = sleeping_child();
+	int status;
+	check(ptrace(PTRACE_ATTACH, child, 0, 0) == 0, "PTRACE_ATTACH");
+	check(waitpid(child, &status, 0) == child && WIFSTOPPED(status), "wait traced child");
+	long same = syscall(SYS_kcmp, getpid(), child, 0 /* KCMP_FILE */, 0, 0);
+	check(same >= 0, "kcmp");
+	check(ptrace(PTRACE_DETACH, child, 0, 0) == 0, "PTRACE_DETACH");
+	check(kill(child, SIGKILL) == 0, "kill traced child");
+	check(waitpid(child, &status, 0) == child, "wait traced child exit");
+	printf("traced=%d\ntraced_kill_signal=%d\n", child, SIGKILL);
+
+	pid_t tracee = fork();
+	check(tracee >= 0, "fork");
+	if (tracee == 0)
+		_exit(ptrace(PTRACE_TRACEME, 0, 0, 0) != 0);
+	check(waitpid(tracee, &status, 0) == tracee && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0,
+	      "PTRACE_TRACEME child");
+	printf("traceme=%d\n", tracee);
+}
+
+static int do_tasks(void)
+{
+	printf("pid=%d\n", getpid());
+	signals();
+	tracing();
+	return 0;
+}
+
+static int do_mount(const char *dir)
+{
+	mkdir(dir, 0755);
+	check(mount("sabpf", dir, "tmpfs", MS_NOSUID, "size=64k") == 0, "mount");
+	printf("mounted=%s\nmount_flags=%d\n", dir, MS_NOSUID);
+	check(umount2(dir, MNT_DETACH) == 0, "umount");
+	printf("unmounted=%s\numount_flags=%d\n", dir, MNT_DETACH);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -206,6 +430,26 @@ int main(int argc, char **argv)
 		sleep(atoi(argv[2]));
 		return 0;
 	}
-	fprintf(stderr, "usage: exercise files DIR | proc | net PORT | flood N F1 F2 | spin SECONDS\n");
+	if (argc == 3 && strcmp(argv[1], "dirs") == 0)
+		return do_dirs(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "xattr") == 0)
+		return do_xattr(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "fileops") == 0)
+		return do_fileops(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "sockets") == 0)
+		return do_sockets(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "tasks") == 0)
+		return do_tasks();
+	if (argc == 3 && strcmp(argv[1], "mount") == 0)
+		return do_mount(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "killpid") == 0) {
+		check(kill(atoi(argv[2]), atoi(argv[3])) == 0, "kill");
+		printf("pid=%d\nkilled=%s\nkill_signal=%s\n", getpid(), argv[2], argv[3]);
+		return 0;
+	}
+	fprintf(stderr,
+		"usage: exercise files DIR | proc | net PORT | flood N F1 F2 | spin SECONDS |\n"
+		"       dirs DIR | xattr FILE | fileops FILE | sockets DIR | tasks |\n"
+		"       mount DIR | killpid PID SIG\n");
 	return 2;
 }
