@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
-# the host, then the integration scenarios (natively where the host kernel
+# the host, a short fuzzing run of the policy parser, then the integration scenarios (natively where the host kernel
 # runs BPF LSM programs, else inside the QEMU test VM, on both LTS kernels,
 # then again with the hybrid cgroup layout), then the host-side checks of
 # their artifacts. Ends with the line "N passed, N failed".
@@ -24,6 +24,15 @@ count() { # count LOGFILE: adds the "X: N passed, N failed[, N skipped]" line of
 
 logs=build/test-logs; mkdir -p "$logs"
 make -s unit 2>&1 | tee "$logs/unit.log"; count "$logs/unit.log"
+# A short fuzzing run of the policy parser (libFuzzer, ASan, UBSan) from the
+# seed corpus in tests/fuzz/corpus: one test, failed by any crash or leak.
+if tests/fuzz/run.sh 20 >"$logs/fuzz.log" 2>&1; then
+  echo "fuzz: 1 passed, 0 failed" | tee -a "$logs/fuzz.log"
+else
+  tail -20 "$logs/fuzz.log"
+  echo "fuzz: 0 passed, 1 failed" | tee -a "$logs/fuzz.log"
+fi
+count "$logs/fuzz.log"
 tests/vm/run.sh 2>&1 | tee "$logs/integration.log"; count "$logs/integration.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
