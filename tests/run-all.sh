@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
-# the host, a short fuzzing run of the policy parser, then the integration scenarios (natively where the host kernel
-# runs BPF LSM programs, else inside the QEMU test VM, on both LTS kernels,
-# then again with the hybrid cgroup layout), then the host-side checks of
-# their artifacts. Ends with the line "N passed, N failed".
+# the host, a short fuzzing run of the policy parser, then the integration
+# scenarios (natively where the host kernel runs BPF LSM programs, else inside
+# the QEMU test VM, on both LTS kernels, then again with the hybrid cgroup
+# layout), then the host-side checks of their artifacts. Ends with the line
+# "N passed, N failed, N skipped" (skipped: strict expected failures).
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 total_skip=0
