@@ -19,6 +19,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build/fuzz
 mkdir -p "$out/corpus"
+rm -f "$out"/fuzz-*.log
 cd "$root"
 
 ${CLANG:-clang} -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc \
@@ -29,14 +30,17 @@ ${CLANG:-clang} -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc \
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "run.sh: fuzzing the policy parser for ${seconds}s ($(ls tests/fuzz/corpus | wc -l) seeds)"
+# with several jobs libFuzzer writes fuzz-N.log into the current directory:
+# run it from build/fuzz so nothing lands in the repository
+jobs=()
+if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then jobs=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS"); fi
 set +e
-"$out/fuzz_policy" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=8192 -dict=tests/fuzz/policy.dict -artifact_prefix="$out/" \
-  -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" -print_final_stats=1 \
-  "$out/corpus" tests/fuzz/corpus 2>"$out/fuzz.log"
+(cd "$out" && exec ./fuzz_policy -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=8192 -dict="$root/tests/fuzz/policy.dict" -artifact_prefix="$out/" \
+  -print_final_stats=1 "${jobs[@]}" "$out/corpus" "$root/tests/fuzz/corpus") 2>"$out/fuzz.log"
 rc=$?
 set -e
-grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' "$out/fuzz.log" || true
+grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$out/fuzz.log" || true
 if [ "$rc" -ne 0 ]; then
   echo "run.sh: the fuzzer failed (exit $rc); the end of $out/fuzz.log:" >&2
   tail -40 "$out/fuzz.log" >&2
