@@ -33,6 +33,7 @@
 #include "graph_cmd.h"
 #include "loader.h"
 #include "output.h"
+#include "policy.h"
 
 #define EXIT_USAGE 2
 #define EXIT_RUN_FAILED 125
@@ -74,6 +75,7 @@ static void usage(FILE *out)
 	    "  doctor                         check what this host can run\n"
 	    "  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
 	    "  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
+	    "  policy check [--json] FILE     validate an access-control policy (docs/policy.md)\n"
 	    "\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
@@ -654,6 +656,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "ctl") == 0)
 		return control_client_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "policy") == 0)
+		return policy_check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0)
 		return doctor_run(stdout);
 	if (strcmp(cmd, "convert") == 0)
