@@ -414,13 +414,14 @@ SEC("lsm/task_kill")
 int BPF_PROG(on_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred)
 {
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
+		return 0;
 	/* cred as a plain value: the verifier takes a hook's pointer
 	 * arguments for non-NULL and would drop the test. */
 	if (sig == 0 || as_value(cred))
 		return 0;
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		task_to_task(scope, p, SABPF_REL_KILL, sig, 0);
+	task_to_task(scope, p, SABPF_REL_KILL, sig, 0);
 	return 0;
 }
 
