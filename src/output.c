@@ -874,6 +874,11 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 		attr_u64(w, "family", n->a.addr.family);
 		attr_u64(w, "port", n->a.addr.port);
 		break;
+	case SABPF_NODE_XATTR:
+		attr_str(w, "name", n->text ? n->text : "", n->text_len);
+		if (n->name_flags & SABPF_NAME_TRUNCATED)
+			attr_u64(w, "truncated", 1);
+		break;
 	default:
 		attr_inode(w, n);
 		break;

@@ -356,6 +356,31 @@ static void test_prov_check_detects_problems(void **state)
 	assert_int_equal(run(cmd, line, sizeof(line)), 1);
 }
 
+/* An xattr node is described by its name, not as an inode. */
+static void test_prov_xattr_node(void **state)
+{
+	(void)state;
+	char spec[600];
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("xattr.json"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	fx_init(&stream, FX_CONTAINER);
+	fx_task(&stream, 1, 0, 100, 0, "setfattr");
+	fx_name_raw(&stream, SABPF_NODE_XATTR, 2, 0, "user.tag", 9, 0, 0);
+	fx_edge(&stream, SABPF_REL_SETXATTR, fx_ref(1, 0, SABPF_NODE_TASK),
+		fx_ref(2, 0, SABPF_NODE_XATTR), 1, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	size_t len;
+	char *out = read_all(in_dir("xattr.json"), &len);
+	assert_contains(out, "\"prov:type\":\"xattr\",\"prov:label\":\"xattr user.tag\"");
+	assert_contains(out, "\"cf:name\":\"user.tag\"}");
+	assert_null(strstr(out, "\"cf:ino\""));
+	assert_contains(out, "\"prov:type\":\"setxattr\"");
+	free(out);
+}
+
 static void test_spade_fields(void **state)
 {
 	(void)state;
@@ -850,6 +875,7 @@ int main(void)
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
+	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_raw_keeps_the_capture_clock),
 	    cmocka_unit_test(test_loss_accounting),
 	    cmocka_unit_test(test_write_failure_leaves_no_file),
