@@ -492,8 +492,10 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, 
 
 /* The mount to rebuild a dentry's path from in an inode_* hook: the one
  * the path_* hook of the same operation left (ts->pending_mnt) when its
- * superblock matches; otherwise the task's root mount when it matches;
- * otherwise 0 (unknown). */
+ * superblock matches; otherwise the task's working directory's or root's
+ * mount when one matches (operations with no path_* hook, e.g. utimensat);
+ * otherwise 0 (unknown). The pending mount is kept until the next path_*
+ * hook: RENAME_EXCHANGE calls inode_rename twice in one operation. */
 static __always_inline __u64 dentry_mount(struct prov_task *ts, struct dentry *dentry_ptr)
 {
 	struct super_block *sb = BPF_CORE_READ(dentry_ptr, d_sb);
@@ -501,6 +503,9 @@ static __always_inline __u64 dentry_mount(struct prov_task *ts, struct dentry *d
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
 		return (__u64)mnt;
 	struct task_struct *task = bpf_get_current_task_btf();
+	mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
+		return (__u64)mnt;
 	mnt = BPF_CORE_READ(task, fs, root.mnt);
 	if (mnt && BPF_CORE_READ(mnt, mnt_sb) == sb)
 		return (__u64)mnt;
@@ -509,8 +514,7 @@ static __always_inline __u64 dentry_mount(struct prov_task *ts, struct dentry *d
 
 /* Path of a dentry in an inode_* hook, from the mount dentry_mount finds;
  * without one, relative to the filesystem's root (flagged). One call of
- * path_rebuild, so its loop is verified once per program. The hook clears
- * ts->pending_mnt when it is done. */
+ * path_rebuild, so its loop is verified once per program. */
 static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_task *ts,
 					 struct dentry *dentry_ptr)
 {

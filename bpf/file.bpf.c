@@ -124,7 +124,9 @@ int BPF_PROG(on_file_open, struct file *file)
 	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
 	if (!ts || !is)
 		return 0;
-	if (kind_has_path(is->node.kind))
+	/* a FIFO opened by its path is named too (anonymous pipes are not
+	 * opened through this hook) */
+	if (kind_has_path(is->node.kind) || is->node.kind == SABPF_NODE_FIFO)
 		inode_named_by_path(is, &file->f_path, scope->container);
 	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, file->f_flags, scope->container);
 

@@ -9,15 +9,15 @@
 
 /* ---- path_* hooks: remember the mount ---------------------------------- */
 
-static __always_inline void remember_mount(struct vfsmount *mnt)
+static __always_inline struct prov_task *remember_mount(struct vfsmount *mnt)
 {
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
 	if (!scope)
-		return;
-	struct prov_task *ts =
-		task_state_of(bpf_get_current_task_btf(), scope);
+		return 0;
+	struct prov_task *ts = task_state_of(bpf_get_current_task_btf(), scope);
 	if (ts)
 		ts->pending_mnt = (__u64)mnt;
+	return ts;
 }
 
 SEC("lsm/path_mknod")
@@ -52,9 +52,11 @@ int BPF_PROG(on_path_link, struct dentry *old_dentry, const struct path *new_dir
 
 SEC("lsm/path_rename")
 int BPF_PROG(on_path_rename, const struct path *old_dir, struct dentry *old_dentry,
-	     const struct path *new_dir, struct dentry *new_dentry)
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags)
 {
-	remember_mount(old_dir->mnt);
+	struct prov_task *ts = remember_mount(old_dir->mnt);
+	if (ts)
+		ts->rename_flags = flags; /* inode_rename has no flags */
 	return 0;
 }
 
@@ -161,7 +163,6 @@ static __always_inline int name_created(__u32 relation, struct dentry *dentry, _
 	struct prov_node path_node;
 	if (dentry_path_send(ts, dentry, &path_node, scope->container) == 0)
 		edge_write(relation, &ts->node, &path_node, arg, scope->container);
-	ts->pending_mnt = 0;
 	return 0;
 }
 
@@ -193,7 +194,6 @@ static __always_inline int inode_changed(__u32 relation, struct dentry *dentry,
 	edge_write(relation, &ts->node, &is->node, arg, scope->container);
 	if (new_dentry)
 		inode_named_by_dentry(is, ts, new_dentry, scope->container);
-	ts->pending_mnt = 0;
 	return 0;
 }
 
@@ -213,7 +213,10 @@ SEC("lsm/inode_rename")
 int BPF_PROG(on_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry)
 {
-	return inode_changed(SABPF_REL_RENAME, old_dentry, new_dentry, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
+	__u64 flags = ts ? ts->rename_flags : 0;
+	return inode_changed(SABPF_REL_RENAME, old_dentry, new_dentry, flags);
 }
 
 static __always_inline int setattr(struct dentry *dentry, struct iattr *attr)

@@ -164,31 +164,38 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 
 	if (clone_flags & CLONE_THREAD)
 		return 0; /* threads share the process memory (and the cred) */
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_node *parent_mem = current_mem_state(scope->container);
-	const struct cred *child_cred = child->real_cred;
-	__u64 key = (__u64)child_cred;
+	/* A new process gets memory of its own; it is recorded, with the
+	 * child's pid, in sched_process_fork. */
+	__u64 key = (__u64)child->real_cred;
 	struct prov_node fresh;
 	node_init(&fresh, SABPF_NODE_PROC_MEM, scope->container);
 	bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY);
-	struct prov_node *child_mem = bpf_map_lookup_elem(&cred_map, &key);
-	if (!parent_mem || !child_mem)
-		return 0;
-	mem_record(child_mem, child_cred, task->tgid);
-	edge_write(SABPF_REL_CLONE_MEM, parent_mem, child_mem, clone_flags, scope->container);
+	cs->clone_flags = (__u32)clone_flags;
 	return 0;
 }
 
-/* The child's NODE record, as soon as its pid is known: task_alloc runs
- * before the pid is assigned, this tracepoint right after. */
+/* The child's NODE record, and for a new process the node of its memory,
+ * as soon as its pid is known: task_alloc runs before the pid is assigned,
+ * this tracepoint right after. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	if (!scope_of_current(SABPF_CLASS_PROC))
 		return 0;
 	struct prov_task *cs = bpf_task_storage_get(&task_store, child, 0, 0);
-	if (cs && cs->node.id)
-		task_record(cs, child);
+	if (!cs || !cs->node.id)
+		return 0;
+	task_record(cs, child);
+	if (child->tgid == parent->tgid)
+		return 0; /* a thread */
+	__u64 key = (__u64)child->real_cred;
+	struct prov_node *child_mem = bpf_map_lookup_elem(&cred_map, &key);
+	struct prov_node *parent_mem = current_mem_state(cs->node.container);
+	if (!child_mem || !parent_mem)
+		return 0;
+	mem_record(child_mem, child->real_cred, child->tgid);
+	edge_write(SABPF_REL_CLONE_MEM, parent_mem, child_mem, cs->clone_flags,
+		   cs->node.container);
 	return 0;
 }
 

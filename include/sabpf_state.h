@@ -33,6 +33,8 @@ struct prov_task {
 	__u32 classes;     /* SABPF_CLASS_* of its container when first seen; 0 for a
 			      task out of scope that an audited one acted on (signal,
 			      ptrace): it has a node but records nothing itself */
+	__u32 clone_flags;  /* low 32 bits, from task_alloc to sched_process_fork */
+	__u32 rename_flags; /* of the last path_rename, for inode_rename */
 	__u32 pad;
 };
 
