@@ -337,8 +337,10 @@ def reversed_edges(edges):
     return [Edge(e.kind, e.type, e.dst, e.src, e.attrs) for e in edges]
 
 
-@pytest.mark.parametrize("motif", [m for m in MOTIFS if m["status"] == "captured"],
-                         ids=lambda m: m["name"])
+CAPTURED = [m for m in MOTIFS if m["status"] == "captured"]
+
+
+@pytest.mark.parametrize("motif", CAPTURED, ids=[m["name"] for m in CAPTURED])
 def test_motif_needs_the_direction_of_flow(capture, placeholders, motif):
     """The matcher is not fooled: with every edge of the slice turned round
     (information flowing the other way), the motif is not found."""

@@ -278,6 +278,18 @@ static void case_mmap_exec(void)
 	mmap_case(O_RDONLY, PROT_READ | PROT_EXEC, MAP_PRIVATE);
 }
 
+/* An executable shared map: the file's code reaches the task. */
+static void case_mmap_shared_exec(void)
+{
+	mmap_case(O_RDONLY, PROT_READ | PROT_EXEC, MAP_SHARED);
+}
+
+/* A writable private map: a copy, so nothing flows back to the file. */
+static void case_mmap_write_private(void)
+{
+	mmap_case(O_RDONLY, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+}
+
 static void case_link(void)
 {
 	const char *a = unnamed_file("data");
@@ -985,7 +997,7 @@ static void case_read_socket(void)
 	close(l);
 }
 
-/* ---- calls whose hooks are pending (tests/motifs: status "pending") ---- */
+/* ---- directories, attributes, file control, memory, signals, mounts ---- */
 
 static void case_mkdir(void)
 {
@@ -1088,6 +1100,35 @@ static void case_mprotect(void)
 	close(fd);
 }
 
+/* Anonymous memory made executable, in a child: its own process memory,
+ * which no earlier mprotect (the loader's RELRO one) has touched, so the
+ * capture cannot merge the case's edge with an older one. The child makes
+ * the markers. */
+static void case_mprotect_anon(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		void *m =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		check(m != MAP_FAILED, "mmap anonymous");
+		begin();
+		check(mprotect(m, 4096, PROT_READ | PROT_EXEC) == 0, "mprotect");
+		end();
+		_exit(0);
+	}
+	wait_child(child, 0);
+}
+
+static void case_flock(void)
+{
+	int fd = file_with_data("data", O_RDONLY);
+	begin();
+	check(flock(fd, LOCK_EX) == 0, "flock LOCK_EX");
+	end();
+	close(fd);
+}
+
 static void case_socketpair(void)
 {
 	int sv[2];
@@ -1143,6 +1184,45 @@ static void case_ptrace(void)
 	waitpid(child, &status, 0);
 }
 
+/* A child that pauses until killed. */
+static pid_t paused_child(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	return child;
+}
+
+/* kcmp reads both tasks' state (ptrace read mode): the child's flows to
+ * the caller. The caller's own check is skipped (same thread group). */
+static void case_ptrace_read(void)
+{
+	pid_t child = paused_child();
+	begin();
+	check(syscall(SYS_kcmp, getpid(), child, 0 /* KCMP_FILE */, 0, 0) >= 0, "kcmp");
+	end();
+	check(kill(child, SIGKILL) == 0, "kill");
+	int status;
+	check(waitpid(child, &status, 0) == child, "waitpid");
+}
+
+/* A child asks to be traced by its parent; the child makes the markers. */
+static void case_ptrace_traceme(void)
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		begin();
+		check(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0, "ptrace traceme");
+		end();
+		_exit(0);
+	}
+	wait_child(child, 0);
+}
+
 static void case_mount(void)
 {
 	const char *p = file_of("mnt");
@@ -1151,6 +1231,16 @@ static void case_mount(void)
 	check(mount("motif", p, "tmpfs", 0, "size=64k") == 0, "mount");
 	end();
 	check(umount(p) == 0, "umount");
+}
+
+static void case_umount(void)
+{
+	const char *p = file_of("mnt");
+	check(mkdir(p, 0755) == 0, "mkdir");
+	check(mount("motif", p, "tmpfs", 0, "size=64k") == 0, "mount");
+	begin();
+	check(umount2(p, MNT_DETACH) == 0, "umount2 MNT_DETACH");
+	end();
 }
 
 /* ---- the table ------------------------------------------------------- */
@@ -1177,6 +1267,8 @@ static const struct motif_case cases[] = {
     {"mmap_private_read", case_mmap_private_read},
     {"mmap_shared_write", case_mmap_shared_write},
     {"mmap_exec", case_mmap_exec},
+    {"mmap_shared_exec", case_mmap_shared_exec},
+    {"mmap_write_private", case_mmap_write_private},
     {"link", case_link},
     {"linkat", case_linkat},
     {"symlink", case_symlink},
@@ -1242,11 +1334,16 @@ static const struct motif_case cases[] = {
     {"ioctl", case_ioctl},
     {"fcntl", case_fcntl},
     {"mprotect", case_mprotect},
+    {"mprotect_anon", case_mprotect_anon},
+    {"flock", case_flock},
     {"socketpair", case_socketpair},
     {"shutdown", case_shutdown},
     {"kill", case_kill},
     {"ptrace", case_ptrace},
+    {"ptrace_read", case_ptrace_read},
+    {"ptrace_traceme", case_ptrace_traceme},
     {"mount", case_mount},
+    {"umount", case_umount},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
