@@ -81,6 +81,14 @@ int BPF_PROG(on_path_truncate, const struct path *path)
 	return 0;
 }
 
+/* ftruncate on Linux 6.2 and later (6.1 calls path_truncate for it) */
+SEC("lsm/file_truncate")
+int BPF_PROG(on_file_truncate, struct file *file)
+{
+	remember_mount(file->f_path.mnt);
+	return 0;
+}
+
 /* ---- directories: path_mkdir, path_rmdir -------------------------------- */
 
 /* mkdir and rmdir are recorded in their path_* hooks, which see the parent

@@ -62,6 +62,14 @@ static void select_variant(const struct btf *vmlinux, const char *hook, int args
 			hook, arity, args, args + 1);
 }
 
+/* Hooks that newer kernels added, whose operations older kernels cover
+ * with another hook: their absence is expected, not worth a warning. */
+static bool hook_is_newer_than_6_1(const char *hook)
+{
+	/* file_truncate (6.2): ftruncate; 6.1 calls path_truncate for it */
+	return strcmp(hook, "file_truncate") == 0;
+}
+
 /* Turns off the programs this kernel cannot take: hooks it lacks, and the
  * variants of the other signature (inode_setattr, inode_setxattr,
  * inode_removexattr). */
@@ -83,8 +91,10 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 			continue;
 		int arity = lsm_hook_arity(vmlinux, sec + 4);
 		if (arity < 0) {
-			fprintf(stderr, "sabpf: this kernel has no LSM hook %s: not recorded\n",
-				sec + 4);
+			if (!hook_is_newer_than_6_1(sec + 4))
+				fprintf(stderr,
+					"sabpf: this kernel has no LSM hook %s: not recorded\n",
+					sec + 4);
 			bpf_program__set_autoload(prog, false);
 		}
 	}
