@@ -228,7 +228,37 @@ int BPF_PROG(on_socket_accept, struct socket *sock, struct socket *newsock)
 	if (socket_hook_begin(sock, &scope, &ts, &ss))
 		return 0;
 	edge_write(SABPF_REL_ACCEPT, &ss->node, &ts->node, 0, scope->container);
+	/* the new socket has no struct sock yet: sock_graft links it */
+	ts->accept_id = ss->node.id;
+	ts->accept_version = ss->node.version;
 	return 0;
+}
+
+/* accept gives the new connection's struct sock its socket: the accepted
+ * socket is derived from the listening one, whose version (it already
+ * informed the task, so it cannot receive information any more) was kept
+ * by socket_accept. Unix stream sockets are linked at unix_stream_connect. */
+SEC("lsm/sock_graft")
+void BPF_PROG(on_sock_graft, struct sock *sk, struct socket *parent)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope)
+		return;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
+	if (!ts || !ts->accept_id)
+		return;
+	struct prov_sock *ns = socket_state_of(parent, scope->container);
+	if (ns) {
+		struct prov_node listening = {
+			.id = ts->accept_id,
+			.version = ts->accept_version,
+			.kind = SABPF_NODE_SOCKET,
+		};
+		edge_write_refs(SABPF_REL_ACCEPT_SOCKET, &listening, listening.version, &ns->node,
+				ns->node.version, 0, scope->container, task);
+	}
+	ts->accept_id = 0;
 }
 
 SEC("lsm/socket_sendmsg")

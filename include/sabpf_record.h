@@ -129,6 +129,7 @@ enum sabpf_relation {
 	/* mounts */
 	SABPF_REL_MOUNT = 60,  /* task -> mount point directory; arg: mount flags (MS_*) */
 	SABPF_REL_UMOUNT = 61, /* task -> root directory of the mount; arg: umount flags */
+	SABPF_REL_ACCEPT_SOCKET = 62, /* listening socket -> the socket accept returns */
 	SABPF_REL_MAX
 };
 

@@ -35,7 +35,8 @@ struct prov_task {
 			      ptrace): it has a node but records nothing itself */
 	__u32 clone_flags;  /* low 32 bits, from task_alloc to sched_process_fork */
 	__u32 rename_flags; /* of the last path_rename, for inode_rename */
-	__u32 pad;
+	__u32 accept_version; /* the listening socket of the accept under way, */
+	__u64 accept_id;      /* from socket_accept to sock_graft (0: none) */
 };
 
 struct prov_inode {

@@ -86,6 +86,7 @@ static const char *const relation_names[SABPF_REL_MAX] = {
 	[SABPF_REL_PTRACE_TRACEME] = "ptrace_traceme",
 	[SABPF_REL_MOUNT] = "mount",
 	[SABPF_REL_UMOUNT] = "umount",
+	[SABPF_REL_ACCEPT_SOCKET] = "accept_socket",
 };
 
 bool node_kind_is_valid(__u32 kind)
