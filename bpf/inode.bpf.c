@@ -180,6 +180,14 @@ int BPF_PROG(on_inode_create, struct inode *dir, struct dentry *dentry, umode_t 
 	return name_created(SABPF_REL_CREATE, dentry, mode);
 }
 
+/* mknod and mkfifo of anything but a regular file (and the socket file of
+ * a unix bind): the same new name, the type in the mode */
+SEC("lsm/inode_mknod")
+int BPF_PROG(on_inode_mknod, struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev)
+{
+	return name_created(SABPF_REL_CREATE, dentry, mode);
+}
+
 SEC("lsm/inode_symlink")
 int BPF_PROG(on_inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name)
 {
