@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fixtures.h"
+#include "testdir.h"
 #include "output.h"
 
 #define PY "/usr/bin/python3"
@@ -27,55 +28,18 @@
 #define RECORD_MAX_SIZE_TEST 8192
 
 static struct fx_stream stream;
-static char dir[64];
 static char err[512];
 
 static int make_dir(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/sabpf-test-formats-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return testdir_make("formats");
 }
 
 static int remove_dir(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* dir/name, in a static buffer (one of four, so several can be in use). */
-static const char *in_dir(const char *name)
-{
-	static char bufs[4][256];
-	static int next;
-	char *b = bufs[next++ % 4];
-	snprintf(b, 256, "%s/%s", dir, name);
-	return b;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-static char *read_all(const char *path, size_t *len_out)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *data = malloc((size_t)len + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)len, f), (size_t)len);
-	data[len] = '\0';
-	fclose(f);
-	if (len_out)
-		*len_out = (size_t)len;
-	return data;
+	return testdir_remove();
 }
 
 static int count_lines(const char *text)

@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 #include "fixtures.h"
+#include "testdir.h"
 #include "graph_cmd.h"
 #include "output.h"
 
 #define PY "/usr/bin/python3"
 
 static struct fx_stream stream;
-static char dir[64];
 static char err[1024];
 
 /* Node ids of the additions to the cat scenario (second process 4243 in
@@ -46,16 +46,13 @@ static char err[1024];
 static int make_dir(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/sabpf-test-views-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return testdir_make("views");
 }
 
 static int remove_dir(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testdir_remove();
 }
 
 /* Every test starts with the default view options. */
@@ -66,30 +63,6 @@ static int reset_options(void **state)
 	return 0;
 }
 
-static const char *in_dir(const char *name)
-{
-	static char bufs[4][256];
-	static int next;
-	char *b = bufs[next++ % 4];
-	snprintf(b, 256, "%s/%s", dir, name);
-	return b;
-}
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *data = malloc((size_t)len + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)len, f), (size_t)len);
-	data[len] = '\0';
-	fclose(f);
-	return data;
-}
 
 static void assert_contains(const char *text, const char *want)
 {
@@ -141,7 +114,7 @@ static char *view_of(const struct fx_stream *s, const char *format, const char *
 	assert_int_equal(fx_feed(s, p), 0);
 	assert_int_equal(pipeline_finish(p, true), 0);
 	pipeline_free(p);
-	return read_all(in_dir(name));
+	return read_all(in_dir(name), NULL);
 }
 
 static char *dot_with(const struct fx_stream *s, const char *container, bool collapse,
@@ -689,7 +662,7 @@ static void test_command_renders_a_capture(void **state)
 	char *argv[] = {"graph",  "--dot",	 dot,  "--summary", sum,
 			"--json", "--container", "43", (char *)raw, NULL};
 	assert_int_equal(cmd_graph(9, argv), 0);
-	char *d = read_all(dot), *s = read_all(sum);
+	char *d = read_all(dot, NULL), *s = read_all(sum, NULL);
 	assert_contains(d, "container 43 only");
 	assert_contains(d, "label=\"nginx 5000 v1\"");
 	assert_lacks(d, "cluster_42");
@@ -745,7 +718,7 @@ static void test_views_beside_other_outputs(void **state)
 	assert_int_equal(fx_feed(&stream, p), 0);
 	assert_int_equal(pipeline_finish(p, true), 0);
 	pipeline_free(p);
-	char *d = read_all(in_dir("o.dot")), *t = read_all(in_dir("o.txt"));
+	char *d = read_all(in_dir("o.dot"), NULL), *t = read_all(in_dir("o.txt"), NULL);
 	assert_contains(d, cat_edges);
 	assert_contains(t, "    pid 4242 (vpid 4143) ppid 1 uid 1000: sh, cat\n");
 	free(d);
