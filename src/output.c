@@ -396,18 +396,31 @@ static void note_version(struct gnode *n, const struct sabpf_ref *ref)
 		n->version = ref->version;
 }
 
+/* The table entry of the node a NODE or NAME record describes. *newest
+ * says whether the record's attributes are to be taken: an old version that
+ * arrives late must not overwrite newer attributes. */
+static struct gnode *gnode_described(struct sabpf_pipeline *p, const struct sabpf_ref *ref,
+				     __u64 container, bool *newest)
+{
+	struct gnode *n = graph_get(p->graph, ref->id, ref->kind);
+	if (!n)
+		return NULL;
+	*newest = !n->has_attrs || ref->version >= n->version;
+	note_version(n, ref);
+	if (*newest) {
+		n->has_attrs = true;
+		n->container = container;
+	}
+	return n;
+}
+
 static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct record *r)
 {
 	const struct sabpf_node *rec = &r->node;
-	struct gnode *n = graph_get(p->graph, rec->node.id, rec->node.kind);
-	if (!n)
-		return NULL;
-	bool newest = !n->has_attrs || rec->node.version >= n->version;
-	note_version(n, &rec->node);
-	if (!newest)
-		return n; /* an old version arrived late: keep the newer attributes */
-	n->has_attrs = true;
-	n->container = rec->hdr.container;
+	bool newest;
+	struct gnode *n = gnode_described(p, &rec->node, rec->hdr.container, &newest);
+	if (!n || !newest)
+		return n;
 	switch (rec->node.kind) {
 	case SABPF_NODE_TASK:
 		n->a.task = rec->task;
@@ -433,15 +446,10 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 static struct gnode *update_from_name(struct sabpf_pipeline *p, const struct record *r)
 {
 	const struct record_name *rec = &r->name;
-	struct gnode *n = graph_get(p->graph, rec->node.id, rec->node.kind);
-	if (!n)
-		return NULL;
-	bool newest = !n->has_attrs || rec->node.version >= n->version;
-	note_version(n, &rec->node);
-	if (!newest)
+	bool newest;
+	struct gnode *n = gnode_described(p, &rec->node, r->hdr.container, &newest);
+	if (!n || !newest)
 		return n;
-	n->has_attrs = true;
-	n->container = r->hdr.container;
 	n->name_flags = rec->flags;
 	n->argc = rec->argc;
 	gnode_set_text(n, rec->text, rec->text_len);
