@@ -36,6 +36,8 @@ enum sabpf_record_type {
 	SABPF_REC_EDGE = 2, /* struct sabpf_edge: a relation between two node versions */
 	SABPF_REC_NAME = 3, /* struct sabpf_name: a path or argv node with its string */
 	SABPF_REC_LOST = 4, /* struct sabpf_lost: records this CPU could not write */
+	SABPF_REC_DENIAL = 5, /* struct sabpf_denial: an access refused (or, in monitor
+				 mode, that would have been) */
 };
 
 /* Node kinds. TASK is the only PROV activity; every other kind is an entity. */
@@ -53,6 +55,18 @@ enum sabpf_node_kind {
 	SABPF_NODE_ADDRESS = 11, /* a network or unix socket address */
 	SABPF_NODE_ARGV = 12,    /* the argument vector of an exec */
 	SABPF_NODE_XATTR = 13,   /* an extended attribute, by name (NAME record) */
+	/* issue 3, IPC and network (numbers reserved before the hooks landed) */
+	SABPF_NODE_MSG_QUEUE = 14, /* a System V message queue */
+	SABPF_NODE_MSG = 15,       /* one System V message (CamFlow msg) */
+	SABPF_NODE_SHM = 16,       /* a System V shared memory segment */
+	SABPF_NODE_SEM = 17,       /* a System V semaphore set */
+	SABPF_NODE_MQUEUE = 18,    /* a POSIX message queue (inode of the mqueue fs) */
+	SABPF_NODE_PACKET = 19,    /* a network packet */
+	/* issue 3, system objects */
+	SABPF_NODE_BPF_PROG = 20,    /* a BPF program */
+	SABPF_NODE_BPF_MAP = 21,     /* a BPF map */
+	SABPF_NODE_KMODULE = 22,     /* a kernel module, by name (NAME record) */
+	SABPF_NODE_NAMESPACE = 23,   /* a namespace (its inode number) */
 	SABPF_NODE_KIND_MAX
 };
 
@@ -130,6 +144,46 @@ enum sabpf_relation {
 	SABPF_REL_MOUNT = 60,  /* task -> mount point directory; arg: mount flags (MS_*) */
 	SABPF_REL_UMOUNT = 61, /* task -> root directory of the mount; arg: umount flags */
 	SABPF_REL_ACCEPT_SOCKET = 62, /* listening socket -> the socket accept returns */
+	/* issue 3: open files passed or signalled (numbers reserved ahead) */
+	SABPF_REL_FILE_RCV = 63,   /* inode of a descriptor received (SCM_RIGHTS) -> task */
+	SABPF_REL_FILE_SIGIO = 64, /* inode -> the task sent SIGIO for it; arg: signal */
+	/* issue 3: System V IPC and POSIX message queues */
+	SABPF_REL_IPC_CREATE = 65,   /* task -> new queue, segment or semaphore set; arg: key */
+	SABPF_REL_IPC_DESTROY = 66,  /* task -> the object freed */
+	SABPF_REL_IPC_CTL = 67,      /* task -> object (msgctl, shmctl, semctl); arg: cmd */
+	SABPF_REL_MSG_SEND = 68,     /* task -> message; arg: message type */
+	SABPF_REL_MSG_ENQUEUE = 69,  /* message -> queue */
+	SABPF_REL_MSG_DEQUEUE = 70,  /* queue -> message */
+	SABPF_REL_MSG_RECEIVE = 71,  /* message -> task */
+	SABPF_REL_SHM_READ = 72,     /* segment -> task (shmat); arg: shmflg */
+	SABPF_REL_SHM_WRITE = 73,    /* task -> segment (shmat, writable); arg: shmflg */
+	SABPF_REL_SHM_DETACH = 74,   /* task -> segment (shmdt) */
+	SABPF_REL_SEM_READ = 75,     /* semaphore set -> task (semop) */
+	SABPF_REL_SEM_WRITE = 76,    /* task -> semaphore set (semop that alters) */
+	SABPF_REL_MQ_SEND = 77,      /* task -> POSIX queue; arg: bytes */
+	SABPF_REL_MQ_RECEIVE = 78,   /* POSIX queue -> task; arg: bytes */
+	/* issue 3: packets */
+	SABPF_REL_SEND_PACKET = 79,    /* socket -> packet */
+	SABPF_REL_RECEIVE_PACKET = 80, /* packet -> socket */
+	/* issue 3: tasks, capabilities, namespaces */
+	SABPF_REL_SETPGID = 81,   /* task -> proc_mem; arg: pgid */
+	SABPF_REL_GETPGID = 82,   /* target task -> task */
+	SABPF_REL_PRCTL = 83,     /* task -> proc_mem; arg: option */
+	SABPF_REL_CAPGET = 84,    /* target task -> task */
+	SABPF_REL_CAPSET = 85,    /* task -> proc_mem */
+	SABPF_REL_CAPABLE = 86,   /* proc_mem -> task (a capability used); arg: cap */
+	SABPF_REL_SETGROUPS = 87, /* task -> proc_mem; arg: number of groups */
+	SABPF_REL_SETNS = 88,     /* namespace -> task; arg: nstype */
+	SABPF_REL_UNSHARE = 89,   /* task -> proc_mem; arg: unshare flags */
+	/* issue 3: mounts, kernel loading, BPF */
+	SABPF_REL_MOVE_MOUNT = 90,       /* task -> mount point directory */
+	SABPF_REL_PIVOT_ROOT = 91,       /* task -> new root directory */
+	SABPF_REL_KERNEL_READ_FILE = 92, /* task -> inode the kernel reads; arg: id */
+	SABPF_REL_KERNEL_LOAD_DATA = 93, /* task -> proc_mem; arg: id */
+	SABPF_REL_MODULE_REQUEST = 94,   /* task -> kernel module name */
+	SABPF_REL_BPF = 95,              /* task -> proc_mem; arg: bpf command */
+	SABPF_REL_BPF_MAP = 96,          /* task -> map (or map -> task for reads); arg: fmode */
+	SABPF_REL_BPF_PROG = 97,         /* task -> program */
 	SABPF_REL_MAX
 };
 
@@ -256,7 +310,10 @@ struct sabpf_lost {
 #define SABPF_CLASS_PROC 0x1 /* tasks, exec, credentials */
 #define SABPF_CLASS_FILE 0x2 /* open, read, write, mmap, namespace operations */
 #define SABPF_CLASS_NET 0x4  /* sockets */
-#define SABPF_CLASS_ALL (SABPF_CLASS_PROC | SABPF_CLASS_FILE | SABPF_CLASS_NET)
+#define SABPF_CLASS_IPC 0x8   /* System V IPC, POSIX message queues, packets */
+#define SABPF_CLASS_SYS 0x10  /* mounts, modules, BPF, capabilities, namespaces */
+#define SABPF_CLASS_ALL \
+	(SABPF_CLASS_PROC | SABPF_CLASS_FILE | SABPF_CLASS_NET | SABPF_CLASS_IPC | SABPF_CLASS_SYS)
 
 /* Value of the scope map, keyed by cgroup id (__u64). A cgroup made under an
  * audited one gets a copy of its parent's entry, in the kernel. */

@@ -81,7 +81,7 @@ static void usage(FILE *out)
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
 	    "                            summary or summary-json; PATH '-' is stdout;\n"
 	    "                            repeatable (run default: prov:sabpf-NAME.prov.json)\n"
-	    "  --classes LIST            all, or some of proc,file,net (default all)\n"
+	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all)\n"
 	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
 	    "  -q, --quiet               no summary on stderr\n"
