@@ -184,6 +184,10 @@ enum sabpf_relation {
 	SABPF_REL_BPF = 95,              /* task -> proc_mem; arg: bpf command */
 	SABPF_REL_BPF_MAP = 96,          /* task -> map (or map -> task for reads); arg: fmode */
 	SABPF_REL_BPF_PROG = 97,         /* task -> program */
+	/* issue 3: inode_permission, opt-in (SABPF_CLASS_PERM): it fires per path component */
+	SABPF_REL_PERM_READ = 98,  /* inode -> task; arg: mask (MAY_*) */
+	SABPF_REL_PERM_WRITE = 99, /* inode -> task; arg: mask */
+	SABPF_REL_PERM_EXEC = 100, /* inode -> task; arg: mask */
 	SABPF_REL_MAX
 };
 
@@ -312,6 +316,7 @@ struct sabpf_lost {
 #define SABPF_CLASS_NET 0x4  /* sockets */
 #define SABPF_CLASS_IPC 0x8   /* System V IPC, POSIX message queues, packets */
 #define SABPF_CLASS_SYS 0x10  /* mounts, modules, BPF, capabilities, namespaces */
+#define SABPF_CLASS_PERM 0x20 /* inode_permission: opt-in, not part of "all" */
 #define SABPF_CLASS_ALL \
 	(SABPF_CLASS_PROC | SABPF_CLASS_FILE | SABPF_CLASS_NET | SABPF_CLASS_IPC | SABPF_CLASS_SYS)
 
