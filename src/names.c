@@ -132,6 +132,9 @@ static const char *const relation_names[SABPF_REL_MAX] = {
     [SABPF_REL_BPF] = "bpf",
     [SABPF_REL_BPF_MAP] = "bpf_map",
     [SABPF_REL_BPF_PROG] = "bpf_prog",
+    [SABPF_REL_PERM_READ] = "perm_read",
+    [SABPF_REL_PERM_WRITE] = "perm_write",
+    [SABPF_REL_PERM_EXEC] = "perm_exec",
 };
 
 bool node_kind_is_valid(__u32 kind)
