@@ -39,18 +39,26 @@ static inline void glob_run_reset(struct glob_run *r)
 	r->has_star = 0;
 }
 
+/* v & mask, with a compiler barrier so that clang keeps the mask the BPF
+ * verifier needs to see even where it believes v is in range. */
+static inline __u32 glob_bound(__u32 v, __u32 mask)
+{
+	asm volatile("" : "+r"(v));
+	return v & mask;
+}
+
 /* Whether byte c is in set k of g. */
 static inline int glob_set_has(const struct pol_glob *g, __u32 k, __u8 c)
 {
-	return (g->sets[k & (POL_GLOB_SETS - 1)][(c >> 3) & 31] >> (c & 7)) & 1;
+	return (g->sets[glob_bound(k, POL_GLOB_SETS - 1)][glob_bound(c >> 3, 31)] >> (c & 7)) & 1;
 }
 
 /* One step of matching path (NUL-terminated, in a GLOB_PATH_MAX buffer)
  * against g. Returns GLOB_RUNNING until it knows the answer. */
 static inline int glob_step(const struct pol_glob *g, const char *path, struct glob_run *r)
 {
-	__u8 t = g->tok[r->p & (POL_GLOB_MAX - 1)];
-	__u8 c = (__u8)path[r->s & (GLOB_PATH_MAX - 1)];
+	__u8 t = g->tok[glob_bound(r->p, POL_GLOB_MAX - 1)];
+	__u8 c = (__u8)path[glob_bound(r->s, GLOB_PATH_MAX - 1)];
 
 	if (r->p >= POL_GLOB_MAX || r->s >= GLOB_PATH_MAX - 1)
 		return GLOB_NO_MATCH;
@@ -65,7 +73,7 @@ static inline int glob_step(const struct pol_glob *g, const char *path, struct g
 		/* recursive: the glob named a directory, and more of the path follows */
 		if (!g->recursive && c == 0)
 			return GLOB_MATCH;
-		if (g->recursive && c == '/' && path[(r->s + 1) & (GLOB_PATH_MAX - 1)] != 0)
+		if (g->recursive && c == '/' && path[glob_bound(r->s + 1, GLOB_PATH_MAX - 1)] != 0)
 			return GLOB_MATCH;
 	} else if (c != 0 && c != '/') {
 		int ok;
@@ -88,7 +96,7 @@ static inline int glob_step(const struct pol_glob *g, const char *path, struct g
 	/* a mismatch: let the last star absorb one more byte, if it can */
 	if (!r->has_star)
 		return GLOB_NO_MATCH;
-	c = (__u8)path[r->star_s & (GLOB_PATH_MAX - 1)];
+	c = (__u8)path[glob_bound(r->star_s, GLOB_PATH_MAX - 1)];
 	if (c == 0 || c == '/')
 		return GLOB_NO_MATCH;
 	r->star_s++;

@@ -313,8 +313,9 @@ struct sabpf_lost {
 /* An access the policy of the task's cgroup refused (enforce mode), or would
  * have refused (monitor mode): written by bpf/policy.bpf.c into its own ring,
  * outside the per-CPU sequence (seq 0). hdr.container is the cgroup the
- * policy is bound to. `path_len` bytes of `path` (NUL included) follow the
- * fixed part for file and exec operations; 0 for network ones. */
+ * policy is bound to. For file and exec operations the path follows the
+ * fixed part: `path_len` bytes, NUL included (0 for network operations);
+ * record size = sizeof(struct sabpf_denial) + path_len. */
 struct sabpf_denial {
 	struct sabpf_hdr hdr;
 	__u64 cgroup_id;  /* the task's own cgroup */
@@ -331,7 +332,6 @@ struct sabpf_denial {
 	char comm[SABPF_COMM_LEN];
 	__u32 path_len;
 	__u32 pad;
-	char path[];
 };
 
 /* Record classes a container can switch on or off (struct sabpf_scope). */

@@ -567,7 +567,7 @@ static const struct {
 } file_modes[] = {
     {"r", POLICY_FILE_READ},
     {"rw", POLICY_FILE_READ | POLICY_FILE_WRITE},
-    {"exec", POLICY_FILE_READ | POLICY_FILE_EXEC},
+    {"exec", POLICY_FILE_READ | POLICY_FILE_EXEC | POLICY_FILE_MAP_EXEC},
     {"map_exec", POLICY_FILE_READ | POLICY_FILE_MAP_EXEC},
 };
 
