@@ -550,6 +550,8 @@ static __always_inline __u32 decide_exec(struct governing *g, int *allow)
 /* The files section's verdict on one access to f. */
 static __always_inline int check_file(struct governing *g, struct path *f, __u32 want, __u32 op)
 {
+	if (!(want & ~g->head->file_default_access))
+		return ALLOW; /* the default grants it: no path needed */
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
 		return ALLOW;
@@ -736,6 +738,7 @@ int BPF_PROG(policy_file_mprotect, struct vm_area_struct *vma, unsigned long req
 	struct file *file = vma->vm_file;
 	if (!file || !governing_policy(&g) || !(g.head->sections & POL_HAS_FILES))
 		return ALLOW;
+	/* the default never grants map_exec, so there is always a path to match */
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
 		return ALLOW;

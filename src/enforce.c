@@ -199,6 +199,15 @@ static __u32 hook_btf_id(const struct btf *vmlinux, const char *hook)
 	return id > 0 ? (__u32)id : 0;
 }
 
+/* The budget: the kernel's 10, or fewer when the operator reserves some for
+ * other tools with SABPF_POLICY_HOOK_BUDGET=N (1 to 10). */
+static int hook_budget(void)
+{
+	const char *env = getenv("SABPF_POLICY_HOOK_BUDGET");
+	int n = env ? atoi(env) : ENFORCE_HOOK_BUDGET;
+	return n >= 1 && n <= ENFORCE_HOOK_BUDGET ? n : ENFORCE_HOOK_BUDGET;
+}
+
 /* Whether the hooks in `needed` fit in the budget with those in use. */
 static int check_budget(unsigned needed, char *err, size_t errlen)
 {
@@ -222,14 +231,14 @@ static int check_budget(unsigned needed, char *err, size_t errlen)
 		}
 	}
 	btf__free(vmlinux);
-	if (n + extra > ENFORCE_HOOK_BUDGET)
-		return fail(
-		    err, errlen,
-		    "the kernel's budget of %d lsm_cgroup hooks is exhausted: %d are in use "
-		    "system-wide and this policy needs %d more (%s); remove a policy or a "
-		    "tenant program (`sabpf policy show` lists them), or drop a section of "
-		    "this policy",
-		    ENFORCE_HOOK_BUDGET, n, extra, names);
+	int budget = hook_budget();
+	if (n + extra > budget)
+		return fail(err, errlen,
+			    "the budget of %d lsm_cgroup hooks is exhausted: %d are in use "
+			    "system-wide and this policy needs %d more (%s); remove a policy or a "
+			    "tenant program (`sabpf policy show` lists them), or drop a section of "
+			    "this policy",
+			    budget, n, extra, names[0] ? names : "none new");
 	return 0;
 }
 
@@ -572,21 +581,6 @@ out:
 	return rc;
 }
 
-static void print_hooks_of(FILE *out, __u64 cgroup_id, bool json)
-{
-	bool first = true;
-	for (size_t i = 0; i < NHOOKS; i++) {
-		if (!link_is_pinned(cgroup_id, hooks[i].name))
-			continue;
-		fprintf(out, json ? "%s\"%s\"" : "%s%s",
-			first  ? ""
-			: json ? ","
-			       : " ",
-			hooks[i].name);
-		first = false;
-	}
-}
-
 static const char *sections_text(__u32 s, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s", s & POL_HAS_NET ? "network " : "",
@@ -598,61 +592,99 @@ static const char *sections_text(__u32 s, char *buf, size_t len)
 	return buf;
 }
 
+/* One applied policy, as a JSON object or as text. */
+static void show_one(struct jbuf *b, bool json, bool first, __u64 cgroup_id,
+		     const struct pol_binding *bind, const struct pol_head *h)
+{
+	char secs[64], line[1024];
+	sections_text(h->sections, secs, sizeof(secs));
+	const char *mode = h->monitor ? "monitor" : "enforce";
+	if (!json) {
+		snprintf(line, sizeof(line),
+			 "%s (cgroup id %llu): %s, %s mode, generation %u, sections: %s\n  hooks:",
+			 h->cgroup_path, (unsigned long long)cgroup_id, h->source, mode,
+			 bind->generation, secs);
+		jbuf_puts(b, line);
+		for (size_t i = 0; i < NHOOKS; i++) {
+			if (link_is_pinned(cgroup_id, hooks[i].name)) {
+				jbuf_putc(b, ' ');
+				jbuf_puts(b, hooks[i].name);
+			}
+		}
+		jbuf_putc(b, '\n');
+		return;
+	}
+	jbuf_puts(b, first ? "{\"cgroup\":" : ",{\"cgroup\":");
+	json_cstr(b, h->cgroup_path);
+	jbuf_puts(b, ",\"cgroup_id\":");
+	jbuf_u64(b, cgroup_id);
+	jbuf_puts(b, ",\"source\":");
+	json_cstr(b, h->source);
+	jbuf_puts(b, ",\"mode\":");
+	json_cstr(b, mode);
+	jbuf_puts(b, ",\"generation\":");
+	jbuf_u64(b, bind->generation);
+	jbuf_puts(b, ",\"sections\":");
+	json_cstr(b, secs);
+	jbuf_puts(b, ",\"hooks\":[");
+	bool any = false;
+	for (size_t i = 0; i < NHOOKS; i++) {
+		if (!link_is_pinned(cgroup_id, hooks[i].name))
+			continue;
+		if (any)
+			jbuf_putc(b, ',');
+		json_cstr(b, hooks[i].name);
+		any = true;
+	}
+	jbuf_puts(b, "]}");
+}
+
 int enforce_show(FILE *out, bool json, char *err, size_t errlen)
 {
 	__u32 used[64];
 	int nused = hooks_in_use(used, 64);
 	int bind_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_bind");
 	int heads_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_heads");
+	struct jbuf b;
+	char line[128];
+	jbuf_init(&b);
 	if (json)
-		fprintf(out, "{\"hook_budget\":%d,\"hooks_in_use\":%d,\"policies\":[",
-			ENFORCE_HOOK_BUDGET, nused);
+		snprintf(line, sizeof(line),
+			 "{\"hook_budget\":%d,\"hooks_in_use\":%d,\"policies\":[", hook_budget(),
+			 nused);
 	else
-		fprintf(out, "lsm_cgroup hooks in use system-wide: %d of %d\n", nused,
-			ENFORCE_HOOK_BUDGET);
+		snprintf(line, sizeof(line), "lsm_cgroup hooks in use system-wide: %d of %d\n",
+			 nused, hook_budget());
+	jbuf_puts(&b, line);
 	int count = 0;
 	__u64 key, next;
 	const __u64 *prev = NULL;
 	while (bind_fd >= 0 && heads_fd >= 0 && bpf_map_get_next_key(bind_fd, prev, &next) == 0) {
-		struct pol_binding b;
+		struct pol_binding bind;
 		struct pol_head h;
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(bind_fd, &key, &b) ||
-		    bpf_map_lookup_elem(heads_fd, &b.slot, &h))
+		if (bpf_map_lookup_elem(bind_fd, &key, &bind) ||
+		    bpf_map_lookup_elem(heads_fd, &bind.slot, &h))
 			continue;
-		char secs[64];
-		sections_text(h.sections, secs, sizeof(secs));
-		if (json) {
-			fprintf(out,
-				"%s{\"cgroup\":\"%s\",\"cgroup_id\":%llu,\"source\":\"%s\","
-				"\"mode\":\"%s\",\"generation\":%u,\"sections\":\"%s\",\"hooks\":[",
-				count ? "," : "", h.cgroup_path, (unsigned long long)key, h.source,
-				h.monitor ? "monitor" : "enforce", b.generation, secs);
-			print_hooks_of(out, key, true);
-			fprintf(out, "]}");
-		} else {
-			fprintf(out,
-				"%s (cgroup id %llu): %s, %s mode, generation %u, sections: %s\n  "
-				"hooks: ",
-				h.cgroup_path, (unsigned long long)key, h.source,
-				h.monitor ? "monitor" : "enforce", b.generation, secs);
-			print_hooks_of(out, key, false);
-			fputc('\n', out);
-		}
+		show_one(&b, json, count == 0, key, &bind, &h);
 		count++;
 	}
 	if (json)
-		fprintf(out, "]}\n");
+		jbuf_puts(&b, "]}\n");
 	else if (!count)
-		fprintf(out, "no policy applied\n");
+		jbuf_puts(&b, "no policy applied\n");
+	int rc = b.oom ? -1 : 0;
+	if (rc)
+		fail(err, errlen, "out of memory");
+	else
+		fwrite(b.data, 1, b.len, out);
+	jbuf_free(&b);
 	if (bind_fd >= 0)
 		close(bind_fd);
 	if (heads_fd >= 0)
 		close(heads_fd);
-	(void)err;
-	(void)errlen;
-	return 0;
+	return rc;
 }
 
 int enforce_denials_fd(void)

@@ -4,12 +4,15 @@
  *   policyprobe connect ADDR PORT      TCP connect (refused = allowed by policy)
  *   policyprobe sendto ADDR PORT       one UDP datagram to ADDR
  *   policyprobe bind ADDR PORT         bind a TCP socket
- *   policyprobe listen PORT            bind 0.0.0.0:PORT, then listen
+ *   policyprobe listen PORT            bind 0.0.0.0:PORT, then listen (PORT 0:
+ *                                      no bind, the kernel picks a port)
  *   policyprobe socket FAMILY          unix, inet, inet6, netlink or packet
  *   policyprobe open PATH r|w|rw       open a file
  *   policyprobe exec PATH [ARG...]     fork + execve, the child's errno
  *   policyprobe mmapx PATH             mmap PROT_READ|PROT_EXEC
  *   policyprobe mprotectx PATH         mmap PROT_READ, then mprotect PROT_EXEC
+ *
+ *   policyprobe -n COUNT OP ARGS...    the same COUNT times; adds ns_per_op=N
  *
  * Prints "OP ARGS: ok" or "OP ARGS: errno=N NAME" (e.g. EPERM) and exits 0;
  * exit 2 on bad usage. Only the errno of the governed step is reported: a
@@ -25,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *errno_name(int e)
@@ -45,14 +49,17 @@ static const char *errno_name(int e)
 	}
 }
 
-static int report(int argc, char **argv, int e)
+static int report(int argc, char **argv, int e, double ns_per_op)
 {
 	for (int i = 1; i < argc; i++)
 		printf("%s%s", i > 1 ? " " : "", argv[i]);
 	if (e == 0)
-		printf(": ok\n");
+		printf(": ok");
 	else
-		printf(": errno=%d %s\n", e, errno_name(e));
+		printf(": errno=%d %s", e, errno_name(e));
+	if (ns_per_op > 0)
+		printf(" ns_per_op=%.0f", ns_per_op);
+	printf("\n");
 	return 0;
 }
 
@@ -108,7 +115,7 @@ static int listen_op(const char *port)
 	if (fd < 0)
 		return errno;
 	int e = 0;
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+	if (atoi(port) != 0 && bind(fd, (struct sockaddr *)&ss, len) < 0)
 		e = errno;
 	else if (listen(fd, 1) < 0)
 		e = errno;
@@ -186,11 +193,42 @@ static int map_op(const char *path, int via_mprotect)
 	return e;
 }
 
+static int run_op(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	long count = 1;
+	int first = 1;
+	if (argc > 3 && strcmp(argv[1], "-n") == 0) {
+		count = atol(argv[2]);
+		first = 3;
+	}
+	if (argc - first < 2 || count < 1) {
+		fprintf(
+		    stderr,
+		    "usage: policyprobe [-n COUNT] OP ARGS... (see the top of policyprobe.c)\n");
+		return 2;
+	}
+	struct timespec t0, t1;
+	int e = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < count; i++) {
+		e = run_op(argc - first + 1, argv + first - 1);
+		if (e < 0)
+			return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+		    (double)count;
+	return report(argc - first + 1, argv + first - 1, e, count > 1 ? ns : 0);
+}
+
+/* Runs one operation (argv[1] is its name); its errno, or -1 on bad usage. */
+static int run_op(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: policyprobe OP ARGS... (see the top of policyprobe.c)\n");
-		return 2;
+		return -1;
 	}
 	const char *op = argv[1];
 	int e;
@@ -211,7 +249,7 @@ int main(int argc, char **argv)
 		e = map_op(argv[2], 1);
 	else {
 		fprintf(stderr, "policyprobe: unknown operation or wrong arguments: %s\n", op);
-		return 2;
+		return -1;
 	}
-	return report(argc, argv, e);
+	return e;
 }
