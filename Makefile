@@ -42,14 +42,14 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 $(BUILD)/sabpf.bpf.o: $(BPF_SOURCES) include/sabpf_record.h $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
 	    -c $(BPF_MAIN) -o $@.tmp
-	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
 
 # The enforcement programs: a second object, pinned apart (bpf/policy.bpf.c).
 $(BUILD)/policy.bpf.o: bpf/policy.bpf.c include/sabpf_record.h include/sabpf_policy.h \
                        include/sabpf_glob.h $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
 	    -c bpf/policy.bpf.c -o $@.tmp
-	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
 
 $(BUILD)/policy.skel.h: $(BUILD)/policy.bpf.o
 	$(BPFTOOL) gen skeleton $< name policy_bpf > $@.tmp && mv $@.tmp $@

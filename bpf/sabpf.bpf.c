@@ -12,3 +12,4 @@ char LICENSE[] SEC("license") = "GPL";
 #include "mount.bpf.c"
 #include "socket.bpf.c"
 #include "cgroup.bpf.c"
+#include "guard.bpf.c" /* last: its programs run after the recording ones */

@@ -324,14 +324,15 @@ struct sabpf_denial {
 	__u32 pid, tid, uid;
 	__u32 enforced;   /* 1: refused; 0: monitor mode, allowed */
 	__s32 error;      /* the error returned (-EPERM), 0 in monitor mode */
-	__u32 access;     /* file rights asked (POL_FILE_*), or the socket family */
+	__u32 access;     /* file rights asked (POL_FILE_*); self-protection: the
+			     bpf command, signal, ptrace mode or module id */
 	__u16 family;     /* network operations: AF_INET, AF_INET6 */
 	__u16 port;       /* host order */
 	__u32 generation; /* of the policy that decided */
 	__u8 addr[16];    /* network order */
 	char comm[SABPF_COMM_LEN];
 	__u32 path_len;
-	__u32 pad;
+	__u32 target_pid; /* signals and ptrace aimed at the agent: its pid */
 };
 
 /* Record classes a container can switch on or off (struct sabpf_scope). */

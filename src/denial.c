@@ -18,6 +18,15 @@ static const char *const operation_names[SABPF_OP_MAX] = {
     [SABPF_OP_EXEC] = "exec",
     [SABPF_OP_MMAP_EXEC] = "mmap_exec",
     [SABPF_OP_MPROTECT_EXEC] = "mprotect_exec",
+    [SABPF_OP_BPF] = "bpf",
+    [SABPF_OP_SIGNAL_AGENT] = "signal_agent",
+    [SABPF_OP_PTRACE_AGENT] = "ptrace_agent",
+    [SABPF_OP_CGROUP_WRITE] = "cgroup_write",
+    [SABPF_OP_MOUNT] = "mount",
+    [SABPF_OP_UMOUNT] = "umount",
+    [SABPF_OP_BPFFS_WRITE] = "bpffs_write",
+    [SABPF_OP_MODULE_LOAD] = "module_load",
+    [SABPF_OP_AGENT_FILE] = "agent_file",
 };
 
 const char *denial_operation_name(__u32 op)
@@ -33,6 +42,10 @@ void denial_rule_name(__u32 rule_id, char *buf, size_t len)
 	    [POL_CLASS_EXEC] = "exec.allow",
 	};
 	__u32 cls = rule_id >> 16, index = rule_id & 0xffff;
+	if (cls == POL_CLASS_GUARD) {
+		snprintf(buf, len, "self-protection");
+		return;
+	}
 	const char *name = cls >= 1 && cls <= POL_CLASS_EXEC ? classes[cls] : "unknown";
 	if (index != POL_DEFAULT_INDEX)
 		snprintf(buf, len, "%s[%u]", name, index);
@@ -84,7 +97,18 @@ void denial_json_fields(struct jbuf *b, const struct sabpf_denial *d, const char
 	json_str(b, d->comm, strnlen(d->comm, sizeof(d->comm)));
 	jbuf_puts(b, ",\"cgroup_id\":");
 	jbuf_u64(b, d->cgroup_id);
-	if (path_len) {
+	if (d->operation >= SABPF_OP_BPF) { /* self-protection */
+		if (path_len) {
+			jbuf_puts(b, ",\"path\":");
+			json_str(b, path, strnlen(path, path_len));
+		}
+		jbuf_puts(b, ",\"detail\":"); /* bpf command, signal, ptrace mode, module id */
+		jbuf_u64(b, d->access);
+		if (d->operation == SABPF_OP_SIGNAL_AGENT || d->operation == SABPF_OP_PTRACE_AGENT) {
+			jbuf_puts(b, ",\"target_pid\":");
+			jbuf_u64(b, d->target_pid);
+		}
+	} else if (path_len) {
 		jbuf_puts(b, ",\"path\":");
 		json_str(b, path, strnlen(path, path_len));
 		jbuf_puts(b, ",\"access\":");

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +31,8 @@ struct agent {
 	int denials_fd;		    /* the pinned denial ring of src/enforce.c, or -1 */
 	struct timespec denials_tried; /* when the agent last looked for it */
 };
+
+static int guard_agent(struct agent *a, char *err, size_t errlen);
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -180,6 +185,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	a->skel->rodata->agent_tgid = getpid();
 	a->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+	a->skel->rodata->guard_allow_bpf = opts->allow_bpf;
 	if (bpf_map__set_max_entries(a->skel->maps.events, opts->ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
 			 (unsigned long long)opts->ring_bytes);
@@ -203,6 +209,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(-rc));
 		goto fail;
 	}
+	if (guard_agent(a, err, errlen))
+		goto fail;
 	a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
@@ -213,6 +221,69 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	return 0;
 fail:
 	agent_close(a);
+	return -1;
+}
+
+/* ---- self-protection (bpf/guard.bpf.c) ---- */
+
+static int guard_id(struct agent *a, __u64 kind, __u32 id)
+{
+	__u64 key = kind << 32 | id;
+	__u32 one = 1;
+	return bpf_map__update_elem(a->skel->maps.guarded_ids, &key, sizeof(key), &one, sizeof(one),
+				    BPF_ANY);
+}
+
+/* Guards a file by its descriptor: (dev << 32 ^ ino), dev as the kernel
+ * encodes it (MKDEV: major << 20 | minor). */
+static int guard_fd(struct agent *a, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return -1;
+	__u64 dev = (__u64)(major(st.st_dev) << 20 | minor(st.st_dev));
+	__u64 key = dev << 32 ^ (__u64)st.st_ino;
+	__u32 one = 1;
+	return bpf_map__update_elem(a->skel->maps.guarded_inodes, &key, sizeof(key), &one,
+				    sizeof(one), BPF_ANY);
+}
+
+/* Tells the guard programs what is the agent's: its maps and programs, its
+ * binary and its output files. */
+static int guard_agent(struct agent *a, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	struct bpf_program *prog;
+	bpf_object__for_each_map(map, a->skel->obj)
+	{
+		struct bpf_map_info info = {0};
+		__u32 len = sizeof(info);
+		if (bpf_map__fd(map) >= 0 && bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) == 0 &&
+		    guard_id(a, 1, info.id))
+			goto fail;
+	}
+	bpf_object__for_each_program(prog, a->skel->obj)
+	{
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		if (bpf_program__fd(prog) >= 0 &&
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0 &&
+		    guard_id(a, 2, info.id))
+			goto fail;
+	}
+	int fds[16];
+	int n = pipeline_output_fds(a->pipeline, fds, 16);
+	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe >= 0) {
+		guard_fd(a, exe);
+		close(exe);
+	}
+	for (int i = 0; i < n; i++)
+		if (guard_fd(a, fds[i]))
+			goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot fill the self-protection maps: %s", strerror(errno));
 	return -1;
 }
 

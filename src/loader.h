@@ -6,6 +6,7 @@
 #define SABPF_LOADER_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "output.h"
@@ -13,6 +14,7 @@
 struct agent_opts {
 	__u64 ring_bytes;   /* ring buffer size: a power of two, >= 4096 */
 	__u64 wakeup_bytes; /* wake the reader when this much is waiting */
+	bool allow_bpf;     /* containers may use bpf() for their own objects */
 };
 
 struct agent;

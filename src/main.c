@@ -88,6 +88,8 @@ static void usage(FILE *out)
 	    "                            repeatable (run default: prov:sabpf-NAME.prov.json)\n"
 	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all)\n"
 	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
+	    "  --allow-bpf               let containers use bpf() (never on sabpf's own maps,\n"
+	    "                            programs, links or pins); default: bpf() is refused\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
 	    "  -q, --quiet               no summary on stderr\n"
 	    "options of run:\n"
@@ -107,6 +109,7 @@ struct common_opts {
 	__u64 ring_bytes;
 	const char *stats_path;
 	bool quiet;
+	bool allow_bpf; /* containers may use bpf() (not on the agent's objects) */
 };
 
 /* ---- the reader thread (run) ------------------------------------------ */
@@ -225,6 +228,7 @@ static void print_summary(const char *what, const struct sabpf_stats *s, __u64 k
 enum {
 	OPT_CLASSES = 256,
 	OPT_RING,
+	OPT_ALLOW_BPF,
 	OPT_STATS,
 	OPT_NAME,
 	OPT_ROOTFS,
@@ -264,6 +268,9 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case OPT_STATS:
 		o->stats_path = arg;
 		return 1;
+	case OPT_ALLOW_BPF:
+		o->allow_bpf = true;
+		return 1;
 	case 'q':
 		o->quiet = true;
 		return 1;
@@ -293,6 +300,7 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 	    {"output", required_argument, 0, 'o'},
 	    {"classes", required_argument, 0, OPT_CLASSES},
 	    {"ring-size", required_argument, 0, OPT_RING},
+	    {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
 	    {"stats", required_argument, 0, OPT_STATS},
 	    {"quiet", no_argument, 0, 'q'},
 	    {"name", required_argument, 0, OPT_NAME},
@@ -369,7 +377,8 @@ static int cmd_run(int argc, char **argv)
 	pipeline_name_container(p, id, container_name(c));
 
 	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
-				.wakeup_bytes = r.common.ring_bytes / 4};
+				.wakeup_bytes = r.common.ring_bytes / 4,
+				.allow_bpf = r.common.allow_bpf};
 	struct agent *a = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
@@ -450,6 +459,7 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"output", required_argument, 0, 'o'},
 	    {"classes", required_argument, 0, OPT_CLASSES},
 	    {"ring-size", required_argument, 0, OPT_RING},
+	    {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
 	    {"stats", required_argument, 0, OPT_STATS},
 	    {"quiet", no_argument, 0, 'q'},
 	    {"cgroup", required_argument, 0, OPT_CGROUP},
@@ -547,7 +557,8 @@ static int cmd_audit(int argc, char **argv)
 		return 1;
 	}
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
-				.wakeup_bytes = o.common.ring_bytes / 4};
+				.wakeup_bytes = o.common.ring_bytes / 4,
+				.allow_bpf = o.common.allow_bpf};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	bool ok = false;

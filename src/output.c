@@ -525,6 +525,15 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 	return 0;
 }
 
+int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max)
+{
+	int n = 0;
+	for (int i = 0; i < p->noutputs && n < max; i++)
+		if (p->outputs[i]->tmp_path && p->outputs[i]->fd >= 0)
+			fds[n++] = p->outputs[i]->fd;
+	return n;
+}
+
 int pipeline_flush(struct sabpf_pipeline *p)
 {
 	int rc = 0;

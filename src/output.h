@@ -55,6 +55,9 @@ const char *pipeline_last_error(const struct sabpf_pipeline *p);
  * a raw file recorded during another boot). */
 void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns);
 void pipeline_free(struct sabpf_pipeline *p);
+/* The descriptors of the output files (not standard output), for the
+ * self-protection of the agent's files; returns how many, at most max. */
+int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max);
 
 /* Replays a file written by a raw output through the pipeline (the
  * `sabpf convert` command). Returns 0, or -1 with a message in err. */
