@@ -11,4 +11,5 @@ char LICENSE[] SEC("license") = "GPL";
 #include "inode.bpf.c"
 #include "mount.bpf.c"
 #include "socket.bpf.c"
+#include "packet.bpf.c"
 #include "cgroup.bpf.c"

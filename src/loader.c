@@ -307,12 +307,21 @@ int agent_scope_remove(struct agent *a, __u64 container)
 			     offsetof(struct sabpf_scope, container), container);
 }
 
+/* Packets a container's sockets sent that no audited socket of this host
+ * received (they left the host, or were dropped). */
+static unsigned purge_packets(struct agent *a, __u64 container)
+{
+	return purge_entries(a->skel->maps.packet_map, sizeof(struct prov_packet),
+			     offsetof(struct prov_packet, node.container), container);
+}
+
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
-			     offsetof(struct prov_file, container), container);
+			     offsetof(struct prov_file, container), container) +
+	       purge_packets(a, container);
 }
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)

@@ -1243,6 +1243,156 @@ static void case_umount(void)
 	end();
 }
 
+/* ---- descriptors passed, SIGIO, packets ------------------------------- */
+
+/* Sends `fd` over the unix socket `sock` in an SCM_RIGHTS message with the
+ * two bytes "fd". */
+static void send_fd(int sock, int fd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {(void *)"fd", 2};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	check(sendmsg(sock, &msg, 0) == 2, "sendmsg SCM_RIGHTS");
+}
+
+/* Receives a descriptor sent by send_fd on `sock`. */
+static int receive_fd(int sock)
+{
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	char buf[8];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	check(recvmsg(sock, &msg, 0) == 2, "recvmsg SCM_RIGHTS");
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	check(c && c->cmsg_type == SCM_RIGHTS, "SCM_RIGHTS in the message");
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* A file's descriptor passed over a unix stream socket pair, and received. */
+static void case_scm_rights(void)
+{
+	int sv[2];
+	int fd = file_with_data("data", O_RDONLY);
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	begin();
+	send_fd(sv[0], fd);
+	int got = receive_fd(sv[1]);
+	end();
+	check(got >= 0, "received descriptor");
+	close(got);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static volatile sig_atomic_t sigio_seen;
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	sigio_seen = 1;
+}
+
+/* A pipe whose read end asks for SIGIO (F_SETOWN, O_ASYNC): writing to
+ * it signals the owner, this process. */
+static void case_sigio(void)
+{
+	int p[2];
+	check(pipe(p) == 0, "pipe");
+	check(signal(SIGIO, on_sigio) != SIG_ERR, "signal SIGIO");
+	check(fcntl(p[0], F_SETOWN, getpid()) == 0, "fcntl F_SETOWN");
+	check(fcntl(p[0], F_SETFL, O_ASYNC) == 0, "fcntl F_SETFL O_ASYNC");
+	begin();
+	check(write(p[1], "io", 2) == 2, "write");
+	end();
+	check(sigio_seen, "SIGIO delivered");
+	signal(SIGIO, SIG_DFL);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A TCP segment over loopback, from the client to the accepted socket. */
+static void case_tcp_packet(void)
+{
+	int c, s;
+	char buf[64];
+	int l = tcp_pair(PORT_BASE + 20, &c, &s);
+	begin();
+	check(send(c, "packet", 6, 0) == 6, "send");
+	check(recv(s, buf, sizeof(buf), 0) == 6, "recv");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* Data sent before the server accepts the connection: the new socket has
+ * no struct socket when the segment arrives. */
+static void case_tcp_packet_before_accept(void)
+{
+	char buf[64];
+	int l = tcp_listener(PORT_BASE + 22);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 22);
+	int c = new_socket(AF_INET, SOCK_STREAM);
+	check(connect(c, (struct sockaddr *)&in, sizeof(in)) == 0, "connect");
+	begin();
+	check(send(c, "early", 5, 0) == 5, "send");
+	int s = accept(l, NULL, NULL);
+	check(s >= 0, "accept");
+	check(recv(s, buf, sizeof(buf), 0) == 5, "recv");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* A UDP datagram over loopback. */
+static void case_udp_packet(void)
+{
+	char buf[64];
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 21);
+	check(bind(in_sock, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	begin();
+	check(sendto(out_sock, "dgram!", 6, 0, (struct sockaddr *)&in, sizeof(in)) == 6, "sendto");
+	check(recvfrom(in_sock, buf, sizeof(buf), 0, NULL, NULL) == 6, "recvfrom");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+/* A UDP datagram over IPv6 loopback. */
+static void case_udp6_packet(void)
+{
+	char buf[64];
+	int in_sock = new_socket(AF_INET6, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET6, SOCK_DGRAM);
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(PORT_BASE + 23)};
+	in6.sin6_addr = in6addr_loopback;
+	check(bind(in_sock, (struct sockaddr *)&in6, sizeof(in6)) == 0, "bind");
+	begin();
+	check(sendto(out_sock, "dgram6", 6, 0, (struct sockaddr *)&in6, sizeof(in6)) == 6,
+	      "sendto");
+	check(recvfrom(in_sock, buf, sizeof(buf), 0, NULL, NULL) == 6, "recvfrom");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 struct motif_case {
@@ -1344,6 +1494,12 @@ static const struct motif_case cases[] = {
     {"ptrace_traceme", case_ptrace_traceme},
     {"mount", case_mount},
     {"umount", case_umount},
+    {"scm_rights", case_scm_rights},
+    {"sigio", case_sigio},
+    {"tcp_packet", case_tcp_packet},
+    {"tcp_packet_before_accept", case_tcp_packet_before_accept},
+    {"udp_packet", case_udp_packet},
+    {"udp6_packet", case_udp6_packet},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
