@@ -7,12 +7,15 @@
  *   flowhelp tcp-recv PORT OUT     accept one connection on 127.0.0.1:PORT, write what comes to OUT
  *   flowhelp tcp-send PORT TEXT    connect to 127.0.0.1:PORT and send TEXT
  *   flowhelp unix-recv PATH OUT    accept one unix stream connection on PATH, write what comes to OUT
- *   flowhelp unix-send PATH        send standard input to the unix stream socket PATH
+ *   flowhelp unix-send PATH FILE   send FILE to the unix stream socket PATH
  *   flowhelp udp-recv PORT OUT     receive one datagram on 127.0.0.1:PORT, write it to OUT
- *   flowhelp udp-send PORT         send standard input as one datagram to 127.0.0.1:PORT
+ *   flowhelp udp-send PORT FILE    send FILE as one datagram to 127.0.0.1:PORT
  *   flowhelp fd-recv PATH OUT      accept on PATH, receive a descriptor, copy what it reads to OUT
  *   flowhelp fd-send PATH FILE     open FILE and pass its descriptor to PATH (without reading it)
  *   flowhelp await FILE            wait (up to 30 s) until FILE exists
+ *
+ * FILE is opened by flowhelp itself, not by a redirection: ash opens a
+ * redirection in the shell, which would then hold the file's data.
  *
  * Exits 0 on success, 1 with a message naming the step that failed. */
 #define _GNU_SOURCE
@@ -134,9 +137,17 @@ static int unix_connect(const char *path)
 	return s;
 }
 
-static int unix_send(const char *path)
+static int open_input(const char *file)
 {
-	copy(0, unix_connect(path));
+	int fd = open(file, O_RDONLY);
+	check(fd >= 0, "open the input file");
+	return fd;
+}
+
+static int unix_send(const char *path, const char *file)
+{
+	int s = unix_connect(path);
+	copy(open_input(file), s);
 	return 0;
 }
 
@@ -155,11 +166,11 @@ static int udp_recv(const char *port, const char *out)
 	return 0;
 }
 
-static int udp_send(const char *port)
+static int udp_send(const char *port, const char *file)
 {
 	char buf[4096];
-	ssize_t n = read(0, buf, sizeof(buf));
-	check(n > 0, "read standard input");
+	ssize_t n = read(open_input(file), buf, sizeof(buf));
+	check(n > 0, "read the input file");
 	struct sockaddr_in in = loopback(port);
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	check(s >= 0, "socket");
@@ -230,12 +241,12 @@ int main(int argc, char **argv)
 		return tcp_send(argv[2], argv[3]);
 	if (argc == 4 && strcmp(cmd, "unix-recv") == 0)
 		return unix_recv(argv[2], argv[3]);
-	if (argc == 3 && strcmp(cmd, "unix-send") == 0)
-		return unix_send(argv[2]);
+	if (argc == 4 && strcmp(cmd, "unix-send") == 0)
+		return unix_send(argv[2], argv[3]);
 	if (argc == 4 && strcmp(cmd, "udp-recv") == 0)
 		return udp_recv(argv[2], argv[3]);
-	if (argc == 3 && strcmp(cmd, "udp-send") == 0)
-		return udp_send(argv[2]);
+	if (argc == 4 && strcmp(cmd, "udp-send") == 0)
+		return udp_send(argv[2], argv[3]);
 	if (argc == 4 && strcmp(cmd, "fd-recv") == 0)
 		return fd_recv(argv[2], argv[3]);
 	if (argc == 4 && strcmp(cmd, "fd-send") == 0)

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1393,6 +1394,23 @@ static void case_udp6_packet(void)
 	close(out_sock);
 }
 
+/* sendfile from a file into a pipe: the kernel checks the read of the file
+ * (file_permission) but calls no LSM hook for the pipe it writes into. */
+static void case_sendfile_pipe(void)
+{
+	int p[2];
+	char buf[16];
+	int fd = file_with_data("data", O_RDONLY);
+	check(pipe(p) == 0, "pipe");
+	begin();
+	check(sendfile(p[1], fd, NULL, 5) == 5, "sendfile");
+	end();
+	check(read(p[0], buf, sizeof(buf)) == 5, "read the pipe");
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 struct motif_case {
@@ -1500,6 +1518,7 @@ static const struct motif_case cases[] = {
     {"tcp_packet_before_accept", case_tcp_packet_before_accept},
     {"udp_packet", case_udp_packet},
     {"udp6_packet", case_udp6_packet},
+    {"sendfile_pipe", case_sendfile_pipe},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
