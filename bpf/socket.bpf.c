@@ -2,7 +2,8 @@
  * socket_socketpair, socket_bind, socket_connect, socket_listen,
  * socket_accept, socket_sendmsg, socket_recvmsg and socket_shutdown, for
  * IPv4, IPv6 and unix sockets; unix peers are linked (unix_stream_connect,
- * unix_may_send, and a stream socket's sends to its peer). Also open files
+ * unix_may_send, and a stream socket's sends to its peer); the end of a
+ * receive that returned data (fexit of sock_recvmsg). Also open files
  * passed in SCM_RIGHTS messages (file_receive) and the SIGIO sent for an
  * open file (file_send_sigiotask), sockets among them.
  * Socket nodes live in socket local storage (struct sock), with the peer
@@ -324,6 +325,25 @@ int BPF_PROG(on_socket_recvmsg, struct socket *sock, struct msghdr *msg, int siz
 		if (mem)
 			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
 	}
+	return 0;
+}
+
+/* The end of a receive that returned data. socket_recvmsg runs when the
+ * receive starts, often before the data arrives (a blocking recv): the
+ * packet or the peer's send then gives the socket a new version, which
+ * this edge links to the task (arg: bytes received). When nothing arrived
+ * in between, the edge is a repeat of socket_recvmsg's and is merged. */
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(on_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	if (ret <= 0)
+		return 0;
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_sock *ss;
+	if (socket_hook_begin(sock, &scope, &ts, &ss))
+		return 0;
+	edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, scope->container);
 	return 0;
 }
 

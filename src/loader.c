@@ -70,6 +70,20 @@ static bool hook_is_newer_than_6_1(const char *hook)
 	return strcmp(hook, "file_truncate") == 0;
 }
 
+/* A fexit program is kept when the kernel has its function, e.g. pipe_read
+ * (renamed in 6.16): the end of a blocking read, whose start the LSM hook
+ * already recorded. */
+static void select_traced_function(const struct btf *vmlinux, struct bpf_program *prog,
+				   const char *function)
+{
+	if (btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC) >= 0)
+		return;
+	fprintf(stderr, "sabpf: this kernel has no function %s: the end of a blocking read "
+			"through it is not recorded\n",
+		function);
+	bpf_program__set_autoload(prog, false);
+}
+
 /* Turns off the programs this kernel cannot take: hooks it lacks, and the
  * variants of the other signature (inode_setattr, inode_setxattr,
  * inode_removexattr). */
@@ -87,6 +101,10 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
+		if (strncmp(sec, "fexit/", 6) == 0) {
+			select_traced_function(vmlinux, prog, sec + 6);
+			continue;
+		}
 		if (strncmp(sec, "lsm/", 4) != 0)
 			continue;
 		int arity = lsm_hook_arity(vmlinux, sec + 4);
