@@ -1411,6 +1411,63 @@ static void case_sendfile_pipe(void)
 	close(fd);
 }
 
+/* A child blocks in a receive before the data is sent: the data arrives
+ * in a later version of its socket (or pipe) than the one its receive
+ * started from. The child reports the bytes through its exit status. */
+static void blocking_receive_case(int fd, void (*send_data)(void))
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		char buf[64];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		_exit(n == 6 ? 0 : 1);
+	}
+	struct timespec pause_ns = {0, 200 * 1000 * 1000}; /* the child is blocked by then */
+	nanosleep(&pause_ns, NULL);
+	send_data();
+	wait_child(child, 0);
+}
+
+static int blocking_out_sock;
+static struct sockaddr_in blocking_addr;
+static int blocking_pipe[2];
+
+static void send_blocking_datagram(void)
+{
+	check(sendto(blocking_out_sock, "later!", 6, 0, (struct sockaddr *)&blocking_addr,
+		     sizeof(blocking_addr)) == 6,
+	      "sendto");
+}
+
+static void write_blocking_pipe(void)
+{
+	check(write(blocking_pipe[1], "later!", 6) == 6, "write");
+}
+
+static void case_udp_blocking_recv(void)
+{
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	blocking_out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	blocking_addr = inet_addr_of(PORT_BASE + 24);
+	check(bind(in_sock, (struct sockaddr *)&blocking_addr, sizeof(blocking_addr)) == 0, "bind");
+	begin();
+	blocking_receive_case(in_sock, send_blocking_datagram);
+	end();
+	close(in_sock);
+	close(blocking_out_sock);
+}
+
+static void case_pipe_blocking_read(void)
+{
+	check(pipe(blocking_pipe) == 0, "pipe");
+	begin();
+	blocking_receive_case(blocking_pipe[0], write_blocking_pipe);
+	end();
+	close(blocking_pipe[0]);
+	close(blocking_pipe[1]);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 struct motif_case {
@@ -1519,6 +1576,8 @@ static const struct motif_case cases[] = {
     {"udp_packet", case_udp_packet},
     {"udp6_packet", case_udp6_packet},
     {"sendfile_pipe", case_sendfile_pipe},
+    {"udp_blocking_recv", case_udp_blocking_recv},
+    {"pipe_blocking_read", case_pipe_blocking_read},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
