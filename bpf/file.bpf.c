@@ -1,5 +1,5 @@
 /* file.bpf.c: open files: file_open, file_permission (every read and
- * write; the end of a pipe read, fexit of pipe_read), mmap_file (shared and private maps told apart), file_mprotect,
+ * write), mmap_file (shared and private maps told apart), file_mprotect,
  * file_ioctl, file_lock, file_fcntl, and file_free_security, which
  * empties the file map.
  * Also the inode nodes and their names, shared with inode.bpf.c and
@@ -332,28 +332,6 @@ int BPF_PROG(on_file_fcntl, struct file *file, unsigned int cmd, unsigned long a
 	if (file_op_begin(file, &scope, &ts, &is))
 		return 0;
 	edge_write(SABPF_REL_FCNTL, &ts->node, &is->node, cmd, scope->container);
-	return 0;
-}
-
-/* The end of a read from a pipe or FIFO that returned data. file_permission
- * ran when the read started, often before the writer filled the pipe (a
- * blocking read): that write gave the pipe a new version, which this edge
- * links to the task. When nothing was written in between, the edge repeats
- * file_permission's and is merged. (Linux 6.16 renamed pipe_read; the
- * loader switches this program off where the function is missing.) */
-SEC("fexit/pipe_read")
-int BPF_PROG(on_pipe_read_exit, struct kiocb *iocb, struct iov_iter *to, ssize_t ret)
-{
-	if (ret <= 0)
-		return 0;
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
-		return 0;
-	struct file *file = iocb->ki_filp;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
-	if (ts && is)
-		edge_write(SABPF_REL_READ, &is->node, &ts->node, 0, scope->container);
 	return 0;
 }
 

@@ -70,9 +70,8 @@ static bool hook_is_newer_than_6_1(const char *hook)
 	return strcmp(hook, "file_truncate") == 0;
 }
 
-/* A fexit program is kept when the kernel has its function, e.g. pipe_read
- * (renamed in 6.16): the end of a blocking read, whose start the LSM hook
- * already recorded. */
+/* A fexit program is kept when the kernel has its function (sock_recvmsg:
+ * the end of a blocking receive, whose start the LSM hook recorded). */
 static void select_traced_function(const struct btf *vmlinux, struct bpf_program *prog,
 				   const char *function)
 {

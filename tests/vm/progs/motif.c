@@ -1411,6 +1411,26 @@ static void case_sendfile_pipe(void)
 	close(fd);
 }
 
+/* Waits until `pid` sleeps in read(2): /proc/PID/syscall then starts with
+ * its number, 0 on x86-64 ("running" while it runs). */
+static void wait_blocked_in_read(pid_t pid)
+{
+	char path[64], line[32];
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (int i = 0; i < 1000; i++) {
+		int fd = open(path, O_RDONLY);
+		check(fd >= 0, "open /proc/PID/syscall");
+		ssize_t n = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		if (n > 2 && line[0] == '0' && line[1] == ' ')
+			return;
+		nanosleep(&tick, NULL);
+	}
+	errno = ETIMEDOUT;
+	check(0, "the child blocked in read");
+}
+
 /* A child blocks in a receive before the data is sent: the data arrives
  * in a later version of its socket (or pipe) than the one its receive
  * started from. The child reports the bytes through its exit status. */
@@ -1423,8 +1443,7 @@ static void blocking_receive_case(int fd, void (*send_data)(void))
 		ssize_t n = read(fd, buf, sizeof(buf));
 		_exit(n == 6 ? 0 : 1);
 	}
-	struct timespec pause_ns = {0, 200 * 1000 * 1000}; /* the child is blocked by then */
-	nanosleep(&pause_ns, NULL);
+	wait_blocked_in_read(child);
 	send_data();
 	wait_child(child, 0);
 }
