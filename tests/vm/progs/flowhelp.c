@@ -6,13 +6,13 @@
  *
  *   flowhelp tcp-recv PORT OUT     accept one connection on 127.0.0.1:PORT, write what comes to OUT
  *   flowhelp tcp-send PORT TEXT    connect to 127.0.0.1:PORT and send TEXT
- *   flowhelp unix-recv PATH OUT    accept one unix stream connection on PATH, write what comes to OUT
- *   flowhelp unix-send PATH FILE   send FILE to the unix stream socket PATH
- *   flowhelp udp-recv PORT OUT     receive one datagram on 127.0.0.1:PORT, write it to OUT
- *   flowhelp udp-send PORT FILE    send FILE as one datagram to 127.0.0.1:PORT
- *   flowhelp fd-recv PATH OUT      accept on PATH, receive a descriptor, copy what it reads to OUT
- *   flowhelp fd-send PATH FILE     open FILE and pass its descriptor to PATH (without reading it)
- *   flowhelp await FILE            wait (up to 30 s) until FILE exists
+ *   flowhelp unix-recv PATH OUT    accept one unix stream connection on PATH, write what comes to
+ * OUT flowhelp unix-send PATH FILE   send FILE to the unix stream socket PATH flowhelp udp-recv
+ * PORT OUT     receive one datagram on 127.0.0.1:PORT, write it to OUT flowhelp udp-send PORT FILE
+ * send FILE as one datagram to 127.0.0.1:PORT flowhelp fd-recv PATH OUT      accept on PATH,
+ * receive a descriptor, copy what it reads to OUT flowhelp fd-send PATH FILE     open FILE and pass
+ * its descriptor to PATH (without reading it) flowhelp await FILE            wait (up to 30 s)
+ * until FILE exists
  *
  * FILE is opened by flowhelp itself, not by a redirection: ash opens a
  * redirection in the shell, which would then hold the file's data.
