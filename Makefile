@@ -23,14 +23,14 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 BPF_MAIN    := bpf/sabpf.bpf.c
-BPF_SOURCES := $(wildcard bpf/*.bpf.c bpf/*.h)
+BPF_SOURCES := $(filter-out bpf/policy.bpf.c,$(wildcard bpf/*.bpf.c bpf/*.h))
 SRC         := $(wildcard src/*.c)
 SRC_LIB     := $(filter-out src/main.c,$(SRC))
 OBJ         := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 OBJ_SAN     := $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRC_LIB))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 VM_PROGS    := $(patsubst tests/vm/progs/%.c,$(BUILD)/progs/%,$(wildcard tests/vm/progs/*.c))
-HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h
+HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h
 
 .PHONY: all unit test test-vm bench format clean
 all: $(BUILD)/sabpf $(VM_PROGS)
@@ -43,6 +43,16 @@ $(BUILD)/sabpf.bpf.o: $(BPF_SOURCES) include/sabpf_record.h $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
 	    -c $(BPF_MAIN) -o $@.tmp
 	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+# The enforcement programs: a second object, pinned apart (bpf/policy.bpf.c).
+$(BUILD)/policy.bpf.o: bpf/policy.bpf.c include/sabpf_record.h include/sabpf_policy.h \
+                       include/sabpf_glob.h $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
+	    -c bpf/policy.bpf.c -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BUILD)/policy.skel.h: $(BUILD)/policy.bpf.o
+	$(BPFTOOL) gen skeleton $< name policy_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/sabpf.skel.h: $(BUILD)/sabpf.bpf.o
 	$(BPFTOOL) gen skeleton $< name sabpf_bpf > $@.tmp && mv $@.tmp $@

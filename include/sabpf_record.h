@@ -331,6 +331,30 @@ struct sabpf_lost {
 	__u64 last_seq;
 };
 
+/* An access the policy of the task's cgroup refused (enforce mode), or would
+ * have refused (monitor mode): written by bpf/policy.bpf.c into its own ring,
+ * outside the per-CPU sequence (seq 0). hdr.container is the cgroup the
+ * policy is bound to. For file and exec operations the path follows the
+ * fixed part: `path_len` bytes, NUL included (0 for network operations);
+ * record size = sizeof(struct sabpf_denial) + path_len. */
+struct sabpf_denial {
+	struct sabpf_hdr hdr;
+	__u64 cgroup_id;  /* the task's own cgroup */
+	__u32 operation;  /* enum sabpf_operation (sabpf_policy.h) */
+	__u32 rule_id;    /* class << 16 | index, as in src/policy.h */
+	__u32 pid, tid, uid;
+	__u32 enforced;   /* 1: refused; 0: monitor mode, allowed */
+	__s32 error;      /* the error returned (-EPERM), 0 in monitor mode */
+	__u32 access;     /* file rights asked (POL_FILE_*), or the socket family */
+	__u16 family;     /* network operations: AF_INET, AF_INET6 */
+	__u16 port;       /* host order */
+	__u32 generation; /* of the policy that decided */
+	__u8 addr[16];    /* network order */
+	char comm[SABPF_COMM_LEN];
+	__u32 path_len;
+	__u32 pad;
+};
+
 /* Record classes a container can switch on or off (struct sabpf_scope). */
 #define SABPF_CLASS_PROC 0x1 /* tasks, exec, credentials */
 #define SABPF_CLASS_FILE 0x2 /* open, read, write, mmap, namespace operations */

@@ -15,6 +15,7 @@
  * the argv string, task:<pid> for tasks and process memory. */
 #include <string.h>
 
+#include "denial.h"
 #include "format.h"
 #include "names.h"
 
@@ -124,12 +125,21 @@ static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
 	jbuf_puts(b, "}\n");
 }
 
+static void jsonl_denial(struct output *o, const struct record_denial *d)
+{
+	put_time_and_container(o, &d->d.hdr);
+	denial_json_fields(&o->buf, &d->d, d->path, d->path_len);
+	jbuf_puts(&o->buf, "}\n");
+}
+
 static void jsonl_record(struct output *o, const struct event *ev)
 {
 	if (ev->rec->hdr.type == SABPF_REC_EDGE)
 		jsonl_edge(o, ev);
 	else if (ev->rec->hdr.type == SABPF_REC_LOST)
 		jsonl_lost(o, &ev->rec->lost);
+	else if (ev->rec->hdr.type == SABPF_REC_DENIAL)
+		jsonl_denial(o, &ev->rec->denial);
 }
 
 static void jsonl_end_batch(struct output *o)

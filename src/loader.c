@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -16,6 +17,7 @@
 #include "sabpf_record.h"
 #include "sabpf_state.h"
 #include "sabpf.skel.h"
+#include "enforce.h"
 #include "loader.h"
 
 struct agent {
@@ -23,6 +25,8 @@ struct agent {
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
+	int denials_fd;		    /* the pinned denial ring of src/enforce.c, or -1 */
+	struct timespec denials_tried; /* when the agent last looked for it */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -30,6 +34,45 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct agent *a = ctx;
 	pipeline_consume(a->pipeline, data, size);
 	return 0;
+}
+
+/* A denial from the policy programs: it belongs to the container that
+ * audits the task's cgroup (the policy may be bound higher, to the pod);
+ * denials in cgroups this agent does not audit are not its to report. */
+static int on_denial(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	struct sabpf_scope scope;
+	unsigned char copy[sizeof(struct sabpf_denial) + SABPF_PATH_MAX];
+	if (size < sizeof(struct sabpf_denial) || size > sizeof(copy))
+		return pipeline_consume(a->pipeline, data, size), 0; /* counted as malformed */
+	memcpy(copy, data, size);
+	struct sabpf_denial *d = (struct sabpf_denial *)copy;
+	if (bpf_map__lookup_elem(a->skel->maps.scope_map, &d->cgroup_id, sizeof(d->cgroup_id),
+				 &scope, sizeof(scope), 0))
+		return 0;
+	d->hdr.container = scope.container;
+	pipeline_consume(a->pipeline, copy, size);
+	return 0;
+}
+
+/* Adds the denial ring to the reader once a policy has created it (looked
+ * for at most once a second). */
+static void watch_denials(struct agent *a)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (a->denials_fd >= 0 || (a->denials_tried.tv_sec && now.tv_sec - a->denials_tried.tv_sec < 1))
+		return;
+	a->denials_tried = now;
+	int fd = enforce_denials_fd();
+	if (fd < 0)
+		return;
+	if (ring_buffer__add(a->ring, fd, on_denial, a)) {
+		close(fd);
+		return;
+	}
+	a->denials_fd = fd;
 }
 
 /* Number of arguments of an LSM hook in the running kernel, or -1 if the
@@ -143,6 +186,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		return -1;
 	}
 	a->pipeline = pipeline;
+	a->denials_fd = -1;
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
@@ -181,6 +225,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
+	watch_denials(a);
 	*out = a;
 	return 0;
 fail:
@@ -209,6 +254,7 @@ int agent_scope_has(struct agent *a, __u64 cgroup_id)
 
 int agent_poll(struct agent *a, int timeout_ms)
 {
+	watch_denials(a);
 	return ring_buffer__poll(a->ring, timeout_ms);
 }
 
@@ -355,6 +401,8 @@ void agent_close(struct agent *a)
 	if (!a)
 		return;
 	ring_buffer__free(a->ring);
+	if (a->denials_fd >= 0)
+		close(a->denials_fd);
 	sabpf_bpf__destroy(a->skel);
 	free(a);
 }

@@ -33,6 +33,7 @@
 #include "graph_cmd.h"
 #include "loader.h"
 #include "output.h"
+#include "enforce.h"
 #include "policy.h"
 
 #define EXIT_USAGE 2
@@ -76,6 +77,10 @@ static void usage(FILE *out)
 	    "  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
 	    "  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
 	    "  policy check [--json] FILE     validate an access-control policy (docs/policy.md)\n"
+	    "  policy apply FILE [--cgroup P] enforce a policy on a live cgroup, atomically\n"
+	    "  policy show [--json]           the policies applied and the lsm_cgroup hook budget\n"
+	    "  policy remove --cgroup P       stop enforcing the policy of a cgroup\n"
+	    "  policy log [--follow]          denials no agent has read, as JSON lines\n"
 	    "\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
@@ -162,11 +167,13 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 	}
 	fprintf(f,
 		"{\"container_id\":%llu,\"records\":%llu,\"nodes\":%llu,\"edges\":%llu,"
-		"\"lost\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,\"malformed\":%llu,",
+		"\"lost\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,\"malformed\":%llu,"
+		"\"denials\":%llu,",
 		(unsigned long long)container, (unsigned long long)s->records,
 		(unsigned long long)s->nodes, (unsigned long long)s->edges,
 		(unsigned long long)s->lost, (unsigned long long)kernel_lost,
-		(unsigned long long)s->seq_missing, (unsigned long long)s->malformed);
+		(unsigned long long)s->seq_missing, (unsigned long long)s->malformed,
+		(unsigned long long)s->denials);
 	if (left)
 		fprintf(f,
 			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
@@ -657,7 +664,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "ctl") == 0)
 		return control_client_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
-		return policy_check_main(argc - 1, argv + 1);
+		return argc > 2 && (strcmp(argv[2], "check") == 0 || argv[2][0] == '-')
+			   ? policy_check_main(argc - 1, argv + 1)
+			   : enforce_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0)
 		return doctor_run(stdout);
 	if (strcmp(cmd, "convert") == 0)

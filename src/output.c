@@ -532,7 +532,8 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 		return -1;
 	}
 	p->stats.records++;
-	if (r.hdr.type != SABPF_REC_LOST) /* LOST records are outside the sequence */
+	/* LOST and DENIAL records are outside the sequence */
+	if (r.hdr.type != SABPF_REC_LOST && r.hdr.type != SABPF_REC_DENIAL)
 		track_seq(p, &r.hdr);
 	switch (r.hdr.type) {
 	case SABPF_REC_NODE:
@@ -549,6 +550,9 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 		break;
 	case SABPF_REC_LOST:
 		p->stats.lost += r.lost.count;
+		break;
+	case SABPF_REC_DENIAL:
+		p->stats.denials++;
 		break;
 	}
 	dispatch(p, &ev);

@@ -25,6 +25,7 @@ struct sabpf_stats {
 	__u64 lost;        /* sum of the counts of LOST records */
 	__u64 seq_missing; /* sequence numbers never seen, summed over CPUs */
 	__u64 malformed;   /* records rejected by the decoder */
+	__u64 denials;     /* DENIAL records (refused or, in monitor mode, would-be) */
 };
 
 struct sabpf_pipeline *pipeline_new(void);

@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "json_write.h"
+#include "policy_glob.h"
 
 #define MATCH_PATH_MAX 4096
 
@@ -455,6 +456,13 @@ static size_t check_bracket(struct parse_ctx *c, const yaml_node_t *n, const cha
 	if (glob[j] == ']')
 		j++;
 	for (; glob[j] && glob[j] != ']'; j++) {
+		if (glob[j] == '[' && (glob[j + 1] == ':' || glob[j + 1] == '=' || glob[j + 1] == '.')) {
+			fail(c, n,
+			     "bad glob '%s': character classes like [:alpha:] are not supported; "
+			     "write the bytes or a range, e.g. [a-zA-Z]",
+			     glob);
+			return 0;
+		}
 		if (glob[j] == '/') {
 			fail(c, n, "bad glob '%s': a '/' inside [...] never matches a path", glob);
 			return 0;
@@ -518,6 +526,11 @@ static int parse_glob(struct parse_ctx *c, const yaml_node_t *n, const char *whe
 			    (int)body - 1, s, (int)body - 1, s);
 	memcpy(out, s, body);
 	out[body] = '\0';
+	/* what the kernel's matcher will run must compile too (src/policy_glob.c) */
+	struct pol_glob compiled;
+	char why[POLICY_PATH_MAX + 128];
+	if (policy_glob_compile(out, *recursive, &compiled, why, sizeof(why)))
+		return fail(c, n, "%s", why);
 	return 0;
 }
 
@@ -554,7 +567,7 @@ static const struct {
 } file_modes[] = {
     {"r", POLICY_FILE_READ},
     {"rw", POLICY_FILE_READ | POLICY_FILE_WRITE},
-    {"exec", POLICY_FILE_READ | POLICY_FILE_EXEC},
+    {"exec", POLICY_FILE_READ | POLICY_FILE_EXEC | POLICY_FILE_MAP_EXEC},
     {"map_exec", POLICY_FILE_READ | POLICY_FILE_MAP_EXEC},
 };
 

@@ -116,6 +116,25 @@ static int decode_lost(const void *data, __u32 size, struct record *r, char *err
 	return 0;
 }
 
+/* DENIAL: the fixed part, then path_len bytes of path (NUL included). */
+static int decode_denial(const void *data, __u32 size, struct record *r, char *text, char *err,
+			 size_t errlen)
+{
+	if (size < sizeof(struct sabpf_denial))
+		return fail(err, errlen, "DENIAL record of %u bytes is shorter than its fixed part (%zu)",
+			    size, sizeof(struct sabpf_denial));
+	memcpy(&r->denial.d, data, sizeof(r->denial.d));
+	__u32 path_len = r->denial.d.path_len;
+	if (size != sizeof(struct sabpf_denial) + path_len || path_len > SABPF_PATH_MAX)
+		return fail(err, errlen, "DENIAL record of %u bytes does not hold its path of %u bytes",
+			    size, path_len);
+	memcpy(text, (const char *)data + sizeof(struct sabpf_denial), path_len);
+	text[path_len] = '\0';
+	r->denial.path = text;
+	r->denial.path_len = path_len;
+	return 0;
+}
+
 /* PATH: one string, or NUL-separated components leaf first (REVERSED),
  * joined here root first as "/a/b". text gets at most len + 2 bytes. */
 static size_t join_path(const char *s, size_t len, bool reversed, char *text)
@@ -260,7 +279,9 @@ int record_decode(const void *data, size_t size, struct record *r, char *text, c
 		return decode_name(data, r->hdr.size, r, text, err, errlen);
 	case SABPF_REC_LOST:
 		return decode_lost(data, r->hdr.size, r, err, errlen);
+	case SABPF_REC_DENIAL:
+		return decode_denial(data, r->hdr.size, r, text, err, errlen);
 	default:
-		return fail(err, errlen, "unknown record type %u (valid: 1..4)", r->hdr.type);
+		return fail(err, errlen, "unknown record type %u (valid: 1..5)", r->hdr.type);
 	}
 }

@@ -33,6 +33,13 @@ struct record_name {
 	size_t text_len;
 };
 
+/* A decoded DENIAL record: its fixed part and its path (in the text buffer). */
+struct record_denial {
+	struct sabpf_denial d;
+	const char *path; /* "" for network operations */
+	size_t path_len;  /* 0 for network operations */
+};
+
 struct record {
 	struct sabpf_hdr hdr;
 	union {
@@ -41,6 +48,7 @@ struct record {
 		struct sabpf_edge edge;
 		struct sabpf_lost lost;
 		struct record_name name;
+		struct record_denial denial;
 	};
 };
 

@@ -266,7 +266,7 @@ static void test_every_key(void **state)
 	assert_string_equal(p->files.rules[2].glob, "/var/log/[a-z]*.log");
 	assert_int_equal(p->files.rules[2].literal_len, 9);
 	assert_int_equal(p->files.rules[2].access, POLICY_FILE_READ | POLICY_FILE_WRITE);
-	assert_int_equal(p->files.rules[3].access, POLICY_FILE_READ | POLICY_FILE_EXEC);
+	assert_int_equal(p->files.rules[3].access, POLICY_FILE_READ | POLICY_FILE_EXEC | POLICY_FILE_MAP_EXEC);
 
 	assert_true(p->exec.present);
 	assert_int_equal(p->exec.def, POLICY_ALLOW);
@@ -590,7 +590,9 @@ static void test_file_rights(void **state)
 	assert_true(v.allow);
 	assert_int_equal(v.rule_id, POLICY_RULE_ID(POLICY_CLASS_FILE, 1));
 	assert_false(policy_decide_file(p, "/opt/app/bin/run", POLICY_FILE_WRITE).allow);
-	assert_false(policy_decide_file(p, "/opt/app/bin/run", POLICY_FILE_MAP_EXEC).allow);
+	/* executing maps the binary as code: an exec rule grants map_exec too */
+	assert_true(policy_decide_file(p, "/opt/app/bin/run", POLICY_FILE_MAP_EXEC).allow);
+	assert_false(policy_decide_file(p, "/opt/app/lib.so", POLICY_FILE_MAP_EXEC).allow);
 	v = policy_decide_file(p, "/opt/app/data/db/x", POLICY_FILE_READ | POLICY_FILE_WRITE);
 	assert_true(v.allow);
 	assert_int_equal(v.rule_id, POLICY_RULE_ID(POLICY_CLASS_FILE, 2));

@@ -1,0 +1,802 @@
+/* policy.bpf.c: access-control enforcement, a BPF object of its own (the
+ * policy skeleton), apart from the audit programs of sabpf.bpf.c, so that a
+ * policy outlives the agent: its maps and links are pinned under
+ * /sys/fs/bpf/sabpf/policy (src/enforce.c).
+ *
+ * Every program is an lsm_cgroup/ program (BPF_LSM_CGROUP): attached to a
+ * container's (or pod's) cgroup, the kernel runs it only for tasks of that
+ * cgroup and its descendants, and at most 10 distinct hooks can carry such
+ * programs system-wide. Each program
+ *   1. finds the policy bound to the nearest audited ancestor of the task's
+ *      cgroup (pol_bind), and its slot (pol_heads ...);
+ *   2. decides as the reference functions of src/policy.c do (verdict and
+ *      rule id), globs with the matcher of include/sabpf_glob.h in bpf_loop;
+ *   3. on a denial writes a struct sabpf_denial into the `denials` ring, and
+ *      returns 0 (the kernel turns it into -EPERM) unless the policy is in
+ *      monitor mode. An lsm_cgroup program returns 1 to allow. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "sabpf_record.h"
+#include "sabpf_policy.h"
+#include "sabpf_glob.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EPERM 1
+#define AF_INET 2
+#define AF_INET6 10
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define PROT_EXEC 0x4
+#define VM_EXEC 0x4
+#define MATCH_STEPS_MAX (1 << 20) /* bpf_loop iterations for one decision */
+
+#ifndef container_of
+#define container_of(ptr, type, member) ((type *)((void *)(ptr) - __builtin_offsetof(type, member)))
+#endif
+
+#define ALLOW 1
+#define DENY 0
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* cgroup id */
+	__type(value, struct pol_binding);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_bind SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, POL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pol_head);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_heads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, POL_SLOTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32); /* slot */
+	__type(value, struct pol_nets);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_nets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, POL_SLOTS * 64);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32); /* pol_rule_key(slot, index) */
+	__type(value, struct pol_file_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, POL_SLOTS * 16);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct pol_exec_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_execs SEC(".maps");
+
+/* Denials (and would-be denials) for the agent, which adds them to the
+ * stream of the container they belong to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} denials SEC(".maps");
+
+/* Per CPU: [0] decisions made, [1] denials, [2] denial records lost (ring
+ * full), [3] decisions cut short (the matcher's step budget ran out). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_counters SEC(".maps");
+
+/* One denial record with room for its path, which follows it directly
+ * (sizeof(struct sabpf_denial) is a multiple of 8); the path is also what the
+ * glob matcher reads. */
+struct denial_buf {
+	struct sabpf_denial rec;
+	char path[GLOB_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct denial_buf);
+} denial_scratch SEC(".maps");
+
+/* The policy that governs the current task, or NULL. */
+struct governing {
+	__u32 slot;
+	__u32 generation;
+	__u64 bound_cgroup;
+	struct pol_head *head;
+};
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&pol_counters, &which);
+	if (c)
+		*c += 1;
+}
+
+/* Whether the task runs the policy's target executable (when it has one). */
+static __always_inline int runs_target(struct task_struct *task, const struct pol_head *h)
+{
+	if (h->exe_ino == 0)
+		return 1;
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return 0;
+	__u64 ino = BPF_CORE_READ(exe, f_inode, i_ino);
+	__u32 dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	return ino == h->exe_ino && dev == h->exe_dev;
+}
+
+/* Finds the binding of the nearest ancestor (the task's own cgroup first). */
+static __always_inline int governing_policy(struct governing *g)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	int level = BPF_CORE_READ(task, cgroups, dfl_cgrp, level);
+	for (int i = 0; i < POL_CGROUP_DEPTH; i++) {
+		int l = level - i;
+		if (l < 0)
+			return 0;
+		__u64 id = bpf_get_current_ancestor_cgroup_id(l);
+		struct pol_binding *b = bpf_map_lookup_elem(&pol_bind, &id);
+		if (!b)
+			continue;
+		__u32 slot = b->slot;
+		struct pol_head *h = bpf_map_lookup_elem(&pol_heads, &slot);
+		if (!h || !h->in_use || !runs_target(task, h))
+			return 0;
+		g->slot = slot;
+		g->generation = b->generation;
+		g->bound_cgroup = id;
+		g->head = h;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline struct denial_buf *denial_buf_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&denial_scratch, &zero);
+}
+
+/* Writes the denial (path_len bytes of d->path with it) and returns what the
+ * hook must return: DENY, or ALLOW in monitor mode. */
+static __always_inline int deny(struct governing *g, struct denial_buf *d, __u32 op, __u32 rule_id,
+				__u32 path_len)
+{
+	int enforce = !g->head->monitor;
+	struct sabpf_denial *r = &d->rec;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	r->hdr.type = SABPF_REC_DENIAL;
+	r->hdr.cpu = bpf_get_smp_processor_id();
+	r->hdr.seq = 0;
+	r->hdr.time_ns = bpf_ktime_get_boot_ns();
+	r->hdr.container = g->bound_cgroup;
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->operation = op;
+	r->rule_id = rule_id;
+	r->pid = pid_tgid >> 32;
+	r->tid = (__u32)pid_tgid;
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	r->enforced = enforce;
+	r->error = enforce ? -EPERM : 0;
+	r->generation = g->generation;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->path_len = path_len;
+	__u32 size = sizeof(struct sabpf_denial) + (glob_bound(path_len, GLOB_PATH_MAX - 1));
+	r->hdr.size = size;
+	count(1);
+	if (bpf_ringbuf_output(&denials, d, size, 0))
+		count(2);
+	return enforce ? DENY : ALLOW;
+}
+
+/* ---- network ------------------------------------------------------------ */
+
+/* Where a connect or bind goes, as the rules compare it. */
+struct net_target {
+	__u16 family;
+	__u16 port;
+	__u8 addr[16];
+};
+
+/* Reads a sockaddr (IPv4-mapped IPv6 as IPv4); 0 when not inet/inet6. */
+static __always_inline int read_sockaddr(struct sockaddr *address, int addrlen,
+					 struct net_target *t)
+{
+	__u16 family = BPF_CORE_READ(address, sa_family);
+	if (family == AF_INET && addrlen >= (int)sizeof(struct sockaddr_in)) {
+		struct sockaddr_in *in = (struct sockaddr_in *)address;
+		t->family = AF_INET;
+		t->port = bpf_ntohs(BPF_CORE_READ(in, sin_port));
+		__u32 a = BPF_CORE_READ(in, sin_addr.s_addr);
+		__builtin_memcpy(t->addr, &a, 4);
+		return 1;
+	}
+	if (family == AF_INET6 && addrlen >= (int)sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)address;
+		t->port = bpf_ntohs(BPF_CORE_READ(in6, sin6_port));
+		bpf_probe_read_kernel(t->addr, 16, &in6->sin6_addr);
+		__u32 w0, w1, w2;
+		__builtin_memcpy(&w0, t->addr, 4);
+		__builtin_memcpy(&w1, t->addr + 4, 4);
+		__builtin_memcpy(&w2, t->addr + 8, 4);
+		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff)) {
+			__builtin_memcpy(t->addr, t->addr + 12, 4); /* ::ffff:a.b.c.d */
+			t->family = AF_INET;
+		} else {
+			t->family = AF_INET6;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int prefix_matches(const struct pol_net_rule *r, const __u8 *addr)
+{
+	__u32 bits = r->prefix_len;
+	for (int i = 0; i < 16; i++) {
+		if (bits == 0)
+			return 1;
+		__u8 mask = bits >= 8 ? 0xff : (__u8)(0xff00u >> bits);
+		if ((r->addr[i] & mask) != (addr[i] & mask))
+			return 0;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return 1;
+}
+
+struct net_scan {
+	__u32 slot;
+	__u32 n;
+	__u32 bind;  /* 0: egress rules, 1: bind rules */
+	__u32 found; /* index of the first matching rule + 1 */
+	struct net_target t;
+};
+
+static struct net_scan *net_scan_state(void);
+
+static int net_scan_step(__u32 i, void *unused)
+{
+	struct net_scan *s = net_scan_state();
+	if (!s || i >= s->n || i >= POL_NET_RULES)
+		return 1;
+	struct pol_nets *nets = bpf_map_lookup_elem(&pol_nets, &s->slot);
+	if (!nets)
+		return 1;
+	__u32 k = glob_bound(i, POL_NET_RULES - 1);
+	struct pol_net_rule *r = s->bind ? &nets->bind[k] : &nets->egress[k];
+	if (s->t.port < r->port_lo || s->t.port > r->port_hi)
+		return 0;
+	if (r->family && r->family != s->t.family)
+		return 0;
+	if (!prefix_matches(r, s->t.addr))
+		return 0;
+	s->found = i + 1;
+	return 1;
+}
+
+/* policy_decide_connect / policy_decide_bind. */
+static __always_inline int decide_net(struct governing *g, __u32 op, struct net_target *t)
+{
+	struct pol_head *h = g->head;
+	int bind = op == SABPF_OP_BIND || op == SABPF_OP_LISTEN;
+	__u32 cls = bind ? POL_CLASS_BIND : POL_CLASS_EGRESS;
+	if (!(h->sections & POL_HAS_NET))
+		return ALLOW;
+	struct net_scan *s = net_scan_state();
+	if (!s)
+		return ALLOW;
+	s->slot = g->slot;
+	s->n = bind ? h->nbind : h->negress;
+	s->bind = bind;
+	s->found = 0;
+	s->t = *t;
+	count(0);
+	bpf_loop(POL_NET_RULES, net_scan_step, NULL, 0);
+	if (s->found || h->net_default_allow)
+		return ALLOW;
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return ALLOW;
+	d->rec.family = t->family;
+	d->rec.port = t->port;
+	d->rec.access = 0;
+	__builtin_memcpy(d->rec.addr, t->addr, 16);
+	return deny(g, d, op, (cls << 16) | POL_DEFAULT_INDEX, 0);
+}
+
+SEC("lsm_cgroup/socket_create")
+int BPF_PROG(policy_socket_create, int family, int type, int protocol, int kern)
+{
+	struct governing g;
+	if (kern || !governing_policy(&g) || !(g.head->sections & POL_HAS_FAMILIES))
+		return ALLOW;
+	count(0);
+	if (family >= 0 && family < 64 && g.head->family_index[glob_bound(family, 63)])
+		return ALLOW;
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return ALLOW;
+	d->rec.family = family;
+	d->rec.port = 0;
+	d->rec.access = type;
+	__builtin_memset(d->rec.addr, 0, 16);
+	return deny(&g, d, SABPF_OP_SOCKET_CREATE, (POL_CLASS_FAMILY << 16) | POL_DEFAULT_INDEX, 0);
+}
+
+SEC("lsm_cgroup/socket_connect")
+int BPF_PROG(policy_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	struct governing g;
+	struct net_target t = {};
+	if (!governing_policy(&g) || !read_sockaddr(address, addrlen, &t))
+		return ALLOW;
+	return decide_net(&g, SABPF_OP_CONNECT, &t);
+}
+
+/* A datagram sent to an address (sendto) is egress too; a connected
+ * socket's peer was checked at connect. */
+SEC("lsm_cgroup/socket_sendmsg")
+int BPF_PROG(policy_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size)
+{
+	struct governing g;
+	struct net_target t = {};
+	struct sockaddr *name = BPF_CORE_READ(msg, msg_name);
+	int namelen = BPF_CORE_READ(msg, msg_namelen);
+	if (!name || !governing_policy(&g) || !read_sockaddr(name, namelen, &t))
+		return ALLOW;
+	return decide_net(&g, SABPF_OP_SENDMSG, &t);
+}
+
+SEC("lsm_cgroup/socket_bind")
+int BPF_PROG(policy_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	struct governing g;
+	struct net_target t = {};
+	if (!governing_policy(&g) || !read_sockaddr(address, addrlen, &t))
+		return ALLOW;
+	return decide_net(&g, SABPF_OP_BIND, &t);
+}
+
+/* listen on the socket's local address (bound, or chosen by the kernel). */
+SEC("lsm_cgroup/socket_listen")
+int BPF_PROG(policy_socket_listen, struct socket *sock, int backlog)
+{
+	struct governing g;
+	if (!governing_policy(&g))
+		return ALLOW;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct net_target t = {.family = family};
+	if (family == AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(t.addr, &a, 4);
+	} else if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&t.addr, sk, __sk_common.skc_v6_rcv_saddr);
+	} else {
+		return ALLOW;
+	}
+	t.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	return decide_net(&g, SABPF_OP_LISTEN, &t);
+}
+
+/* ---- files and exec ----------------------------------------------------- */
+
+/* The state of one file or exec decision, stepped by bpf_loop: rule after
+ * rule, each glob step by step. */
+struct file_scan {
+	__u32 slot;
+	__u32 n;
+	__u32 exec_rules; /* 0: pol_files (files section), 1: pol_execs (exec section) */
+	__u32 want;	  /* rights asked (files) */
+	__u32 granted;	  /* rights granted so far */
+	__u32 decider;	  /* the rule index that decided, or POL_DEFAULT_INDEX */
+	__u32 i;	  /* the rule being matched */
+	__u32 running;	  /* a match of rule i is under way */
+	__u32 done;
+	struct glob_run run;
+};
+
+static __always_inline void next_rule(struct file_scan *s)
+{
+	s->i++;
+	s->running = 0;
+	glob_run_reset(&s->run);
+}
+
+static struct file_scan *file_scan_state(void);
+
+static int file_scan_step(__u32 step, void *unused)
+{
+	struct file_scan *s = file_scan_state();
+	if (!s)
+		return 1;
+	if (s->i >= s->n || s->i >= POL_FILE_RULES) {
+		s->done = 1;
+		return 1;
+	}
+	__u32 key = pol_rule_key(s->slot, s->i);
+	struct pol_glob *glob;
+	__u32 access = 0;
+	if (s->exec_rules) {
+		struct pol_exec_rule *r = bpf_map_lookup_elem(&pol_execs, &key);
+		glob = r ? &r->glob : NULL;
+	} else {
+		struct pol_file_rule *r = bpf_map_lookup_elem(&pol_files, &key);
+		glob = r ? &r->glob : NULL;
+		access = r ? r->access : 0;
+	}
+	if (!glob) {
+		next_rule(s);
+		return 0;
+	}
+	/* policy_decide_file: a rule counts only while rights are missing and
+	 * only if it grants one of them */
+	if (!s->exec_rules && !s->running) {
+		if (!(s->want & ~s->granted)) {
+			s->done = 1;
+			return 1;
+		}
+		if (!(access & s->want & ~s->granted)) {
+			next_rule(s);
+			return 0;
+		}
+	}
+	s->running = 1;
+	__u32 zero = 0;
+	struct denial_buf *d = bpf_map_lookup_elem(&denial_scratch, &zero);
+	if (!d)
+		return 1;
+	int r = glob_step(glob, d->path, &s->run);
+	if (r == GLOB_RUNNING)
+		return 0;
+	if (r == GLOB_MATCH) {
+		s->decider = s->i;
+		if (s->exec_rules) {
+			s->done = 1;
+			return 1;
+		}
+		s->granted |= access;
+	}
+	next_rule(s);
+	return 0;
+}
+
+static __always_inline void file_scan_start(struct file_scan *s, __u32 slot, __u32 n,
+					    __u32 exec_rules)
+{
+	s->slot = slot;
+	s->n = n;
+	s->exec_rules = exec_rules;
+	s->want = 0;
+	s->granted = 0;
+	s->decider = POL_DEFAULT_INDEX;
+	s->i = 0;
+	s->running = 0;
+	s->done = 0;
+}
+
+/* Runs one scan to its end; 0 if the step budget ran out first. */
+static __always_inline int run_scan(struct file_scan *s)
+{
+	glob_run_reset(&s->run);
+	bpf_loop(MATCH_STEPS_MAX, file_scan_step, NULL, 0);
+	if (!s->done)
+		count(3);
+	return s->done;
+}
+
+/* Fills d->path with the path of f; its length with the NUL, or 0. */
+static __always_inline __u32 path_of(struct denial_buf *d, struct path *f)
+{
+	long n = bpf_d_path(f, d->path, sizeof(d->path));
+	return n > 0 ? (__u32)n : 0;
+}
+
+/* policy_decide_file for the path in d->path; returns the rule id and sets
+ * *allow. */
+static __always_inline __u32 decide_file(struct governing *g, __u32 want, int *allow)
+{
+	struct pol_head *h = g->head;
+	struct file_scan *s = file_scan_state();
+	if (!s) {
+		*allow = 1;
+		return (POL_CLASS_FILE << 16) | POL_DEFAULT_INDEX;
+	}
+	file_scan_start(s, g->slot, h->nfiles, 0);
+	s->want = want;
+	s->granted = h->file_default_access;
+	count(0);
+	int complete = run_scan(s);
+	*allow = complete && !(want & ~s->granted);
+	return (POL_CLASS_FILE << 16) | (*allow ? s->decider : POL_DEFAULT_INDEX);
+}
+
+/* policy_decide_exec for the path in d->path. */
+static __always_inline __u32 decide_exec(struct governing *g, int *allow)
+{
+	struct pol_head *h = g->head;
+	struct file_scan *s = file_scan_state();
+	if (!s) {
+		*allow = 1;
+		return (POL_CLASS_EXEC << 16) | POL_DEFAULT_INDEX;
+	}
+	file_scan_start(s, g->slot, h->nexecs, 1);
+	count(0);
+	run_scan(s);
+	*allow = s->decider != POL_DEFAULT_INDEX || h->exec_default_allow;
+	return (POL_CLASS_EXEC << 16) | s->decider;
+}
+
+/* The files section's verdict on one access to f. */
+static __always_inline int check_file(struct governing *g, struct path *f, __u32 want, __u32 op)
+{
+	if (!(want & ~g->head->file_default_access))
+		return ALLOW; /* the default grants it: no path needed */
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return ALLOW;
+	__u32 len = path_of(d, f);
+	if (!len)
+		return ALLOW; /* no path (an internal file): nothing to match */
+	int allow;
+	__u32 rule = decide_file(g, want, &allow);
+	if (allow)
+		return ALLOW;
+	d->rec.family = 0;
+	d->rec.port = 0;
+	d->rec.access = want;
+	__builtin_memset(d->rec.addr, 0, 16);
+	return deny(g, d, op, rule, len);
+}
+
+SEC("lsm_cgroup/file_open")
+int BPF_PROG(policy_file_open, struct file *file)
+{
+	struct governing g;
+	if (!governing_policy(&g) || !(g.head->sections & POL_HAS_FILES))
+		return ALLOW;
+	__u32 mode = BPF_CORE_READ(file, f_mode);
+	__u32 want =
+	    (mode & FMODE_READ ? POL_FILE_READ : 0) | (mode & FMODE_WRITE ? POL_FILE_WRITE : 0);
+	if (!want)
+		return ALLOW;
+	return check_file(&g, (struct path *)&file->f_path, want, SABPF_OP_FILE_OPEN);
+}
+
+SEC("lsm_cgroup/bprm_check_security")
+int BPF_PROG(policy_bprm_check, struct linux_binprm *bprm)
+{
+	struct governing g;
+	if (!governing_policy(&g))
+		return ALLOW;
+	__u32 sections = g.head->sections;
+	struct file *file = bprm->file;
+	if (!file)
+		return ALLOW;
+	if (sections & POL_HAS_FILES) {
+		if (check_file(&g, (struct path *)&file->f_path, POL_FILE_READ | POL_FILE_EXEC,
+			       SABPF_OP_EXEC) == DENY)
+			return DENY;
+	}
+	if (!(sections & POL_HAS_EXEC))
+		return ALLOW;
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return ALLOW;
+	__u32 len = path_of(d, (struct path *)&file->f_path);
+	if (!len)
+		return ALLOW;
+	int allow;
+	__u32 rule = decide_exec(&g, &allow);
+	if (allow)
+		return ALLOW;
+	d->rec.family = 0;
+	d->rec.port = 0;
+	d->rec.access = POL_FILE_EXEC;
+	__builtin_memset(d->rec.addr, 0, 16);
+	return deny(&g, d, SABPF_OP_EXEC, rule, len);
+}
+
+SEC("lsm_cgroup/mmap_file")
+int BPF_PROG(policy_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags)
+{
+	struct governing g;
+	if (!file || !(prot & PROT_EXEC) || !governing_policy(&g) ||
+	    !(g.head->sections & POL_HAS_FILES))
+		return ALLOW;
+	return check_file(&g, (struct path *)&file->f_path, POL_FILE_READ | POL_FILE_MAP_EXEC,
+			  SABPF_OP_MMAP_EXEC);
+}
+
+/* ---- paths where bpf_d_path is not allowed ------------------------------ */
+
+#define WALK_DEPTH 32
+#define WALK_NAME_MAX 256
+
+/* The dentries of a path, leaf first, collected by walk_step. */
+struct walk_dentries {
+	__u64 dentry[WALK_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_dentries);
+} walk_scratch SEC(".maps");
+
+/* Where the walk is. */
+struct walk {
+	__u32 depth;
+	__u32 pad;
+	__u64 cur_dentry, cur_mnt; /* struct dentry *, struct mount * as values */
+	__u64 root_dentry, root_mnt;
+};
+
+/* One step up: the parent, crossing mount points, until the task's root. */
+static struct walk *walk_state(void);
+
+static int walk_step(__u32 i, void *unused)
+{
+	__u32 zero = 0;
+	struct walk_dentries *out = bpf_map_lookup_elem(&walk_scratch, &zero);
+	struct walk *w = walk_state();
+	if (!w)
+		return 1;
+	struct dentry *dentry = (struct dentry *)w->cur_dentry;
+	struct mount *mnt = (struct mount *)w->cur_mnt;
+	if (!out || (w->cur_dentry == w->root_dentry && (__u64)&mnt->mnt == w->root_mnt) ||
+	    w->depth >= WALK_DEPTH)
+		return 1;
+	struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	if (dentry == mnt_root) {
+		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (parent == mnt)
+			return 1; /* the top of the mount tree */
+		w->cur_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->cur_mnt = (__u64)parent;
+		return 0;
+	}
+	struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+	if (up == dentry)
+		return 1;
+	out->dentry[glob_bound(w->depth, WALK_DEPTH - 1)] = w->cur_dentry;
+	w->depth++;
+	w->cur_dentry = (__u64)up;
+	return 0;
+}
+
+/* Writes the path of (mnt, dentry) into d->path as d_path would, relative
+ * to the task's root, for hooks where bpf_d_path is refused. Returns its
+ * length with the NUL, or 0. */
+static __always_inline __u32 path_by_walk(struct denial_buf *d, struct vfsmount *vfsmnt,
+					  struct dentry *dentry)
+{
+	__u32 zero = 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct walk *w = walk_state();
+	if (!w)
+		return 0;
+	w->depth = 0;
+	w->cur_dentry = (__u64)dentry;
+	w->cur_mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
+	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	bpf_loop(WALK_DEPTH * 2, walk_step, NULL, 0);
+	struct walk_dentries *found = bpf_map_lookup_elem(&walk_scratch, &zero);
+	if (!found)
+		return 0;
+	__u32 off = 0;
+	for (int i = WALK_DEPTH - 1; i >= 0; i--) {
+		if (i >= (int)w->depth)
+			continue;
+		struct dentry *de = (struct dentry *)found->dentry[i];
+		const unsigned char *name = BPF_CORE_READ(de, d_name.name);
+		__u32 at = glob_bound(off, GLOB_PATH_MAX / 2 - 1);
+		d->path[at] = '/';
+		long n = bpf_probe_read_kernel_str(&d->path[at + 1], WALK_NAME_MAX, name);
+		if (n <= 0)
+			return 0;
+		off = at + n; /* n counts the NUL, which the next '/' replaces */
+	}
+	if (off == 0) {
+		d->path[0] = '/';
+		off = 1;
+	}
+	d->path[glob_bound(off, GLOB_PATH_MAX - 1)] = '\0';
+	return off + 1;
+}
+
+SEC("lsm_cgroup/file_mprotect")
+int BPF_PROG(policy_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot)
+{
+	struct governing g;
+	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+		return ALLOW;
+	struct file *file = vma->vm_file;
+	if (!file || !governing_policy(&g) || !(g.head->sections & POL_HAS_FILES))
+		return ALLOW;
+	/* the default never grants map_exec, so there is always a path to match */
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return ALLOW;
+	__u32 len =
+	    path_by_walk(d, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry));
+	if (!len)
+		return ALLOW;
+	int allow;
+	__u32 want = POL_FILE_READ | POL_FILE_MAP_EXEC;
+	__u32 rule = decide_file(&g, want, &allow);
+	if (allow)
+		return ALLOW;
+	d->rec.family = 0;
+	d->rec.port = 0;
+	d->rec.access = want;
+	__builtin_memset(d->rec.addr, 0, 16);
+	return deny(&g, d, SABPF_OP_MPROTECT_EXEC, rule, len);
+}
+
+/* ---- loop states ---------------------------------------------------------
+ * The state of every bpf_loop lives in this per-CPU map, not on the stack:
+ * kernels before 6.7 verify a bpf_loop callback once, with the values the
+ * caller's stack holds at the call, and remove the branches those values
+ * make look dead (a star's backtracking, with has_star still 0). Values in
+ * a map are unknown to the verifier, so every branch stays. */
+struct loop_state {
+	struct net_scan net;
+	struct file_scan file;
+	struct walk walk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct loop_state);
+} loop_states SEC(".maps");
+
+static struct loop_state *loop_state(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&loop_states, &zero);
+}
+
+static struct net_scan *net_scan_state(void)
+{
+	struct loop_state *ls = loop_state();
+	return ls ? &ls->net : NULL;
+}
+
+static struct file_scan *file_scan_state(void)
+{
+	struct loop_state *ls = loop_state();
+	return ls ? &ls->file : NULL;
+}
+
+static struct walk *walk_state(void)
+{
+	struct loop_state *ls = loop_state();
+	return ls ? &ls->walk : NULL;
+}

@@ -1,0 +1,36 @@
+/* enforce.h: applying access-control policies to live cgroups with the
+ * lsm_cgroup programs of bpf/policy.bpf.c, and the `sabpf policy
+ * apply|show|remove` commands. Policies are pinned in bpffs under
+ * ENFORCE_PIN_ROOT: they hold without any sabpf process running, and an
+ * agent started later finds them (and their denials) there. */
+#ifndef SABPF_ENFORCE_H
+#define SABPF_ENFORCE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+#define ENFORCE_PIN_ROOT "/sys/fs/bpf/sabpf/policy"
+#define ENFORCE_HOOK_BUDGET 10 /* the kernel's CGROUP_LSM_NUM */
+
+/* Applies p to cgroup (NULL: p->cgroup), replacing the policy it had, in one
+ * step. Nothing is left attached when it fails. Returns 0, or -1 with err. */
+int enforce_apply(const struct policy *p, const char *cgroup, char *err, size_t errlen);
+
+/* Removes the policy of cgroup. Returns 0, 1 when it had none, -1 on error. */
+int enforce_remove(const char *cgroup, char *err, size_t errlen);
+
+/* Prints the policies applied and the hook budget. Returns 0 or -1. */
+int enforce_show(FILE *out, bool json, char *err, size_t errlen);
+
+/* A new descriptor of the pinned denial ring, or -1 when no policy was ever
+ * applied on this boot. */
+int enforce_denials_fd(void);
+
+/* `sabpf policy apply|show|remove ...`; exit status. */
+int enforce_main(int argc, char **argv);
+
+#endif

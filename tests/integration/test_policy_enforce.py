@@ -1,0 +1,182 @@
+"""test_policy_enforce.py: checks of the "policy" scenario
+(tests/vm/scenarios/80-policy.sh): enforcement of an access-control policy
+with lsm_cgroup programs, element by element (one allowed and one denied
+case each, inside the container), the same operations outside unaffected,
+denial records naming the rule, monitor mode, a pod's policy covering its
+child, an atomic replacement, the policy surviving the agent, a malformed
+policy and an exhausted hook budget changing nothing, and clean removal."""
+
+import json
+import re
+
+import pytest
+from provgraph import load_jsonl
+
+SCENARIO = "policy"
+
+# case -> (result inside pol-enforce, the operation and rule a denial names)
+ENFORCED = {
+    "connect 127.0.0.1 80": ("ok", None),
+    "connect 127.0.0.1 22": ("EPERM", ("connect", "network.default")),
+    "connect 127.0.0.1 8001": ("ok", None),
+    "connect 10.0.0.1 8001": ("EPERM", ("connect", "network.default")),
+    "sendto 127.0.0.1 8080": ("ok", None),
+    "sendto 127.0.0.1 53": ("EPERM", ("sendmsg", "network.default")),
+    "bind 0.0.0.0 9000": ("ok", None),
+    "bind 0.0.0.0 9001": ("EPERM", ("bind", "network.default")),
+    "listen 9000": ("ok", None),
+    "listen 0": ("EPERM", ("listen", "network.default")),
+    "socket unix": ("ok", None),
+    "socket inet6": ("EPERM", ("socket_create", "network.families (not listed)")),
+    "open /etc/passwd r": ("ok", None),
+    "open /etc/passwd rw": ("EPERM", ("file_open", "files.default")),
+    "open /tmp/pol/data rw": ("ok", None),
+    "open /tmp/pol-outside rw": ("EPERM", ("file_open", "files.default")),
+    "exec /tmp/progs/policyprobe socket unix": ("ok", None),
+    "exec /bin/busybox true": ("EPERM", ("exec", "files.default")),
+    "mmapx /tmp/progs/policyprobe": ("ok", None),
+    "mmapx /tmp/pol/data": ("EPERM", ("mmap_exec", "files.default")),
+    "mprotectx /tmp/progs/policyprobe": ("ok", None),
+    "mprotectx /tmp/pol/data": ("EPERM", ("mprotect_exec", "files.default")),
+}
+
+
+def results(path):
+    """{case: "ok" | "EPERM" | "errno=N"} from policyprobe's lines."""
+    out = {}
+    for line in path.read_text().splitlines():
+        m = re.match(r"^(.*?): (ok|errno=\d+ (\S+))( ns_per_op=\d+)?$", line)
+        if m:
+            out[m.group(1)] = "ok" if m.group(2) == "ok" else m.group(3)
+    return out
+
+
+@pytest.fixture
+def out(artifacts):
+    return artifacts(SCENARIO)
+
+
+def test_every_policy_element_allows_and_denies_inside(out):
+    got = results(out / "enforce-inside.txt")
+    assert {case: want for case, (want, _) in ENFORCED.items()} == {
+        case: got.get(case) for case in ENFORCED
+    }
+    # each element of the policy has both an allowed and a denied case here
+    assert {w for w, _ in ENFORCED.values()} == {"ok", "EPERM"}
+
+
+def test_outside_the_container_nothing_is_denied(out):
+    got = results(out / "outside.txt")
+    assert set(got) == set(ENFORCED)
+    assert [c for c, r in got.items() if r == "EPERM"] == []
+    # an unroutable address fails for its own reason, outside as inside a monitored cgroup
+    assert got["connect 10.0.0.1 8001"] != "ok" and got["open /etc/passwd rw"] == "ok"
+
+
+def denials(events, container_suffix, action="denied"):
+    return [e for e in events if e.get("action") == action and e["container"].endswith(container_suffix)]
+
+
+def test_every_denial_is_a_record_naming_the_rule(out):
+    events = load_jsonl(out / "audit1.jsonl")
+    mine = denials(events, "/pol-enforce")
+    seen = {(e["operation"], e["rule"]) for e in mine}
+    for case, (want, why) in ENFORCED.items():
+        if want == "EPERM":
+            assert why in seen, f"no denial record for {case}"
+    passwd = [e for e in mine if e.get("path") == "/etc/passwd"]
+    assert passwd and passwd[0]["access"] == "rw" and passwd[0]["comm"] == "policyprobe"
+    assert passwd[0]["rule_id"] == (4 << 16) | 0xFFFF and passwd[0]["result"] == "EPERM"
+    conn = [e for e in mine if e["operation"] == "connect" and e.get("port") == 22]
+    assert conn and conn[0]["address"] == "127.0.0.1" and conn[0]["pid"] > 0
+    # allowed operations leave no denial
+    assert not [e for e in mine if e.get("port") == 80]
+    data = {e["operation"] for e in mine if e.get("path") == "/tmp/pol/data"}
+    assert data == {"mmap_exec", "mprotect_exec"}  # opening it read-write was allowed
+
+
+def test_monitor_mode_blocks_nothing_and_records_what_it_would_block(out):
+    got = results(out / "monitor-inside.txt")
+    assert set(got) == set(ENFORCED)
+    assert [c for c, r in got.items() if r == "EPERM"] == []
+    events = load_jsonl(out / "audit1.jsonl")
+    would = {(e["operation"], e["rule"]) for e in denials(events, "/pol-monitor", "would_deny")}
+    assert {why for want, why in ENFORCED.values() if want == "EPERM"} <= would
+    # nothing stopped the exec, so the exec allow-list was asked too, and said no
+    assert ("exec", "exec.default") in would
+    assert all(e["result"].startswith("allowed") for e in denials(events, "/pol-monitor", "would_deny"))
+    assert denials(events, "/pol-monitor") == []
+
+
+def test_a_pods_policy_covers_its_child_cgroup_and_follows_fork_and_exec(out):
+    assert results(out / "pod-child.txt") == {"connect 127.0.0.1 80": "EPERM", "connect 127.0.0.1 443": "ok"}
+    # the probe exec'd by a probe forked inside the container is still governed
+    fork_exec = results(out / "fork-exec.txt")
+    assert fork_exec["connect 127.0.0.1 22"] == "EPERM"
+    assert fork_exec["exec /tmp/progs/policyprobe connect 127.0.0.1 22"] == "ok"
+
+
+def test_show_lists_policies_hooks_and_budget(out):
+    shown = json.loads((out / "show-applied.json").read_text())
+    assert shown["hook_budget"] == 10 and shown["hooks_in_use"] == 9
+    by_cgroup = {p["cgroup"].rsplit("/", 1)[1]: p for p in shown["policies"]}
+    assert set(by_cgroup) == {"pol-enforce", "pol-monitor", "pol-pod"}
+    assert by_cgroup["pol-monitor"]["mode"] == "monitor"
+    assert by_cgroup["pol-enforce"]["generation"] == 1
+    # only the hooks a policy needs: the pod's has no file or family hooks
+    assert by_cgroup["pol-pod"]["hooks"] == ["socket_connect", "socket_sendmsg", "socket_bind", "socket_listen"]
+    assert len(by_cgroup["pol-enforce"]["hooks"]) == 9
+
+
+def test_a_replaced_policy_takes_effect_whole(out):
+    shown = json.loads((out / "show-replaced.json").read_text())
+    enforce = [p for p in shown["policies"] if p["cgroup"].endswith("/pol-enforce")][0]
+    assert enforce["generation"] == 2 and enforce["source"].endswith("enforce-v2.json")
+    assert enforce["hooks"] == ["socket_create", "socket_connect", "socket_sendmsg", "socket_bind", "socket_listen"]
+    got = results(out / "v2-inside.txt")
+    assert got["connect 127.0.0.1 22"] == "ok"  # newly allowed
+    assert got["connect 127.0.0.1 8001"] == "EPERM"  # no longer allowed
+    assert got["socket inet6"] == "EPERM"  # families kept
+    assert got["open /etc/passwd rw"] == "ok"  # the files section is gone, with its hooks
+
+
+def test_the_policy_survives_the_agent_and_a_new_agent_reports_it(out):
+    assert results(out / "no-agent.txt") == {"connect 127.0.0.1 25": "EPERM"}
+    logged = [json.loads(line) for line in (out / "policy-log.jsonl").read_text().splitlines()]
+    assert [(e["operation"], e["port"], e["generation"]) for e in logged] == [("connect", 25, 2)]
+    assert results(out / "restarted.txt") == {"connect 127.0.0.1 26": "EPERM"}
+    events = load_jsonl(out / "audit2.jsonl")
+    assert [e["port"] for e in denials(events, "/pol-enforce")] == [26]
+    stats = json.loads((out / "audit2-stats.json").read_text())
+    assert stats["denials"] == 1
+
+
+def test_a_malformed_policy_or_an_exhausted_budget_changes_nothing(out):
+    bad = (out / "apply-bad.txt").read_text()
+    assert "bad.json:2:44: port out of range: '70000'" in bad and "rc=1" in bad
+    budget = (out / "apply-budget.txt").read_text()
+    assert "the budget of 5 lsm_cgroup hooks is exhausted: 9 are in use" in budget
+    assert "rc=1" in budget
+    before = json.loads((out / "show-replaced.json").read_text())
+    after = json.loads((out / "show-after-errors.json").read_text())
+    assert after == before
+
+
+def test_removal_is_clean(out):
+    assert "no policy is applied to" in (out / "remove-again.txt").read_text()
+    assert "rc=1" in (out / "remove-again.txt").read_text()
+    shown = json.loads((out / "show-removed.json").read_text())
+    assert shown == {"hook_budget": 10, "hooks_in_use": 0, "policies": []}
+    assert (out / "links-left.txt").read_text().strip() == ""
+    got = results(out / "removed-inside.txt")
+    assert [c for c, r in got.items() if r == "EPERM"] == []
+
+
+def test_decision_cost_is_measured(out):
+    def costs(name):
+        return {m.group(1): int(m.group(2)) for m in
+                re.finditer(r"^(.*?): \S+(?: \S+)? ns_per_op=(\d+)$", (out / name).read_text(), re.M)}
+    with_policy, without = costs("bench.txt"), costs("bench-free.txt")
+    assert set(with_policy) == set(without) == {
+        "open /etc/passwd r", "open /etc/passwd rw", "connect 127.0.0.1 80", "connect 127.0.0.1 22"}
+    assert all(v > 0 for v in list(with_policy.values()) + list(without.values()))
