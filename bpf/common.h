@@ -323,20 +323,19 @@ static __always_inline __u16 inode_kind_of_mode(__u32 mode)
 	}
 }
 
-/* Writes one edge, by CamFlow's rules: a repeat of the last relation into
- * `to` is merged (nothing written); if `to` already informed another node,
- * it first gets a new version, linked to the old by a version edge, so no
- * node version ever receives information after giving some: the graph stays
- * acyclic. Both ends must already be recorded. */
-static __always_inline void edge_write(__u32 relation, struct prov_node *from,
-				       struct prov_node *to, __u64 arg, __u64 container)
+/* Writes one edge, by CamFlow's rules, with pid_tgid and uid as its actor:
+ * a repeat of the last relation into `to` is merged (nothing written); if
+ * `to` already informed another node, it first gets a new version, linked
+ * to the old by a version edge, so no node version ever receives
+ * information after giving some: the graph stays acyclic. Both ends must
+ * already be recorded. */
+static __always_inline void edge_write_as(__u32 relation, struct prov_node *from,
+					  struct prov_node *to, __u64 arg, __u64 container,
+					  __u64 pid_tgid, __u32 uid)
 {
 	if (to->last_relation == relation && to->last_from_id == from->id &&
 	    to->last_from_version == from->version)
 		return;
-
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 uid = (__u32)bpf_get_current_uid_gid();
 
 	if (to->has_outgoing) {
 		struct sabpf_edge *v = record_reserve(sizeof(*v), SABPF_REC_EDGE, container);
@@ -372,6 +371,16 @@ static __always_inline void edge_write(__u32 relation, struct prov_node *from,
 	to->last_relation = relation;
 	to->last_from_id = from->id;
 	to->last_from_version = from->version;
+}
+
+/* edge_write with the current task as the actor (pid, tid, uid of the
+ * record). edge_write_as names another actor: 0 for the packet edges,
+ * written in softirq context, where the current task is unrelated. */
+static __always_inline void edge_write(__u32 relation, struct prov_node *from,
+				       struct prov_node *to, __u64 arg, __u64 container)
+{
+	edge_write_as(relation, from, to, arg, container, bpf_get_current_pid_tgid(),
+		      (__u32)bpf_get_current_uid_gid());
 }
 
 /* A node of the current version that gets new attributes (a task after

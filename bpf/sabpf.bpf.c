@@ -11,5 +11,6 @@ char LICENSE[] SEC("license") = "GPL";
 #include "inode.bpf.c"
 #include "mount.bpf.c"
 #include "socket.bpf.c"
+#include "packet.bpf.c"
 #include "cgroup.bpf.c"
 #include "guard.bpf.c" /* last: its programs run after the recording ones */

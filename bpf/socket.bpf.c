@@ -2,7 +2,10 @@
  * socket_socketpair, socket_bind, socket_connect, socket_listen,
  * socket_accept, socket_sendmsg, socket_recvmsg and socket_shutdown, for
  * IPv4, IPv6 and unix sockets; unix peers are linked (unix_stream_connect,
- * unix_may_send).
+ * unix_may_send, and a stream socket's sends to its peer); the end of a
+ * receive that returned data (fexit of sock_recvmsg). Also open files
+ * passed in SCM_RIGHTS messages (file_receive) and the SIGIO sent for an
+ * open file (file_send_sigiotask), sockets among them.
  * Socket nodes live in socket local storage (struct sock), with the peer
  * address last written for them. Included into sabpf.bpf.c. */
 
@@ -261,6 +264,34 @@ void BPF_PROG(on_sock_graft, struct sock *sk, struct socket *parent)
 	ts->accept_id = 0;
 }
 
+/* A connected unix stream or seqpacket socket: what it sends goes to its
+ * peer (send_unix, arg: bytes), which may still lack its struct socket (a
+ * connection not accepted yet). Datagrams are linked by unix_may_send. */
+static __always_inline void unix_peer_send(struct socket *sock, struct prov_sock *ss, int size,
+					   __u64 container)
+{
+	struct sock *sk = sock->sk;
+	if (!sk || sk->__sk_common.skc_family != AF_UNIX || sock->type == SOCK_DGRAM)
+		return;
+	struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+	if (!u)
+		return;
+	struct sock *peer = u->peer;
+	if (!peer)
+		return;
+	struct socket *peer_socket = peer->sk_socket;
+	struct prov_sock *ps;
+	if (peer_socket) {
+		ps = socket_state_of(peer_socket, container);
+	} else {
+		ps = sock_state_of(peer, container);
+		if (ps)
+			sock_record_bare(ps, peer, container);
+	}
+	if (ps)
+		edge_write(SABPF_REL_SEND_UNIX, &ss->node, &ps->node, size, container);
+}
+
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(on_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size)
 {
@@ -276,6 +307,7 @@ int BPF_PROG(on_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 	}
 	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, size, scope->container);
 	socket_addressed(ss, BPF_CORE_READ(msg, msg_name), scope->container);
+	unix_peer_send(sock, ss, size, scope->container);
 	return 0;
 }
 
@@ -293,6 +325,25 @@ int BPF_PROG(on_socket_recvmsg, struct socket *sock, struct msghdr *msg, int siz
 		if (mem)
 			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
 	}
+	return 0;
+}
+
+/* The end of a receive that returned data. socket_recvmsg runs when the
+ * receive starts, often before the data arrives (a blocking recv): the
+ * packet or the peer's send then gives the socket a new version, which
+ * this edge links to the task (arg: bytes received). When nothing arrived
+ * in between, the edge is a repeat of socket_recvmsg's and is merged. */
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(on_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	if (ret <= 0)
+		return 0;
+	struct sabpf_scope *scope;
+	struct prov_task *ts;
+	struct prov_sock *ss;
+	if (socket_hook_begin(sock, &scope, &ts, &ss))
+		return 0;
+	edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, scope->container);
 	return 0;
 }
 
@@ -359,5 +410,73 @@ int BPF_PROG(on_unix_may_send, struct socket *sock, struct socket *other)
 	struct prov_sock *to = socket_state_of(other, scope->container);
 	if (from && to)
 		edge_write(SABPF_REL_SEND_UNIX, &from->node, &to->node, 0, scope->container);
+	return 0;
+}
+
+/* ---- open files passed (SCM_RIGHTS) or signalled (SIGIO) -------------- */
+
+/* The node of an open file's object: a socket's lives with its struct
+ * sock, any other's with its inode, named by the file's path. */
+static __always_inline struct prov_node *open_file_node(struct file *file, __u64 container)
+{
+	struct inode *inode = file->f_inode;
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK) {
+		struct socket *sock = bpf_sock_from_file(file);
+		struct prov_sock *ss = sock ? socket_state_of(sock, container) : 0;
+		return ss ? &ss->node : 0;
+	}
+	struct prov_inode *is = inode_state_of(inode, container);
+	if (!is)
+		return 0;
+	if (kind_has_path(is->node.kind))
+		inode_named_by_rebuild(is, file, container);
+	return &is->node;
+}
+
+/* A descriptor received in an SCM_RIGHTS message (recvmsg): the task now
+ * holds the file, which informs it (arg: the open file's flags). The
+ * message itself came through the socket: socket_recvmsg recorded it. */
+SEC("lsm/file_receive")
+int BPF_PROG(on_file_receive, struct file *file)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *object = open_file_node(file, scope->container);
+	if (ts && object)
+		edge_write(SABPF_REL_FILE_RCV, object, &ts->node, file->f_flags, scope->container);
+	return 0;
+}
+
+#define SIGIO_ 29
+
+/* struct fown_struct as Linux 6.12 has it: a pointer back to its file. */
+struct fown_struct___file {
+	struct file *file;
+} __attribute__((preserve_access_index));
+
+/* A signal (SIGIO, or the one F_SETSIG chose; SIGURG) sent for I/O on an
+ * open file (F_SETOWN, O_ASYNC) to the task that owns it: the file
+ * informs that task (arg: the signal). The current task is the one whose
+ * I/O triggered it. Only kernels whose fown_struct points back to its
+ * file (6.12+) are recorded: before, it is a member of struct file, which
+ * BPF cannot turn back into a struct file it may pass to helpers. */
+SEC("lsm/file_send_sigiotask")
+int BPF_PROG(on_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope)
+		return 0;
+	if (!bpf_core_field_exists(((struct fown_struct___file *)0)->file))
+		return 0;
+	struct file *file = ((struct fown_struct___file *)fown)->file;
+	if (!file)
+		return 0;
+	struct prov_task *target = peer_task_state(tsk, scope->container);
+	struct prov_node *object = open_file_node(file, scope->container);
+	if (target && object)
+		edge_write(SABPF_REL_FILE_SIGIO, object, &target->node, sig ? sig : SIGIO_,
+			   scope->container);
 	return 0;
 }

@@ -134,7 +134,9 @@ enum sabpf_relation {
 	SABPF_REL_SOCKET_PAIR_CREATE = 52, /* task -> socket, for both ends of a socketpair */
 	SABPF_REL_SHUTDOWN = 53,           /* task -> socket; arg: how (SHUT_RD...) */
 	SABPF_REL_CONNECT_UNIX_STREAM = 54, /* connecting socket -> the server's new socket */
-	SABPF_REL_SEND_UNIX = 55,           /* unix datagram socket -> receiving socket */
+	SABPF_REL_SEND_UNIX = 55,           /* unix socket -> receiving socket (datagram: each
+					       send; stream, seqpacket: its peer); arg: bytes
+					       for stream and seqpacket sends */
 	/* tasks */
 	SABPF_REL_KILL = 56,              /* sender task -> target task; arg: signal */
 	SABPF_REL_PTRACE_ATTACH_TASK = 57, /* tracer task -> traced task; arg: ptrace mode */
@@ -145,7 +147,8 @@ enum sabpf_relation {
 	SABPF_REL_UMOUNT = 61, /* task -> root directory of the mount; arg: umount flags */
 	SABPF_REL_ACCEPT_SOCKET = 62, /* listening socket -> the socket accept returns */
 	/* issue 3: open files passed or signalled (numbers reserved ahead) */
-	SABPF_REL_FILE_RCV = 63,   /* inode of a descriptor received (SCM_RIGHTS) -> task */
+	SABPF_REL_FILE_RCV = 63,   /* inode of a descriptor received (SCM_RIGHTS) -> task;
+				      arg: the open file's flags (O_*) */
 	SABPF_REL_FILE_SIGIO = 64, /* inode -> the task sent SIGIO for it; arg: signal */
 	/* issue 3: System V IPC and POSIX message queues */
 	SABPF_REL_IPC_CREATE = 65,   /* task -> new queue, segment or semaphore set; arg: key */
@@ -163,8 +166,8 @@ enum sabpf_relation {
 	SABPF_REL_MQ_SEND = 77,      /* task -> POSIX queue; arg: bytes */
 	SABPF_REL_MQ_RECEIVE = 78,   /* POSIX queue -> task; arg: bytes */
 	/* issue 3: packets */
-	SABPF_REL_SEND_PACKET = 79,    /* socket -> packet */
-	SABPF_REL_RECEIVE_PACKET = 80, /* packet -> socket */
+	SABPF_REL_SEND_PACKET = 79,    /* socket -> packet; arg: payload bytes */
+	SABPF_REL_RECEIVE_PACKET = 80, /* packet -> socket; arg: payload bytes */
 	/* issue 3: tasks, capabilities, namespaces */
 	SABPF_REL_SETPGID = 81,   /* task -> proc_mem; arg: pgid */
 	SABPF_REL_GETPGID = 82,   /* target task -> task */
@@ -256,6 +259,23 @@ struct sabpf_addr_attrs {
 	char unix_path[SABPF_UNIX_PATH_MAX]; /* AF_UNIX; abstract names start with '\0' */
 };
 
+/* Attributes of a packet (one TCP segment or UDP datagram that carries
+ * data). Addresses are those of the IP header, ports of the TCP or UDP
+ * header, all as sent: saddr/sport is the sending end. */
+struct sabpf_packet_attrs {
+	__u16 family;   /* AF_INET, AF_INET6 */
+	__u8 protocol;  /* IPPROTO_TCP (6), IPPROTO_UDP (17) */
+	__u8 pad;
+	__u16 sport;    /* host byte order */
+	__u16 dport;
+	__u32 seq;      /* TCP: the segment's sequence number; UDP: 0 */
+	__u32 len;      /* bytes of payload */
+	__u16 ip_id;    /* IPv4: the identification field; IPv6: 0 */
+	__u16 pad2;
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+
 struct sabpf_node {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;
@@ -264,6 +284,7 @@ struct sabpf_node {
 		struct sabpf_mem_attrs mem;
 		struct sabpf_inode_attrs inode;
 		struct sabpf_addr_attrs addr;
+		struct sabpf_packet_attrs packet;
 	};
 };
 
@@ -338,8 +359,8 @@ struct sabpf_denial {
 /* Record classes a container can switch on or off (struct sabpf_scope). */
 #define SABPF_CLASS_PROC 0x1 /* tasks, exec, credentials */
 #define SABPF_CLASS_FILE 0x2 /* open, read, write, mmap, namespace operations */
-#define SABPF_CLASS_NET 0x4  /* sockets */
-#define SABPF_CLASS_IPC 0x8   /* System V IPC, POSIX message queues, packets */
+#define SABPF_CLASS_NET 0x4  /* sockets, packets */
+#define SABPF_CLASS_IPC 0x8   /* System V IPC, POSIX message queues */
 #define SABPF_CLASS_SYS 0x10  /* mounts, modules, BPF, capabilities, namespaces */
 #define SABPF_CLASS_PERM 0x20 /* inode_permission: opt-in, not part of "all" */
 #define SABPF_CLASS_ALL \

@@ -61,4 +61,13 @@ struct prov_file {
 	__u32 named;
 };
 
+/* A packet sent by an audited socket and not yet received (packet_map,
+ * keyed by a hash of the packet's identity: the attributes that both the
+ * sending and the receiving end read from its headers). The receiving end
+ * takes its node, and deletes the entry. */
+struct prov_packet {
+	struct prov_node node;
+	struct sabpf_packet_attrs attrs;
+};
+
 #endif /* SABPF_STATE_H */

@@ -446,6 +446,8 @@ static struct entity_style entity_style(__u16 kind)
 		return (struct entity_style){"hexagon", "#C8F0C8"};
 	case SABPF_NODE_SOCKET:
 		return (struct entity_style){"ellipse", "#C8F0C8"};
+	case SABPF_NODE_PACKET:
+		return (struct entity_style){"cds", "#C8F0C8"};
 	default:
 		return (struct entity_style){"ellipse", "#FFFC87"};
 	}

@@ -38,9 +38,11 @@ struct gnode {
 			__u16 family;
 			__u16 port;
 		} addr;
+		struct sabpf_packet_attrs packet;
 	} a;
 	/* path: the path; argv: the arguments joined with spaces; address:
-	 * its text (10.0.0.1:80, [::1]:443, unix:/path); inode: the last path
+	 * its text (10.0.0.1:80, [::1]:443, unix:/path); packet: its flow
+	 * (tcp 10.0.0.1:80>10.0.0.2:5000 seq 1 len 6); inode: the last path
 	 * it was named by. NUL-terminated. Unknown when text_len is 0 (the
 	 * buffer of a recycled entry may still be allocated). */
 	char *text;

@@ -118,6 +118,19 @@ static bool hook_is_newer_than_6_1(const char *hook)
 	return strcmp(hook, "file_truncate") == 0;
 }
 
+/* A fexit program is kept when the kernel has its function (sock_recvmsg:
+ * the end of a blocking receive, whose start the LSM hook recorded). */
+static void select_traced_function(const struct btf *vmlinux, struct bpf_program *prog,
+				   const char *function)
+{
+	if (btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC) >= 0)
+		return;
+	fprintf(stderr, "sabpf: this kernel has no function %s: the end of a blocking read "
+			"through it is not recorded\n",
+		function);
+	bpf_program__set_autoload(prog, false);
+}
+
 /* Turns off the programs this kernel cannot take: hooks it lacks, and the
  * variants of the other signature (inode_setattr, inode_setxattr,
  * inode_removexattr). */
@@ -135,6 +148,10 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
+		if (strncmp(sec, "fexit/", 6) == 0) {
+			select_traced_function(vmlinux, prog, sec + 6);
+			continue;
+		}
 		if (strncmp(sec, "lsm/", 4) != 0)
 			continue;
 		int arity = lsm_hook_arity(vmlinux, sec + 4);
@@ -424,12 +441,21 @@ int agent_scope_remove(struct agent *a, __u64 container)
 			     offsetof(struct sabpf_scope, container), container);
 }
 
+/* Packets a container's sockets sent that no audited socket of this host
+ * received (they left the host, or were dropped). */
+static unsigned purge_packets(struct agent *a, __u64 container)
+{
+	return purge_entries(a->skel->maps.packet_map, sizeof(struct prov_packet),
+			     offsetof(struct prov_packet, node.container), container);
+}
+
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
-			     offsetof(struct prov_file, container), container);
+			     offsetof(struct prov_file, container), container) +
+	       purge_packets(a, container);
 }
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)

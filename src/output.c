@@ -388,6 +388,37 @@ static size_t format_address(const struct sabpf_addr_attrs *a, char *out, size_t
 	return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
+/* Text of one end of a packet: 10.0.0.1:80 or [::1]:443. */
+static size_t format_packet_end(__u16 family, const __u8 *addr, __u16 port, char *out,
+				size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip));
+	int n = snprintf(out, cap, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* Text of a packet: "tcp 10.0.0.1:80>10.0.0.2:5000 seq 1 len 6", or
+ * "udp ... len 6" (sending end first). */
+static size_t format_packet(const struct sabpf_packet_attrs *a, char *out, size_t cap)
+{
+	char from[INET6_ADDRSTRLEN + 16], to[INET6_ADDRSTRLEN + 16];
+	format_packet_end(a->family, a->saddr, a->sport, from, sizeof(from));
+	format_packet_end(a->family, a->daddr, a->dport, to, sizeof(to));
+	int n;
+	if (a->protocol == IPPROTO_TCP)
+		n = snprintf(out, cap, "tcp %s>%s seq %u len %u", from, to, a->seq, a->len);
+	else if (a->protocol == IPPROTO_UDP)
+		n = snprintf(out, cap, "udp %s>%s len %u", from, to, a->len);
+	else
+		n = snprintf(out, cap, "proto:%u %s>%s len %u", a->protocol, from, to, a->len);
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* Version bookkeeping shared by every record that names a node. */
 static void note_version(struct gnode *n, const struct sabpf_ref *ref)
 {
@@ -433,6 +464,13 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 		size_t len = format_address(&rec->addr, text, sizeof(text));
 		n->a.addr.family = rec->addr.family;
 		n->a.addr.port = rec->addr.port;
+		gnode_set_text(n, text, len);
+		break;
+	}
+	case SABPF_NODE_PACKET: {
+		char text[2 * INET6_ADDRSTRLEN + 80];
+		size_t len = format_packet(&rec->packet, text, sizeof(text));
+		n->a.packet = rec->packet;
 		gnode_set_text(n, text, len);
 		break;
 	}
@@ -826,6 +864,26 @@ static void attr_inode(struct attr_writer *w, const struct gnode *n)
 	}
 }
 
+/* The attributes of a packet: addresses as text, as the address nodes. */
+static void attr_packet(struct attr_writer *w, const struct sabpf_packet_attrs *p)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int family = p->family == AF_INET6 ? AF_INET6 : AF_INET;
+	attr_u64(w, "family", p->family);
+	attr_u64(w, "protocol", p->protocol);
+	inet_ntop(family, p->saddr, ip, sizeof(ip));
+	attr_cstr(w, "saddr", ip);
+	attr_u64(w, "sport", p->sport);
+	inet_ntop(family, p->daddr, ip, sizeof(ip));
+	attr_cstr(w, "daddr", ip);
+	attr_u64(w, "dport", p->dport);
+	if (p->protocol == IPPROTO_TCP)
+		attr_u64(w, "seq", p->seq);
+	if (p->family == AF_INET)
+		attr_u64(w, "ip_id", p->ip_id);
+	attr_u64(w, "len", p->len);
+}
+
 /* "task 1234 cat", "file /etc/hostname", "path /tmp/x", ... */
 static void build_label(struct jbuf *s, const struct gnode *n)
 {
@@ -899,6 +957,9 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 		attr_str(w, "name", n->text ? n->text : "", n->text_len);
 		if (n->name_flags & SABPF_NAME_TRUNCATED)
 			attr_u64(w, "truncated", 1);
+		break;
+	case SABPF_NODE_PACKET:
+		attr_packet(w, &n->a.packet);
 		break;
 	default:
 		attr_inode(w, n);

@@ -41,6 +41,8 @@ size_t record_node_min_size(__u32 kind)
 		return base + sizeof(struct sabpf_inode_attrs);
 	case SABPF_NODE_ADDRESS:
 		return base + sizeof(struct sabpf_addr_attrs);
+	case SABPF_NODE_PACKET:
+		return base + sizeof(struct sabpf_packet_attrs);
 	default:
 		return 0;
 	}

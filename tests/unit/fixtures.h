@@ -129,6 +129,25 @@ static inline void fx_addr_ip(struct fx_stream *s, __u64 id, __u32 version, int 
 	inet_pton(family, ip, n->addr.addr);
 }
 
+/* A TCP (protocol 6) or UDP (17) packet over IPv4 or IPv6. */
+static inline void fx_packet(struct fx_stream *s, __u64 id, int family, __u8 protocol,
+			     const char *saddr, __u16 sport, const char *daddr, __u16 dport,
+			     __u32 seq, __u32 len)
+{
+	size_t size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_packet_attrs);
+	struct sabpf_node *n = fx_add(s, SABPF_REC_NODE, size);
+	n->node = fx_ref(id, 0, SABPF_NODE_PACKET);
+	n->packet.family = (__u16)family;
+	n->packet.protocol = protocol;
+	n->packet.sport = sport;
+	n->packet.dport = dport;
+	n->packet.seq = seq;
+	n->packet.len = len;
+	n->packet.ip_id = family == AF_INET ? 7 : 0;
+	inet_pton(family, saddr, n->packet.saddr);
+	inet_pton(family, daddr, n->packet.daddr);
+}
+
 static inline void fx_addr_unix(struct fx_stream *s, __u64 id, __u32 version, const char *path,
 				size_t len)
 {

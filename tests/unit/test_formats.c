@@ -345,6 +345,49 @@ static void test_prov_xattr_node(void **state)
 	free(out);
 }
 
+/* A packet node: its addresses, ports, protocol, sequence number and
+ * length, in prov and spade, between a sending and a receiving socket. */
+static void test_packet_node(void **state)
+{
+	(void)state;
+	char spec[600], spade[600];
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("packet.json"));
+	snprintf(spade, sizeof(spade), "spade:%s", in_dir("packet.spade"));
+	struct sabpf_pipeline *p = new_pipeline(spec, spade);
+	const __u16 S = SABPF_NODE_SOCKET, P = SABPF_NODE_PACKET;
+	fx_init(&stream, FX_CONTAINER);
+	fx_inode(&stream, S, 1, 0, 300, 0140777);
+	fx_inode(&stream, S, 2, 0, 301, 0140777);
+	fx_packet(&stream, 3, AF_INET, 6, "127.0.0.1", 40000, "127.0.0.1", 6200, 123456, 9);
+	fx_packet(&stream, 4, AF_INET6, 17, "::1", 40001, "::1", 6201, 0, 6);
+	fx_edge(&stream, SABPF_REL_SEND_PACKET, fx_ref(1, 0, S), fx_ref(3, 0, P), 0, 9);
+	fx_edge(&stream, SABPF_REL_RECEIVE_PACKET, fx_ref(3, 0, P), fx_ref(2, 0, S), 0, 9);
+	fx_edge(&stream, SABPF_REL_SEND_PACKET, fx_ref(1, 0, S), fx_ref(4, 0, P), 0, 6);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	size_t len;
+	char *out = read_all(in_dir("packet.json"), &len);
+	assert_contains(out, "\"prov:type\":\"packet\",\"prov:label\":\"packet tcp "
+			     "127.0.0.1:40000>127.0.0.1:6200 seq 123456 len 9\"");
+	assert_contains(out, "\"cf:family\":2,\"cf:protocol\":6,\"cf:saddr\":\"127.0.0.1\","
+			     "\"cf:sport\":40000,\"cf:daddr\":\"127.0.0.1\",\"cf:dport\":6200,"
+			     "\"cf:seq\":123456,\"cf:ip_id\":7,\"cf:len\":9}");
+	assert_contains(out, "\"cf:family\":10,\"cf:protocol\":17,\"cf:saddr\":\"::1\","
+			     "\"cf:sport\":40001,\"cf:daddr\":\"::1\",\"cf:dport\":6201,"
+			     "\"cf:len\":6}");
+	assert_contains(out, "\"prov:type\":\"send_packet\"");
+	assert_contains(out, "\"prov:type\":\"receive_packet\"");
+	assert_null(strstr(out, "\"cf:ino\":0,\"cf:dev\":0")); /* not described as an inode */
+	free(out);
+	out = read_all(in_dir("packet.spade"), &len);
+	assert_contains(out, "{\"type\":\"Artifact\",\"id\":\"n4_v0\",\"annotations\":{"
+			     "\"subtype\":\"packet\",\"label\":\"packet udp [::1]:40001>[::1]:6201 "
+			     "len 6\"");
+	assert_contains(out, "\"seq\":\"123456\"");
+	free(out);
+}
+
 static void test_spade_fields(void **state)
 {
 	(void)state;
@@ -840,6 +883,7 @@ int main(void)
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
 	    cmocka_unit_test(test_prov_xattr_node),
+	    cmocka_unit_test(test_packet_node),
 	    cmocka_unit_test(test_raw_keeps_the_capture_clock),
 	    cmocka_unit_test(test_loss_accounting),
 	    cmocka_unit_test(test_write_failure_leaves_no_file),

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1243,6 +1244,249 @@ static void case_umount(void)
 	end();
 }
 
+/* ---- descriptors passed, SIGIO, packets ------------------------------- */
+
+/* Sends `fd` over the unix socket `sock` in an SCM_RIGHTS message with the
+ * two bytes "fd". */
+static void send_fd(int sock, int fd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {(void *)"fd", 2};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	check(sendmsg(sock, &msg, 0) == 2, "sendmsg SCM_RIGHTS");
+}
+
+/* Receives a descriptor sent by send_fd on `sock`. */
+static int receive_fd(int sock)
+{
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	char buf[8];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	check(recvmsg(sock, &msg, 0) == 2, "recvmsg SCM_RIGHTS");
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	check(c && c->cmsg_type == SCM_RIGHTS, "SCM_RIGHTS in the message");
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* A file's descriptor passed over a unix stream socket pair, and received. */
+static void case_scm_rights(void)
+{
+	int sv[2];
+	int fd = file_with_data("data", O_RDONLY);
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	begin();
+	send_fd(sv[0], fd);
+	int got = receive_fd(sv[1]);
+	end();
+	check(got >= 0, "received descriptor");
+	close(got);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static volatile sig_atomic_t sigio_seen;
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	sigio_seen = 1;
+}
+
+/* A pipe whose read end asks for SIGIO (F_SETOWN, O_ASYNC): writing to
+ * it signals the owner, this process. */
+static void case_sigio(void)
+{
+	int p[2];
+	check(pipe(p) == 0, "pipe");
+	check(signal(SIGIO, on_sigio) != SIG_ERR, "signal SIGIO");
+	check(fcntl(p[0], F_SETOWN, getpid()) == 0, "fcntl F_SETOWN");
+	check(fcntl(p[0], F_SETFL, O_ASYNC) == 0, "fcntl F_SETFL O_ASYNC");
+	begin();
+	check(write(p[1], "io", 2) == 2, "write");
+	end();
+	check(sigio_seen, "SIGIO delivered");
+	signal(SIGIO, SIG_DFL);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A TCP segment over loopback, from the client to the accepted socket. */
+static void case_tcp_packet(void)
+{
+	int c, s;
+	char buf[64];
+	int l = tcp_pair(PORT_BASE + 20, &c, &s);
+	begin();
+	check(send(c, "packet", 6, 0) == 6, "send");
+	check(recv(s, buf, sizeof(buf), 0) == 6, "recv");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* Data sent before the server accepts the connection: the new socket has
+ * no struct socket when the segment arrives. */
+static void case_tcp_packet_before_accept(void)
+{
+	char buf[64];
+	int l = tcp_listener(PORT_BASE + 22);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 22);
+	int c = new_socket(AF_INET, SOCK_STREAM);
+	check(connect(c, (struct sockaddr *)&in, sizeof(in)) == 0, "connect");
+	begin();
+	check(send(c, "early", 5, 0) == 5, "send");
+	int s = accept(l, NULL, NULL);
+	check(s >= 0, "accept");
+	check(recv(s, buf, sizeof(buf), 0) == 5, "recv");
+	end();
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* A UDP datagram over loopback. */
+static void case_udp_packet(void)
+{
+	char buf[64];
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	struct sockaddr_in in = inet_addr_of(PORT_BASE + 21);
+	check(bind(in_sock, (struct sockaddr *)&in, sizeof(in)) == 0, "bind");
+	begin();
+	check(sendto(out_sock, "dgram!", 6, 0, (struct sockaddr *)&in, sizeof(in)) == 6, "sendto");
+	check(recvfrom(in_sock, buf, sizeof(buf), 0, NULL, NULL) == 6, "recvfrom");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+/* A UDP datagram over IPv6 loopback. */
+static void case_udp6_packet(void)
+{
+	char buf[64];
+	int in_sock = new_socket(AF_INET6, SOCK_DGRAM);
+	int out_sock = new_socket(AF_INET6, SOCK_DGRAM);
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(PORT_BASE + 23)};
+	in6.sin6_addr = in6addr_loopback;
+	check(bind(in_sock, (struct sockaddr *)&in6, sizeof(in6)) == 0, "bind");
+	begin();
+	check(sendto(out_sock, "dgram6", 6, 0, (struct sockaddr *)&in6, sizeof(in6)) == 6,
+	      "sendto");
+	check(recvfrom(in_sock, buf, sizeof(buf), 0, NULL, NULL) == 6, "recvfrom");
+	end();
+	close(in_sock);
+	close(out_sock);
+}
+
+/* sendfile from a file into a pipe: the kernel checks the read of the file
+ * (file_permission) but calls no LSM hook for the pipe it writes into. */
+static void case_sendfile_pipe(void)
+{
+	int p[2];
+	char buf[16];
+	int fd = file_with_data("data", O_RDONLY);
+	check(pipe(p) == 0, "pipe");
+	begin();
+	check(sendfile(p[1], fd, NULL, 5) == 5, "sendfile");
+	end();
+	check(read(p[0], buf, sizeof(buf)) == 5, "read the pipe");
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+/* Waits until `pid` sleeps in read(2): /proc/PID/syscall then starts with
+ * its number, 0 on x86-64 ("running" while it runs). */
+static void wait_blocked_in_read(pid_t pid)
+{
+	char path[64], line[32];
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (int i = 0; i < 1000; i++) {
+		int fd = open(path, O_RDONLY);
+		check(fd >= 0, "open /proc/PID/syscall");
+		ssize_t n = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		if (n > 2 && line[0] == '0' && line[1] == ' ')
+			return;
+		nanosleep(&tick, NULL);
+	}
+	errno = ETIMEDOUT;
+	check(0, "the child blocked in read");
+}
+
+/* A child blocks in a receive before the data is sent: the data arrives
+ * in a later version of its socket (or pipe) than the one its receive
+ * started from. The child reports the bytes through its exit status. */
+static void blocking_receive_case(int fd, void (*send_data)(void))
+{
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		char buf[64];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		_exit(n == 6 ? 0 : 1);
+	}
+	wait_blocked_in_read(child);
+	send_data();
+	wait_child(child, 0);
+}
+
+static int blocking_out_sock;
+static struct sockaddr_in blocking_addr;
+static int blocking_pipe[2];
+
+static void send_blocking_datagram(void)
+{
+	check(sendto(blocking_out_sock, "later!", 6, 0, (struct sockaddr *)&blocking_addr,
+		     sizeof(blocking_addr)) == 6,
+	      "sendto");
+}
+
+static void write_blocking_pipe(void)
+{
+	check(write(blocking_pipe[1], "later!", 6) == 6, "write");
+}
+
+static void case_udp_blocking_recv(void)
+{
+	int in_sock = new_socket(AF_INET, SOCK_DGRAM);
+	blocking_out_sock = new_socket(AF_INET, SOCK_DGRAM);
+	blocking_addr = inet_addr_of(PORT_BASE + 24);
+	check(bind(in_sock, (struct sockaddr *)&blocking_addr, sizeof(blocking_addr)) == 0, "bind");
+	begin();
+	blocking_receive_case(in_sock, send_blocking_datagram);
+	end();
+	close(in_sock);
+	close(blocking_out_sock);
+}
+
+static void case_pipe_blocking_read(void)
+{
+	check(pipe(blocking_pipe) == 0, "pipe");
+	begin();
+	blocking_receive_case(blocking_pipe[0], write_blocking_pipe);
+	end();
+	close(blocking_pipe[0]);
+	close(blocking_pipe[1]);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 struct motif_case {
@@ -1344,6 +1588,15 @@ static const struct motif_case cases[] = {
     {"ptrace_traceme", case_ptrace_traceme},
     {"mount", case_mount},
     {"umount", case_umount},
+    {"scm_rights", case_scm_rights},
+    {"sigio", case_sigio},
+    {"tcp_packet", case_tcp_packet},
+    {"tcp_packet_before_accept", case_tcp_packet_before_accept},
+    {"udp_packet", case_udp_packet},
+    {"udp6_packet", case_udp6_packet},
+    {"sendfile_pipe", case_sendfile_pipe},
+    {"udp_blocking_recv", case_udp_blocking_recv},
+    {"pipe_blocking_read", case_pipe_blocking_read},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
