@@ -391,7 +391,10 @@ def test_docs_motifs_md_is_up_to_date():
 def test_every_relation_has_a_captured_motif():
     names = re.findall(r'\[SABPF_REL_\w+\]\s*=\s*"(\w+)"', (REPO / "src/names.c").read_text())
     assert len(names) > 20, "could not read the relation names of src/names.c"
-    covered = {e["relation"] for m in MOTIFS if m["status"] == "captured" for e in m["edges"]}
+    # a motif captured on some kernel series only (captured_on) covers its
+    # relations too: on that series it is a plain test, which fails if it stops matching
+    covered = {e["relation"] for m in MOTIFS if m["status"] == "captured" or m.get("captured_on")
+               for e in m["edges"]}
     assert sorted(set(names) - covered) == []
 
 
