@@ -30,10 +30,13 @@ OBJ         := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 OBJ_SAN     := $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRC_LIB))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 VM_PROGS    := $(patsubst tests/vm/progs/%.c,$(BUILD)/progs/%,$(wildcard tests/vm/progs/*.c))
+# BPF objects for `sabpf load` tests: the example tenant program and bad ones
+TENANT_OBJS := $(patsubst examples/tenant/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildcard examples/tenant/*.bpf.c)) \
+               $(patsubst tests/vm/bpf/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildcard tests/vm/bpf/*.bpf.c))
 HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h
 
 .PHONY: all unit test test-vm bench format clean
-all: $(BUILD)/sabpf $(VM_PROGS)
+all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) not readable: the build needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=path/to/vmlinux" >&2; exit 1; }
@@ -81,13 +84,21 @@ $(BUILD)/progs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -static -o $@ $<
 
+$(BUILD)/progs/%.bpf.o: examples/tenant/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -c $< -o $@
+
+$(BUILD)/progs/%.bpf.o: tests/vm/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -c $< -o $@
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
-test: all $(UNIT_TESTS) $(VM_PROGS)
+test: all $(UNIT_TESTS) $(VM_PROGS) $(TENANT_OBJS)
 	@tests/run-all.sh
 
 test-vm: all $(VM_PROGS)

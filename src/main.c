@@ -35,6 +35,7 @@
 #include "output.h"
 #include "enforce.h"
 #include "policy.h"
+#include "tenant.h"
 
 #define EXIT_USAGE 2
 #define EXIT_RUN_FAILED 125
@@ -81,6 +82,9 @@ static void usage(FILE *out)
 	    "  policy show [--json]           the policies applied and the lsm_cgroup hook budget\n"
 	    "  policy remove --cgroup P       stop enforcing the policy of a cgroup\n"
 	    "  policy log [--follow]          denials no agent has read, as JSON lines\n"
+	    "  load OBJ.bpf.o --cgroup P [--name N]  attach a tenant's lsm_cgroup programs to P\n"
+	    "  list                           the tenant programs loaded\n"
+	    "  detach --cgroup P --name N     detach a tenant's programs\n"
 	    "\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
@@ -674,6 +678,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "ctl") == 0)
 		return control_client_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "load") == 0 || strcmp(cmd, "list") == 0 || strcmp(cmd, "detach") == 0)
+		return tenant_main(cmd, argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
 		return argc > 2 && (strcmp(argv[2], "check") == 0 || argv[2][0] == '-')
 			   ? policy_check_main(argc - 1, argv + 1)

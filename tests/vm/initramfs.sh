@@ -82,7 +82,10 @@ fi
 # Extra static binaries, at their repository-relative path when possible.
 for bin in "${extras[@]}"; do
   [ -f "$bin" ] || die "extra binary '$bin' does not exist"
-  is_static "$bin" || die "extra binary '$bin' is dynamically linked: link it with -static"
+  case "$bin" in
+  *.bpf.o) ;; # a BPF object, data for `sabpf load`
+  *) is_static "$bin" || die "extra binary '$bin' is dynamically linked: link it with -static" ;;
+  esac
   abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
   case "$abs" in
   "$repo"/*) dest="$root/sabpf/${abs#"$repo"/}" ;;

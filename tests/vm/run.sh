@@ -95,6 +95,9 @@ result() { # result ok|not_ok TEXT
 # dynamically linked one cannot run there (no shared libraries): left out.
 collect_extras() {
   local f
+  for f in build/progs/*.bpf.o; do # BPF objects for `sabpf load`: data, not programs
+    [ -f "$f" ] && extras+=("$f")
+  done
   for f in build/bench/* build/progs/*; do
     [ -f "$f" ] && [ -x "$f" ] || continue
     if [[ "$(ldd "$f" 2>&1)" =~ (not a dynamic executable|statically linked) ]]; then
