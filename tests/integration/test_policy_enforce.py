@@ -180,3 +180,10 @@ def test_decision_cost_is_measured(out):
     assert set(with_policy) == set(without) == {
         "open /etc/passwd r", "open /etc/passwd rw", "connect 127.0.0.1 80", "connect 127.0.0.1 22"}
     assert all(v > 0 for v in list(with_policy.values()) + list(without.values()))
+
+
+def test_a_policy_for_one_executable_governs_that_program_only(out):
+    assert (out / "exe.txt").read_text().splitlines() == [
+        "connect 127.0.0.1 22: errno=1 EPERM",  # /tmp/progs/policyprobe, the target
+        "connect 127.0.0.1 22: ok",             # the same code as another file
+    ]

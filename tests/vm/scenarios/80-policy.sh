@@ -20,7 +20,8 @@ mkdir -p /tmp/progs /tmp/pol
 cp "$(dirname "$SABPF")/progs/policyprobe" /tmp/progs/
 probe=/tmp/progs/policyprobe
 touch /tmp/pol/data /tmp/pol-outside
-for d in pol-enforce pol-monitor pol-pod pol-free; do mkdir -p "$cg/$d"; done
+for d in pol-enforce pol-monitor pol-pod pol-free pol-exe; do mkdir -p "$cg/$d"; done
+cp "$probe" /tmp/progs/probe-copy # the same program under another name: another inode
 
 # The policy under test: each element has an allowed and a denied case below.
 cat >/tmp/pol/enforce.yaml <<'EOF'
@@ -51,6 +52,10 @@ cat >/tmp/pol/enforce-v2.json <<'EOF'
 EOF
 cat >/tmp/pol/pod.json <<'EOF'
 {"target": {"cgroup": "/pol-pod"}, "network": {"default": "deny", "egress": [443]}}
+EOF
+cat >/tmp/pol/exe.json <<'EOF'
+{"target": {"cgroup": "/pol-exe", "executable": "/tmp/progs/policyprobe"},
+ "network": {"default": "deny"}}
 EOF
 printf '{"target": {"cgroup": "/pol-free"},\n "network": {"default": "deny", "egress": [70000]}}\n' >/tmp/pol/bad.json
 
@@ -134,6 +139,11 @@ run_cases "" "$OUT/outside.txt"
 run_cases pol-monitor "$OUT/monitor-inside.txt"
 in_cgroup pol-pod/c1 connect 127.0.0.1 80 >"$OUT/pod-child.txt" 2>&1
 in_cgroup pol-pod/c1 connect 127.0.0.1 443 >>"$OUT/pod-child.txt" 2>&1
+# a policy for one executable of the cgroup: other programs there are not governed
+apply exe /tmp/pol/exe.json
+in_cgroup pol-exe connect 127.0.0.1 22 >"$OUT/exe.txt" 2>&1
+sh -c 'echo $$ > "$0/cgroup.procs" && exec /tmp/progs/probe-copy connect 127.0.0.1 22' "$cg/pol-exe" >>"$OUT/exe.txt" 2>&1
+"$SABPF" policy remove --cgroup "$cg/pol-exe" >/dev/null 2>&1 || not_ok "policy remove pol-exe"
 # a process already running in the cgroup keeps its policy across fork and exec
 in_cgroup pol-enforce exec /tmp/progs/policyprobe connect 127.0.0.1 22 >"$OUT/fork-exec.txt" 2>&1
 
@@ -176,5 +186,5 @@ echo "rc=$?" >>"$OUT/remove-again.txt"
 ls /sys/fs/bpf/sabpf/policy/links >"$OUT/links-left.txt" 2>&1
 run_cases pol-enforce "$OUT/removed-inside.txt"
 
-for d in pol-pod/c1 pol-pod pol-enforce pol-monitor pol-free; do rmdir "$cg/$d" 2>/dev/null; done
+for d in pol-pod/c1 pol-pod pol-enforce pol-monitor pol-free pol-exe; do rmdir "$cg/$d" 2>/dev/null; done
 exit "$fails"
