@@ -28,7 +28,7 @@ struct agent {
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
-	int denials_fd;		    /* the pinned denial ring of src/enforce.c, or -1 */
+	int denials_fd;		       /* the pinned denial ring of src/enforce.c, or -1 */
 	struct timespec denials_tried; /* when the agent last looked for it */
 };
 
@@ -67,7 +67,8 @@ static void watch_denials(struct agent *a)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (a->denials_fd >= 0 || (a->denials_tried.tv_sec && now.tv_sec - a->denials_tried.tv_sec < 1))
+	if (a->denials_fd >= 0 ||
+	    (a->denials_tried.tv_sec && now.tv_sec - a->denials_tried.tv_sec < 1))
 		return;
 	a->denials_tried = now;
 	int fd = enforce_denials_fd();
@@ -125,8 +126,9 @@ static void select_traced_function(const struct btf *vmlinux, struct bpf_program
 {
 	if (btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC) >= 0)
 		return;
-	fprintf(stderr, "sabpf: this kernel has no function %s: the end of a blocking read "
-			"through it is not recorded\n",
+	fprintf(stderr,
+		"sabpf: this kernel has no function %s: the end of a blocking read "
+		"through it is not recorded\n",
 		function);
 	bpf_program__set_autoload(prog, false);
 }
@@ -275,7 +277,8 @@ static int guard_agent(struct agent *a, char *err, size_t errlen)
 	{
 		struct bpf_map_info info = {0};
 		__u32 len = sizeof(info);
-		if (bpf_map__fd(map) >= 0 && bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) == 0 &&
+		if (bpf_map__fd(map) >= 0 &&
+		    bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) == 0 &&
 		    guard_id(a, 1, info.id))
 			goto fail;
 	}
@@ -321,6 +324,12 @@ int agent_scope_has(struct agent *a, __u64 cgroup_id)
 	struct sabpf_scope scope;
 	return bpf_map__lookup_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
 				    sizeof(scope), 0) == 0;
+}
+
+void agent_watch_denials(struct agent *a)
+{
+	a->denials_tried.tv_sec = 0;
+	watch_denials(a);
 }
 
 int agent_poll(struct agent *a, int timeout_ms)

@@ -14,7 +14,7 @@
 struct agent_opts {
 	__u64 ring_bytes;   /* ring buffer size: a power of two, >= 4096 */
 	__u64 wakeup_bytes; /* wake the reader when this much is waiting */
-	bool allow_bpf;     /* containers may use bpf() for their own objects */
+	bool allow_bpf;	    /* containers may use bpf() for their own objects */
 };
 
 struct agent;
@@ -28,6 +28,10 @@ int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, 
 int agent_scope_remove(struct agent *a, __u64 container);
 /* Is this cgroup id in the scope map? */
 int agent_scope_has(struct agent *a, __u64 cgroup_id);
+/* Adds the denial ring of the policy programs to the reader now, if it
+ * exists (agent_poll looks for it once a second on its own). Not while
+ * another thread polls. */
+void agent_watch_denials(struct agent *a);
 /* Waits up to timeout_ms for records and consumes them. Returns the number
  * consumed, or a negative errno. */
 int agent_poll(struct agent *a, int timeout_ms);

@@ -99,6 +99,8 @@ static void usage(FILE *out)
 	    "options of run:\n"
 	    "  --name NAME  --rootfs DIR  --net (own network namespace)\n"
 	    "  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
+	    "  --policy FILE             enforce an access-control policy on the container\n"
+	    "                            (docs/policy.md; its target.cgroup is ignored)\n"
 	    "options of audit:\n"
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
@@ -233,6 +235,7 @@ enum {
 	OPT_CLASSES = 256,
 	OPT_RING,
 	OPT_ALLOW_BPF,
+	OPT_POLICY,
 	OPT_STATS,
 	OPT_NAME,
 	OPT_ROOTFS,
@@ -293,9 +296,22 @@ static void common_defaults(struct common_opts *o)
 
 /* ---- sabpf run ---------------------------------------------------------- */
 
+/* --policy: the policy file enforced on the run's own cgroup (its
+ * target.cgroup is replaced by the container's). */
+static int apply_run_policy(const char *path, const char *cgroup, char *err, size_t errlen)
+{
+	struct policy *pol = NULL;
+	if (policy_load_file(path, &pol, err, errlen))
+		return -1;
+	int rc = enforce_apply(pol, cgroup, err, errlen);
+	policy_free(pol);
+	return rc;
+}
+
 struct run_opts {
 	struct common_opts common;
 	struct container_opts container;
+	const char *policy_path; /* --policy: enforced on the container while it runs */
 };
 
 static int parse_run(int argc, char **argv, struct run_opts *r)
@@ -311,12 +327,14 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 	    {"rootfs", required_argument, 0, OPT_ROOTFS},
 	    {"net", no_argument, 0, OPT_NET},
 	    {"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
+	    {"policy", required_argument, 0, OPT_POLICY},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
 	int opt;
 	common_defaults(&r->common);
 	memset(&r->container, 0, sizeof(r->container));
+	r->policy_path = NULL;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
 		int handled = common_option(opt, optarg, &r->common);
@@ -327,6 +345,9 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 		switch (opt) {
 		case OPT_NAME:
 			r->container.name = optarg;
+			break;
+		case OPT_POLICY:
+			r->policy_path = optarg;
 			break;
 		case OPT_ROOTFS:
 			r->container.rootfs = optarg;
@@ -386,10 +407,19 @@ static int cmd_run(int argc, char **argv)
 	struct agent *a = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
+	bool policy_applied = false;
 	if (agent_open(&ao, p, &a, err, sizeof(err)) ||
 	    agent_scope_add(a, id, r.common.classes, err, sizeof(err))) {
 		fprintf(stderr, "sabpf run: %s\n", err);
 		goto out;
+	}
+	if (r.policy_path) {
+		if (apply_run_policy(r.policy_path, container_cgroup_path(c), err, sizeof(err))) {
+			fprintf(stderr, "sabpf run: %s\n", err);
+			goto out;
+		}
+		policy_applied = true;
+		agent_watch_denials(a); /* before the reader thread shares the ring */
 	}
 	install_stop_handlers();
 	struct reader reader = {.agent = a};
@@ -414,6 +444,9 @@ static int cmd_run(int argc, char **argv)
 	pthread_join(reader.thread, NULL);
 
 	struct leftovers left = {0};
+	if (policy_applied && enforce_remove(container_cgroup_path(c), err, sizeof(err)) < 0)
+		fprintf(stderr, "sabpf run: removing the policy: %s\n", err);
+	policy_applied = false;
 	container_destroy(c);
 	c = NULL;
 	release_container_state(a, id, &left);
@@ -429,6 +462,8 @@ static int cmd_run(int argc, char **argv)
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
 out:
+	if (policy_applied && enforce_remove(container_cgroup_path(c), err, sizeof(err)) < 0)
+		fprintf(stderr, "sabpf run: removing the policy: %s\n", err);
 	if (a && ok && c) {
 		/* CMD never ran: the capture holds what there was (nothing) */
 		container_destroy(c);

@@ -187,3 +187,15 @@ def test_a_policy_for_one_executable_governs_that_program_only(out):
         "connect 127.0.0.1 22: errno=1 EPERM",  # /tmp/progs/policyprobe, the target
         "connect 127.0.0.1 22: ok",             # the same code as another file
     ]
+
+
+def test_run_with_a_policy_enforces_and_records_it_then_removes_it(out):
+    assert (out / "run.txt").read_text().splitlines() == [
+        "connect 127.0.0.1 443: ok", "connect 127.0.0.1 22: errno=1 EPERM", "rc=0"]
+    events = load_jsonl(out / "run.jsonl")
+    denied = [e for e in events if e.get("action") == "denied"]
+    assert [(e["operation"], e["port"], e["rule"]) for e in denied] == [("connect", 22, "network.default")]
+    # the run's own cgroup is gone, and its policy with it; the others are still there
+    after = json.loads((out / "show-after-run.json").read_text())
+    before = json.loads((out / "show-after-errors.json").read_text())
+    assert after == before

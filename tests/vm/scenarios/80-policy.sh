@@ -176,6 +176,12 @@ SABPF_POLICY_HOOK_BUDGET=5 "$SABPF" policy apply /tmp/pol/pod.json --cgroup "$cg
 echo "rc=$?" >>"$OUT/apply-budget.txt"
 "$SABPF" policy show --json >"$OUT/show-after-errors.json" 2>&1
 
+# sabpf run --policy: enforced on the run's own container, recorded in its capture
+"$SABPF" run -q --policy /tmp/pol/pod.json -o "jsonl:$OUT/run.jsonl" -- \
+  sh -c "$probe connect 127.0.0.1 443; $probe connect 127.0.0.1 22" >"$OUT/run.txt" 2>&1
+echo "rc=$?" >>"$OUT/run.txt"
+"$SABPF" policy show --json >"$OUT/show-after-run.json" 2>&1
+
 # removal
 for d in pol-enforce pol-monitor pol-pod; do
   "$SABPF" policy remove --cgroup "$cg/$d" >>"$OUT/remove.txt" 2>&1 || not_ok "policy remove $d"
