@@ -19,20 +19,6 @@ static __always_inline struct prov_task *task_state_of(struct task_struct *task,
 	return ts;
 }
 
-/* pid of a task inside its own pid namespace, and that namespace's inode. */
-static __always_inline void task_vpid(struct task_struct *task, __u32 *vpid, __u32 *pidns)
-{
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
-	struct upid upid = {};
-	__u64 addr = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
-		     (__u64)(level & 31) * sizeof(struct upid);
-
-	bpf_probe_read_kernel(&upid, sizeof(upid), (void *)addr);
-	*vpid = upid.nr;
-	*pidns = BPF_CORE_READ(upid.ns, ns.inum);
-}
-
 static __always_inline void task_attrs_fill(struct sabpf_task_attrs *t, struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, real_cred);
@@ -60,7 +46,8 @@ static __always_inline void task_record(struct prov_task *ts, struct task_struct
 	if (ts->node.recorded)
 		return;
 	__u32 size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_task_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, ts->node.container);
+	/* a task node's context is the task's own, whoever is current */
+	struct sabpf_node *n = record_reserve_as(size, SABPF_REC_NODE, ts->node.container, task);
 	ts->node.recorded = 1;
 	if (!n)
 		return;

@@ -22,7 +22,7 @@
 #include <linux/types.h>
 #endif
 
-#define SABPF_RECORD_ABI 1
+#define SABPF_RECORD_ABI 2 /* 2: every NODE and NAME record has a struct sabpf_ctx */
 
 #define SABPF_COMM_LEN 16
 #define SABPF_PATH_MAX 4096      /* longest path string a NAME record carries */
@@ -217,6 +217,17 @@ struct sabpf_hdr {
 	__u64 container; /* cgroup id of the registered container (scope root) */
 };
 
+/* The context every node version carries (NODE and NAME records): the
+ * namespaces (inode numbers) and credentials (real_cred) of the task that
+ * acted when the version was recorded. For a task node they are the task's
+ * own (a task recorded as the peer of a signal, or at its exit, was not the
+ * acting one); for every other node the current task's. The container is
+ * the header's. Zero where the task had no namespaces left (exiting). */
+struct sabpf_ctx {
+	__u32 utsns, ipcns, mntns, pidns, netns, cgroupns;
+	__u32 uid, gid, euid, egid;
+};
+
 /* Attributes of a task (activity). Namespaces are inode numbers. */
 struct sabpf_task_attrs {
 	__u32 pid; /* thread group id, as seen from the initial pid namespace */
@@ -259,6 +270,7 @@ struct sabpf_addr_attrs {
 struct sabpf_node {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;
+	struct sabpf_ctx ctx;
 	union {
 		struct sabpf_task_attrs task;
 		struct sabpf_mem_attrs mem;
@@ -294,6 +306,7 @@ struct sabpf_edge {
 struct sabpf_name {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;
+	struct sabpf_ctx ctx;
 	__u32 len;
 	__u16 flags;
 	__u16 argc; /* ARGV only */

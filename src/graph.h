@@ -30,6 +30,7 @@ struct gnode {
 	__u16 name_flags;   /* path and argv: SABPF_NAME_* */
 	__u16 argc;         /* argv */
 	__u64 container;    /* of the record that described it */
+	struct sabpf_ctx ctx; /* the context block of that record */
 	union {
 		struct sabpf_task_attrs task;
 		struct sabpf_mem_attrs mem;

@@ -400,7 +400,7 @@ static void note_version(struct gnode *n, const struct sabpf_ref *ref)
  * says whether the record's attributes are to be taken: an old version that
  * arrives late must not overwrite newer attributes. */
 static struct gnode *gnode_described(struct sabpf_pipeline *p, const struct sabpf_ref *ref,
-				     __u64 container, bool *newest)
+				     __u64 container, const struct sabpf_ctx *ctx, bool *newest)
 {
 	struct gnode *n = graph_get(p->graph, ref->id, ref->kind);
 	if (!n)
@@ -410,6 +410,7 @@ static struct gnode *gnode_described(struct sabpf_pipeline *p, const struct sabp
 	if (*newest) {
 		n->has_attrs = true;
 		n->container = container;
+		n->ctx = *ctx;
 	}
 	return n;
 }
@@ -418,7 +419,7 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 {
 	const struct sabpf_node *rec = &r->node;
 	bool newest;
-	struct gnode *n = gnode_described(p, &rec->node, rec->hdr.container, &newest);
+	struct gnode *n = gnode_described(p, &rec->node, rec->hdr.container, &rec->ctx, &newest);
 	if (!n || !newest)
 		return n;
 	switch (rec->node.kind) {
@@ -447,7 +448,7 @@ static struct gnode *update_from_name(struct sabpf_pipeline *p, const struct rec
 {
 	const struct record_name *rec = &r->name;
 	bool newest;
-	struct gnode *n = gnode_described(p, &rec->node, r->hdr.container, &newest);
+	struct gnode *n = gnode_described(p, &rec->node, r->hdr.container, &rec->ctx, &newest);
 	if (!n || !newest)
 		return n;
 	n->name_flags = rec->flags;
@@ -813,6 +814,23 @@ static void attr_inode(struct attr_writer *w, const struct gnode *n)
 	}
 }
 
+/* The context block every node carries: the acting task's namespaces and
+ * credentials when the version was recorded (the task's own for tasks).
+ * Named apart from a task's own namespaces and an inode's owner. */
+static void attr_ctx(struct attr_writer *w, const struct sabpf_ctx *c)
+{
+	attr_u64(w, "uts_ns", c->utsns);
+	attr_u64(w, "ipc_ns", c->ipcns);
+	attr_u64(w, "mnt_ns", c->mntns);
+	attr_u64(w, "pid_ns", c->pidns);
+	attr_u64(w, "net_ns", c->netns);
+	attr_u64(w, "cgroup_ns", c->cgroupns);
+	attr_u64(w, "ctx_uid", c->uid);
+	attr_u64(w, "ctx_gid", c->gid);
+	attr_u64(w, "ctx_euid", c->euid);
+	attr_u64(w, "ctx_egid", c->egid);
+}
+
 /* "task 1234 cat", "file /etc/hostname", "path /tmp/x", ... */
 static void build_label(struct jbuf *s, const struct gnode *n)
 {
@@ -851,6 +869,7 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 	attr_u64(w, "version", version);
 	attr_date(w, wall_ns);
 	attr_u64(w, "container", n->container);
+	attr_ctx(w, &n->ctx);
 	switch (n->kind) {
 	case SABPF_NODE_TASK:
 		attr_task(w, &n->a.task);

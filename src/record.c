@@ -219,6 +219,7 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 
 	const char *s = (const char *)data + head;
 	r->name.node = fixed.node;
+	r->name.ctx = fixed.ctx;
 	r->name.flags = fixed.flags;
 	r->name.text = text;
 	if (fixed.node.kind == SABPF_NODE_PATH) {

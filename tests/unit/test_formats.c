@@ -140,6 +140,9 @@ static void test_prov_fields(void **state)
 	assert_contains(out, "\"activity\":{\"sabpf:n10001_v1\":{\"prov:type\":\"task\","
 			     "\"prov:label\":\"task 4242 sh\",\"cf:id\":65537,\"cf:version\":1,"
 			     "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
+			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":4026531841,"
+			     "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,\"cf:cgroup_ns\":4026531835,"
+			     "\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,\"cf:ctx_euid\":1000,\"cf:ctx_egid\":1000,"
 			     "\"cf:pid\":4242,\"cf:vpid\":4143,\"cf:tid\":4242,\"cf:ppid\":1,"
 			     "\"cf:uid\":1000,");
 	assert_contains(out, "\"cf:comm\":\"sh\",\"cf:cgroup_id\":42,");
@@ -320,6 +323,50 @@ static void test_prov_check_detects_problems(void **state)
 	assert_int_equal(run(cmd, line, sizeof(line)), 1);
 }
 
+/* Every node carries its context block: the file written by a task that
+ * has since moved to another mount namespace keeps the context of the
+ * moment it was recorded; the jsonl view shows the actor's namespaces. */
+static void test_context_block_in_every_format(void **state)
+{
+	(void)state;
+	char prov[600], jsonl[600];
+	snprintf(prov, sizeof(prov), "prov:%s", in_dir("ctx.json"));
+	snprintf(jsonl, sizeof(jsonl), "jsonl:%s", in_dir("ctx.jsonl"));
+	struct sabpf_pipeline *p = new_pipeline(prov, jsonl);
+	fx_init(&stream, FX_CONTAINER);
+	stream.ctx.mntns = 111;
+	stream.ctx.euid = 7;
+	fx_inode(&stream, SABPF_NODE_FILE, 2, 1, 300, 0100600);
+	fx_path(&stream, 3, 1, "/tmp/y");
+	stream.ctx.mntns = 222;
+	fx_task(&stream, 1, 1, 100, 0, "mover");
+	fx_edge(&stream, SABPF_REL_WRITE, fx_ref(1, 1, SABPF_NODE_TASK),
+		fx_ref(2, 1, SABPF_NODE_FILE), 100, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+
+	char *out = read_all(in_dir("ctx.json"), NULL);
+	assert_contains(out, "\"prov:label\":\"file ino 300\",\"cf:id\":2,\"cf:version\":1,"
+			     "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
+			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":111,"
+			     "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,"
+			     "\"cf:cgroup_ns\":4026531835,\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,"
+			     "\"cf:ctx_euid\":7,\"cf:ctx_egid\":1000,\"cf:ino\":300,");
+	assert_contains(out, "\"prov:label\":\"path /tmp/y\",\"cf:id\":3,\"cf:version\":1,"
+			     "\"cf:date\":\"2025-11-29T07:30:00.000002000Z\",\"cf:container\":42,"
+			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":111,");
+	assert_contains(out, "\"prov:label\":\"task 100 mover\",\"cf:id\":1,\"cf:version\":1,"
+			     "\"cf:date\":\"2025-11-29T07:30:00.000003000Z\",\"cf:container\":42,"
+			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":222,");
+	free(out);
+	out = read_all(in_dir("ctx.jsonl"), NULL);
+	assert_contains(out, "\"comm\":\"mover\",\"uid\":1000,\"uts_ns\":4026531838,"
+			     "\"ipc_ns\":4026531839,\"mnt_ns\":222,\"pid_ns\":4026531836,"
+			     "\"net_ns\":4026531840,\"cgroup_ns\":4026531835,\"action\":\"write\"");
+	free(out);
+}
+
 /* An xattr node is described by its name, not as an inode. */
 static void test_prov_xattr_node(void **state)
 {
@@ -356,7 +403,10 @@ static void test_spade_fields(void **state)
 		      "{\"type\":\"Process\",\"id\":\"n10001_v1\",\"annotations\":{"
 		      "\"subtype\":\"task\",\"label\":\"task 4242 sh\",\"id\":\"65537\","
 		      "\"version\":\"1\",\"date\":\"2025-11-29T07:30:00.000001000Z\","
-		      "\"container\":\"42\",\"pid\":\"4242\",\"vpid\":\"4143\",\"tid\":\"4242\","
+		      "\"container\":\"42\",\"uts_ns\":\"4026531838\",\"ipc_ns\":\"4026531839\","
+		      "\"mnt_ns\":\"4026531841\",\"pid_ns\":\"4026531836\",\"net_ns\":\"4026531840\","
+		      "\"cgroup_ns\":\"4026531835\",\"ctx_uid\":\"1000\",\"ctx_gid\":\"1000\","
+		      "\"ctx_euid\":\"1000\",\"ctx_egid\":\"1000\",\"pid\":\"4242\",\"vpid\":\"4143\",\"tid\":\"4242\","
 		      "\"ppid\":\"1\",\"uid\":\"1000\",\"gid\":\"1000\",\"euid\":\"1000\","
 		      "\"egid\":\"1000\",\"comm\":\"sh\",\"cgroup_id\":\"42\",\"utsns\":\"0\","
 		      "\"ipcns\":\"0\",\"mntns\":\"4026531841\",\"pidns\":\"0\",\"netns\":\"0\","
@@ -410,6 +460,12 @@ static void test_spade_lines_are_json_with_string_annotations(void **state)
 	assert_string_equal(line, "24\n");
 }
 
+/* The namespaces of the fixtures' context block, as the jsonl view shows
+ * the acting task's. */
+#define NS_JSONL                                                                           \
+	"\"uts_ns\":4026531838,\"ipc_ns\":4026531839,\"mnt_ns\":4026531841,"             \
+	"\"pid_ns\":4026531836,\"net_ns\":4026531840,\"cgroup_ns\":4026531835,"
+
 static void test_jsonl_fields(void **state)
 {
 	(void)state;
@@ -421,27 +477,27 @@ static void test_jsonl_fields(void **state)
 	assert_int_equal(
 	    find_line(out, "{\"time\":\"2025-11-29T07:30:00.000007000Z\",\"container\":\"web\","
 			   "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\","
-			   "\"uid\":1000,\"action\":\"exec_task\",\"object_kind\":\"task\","
+			   "\"uid\":1000," NS_JSONL "\"action\":\"exec_task\",\"object_kind\":\"task\","
 			   "\"object\":\"task:4242\",\"result\":\"ok\"}"),
 	    0);
 	find_line(out,
 		  "{\"time\":\"2025-11-29T07:30:00.000008000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
 		  "\"action\":\"exec\",\"object_kind\":\"file\",\"object\":\"/bin/cat\","
 		  "\"result\":\"ok\"}");
 	find_line(out,
 		  "{\"time\":\"2025-11-29T07:30:00.000009000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
 		  "\"action\":\"arg\",\"object_kind\":\"argv\","
 		  "\"object\":\"cat /etc/hostname\",\"result\":\"ok\"}");
 	find_line(out,
 		  "{\"time\":\"2025-11-29T07:30:00.000014000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
 		  "\"action\":\"read\",\"object_kind\":\"file\",\"object\":\"/etc/hostname\","
 		  "\"result\":\"ok\"}");
 	find_line(out,
 		  "{\"time\":\"2025-11-29T07:30:00.000019000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
+		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
 		  "\"action\":\"write\",\"object_kind\":\"file\",\"object\":\"/tmp/x\","
 		  "\"result\":\"ok\"}");
 	assert_int_equal(line_with(out, "\"action\":\"terminate_task\""), 6);
@@ -484,7 +540,7 @@ static void test_jsonl_objects_and_lost(void **state)
 	find_line(out,
 		  "{\"time\":\"2025-11-29T07:30:00.000006000Z\",\"container\":\"7\","
 		  "\"container_id\":7,\"pid\":300,\"tid\":300,"
-		  "\"comm\":\"curl\\\"\\n\\u0001\\u00ff\",\"uid\":1000,"
+		  "\"comm\":\"curl\\\"\\n\\u0001\\u00ff\",\"uid\":1000," NS_JSONL ""
 		  "\"action\":\"connect\",\"object_kind\":\"socket\",\"object\":\"socket:555\","
 		  "\"result\":\"ok\"}");
 	assert_contains(out, "\"action\":\"send\",\"object_kind\":\"socket\","
@@ -595,7 +651,7 @@ static void test_raw_replay_round_trip(void **state)
 	size_t raw_len;
 	char *raw = read_all(in_dir("r.raw"), &raw_len);
 	assert_int_equal(raw_len, (size_t)raw_offset(stream.count));
-	assert_memory_equal(raw, "SABPFRAW\x01\0\0\0\x08\0\0\0", 16);
+	assert_memory_equal(raw, "SABPFRAW\x02\0\0\0\x08\0\0\0", 16);
 	__s64 clock_offset;
 	memcpy(&clock_offset, raw + 16, sizeof(clock_offset));
 	assert_int_equal(clock_offset, 0); /* the offset new_pipeline() set */
@@ -697,7 +753,11 @@ static void test_raw_replay_errors(void **state)
 	write_raw_variant("magic.raw", 64, 4, 0x21212121);
 	replay_fails("magic.raw", "is not a sabpf raw file: bad magic at offset 0");
 	write_raw_variant("abi.raw", 64, 8, 99);
-	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 1");
+	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 2");
+	/* a capture of ABI 1 (NODE and NAME records without the context block) */
+	write_raw_variant("abi1.raw", 64, 8, 1);
+	replay_fails("abi1.raw", "holds records of ABI 1, but this sabpf reads ABI 2: convert it "
+				 "with the sabpf version that wrote it");
 	write_raw_variant("ext.raw", 64, 12, 1000);
 	replay_fails("ext.raw", "header extension of 1000 bytes");
 
@@ -839,6 +899,7 @@ int main(void)
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
+	    cmocka_unit_test(test_context_block_in_every_format),
 	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_raw_keeps_the_capture_clock),
 	    cmocka_unit_test(test_loss_accounting),

@@ -70,6 +70,42 @@ static void test_short_inode_node_is_zero_filled(void **state)
 	assert_int_equal(r.node.addr.unix_path[100], 0); /* past the record: zero */
 }
 
+/* Every NODE and NAME record carries the context block; each field lands
+ * where the kernel put it, independent of the node's own attributes. */
+static void test_context_block_is_decoded(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 7);
+	stream.ctx = (struct sabpf_ctx){.utsns = 11, .ipcns = 12, .mntns = 13, .pidns = 14,
+					.netns = 15, .cgroupns = 16, .uid = 21, .gid = 22,
+					.euid = 23, .egid = 24};
+	fx_inode(&stream, SABPF_NODE_SOCKET, 0x55, 1, 99, 0140777);
+	fx_path(&stream, 0x56, 1, "/tmp/x");
+	decode_ok(0, &r);
+	assert_int_equal(r.node.inode.ino, 99);
+	assert_int_equal(r.node.inode.uid, 0); /* the owner, not the actor */
+	assert_int_equal(r.node.ctx.utsns, 11);
+	assert_int_equal(r.node.ctx.ipcns, 12);
+	assert_int_equal(r.node.ctx.mntns, 13);
+	assert_int_equal(r.node.ctx.pidns, 14);
+	assert_int_equal(r.node.ctx.netns, 15);
+	assert_int_equal(r.node.ctx.cgroupns, 16);
+	assert_int_equal(r.node.ctx.uid, 21);
+	assert_int_equal(r.node.ctx.gid, 22);
+	assert_int_equal(r.node.ctx.euid, 23);
+	assert_int_equal(r.node.ctx.egid, 24);
+	decode_ok(1, &r);
+	assert_string_equal(r.name.text, "/tmp/x");
+	assert_int_equal(r.name.ctx.mntns, 13);
+	assert_int_equal(r.name.ctx.netns, 15);
+	assert_int_equal(r.name.ctx.egid, 24);
+	/* the block sits between the node reference and the attributes */
+	assert_int_equal(offsetof(struct sabpf_node, ctx), 48);
+	assert_int_equal(offsetof(struct sabpf_node, task), 88);
+	assert_int_equal(offsetof(struct sabpf_name, data), 96);
+}
+
 static void test_edge_and_lost(void **state)
 {
 	(void)state;
@@ -204,7 +240,7 @@ static void test_rejects_bad_node(void **state)
 	memcpy(buf, fx_record(&stream, 0), inode_size);
 	n->node.kind = SABPF_NODE_TASK;
 	decode_rejects(buf, inode_size,
-		       "NODE record of kind task is 80 bytes, expected 128 to 184");
+		       "NODE record of kind task is 120 bytes, expected 168 to 224");
 	n->node.kind = SABPF_NODE_PATH;
 	decode_rejects(buf, inode_size, "kind path: this kind comes in NAME records");
 	n->node.kind = SABPF_NODE_KIND_MAX;
@@ -215,7 +251,7 @@ static void test_rejects_bad_node(void **state)
 	memcpy(buf, fx_record(&stream, 0), inode_size);
 	n->hdr.size = sizeof(buf);
 	decode_rejects(buf, sizeof(buf),
-		       "NODE record of kind file is 192 bytes, expected 80 to 184");
+		       "NODE record of kind file is 232 bytes, expected 120 to 224");
 	/* shorter than even the ref */
 	n->hdr.size = sizeof(struct sabpf_hdr) + 4;
 	decode_rejects(buf, n->hdr.size, "shorter than its fixed part");
@@ -250,7 +286,7 @@ static void test_rejects_bad_name(void **state)
 
 	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "/a/b/c/d/e", 10, 0, 0);
 	n->len = 1;
-	decode_rejects(n, stream.size[6], "NAME record is 66 bytes, more than 8 beyond its 1 data");
+	decode_rejects(n, stream.size[6], "NAME record is 106 bytes, more than 8 beyond its 1 data");
 	n->len = 2; /* 8 bytes of padding are allowed */
 	struct record r;
 	assert_int_equal(record_decode(n, stream.size[6], &r, text, err, sizeof(err)), 0);
@@ -329,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_task_node),
 	    cmocka_unit_test(test_short_inode_node_is_zero_filled),
+	    cmocka_unit_test(test_context_block_is_decoded),
 	    cmocka_unit_test(test_edge_and_lost),
 	    cmocka_unit_test(test_reversed_path_is_joined),
 	    cmocka_unit_test(test_plain_path_stops_at_nul),
