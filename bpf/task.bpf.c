@@ -325,24 +325,30 @@ void BPF_PROG(on_cred_free, struct cred *cred)
 	bpf_map_delete_elem(&cred_map, &key);
 }
 
-/* setuid/setgid family: the process memory of the new cred gets a new
- * version carrying the new ids, written by the task. */
-static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
+/* New credentials (setuid family, setgroups, capset): the process memory
+ * of the new cred gets a new version carrying the new ids, written by the
+ * task. */
+static __always_inline void cred_change(struct sabpf_scope *scope, struct cred *new,
+					__u32 relation, __u64 arg)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
-		return 0;
 	struct prov_task *ts = current_task_state(scope);
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct prov_node *m = mem_state_of_cred(new, task->tgid, scope->container);
 	if (!ts || !m)
-		return 0;
+		return;
 	__u32 old_version = m->version;
 	node_new_version(m);
 	mem_record(m, new, task->tgid);
 	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0,
 			scope->container, task);
 	edge_write(relation, &ts->node, m, arg, scope->container);
+}
+
+static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		cred_change(scope, new, relation, arg);
 	return 0;
 }
 

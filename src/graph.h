@@ -39,6 +39,8 @@ struct gnode {
 			__u16 family;
 			__u16 port;
 		} addr;
+		struct sabpf_ns_attrs ns;
+		struct sabpf_bpf_attrs bpf;
 	} a;
 	/* path: the path; argv: the arguments joined with spaces; address:
 	 * its text (10.0.0.1:80, [::1]:443, unix:/path); inode: the last path

@@ -437,6 +437,23 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 		gnode_set_text(n, text, len);
 		break;
 	}
+	case SABPF_NODE_NAMESPACE: {
+		char text[48];
+		int len = snprintf(text, sizeof(text), "%s:[%u]", nstype_name(rec->ns.nstype),
+				   rec->ns.inum);
+		n->a.ns = rec->ns;
+		gnode_set_text(n, text, (size_t)len);
+		break;
+	}
+	case SABPF_NODE_BPF_PROG:
+	case SABPF_NODE_BPF_MAP: {
+		char text[48];
+		int len = snprintf(text, sizeof(text), "%u %.*s", rec->bpf.id,
+				   (int)strnlen(rec->bpf.name, SABPF_BPF_NAME_LEN), rec->bpf.name);
+		n->a.bpf = rec->bpf;
+		gnode_set_text(n, text, (size_t)len);
+		break;
+	}
 	default: /* inodes; their text (last path) is kept */
 		n->a.inode = rec->inode;
 		break;
@@ -902,9 +919,20 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 		attr_u64(w, "port", n->a.addr.port);
 		break;
 	case SABPF_NODE_XATTR:
+	case SABPF_NODE_KMODULE:
 		attr_str(w, "name", n->text ? n->text : "", n->text_len);
 		if (n->name_flags & SABPF_NAME_TRUNCATED)
 			attr_u64(w, "truncated", 1);
+		break;
+	case SABPF_NODE_NAMESPACE:
+		attr_u64(w, "inum", n->a.ns.inum);
+		attr_cstr(w, "nstype", nstype_name(n->a.ns.nstype));
+		break;
+	case SABPF_NODE_BPF_PROG:
+	case SABPF_NODE_BPF_MAP:
+		attr_u64(w, "bpf_id", n->a.bpf.id);
+		attr_u64(w, "bpf_type", n->a.bpf.type);
+		attr_str(w, "bpf_name", n->a.bpf.name, strnlen(n->a.bpf.name, SABPF_BPF_NAME_LEN));
 		break;
 	default:
 		attr_inode(w, n);
