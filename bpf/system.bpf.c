@@ -219,12 +219,11 @@ static __always_inline void task_to_mount_dir(struct sabpf_scope *scope, const s
 					      __u32 relation)
 {
 	struct prov_task *ts = current_task_state(scope);
-	struct dentry *dentry = BPF_CORE_READ(path, dentry);
-	struct prov_inode *is = inode_state_of(BPF_CORE_READ(dentry, d_inode), scope->container);
+	struct dentry *dentry = path->dentry; /* BTF pointers: inode storage wants them */
+	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
 	if (!ts || !is)
 		return;
-	inode_named_by_mount(is, (__u64)BPF_CORE_READ(path, mnt), as_value(dentry),
-			     scope->container);
+	inode_named_by_mount(is, as_value(path->mnt), as_value(dentry), scope->container);
 	edge_write(relation, &ts->node, &is->node, 0, scope->container);
 }
 
@@ -257,11 +256,11 @@ int BPF_PROG(on_kernel_read_file, struct file *file, int id)
 	if (!scope || !as_value(file))
 		return 0;
 	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(BPF_CORE_READ(file, f_inode), scope->container);
+	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
 	if (!ts || !is)
 		return 0;
-	inode_named_by_mount(is, (__u64)BPF_CORE_READ(file, f_path.mnt),
-			     (__u64)BPF_CORE_READ(file, f_path.dentry), scope->container);
+	inode_named_by_mount(is, as_value(file->f_path.mnt), as_value(file->f_path.dentry),
+			     scope->container);
 	edge_write(SABPF_REL_KERNEL_READ_FILE, &ts->node, &is->node, (__u32)id, scope->container);
 	return 0;
 }

@@ -1337,22 +1337,29 @@ static void case_move_mount(void)
 	check(umount(b) == 0, "umount");
 }
 
-/* pivot_root in a child with a mount namespace of its own. */
+/* pivot_root in a child with a mount namespace of its own. The root to
+ * leave must be a mount with a parent (an initramfs's rootfs is not): the
+ * child first chroots into a tmpfs, DIR/pivot_root.root, then makes /new
+ * its root. */
 static int do_pivot_root(void)
 {
-	const char *root = file_of("newroot");
-	char old[600];
-	snprintf(old, sizeof(old), "%s/old", root);
+	const char *root = file_of("root");
+	char path[600];
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("motif", root, "tmpfs", 0, "size=64k") || mkdir(old, 0755) ||
-	    syscall(SYS_pivot_root, root, old))
+	    mount("motif", root, "tmpfs", 0, "size=64k"))
 		return -1;
-	return 0;
+	snprintf(path, sizeof(path), "%s/new", root);
+	if (mkdir(path, 0755) || mount("motif", path, "tmpfs", 0, "size=64k"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/new/old", root);
+	if (mkdir(path, 0755) || chroot(root) || chdir("/new"))
+		return -1;
+	return syscall(SYS_pivot_root, ".", "old") == 0 ? 0 : -1;
 }
 
 static void case_pivot_root(void)
 {
-	check(mkdir(file_of("newroot"), 0755) == 0, "mkdir");
+	check(mkdir(file_of("root"), 0755) == 0, "mkdir");
 	in_child(do_pivot_root, "pivot_root");
 }
 
