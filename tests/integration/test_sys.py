@@ -83,7 +83,7 @@ def test_task_context_is_its_own_namespaces(ctx):
         assert attrs["cf:ctx_uid"] == attrs["cf:uid"] == 0
 
 
-@pytest.mark.parametrize("kind", ["file", "socket", "path", "address", "process_memory"])
+@pytest.mark.parametrize("kind", ["file", "socket", "path", "address"])
 def test_objects_carry_the_container_namespaces(ctx, art, kind):
     """A file (the case's marker), the socket it bound and the paths naming
     them were recorded by the container's task: their context block equals

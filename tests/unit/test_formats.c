@@ -367,6 +367,56 @@ static void test_context_block_in_every_format(void **state)
 	free(out);
 }
 
+/* The system objects: a namespace, a BPF map and program, a kernel module
+ * asked for, each with its attributes and a label. */
+static void test_prov_system_nodes(void **state)
+{
+	(void)state;
+	char spec[600];
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("system.json"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	fx_init(&stream, FX_CONTAINER);
+	const __u16 T = SABPF_NODE_TASK;
+	fx_task(&stream, 1, 0, 100, 0, "sysops");
+	size_t size = offsetof(struct sabpf_node, ns) + sizeof(struct sabpf_ns_attrs);
+	struct sabpf_node *n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(SABPF_NS_ID_BASE | 4026532200u, 0, SABPF_NODE_NAMESPACE);
+	n->ctx = stream.ctx;
+	n->ns.inum = 4026532200u;
+	n->ns.nstype = 0x04000000; /* CLONE_NEWUTS */
+	size = offsetof(struct sabpf_node, bpf) + sizeof(struct sabpf_bpf_attrs);
+	n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(3, 0, SABPF_NODE_BPF_MAP);
+	n->ctx = stream.ctx;
+	n->bpf.id = 12;
+	n->bpf.type = 2;
+	memcpy(n->bpf.name, "motif_map", 9);
+	fx_name_raw(&stream, SABPF_NODE_KMODULE, 4, 0, "net-pf-5", 9, 0, 0);
+	fx_edge(&stream, SABPF_REL_SETNS, fx_ref(SABPF_NS_ID_BASE | 4026532200u, 0,
+						 SABPF_NODE_NAMESPACE),
+		fx_ref(1, 0, T), 100, 0x04000000);
+	fx_edge(&stream, SABPF_REL_BPF_MAP, fx_ref(1, 0, T), fx_ref(3, 0, SABPF_NODE_BPF_MAP), 100,
+		3);
+	fx_edge(&stream, SABPF_REL_MODULE_REQUEST, fx_ref(1, 1, T),
+		fx_ref(4, 0, SABPF_NODE_KMODULE), 100, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("system.json"), NULL);
+	assert_contains(out, "\"prov:type\":\"namespace\",\"prov:label\":\"namespace "
+			     "uts:[4026532200]\"");
+	assert_contains(out, "\"cf:inum\":4026532200,\"cf:nstype\":\"uts\"}");
+	assert_contains(out, "\"prov:type\":\"bpf_map\",\"prov:label\":\"bpf_map 12 motif_map\"");
+	assert_contains(out, "\"cf:bpf_id\":12,\"cf:bpf_type\":2,\"cf:bpf_name\":\"motif_map\"}");
+	assert_contains(out, "\"prov:type\":\"kernel_module\",\"prov:label\":\"kernel_module "
+			     "net-pf-5\"");
+	assert_contains(out, "\"cf:name\":\"net-pf-5\"}");
+	assert_contains(out, "\"prov:type\":\"setns\"");
+	assert_contains(out, "\"prov:type\":\"module_request\"");
+	free(out);
+}
+
 /* An xattr node is described by its name, not as an inode. */
 static void test_prov_xattr_node(void **state)
 {
@@ -900,6 +950,7 @@ int main(void)
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
 	    cmocka_unit_test(test_context_block_in_every_format),
+	    cmocka_unit_test(test_prov_system_nodes),
 	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_raw_keeps_the_capture_clock),
 	    cmocka_unit_test(test_loss_accounting),

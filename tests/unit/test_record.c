@@ -106,6 +106,47 @@ static void test_context_block_is_decoded(void **state)
 	assert_int_equal(offsetof(struct sabpf_name, data), 96);
 }
 
+/* The system kinds: a namespace and a BPF program in NODE records of
+ * their attribute sizes, a kernel module's name in a NAME record (64
+ * bytes at most). */
+static void test_system_kinds(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 7);
+	size_t size = offsetof(struct sabpf_node, ns) + sizeof(struct sabpf_ns_attrs);
+	assert_int_equal(record_node_min_size(SABPF_NODE_NAMESPACE), size);
+	struct sabpf_node *n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(SABPF_NS_ID_BASE | 99, 0, SABPF_NODE_NAMESPACE);
+	n->ns.inum = 99;
+	n->ns.nstype = 0x40000000;
+	size = offsetof(struct sabpf_node, bpf) + sizeof(struct sabpf_bpf_attrs);
+	assert_int_equal(record_node_min_size(SABPF_NODE_BPF_PROG), size);
+	n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(5, 0, SABPF_NODE_BPF_PROG);
+	n->bpf.id = 33;
+	memcpy(n->bpf.name, "0123456789abcdef", 16); /* no NUL, like the kernel's */
+	fx_name_raw(&stream, SABPF_NODE_KMODULE, 6, 0, "net-pf-5", 9, 0, 0);
+	char big[80];
+	memset(big, 'm', sizeof(big));
+	fx_name_raw(&stream, SABPF_NODE_KMODULE, 7, 0, big, sizeof(big), 0, 0);
+	decode_ok(0, &r);
+	assert_int_equal(r.node.ns.inum, 99);
+	assert_int_equal(r.node.ns.nstype, 0x40000000);
+	assert_int_equal(r.node.node.id >> 48, 0xffff);
+	decode_ok(1, &r);
+	assert_int_equal(r.node.bpf.id, 33);
+	assert_memory_equal(r.node.bpf.name, "0123456789abcdef", 16);
+	decode_ok(2, &r);
+	assert_string_equal(r.name.text, "net-pf-5");
+	decode_rejects(fx_record(&stream, 3), stream.size[3],
+		       "NAME record of kind kernel_module has len 80, above the limit of 64");
+	/* a namespace record cut to the size of an inode's attributes' start */
+	n = fx_record(&stream, 0);
+	n->hdr.size = offsetof(struct sabpf_node, ns) + 4;
+	decode_rejects(n, n->hdr.size, "NODE record of kind namespace is 92 bytes, expected 96");
+}
+
 static void test_edge_and_lost(void **state)
 {
 	(void)state;
@@ -366,6 +407,7 @@ int main(void)
 	    cmocka_unit_test(test_task_node),
 	    cmocka_unit_test(test_short_inode_node_is_zero_filled),
 	    cmocka_unit_test(test_context_block_is_decoded),
+	    cmocka_unit_test(test_system_kinds),
 	    cmocka_unit_test(test_edge_and_lost),
 	    cmocka_unit_test(test_reversed_path_is_joined),
 	    cmocka_unit_test(test_plain_path_stops_at_nul),

@@ -1376,9 +1376,13 @@ static void case_init_module(void)
 
 static void case_finit_module(void)
 {
-	int fd = open(file_of("ko"), O_CREAT | O_RDWR, 0644);
+	int fd = open(file_of("ko"), O_CREAT | O_WRONLY, 0644);
 	check(fd >= 0, "open");
 	check(write(fd, "not a module, either", 20) == 20, "write");
+	close(fd);
+	/* read-only: a file open for writing is refused (ETXTBSY) before the hook */
+	fd = open(file_of("ko"), O_RDONLY);
+	check(fd >= 0, "open O_RDONLY");
 	begin();
 	errno = 0;
 	long rc = syscall(SYS_finit_module, fd, "", 0);

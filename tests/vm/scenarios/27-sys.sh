@@ -1,5 +1,6 @@
 #!/bin/sh
 # 27-sys.sh: system hooks and provenance fidelity.
+# timeout: 600
 #  - ctx: one container makes a file and a socket (motif bind): every node
 #    must carry the container's namespaces (tests/integration/test_sys.py
 #    compares them with its task's and with this shell's, in host_ns.txt);
@@ -9,7 +10,6 @@
 #  - classes: one container per record class switched off (--classes), and
 #    one added through `sabpf ctl add CGROUP:classes` with sys off, each
 #    running the same workload that touches every class.
-# timeout: 600
 
 fails=0
 ok() { echo "ok - $*"; }
