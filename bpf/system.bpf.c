@@ -33,7 +33,7 @@
 
 /* Per-task state of this file, freed with the task by the kernel. */
 struct sys_task {
-	__u64 caps_node;    /* task node id and version the bitmap is for */
+	__u64 caps_node; /* task node id and version the bitmap is for */
 	__u32 caps_version;
 	__u32 last_bpf_cmd; /* of the last bpf edge: a repeat of it is merged */
 	__u64 caps_used;    /* capabilities recorded for that version (bit = cap) */
@@ -166,7 +166,7 @@ int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_task *st =
-		bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	struct prov_task *ts = current_task_state(scope);
 	if (!st || !ts)
 		return 0;
@@ -192,7 +192,8 @@ int BPF_PROG(on_task_fix_setgroups, struct cred *new, const struct cred *old)
 {
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
 	if (scope)
-		cred_change(scope, new, SABPF_REL_SETGROUPS, BPF_CORE_READ(new, group_info, ngroups));
+		cred_change(scope, new, SABPF_REL_SETGROUPS,
+			    BPF_CORE_READ(new, group_info, ngroups));
 	return 0;
 }
 
@@ -313,7 +314,7 @@ int BPF_PROG(on_bpf, int cmd)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_task *st =
-		bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	struct prov_task *ts = current_task_state(scope);
 	struct prov_node *m = current_mem_state(scope->container);
 	if (!st || !ts || !m)
@@ -326,9 +327,8 @@ int BPF_PROG(on_bpf, int cmd)
 }
 
 /* The node of a BPF map or program, made and recorded on first sight. */
-static __always_inline struct prov_node *bpf_obj_state(__u64 key, __u16 kind, __u32 id,
-						       __u32 type, const char *name,
-						       __u64 container)
+static __always_inline struct prov_node *bpf_obj_state(__u64 key, __u16 kind, __u32 id, __u32 type,
+						       const char *name, __u64 container)
 {
 	struct prov_node *n = bpf_map_lookup_elem(&bpf_obj_map, &key);
 	if (!n) {
@@ -383,8 +383,8 @@ int BPF_PROG(on_bpf_prog, struct bpf_prog *prog)
 		return 0;
 	struct bpf_prog_aux *aux = prog->aux;
 	struct prov_task *ts = current_task_state(scope);
-	struct prov_node *n = bpf_obj_state(as_value(aux), SABPF_NODE_BPF_PROG, aux->id,
-					    prog->type, aux->name, scope->container);
+	struct prov_node *n = bpf_obj_state(as_value(aux), SABPF_NODE_BPF_PROG, aux->id, prog->type,
+					    aux->name, scope->container);
 	if (ts && n)
 		edge_write(SABPF_REL_BPF_PROG, &ts->node, n, 0, scope->container);
 	return 0;
@@ -502,8 +502,8 @@ static __always_inline struct ns_common *nsfs_of_fd(struct task_struct *task, in
 	return (struct ns_common *)BPF_CORE_READ(inode, i_private);
 }
 
-#define NS_FROM_PIDFD(type)                                                                 \
-	if (flags & (type))                                                                 \
+#define NS_FROM_PIDFD(type)                                                                        \
+	if (flags & (type))                                                                        \
 		namespace_to_task(task_ns_inum(task, (type)), (type), ts, scope->container);
 
 SEC("fexit/__x64_sys_setns")
@@ -521,8 +521,7 @@ int BPF_PROG(on_setns_exit, const struct pt_regs *regs, long ret)
 	task_new_attributes(ts, task, scope->container);
 	struct ns_common *ns = nsfs_of_fd(task, fd);
 	if (ns) {
-		namespace_to_task(BPF_CORE_READ(ns, inum), ns_type_of(ns), ts,
-				  scope->container);
+		namespace_to_task(BPF_CORE_READ(ns, inum), ns_type_of(ns), ts, scope->container);
 		return 0;
 	}
 	/* a pidfd: every namespace type asked for, now the task's */

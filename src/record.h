@@ -24,8 +24,8 @@
 struct record_name {
 	struct sabpf_ref node;
 	struct sabpf_ctx ctx; /* the context block, as in the record */
-	__u16 flags; /* SABPF_NAME_* */
-	__u16 argc;  /* ARGV: strings kept (<= the record's argc) */
+	__u16 flags;	      /* SABPF_NAME_* */
+	__u16 argc;	      /* ARGV: strings kept (<= the record's argc) */
 	/* PATH: the path, reversed components already joined as "/a/b".
 	 * ARGV: the argc strings joined with single spaces; anything after
 	 * the argc-th string (e.g. the environment) is dropped.

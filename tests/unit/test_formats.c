@@ -137,14 +137,16 @@ static void test_prov_fields(void **state)
 	assert_int_equal(count_lines(out), 1); /* one document, one line */
 	assert_true(
 	    strncmp(out, "{\"prefix\":{\"prov\":\"http://www.w3.org/ns/prov#\",\"cf\":", 51) == 0);
-	assert_contains(out, "\"activity\":{\"sabpf:n10001_v1\":{\"prov:type\":\"task\","
-			     "\"prov:label\":\"task 4242 sh\",\"cf:id\":65537,\"cf:version\":1,"
-			     "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
-			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":4026531841,"
-			     "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,\"cf:cgroup_ns\":4026531835,"
-			     "\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,\"cf:ctx_euid\":1000,\"cf:ctx_egid\":1000,"
-			     "\"cf:pid\":4242,\"cf:vpid\":4143,\"cf:tid\":4242,\"cf:ppid\":1,"
-			     "\"cf:uid\":1000,");
+	assert_contains(
+	    out,
+	    "\"activity\":{\"sabpf:n10001_v1\":{\"prov:type\":\"task\","
+	    "\"prov:label\":\"task 4242 sh\",\"cf:id\":65537,\"cf:version\":1,"
+	    "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
+	    "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":4026531841,"
+	    "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,\"cf:cgroup_ns\":4026531835,"
+	    "\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,\"cf:ctx_euid\":1000,\"cf:ctx_egid\":1000,"
+	    "\"cf:pid\":4242,\"cf:vpid\":4143,\"cf:tid\":4242,\"cf:ppid\":1,"
+	    "\"cf:uid\":1000,");
 	assert_contains(out, "\"cf:comm\":\"sh\",\"cf:cgroup_id\":42,");
 	/* versions implied by edges carry the latest attributes */
 	assert_contains(out, "\"sabpf:n10001_v3\":{\"prov:type\":\"task\","
@@ -353,12 +355,14 @@ static void test_context_block_in_every_format(void **state)
 			     "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,"
 			     "\"cf:cgroup_ns\":4026531835,\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,"
 			     "\"cf:ctx_euid\":7,\"cf:ctx_egid\":1000,\"cf:ino\":300,");
-	assert_contains(out, "\"prov:label\":\"path /tmp/y\",\"cf:id\":3,\"cf:version\":1,"
-			     "\"cf:date\":\"2025-11-29T07:30:00.000002000Z\",\"cf:container\":42,"
-			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":111,");
-	assert_contains(out, "\"prov:label\":\"task 100 mover\",\"cf:id\":1,\"cf:version\":1,"
-			     "\"cf:date\":\"2025-11-29T07:30:00.000003000Z\",\"cf:container\":42,"
-			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":222,");
+	assert_contains(out,
+			"\"prov:label\":\"path /tmp/y\",\"cf:id\":3,\"cf:version\":1,"
+			"\"cf:date\":\"2025-11-29T07:30:00.000002000Z\",\"cf:container\":42,"
+			"\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":111,");
+	assert_contains(out,
+			"\"prov:label\":\"task 100 mover\",\"cf:id\":1,\"cf:version\":1,"
+			"\"cf:date\":\"2025-11-29T07:30:00.000003000Z\",\"cf:container\":42,"
+			"\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":222,");
 	free(out);
 	out = read_all(in_dir("ctx.jsonl"), NULL);
 	assert_contains(out, "\"comm\":\"mover\",\"uid\":1000,\"uts_ns\":4026531838,"
@@ -393,9 +397,9 @@ static void test_prov_system_nodes(void **state)
 	n->bpf.type = 2;
 	memcpy(n->bpf.name, "motif_map", 9);
 	fx_name_raw(&stream, SABPF_NODE_KMODULE, 4, 0, "net-pf-5", 9, 0, 0);
-	fx_edge(&stream, SABPF_REL_SETNS, fx_ref(SABPF_NS_ID_BASE | 4026532200u, 0,
-						 SABPF_NODE_NAMESPACE),
-		fx_ref(1, 0, T), 100, 0x04000000);
+	fx_edge(&stream, SABPF_REL_SETNS,
+		fx_ref(SABPF_NS_ID_BASE | 4026532200u, 0, SABPF_NODE_NAMESPACE), fx_ref(1, 0, T),
+		100, 0x04000000);
 	fx_edge(&stream, SABPF_REL_BPF_MAP, fx_ref(1, 0, T), fx_ref(3, 0, SABPF_NODE_BPF_MAP), 100,
 		3);
 	fx_edge(&stream, SABPF_REL_MODULE_REQUEST, fx_ref(1, 1, T),
@@ -449,18 +453,20 @@ static void test_spade_fields(void **state)
 
 	assert_int_equal(count_lines(out), 24); /* 12 vertices, 12 edges */
 	assert_int_equal(
-	    find_line(out,
-		      "{\"type\":\"Process\",\"id\":\"n10001_v1\",\"annotations\":{"
-		      "\"subtype\":\"task\",\"label\":\"task 4242 sh\",\"id\":\"65537\","
-		      "\"version\":\"1\",\"date\":\"2025-11-29T07:30:00.000001000Z\","
-		      "\"container\":\"42\",\"uts_ns\":\"4026531838\",\"ipc_ns\":\"4026531839\","
-		      "\"mnt_ns\":\"4026531841\",\"pid_ns\":\"4026531836\",\"net_ns\":\"4026531840\","
-		      "\"cgroup_ns\":\"4026531835\",\"ctx_uid\":\"1000\",\"ctx_gid\":\"1000\","
-		      "\"ctx_euid\":\"1000\",\"ctx_egid\":\"1000\",\"pid\":\"4242\",\"vpid\":\"4143\",\"tid\":\"4242\","
-		      "\"ppid\":\"1\",\"uid\":\"1000\",\"gid\":\"1000\",\"euid\":\"1000\","
-		      "\"egid\":\"1000\",\"comm\":\"sh\",\"cgroup_id\":\"42\",\"utsns\":\"0\","
-		      "\"ipcns\":\"0\",\"mntns\":\"4026531841\",\"pidns\":\"0\",\"netns\":\"0\","
-		      "\"cgroupns\":\"0\"}}"),
+	    find_line(
+		out,
+		"{\"type\":\"Process\",\"id\":\"n10001_v1\",\"annotations\":{"
+		"\"subtype\":\"task\",\"label\":\"task 4242 sh\",\"id\":\"65537\","
+		"\"version\":\"1\",\"date\":\"2025-11-29T07:30:00.000001000Z\","
+		"\"container\":\"42\",\"uts_ns\":\"4026531838\",\"ipc_ns\":\"4026531839\","
+		"\"mnt_ns\":\"4026531841\",\"pid_ns\":\"4026531836\",\"net_ns\":\"4026531840\","
+		"\"cgroup_ns\":\"4026531835\",\"ctx_uid\":\"1000\",\"ctx_gid\":\"1000\","
+		"\"ctx_euid\":\"1000\",\"ctx_egid\":\"1000\",\"pid\":\"4242\",\"vpid\":\"4143\","
+		"\"tid\":\"4242\","
+		"\"ppid\":\"1\",\"uid\":\"1000\",\"gid\":\"1000\",\"euid\":\"1000\","
+		"\"egid\":\"1000\",\"comm\":\"sh\",\"cgroup_id\":\"42\",\"utsns\":\"0\","
+		"\"ipcns\":\"0\",\"mntns\":\"4026531841\",\"pidns\":\"0\",\"netns\":\"0\","
+		"\"cgroupns\":\"0\"}}"),
 	    0);
 	/* SPADE direction: Used goes from the process to the artifact */
 	find_line(out, "{\"type\":\"Used\",\"from\":\"n10001_v2\",\"to\":\"n10006_v1\","
@@ -512,8 +518,8 @@ static void test_spade_lines_are_json_with_string_annotations(void **state)
 
 /* The namespaces of the fixtures' context block, as the jsonl view shows
  * the acting task's. */
-#define NS_JSONL                                                                           \
-	"\"uts_ns\":4026531838,\"ipc_ns\":4026531839,\"mnt_ns\":4026531841,"             \
+#define NS_JSONL                                                                                   \
+	"\"uts_ns\":4026531838,\"ipc_ns\":4026531839,\"mnt_ns\":4026531841,"                       \
 	"\"pid_ns\":4026531836,\"net_ns\":4026531840,\"cgroup_ns\":4026531835,"
 
 static void test_jsonl_fields(void **state)
@@ -525,31 +531,40 @@ static void test_jsonl_fields(void **state)
 	 * version or named edges (no task at either end, or pure versions) */
 	assert_int_equal(count_lines(out), 7);
 	assert_int_equal(
-	    find_line(out, "{\"time\":\"2025-11-29T07:30:00.000007000Z\",\"container\":\"web\","
-			   "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\","
-			   "\"uid\":1000," NS_JSONL "\"action\":\"exec_task\",\"object_kind\":\"task\","
-			   "\"object\":\"task:4242\",\"result\":\"ok\"}"),
+	    find_line(out,
+		      "{\"time\":\"2025-11-29T07:30:00.000007000Z\",\"container\":\"web\","
+		      "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\","
+		      "\"uid\":1000," NS_JSONL "\"action\":\"exec_task\",\"object_kind\":\"task\","
+		      "\"object\":\"task:4242\",\"result\":\"ok\"}"),
 	    0);
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000008000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
-		  "\"action\":\"exec\",\"object_kind\":\"file\",\"object\":\"/bin/cat\","
-		  "\"result\":\"ok\"}");
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000009000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
-		  "\"action\":\"arg\",\"object_kind\":\"argv\","
-		  "\"object\":\"cat /etc/hostname\",\"result\":\"ok\"}");
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000014000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
-		  "\"action\":\"read\",\"object_kind\":\"file\",\"object\":\"/etc/hostname\","
-		  "\"result\":\"ok\"}");
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000019000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL ""
-		  "\"action\":\"write\",\"object_kind\":\"file\",\"object\":\"/tmp/x\","
-		  "\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000008000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"exec\",\"object_kind\":\"file\",\"object\":\"/bin/cat\","
+	    "\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000009000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"arg\",\"object_kind\":\"argv\","
+	    "\"object\":\"cat /etc/hostname\",\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000014000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"read\",\"object_kind\":\"file\",\"object\":\"/etc/hostname\","
+	    "\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000019000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"write\",\"object_kind\":\"file\",\"object\":\"/tmp/x\","
+	    "\"result\":\"ok\"}");
 	assert_int_equal(line_with(out, "\"action\":\"terminate_task\""), 6);
 	assert_null(strstr(out, "version_"));
 	assert_null(strstr(out, "\"named\""));

@@ -77,9 +77,16 @@ static void test_context_block_is_decoded(void **state)
 	(void)state;
 	struct record r;
 	fx_init(&stream, 7);
-	stream.ctx = (struct sabpf_ctx){.utsns = 11, .ipcns = 12, .mntns = 13, .pidns = 14,
-					.netns = 15, .cgroupns = 16, .uid = 21, .gid = 22,
-					.euid = 23, .egid = 24};
+	stream.ctx = (struct sabpf_ctx){.utsns = 11,
+					.ipcns = 12,
+					.mntns = 13,
+					.pidns = 14,
+					.netns = 15,
+					.cgroupns = 16,
+					.uid = 21,
+					.gid = 22,
+					.euid = 23,
+					.egid = 24};
 	fx_inode(&stream, SABPF_NODE_SOCKET, 0x55, 1, 99, 0140777);
 	fx_path(&stream, 0x56, 1, "/tmp/x");
 	decode_ok(0, &r);
@@ -327,7 +334,8 @@ static void test_rejects_bad_name(void **state)
 
 	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "/a/b/c/d/e", 10, 0, 0);
 	n->len = 1;
-	decode_rejects(n, stream.size[6], "NAME record is 106 bytes, more than 8 beyond its 1 data");
+	decode_rejects(n, stream.size[6],
+		       "NAME record is 106 bytes, more than 8 beyond its 1 data");
 	n->len = 2; /* 8 bytes of padding are allowed */
 	struct record r;
 	assert_int_equal(record_decode(n, stream.size[6], &r, text, err, sizeof(err)), 0);
