@@ -257,9 +257,46 @@ static __always_inline void flush_lost(struct prov_cpu *cs, __u64 container)
 	bpf_ringbuf_submit(lost, BPF_RB_FORCE_WAKEUP);
 }
 
-/* Reserves a fixed-size record and fills its header. NULL when the ring is
- * full: the loss is then counted. */
-static __always_inline void *record_reserve(__u32 size, __u16 type, __u64 container)
+/* pid of a task inside its own pid namespace, and that namespace's inode. */
+static __always_inline void task_vpid(struct task_struct *task, __u32 *vpid, __u32 *pidns)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid upid = {};
+	__u64 addr = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
+		     (__u64)(level & 31) * sizeof(struct upid);
+
+	bpf_probe_read_kernel(&upid, sizeof(upid), (void *)addr);
+	*vpid = upid.nr;
+	*pidns = BPF_CORE_READ(upid.ns, ns.inum);
+}
+
+/* The context block of a node version: the namespaces and credentials of
+ * `task` (the acting task, or a task node's own). Reads go through
+ * BPF_CORE_READ, so an exiting task without nsproxy gives zeros. */
+static __always_inline void ctx_fill(struct sabpf_ctx *c, struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
+	__u32 vpid;
+
+	c->utsns = BPF_CORE_READ(ns, uts_ns, ns.inum);
+	c->ipcns = BPF_CORE_READ(ns, ipc_ns, ns.inum);
+	c->mntns = BPF_CORE_READ(ns, mnt_ns, ns.inum);
+	c->netns = BPF_CORE_READ(ns, net_ns, ns.inum);
+	c->cgroupns = BPF_CORE_READ(ns, cgroup_ns, ns.inum);
+	task_vpid(task, &vpid, &c->pidns);
+	c->uid = BPF_CORE_READ(cred, uid.val);
+	c->gid = BPF_CORE_READ(cred, gid.val);
+	c->euid = BPF_CORE_READ(cred, euid.val);
+	c->egid = BPF_CORE_READ(cred, egid.val);
+}
+
+/* Reserves a fixed-size record and fills its header; a NODE record also
+ * gets the context block of `actor`. NULL when the ring is full: the loss
+ * is then counted. */
+static __always_inline void *record_reserve_as(__u32 size, __u16 type, __u64 container,
+					       struct task_struct *actor)
 {
 	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
@@ -272,7 +309,16 @@ static __always_inline void *record_reserve(__u32 size, __u16 type, __u64 contai
 		return 0;
 	}
 	fill_hdr(h, type, size, seq, container);
+	if (type == SABPF_REC_NODE)
+		ctx_fill(&((struct sabpf_node *)h)->ctx, actor);
 	return h;
+}
+
+/* record_reserve_as with the current task as the actor: what every hook
+ * uses (NODE records thus carry the acting task's context). */
+static __always_inline void *record_reserve(__u32 size, __u16 type, __u64 container)
+{
+	return record_reserve_as(size, type, container, bpf_get_current_task_btf());
 }
 
 static __always_inline void record_submit(void *rec)
@@ -418,6 +464,7 @@ static __always_inline int name_send(struct prov_scratch *s, struct prov_node *n
 	__u32 size = sizeof(struct sabpf_name) + len;
 	fill_hdr(&s->rec.hdr, SABPF_REC_NAME, size, seq, container);
 	ref_of(&s->rec.node, node);
+	ctx_fill(&s->rec.ctx, bpf_get_current_task_btf());
 	if (bpf_ringbuf_output(&events, s, bounded(size, NAME_BUF_SIZE - 1), wakeup_flags())) {
 		note_lost(cs, seq, container);
 		return -1;

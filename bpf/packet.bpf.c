@@ -204,7 +204,8 @@ static __always_inline void packet_record(struct prov_packet *p, __u64 container
 	if (p->node.recorded)
 		return;
 	__u32 size = offsetof(struct sabpf_node, packet) + sizeof(struct sabpf_packet_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	/* no acting task (softirq on receive): the context block stays zero */
+	struct sabpf_node *n = record_reserve_as(size, SABPF_REC_NODE, container, NULL);
 	p->node.recorded = 1;
 	if (!n)
 		return;

@@ -10,6 +10,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "file.bpf.c"
 #include "inode.bpf.c"
 #include "mount.bpf.c"
+#include "system.bpf.c"
 #include "socket.bpf.c"
 #include "packet.bpf.c"
 #include "cgroup.bpf.c"

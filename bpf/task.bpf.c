@@ -19,20 +19,6 @@ static __always_inline struct prov_task *task_state_of(struct task_struct *task,
 	return ts;
 }
 
-/* pid of a task inside its own pid namespace, and that namespace's inode. */
-static __always_inline void task_vpid(struct task_struct *task, __u32 *vpid, __u32 *pidns)
-{
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
-	struct upid upid = {};
-	__u64 addr = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
-		     (__u64)(level & 31) * sizeof(struct upid);
-
-	bpf_probe_read_kernel(&upid, sizeof(upid), (void *)addr);
-	*vpid = upid.nr;
-	*pidns = BPF_CORE_READ(upid.ns, ns.inum);
-}
-
 static __always_inline void task_attrs_fill(struct sabpf_task_attrs *t, struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, real_cred);
@@ -60,7 +46,8 @@ static __always_inline void task_record(struct prov_task *ts, struct task_struct
 	if (ts->node.recorded)
 		return;
 	__u32 size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_task_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, ts->node.container);
+	/* a task node's context is the task's own, whoever is current */
+	struct sabpf_node *n = record_reserve_as(size, SABPF_REC_NODE, ts->node.container, task);
 	ts->node.recorded = 1;
 	if (!n)
 		return;
@@ -338,24 +325,30 @@ void BPF_PROG(on_cred_free, struct cred *cred)
 	bpf_map_delete_elem(&cred_map, &key);
 }
 
-/* setuid/setgid family: the process memory of the new cred gets a new
- * version carrying the new ids, written by the task. */
-static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
+/* New credentials (setuid family, setgroups, capset): the process memory
+ * of the new cred gets a new version carrying the new ids, written by the
+ * task. */
+static __always_inline void cred_change(struct sabpf_scope *scope, struct cred *new,
+					__u32 relation, __u64 arg)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
-		return 0;
 	struct prov_task *ts = current_task_state(scope);
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct prov_node *m = mem_state_of_cred(new, task->tgid, scope->container);
 	if (!ts || !m)
-		return 0;
+		return;
 	__u32 old_version = m->version;
 	node_new_version(m);
 	mem_record(m, new, task->tgid);
 	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0,
 			scope->container, task);
 	edge_write(relation, &ts->node, m, arg, scope->container);
+}
+
+static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		cred_change(scope, new, relation, arg);
 	return 0;
 }
 

@@ -22,12 +22,13 @@
 #include <linux/types.h>
 #endif
 
-#define SABPF_RECORD_ABI 1
+#define SABPF_RECORD_ABI 2 /* 2: every NODE and NAME record has a struct sabpf_ctx */
 
 #define SABPF_COMM_LEN 16
 #define SABPF_PATH_MAX 4096      /* longest path string a NAME record carries */
 #define SABPF_ARGV_MAX 1024      /* longest argv block a NAME record carries */
 #define SABPF_XATTR_NAME_MAX 256 /* longest xattr name a NAME record carries (NUL included) */
+#define SABPF_KMODULE_NAME_MAX 64 /* longest module name a NAME record carries (NUL included) */
 #define SABPF_UNIX_PATH_MAX 108  /* sizeof(sockaddr_un.sun_path) */
 
 /* What a record is. */
@@ -170,23 +171,29 @@ enum sabpf_relation {
 	SABPF_REL_RECEIVE_PACKET = 80, /* packet -> socket; arg: payload bytes */
 	/* issue 3: tasks, capabilities, namespaces */
 	SABPF_REL_SETPGID = 81,   /* task -> proc_mem; arg: pgid */
-	SABPF_REL_GETPGID = 82,   /* target task -> task */
+	SABPF_REL_GETPGID = 82,   /* target task -> task (its process memory when the
+				     target is the caller itself) */
 	SABPF_REL_PRCTL = 83,     /* task -> proc_mem; arg: option */
-	SABPF_REL_CAPGET = 84,    /* target task -> task */
-	SABPF_REL_CAPSET = 85,    /* task -> proc_mem */
-	SABPF_REL_CAPABLE = 86,   /* proc_mem -> task (a capability used); arg: cap */
+	SABPF_REL_CAPGET = 84,    /* target task -> task (its process memory when the
+				     target is the caller itself) */
+	SABPF_REL_CAPSET = 85,    /* task -> proc_mem (new version: the new credentials) */
+	SABPF_REL_CAPABLE = 86,   /* proc_mem -> task (a capability used); arg: cap.
+				     Once per capability and task version */
 	SABPF_REL_SETGROUPS = 87, /* task -> proc_mem; arg: number of groups */
-	SABPF_REL_SETNS = 88,     /* namespace -> task; arg: nstype */
-	SABPF_REL_UNSHARE = 89,   /* task -> proc_mem; arg: unshare flags */
+	SABPF_REL_SETNS = 88,     /* namespace -> task (a new version, with its new
+				     namespaces); arg: nstype */
+	SABPF_REL_UNSHARE = 89,   /* task (a new version, with its new namespaces)
+				     -> proc_mem; arg: unshare flags */
 	/* issue 3: mounts, kernel loading, BPF */
 	SABPF_REL_MOVE_MOUNT = 90,       /* task -> mount point directory */
 	SABPF_REL_PIVOT_ROOT = 91,       /* task -> new root directory */
 	SABPF_REL_KERNEL_READ_FILE = 92, /* task -> inode the kernel reads; arg: id */
 	SABPF_REL_KERNEL_LOAD_DATA = 93, /* task -> proc_mem; arg: id */
-	SABPF_REL_MODULE_REQUEST = 94,   /* task -> kernel module name */
+	SABPF_REL_MODULE_REQUEST = 94,   /* task -> kernel module name (NAME, kmodule) */
 	SABPF_REL_BPF = 95,              /* task -> proc_mem; arg: bpf command */
-	SABPF_REL_BPF_MAP = 96,          /* task -> map (or map -> task for reads); arg: fmode */
-	SABPF_REL_BPF_PROG = 97,         /* task -> program */
+	SABPF_REL_BPF_MAP = 96,          /* task -> map (fmode has FMODE_WRITE), map -> task
+					    (FMODE_READ); arg: fmode */
+	SABPF_REL_BPF_PROG = 97,         /* task -> program (loaded, or a new fd to it) */
 	/* issue 3: inode_permission, opt-in (SABPF_CLASS_PERM): it fires per path component */
 	SABPF_REL_PERM_READ = 98,  /* inode -> task; arg: mask (MAY_*) */
 	SABPF_REL_PERM_WRITE = 99, /* inode -> task; arg: mask */
@@ -218,6 +225,17 @@ struct sabpf_hdr {
 	__u64 seq;
 	__u64 time_ns;   /* CLOCK_BOOTTIME */
 	__u64 container; /* cgroup id of the registered container (scope root) */
+};
+
+/* The context every node version carries (NODE and NAME records): the
+ * namespaces (inode numbers) and credentials (real_cred) of the task that
+ * acted when the version was recorded. For a task node they are the task's
+ * own (a task recorded as the peer of a signal, or at its exit, was not the
+ * acting one); for every other node the current task's. The container is
+ * the header's. Zero where the task had no namespaces left (exiting). */
+struct sabpf_ctx {
+	__u32 utsns, ipcns, mntns, pidns, netns, cgroupns;
+	__u32 uid, gid, euid, egid;
 };
 
 /* Attributes of a task (activity). Namespaces are inode numbers. */
@@ -276,15 +294,36 @@ struct sabpf_packet_attrs {
 	__u8 daddr[16];
 };
 
+/* Attributes of a namespace. Its node id is SABPF_NS_ID_BASE | inum: one
+ * node per live namespace, with no kernel state to keep (namespaces only
+ * inform tasks, they never receive an edge, so they stay at version 0). */
+#define SABPF_NS_ID_BASE (0xffffULL << 48)
+struct sabpf_ns_attrs {
+	__u32 inum;   /* the inode number ls -l /proc/PID/ns shows */
+	__u32 nstype; /* CLONE_NEWNS, CLONE_NEWNET, ... */
+};
+
+#define SABPF_BPF_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+
+/* Attributes of a BPF program or map. */
+struct sabpf_bpf_attrs {
+	__u32 id;   /* the kernel's program or map id (bpftool prog/map show) */
+	__u32 type; /* enum bpf_prog_type or enum bpf_map_type */
+	char name[SABPF_BPF_NAME_LEN];
+};
+
 struct sabpf_node {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;
+	struct sabpf_ctx ctx;
 	union {
 		struct sabpf_task_attrs task;
 		struct sabpf_mem_attrs mem;
 		struct sabpf_inode_attrs inode;
 		struct sabpf_addr_attrs addr;
 		struct sabpf_packet_attrs packet;
+		struct sabpf_ns_attrs ns;   /* NAMESPACE */
+		struct sabpf_bpf_attrs bpf; /* BPF_PROG, BPF_MAP */
 	};
 };
 
@@ -315,6 +354,7 @@ struct sabpf_edge {
 struct sabpf_name {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;
+	struct sabpf_ctx ctx;
 	__u32 len;
 	__u16 flags;
 	__u16 argc; /* ARGV only */

@@ -3,7 +3,7 @@
  * skipped):
  *   {"time":"2026-11-29T07:30:00.000000001Z","container":"web","container_id":42,
  *    "pid":7,"tid":7,"comm":"cat","uid":0,"action":"read","object_kind":"file",
- *    "object":"/etc/hostname","result":"ok"}
+ *    "mnt_ns":4026531841,...,"object":"/etc/hostname","result":"ok"}
  * and one for each LOST record:
  *   {"time":...,"container":...,"container_id":N,"action":"records_lost",
  *    "count":N,"cpu":N,"first_seq":N,"last_seq":N}
@@ -12,7 +12,9 @@
  * such as exec_task and terminate_task. Objects are shown as: the last path
  * an inode was named by (else inode:<ino>), a socket's address (else
  * socket:<ino>), an address as 10.0.0.1:80, [::1]:443 or unix:/path, a path,
- * the argv string, task:<pid> for tasks and process memory. */
+ * the argv string, task:<pid> for tasks and process memory. When the acting
+ * task's node was described, its namespaces follow "uid": uts_ns, ipc_ns,
+ * mnt_ns, pid_ns, net_ns, cgroup_ns (inode numbers, from its context block). */
 #include <string.h>
 
 #include "denial.h"
@@ -74,6 +76,21 @@ static void put_object(struct jbuf *b, const struct gnode *n, const struct sabpf
 	}
 }
 
+/* ,"uts_ns":N,... of the acting task's context block. */
+static void put_namespaces(struct jbuf *b, const struct sabpf_ctx *c)
+{
+	const struct {
+		const char *key;
+		__u32 inum;
+	} ns[] = {{",\"uts_ns\":", c->utsns}, {",\"ipc_ns\":", c->ipcns},
+		  {",\"mnt_ns\":", c->mntns}, {",\"pid_ns\":", c->pidns},
+		  {",\"net_ns\":", c->netns}, {",\"cgroup_ns\":", c->cgroupns}};
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		jbuf_puts(b, ns[i].key);
+		jbuf_u64(b, ns[i].inum);
+	}
+}
+
 static void jsonl_edge(struct output *o, const struct event *ev)
 {
 	const struct sabpf_edge *e = &ev->rec->edge;
@@ -100,6 +117,8 @@ static void jsonl_edge(struct output *o, const struct event *ev)
 		jbuf_puts(b, "\"\"");
 	jbuf_puts(b, ",\"uid\":");
 	jbuf_u64(b, e->uid);
+	if (actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK)
+		put_namespaces(b, &actor->ctx);
 	jbuf_puts(b, ",\"action\":\"");
 	jbuf_puts(b, relation_name(e->relation));
 	jbuf_puts(b, "\",\"object_kind\":\"");

@@ -30,6 +30,7 @@ struct gnode {
 	__u16 name_flags;   /* path and argv: SABPF_NAME_* */
 	__u16 argc;         /* argv */
 	__u64 container;    /* of the record that described it */
+	struct sabpf_ctx ctx; /* the context block of that record */
 	union {
 		struct sabpf_task_attrs task;
 		struct sabpf_mem_attrs mem;
@@ -39,6 +40,8 @@ struct gnode {
 			__u16 port;
 		} addr;
 		struct sabpf_packet_attrs packet;
+		struct sabpf_ns_attrs ns;
+		struct sabpf_bpf_attrs bpf;
 	} a;
 	/* path: the path; argv: the arguments joined with spaces; address:
 	 * its text (10.0.0.1:80, [::1]:443, unix:/path); packet: its flow

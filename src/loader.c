@@ -111,25 +111,33 @@ static void select_variant(const struct btf *vmlinux, const char *hook, int args
 			hook, arity, args, args + 1);
 }
 
-/* Hooks that newer kernels added, whose operations older kernels cover
- * with another hook: their absence is expected, not worth a warning. */
-static bool hook_is_newer_than_6_1(const char *hook)
+/* Hooks one of the supported kernels lacks, whose operations it covers
+ * with another hook or another name: their absence is expected, not worth
+ * a warning. */
+static bool hook_is_expected_missing(const char *hook)
 {
-	/* file_truncate (6.2): ftruncate; 6.1 calls path_truncate for it */
-	return strcmp(hook, "file_truncate") == 0;
+	static const char *const hooks[] = {
+	    "file_truncate",	      /* 6.2: ftruncate; 6.1 calls path_truncate for it */
+	    "task_fix_setgroups",     /* 6.3: 6.1 has fexit/__x64_sys_setgroups instead */
+	    "bpf_map_free_security",  /* up to 6.8; then bpf_map_free */
+	    "bpf_prog_free_security", /* up to 6.8; then bpf_prog_free */
+	    "bpf_map_free",	      /* 6.9 */
+	    "bpf_prog_free",	      /* 6.9 */
+	};
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (strcmp(hook, hooks[i]) == 0)
+			return true;
+	return false;
 }
 
-/* A fexit program is kept when the kernel has its function (sock_recvmsg:
- * the end of a blocking receive, whose start the LSM hook recorded). */
-static void select_traced_function(const struct btf *vmlinux, struct bpf_program *prog,
-				   const char *function)
+/* fentry/fexit programs (setns, unshare, setgroups on 6.1; sock_recvmsg, the
+ * end of a blocking receive): off, with a warning, when the kernel has no
+ * such function. */
+static void select_tracing(const struct btf *vmlinux, struct bpf_program *prog, const char *func)
 {
-	if (btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC) >= 0)
+	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) >= 0)
 		return;
-	fprintf(stderr,
-		"sabpf: this kernel has no function %s: the end of a blocking read "
-		"through it is not recorded\n",
-		function);
+	fprintf(stderr, "sabpf: this kernel has no function %s to trace: not recorded\n", func);
 	bpf_program__set_autoload(prog, false);
 }
 
@@ -151,14 +159,14 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 	{
 		const char *sec = bpf_program__section_name(prog);
 		if (strncmp(sec, "fexit/", 6) == 0) {
-			select_traced_function(vmlinux, prog, sec + 6);
+			select_tracing(vmlinux, prog, sec + 6);
 			continue;
 		}
 		if (strncmp(sec, "lsm/", 4) != 0)
 			continue;
 		int arity = lsm_hook_arity(vmlinux, sec + 4);
 		if (arity < 0) {
-			if (!hook_is_newer_than_6_1(sec + 4))
+			if (!hook_is_expected_missing(sec + 4))
 				fprintf(stderr,
 					"sabpf: this kernel has no LSM hook %s: not recorded\n",
 					sec + 4);
@@ -171,6 +179,9 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 		       skel->progs.on_inode_setxattr_idmap);
 	select_variant(vmlinux, "inode_removexattr", 2, skel->progs.on_inode_removexattr,
 		       skel->progs.on_inode_removexattr_idmap);
+	/* setgroups: the LSM hook where there is one, else the syscall's exit */
+	if (lsm_hook_arity(vmlinux, "task_fix_setgroups") >= 0)
+		bpf_program__set_autoload(skel->progs.on_setgroups_exit, false);
 	btf__free(vmlinux);
 	return 0;
 }

@@ -162,6 +162,30 @@ bool node_kind_is_activity(__u32 kind)
 	return kind == SABPF_NODE_TASK;
 }
 
+const char *nstype_name(__u32 nstype)
+{
+	switch (nstype) {
+	case 0x00020000:
+		return "mnt";
+	case 0x02000000:
+		return "cgroup";
+	case 0x04000000:
+		return "uts";
+	case 0x08000000:
+		return "ipc";
+	case 0x10000000:
+		return "user";
+	case 0x20000000:
+		return "pid";
+	case 0x40000000:
+		return "net";
+	case 0x00000080:
+		return "time";
+	default:
+		return "ns";
+	}
+}
+
 bool node_kind_is_inode(__u32 kind)
 {
 	return kind >= SABPF_NODE_FILE && kind <= SABPF_NODE_BLOCK;

@@ -23,6 +23,9 @@ bool relation_is_valid(__u32 relation);
 /* Only tasks are PROV activities. */
 bool node_kind_is_activity(__u32 kind);
 /* Inode kinds: file, directory, link, fifo, socket, char, block. */
+/* Short name of a namespace type (CLONE_NEWNET -> "net"), as /proc/PID/ns
+ * names it; "ns" for an unknown one. */
+const char *nstype_name(__u32 nstype);
 bool node_kind_is_inode(__u32 kind);
 /* VERSION_ACTIVITY and VERSION_ENTITY: edges that only step a version. */
 bool relation_is_version(__u32 relation);

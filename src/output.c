@@ -431,7 +431,7 @@ static void note_version(struct gnode *n, const struct sabpf_ref *ref)
  * says whether the record's attributes are to be taken: an old version that
  * arrives late must not overwrite newer attributes. */
 static struct gnode *gnode_described(struct sabpf_pipeline *p, const struct sabpf_ref *ref,
-				     __u64 container, bool *newest)
+				     __u64 container, const struct sabpf_ctx *ctx, bool *newest)
 {
 	struct gnode *n = graph_get(p->graph, ref->id, ref->kind);
 	if (!n)
@@ -441,6 +441,7 @@ static struct gnode *gnode_described(struct sabpf_pipeline *p, const struct sabp
 	if (*newest) {
 		n->has_attrs = true;
 		n->container = container;
+		n->ctx = *ctx;
 	}
 	return n;
 }
@@ -449,7 +450,7 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 {
 	const struct sabpf_node *rec = &r->node;
 	bool newest;
-	struct gnode *n = gnode_described(p, &rec->node, rec->hdr.container, &newest);
+	struct gnode *n = gnode_described(p, &rec->node, rec->hdr.container, &rec->ctx, &newest);
 	if (!n || !newest)
 		return n;
 	switch (rec->node.kind) {
@@ -474,6 +475,23 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 		gnode_set_text(n, text, len);
 		break;
 	}
+	case SABPF_NODE_NAMESPACE: {
+		char text[48];
+		int len = snprintf(text, sizeof(text), "%s:[%u]", nstype_name(rec->ns.nstype),
+				   rec->ns.inum);
+		n->a.ns = rec->ns;
+		gnode_set_text(n, text, (size_t)len);
+		break;
+	}
+	case SABPF_NODE_BPF_PROG:
+	case SABPF_NODE_BPF_MAP: {
+		char text[48];
+		int len = snprintf(text, sizeof(text), "%u %.*s", rec->bpf.id,
+				   (int)strnlen(rec->bpf.name, SABPF_BPF_NAME_LEN), rec->bpf.name);
+		n->a.bpf = rec->bpf;
+		gnode_set_text(n, text, (size_t)len);
+		break;
+	}
 	default: /* inodes; their text (last path) is kept */
 		n->a.inode = rec->inode;
 		break;
@@ -485,7 +503,7 @@ static struct gnode *update_from_name(struct sabpf_pipeline *p, const struct rec
 {
 	const struct record_name *rec = &r->name;
 	bool newest;
-	struct gnode *n = gnode_described(p, &rec->node, r->hdr.container, &newest);
+	struct gnode *n = gnode_described(p, &rec->node, r->hdr.container, &rec->ctx, &newest);
 	if (!n || !newest)
 		return n;
 	n->name_flags = rec->flags;
@@ -884,6 +902,23 @@ static void attr_packet(struct attr_writer *w, const struct sabpf_packet_attrs *
 	attr_u64(w, "len", p->len);
 }
 
+/* The context block every node carries: the acting task's namespaces and
+ * credentials when the version was recorded (the task's own for tasks).
+ * Named apart from a task's own namespaces and an inode's owner. */
+static void attr_ctx(struct attr_writer *w, const struct sabpf_ctx *c)
+{
+	attr_u64(w, "uts_ns", c->utsns);
+	attr_u64(w, "ipc_ns", c->ipcns);
+	attr_u64(w, "mnt_ns", c->mntns);
+	attr_u64(w, "pid_ns", c->pidns);
+	attr_u64(w, "net_ns", c->netns);
+	attr_u64(w, "cgroup_ns", c->cgroupns);
+	attr_u64(w, "ctx_uid", c->uid);
+	attr_u64(w, "ctx_gid", c->gid);
+	attr_u64(w, "ctx_euid", c->euid);
+	attr_u64(w, "ctx_egid", c->egid);
+}
+
 /* "task 1234 cat", "file /etc/hostname", "path /tmp/x", ... */
 static void build_label(struct jbuf *s, const struct gnode *n)
 {
@@ -922,6 +957,7 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 	attr_u64(w, "version", version);
 	attr_date(w, wall_ns);
 	attr_u64(w, "container", n->container);
+	attr_ctx(w, &n->ctx);
 	switch (n->kind) {
 	case SABPF_NODE_TASK:
 		attr_task(w, &n->a.task);
@@ -954,12 +990,23 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 		attr_u64(w, "port", n->a.addr.port);
 		break;
 	case SABPF_NODE_XATTR:
+	case SABPF_NODE_KMODULE:
 		attr_str(w, "name", n->text ? n->text : "", n->text_len);
 		if (n->name_flags & SABPF_NAME_TRUNCATED)
 			attr_u64(w, "truncated", 1);
 		break;
 	case SABPF_NODE_PACKET:
 		attr_packet(w, &n->a.packet);
+		break;
+	case SABPF_NODE_NAMESPACE:
+		attr_u64(w, "inum", n->a.ns.inum);
+		attr_cstr(w, "nstype", nstype_name(n->a.ns.nstype));
+		break;
+	case SABPF_NODE_BPF_PROG:
+	case SABPF_NODE_BPF_MAP:
+		attr_u64(w, "bpf_id", n->a.bpf.id);
+		attr_u64(w, "bpf_type", n->a.bpf.type);
+		attr_str(w, "bpf_name", n->a.bpf.name, strnlen(n->a.bpf.name, SABPF_BPF_NAME_LEN));
 		break;
 	default:
 		attr_inode(w, n);

@@ -43,6 +43,11 @@ size_t record_node_min_size(__u32 kind)
 		return base + sizeof(struct sabpf_addr_attrs);
 	case SABPF_NODE_PACKET:
 		return base + sizeof(struct sabpf_packet_attrs);
+	case SABPF_NODE_NAMESPACE:
+		return base + sizeof(struct sabpf_ns_attrs);
+	case SABPF_NODE_BPF_PROG:
+	case SABPF_NODE_BPF_MAP:
+		return base + sizeof(struct sabpf_bpf_attrs);
 	default:
 		return 0;
 	}
@@ -221,10 +226,12 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 		limit = SABPF_ARGV_MAX;
 	else if (fixed.node.kind == SABPF_NODE_XATTR)
 		limit = SABPF_XATTR_NAME_MAX;
+	else if (fixed.node.kind == SABPF_NODE_KMODULE)
+		limit = SABPF_KMODULE_NAME_MAX;
 	else
 		return fail(err, errlen,
-			    "NAME record of kind %s: only path and argv nodes, and xattr names, "
-			    "come in NAME records",
+			    "NAME record of kind %s: only path and argv nodes, xattr and kernel "
+			    "module names come in NAME records",
 			    node_kind_name(fixed.node.kind));
 	if (fixed.len > limit)
 		return fail(err, errlen,
@@ -240,6 +247,7 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 
 	const char *s = (const char *)data + head;
 	r->name.node = fixed.node;
+	r->name.ctx = fixed.ctx;
 	r->name.flags = fixed.flags;
 	r->name.text = text;
 	if (fixed.node.kind == SABPF_NODE_PATH) {
@@ -247,7 +255,8 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 		r->name.text_len = join_path(s, fixed.len, fixed.flags & SABPF_NAME_REVERSED, text);
 		return 0;
 	}
-	if (fixed.node.kind == SABPF_NODE_XATTR) { /* one string, like an unreversed path */
+	if (fixed.node.kind == SABPF_NODE_XATTR || fixed.node.kind == SABPF_NODE_KMODULE) {
+		/* one string, like an unreversed path */
 		r->name.argc = 0;
 		r->name.text_len = join_path(s, fixed.len, false, text);
 		return 0;

@@ -23,8 +23,9 @@
 /* A decoded NAME record. */
 struct record_name {
 	struct sabpf_ref node;
-	__u16 flags; /* SABPF_NAME_* */
-	__u16 argc;  /* ARGV: strings kept (<= the record's argc) */
+	struct sabpf_ctx ctx; /* the context block, as in the record */
+	__u16 flags;	      /* SABPF_NAME_* */
+	__u16 argc;	      /* ARGV: strings kept (<= the record's argc) */
 	/* PATH: the path, reversed components already joined as "/a/b".
 	 * ARGV: the argc strings joined with single spaces; anything after
 	 * the argc-th string (e.g. the environment) is dropped.

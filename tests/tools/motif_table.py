@@ -24,6 +24,7 @@ DOC = REPO / "docs" / "motifs.md"
 STATUSES = ("captured", "pending", "gap")
 KINDS = ("task", "process_memory", "file", "directory", "link", "fifo", "socket", "char",
          "block", "path", "address", "argv", "xattr", "packet")
+KINDS += ("bpf_prog", "bpf_map", "kernel_module", "namespace")  # system objects
 ACTIVITY_KINDS = ("task",)
 MOTIF_KEYS = {"name", "syscall", "case", "hooks", "status", "reason", "note", "window", "nodes",
               "edges", "absent", "equal", "distinct", "captured_on"}

@@ -37,7 +37,17 @@ struct fx_stream {
 	__u16 cpu; /* CPU of the next records */
 	__u64 time_ns;
 	__u64 container;
+	struct sabpf_ctx ctx; /* context block of the next NODE and NAME records */
 };
+
+/* The context block fx_init gives every node: namespace inode numbers as
+ * in the initial namespaces of a stock kernel, and uid/gid 1000. */
+#define FX_UTSNS 4026531838u
+#define FX_IPCNS 4026531839u
+#define FX_MNTNS 4026531841u
+#define FX_PIDNS 4026531836u
+#define FX_NETNS 4026531840u
+#define FX_CGROUPNS 4026531835u
 
 static inline void fx_init(struct fx_stream *s, __u64 container)
 {
@@ -46,6 +56,16 @@ static inline void fx_init(struct fx_stream *s, __u64 container)
 		s->next_seq[i] = 1;
 	s->time_ns = FX_T0;
 	s->container = container;
+	s->ctx = (struct sabpf_ctx){.utsns = FX_UTSNS,
+				    .ipcns = FX_IPCNS,
+				    .mntns = FX_MNTNS,
+				    .pidns = FX_PIDNS,
+				    .netns = FX_NETNS,
+				    .cgroupns = FX_CGROUPNS,
+				    .uid = 1000,
+				    .gid = 1000,
+				    .euid = 1000,
+				    .egid = 1000};
 }
 
 static inline struct sabpf_ref fx_ref(__u64 id, __u32 version, __u16 kind)
@@ -93,6 +113,7 @@ static inline void fx_task(struct fx_stream *s, __u64 id, __u32 version, __u32 p
 	size_t size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_task_attrs);
 	struct sabpf_node *n = fx_add(s, SABPF_REC_NODE, size);
 	n->node = fx_ref(id, version, SABPF_NODE_TASK);
+	n->ctx = s->ctx;
 	n->task.pid = pid;
 	n->task.tid = pid;
 	n->task.ppid = 1;
@@ -112,6 +133,7 @@ static inline void fx_inode(struct fx_stream *s, __u16 kind, __u64 id, __u32 ver
 	size_t size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_inode_attrs);
 	struct sabpf_node *n = fx_add(s, SABPF_REC_NODE, size);
 	n->node = fx_ref(id, version, kind);
+	n->ctx = s->ctx;
 	n->inode.ino = ino;
 	n->inode.dev = (8u << 20) | 1;
 	n->inode.mode = mode;
@@ -124,6 +146,7 @@ static inline void fx_addr_ip(struct fx_stream *s, __u64 id, __u32 version, int 
 	size_t size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_addr_attrs);
 	struct sabpf_node *n = fx_add(s, SABPF_REC_NODE, size);
 	n->node = fx_ref(id, version, SABPF_NODE_ADDRESS);
+	n->ctx = s->ctx;
 	n->addr.family = (__u16)family;
 	n->addr.port = port;
 	inet_pton(family, ip, n->addr.addr);
@@ -154,6 +177,7 @@ static inline void fx_addr_unix(struct fx_stream *s, __u64 id, __u32 version, co
 	size_t size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_addr_attrs);
 	struct sabpf_node *n = fx_add(s, SABPF_REC_NODE, size);
 	n->node = fx_ref(id, version, SABPF_NODE_ADDRESS);
+	n->ctx = s->ctx;
 	n->addr.family = AF_UNIX;
 	memcpy(n->addr.unix_path, path, len);
 }
@@ -166,6 +190,7 @@ static inline struct sabpf_name *fx_name_raw(struct fx_stream *s, __u16 kind, __
 	size_t size = offsetof(struct sabpf_name, data) + len;
 	struct sabpf_name *n = fx_add(s, SABPF_REC_NAME, size);
 	n->node = fx_ref(id, version, kind);
+	n->ctx = s->ctx;
 	n->len = len;
 	n->flags = flags;
 	n->argc = argc;

@@ -137,11 +137,16 @@ static void test_prov_fields(void **state)
 	assert_int_equal(count_lines(out), 1); /* one document, one line */
 	assert_true(
 	    strncmp(out, "{\"prefix\":{\"prov\":\"http://www.w3.org/ns/prov#\",\"cf\":", 51) == 0);
-	assert_contains(out, "\"activity\":{\"sabpf:n10001_v1\":{\"prov:type\":\"task\","
-			     "\"prov:label\":\"task 4242 sh\",\"cf:id\":65537,\"cf:version\":1,"
-			     "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
-			     "\"cf:pid\":4242,\"cf:vpid\":4143,\"cf:tid\":4242,\"cf:ppid\":1,"
-			     "\"cf:uid\":1000,");
+	assert_contains(
+	    out,
+	    "\"activity\":{\"sabpf:n10001_v1\":{\"prov:type\":\"task\","
+	    "\"prov:label\":\"task 4242 sh\",\"cf:id\":65537,\"cf:version\":1,"
+	    "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
+	    "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":4026531841,"
+	    "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,\"cf:cgroup_ns\":4026531835,"
+	    "\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,\"cf:ctx_euid\":1000,\"cf:ctx_egid\":1000,"
+	    "\"cf:pid\":4242,\"cf:vpid\":4143,\"cf:tid\":4242,\"cf:ppid\":1,"
+	    "\"cf:uid\":1000,");
 	assert_contains(out, "\"cf:comm\":\"sh\",\"cf:cgroup_id\":42,");
 	/* versions implied by edges carry the latest attributes */
 	assert_contains(out, "\"sabpf:n10001_v3\":{\"prov:type\":\"task\","
@@ -320,6 +325,102 @@ static void test_prov_check_detects_problems(void **state)
 	assert_int_equal(run(cmd, line, sizeof(line)), 1);
 }
 
+/* Every node carries its context block: the file written by a task that
+ * has since moved to another mount namespace keeps the context of the
+ * moment it was recorded; the jsonl view shows the actor's namespaces. */
+static void test_context_block_in_every_format(void **state)
+{
+	(void)state;
+	char prov[600], jsonl[600];
+	snprintf(prov, sizeof(prov), "prov:%s", in_dir("ctx.json"));
+	snprintf(jsonl, sizeof(jsonl), "jsonl:%s", in_dir("ctx.jsonl"));
+	struct sabpf_pipeline *p = new_pipeline(prov, jsonl);
+	fx_init(&stream, FX_CONTAINER);
+	stream.ctx.mntns = 111;
+	stream.ctx.euid = 7;
+	fx_inode(&stream, SABPF_NODE_FILE, 2, 1, 300, 0100600);
+	fx_path(&stream, 3, 1, "/tmp/y");
+	stream.ctx.mntns = 222;
+	fx_task(&stream, 1, 1, 100, 0, "mover");
+	fx_edge(&stream, SABPF_REL_WRITE, fx_ref(1, 1, SABPF_NODE_TASK),
+		fx_ref(2, 1, SABPF_NODE_FILE), 100, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+
+	char *out = read_all(in_dir("ctx.json"), NULL);
+	assert_contains(out, "\"prov:label\":\"file ino 300\",\"cf:id\":2,\"cf:version\":1,"
+			     "\"cf:date\":\"2025-11-29T07:30:00.000001000Z\",\"cf:container\":42,"
+			     "\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":111,"
+			     "\"cf:pid_ns\":4026531836,\"cf:net_ns\":4026531840,"
+			     "\"cf:cgroup_ns\":4026531835,\"cf:ctx_uid\":1000,\"cf:ctx_gid\":1000,"
+			     "\"cf:ctx_euid\":7,\"cf:ctx_egid\":1000,\"cf:ino\":300,");
+	assert_contains(out,
+			"\"prov:label\":\"path /tmp/y\",\"cf:id\":3,\"cf:version\":1,"
+			"\"cf:date\":\"2025-11-29T07:30:00.000002000Z\",\"cf:container\":42,"
+			"\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":111,");
+	assert_contains(out,
+			"\"prov:label\":\"task 100 mover\",\"cf:id\":1,\"cf:version\":1,"
+			"\"cf:date\":\"2025-11-29T07:30:00.000003000Z\",\"cf:container\":42,"
+			"\"cf:uts_ns\":4026531838,\"cf:ipc_ns\":4026531839,\"cf:mnt_ns\":222,");
+	free(out);
+	out = read_all(in_dir("ctx.jsonl"), NULL);
+	assert_contains(out, "\"comm\":\"mover\",\"uid\":1000,\"uts_ns\":4026531838,"
+			     "\"ipc_ns\":4026531839,\"mnt_ns\":222,\"pid_ns\":4026531836,"
+			     "\"net_ns\":4026531840,\"cgroup_ns\":4026531835,\"action\":\"write\"");
+	free(out);
+}
+
+/* The system objects: a namespace, a BPF map and program, a kernel module
+ * asked for, each with its attributes and a label. */
+static void test_prov_system_nodes(void **state)
+{
+	(void)state;
+	char spec[600];
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("system.json"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	fx_init(&stream, FX_CONTAINER);
+	const __u16 T = SABPF_NODE_TASK;
+	fx_task(&stream, 1, 0, 100, 0, "sysops");
+	size_t size = offsetof(struct sabpf_node, ns) + sizeof(struct sabpf_ns_attrs);
+	struct sabpf_node *n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(SABPF_NS_ID_BASE | 4026532200u, 0, SABPF_NODE_NAMESPACE);
+	n->ctx = stream.ctx;
+	n->ns.inum = 4026532200u;
+	n->ns.nstype = 0x04000000; /* CLONE_NEWUTS */
+	size = offsetof(struct sabpf_node, bpf) + sizeof(struct sabpf_bpf_attrs);
+	n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(3, 0, SABPF_NODE_BPF_MAP);
+	n->ctx = stream.ctx;
+	n->bpf.id = 12;
+	n->bpf.type = 2;
+	memcpy(n->bpf.name, "motif_map", 9);
+	fx_name_raw(&stream, SABPF_NODE_KMODULE, 4, 0, "net-pf-5", 9, 0, 0);
+	fx_edge(&stream, SABPF_REL_SETNS,
+		fx_ref(SABPF_NS_ID_BASE | 4026532200u, 0, SABPF_NODE_NAMESPACE), fx_ref(1, 0, T),
+		100, 0x04000000);
+	fx_edge(&stream, SABPF_REL_BPF_MAP, fx_ref(1, 0, T), fx_ref(3, 0, SABPF_NODE_BPF_MAP), 100,
+		3);
+	fx_edge(&stream, SABPF_REL_MODULE_REQUEST, fx_ref(1, 1, T),
+		fx_ref(4, 0, SABPF_NODE_KMODULE), 100, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("system.json"), NULL);
+	assert_contains(out, "\"prov:type\":\"namespace\",\"prov:label\":\"namespace "
+			     "uts:[4026532200]\"");
+	assert_contains(out, "\"cf:inum\":4026532200,\"cf:nstype\":\"uts\"}");
+	assert_contains(out, "\"prov:type\":\"bpf_map\",\"prov:label\":\"bpf_map 12 motif_map\"");
+	assert_contains(out, "\"cf:bpf_id\":12,\"cf:bpf_type\":2,\"cf:bpf_name\":\"motif_map\"}");
+	assert_contains(out, "\"prov:type\":\"kernel_module\",\"prov:label\":\"kernel_module "
+			     "net-pf-5\"");
+	assert_contains(out, "\"cf:name\":\"net-pf-5\"}");
+	assert_contains(out, "\"prov:type\":\"setns\"");
+	assert_contains(out, "\"prov:type\":\"module_request\"");
+	free(out);
+}
+
 /* An xattr node is described by its name, not as an inode. */
 static void test_prov_xattr_node(void **state)
 {
@@ -395,15 +496,20 @@ static void test_spade_fields(void **state)
 
 	assert_int_equal(count_lines(out), 24); /* 12 vertices, 12 edges */
 	assert_int_equal(
-	    find_line(out,
-		      "{\"type\":\"Process\",\"id\":\"n10001_v1\",\"annotations\":{"
-		      "\"subtype\":\"task\",\"label\":\"task 4242 sh\",\"id\":\"65537\","
-		      "\"version\":\"1\",\"date\":\"2025-11-29T07:30:00.000001000Z\","
-		      "\"container\":\"42\",\"pid\":\"4242\",\"vpid\":\"4143\",\"tid\":\"4242\","
-		      "\"ppid\":\"1\",\"uid\":\"1000\",\"gid\":\"1000\",\"euid\":\"1000\","
-		      "\"egid\":\"1000\",\"comm\":\"sh\",\"cgroup_id\":\"42\",\"utsns\":\"0\","
-		      "\"ipcns\":\"0\",\"mntns\":\"4026531841\",\"pidns\":\"0\",\"netns\":\"0\","
-		      "\"cgroupns\":\"0\"}}"),
+	    find_line(
+		out,
+		"{\"type\":\"Process\",\"id\":\"n10001_v1\",\"annotations\":{"
+		"\"subtype\":\"task\",\"label\":\"task 4242 sh\",\"id\":\"65537\","
+		"\"version\":\"1\",\"date\":\"2025-11-29T07:30:00.000001000Z\","
+		"\"container\":\"42\",\"uts_ns\":\"4026531838\",\"ipc_ns\":\"4026531839\","
+		"\"mnt_ns\":\"4026531841\",\"pid_ns\":\"4026531836\",\"net_ns\":\"4026531840\","
+		"\"cgroup_ns\":\"4026531835\",\"ctx_uid\":\"1000\",\"ctx_gid\":\"1000\","
+		"\"ctx_euid\":\"1000\",\"ctx_egid\":\"1000\",\"pid\":\"4242\",\"vpid\":\"4143\","
+		"\"tid\":\"4242\","
+		"\"ppid\":\"1\",\"uid\":\"1000\",\"gid\":\"1000\",\"euid\":\"1000\","
+		"\"egid\":\"1000\",\"comm\":\"sh\",\"cgroup_id\":\"42\",\"utsns\":\"0\","
+		"\"ipcns\":\"0\",\"mntns\":\"4026531841\",\"pidns\":\"0\",\"netns\":\"0\","
+		"\"cgroupns\":\"0\"}}"),
 	    0);
 	/* SPADE direction: Used goes from the process to the artifact */
 	find_line(out, "{\"type\":\"Used\",\"from\":\"n10001_v2\",\"to\":\"n10006_v1\","
@@ -453,6 +559,12 @@ static void test_spade_lines_are_json_with_string_annotations(void **state)
 	assert_string_equal(line, "24\n");
 }
 
+/* The namespaces of the fixtures' context block, as the jsonl view shows
+ * the acting task's. */
+#define NS_JSONL                                                                                   \
+	"\"uts_ns\":4026531838,\"ipc_ns\":4026531839,\"mnt_ns\":4026531841,"                       \
+	"\"pid_ns\":4026531836,\"net_ns\":4026531840,\"cgroup_ns\":4026531835,"
+
 static void test_jsonl_fields(void **state)
 {
 	(void)state;
@@ -462,31 +574,40 @@ static void test_jsonl_fields(void **state)
 	 * version or named edges (no task at either end, or pure versions) */
 	assert_int_equal(count_lines(out), 7);
 	assert_int_equal(
-	    find_line(out, "{\"time\":\"2025-11-29T07:30:00.000007000Z\",\"container\":\"web\","
-			   "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\","
-			   "\"uid\":1000,\"action\":\"exec_task\",\"object_kind\":\"task\","
-			   "\"object\":\"task:4242\",\"result\":\"ok\"}"),
+	    find_line(out,
+		      "{\"time\":\"2025-11-29T07:30:00.000007000Z\",\"container\":\"web\","
+		      "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\","
+		      "\"uid\":1000," NS_JSONL "\"action\":\"exec_task\",\"object_kind\":\"task\","
+		      "\"object\":\"task:4242\",\"result\":\"ok\"}"),
 	    0);
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000008000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
-		  "\"action\":\"exec\",\"object_kind\":\"file\",\"object\":\"/bin/cat\","
-		  "\"result\":\"ok\"}");
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000009000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
-		  "\"action\":\"arg\",\"object_kind\":\"argv\","
-		  "\"object\":\"cat /etc/hostname\",\"result\":\"ok\"}");
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000014000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
-		  "\"action\":\"read\",\"object_kind\":\"file\",\"object\":\"/etc/hostname\","
-		  "\"result\":\"ok\"}");
-	find_line(out,
-		  "{\"time\":\"2025-11-29T07:30:00.000019000Z\",\"container\":\"web\","
-		  "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000,"
-		  "\"action\":\"write\",\"object_kind\":\"file\",\"object\":\"/tmp/x\","
-		  "\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000008000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"exec\",\"object_kind\":\"file\",\"object\":\"/bin/cat\","
+	    "\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000009000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"arg\",\"object_kind\":\"argv\","
+	    "\"object\":\"cat /etc/hostname\",\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000014000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"read\",\"object_kind\":\"file\",\"object\":\"/etc/hostname\","
+	    "\"result\":\"ok\"}");
+	find_line(
+	    out,
+	    "{\"time\":\"2025-11-29T07:30:00.000019000Z\",\"container\":\"web\","
+	    "\"container_id\":42,\"pid\":4242,\"tid\":4242,\"comm\":\"cat\",\"uid\":1000," NS_JSONL
+	    ""
+	    "\"action\":\"write\",\"object_kind\":\"file\",\"object\":\"/tmp/x\","
+	    "\"result\":\"ok\"}");
 	assert_int_equal(line_with(out, "\"action\":\"terminate_task\""), 6);
 	assert_null(strstr(out, "version_"));
 	assert_null(strstr(out, "\"named\""));
@@ -527,7 +648,7 @@ static void test_jsonl_objects_and_lost(void **state)
 	find_line(out,
 		  "{\"time\":\"2025-11-29T07:30:00.000006000Z\",\"container\":\"7\","
 		  "\"container_id\":7,\"pid\":300,\"tid\":300,"
-		  "\"comm\":\"curl\\\"\\n\\u0001\\u00ff\",\"uid\":1000,"
+		  "\"comm\":\"curl\\\"\\n\\u0001\\u00ff\",\"uid\":1000," NS_JSONL ""
 		  "\"action\":\"connect\",\"object_kind\":\"socket\",\"object\":\"socket:555\","
 		  "\"result\":\"ok\"}");
 	assert_contains(out, "\"action\":\"send\",\"object_kind\":\"socket\","
@@ -638,7 +759,7 @@ static void test_raw_replay_round_trip(void **state)
 	size_t raw_len;
 	char *raw = read_all(in_dir("r.raw"), &raw_len);
 	assert_int_equal(raw_len, (size_t)raw_offset(stream.count));
-	assert_memory_equal(raw, "SABPFRAW\x01\0\0\0\x08\0\0\0", 16);
+	assert_memory_equal(raw, "SABPFRAW\x02\0\0\0\x08\0\0\0", 16);
 	__s64 clock_offset;
 	memcpy(&clock_offset, raw + 16, sizeof(clock_offset));
 	assert_int_equal(clock_offset, 0); /* the offset new_pipeline() set */
@@ -740,7 +861,11 @@ static void test_raw_replay_errors(void **state)
 	write_raw_variant("magic.raw", 64, 4, 0x21212121);
 	replay_fails("magic.raw", "is not a sabpf raw file: bad magic at offset 0");
 	write_raw_variant("abi.raw", 64, 8, 99);
-	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 1");
+	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 2");
+	/* a capture of ABI 1 (NODE and NAME records without the context block) */
+	write_raw_variant("abi1.raw", 64, 8, 1);
+	replay_fails("abi1.raw", "holds records of ABI 1, but this sabpf reads ABI 2: convert it "
+				 "with the sabpf version that wrote it");
 	write_raw_variant("ext.raw", 64, 12, 1000);
 	replay_fails("ext.raw", "header extension of 1000 bytes");
 
@@ -882,6 +1007,8 @@ int main(void)
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
+	    cmocka_unit_test(test_context_block_in_every_format),
+	    cmocka_unit_test(test_prov_system_nodes),
 	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_packet_node),
 	    cmocka_unit_test(test_raw_keeps_the_capture_clock),

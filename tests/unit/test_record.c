@@ -70,6 +70,90 @@ static void test_short_inode_node_is_zero_filled(void **state)
 	assert_int_equal(r.node.addr.unix_path[100], 0); /* past the record: zero */
 }
 
+/* Every NODE and NAME record carries the context block; each field lands
+ * where the kernel put it, independent of the node's own attributes. */
+static void test_context_block_is_decoded(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 7);
+	stream.ctx = (struct sabpf_ctx){.utsns = 11,
+					.ipcns = 12,
+					.mntns = 13,
+					.pidns = 14,
+					.netns = 15,
+					.cgroupns = 16,
+					.uid = 21,
+					.gid = 22,
+					.euid = 23,
+					.egid = 24};
+	fx_inode(&stream, SABPF_NODE_SOCKET, 0x55, 1, 99, 0140777);
+	fx_path(&stream, 0x56, 1, "/tmp/x");
+	decode_ok(0, &r);
+	assert_int_equal(r.node.inode.ino, 99);
+	assert_int_equal(r.node.inode.uid, 0); /* the owner, not the actor */
+	assert_int_equal(r.node.ctx.utsns, 11);
+	assert_int_equal(r.node.ctx.ipcns, 12);
+	assert_int_equal(r.node.ctx.mntns, 13);
+	assert_int_equal(r.node.ctx.pidns, 14);
+	assert_int_equal(r.node.ctx.netns, 15);
+	assert_int_equal(r.node.ctx.cgroupns, 16);
+	assert_int_equal(r.node.ctx.uid, 21);
+	assert_int_equal(r.node.ctx.gid, 22);
+	assert_int_equal(r.node.ctx.euid, 23);
+	assert_int_equal(r.node.ctx.egid, 24);
+	decode_ok(1, &r);
+	assert_string_equal(r.name.text, "/tmp/x");
+	assert_int_equal(r.name.ctx.mntns, 13);
+	assert_int_equal(r.name.ctx.netns, 15);
+	assert_int_equal(r.name.ctx.egid, 24);
+	/* the block sits between the node reference and the attributes */
+	assert_int_equal(offsetof(struct sabpf_node, ctx), 48);
+	assert_int_equal(offsetof(struct sabpf_node, task), 88);
+	assert_int_equal(offsetof(struct sabpf_name, data), 96);
+}
+
+/* The system kinds: a namespace and a BPF program in NODE records of
+ * their attribute sizes, a kernel module's name in a NAME record (64
+ * bytes at most). */
+static void test_system_kinds(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 7);
+	size_t size = offsetof(struct sabpf_node, ns) + sizeof(struct sabpf_ns_attrs);
+	assert_int_equal(record_node_min_size(SABPF_NODE_NAMESPACE), size);
+	struct sabpf_node *n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(SABPF_NS_ID_BASE | 99, 0, SABPF_NODE_NAMESPACE);
+	n->ns.inum = 99;
+	n->ns.nstype = 0x40000000;
+	size = offsetof(struct sabpf_node, bpf) + sizeof(struct sabpf_bpf_attrs);
+	assert_int_equal(record_node_min_size(SABPF_NODE_BPF_PROG), size);
+	n = fx_add(&stream, SABPF_REC_NODE, size);
+	n->node = fx_ref(5, 0, SABPF_NODE_BPF_PROG);
+	n->bpf.id = 33;
+	memcpy(n->bpf.name, "0123456789abcdef", 16); /* no NUL, like the kernel's */
+	fx_name_raw(&stream, SABPF_NODE_KMODULE, 6, 0, "net-pf-5", 9, 0, 0);
+	char big[80];
+	memset(big, 'm', sizeof(big));
+	fx_name_raw(&stream, SABPF_NODE_KMODULE, 7, 0, big, sizeof(big), 0, 0);
+	decode_ok(0, &r);
+	assert_int_equal(r.node.ns.inum, 99);
+	assert_int_equal(r.node.ns.nstype, 0x40000000);
+	assert_int_equal(r.node.node.id >> 48, 0xffff);
+	decode_ok(1, &r);
+	assert_int_equal(r.node.bpf.id, 33);
+	assert_memory_equal(r.node.bpf.name, "0123456789abcdef", 16);
+	decode_ok(2, &r);
+	assert_string_equal(r.name.text, "net-pf-5");
+	decode_rejects(fx_record(&stream, 3), stream.size[3],
+		       "NAME record of kind kernel_module has len 80, above the limit of 64");
+	/* a namespace record cut to the size of an inode's attributes' start */
+	n = fx_record(&stream, 0);
+	n->hdr.size = offsetof(struct sabpf_node, ns) + 4;
+	decode_rejects(n, n->hdr.size, "NODE record of kind namespace is 92 bytes, expected 96");
+}
+
 static void test_edge_and_lost(void **state)
 {
 	(void)state;
@@ -204,7 +288,7 @@ static void test_rejects_bad_node(void **state)
 	memcpy(buf, fx_record(&stream, 0), inode_size);
 	n->node.kind = SABPF_NODE_TASK;
 	decode_rejects(buf, inode_size,
-		       "NODE record of kind task is 80 bytes, expected 128 to 184");
+		       "NODE record of kind task is 120 bytes, expected 168 to 224");
 	n->node.kind = SABPF_NODE_PATH;
 	decode_rejects(buf, inode_size, "kind path: this kind comes in NAME records");
 	n->node.kind = SABPF_NODE_KIND_MAX;
@@ -215,7 +299,7 @@ static void test_rejects_bad_node(void **state)
 	memcpy(buf, fx_record(&stream, 0), inode_size);
 	n->hdr.size = sizeof(buf);
 	decode_rejects(buf, sizeof(buf),
-		       "NODE record of kind file is 192 bytes, expected 80 to 184");
+		       "NODE record of kind file is 232 bytes, expected 120 to 224");
 	/* shorter than even the ref */
 	n->hdr.size = sizeof(struct sabpf_hdr) + 4;
 	decode_rejects(buf, n->hdr.size, "shorter than its fixed part");
@@ -250,7 +334,8 @@ static void test_rejects_bad_name(void **state)
 
 	n = fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "/a/b/c/d/e", 10, 0, 0);
 	n->len = 1;
-	decode_rejects(n, stream.size[6], "NAME record is 66 bytes, more than 8 beyond its 1 data");
+	decode_rejects(n, stream.size[6],
+		       "NAME record is 106 bytes, more than 8 beyond its 1 data");
 	n->len = 2; /* 8 bytes of padding are allowed */
 	struct record r;
 	assert_int_equal(record_decode(n, stream.size[6], &r, text, err, sizeof(err)), 0);
@@ -329,6 +414,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_task_node),
 	    cmocka_unit_test(test_short_inode_node_is_zero_filled),
+	    cmocka_unit_test(test_context_block_is_decoded),
+	    cmocka_unit_test(test_system_kinds),
 	    cmocka_unit_test(test_edge_and_lost),
 	    cmocka_unit_test(test_reversed_path_is_joined),
 	    cmocka_unit_test(test_plain_path_stops_at_nul),

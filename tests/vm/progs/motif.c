@@ -15,6 +15,8 @@
  * as expected, 1 with a message naming the case and call if not. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <grp.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,8 +27,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -1487,6 +1492,219 @@ static void case_pipe_blocking_read(void)
 	close(blocking_pipe[1]);
 }
 
+/* ---- system: process groups, prctl, capabilities, namespaces, mounts,
+ * kernel loading, BPF (bpf/system.bpf.c) -------------------------------- */
+
+/* setpgid on a paused child: the caller informs the child's memory. */
+static void case_setpgid(void)
+{
+	pid_t child = paused_child();
+	begin();
+	check(setpgid(child, child) == 0, "setpgid(child, child)");
+	end();
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+
+/* getpgid of the caller itself: its process memory informs it. */
+static void case_getpgid(void)
+{
+	begin();
+	check(getpgid(getpid()) >= 0, "getpgid(getpid())");
+	end();
+}
+
+static void case_prctl(void)
+{
+	begin();
+	check(prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) == 0, "prctl(PR_SET_PDEATHSIG, 0)");
+	end();
+}
+
+static void case_capget(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	begin();
+	check(syscall(SYS_capget, &hdr, data) == 0, "capget");
+	end();
+}
+
+/* capset with the caps the task has: new credentials all the same. */
+static void case_capset(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	check(syscall(SYS_capget, &hdr, data) == 0, "capget");
+	begin();
+	check(syscall(SYS_capset, &hdr, data) == 0, "capset");
+	end();
+}
+
+/* sethostname needs CAP_SYS_ADMIN (21) in the container's uts namespace. */
+static void case_capable(void)
+{
+	begin();
+	check(sethostname("motif", 5) == 0, "sethostname");
+	end();
+}
+
+/* The same capability 200 times in one task version: recorded once. */
+static void case_capable_repeat(void)
+{
+	begin();
+	for (int i = 0; i < 200; i++)
+		check(sethostname("motif", 5) == 0, "sethostname");
+	end();
+}
+
+static int do_setgroups(void)
+{
+	gid_t groups[2] = {4301, 4302};
+	return setgroups(2, groups);
+}
+
+static void case_setgroups(void)
+{
+	in_child(do_setgroups, "setgroups(2, {4301, 4302})");
+}
+
+/* move_mount(2) of a tmpfs from one directory to another. */
+static void case_move_mount(void)
+{
+	const char *a = file_of("from"), *b = file_of("to");
+	check(mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0, "mkdir");
+	check(mount("motif", a, "tmpfs", 0, "size=64k") == 0, "mount");
+	begin();
+	check(syscall(SYS_move_mount, AT_FDCWD, a, AT_FDCWD, b, 0) == 0, "move_mount");
+	end();
+	check(umount(b) == 0, "umount");
+}
+
+/* pivot_root in a child with a mount namespace of its own. The root to
+ * leave must be a mount with a parent (an initramfs's rootfs is not): the
+ * child first chroots into a tmpfs, DIR/pivot_root.root, then makes /new
+ * its root. */
+static int do_pivot_root(void)
+{
+	const char *root = file_of("root");
+	char path[600];
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("motif", root, "tmpfs", 0, "size=64k"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/new", root);
+	if (mkdir(path, 0755) || mount("motif", path, "tmpfs", 0, "size=64k"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/new/old", root);
+	if (mkdir(path, 0755) || chroot(root) || chdir("/new"))
+		return -1;
+	return syscall(SYS_pivot_root, ".", "old") == 0 ? 0 : -1;
+}
+
+static void case_pivot_root(void)
+{
+	check(mkdir(file_of("root"), 0755) == 0, "mkdir");
+	in_child(do_pivot_root, "pivot_root");
+}
+
+/* init_module with bytes that are no module: refused after the hook. */
+static void case_init_module(void)
+{
+	static const char junk[64] = "not a module";
+	begin();
+	errno = 0;
+	long rc = syscall(SYS_init_module, junk, sizeof(junk), "");
+	check(rc == -1 && errno != ENOSYS && errno != EPERM, "init_module(junk) fails late");
+	end();
+}
+
+static void case_finit_module(void)
+{
+	int fd = open(file_of("ko"), O_CREAT | O_WRONLY, 0644);
+	check(fd >= 0, "open");
+	check(write(fd, "not a module, either", 20) == 20, "write");
+	close(fd);
+	/* read-only: a file open for writing is refused (ETXTBSY) before the hook */
+	fd = open(file_of("ko"), O_RDONLY);
+	check(fd >= 0, "open O_RDONLY");
+	begin();
+	errno = 0;
+	long rc = syscall(SYS_finit_module, fd, "", 0);
+	check(rc == -1 && errno != ENOSYS && errno != EPERM, "finit_module(junk) fails late");
+	end();
+	close(fd);
+}
+
+/* An unknown socket family makes the kernel ask for "net-pf-5". */
+static void case_module_request(void)
+{
+	begin();
+	int fd = socket(AF_APPLETALK, SOCK_DGRAM, 0);
+	check(fd < 0, "socket(AF_APPLETALK) fails (no such module)");
+	end();
+}
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void case_bpf_map_create(void)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	memcpy(attr.map_name, "motif_map", 10);
+	begin();
+	int fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
+	check(fd >= 0, "bpf(BPF_MAP_CREATE)");
+	end();
+	close(fd);
+}
+
+/* A socket filter returning 0: the smallest program the verifier takes. */
+static void case_bpf_prog_load(void)
+{
+	struct bpf_insn insns[2] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = 2;
+	attr.license = (unsigned long)"GPL";
+	memcpy(attr.prog_name, "motif_prog", 11);
+	begin();
+	int fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	check(fd >= 0, "bpf(BPF_PROG_LOAD)");
+	end();
+	close(fd);
+}
+
+/* setns into the uts namespace the task is already in (allowed). */
+static void case_setns(void)
+{
+	int fd = open("/proc/self/ns/uts", O_RDONLY);
+	check(fd >= 0, "open /proc/self/ns/uts");
+	begin();
+	check(setns(fd, CLONE_NEWUTS) == 0, "setns(CLONE_NEWUTS)");
+	end();
+	close(fd);
+}
+
+/* unshare a uts namespace: the cases after it run in it. */
+static void case_unshare(void)
+{
+	begin();
+	check(unshare(CLONE_NEWUTS) == 0, "unshare(CLONE_NEWUTS)");
+	end();
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 struct motif_case {
@@ -1597,6 +1815,23 @@ static const struct motif_case cases[] = {
     {"sendfile_pipe", case_sendfile_pipe},
     {"udp_blocking_recv", case_udp_blocking_recv},
     {"pipe_blocking_read", case_pipe_blocking_read},
+    {"setpgid", case_setpgid},
+    {"getpgid", case_getpgid},
+    {"prctl", case_prctl},
+    {"capget", case_capget},
+    {"capset", case_capset},
+    {"capable", case_capable},
+    {"capable_repeat", case_capable_repeat},
+    {"setgroups", case_setgroups},
+    {"move_mount", case_move_mount},
+    {"pivot_root", case_pivot_root},
+    {"init_module", case_init_module},
+    {"finit_module", case_finit_module},
+    {"module_request", case_module_request},
+    {"bpf_map_create", case_bpf_map_create},
+    {"bpf_prog_load", case_bpf_prog_load},
+    {"setns", case_setns},
+    {"unshare", case_unshare},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))

@@ -1,0 +1,555 @@
+/* system.bpf.c: system objects and process attributes: process groups
+ * (task_setpgid, task_getpgid), prctl, capabilities (capget, capset, and
+ * capable: each capability once per task version), supplementary groups
+ * (task_fix_setgroups, or the setgroups syscall's exit where the kernel
+ * lacks that hook), mounts moved and root pivoted (move_mount,
+ * sb_pivotroot), kernel loading (kernel_read_file, kernel_load_data,
+ * kernel_module_request), BPF (bpf, bpf_map, bpf_prog, and the free hooks
+ * that forget the objects), and namespaces changed by setns and unshare.
+ *
+ * setns and unshare have no LSM hook (6.1 or 6.12): they are recorded at
+ * the exit of their system call (fexit on the syscall entry points, which
+ * are never inlined), and only when the call succeeded, so the task's new
+ * namespaces are read from the task itself. unshare(CLONE_NEWUSER) also
+ * passes cred_prepare, which keeps the process memory node going.
+ *
+ * Classes: setpgid, getpgid, prctl and setgroups are SABPF_CLASS_PROC (they
+ * change or read the process, like setuid); the rest is SABPF_CLASS_SYS.
+ * Included into sabpf.bpf.c after mount.bpf.c. */
+
+#define ENOSYS 38
+#define CAP_OPT_NOAUDIT 0x2 /* a probe (has_capability_noaudit), not a use */
+#define NSFS_MAGIC 0x6e736673
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define CLONE_NEWTIME 0x00000080
+#define CLONE_NEWNS 0x00020000
+#define CLONE_NEWCGROUP 0x02000000
+#define CLONE_NEWUTS 0x04000000
+#define CLONE_NEWIPC 0x08000000
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_NEWPID 0x20000000
+#define CLONE_NEWNET 0x40000000
+
+/* Per-task state of this file, freed with the task by the kernel. */
+struct sys_task {
+	__u64 caps_node; /* task node id and version the bitmap is for */
+	__u32 caps_version;
+	__u32 last_bpf_cmd; /* of the last bpf edge: a repeat of it is merged */
+	__u64 caps_used;    /* capabilities recorded for that version (bit = cap) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sys_task);
+} sys_task_store SEC(".maps");
+
+/* BPF maps (by struct bpf_map) and programs (by struct bpf_prog_aux) an
+ * audited task got a descriptor for; emptied by the free hooks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct prov_node);
+} bpf_obj_map SEC(".maps");
+
+/* ---- the task and its own process memory -------------------------------- */
+
+/* The current task informs its process memory (setpgid on itself, prctl,
+ * bpf, kernel_load_data). */
+static __always_inline void task_to_mem(struct sabpf_scope *scope, __u32 relation, __u64 arg)
+{
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *m = current_mem_state(scope->container);
+	if (ts && m)
+		edge_write(relation, &ts->node, m, arg, scope->container);
+}
+
+/* The current task reads another task's process state (getpgid, capget);
+ * reading its own, it reads its process memory. */
+static __always_inline void task_reads_task(struct sabpf_scope *scope, struct task_struct *target,
+					    __u32 relation)
+{
+	if (BPF_CORE_READ(target, pid) != (__u32)bpf_get_current_pid_tgid()) {
+		task_to_task(scope, target, relation, 0, 1);
+		return;
+	}
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *m = current_mem_state(scope->container);
+	if (ts && m)
+		edge_write(relation, m, &ts->node, 0, scope->container);
+}
+
+/* A new version of the current task, with its attributes read again (its
+ * namespaces changed), linked to the previous one. */
+static __always_inline void task_new_attributes(struct prov_task *ts, struct task_struct *task,
+						__u64 container)
+{
+	if (!ts->node.recorded) {
+		task_record(ts, task);
+		return;
+	}
+	__u32 old_version = ts->node.version;
+	node_new_version(&ts->node);
+	task_record(ts, task);
+	edge_write_refs(SABPF_REL_VERSION_ACTIVITY, &ts->node, old_version, &ts->node,
+			ts->node.version, 0, container, task);
+}
+
+/* ---- process groups, prctl --------------------------------------------- */
+
+SEC("lsm/task_setpgid")
+int BPF_PROG(on_task_setpgid, struct task_struct *p, pid_t pgid)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *m = mem_state_of_cred(p->real_cred, p->tgid, scope->container);
+	if (ts && m)
+		edge_write(SABPF_REL_SETPGID, &ts->node, m, (__u32)pgid, scope->container);
+	return 0;
+}
+
+SEC("lsm/task_getpgid")
+int BPF_PROG(on_task_getpgid, struct task_struct *p)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		task_reads_task(scope, p, SABPF_REL_GETPGID);
+	return 0;
+}
+
+/* task_prctl's default is -ENOSYS ("no LSM handled this option"): any other
+ * value would make prctl return it without doing anything. */
+SEC("lsm/task_prctl")
+int BPF_PROG(on_task_prctl, int option)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		task_to_mem(scope, SABPF_REL_PRCTL, (__u32)option);
+	return -ENOSYS;
+}
+
+/* ---- capabilities, groups ----------------------------------------------- */
+
+SEC("lsm/capget")
+int BPF_PROG(on_capget, struct task_struct *target)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (scope)
+		task_reads_task(scope, target, SABPF_REL_CAPGET);
+	return 0;
+}
+
+SEC("lsm/capset")
+int BPF_PROG(on_capset, struct cred *new, const struct cred *old)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (scope)
+		cred_change(scope, new, SABPF_REL_CAPSET, 0);
+	return 0;
+}
+
+/* A capability the task used. The BPF LSM runs after the capability
+ * module, so this hook sees only granted capabilities. It fires very
+ * often: each capability is recorded once per task version (a bitmap in
+ * the task's storage), probes (CAP_OPT_NOAUDIT) are left out. */
+SEC("lsm/capable")
+int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+	     unsigned int opts)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope || (opts & CAP_OPT_NOAUDIT) || cap < 0 || cap > 63)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct sys_task *st =
+	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct prov_task *ts = current_task_state(scope);
+	if (!st || !ts)
+		return 0;
+	__u64 bit = 1ULL << cap;
+	if (st->caps_node == ts->node.id && st->caps_version == ts->node.version &&
+	    (st->caps_used & bit))
+		return 0;
+	struct prov_node *m = current_mem_state(scope->container);
+	if (!m)
+		return 0;
+	ts->node.last_relation = 0; /* another capability is not a repeat */
+	edge_write(SABPF_REL_CAPABLE, m, &ts->node, cap, scope->container);
+	if (st->caps_node != ts->node.id || st->caps_version != ts->node.version)
+		st->caps_used = 0;
+	st->caps_node = ts->node.id;
+	st->caps_version = ts->node.version;
+	st->caps_used |= bit;
+	return 0;
+}
+
+SEC("lsm/task_fix_setgroups")
+int BPF_PROG(on_task_fix_setgroups, struct cred *new, const struct cred *old)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (scope)
+		cred_change(scope, new, SABPF_REL_SETGROUPS,
+			    BPF_CORE_READ(new, group_info, ngroups));
+	return 0;
+}
+
+/* Kernels without task_fix_setgroups (6.1): setgroups(2) has committed the
+ * new credentials when it returns 0; the loader keeps this program only
+ * there. */
+SEC("fexit/__x64_sys_setgroups")
+int BPF_PROG(on_setgroups_exit, const struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope || ret != 0)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cred *cred = (struct cred *)BPF_CORE_READ(task, real_cred);
+	cred_change(scope, cred, SABPF_REL_SETGROUPS, (__u32)BPF_CORE_READ(regs, di));
+	return 0;
+}
+
+/* ---- mounts ------------------------------------------------------------- */
+
+/* The current task changes what a directory shows (move_mount's target,
+ * pivot_root's new root): an edge to it, named by its rebuilt path. */
+static __always_inline void task_to_mount_dir(struct sabpf_scope *scope, const struct path *path,
+					      __u32 relation)
+{
+	struct prov_task *ts = current_task_state(scope);
+	struct dentry *dentry = path->dentry; /* BTF pointers: inode storage wants them */
+	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	if (!ts || !is)
+		return;
+	inode_named_by_mount(is, as_value(path->mnt), as_value(dentry), scope->container);
+	edge_write(relation, &ts->node, &is->node, 0, scope->container);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(on_move_mount, const struct path *from_path, const struct path *to_path)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (scope)
+		task_to_mount_dir(scope, to_path, SABPF_REL_MOVE_MOUNT);
+	return 0;
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(on_sb_pivotroot, const struct path *old_path, const struct path *new_path)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (scope)
+		task_to_mount_dir(scope, new_path, SABPF_REL_PIVOT_ROOT);
+	return 0;
+}
+
+/* ---- kernel loading ------------------------------------------------------ */
+
+/* A file the kernel reads for the task (finit_module, firmware, kexec,
+ * policy): id is enum kernel_read_file_id (READING_MODULE = 2, ...). */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(on_kernel_read_file, struct file *file, int id)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope || !as_value(file))
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	if (!ts || !is)
+		return 0;
+	inode_named_by_mount(is, as_value(file->f_path.mnt), as_value(file->f_path.dentry),
+			     scope->container);
+	edge_write(SABPF_REL_KERNEL_READ_FILE, &ts->node, &is->node, (__u32)id, scope->container);
+	return 0;
+}
+
+/* Data the task hands the kernel from memory (init_module: LOADING_MODULE). */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(on_kernel_load_data, int id)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (scope)
+		task_to_mem(scope, SABPF_REL_KERNEL_LOAD_DATA, (__u32)id);
+	return 0;
+}
+
+/* A module the task made the kernel ask for (request_module: an unknown
+ * socket family, filesystem type, ...): a kernel_module node by name. */
+SEC("lsm/kernel_module_request")
+int BPF_PROG(on_kernel_module_request, char *kmod_name)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_scratch *s = name_scratch_get();
+	if (!ts || !s)
+		return 0;
+	long n = bpf_probe_read_kernel_str(s->data, SABPF_KMODULE_NAME_MAX, kmod_name);
+	if (n <= 0)
+		return 0;
+	s->rec.len = n;
+	s->rec.flags = 0;
+	s->rec.argc = 0;
+	struct prov_node module;
+	node_init(&module, SABPF_NODE_KMODULE, scope->container);
+	if (name_send(s, &module, scope->container) == 0)
+		edge_write(SABPF_REL_MODULE_REQUEST, &ts->node, &module, 0, scope->container);
+	return 0;
+}
+
+/* ---- BPF ----------------------------------------------------------------- */
+
+/* Every bpf(2) command: the task -> its process memory, arg the command.
+ * Consecutive calls of one command merge into one edge. (The agent's own
+ * calls are out of scope: scope_of_current.) */
+SEC("lsm/bpf")
+int BPF_PROG(on_bpf, int cmd)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct sys_task *st =
+	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *m = current_mem_state(scope->container);
+	if (!st || !ts || !m)
+		return 0;
+	if (st->last_bpf_cmd != (__u32)cmd + 1)
+		m->last_relation = 0; /* another command: not a repeat */
+	edge_write(SABPF_REL_BPF, &ts->node, m, (__u32)cmd, scope->container);
+	st->last_bpf_cmd = (__u32)cmd + 1;
+	return 0;
+}
+
+/* The node of a BPF map or program, made and recorded on first sight. */
+static __always_inline struct prov_node *bpf_obj_state(__u64 key, __u16 kind, __u32 id, __u32 type,
+						       const char *name, __u64 container)
+{
+	struct prov_node *n = bpf_map_lookup_elem(&bpf_obj_map, &key);
+	if (!n) {
+		struct prov_node fresh;
+		node_init(&fresh, kind, container);
+		bpf_map_update_elem(&bpf_obj_map, &key, &fresh, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&bpf_obj_map, &key);
+		if (!n)
+			return 0;
+	}
+	if (n->recorded)
+		return n;
+	__u32 size = offsetof(struct sabpf_node, bpf) + sizeof(struct sabpf_bpf_attrs);
+	struct sabpf_node *rec = record_reserve(size, SABPF_REC_NODE, container);
+	n->recorded = 1;
+	if (!rec)
+		return n;
+	ref_of(&rec->node, n);
+	rec->bpf.id = id;
+	rec->bpf.type = type;
+	bpf_probe_read_kernel_str(rec->bpf.name, sizeof(rec->bpf.name), name);
+	record_submit(rec);
+	return n;
+}
+
+/* A descriptor for a map (made at BPF_MAP_CREATE, or got by id or pin):
+ * writable, the task informs the map; readable, the map informs the task. */
+SEC("lsm/bpf_map")
+int BPF_PROG(on_bpf_map, struct bpf_map *map, unsigned int fmode)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope)
+		return 0;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *n = bpf_obj_state(as_value(map), SABPF_NODE_BPF_MAP, map->id,
+					    map->map_type, map->name, scope->container);
+	if (!ts || !n)
+		return 0;
+	if (fmode & FMODE_WRITE)
+		edge_write(SABPF_REL_BPF_MAP, &ts->node, n, fmode, scope->container);
+	if (fmode & FMODE_READ)
+		edge_write(SABPF_REL_BPF_MAP, n, &ts->node, fmode, scope->container);
+	return 0;
+}
+
+/* A descriptor for a program (made at BPF_PROG_LOAD, or got by id or pin). */
+SEC("lsm/bpf_prog")
+int BPF_PROG(on_bpf_prog, struct bpf_prog *prog)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope)
+		return 0;
+	struct bpf_prog_aux *aux = prog->aux;
+	struct prov_task *ts = current_task_state(scope);
+	struct prov_node *n = bpf_obj_state(as_value(aux), SABPF_NODE_BPF_PROG, aux->id, prog->type,
+					    aux->name, scope->container);
+	if (ts && n)
+		edge_write(SABPF_REL_BPF_PROG, &ts->node, n, 0, scope->container);
+	return 0;
+}
+
+/* The free hooks: 6.1 names them *_free_security (a program by its aux),
+ * 6.9 and later bpf_map_free and bpf_prog_free; the loader keeps those the
+ * kernel has. Every object is forgotten, whoever frees it. */
+static __always_inline void bpf_obj_forget(__u64 key)
+{
+	bpf_map_delete_elem(&bpf_obj_map, &key);
+}
+
+SEC("lsm/bpf_map_free_security")
+void BPF_PROG(on_bpf_map_free_security, struct bpf_map *map)
+{
+	bpf_obj_forget(as_value(map));
+}
+
+SEC("lsm/bpf_map_free")
+void BPF_PROG(on_bpf_map_free, struct bpf_map *map)
+{
+	bpf_obj_forget(as_value(map));
+}
+
+SEC("lsm/bpf_prog_free_security")
+void BPF_PROG(on_bpf_prog_free_security, struct bpf_prog_aux *aux)
+{
+	bpf_obj_forget(as_value(aux));
+}
+
+SEC("lsm/bpf_prog_free")
+void BPF_PROG(on_bpf_prog_free, struct bpf_prog *prog)
+{
+	bpf_obj_forget(as_value(prog->aux));
+}
+
+/* ---- namespaces ---------------------------------------------------------- */
+
+/* A namespace informs the task (setns): its NODE record (id from its inode
+ * number, see SABPF_NS_ID_BASE), then the edge. */
+static __always_inline void namespace_to_task(__u32 inum, __u32 nstype, struct prov_task *ts,
+					      __u64 container)
+{
+	if (!inum)
+		return;
+	struct prov_node ns;
+	node_init(&ns, SABPF_NODE_NAMESPACE, container);
+	ns.id = SABPF_NS_ID_BASE | inum;
+	__u32 size = offsetof(struct sabpf_node, ns) + sizeof(struct sabpf_ns_attrs);
+	struct sabpf_node *rec = record_reserve(size, SABPF_REC_NODE, container);
+	if (!rec)
+		return;
+	ref_of(&rec->node, &ns);
+	rec->ns.inum = inum;
+	rec->ns.nstype = nstype;
+	record_submit(rec);
+	edge_write(SABPF_REL_SETNS, &ns, &ts->node, nstype, container);
+}
+
+/* The inode number of the task's namespace of one type (after setns: the
+ * one it joined; pid and time: the one its children will be in). */
+static __always_inline __u32 task_ns_inum(struct task_struct *task, __u32 nstype)
+{
+	struct nsproxy *nsp = BPF_CORE_READ(task, nsproxy);
+	switch (nstype) {
+	case CLONE_NEWUTS:
+		return BPF_CORE_READ(nsp, uts_ns, ns.inum);
+	case CLONE_NEWIPC:
+		return BPF_CORE_READ(nsp, ipc_ns, ns.inum);
+	case CLONE_NEWNS:
+		return BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+	case CLONE_NEWNET:
+		return BPF_CORE_READ(nsp, net_ns, ns.inum);
+	case CLONE_NEWCGROUP:
+		return BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
+	case CLONE_NEWPID:
+		return BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+	case CLONE_NEWTIME:
+		return BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
+	case CLONE_NEWUSER:
+		return BPF_CORE_READ(task, real_cred, user_ns, ns.inum);
+	default:
+		return 0;
+	}
+}
+
+/* proc_ns_operations.type (CLONE_NEW*) up to 6.17; later kernels moved it
+ * to ns_common (where this returns 0). */
+struct proc_ns_operations___typed {
+	int type;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 ns_type_of(struct ns_common *ns)
+{
+	struct proc_ns_operations___typed *ops = (void *)BPF_CORE_READ(ns, ops);
+	if (bpf_core_field_exists(ops->type))
+		return BPF_CORE_READ(ops, type);
+	return 0;
+}
+
+/* The namespace behind a descriptor, if it is a /proc/PID/ns file (nsfs);
+ * 0 for anything else (a pidfd). */
+static __always_inline struct ns_common *nsfs_of_fd(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xffff]);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (!inode || BPF_CORE_READ(inode, i_sb, s_magic) != NSFS_MAGIC)
+		return 0;
+	return (struct ns_common *)BPF_CORE_READ(inode, i_private);
+}
+
+#define NS_FROM_PIDFD(type)                                                                        \
+	if (flags & (type))                                                                        \
+		namespace_to_task(task_ns_inum(task, (type)), (type), ts, scope->container);
+
+SEC("fexit/__x64_sys_setns")
+int BPF_PROG(on_setns_exit, const struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope || ret != 0)
+		return 0;
+	int fd = (int)BPF_CORE_READ(regs, di);
+	__u32 flags = (__u32)BPF_CORE_READ(regs, si);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_task *ts = task_state_of(task, scope);
+	if (!ts)
+		return 0;
+	task_new_attributes(ts, task, scope->container);
+	struct ns_common *ns = nsfs_of_fd(task, fd);
+	if (ns) {
+		namespace_to_task(BPF_CORE_READ(ns, inum), ns_type_of(ns), ts, scope->container);
+		return 0;
+	}
+	/* a pidfd: every namespace type asked for, now the task's */
+	NS_FROM_PIDFD(CLONE_NEWUTS);
+	NS_FROM_PIDFD(CLONE_NEWIPC);
+	NS_FROM_PIDFD(CLONE_NEWNS);
+	NS_FROM_PIDFD(CLONE_NEWNET);
+	NS_FROM_PIDFD(CLONE_NEWCGROUP);
+	NS_FROM_PIDFD(CLONE_NEWPID);
+	NS_FROM_PIDFD(CLONE_NEWTIME);
+	NS_FROM_PIDFD(CLONE_NEWUSER);
+	return 0;
+}
+
+/* unshare(2): a new version of the task, with its new namespaces, informs
+ * its process memory; arg: the flags. */
+SEC("fexit/__x64_sys_unshare")
+int BPF_PROG(on_unshare_exit, const struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
+	if (!scope || ret != 0)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prov_task *ts = task_state_of(task, scope);
+	struct prov_node *m = current_mem_state(scope->container);
+	if (!ts || !m)
+		return 0;
+	task_new_attributes(ts, task, scope->container);
+	edge_write(SABPF_REL_UNSHARE, &ts->node, m, BPF_CORE_READ(regs, di), scope->container);
+	return 0;
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# 27-sys.sh: system hooks and provenance fidelity.
+# timeout: 600
+#  - ctx: one container makes a file and a socket (motif bind): every node
+#    must carry the container's namespaces (tests/integration/test_sys.py
+#    compares them with its task's and with this shell's, in host_ns.txt);
+#  - sys: one container runs the system motif cases (process groups, prctl,
+#    capabilities, setgroups, move_mount, pivot_root, module loading, BPF,
+#    setns, unshare) one process each;
+#  - classes: one container per record class switched off (--classes), and
+#    one added through `sabpf ctl add CGROUP:classes` with sys off, each
+#    running the same workload that touches every class.
+
+fails=0
+ok() { echo "ok - $*"; }
+not_ok() {
+  echo "not ok - $*"
+  fails=$((fails + 1))
+}
+motif=$(dirname "$SABPF")/progs/motif
+[ -x "$motif" ] || { not_ok "$motif missing (make builds it)"; exit 1; }
+D=/tmp/sys
+rm -rf "$D" && mkdir -p "$D"
+
+# this shell's namespaces: the container's must differ
+for ns in uts ipc mnt pid net cgroup; do
+  echo "$ns=$(readlink /proc/self/ns/$ns | sed 's/.*\[\(.*\)\]/\1/')"
+done >"$OUT/host_ns.txt"
+
+# ---- ctx ---------------------------------------------------------------
+"$SABPF" run --net --name ctx -o "prov:$OUT/ctx.prov.json" -o "jsonl:$OUT/ctx.jsonl" \
+  -o "spade:$OUT/ctx.spade.json" -- "$motif" bind "$D/ctx" >"$OUT/ctx.txt" 2>"$OUT/ctx.stderr"
+rc=$?
+[ "$rc" -eq 0 ] && ok "ctx: motif bind ran" || not_ok "ctx: exited $rc: $(tail -3 "$OUT/ctx.stderr")"
+
+# ---- sys ---------------------------------------------------------------
+cases="setpgid getpgid prctl capget capset capable capable_repeat setgroups move_mount pivot_root"
+cases="$cases init_module finit_module module_request bpf_map_create bpf_prog_load setns unshare"
+"$SABPF" run --net --name sys -o "prov:$OUT/sys.prov.json" -o "jsonl:$OUT/sys.jsonl" \
+  --stats "$OUT/sys.stats.json" -- sh -c "for c in $cases; do $motif \$c $D/sys || exit 1; done" \
+  >"$OUT/sys.txt" 2>"$OUT/sys.stderr"
+rc=$?
+[ "$rc" -eq 0 ] && ok "sys: every system case ran" || not_ok "sys: exited $rc: $(tail -3 "$OUT/sys.stderr")"
+
+# ---- classes -------------------------------------------------------------
+# a workload that touches every class: fork (proc), the marker files (file),
+# bind (net), capget (sys)
+workload() { echo "$motif fork $1 && $motif bind $1 && $motif capget $1"; }
+for off in none proc file net sys; do
+  on=$(echo proc,file,net,ipc,sys, | sed "s/$off,//; s/,\$//")
+  "$SABPF" run --net --name "classes-$off" --classes "$on" -o "jsonl:$OUT/classes-$off.jsonl" \
+    -- sh -c "$(workload "$D/c-$off")" >"$OUT/classes-$off.txt" 2>"$OUT/classes-$off.stderr"
+  rc=$?
+  [ "$rc" -eq 0 ] && ok "classes: $on ran" || not_ok "classes $on: exited $rc: $(tail -3 "$OUT/classes-$off.stderr")"
+done
+
+# The same with the classes given to `sabpf ctl add CGROUP:classes`.
+cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+ctl=/run/sabpf-sys.sock
+mkdir -p "$cg/sys-pod" "$cg/sys-idle"
+ip link set lo up 2>/dev/null
+"$SABPF" audit --cgroup "$cg/sys-idle" --control "$ctl" -o "jsonl:$OUT/ctl.jsonl" \
+  >"$OUT/ctl.stdout" 2>"$OUT/ctl.stderr" &
+agent=$!
+i=0
+while [ ! -S "$ctl" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$ctl" ] && ok "audit agent listening" || not_ok "no control socket: $(cat "$OUT/ctl.stderr")"
+"$SABPF" ctl --control "$ctl" add "$cg/sys-pod:proc,file,net,ipc" >"$OUT/ctl-add.txt" 2>&1 &&
+  ok "ctl add CGROUP:proc,file,net,ipc" || not_ok "ctl add failed: $(cat "$OUT/ctl-add.txt")"
+sh -c 'echo $$ > "$0/cgroup.procs" && exec sh -c "$1"' "$cg/sys-pod" "$(workload "$D/c-ctl")" \
+  >"$OUT/ctl-workload.txt" 2>&1 || not_ok "workload in sys-pod failed: $(cat "$OUT/ctl-workload.txt")"
+sleep 0.5
+kill -INT "$agent"
+wait "$agent" && ok "audit agent stopped cleanly" || not_ok "audit agent failed: $(tail -3 "$OUT/ctl.stderr")"
+rmdir "$cg/sys-pod" "$cg/sys-idle" 2>/dev/null
+exit "$fails"
