@@ -19,7 +19,8 @@ motif=$(dirname "$SABPF")/progs/motif
 rm -rf /tmp/motif
 "$motif" list >"$OUT/cases.txt"
 readlink -f "$motif" >"$OUT/motif_path"
-"$SABPF" run --net --name motifs -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
+# --allow-bpf: the bpf() motifs need it (self-protection refuses bpf() by default)
+"$SABPF" run --net --allow-bpf --name motifs -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
   --stats "$OUT/stats.json" -- "$motif" all /tmp/motif >"$OUT/motif.txt" 2>"$OUT/stderr"
 rc=$?
 if [ "$rc" -eq 0 ]; then
