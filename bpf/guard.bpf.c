@@ -16,9 +16,10 @@
  *   the agent's files          its outputs and binary: written, truncated,
  *                              renamed over or removed
  *
- * Included into sabpf.bpf.c after common.h. These programs attach after the
- * recording ones, so an attempt is recorded as the operation it is and,
- * when refused, also as a denial. */
+ * Included into sabpf.bpf.c right after common.h, before the recording
+ * programs: the skeleton attaches them first, and the kernel runs the
+ * programs of a hook newest-attached first, so these run last. An attempt
+ * is recorded as the operation it is and, when refused, also as a denial. */
 
 #include "sabpf_policy.h"
 

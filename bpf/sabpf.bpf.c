@@ -6,6 +6,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* First: the kernel runs the programs of one hook newest-attached first, and
+ * the skeleton attaches in this order, so self-protection runs after the
+ * recording programs: an attempt is recorded, then refused. */
+#include "guard.bpf.c"
 #include "task.bpf.c"
 #include "file.bpf.c"
 #include "inode.bpf.c"
@@ -14,4 +18,3 @@ char LICENSE[] SEC("license") = "GPL";
 #include "socket.bpf.c"
 #include "packet.bpf.c"
 #include "cgroup.bpf.c"
-#include "guard.bpf.c" /* last: its programs run after the recording ones */

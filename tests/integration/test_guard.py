@@ -22,6 +22,8 @@ INSIDE = {
     "cgmove CG": ("EPERM", "cgroup_write"),
     "cgmove CG/guard/sub": ("ok", None),  # moving inside its own subtree is not leaving it
     "openw CG/cgroup.subtree_control": ("EPERM", "cgroup_write"),
+    "openw CG/cgroup.threads": ("EPERM", "cgroup_write"),
+    "openw SECFS/lsm": ("EPERM", "bpffs_write"),  # securityfs: written from inside
     "openw OUT": ("EPERM", "agent_file"),
     "truncate OUT": ("EPERM", "agent_file"),
     "unlink OUT": ("EPERM", "agent_file"),
@@ -50,6 +52,7 @@ def results(out, name):
         key = m.group(1).replace(agent, "AGENT")
         key = re.sub(r"\S+/guard1\.jsonl\.tmp", "OUT", key)
         key = re.sub(r"/sys/fs/cgroup", "CG", key)
+        key = re.sub(r"/sys/kernel/security", "SECFS", key)
         res[key] = "ok" if m.group(2) == "ok" else m.group(3)
     return res
 
@@ -81,7 +84,8 @@ def test_every_refusal_is_a_record(out):
     paths = {e["operation"]: e.get("path") for e in denied if e["operation"] in ("cgroup_write", "mount")}
     assert paths["mount"] in ("bpf", "securityfs")
     cg = [e["path"] for e in denied if e["operation"] == "cgroup_write"]
-    assert sorted(cg) == ["/sys/fs/cgroup/cgroup.procs", "/sys/fs/cgroup/cgroup.subtree_control"]
+    assert sorted(cg) == ["/sys/fs/cgroup/cgroup.procs", "/sys/fs/cgroup/cgroup.subtree_control",
+                          "/sys/fs/cgroup/cgroup.threads"]
     stats = json.loads((out / "guard1-stats.json").read_text())
     assert stats["denials"] == len(want) and stats["lost"] == 0
 

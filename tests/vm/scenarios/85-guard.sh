@@ -20,6 +20,7 @@ head -c 4096 /dev/zero >/tmp/guard-zeros.ko # not a module: the kernel says ENOE
 mount -t bpf none /tmp/guard-bpf2 # a second bpffs the container will try to unmount
 sec=$(awk '$3 == "securityfs" { print $2; exit }' /proc/mounts)
 [ -n "$sec" ] || { mkdir -p /sys/kernel/security && mount -t securityfs none /sys/kernel/security; }
+secfs=$(awk '$3 == "securityfs" { print $2; exit }' /proc/mounts)
 
 start_agent() { # NAME [OPTIONS]
   name=$1
@@ -47,6 +48,8 @@ ptrace AGENT
 cgmove CGROOT
 cgmove CGROOT/guard/sub
 openw CGROOT/cgroup.subtree_control
+openw CGROOT/cgroup.threads
+openw SECFS/lsm
 openw OUTFILE
 truncate OUTFILE
 unlink OUTFILE
@@ -59,7 +62,7 @@ finit /tmp/guard-zeros.ko
 init'
 
 run_actions() { # WHERE(inside|outside) FILE
-  echo "$actions" | sed -e "s|AGENT|$agent|" -e "s|CGROOT|$cg|g" -e "s|OUTFILE|$OUT/guard1.jsonl.tmp|" |
+  echo "$actions" | sed -e "s|AGENT|$agent|" -e "s|CGROOT|$cg|g" -e "s|SECFS|$secfs|" -e "s|OUTFILE|$OUT/guard1.jsonl.tmp|" |
     while read -r a; do
       # shellcheck disable=SC2086
       if [ "$1" = inside ]; then
