@@ -12,3 +12,5 @@ char LICENSE[] SEC("license") = "GPL";
 #include "mount.bpf.c"
 #include "socket.bpf.c"
 #include "cgroup.bpf.c"
+#include "ipc.bpf.c"
+#include "perm.bpf.c"

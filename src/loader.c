@@ -70,6 +70,19 @@ static bool hook_is_newer_than_6_1(const char *hook)
 	return strcmp(hook, "file_truncate") == 0;
 }
 
+/* fentry/fexit programs (IPC operations with no LSM hook: ipcget,
+ * ksys_shmdt) attach to kernel functions, which a kernel may lack or have
+ * inlined: without the function in BTF the program is turned off. */
+static void select_traced_function(const struct btf *vmlinux, struct bpf_program *prog,
+				   const char *function)
+{
+	if (btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC) >= 0)
+		return;
+	fprintf(stderr, "sabpf: this kernel has no traceable function %s: not recorded\n",
+		function);
+	bpf_program__set_autoload(prog, false);
+}
+
 /* Turns off the programs this kernel cannot take: hooks it lacks, and the
  * variants of the other signature (inode_setattr, inode_setxattr,
  * inode_removexattr). */
@@ -87,6 +100,10 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
+		if (strncmp(sec, "fentry/", 7) == 0 || strncmp(sec, "fexit/", 6) == 0) {
+			select_traced_function(vmlinux, prog, strchr(sec, '/') + 1);
+			continue;
+		}
 		if (strncmp(sec, "lsm/", 4) != 0)
 			continue;
 		int arity = lsm_hook_arity(vmlinux, sec + 4);
@@ -307,12 +324,40 @@ int agent_scope_remove(struct agent *a, __u64 container)
 			     offsetof(struct sabpf_scope, container), container);
 }
 
+/* The IPC maps: System V objects, messages, shm files, POSIX queues. A
+ * container's objects outlive it when it shares an IPC namespace with the
+ * outside. */
+static unsigned agent_purge_ipc(struct agent *a, __u64 container)
+{
+	return purge_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
+			     offsetof(struct prov_ipc, node.container), container) +
+	       purge_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
+			     offsetof(struct prov_msg, node.container), container) +
+	       purge_entries(a->skel->maps.shm_file_map, sizeof(struct prov_shm_file),
+			     offsetof(struct prov_shm_file, container), container) +
+	       purge_entries(a->skel->maps.mq_map, sizeof(struct prov_inode),
+			     offsetof(struct prov_inode, node.container), container);
+}
+
+unsigned agent_count_ipc_state(struct agent *a, __u64 container)
+{
+	return count_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
+			     offsetof(struct prov_ipc, node.container), container) +
+	       count_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
+			     offsetof(struct prov_msg, node.container), container) +
+	       count_entries(a->skel->maps.shm_file_map, sizeof(struct prov_shm_file),
+			     offsetof(struct prov_shm_file, container), container) +
+	       count_entries(a->skel->maps.mq_map, sizeof(struct prov_inode),
+			     offsetof(struct prov_inode, node.container), container);
+}
+
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
-			     offsetof(struct prov_file, container), container);
+			     offsetof(struct prov_file, container), container) +
+	       agent_purge_ipc(a, container);
 }
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)

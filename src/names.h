@@ -22,8 +22,10 @@ bool node_kind_is_valid(__u32 kind);
 bool relation_is_valid(__u32 relation);
 /* Only tasks are PROV activities. */
 bool node_kind_is_activity(__u32 kind);
-/* Inode kinds: file, directory, link, fifo, socket, char, block. */
+/* Inode kinds: file, directory, link, fifo, socket, char, block, mqueue. */
 bool node_kind_is_inode(__u32 kind);
+/* System V IPC kinds: msg_queue, msg, shm, sem (struct sabpf_ipc_attrs). */
+bool node_kind_is_ipc(__u32 kind);
 /* VERSION_ACTIVITY and VERSION_ENTITY: edges that only step a version. */
 bool relation_is_version(__u32 relation);
 
