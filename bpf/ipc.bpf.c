@@ -512,6 +512,10 @@ int BPF_PROG(on_msg_queue_msgrcv, struct kern_ipc_perm *perm, struct msg_msg *ms
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
 	__u64 container = scope ? scope->container : 0;
 	if (!scope) {
+		/* an audited receiver waiting, handed a message by a sender out of
+		 * scope: its own task state says so */
+		if (BPF_CORE_READ(target, pid) == (__u32)bpf_get_current_pid_tgid())
+			return 0;
 		struct prov_task *rs = bpf_task_storage_get(&task_store, target, 0, 0);
 		if (!rs || !(rs->classes & SABPF_CLASS_IPC))
 			return 0;
