@@ -167,12 +167,6 @@ bool node_kind_is_inode(__u32 kind)
 	return (kind >= SABPF_NODE_FILE && kind <= SABPF_NODE_BLOCK) || kind == SABPF_NODE_MQUEUE;
 }
 
-bool node_kind_is_ipc(__u32 kind)
-{
-	return kind == SABPF_NODE_MSG_QUEUE || kind == SABPF_NODE_MSG || kind == SABPF_NODE_SHM ||
-	       kind == SABPF_NODE_SEM;
-}
-
 bool relation_is_version(__u32 relation)
 {
 	return relation == SABPF_REL_VERSION_ACTIVITY || relation == SABPF_REL_VERSION_ENTITY;

@@ -24,8 +24,6 @@ bool relation_is_valid(__u32 relation);
 bool node_kind_is_activity(__u32 kind);
 /* Inode kinds: file, directory, link, fifo, socket, char, block, mqueue. */
 bool node_kind_is_inode(__u32 kind);
-/* System V IPC kinds: msg_queue, msg, shm, sem (struct sabpf_ipc_attrs). */
-bool node_kind_is_ipc(__u32 kind);
 /* VERSION_ACTIVITY and VERSION_ENTITY: edges that only step a version. */
 bool relation_is_version(__u32 relation);
 
