@@ -12,10 +12,10 @@
  *   notes the object in the task's ipc_task_store, and fexit/ipcget (the
  *   common tail of msgget, shmget and semget) writes its node and the
  *   ipc_create edge once the id is returned;
- * - shmdt: fentry/ksys_shmdt finds the mapping at the address with
- *   bpf_find_vma; its file is the shm_file_data wrapper that shmat made, whose
- *   `file` is the segment's file, which shm_file_map (filled at shmat) maps to
- *   the segment; fexit/ksys_shmdt writes shm_detach when the call succeeded;
+ * - shmdt: fentry/shm_close, the close operation of every SysV shm mapping,
+ *   gets the mapping; its file is the shm_file_data wrapper that shmat made,
+ *   whose `file` is the segment's file, which shm_file_map (filled at shmat)
+ *   maps to the segment; munmap, exec and exit end an attachment the same way;
  * - receiving a System V message: msg_queue_msgrcv is a permission check,
  *   called for every candidate message (and in the sender's context for a
  *   receiver already waiting); the message actually taken is the one the
@@ -578,59 +578,34 @@ int BPF_PROG(on_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr, int shmflg
 	return 0;
 }
 
-struct shmdt_search {
-	__u64 addr;
-	__u64 perm; /* found: the segment mapped at addr */
-};
-
-/* bpf_find_vma callback: a SysV shm mapping starting at the address? Its
- * file is shmat's wrapper, whose private data (struct shm_file_data) holds
- * the segment's file. */
-static long shmdt_vma_found(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+/* The segment (its kern_ipc_perm, 0 if unknown) of a SysV shm mapping: its
+ * file is the wrapper shmat made, whose private data (struct
+ * shm_file_data) holds the segment's file, which shm_file_map maps to the
+ * segment. */
+static __always_inline __u64 shm_segment_of_mapping(struct vm_area_struct *vma)
 {
-	struct shmdt_search *search = ctx;
-	if (BPF_CORE_READ(vma, vm_start) != search->addr)
-		return 0;
 	struct file *wrapper = BPF_CORE_READ(vma, vm_file);
 	struct shm_file_data *sfd = BPF_CORE_READ(wrapper, private_data);
 	__u64 file = as_value(BPF_CORE_READ(sfd, file));
 	struct prov_shm_file *sf = bpf_map_lookup_elem(&shm_file_map, &file);
-	if (sf &&
-	    BPF_CORE_READ(wrapper, f_mapping) == BPF_CORE_READ((struct file *)file, f_mapping))
-		search->perm = sf->perm;
-	return 0;
+	return sf ? sf->perm : 0;
 }
 
-SEC("fentry/ksys_shmdt")
-int BPF_PROG(on_shmdt_entry, char *shmaddr)
-{
-	if (!scope_of_current(SABPF_CLASS_IPC))
-		return 0;
-	struct shmdt_search search = {.addr = as_value(shmaddr), .perm = 0};
-	struct task_struct *task = bpf_get_current_task_btf();
-	bpf_find_vma(task, search.addr, shmdt_vma_found, &search, 0);
-	if (!search.perm)
-		return 0;
-	struct prov_ipc_task *it = ipc_task_of_current(1);
-	if (it)
-		it->detaching = search.perm;
-	return 0;
-}
-
-SEC("fexit/ksys_shmdt")
-int BPF_PROG(on_shmdt_exit, char *shmaddr, long ret)
+/* shmdt has no LSM hook. shm_close is the vm_ops->close of every SysV shm
+ * mapping, called with the mapping as it goes (mmap lock held): by shmdt,
+ * and also by munmap, exec and exit, which end an attachment as well. */
+SEC("fentry/shm_close")
+int BPF_PROG(on_shm_close, struct vm_area_struct *vma)
 {
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
 	if (!scope)
 		return 0;
-	struct prov_ipc_task *it = ipc_task_of_current(0);
-	if (!it || !it->detaching)
+	__u64 key = shm_segment_of_mapping(vma);
+	if (!key)
 		return 0;
-	__u64 key = it->detaching;
-	it->detaching = 0;
 	struct prov_ipc *st = bpf_map_lookup_elem(&ipc_map, &key);
 	struct prov_task *ts = current_task_state(scope);
-	if (ret != 0 || !st || !ts)
+	if (!st || !ts)
 		return 0;
 	ipc_record(st, (struct kern_ipc_perm *)key);
 	edge_write(SABPF_REL_SHM_DETACH, &ts->node, &st->node, 0, scope->container);

@@ -161,7 +161,8 @@ enum sabpf_relation {
 	SABPF_REL_MSG_RECEIVE = 71,  /* message -> task; arg: bytes */
 	SABPF_REL_SHM_READ = 72,     /* segment -> task (shmat); arg: shmflg */
 	SABPF_REL_SHM_WRITE = 73,    /* task -> segment (shmat, writable); arg: shmflg */
-	SABPF_REL_SHM_DETACH = 74,   /* task -> segment (shmdt) */
+	SABPF_REL_SHM_DETACH = 74,   /* task -> segment (shmdt; also munmap, exec or exit
+					of an attachment) */
 	SABPF_REL_SEM_READ = 75,     /* semaphore set -> task (semop); arg: nsops */
 	SABPF_REL_SEM_WRITE = 76,    /* task -> semaphore set (semop that alters); arg: nsops */
 	SABPF_REL_MQ_SEND = 77,      /* task -> POSIX queue; arg: bytes */

@@ -81,7 +81,7 @@ struct prov_msg {
 };
 
 /* shm_file_map value: the segment (kern_ipc_perm) of a SysV shm file, to
- * tell which segment a shmdt detaches. */
+ * tell which segment a mapping that goes (shmdt, munmap, exit) detaches. */
 struct prov_shm_file {
 	__u64 perm;
 	__u64 container;
@@ -89,10 +89,8 @@ struct prov_shm_file {
 
 /* Per-task IPC work in progress (task local storage, ipc_task_store). */
 struct prov_ipc_task {
-	__u64 creating;	 /* kern_ipc_perm allocated by the msgget/shmget/semget
-			    under way, until ipcget returns its id */
-	__u64 detaching; /* kern_ipc_perm of the segment the shmdt under way
-			    detaches, until ksys_shmdt returns */
+	__u64 creating; /* kern_ipc_perm allocated by the msgget/shmget/semget
+			   under way, until ipcget returns its id */
 };
 
 #endif /* SABPF_STATE_H */

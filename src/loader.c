@@ -71,7 +71,7 @@ static bool hook_is_newer_than_6_1(const char *hook)
 }
 
 /* fentry/fexit programs (IPC operations with no LSM hook: ipcget,
- * ksys_shmdt) attach to kernel functions, which a kernel may lack or have
+ * shm_close) attach to kernel functions, which a kernel may lack or have
  * inlined: without the function in BTF the program is turned off. */
 static void select_traced_function(const struct btf *vmlinux, struct bpf_program *prog,
 				   const char *function)

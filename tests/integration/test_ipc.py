@@ -149,14 +149,26 @@ def test_shm_segment_attributes_and_attach_directions(cap, report):
 
 
 def test_shmdt_detaches_once_per_successful_call(cap, report):
-    """Two shmdt succeed (child, parent); the parent's second one fails
-    (EINVAL) and is not recorded."""
+    """The parent's shmdt succeeds once and its second one fails (EINVAL):
+    one edge. The child's shmdt, and the end at its exit of the mapping it
+    inherited at fork, are the same relation from the same task version:
+    merged into one edge."""
     r = report("shm")
     seg = object_with("shm", ipc_id=int(r["shm_id"]))
     for pid in (r["shm_reader_pid"], r["shm_writer_pid"]):
         detach = edges_of(cap, "shm_detach", src=task_of(int(pid)), dst=seg)
         assert len(detach) == 1 and detach[0].kind == "wasGeneratedBy"
         assert detach[0].attrs["cf:pid"] == cap.nodes[detach[0].src]["cf:pid"]
+
+
+def test_exit_detaches_a_segment_left_attached(cap, report):
+    """`ipc leave` exits with its segment attached: exit ends the attachment."""
+    left = report("leave")
+    seg = object_with("shm", ipc_id=int(left["left_shm_id"]), key=int(left["left_key"]))
+    (attach,) = edges_of(cap, "shm_write", dst=seg)
+    (detach,) = edges_of(cap, "shm_detach", dst=seg)
+    assert cap.nodes[detach.src]["cf:id"] == cap.nodes[attach.src]["cf:id"]
+    assert detach.attrs["cf:date"] > attach.attrs["cf:date"]
 
 
 # ---- semaphores ----------------------------------------------------------------
