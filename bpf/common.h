@@ -369,6 +369,17 @@ static __always_inline __u16 inode_kind_of_mode(__u32 mode)
 	}
 }
 
+#define MQUEUE_MAGIC 0x19800202
+
+/* The node kind of an inode: by its mode, except the inodes of the mqueue
+ * filesystem (POSIX message queues, regular files by mode). */
+static __always_inline __u16 inode_kind_of(struct inode *inode)
+{
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == MQUEUE_MAGIC)
+		return SABPF_NODE_MQUEUE;
+	return inode_kind_of_mode(BPF_CORE_READ(inode, i_mode));
+}
+
 /* Writes one edge, by CamFlow's rules, with pid_tgid and uid as its actor:
  * a repeat of the last relation into `to` is merged (nothing written); if
  * `to` already informed another node, it first gets a new version, linked

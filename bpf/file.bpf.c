@@ -29,16 +29,23 @@ static __always_inline void inode_record(struct prov_inode *is, struct inode *in
 	record_submit(n);
 }
 
+/* POSIX message queues keep their node in a hash map (ipc.bpf.c): their
+ * send and receive hooks see them through a descriptor, as plain values,
+ * which inode storage does not take. */
+static __always_inline struct prov_inode *mqueue_state_of(__u64 inode, __u64 container);
+
 static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __u64 container)
 {
 	if (!inode)
 		return 0;
+	if ((inode->i_mode & S_IFMT) == S_IFREG && inode->i_sb->s_magic == MQUEUE_MAGIC)
+		return mqueue_state_of(as_value(inode), container);
 	struct prov_inode *is =
 		bpf_inode_storage_get(&inode_store, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!is)
 		return 0;
 	if (is->node.id == 0)
-		node_init(&is->node, inode_kind_of_mode(inode->i_mode), container);
+		node_init(&is->node, inode_kind_of(inode), container);
 	inode_record(is, inode, container);
 	return is;
 }
@@ -101,7 +108,7 @@ static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct
 static __always_inline int kind_has_path(__u16 kind)
 {
 	return kind == SABPF_NODE_FILE || kind == SABPF_NODE_DIRECTORY || kind == SABPF_NODE_LINK ||
-	       kind == SABPF_NODE_CHAR || kind == SABPF_NODE_BLOCK;
+	       kind == SABPF_NODE_CHAR || kind == SABPF_NODE_BLOCK || kind == SABPF_NODE_MQUEUE;
 }
 
 /* Process memory edges are needed only when threads share it: in a

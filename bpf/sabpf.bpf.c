@@ -18,3 +18,5 @@ char LICENSE[] SEC("license") = "GPL";
 #include "socket.bpf.c"
 #include "packet.bpf.c"
 #include "cgroup.bpf.c"
+#include "ipc.bpf.c"
+#include "perm.bpf.c"

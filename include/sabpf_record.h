@@ -91,7 +91,9 @@ enum sabpf_relation {
 	SABPF_REL_SETUID = 13,      /* task -> proc_mem; arg: new uid<<32 | new euid */
 	SABPF_REL_SETGID = 14,      /* task -> proc_mem; arg: new gid<<32 | new egid */
 	/* files */
-	SABPF_REL_OPEN = 15,      /* inode -> task; arg: file flags (O_*) */
+	SABPF_REL_OPEN = 15,      /* inode -> task; arg: file flags (O_*). Also a System V
+				     object -> task when msgget, shmget or semget finds an
+				     existing one; arg: the get flags */
 	SABPF_REL_READ = 16,      /* inode -> task */
 	SABPF_REL_WRITE = 17,     /* task -> inode */
 	SABPF_REL_MMAP_READ = 18, /* inode -> task; arg: prot<<32 | flags */
@@ -153,17 +155,20 @@ enum sabpf_relation {
 	SABPF_REL_FILE_SIGIO = 64, /* inode -> the task sent SIGIO for it; arg: signal */
 	/* issue 3: System V IPC and POSIX message queues */
 	SABPF_REL_IPC_CREATE = 65,   /* task -> new queue, segment or semaphore set; arg: key */
-	SABPF_REL_IPC_DESTROY = 66,  /* task -> the object freed */
-	SABPF_REL_IPC_CTL = 67,      /* task -> object (msgctl, shmctl, semctl); arg: cmd */
+	SABPF_REL_IPC_DESTROY = 66,  /* task -> the object it removes (IPC_RMID); arg: cmd */
+	SABPF_REL_IPC_CTL = 67,      /* task -> object for commands that change it (IPC_SET,
+					SETVAL, SETALL, SHM_LOCK...), object -> task for those
+					that read it (IPC_STAT, GETVAL, GETALL...); arg: cmd */
 	SABPF_REL_MSG_SEND = 68,     /* task -> message; arg: message type */
-	SABPF_REL_MSG_ENQUEUE = 69,  /* message -> queue */
+	SABPF_REL_MSG_ENQUEUE = 69,  /* message -> queue; arg: bytes */
 	SABPF_REL_MSG_DEQUEUE = 70,  /* queue -> message */
-	SABPF_REL_MSG_RECEIVE = 71,  /* message -> task */
+	SABPF_REL_MSG_RECEIVE = 71,  /* message -> task; arg: bytes */
 	SABPF_REL_SHM_READ = 72,     /* segment -> task (shmat); arg: shmflg */
 	SABPF_REL_SHM_WRITE = 73,    /* task -> segment (shmat, writable); arg: shmflg */
-	SABPF_REL_SHM_DETACH = 74,   /* task -> segment (shmdt) */
-	SABPF_REL_SEM_READ = 75,     /* semaphore set -> task (semop) */
-	SABPF_REL_SEM_WRITE = 76,    /* task -> semaphore set (semop that alters) */
+	SABPF_REL_SHM_DETACH = 74,   /* task -> segment (shmdt; also munmap, exec or exit
+					of an attachment) */
+	SABPF_REL_SEM_READ = 75,     /* semaphore set -> task (semop); arg: nsops */
+	SABPF_REL_SEM_WRITE = 76,    /* task -> semaphore set (semop that alters); arg: nsops */
 	SABPF_REL_MQ_SEND = 77,      /* task -> POSIX queue; arg: bytes */
 	SABPF_REL_MQ_RECEIVE = 78,   /* POSIX queue -> task; arg: bytes */
 	/* issue 3: packets */
@@ -312,6 +317,20 @@ struct sabpf_bpf_attrs {
 	char name[SABPF_BPF_NAME_LEN];
 };
 
+/* Attributes of a System V IPC object (MSG_QUEUE, SHM, SEM) or of one
+ * System V message (MSG: key, id, ipcns of its queue; uid/gid of the sender). */
+struct sabpf_ipc_attrs {
+	__s32 key;	  /* IPC key; 0 is IPC_PRIVATE */
+	__s32 id;	  /* msqid, shmid or semid */
+	__u32 mode;	  /* permission bits */
+	__u32 uid, gid;	  /* owner */
+	__u32 cuid, cgid; /* creator */
+	__u32 ipcns;	  /* inode number of the IPC namespace of the task that recorded it */
+	__u64 size;	  /* SHM: bytes; SEM: semaphores in the set; MSG_QUEUE: max bytes (qbytes);
+			     MSG: bytes of the message */
+	__s64 type;	  /* MSG: message type (mtype); 0 otherwise */
+};
+
 struct sabpf_node {
 	struct sabpf_hdr hdr;
 	struct sabpf_ref node;
@@ -324,6 +343,7 @@ struct sabpf_node {
 		struct sabpf_packet_attrs packet;
 		struct sabpf_ns_attrs ns;   /* NAMESPACE */
 		struct sabpf_bpf_attrs bpf; /* BPF_PROG, BPF_MAP */
+		struct sabpf_ipc_attrs ipc;
 	};
 };
 

@@ -70,4 +70,36 @@ struct prov_packet {
 	struct sabpf_packet_attrs attrs;
 };
 
+/* A System V IPC object (message queue, shared memory segment, semaphore
+ * set), in ipc_map keyed by its struct kern_ipc_perm; deleted by the
+ * msg_queue, shm and sem free hooks. */
+struct prov_ipc {
+	struct prov_node node;
+	__u64 shm_file; /* SHM: the segment's struct file, key of its shm_file_map
+			   entry (set at the first shmat in scope; 0: none) */
+};
+
+/* A System V message, in msg_map keyed by its struct msg_msg; deleted by
+ * msg_msg_free_security. */
+struct prov_msg {
+	struct prov_node node;
+	__u64 queue; /* kern_ipc_perm of the queue it was sent to or is received
+			from (0: not known yet) */
+	__u32 sent;  /* its msg_send/msg_enqueue edges were written */
+	__u32 pad;
+};
+
+/* shm_file_map value: the segment (kern_ipc_perm) of a SysV shm file, to
+ * tell which segment a mapping that goes (shmdt, munmap, exit) detaches. */
+struct prov_shm_file {
+	__u64 perm;
+	__u64 container;
+};
+
+/* Per-task IPC work in progress (task local storage, ipc_task_store). */
+struct prov_ipc_task {
+	__u64 creating; /* kern_ipc_perm allocated by the msgget/shmget/semget
+			   under way, until ipcget returns its id */
+};
+
 #endif /* SABPF_STATE_H */

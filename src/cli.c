@@ -56,12 +56,13 @@ int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen
 	} known[] = {
 	    {"all", SABPF_CLASS_ALL}, {"proc", SABPF_CLASS_PROC}, {"file", SABPF_CLASS_FILE},
 	    {"net", SABPF_CLASS_NET}, {"ipc", SABPF_CLASS_IPC},	  {"sys", SABPF_CLASS_SYS},
+	    {"perm", SABPF_CLASS_PERM}, /* opt-in: not part of all */
 	};
 	__u32 bits = 0;
 	const char *p = text;
 	if (*p == '\0') {
 		snprintf(err, errlen,
-			 "empty class list: use all, or some of proc,file,net,ipc,sys");
+			 "empty class list: use all, or some of proc,file,net,ipc,sys,perm");
 		return -1;
 	}
 	while (*p) {
@@ -73,7 +74,7 @@ int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen
 		if (i == sizeof(known) / sizeof(known[0])) {
 			snprintf(err, errlen,
 				 "unknown record class '%.*s' in '%s': use all, or some of "
-				 "proc,file,net,ipc,sys",
+				 "proc,file,net,ipc,sys,perm",
 				 (int)len, p, text);
 			return -1;
 		}

@@ -448,6 +448,13 @@ static struct entity_style entity_style(__u16 kind)
 		return (struct entity_style){"ellipse", "#C8F0C8"};
 	case SABPF_NODE_PACKET:
 		return (struct entity_style){"cds", "#C8F0C8"};
+	case SABPF_NODE_MSG_QUEUE: /* IPC objects: "id 32768 key 0x00001234" */
+	case SABPF_NODE_MQUEUE:
+	case SABPF_NODE_SEM:
+	case SABPF_NODE_SHM:
+		return (struct entity_style){"box3d", "#F0D8F0"};
+	case SABPF_NODE_MSG: /* "type 7 on queue 32768" */
+		return (struct entity_style){"note", "#F0D8F0"};
 	default:
 		return (struct entity_style){"ellipse", "#FFFC87"};
 	}

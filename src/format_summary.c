@@ -8,6 +8,8 @@
  *   executed, by path, each once, in the order first seen;
  * - network peers (addresses connected or sent to), addresses bound, and
  *   sockets listened on;
+ * - IPC objects used (System V queues, segments, semaphore sets, POSIX
+ *   queues), each once, shown only when there are some;
  * - counts of records (nodes, edges) and of lost records.
  *
  * Names come from the pipeline's node table (graph.c) when the record that
@@ -75,6 +77,7 @@ struct sctr {
 	struct view_map proc_by_pid; /* (pid, 0) -> procs index */
 	struct strset files[F_COUNT];
 	struct strset net[N_COUNT];
+	struct strset ipc; /* "msg_queue id 32768 key 0x00001234", "mqueue /q" */
 	struct srename *renames;
 	size_t nrenames, cap_renames;
 	/* (node id, 0) -> relation << 32 | index: what the next `named` or
@@ -361,6 +364,23 @@ static void setuid_seen(struct summary_state *s, struct sctr *c, const struct sa
 		add_uid_change(s, p, (__u32)(e->arg >> 32), (__u32)e->arg, "setuid");
 }
 
+/* An IPC relation: its end that is an object (not the task, not a message). */
+static void ipc_seen(struct summary_state *s, struct sctr *c, const struct event *ev)
+{
+	const struct gnode *ends[2] = {ev->from, ev->to};
+	for (int i = 0; i < 2; i++) {
+		const struct gnode *n = ends[i];
+		if (!n || n->kind == SABPF_NODE_TASK || n->kind == SABPF_NODE_MSG)
+			continue;
+		char buf[64], name[SABPF_PATH_MAX + 32];
+		if (n->text_len) /* its path or id and key, after its kind */
+			snprintf(name, sizeof(name), "%s %s", node_kind_name(n->kind), n->text);
+		else
+			snprintf(name, sizeof(name), "%s", object_name(n, buf, sizeof(buf)));
+		note(s, strset_add(&c->ipc, name));
+	}
+}
+
 static void edge_seen(struct summary_state *s, struct sctr *c, const struct sabpf_edge *e,
 		      const struct event *ev)
 {
@@ -415,6 +435,9 @@ static void edge_seen(struct summary_state *s, struct sctr *c, const struct sabp
 		break;
 	case SABPF_REL_LISTEN:
 		note(s, strset_add(&c->net[N_LISTENING], object_name(ev->to, buf, sizeof(buf))));
+		break;
+	case SABPF_REL_IPC_CREATE ... SABPF_REL_MQ_RECEIVE:
+		ipc_seen(s, c, ev);
 		break;
 	default:
 		break;
@@ -587,6 +610,8 @@ static void text_container(struct output *o, const struct sctr *c)
 	}
 	for (int l = 0; l < N_COUNT; l++)
 		text_list(b, net_list_titles[l], &c->net[l]);
+	if (c->ipc.n)
+		text_list(b, "ipc objects", &c->ipc);
 	output_maybe_write(o);
 }
 
@@ -739,7 +764,10 @@ static void json_container(struct output *o, const struct sctr *c, bool first)
 		jbuf_putc(b, l ? ',' : '{');
 		json_set(b, net_list_names[l], &c->net[l], true);
 	}
-	jbuf_puts(b, "}}");
+	jbuf_putc(b, '}');
+	if (c->ipc.n)
+		json_set(b, "ipc", &c->ipc, false);
+	jbuf_putc(b, '}');
 	output_maybe_write(o);
 }
 
@@ -792,6 +820,7 @@ static void ctr_free(struct sctr *c)
 		strset_free(&c->files[l]);
 	for (int l = 0; l < N_COUNT; l++)
 		strset_free(&c->net[l]);
+	strset_free(&c->ipc);
 	for (size_t i = 0; i < c->nrenames; i++) {
 		free(c->renames[i].from);
 		free(c->renames[i].to);

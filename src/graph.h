@@ -35,6 +35,7 @@ struct gnode {
 		struct sabpf_task_attrs task;
 		struct sabpf_mem_attrs mem;
 		struct sabpf_inode_attrs inode;
+		struct sabpf_ipc_attrs ipc; /* msg_queue, msg, shm, sem */
 		struct {
 			__u16 family;
 			__u16 port;
@@ -46,7 +47,8 @@ struct gnode {
 	/* path: the path; argv: the arguments joined with spaces; address:
 	 * its text (10.0.0.1:80, [::1]:443, unix:/path); packet: its flow
 	 * (tcp 10.0.0.1:80>10.0.0.2:5000 seq 1 len 6); inode: the last path
-	 * it was named by. NUL-terminated. Unknown when text_len is 0 (the
+	 * it was named by; System V object: "id 32768 key 0x00001234"; message:
+	 * "type 7 on queue 32768". NUL-terminated. Unknown when text_len is 0 (the
 	 * buffer of a recycled entry may still be allocated). */
 	char *text;
 	size_t text_len;

@@ -131,8 +131,8 @@ static bool hook_is_expected_missing(const char *hook)
 }
 
 /* fentry/fexit programs (setns, unshare, setgroups on 6.1; sock_recvmsg, the
- * end of a blocking receive): off, with a warning, when the kernel has no
- * such function. */
+ * end of a blocking receive; ipcget, shm_close): off, with a warning, when
+ * the kernel has no such function in BTF (absent or inlined). */
 static void select_tracing(const struct btf *vmlinux, struct bpf_program *prog, const char *func)
 {
 	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) >= 0)
@@ -158,8 +158,8 @@ static int select_programs(struct sabpf_bpf *skel, char *err, size_t errlen)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
-		if (strncmp(sec, "fexit/", 6) == 0) {
-			select_tracing(vmlinux, prog, sec + 6);
+		if (strncmp(sec, "fentry/", 7) == 0 || strncmp(sec, "fexit/", 6) == 0) {
+			select_tracing(vmlinux, prog, strchr(sec, '/') + 1);
 			continue;
 		}
 		if (strncmp(sec, "lsm/", 4) != 0)
@@ -469,13 +469,40 @@ static unsigned purge_packets(struct agent *a, __u64 container)
 			     offsetof(struct prov_packet, node.container), container);
 }
 
+/* The IPC maps: System V objects, messages, shm files, POSIX queues. A
+ * container's objects outlive it when it shares an IPC namespace with the
+ * outside. */
+static unsigned agent_purge_ipc(struct agent *a, __u64 container)
+{
+	return purge_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
+			     offsetof(struct prov_ipc, node.container), container) +
+	       purge_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
+			     offsetof(struct prov_msg, node.container), container) +
+	       purge_entries(a->skel->maps.shm_file_map, sizeof(struct prov_shm_file),
+			     offsetof(struct prov_shm_file, container), container) +
+	       purge_entries(a->skel->maps.mq_map, sizeof(struct prov_inode),
+			     offsetof(struct prov_inode, node.container), container);
+}
+
+unsigned agent_count_ipc_state(struct agent *a, __u64 container)
+{
+	return count_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
+			     offsetof(struct prov_ipc, node.container), container) +
+	       count_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
+			     offsetof(struct prov_msg, node.container), container) +
+	       count_entries(a->skel->maps.shm_file_map, sizeof(struct prov_shm_file),
+			     offsetof(struct prov_shm_file, container), container) +
+	       count_entries(a->skel->maps.mq_map, sizeof(struct prov_inode),
+			     offsetof(struct prov_inode, node.container), container);
+}
+
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
 			     offsetof(struct prov_file, container), container) +
-	       purge_packets(a, container);
+	       purge_packets(a, container) + agent_purge_ipc(a, container);
 }
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)

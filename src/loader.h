@@ -42,9 +42,13 @@ int agent_finish(struct agent *a);
 __u64 agent_lost(struct agent *a, __u64 container);
 /* Entries of the cred and file maps still held for a container. */
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files);
+/* Entries of the System V IPC maps (objects, messages, shm files) still
+ * held for a container. */
+unsigned agent_count_ipc_state(struct agent *a, __u64 container);
 /* Deletes a container's entries of the cred and file maps whose kernel
  * objects outlive it (a file it shared with the outside, still open there).
- * Returns how many there were. */
+ * Also its IPC entries (objects of an IPC namespace it shared with the
+ * outside). Returns how many there were. */
 unsigned agent_purge_container(struct agent *a, __u64 container);
 void agent_close(struct agent *a);
 

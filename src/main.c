@@ -90,7 +90,8 @@ static void usage(FILE *out)
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
 	    "                            summary or summary-json; PATH '-' is stdout;\n"
 	    "                            repeatable (run default: prov:sabpf-NAME.prov.json)\n"
-	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all)\n"
+	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all);\n"
+	    "                            perm (inode_permission) only when named: all,perm\n"
 	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
 	    "  --allow-bpf               let containers use bpf() (never on sabpf's own maps,\n"
 	    "                            programs, links or pins); default: bpf() is refused\n"
@@ -158,6 +159,7 @@ static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, ch
 struct leftovers {
 	unsigned creds;	 /* cred entries the kernel did not free with the creds */
 	unsigned files;	 /* file entries the kernel did not free with the files */
+	unsigned ipcs;	 /* IPC object, message and shm file entries left */
 	unsigned purged; /* entries of objects still alive outside, removed by us */
 };
 
@@ -186,8 +188,8 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 	if (left)
 		fprintf(f,
 			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
-			"\"entries_purged\":%u,",
-			left->creds, left->files, left->purged);
+			"\"ipc_entries_left\":%u,\"entries_purged\":%u,",
+			left->creds, left->files, left->ipcs, left->purged);
 	fprintf(f, "\"exit_status\":%d}\n", status);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
@@ -205,15 +207,18 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
  * and what is left after that is a leak. */
 static void release_container_state(struct agent *a, __u64 container, struct leftovers *left)
 {
-	unsigned creds = 0, files = 0;
+	unsigned creds = 0, files = 0, ipcs = 0;
 	for (int i = 0; i < 100; i++) {
 		agent_count_state(a, container, &creds, &files);
-		if (creds == 0 && files == 0)
+		/* its IPC namespace is freed by a worker after an RCU grace period */
+		ipcs = agent_count_ipc_state(a, container);
+		if (creds == 0 && files == 0 && ipcs == 0)
 			break;
 		agent_poll(a, 30);
 	}
 	left->purged = agent_purge_container(a, container);
 	agent_count_state(a, container, &left->creds, &left->files);
+	left->ipcs = agent_count_ipc_state(a, container);
 }
 
 static void print_summary(const char *what, const struct sabpf_stats *s, __u64 kernel_lost,

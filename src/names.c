@@ -188,7 +188,7 @@ const char *nstype_name(__u32 nstype)
 
 bool node_kind_is_inode(__u32 kind)
 {
-	return kind >= SABPF_NODE_FILE && kind <= SABPF_NODE_BLOCK;
+	return (kind >= SABPF_NODE_FILE && kind <= SABPF_NODE_BLOCK) || kind == SABPF_NODE_MQUEUE;
 }
 
 bool relation_is_version(__u32 relation)

@@ -22,7 +22,7 @@ bool node_kind_is_valid(__u32 kind);
 bool relation_is_valid(__u32 relation);
 /* Only tasks are PROV activities. */
 bool node_kind_is_activity(__u32 kind);
-/* Inode kinds: file, directory, link, fifo, socket, char, block. */
+/* Inode kinds: file, directory, link, fifo, socket, char, block, mqueue. */
 /* Short name of a namespace type (CLONE_NEWNET -> "net"), as /proc/PID/ns
  * names it; "ns" for an unknown one. */
 const char *nstype_name(__u32 nstype);

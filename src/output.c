@@ -419,6 +419,20 @@ static size_t format_packet(const struct sabpf_packet_attrs *a, char *out, size_
 	return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
+/* Text of a System V object, "id 32768 key 0x00001234", or of a message,
+ * "type 7 on queue 32768": its name in every view. */
+static size_t format_ipc(const struct sabpf_ipc_attrs *a, __u16 kind, char *out, size_t cap)
+{
+	int n;
+	if (kind == SABPF_NODE_MSG)
+		n = snprintf(out, cap, "type %lld on queue %d", (long long)a->type, a->id);
+	else
+		n = snprintf(out, cap, "id %d key 0x%08x", a->id, (unsigned)a->key);
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* Version bookkeeping shared by every record that names a node. */
 static void note_version(struct gnode *n, const struct sabpf_ref *ref)
 {
@@ -490,6 +504,15 @@ static struct gnode *update_from_node(struct sabpf_pipeline *p, const struct rec
 				   (int)strnlen(rec->bpf.name, SABPF_BPF_NAME_LEN), rec->bpf.name);
 		n->a.bpf = rec->bpf;
 		gnode_set_text(n, text, (size_t)len);
+		break;
+	}
+	case SABPF_NODE_MSG_QUEUE:
+	case SABPF_NODE_MSG:
+	case SABPF_NODE_SHM:
+	case SABPF_NODE_SEM: {
+		char text[64];
+		n->a.ipc = rec->ipc;
+		gnode_set_text(n, text, format_ipc(&rec->ipc, rec->node.kind, text, sizeof(text)));
 		break;
 	}
 	default: /* inodes; their text (last path) is kept */
@@ -919,6 +942,36 @@ static void attr_ctx(struct attr_writer *w, const struct sabpf_ctx *c)
 	attr_u64(w, "ctx_egid", c->egid);
 }
 
+/* A System V object or message. The key is written as an unsigned 32-bit
+ * number (ipcs shows it in hex). */
+static void attr_ipc(struct attr_writer *w, const struct gnode *n)
+{
+	const struct sabpf_ipc_attrs *a = &n->a.ipc;
+	attr_u64(w, "key", (__u32)a->key);
+	attr_u64(w, "ipc_id", (__u32)a->id);
+	attr_u64(w, "ipcns", a->ipcns);
+	attr_u64(w, "uid", a->uid);
+	attr_u64(w, "gid", a->gid);
+	switch (n->kind) {
+	case SABPF_NODE_MSG:
+		attr_u64(w, "msg_type", (__u64)a->type);
+		attr_u64(w, "size", a->size);
+		return;
+	case SABPF_NODE_SHM:
+		attr_u64(w, "size", a->size);
+		break;
+	case SABPF_NODE_SEM:
+		attr_u64(w, "nsems", a->size);
+		break;
+	default: /* msg_queue */
+		attr_u64(w, "qbytes", a->size);
+		break;
+	}
+	attr_octal(w, "mode", a->mode);
+	attr_u64(w, "cuid", a->cuid);
+	attr_u64(w, "cgid", a->cgid);
+}
+
 /* "task 1234 cat", "file /etc/hostname", "path /tmp/x", ... */
 static void build_label(struct jbuf *s, const struct gnode *n)
 {
@@ -1007,6 +1060,12 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 		attr_u64(w, "bpf_id", n->a.bpf.id);
 		attr_u64(w, "bpf_type", n->a.bpf.type);
 		attr_str(w, "bpf_name", n->a.bpf.name, strnlen(n->a.bpf.name, SABPF_BPF_NAME_LEN));
+		break;
+	case SABPF_NODE_MSG_QUEUE:
+	case SABPF_NODE_MSG:
+	case SABPF_NODE_SHM:
+	case SABPF_NODE_SEM:
+		attr_ipc(w, n);
 		break;
 	default:
 		attr_inode(w, n);

@@ -38,7 +38,13 @@ size_t record_node_min_size(__u32 kind)
 	case SABPF_NODE_SOCKET:
 	case SABPF_NODE_CHAR:
 	case SABPF_NODE_BLOCK:
+	case SABPF_NODE_MQUEUE:
 		return base + sizeof(struct sabpf_inode_attrs);
+	case SABPF_NODE_MSG_QUEUE:
+	case SABPF_NODE_MSG:
+	case SABPF_NODE_SHM:
+	case SABPF_NODE_SEM:
+		return base + sizeof(struct sabpf_ipc_attrs);
 	case SABPF_NODE_ADDRESS:
 		return base + sizeof(struct sabpf_addr_attrs);
 	case SABPF_NODE_PACKET:

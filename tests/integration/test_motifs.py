@@ -90,14 +90,20 @@ def index_capture(cap):
 _CACHE = {}
 
 
-@pytest.fixture
-def capture(artifacts):
-    path = artifacts(SCENARIO) / "capture.prov.json"
+def indexed_capture(artifacts, which=None):
+    """The main capture, or capture.<which>.prov.json (a motif's "capture":
+    a run with other record classes, e.g. perm)."""
+    path = artifacts(SCENARIO) / (f"capture.{which}.prov.json" if which else "capture.prov.json")
     if not path.is_file():
         pytest.fail(f"{path} missing: 60-motifs.sh did not capture")
     if path not in _CACHE:
         _CACHE[path] = index_capture(load_prov(path))
     return _CACHE[path]
+
+
+@pytest.fixture
+def capture(artifacts):
+    return indexed_capture(artifacts)
 
 
 @pytest.fixture
@@ -320,7 +326,8 @@ def motif_params():
 
 
 @pytest.mark.parametrize("motif", list(motif_params()))
-def test_motif(capture, placeholders, motif):
+def test_motif(artifacts, placeholders, motif):
+    capture = indexed_capture(artifacts, motif.get("capture"))
     subst = dict(placeholders, case=motif["case"])
     edges = slice_of(capture, motif["case"], motif.get("window", "markers"))
     bind, reasons = find_motif(capture, motif, edges, subst)
@@ -341,9 +348,10 @@ CAPTURED = [m for m in MOTIFS if m["status"] == "captured"]
 
 
 @pytest.mark.parametrize("motif", CAPTURED, ids=[m["name"] for m in CAPTURED])
-def test_motif_needs_the_direction_of_flow(capture, placeholders, motif):
+def test_motif_needs_the_direction_of_flow(artifacts, placeholders, motif):
     """The matcher is not fooled: with every edge of the slice turned round
     (information flowing the other way), the motif is not found."""
+    capture = indexed_capture(artifacts, motif.get("capture"))
     subst = dict(placeholders, case=motif["case"])
     edges = reversed_edges(slice_of(capture, motif["case"], motif.get("window", "markers")))
     bind, _ = find_motif(capture, motif, edges, subst)

@@ -24,10 +24,11 @@ DOC = REPO / "docs" / "motifs.md"
 STATUSES = ("captured", "pending", "gap")
 KINDS = ("task", "process_memory", "file", "directory", "link", "fifo", "socket", "char",
          "block", "path", "address", "argv", "xattr", "packet")
+KINDS += ("msg_queue", "msg", "shm", "sem", "mqueue")  # IPC objects
 KINDS += ("bpf_prog", "bpf_map", "kernel_module", "namespace")  # system objects
 ACTIVITY_KINDS = ("task",)
 MOTIF_KEYS = {"name", "syscall", "case", "hooks", "status", "reason", "note", "window", "nodes",
-              "edges", "absent", "equal", "distinct", "captured_on"}
+              "edges", "absent", "equal", "distinct", "captured_on", "capture"}
 NODE_KEYS = {"kind", "attrs", "path", "address", "next_version_of", "same_object_as"}
 EDGE_KEYS = {"from", "to", "relation", "arg", "arg_mask", "count"}
 WINDOWS = ("markers", "to_end")
@@ -113,6 +114,9 @@ def check_motif(where, m):
     if on and (m["status"] == "captured" or not all(isinstance(k, str) for k in on)):
         _fail(where, "captured_on lists kernel series (e.g. \"6.1\") where a pending or gap "
                      "motif already matches")
+    if "capture" in m and not (isinstance(m["capture"], str) and m["capture"].isalpha()):
+        _fail(where, "capture names another capture of 60-motifs.sh (capture.<name>.prov.json, "
+                     "e.g. \"perm\"), in letters")
     if m.get("window", "markers") not in WINDOWS:
         _fail(where, f"window {m['window']!r}: use one of {', '.join(WINDOWS)}")
     if not isinstance(m["nodes"], dict) or not m["nodes"]:
@@ -224,6 +228,8 @@ def _motif_row(m):
     if m.get("captured_on"):
         status += f" (captured on {', '.join(m['captured_on'])})"
     words = [m.get("note", "")] if m.get("note") else []
+    if m.get("capture"):
+        words.append(f"matched in the capture made with `--classes all,{m['capture']}`")
     if m["status"] != "captured":
         words.append(f"{m['status']}: {m['reason']}")
     return (f"| `{m['name']}` | {_cell([m['syscall']])} | {_cell([', '.join(m['hooks'])])} | "

@@ -61,6 +61,12 @@ static void test_classes(void **state)
 	assert_int_equal(classes, SABPF_CLASS_FILE);
 	assert_int_equal(cli_parse_classes("proc,net", &classes, err, sizeof(err)), 0);
 	assert_int_equal(classes, SABPF_CLASS_PROC | SABPF_CLASS_NET);
+	/* perm (inode_permission) is opt-in: all leaves it out, all,perm adds it */
+	assert_int_equal(SABPF_CLASS_ALL & SABPF_CLASS_PERM, 0);
+	assert_int_equal(cli_parse_classes("all,perm", &classes, err, sizeof(err)), 0);
+	assert_int_equal(classes, SABPF_CLASS_ALL | SABPF_CLASS_PERM);
+	assert_int_equal(cli_parse_classes("proc,file,net,sys", &classes, err, sizeof(err)), 0);
+	assert_int_equal(classes & SABPF_CLASS_IPC, 0);
 
 	assert_int_equal(cli_parse_classes("proc,disk", &classes, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown record class 'disk'"));

@@ -489,6 +489,83 @@ static void test_packet_node(void **state)
 	free(out);
 }
 
+/* A System V object or message node, as ipc.bpf.c writes it. */
+static void fx_ipc(struct fx_stream *s, __u16 kind, __u64 id, __s32 key, __s32 ipc_id, __u64 size,
+		   __s64 type)
+{
+	size_t size_rec = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_ipc_attrs);
+	struct sabpf_node *n = fx_add(s, SABPF_REC_NODE, size_rec);
+	n->node = fx_ref(id, 0, kind);
+	n->ipc.key = key;
+	n->ipc.id = ipc_id;
+	n->ipc.mode = 0600;
+	n->ipc.ipcns = 4026531839u;
+	n->ipc.size = size;
+	n->ipc.type = type;
+}
+
+/* IPC objects and messages: their attributes in prov and spade, their
+ * names in jsonl; a POSIX queue is an inode of kind mqueue. */
+static void test_ipc_nodes_in_every_format(void **state)
+{
+	(void)state;
+	char spec[600];
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	const char *names[] = {"prov:%s", "spade:%s", "jsonl:%s"};
+	const char *files[] = {"ipc.prov", "ipc.spade", "ipc.jsonl"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(spec, sizeof(spec), names[i], in_dir(files[i]));
+		assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	}
+	fx_init(&stream, FX_CONTAINER);
+	fx_task(&stream, 1, 0, 100, 0, "ipc");
+	fx_ipc(&stream, SABPF_NODE_MSG_QUEUE, 2, 0x5ab10001, 32768, 16384, 0);
+	fx_ipc(&stream, SABPF_NODE_MSG, 3, 0x5ab10001, 32768, 5, 7);
+	fx_inode(&stream, SABPF_NODE_MQUEUE, 4, 0, 404, 0100600);
+	fx_edge(&stream, SABPF_REL_IPC_CREATE, fx_ref(1, 0, SABPF_NODE_TASK),
+		fx_ref(2, 0, SABPF_NODE_MSG_QUEUE), 100, 0x5ab10001);
+	fx_edge(&stream, SABPF_REL_MSG_SEND, fx_ref(1, 0, SABPF_NODE_TASK),
+		fx_ref(3, 0, SABPF_NODE_MSG), 100, 7);
+	fx_edge(&stream, SABPF_REL_MSG_ENQUEUE, fx_ref(3, 0, SABPF_NODE_MSG),
+		fx_ref(2, 1, SABPF_NODE_MSG_QUEUE), 100, 5);
+	fx_edge(&stream, SABPF_REL_MQ_SEND, fx_ref(1, 0, SABPF_NODE_TASK),
+		fx_ref(4, 0, SABPF_NODE_MQUEUE), 100, 8);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	size_t len;
+
+	char *out = read_all(in_dir("ipc.prov"), &len);
+	assert_contains(out, "\"prov:type\":\"msg_queue\",\"prov:label\":\"msg_queue id 32768 key "
+			     "0x5ab10001\"");
+	assert_contains(out, "\"cf:key\":1521549313,\"cf:ipc_id\":32768,\"cf:ipcns\":4026531839,"
+			     "\"cf:uid\":0,\"cf:gid\":0,\"cf:qbytes\":16384,\"cf:mode\":\"0600\","
+			     "\"cf:cuid\":0,\"cf:cgid\":0}");
+	assert_contains(out, "\"prov:label\":\"msg type 7 on queue 32768\"");
+	assert_contains(out, "\"cf:msg_type\":7,\"cf:size\":5}");
+	assert_contains(out, "\"prov:type\":\"mqueue\",\"prov:label\":\"mqueue ino 404\"");
+	/* the queue's version 1 (implied by the enqueue) keeps its attributes */
+	assert_contains(out, "\"sabpf:n2_v1\":{\"prov:type\":\"msg_queue\"");
+	assert_contains(out, "\"prov:type\":\"msg_enqueue\"");
+	free(out);
+
+	out = read_all(in_dir("ipc.spade"), &len);
+	assert_contains(out, "\"subtype\":\"msg\",\"label\":\"msg type 7 on queue 32768\"");
+	assert_contains(out, "\"key\":\"1521549313\",\"ipc_id\":\"32768\"");
+	assert_contains(out, "{\"type\":\"WasDerivedFrom\",\"from\":\"n2_v1\",\"to\":\"n3_v0\"");
+	free(out);
+
+	out = read_all(in_dir("ipc.jsonl"), &len);
+	assert_contains(out, "\"action\":\"ipc_create\",\"object_kind\":\"msg_queue\","
+			     "\"object\":\"id 32768 key 0x5ab10001\"");
+	assert_contains(out, "\"action\":\"msg_send\",\"object_kind\":\"msg\","
+			     "\"object\":\"type 7 on queue 32768\"");
+	assert_contains(out, "\"action\":\"mq_send\",\"object_kind\":\"mqueue\","
+			     "\"object\":\"inode:404\"");
+	assert_null(strstr(out, "msg_enqueue")); /* no task at either end */
+	free(out);
+}
+
 static void test_spade_fields(void **state)
 {
 	(void)state;
@@ -1011,6 +1088,7 @@ int main(void)
 	    cmocka_unit_test(test_prov_system_nodes),
 	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_packet_node),
+	    cmocka_unit_test(test_ipc_nodes_in_every_format),
 	    cmocka_unit_test(test_raw_keeps_the_capture_clock),
 	    cmocka_unit_test(test_loss_accounting),
 	    cmocka_unit_test(test_write_failure_leaves_no_file),

@@ -305,6 +305,40 @@ static void test_rejects_bad_node(void **state)
 	decode_rejects(buf, n->hdr.size, "shorter than its fixed part");
 }
 
+/* System V objects and messages carry struct sabpf_ipc_attrs; a POSIX queue
+ * (mqueue) the inode attributes. */
+static void test_ipc_node_sizes(void **state)
+{
+	(void)state;
+	_Alignas(8) unsigned char buf[sizeof(struct sabpf_node)];
+	struct sabpf_node *n = (struct sabpf_node *)buf;
+	struct record r;
+	char text[RECORD_TEXT_MAX], err[256];
+	size_t ipc = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_ipc_attrs);
+	const __u16 kinds[] = {SABPF_NODE_MSG_QUEUE, SABPF_NODE_MSG, SABPF_NODE_SHM,
+			       SABPF_NODE_SEM};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		assert_int_equal(record_node_min_size(kinds[i]), ipc);
+	assert_int_equal(record_node_min_size(SABPF_NODE_MQUEUE),
+			 record_node_min_size(SABPF_NODE_FILE));
+
+	memset(buf, 0, sizeof(buf));
+	n->hdr.type = SABPF_REC_NODE;
+	n->hdr.size = (__u32)ipc;
+	n->node.kind = SABPF_NODE_SHM;
+	n->ipc.key = 0x5ab10002;
+	n->ipc.id = 7;
+	n->ipc.size = 4096;
+	assert_int_equal(record_decode(buf, ipc, &r, text, err, sizeof(err)), 0);
+	assert_int_equal(r.node.ipc.id, 7);
+	assert_int_equal(r.node.ipc.size, 4096);
+	n->hdr.size = (__u32)ipc - 8; /* without its type field */
+	char want[128];
+	snprintf(want, sizeof(want), "NODE record of kind shm is %zu bytes, expected %zu to %zu",
+		 ipc - 8, ipc, sizeof(struct sabpf_node));
+	decode_rejects(buf, ipc - 8, want);
+}
+
 static void test_rejects_bad_name(void **state)
 {
 	(void)state;
@@ -423,6 +457,7 @@ int main(void)
 	    cmocka_unit_test(test_rejects_bad_header),
 	    cmocka_unit_test(test_rejects_bad_edge),
 	    cmocka_unit_test(test_rejects_bad_node),
+	    cmocka_unit_test(test_ipc_node_sizes),
 	    cmocka_unit_test(test_rejects_bad_name),
 	    cmocka_unit_test(test_rejects_bad_lost),
 	    cmocka_unit_test(test_random_bytes_never_crash),

@@ -25,15 +25,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mqueue.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/sendfile.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1707,6 +1712,306 @@ static void case_unshare(void)
 	end();
 }
 
+/* ---- System V IPC, POSIX message queues ------------------------------ */
+
+#define IPC_KEY_BASE 0x5ab00000 /* + a number per case: the motifs' cf:key */
+
+struct motif_msg {
+	long mtype;
+	char mtext[16];
+};
+
+static int msg_queue(int key)
+{
+	int id = msgget(key, IPC_CREAT | 0600);
+	check(id >= 0, "msgget");
+	return id;
+}
+
+static void msg_put(int id, long type)
+{
+	struct motif_msg m = {.mtype = type, .mtext = "hello"};
+	check(msgsnd(id, &m, 6, 0) == 0, "msgsnd");
+}
+
+static void case_msgget(void)
+{
+	begin();
+	int id = msgget(IPC_KEY_BASE + 1, IPC_CREAT | IPC_EXCL | 0600);
+	end();
+	check(id >= 0, "msgget");
+	msgctl(id, IPC_RMID, NULL);
+}
+
+static void case_msgget_existing(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 2);
+	begin();
+	int again = msgget(IPC_KEY_BASE + 2, 0600);
+	end();
+	check(again == id, "msgget of the existing key");
+	msgctl(id, IPC_RMID, NULL);
+}
+
+static void case_msgsnd(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 3);
+	begin();
+	msg_put(id, 7);
+	end();
+	msgctl(id, IPC_RMID, NULL);
+}
+
+static void case_msgrcv(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 4);
+	msg_put(id, 7);
+	struct motif_msg m;
+	begin();
+	ssize_t n = msgrcv(id, &m, sizeof(m.mtext), 0, 0);
+	end();
+	check(n == 6 && m.mtype == 7, "msgrcv");
+	msgctl(id, IPC_RMID, NULL);
+}
+
+/* A receiver already waiting: the sender hands the message over itself
+ * (pipelined_send); the child sends once the parent is blocked. */
+static void case_msgrcv_waiting(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 5);
+	begin();
+	pid_t child = fork();
+	check(child >= 0, "fork");
+	if (child == 0) {
+		usleep(300 * 1000);
+		msg_put(id, 9);
+		_exit(0);
+	}
+	struct motif_msg m;
+	ssize_t n = msgrcv(id, &m, sizeof(m.mtext), 0, 0);
+	wait_child(child, 0);
+	end();
+	check(n == 6 && m.mtype == 9, "msgrcv");
+	msgctl(id, IPC_RMID, NULL);
+}
+
+static void case_msgctl_stat(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 6);
+	struct msqid_ds ds;
+	begin();
+	check(msgctl(id, IPC_STAT, &ds) == 0, "msgctl IPC_STAT");
+	end();
+	msgctl(id, IPC_RMID, NULL);
+}
+
+static void case_msgctl_set(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 7);
+	struct msqid_ds ds;
+	check(msgctl(id, IPC_STAT, &ds) == 0, "msgctl IPC_STAT");
+	ds.msg_perm.mode = 0640;
+	begin();
+	check(msgctl(id, IPC_SET, &ds) == 0, "msgctl IPC_SET");
+	end();
+	msgctl(id, IPC_RMID, NULL);
+}
+
+static void case_msgctl_rmid(void)
+{
+	int id = msg_queue(IPC_KEY_BASE + 8);
+	begin();
+	check(msgctl(id, IPC_RMID, NULL) == 0, "msgctl IPC_RMID");
+	end();
+}
+
+static int shm_segment(int key)
+{
+	int id = shmget(key, 4096, IPC_CREAT | 0600);
+	check(id >= 0, "shmget");
+	return id;
+}
+
+static void case_shmget(void)
+{
+	begin();
+	int id = shmget(IPC_KEY_BASE + 9, 8192, IPC_CREAT | IPC_EXCL | 0600);
+	end();
+	check(id >= 0, "shmget");
+	shmctl(id, IPC_RMID, NULL);
+}
+
+static void case_shmat(void)
+{
+	int id = shm_segment(IPC_KEY_BASE + 10);
+	begin();
+	char *p = shmat(id, NULL, 0);
+	end();
+	check(p != (void *)-1, "shmat");
+	shmdt(p);
+	shmctl(id, IPC_RMID, NULL);
+}
+
+static void case_shmat_rdonly(void)
+{
+	int id = shm_segment(IPC_KEY_BASE + 11);
+	begin();
+	char *p = shmat(id, NULL, SHM_RDONLY);
+	end();
+	check(p != (void *)-1, "shmat SHM_RDONLY");
+	shmdt(p);
+	shmctl(id, IPC_RMID, NULL);
+}
+
+static void case_shmdt(void)
+{
+	int id = shm_segment(IPC_KEY_BASE + 12);
+	char *p = shmat(id, NULL, 0);
+	check(p != (void *)-1, "shmat");
+	p[0] = 1;
+	begin();
+	check(shmdt(p) == 0, "shmdt");
+	end();
+	shmctl(id, IPC_RMID, NULL);
+}
+
+static void case_shmctl_stat(void)
+{
+	int id = shm_segment(IPC_KEY_BASE + 13);
+	struct shmid_ds ds;
+	begin();
+	check(shmctl(id, IPC_STAT, &ds) == 0, "shmctl IPC_STAT");
+	end();
+	shmctl(id, IPC_RMID, NULL);
+}
+
+static void case_shmctl_rmid(void)
+{
+	int id = shm_segment(IPC_KEY_BASE + 14);
+	begin();
+	check(shmctl(id, IPC_RMID, NULL) == 0, "shmctl IPC_RMID");
+	end();
+}
+
+static int sem_set(int key)
+{
+	int id = semget(key, 2, IPC_CREAT | 0600);
+	check(id >= 0, "semget");
+	return id;
+}
+
+static void case_semget(void)
+{
+	begin();
+	int id = semget(IPC_KEY_BASE + 15, 3, IPC_CREAT | IPC_EXCL | 0600);
+	end();
+	check(id >= 0, "semget");
+	semctl(id, 0, IPC_RMID);
+}
+
+static void case_semop(void)
+{
+	int id = sem_set(IPC_KEY_BASE + 16);
+	struct sembuf op = {.sem_num = 0, .sem_op = 1, .sem_flg = 0};
+	begin();
+	check(semop(id, &op, 1) == 0, "semop +1");
+	end();
+	semctl(id, 0, IPC_RMID);
+}
+
+static void case_semop_zero(void)
+{
+	int id = sem_set(IPC_KEY_BASE + 17);
+	struct sembuf op = {.sem_num = 1, .sem_op = 0, .sem_flg = IPC_NOWAIT};
+	begin();
+	check(semop(id, &op, 1) == 0, "semop wait-for-zero");
+	end();
+	semctl(id, 0, IPC_RMID);
+}
+
+static void case_semctl_setval(void)
+{
+	int id = sem_set(IPC_KEY_BASE + 18);
+	begin();
+	check(semctl(id, 0, SETVAL, 5) == 0, "semctl SETVAL");
+	end();
+	semctl(id, 0, IPC_RMID);
+}
+
+static void case_semctl_getval(void)
+{
+	int id = sem_set(IPC_KEY_BASE + 19);
+	begin();
+	check(semctl(id, 0, GETVAL) == 0, "semctl GETVAL");
+	end();
+	semctl(id, 0, IPC_RMID);
+}
+
+/* /motif_<case>, a POSIX message queue */
+static const char *mq_name(void)
+{
+	static char name[64];
+	snprintf(name, sizeof(name), "/motif_%s", case_name);
+	return name;
+}
+
+static mqd_t mq_make(void)
+{
+	struct mq_attr attr = {.mq_maxmsg = 4, .mq_msgsize = 64};
+	mqd_t q = mq_open(mq_name(), O_CREAT | O_RDWR, 0600, &attr);
+	check(q != (mqd_t)-1, "mq_open");
+	return q;
+}
+
+static void case_mq_open(void)
+{
+	struct mq_attr attr = {.mq_maxmsg = 4, .mq_msgsize = 64};
+	begin();
+	mqd_t q = mq_open(mq_name(), O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	end();
+	check(q != (mqd_t)-1, "mq_open");
+	mq_close(q);
+	mq_unlink(mq_name());
+}
+
+static void case_mq_send(void)
+{
+	mqd_t q = mq_make();
+	begin();
+	check(mq_send(q, "hello", 5, 3) == 0, "mq_send");
+	end();
+	mq_close(q);
+	mq_unlink(mq_name());
+}
+
+static void case_mq_receive(void)
+{
+	mqd_t q = mq_make();
+	check(mq_send(q, "hello!", 6, 3) == 0, "mq_send");
+	char buf[64];
+	unsigned prio = 0;
+	begin();
+	ssize_t n = mq_receive(q, buf, sizeof(buf), &prio);
+	end();
+	check(n == 6 && prio == 3, "mq_receive");
+	mq_close(q);
+	mq_unlink(mq_name());
+}
+
+/* access(R_OK | W_OK | X_OK) checks all three permissions of the file:
+ * recorded only with the opt-in class perm (60-motifs.sh runs it again
+ * with --classes all,perm). */
+static void case_access(void)
+{
+	const char *p = file_of("data");
+	int fd = open(p, O_CREAT | O_WRONLY, 0755);
+	check(fd >= 0, "create");
+	close(fd);
+	begin();
+	check(access(p, R_OK | W_OK | X_OK) == 0, "access");
+	end();
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 struct motif_case {
@@ -1817,6 +2122,29 @@ static const struct motif_case cases[] = {
     {"sendfile_pipe", case_sendfile_pipe},
     {"udp_blocking_recv", case_udp_blocking_recv},
     {"pipe_blocking_read", case_pipe_blocking_read},
+    {"msgget", case_msgget},
+    {"msgget_existing", case_msgget_existing},
+    {"msgsnd", case_msgsnd},
+    {"msgrcv", case_msgrcv},
+    {"msgrcv_waiting", case_msgrcv_waiting},
+    {"msgctl_stat", case_msgctl_stat},
+    {"msgctl_set", case_msgctl_set},
+    {"msgctl_rmid", case_msgctl_rmid},
+    {"shmget", case_shmget},
+    {"shmat", case_shmat},
+    {"shmat_rdonly", case_shmat_rdonly},
+    {"shmdt", case_shmdt},
+    {"shmctl_stat", case_shmctl_stat},
+    {"shmctl_rmid", case_shmctl_rmid},
+    {"semget", case_semget},
+    {"semop", case_semop},
+    {"semop_zero", case_semop_zero},
+    {"semctl_setval", case_semctl_setval},
+    {"semctl_getval", case_semctl_getval},
+    {"mq_open", case_mq_open},
+    {"mq_send", case_mq_send},
+    {"mq_receive", case_mq_receive},
+    {"access", case_access},
     {"setpgid", case_setpgid},
     {"getpgid", case_getpgid},
     {"prctl", case_prctl},

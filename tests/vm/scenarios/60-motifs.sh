@@ -43,4 +43,16 @@ while read -r name; do
   done
 done <"$OUT/cases.txt"
 if [ "$missing" -eq 0 ]; then ok "every case made its two markers"; else not_ok "$missing markers missing"; fi
+
+# The opt-in class perm (inode_permission, every path component) would
+# change every slice above: its cases run again in a capture of their own
+# with --classes all,perm (motifs with "capture": "perm").
+perm_cases="access"
+for name in $perm_cases; do rm -f "/tmp/motif/$name".*; done
+# shellcheck disable=SC2086 # one argument per case
+"$SABPF" run --name motifs-perm --classes all,perm -o "prov:$OUT/capture.perm.prov.json" \
+  --stats "$OUT/stats.perm.json" -- sh -c 'for c in "$@"; do "$0" "$c" /tmp/motif || exit 1; done' \
+  "$motif" $perm_cases >"$OUT/motif.perm.txt" 2>"$OUT/stderr.perm"
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "the perm cases ran with --classes all,perm"; else not_ok "perm run exited $rc: $(tail -5 "$OUT/stderr.perm")"; fi
 exit "$fails"
