@@ -65,7 +65,6 @@ struct {
 	__uint(max_entries, 16 << 20); /* set by the loader from --ring-size */
 } events SEC(".maps");
 
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -80,9 +79,6 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } lost_by_container SEC(".maps");
-
-
-
 
 /* Task local storage: one task_state per thread. */
 struct {
@@ -99,7 +95,6 @@ struct {
 	__type(key, int);
 	__type(value, struct prov_inode);
 } inode_store SEC(".maps");
-
 
 /* Socket local storage: socket nodes, with the peer address last linked. */
 struct {
@@ -118,7 +113,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct prov_node);
 } cred_map SEC(".maps");
-
 
 /* struct file has none either: open files of audited tasks, emptied by the
  * file_free_security hook. */
@@ -433,8 +427,8 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 /* edge_write with the current task as the actor (pid, tid, uid of the
  * record). edge_write_as names another actor: 0 for the packet edges,
  * written in softirq context, where the current task is unrelated. */
-static __always_inline void edge_write(__u32 relation, struct prov_node *from,
-				       struct prov_node *to, __u64 arg, __u64 container)
+static __always_inline void edge_write(__u32 relation, struct prov_node *from, struct prov_node *to,
+				       __u64 arg, __u64 container)
 {
 	edge_write_as(relation, from, to, arg, container, bpf_get_current_pid_tgid(),
 		      (__u32)bpf_get_current_uid_gid());
@@ -544,12 +538,12 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, 
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct path_walk w = {
-		.s = s,
-		.dentry = dentry,
-		.vfsmnt = vfsmnt,
-		.mnt = vfsmnt ? vfsmnt - bpf_core_field_offset(struct mount, mnt) : 0,
-		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
-		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
+	    .s = s,
+	    .dentry = dentry,
+	    .vfsmnt = vfsmnt,
+	    .mnt = vfsmnt ? vfsmnt - bpf_core_field_offset(struct mount, mnt) : 0,
+	    .root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+	    .root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
 	};
 	s->rec.flags = SABPF_NAME_REVERSED;
 	s->rec.len = 0;

@@ -41,7 +41,7 @@ static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __
 	if ((inode->i_mode & S_IFMT) == S_IFREG && inode->i_sb->s_magic == MQUEUE_MAGIC)
 		return mqueue_state_of(as_value(inode), container);
 	struct prov_inode *is =
-		bpf_inode_storage_get(&inode_store, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	    bpf_inode_storage_get(&inode_store, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!is)
 		return 0;
 	if (is->node.id == 0)
@@ -139,10 +139,10 @@ int BPF_PROG(on_file_open, struct file *file)
 
 	__u64 key = (__u64)file;
 	struct prov_file fs = {
-		.inode_id = is->node.id,
-		.container = scope->container,
-		.flags = file->f_flags,
-		.named = 1,
+	    .inode_id = is->node.id,
+	    .container = scope->container,
+	    .flags = file->f_flags,
+	    .named = 1,
 	};
 	bpf_map_update_elem(&file_map, &key, &fs, BPF_ANY);
 	return 0;
@@ -170,10 +170,10 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 		if (kind_has_path(is->node.kind))
 			inode_named_by_rebuild(is, file, scope->container);
 		struct prov_file fs = {
-			.inode_id = is->node.id,
-			.container = scope->container,
-			.flags = file->f_flags,
-			.named = 1,
+		    .inode_id = is->node.id,
+		    .container = scope->container,
+		    .flags = file->f_flags,
+		    .named = 1,
 		};
 		bpf_map_update_elem(&file_map, &key, &fs, BPF_NOEXIST);
 	}

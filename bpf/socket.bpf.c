@@ -254,9 +254,9 @@ void BPF_PROG(on_sock_graft, struct sock *sk, struct socket *parent)
 	struct prov_sock *ns = socket_state_of(parent, scope->container);
 	if (ns) {
 		struct prov_node listening = {
-			.id = ts->accept_id,
-			.version = ts->accept_version,
-			.kind = SABPF_NODE_SOCKET,
+		    .id = ts->accept_id,
+		    .version = ts->accept_version,
+		    .kind = SABPF_NODE_SOCKET,
 		};
 		edge_write_refs(SABPF_REL_ACCEPT_SOCKET, &listening, listening.version, &ns->node,
 				ns->node.version, 0, scope->container, task);

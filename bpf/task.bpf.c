@@ -8,10 +8,10 @@
 /* ---- task nodes ------------------------------------------------------ */
 
 static __always_inline struct prov_task *task_state_of(struct task_struct *task,
-							 const struct sabpf_scope *scope)
+						       const struct sabpf_scope *scope)
 {
 	struct prov_task *ts =
-		bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	    bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ts && ts->node.id == 0)
 		node_init(&ts->node, SABPF_NODE_TASK, scope->container);
 	if (ts && ts->classes == 0) /* new, or first acted on from outside */
@@ -89,7 +89,7 @@ static __always_inline void mem_record(struct prov_node *m, const struct cred *c
 
 /* The process-memory node of a credential, made on first use. */
 static __always_inline struct prov_node *mem_state_of_cred(const struct cred *cred, __u32 pid,
-							    __u64 container)
+							   __u64 container)
 {
 	__u64 key = (__u64)cred;
 	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &key);
@@ -181,8 +181,7 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 	if (!child_mem || !parent_mem)
 		return 0;
 	mem_record(child_mem, child->real_cred, child->tgid);
-	edge_write(SABPF_REL_CLONE_MEM, parent_mem, child_mem, cs->clone_flags,
-		   cs->node.container);
+	edge_write(SABPF_REL_CLONE_MEM, parent_mem, child_mem, cs->clone_flags, cs->node.container);
 	return 0;
 }
 
@@ -309,7 +308,7 @@ int BPF_PROG(on_cred_prepare, struct cred *new, const struct cred *old, gfp_t gf
 {
 	if (!scope_of_current(SABPF_CLASS_PROC))
 		return 0;
-	__u64 old_key = (__u64)old, new_key = (__u64)new;
+	__u64 old_key = (__u64)old, new_key = (__u64) new;
 	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &old_key);
 	if (m) {
 		struct prov_node copy = *m;
@@ -328,8 +327,8 @@ void BPF_PROG(on_cred_free, struct cred *cred)
 /* New credentials (setuid family, setgroups, capset): the process memory
  * of the new cred gets a new version carrying the new ids, written by the
  * task. */
-static __always_inline void cred_change(struct sabpf_scope *scope, struct cred *new,
-					__u32 relation, __u64 arg)
+static __always_inline void cred_change(struct sabpf_scope *scope, struct cred *new, __u32 relation,
+					__u64 arg)
 {
 	struct prov_task *ts = current_task_state(scope);
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -355,14 +354,14 @@ static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg
 SEC("lsm/task_fix_setuid")
 int BPF_PROG(on_task_fix_setuid, struct cred *new, const struct cred *old, int flags)
 {
-	__u64 arg = ((__u64)new->uid.val << 32) | new->euid.val;
+	__u64 arg = ((__u64) new->uid.val << 32) | new->euid.val;
 	return id_change(new, SABPF_REL_SETUID, arg);
 }
 
 SEC("lsm/task_fix_setgid")
 int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int flags)
 {
-	__u64 arg = ((__u64)new->gid.val << 32) | new->egid.val;
+	__u64 arg = ((__u64) new->gid.val << 32) | new->egid.val;
 	return id_change(new, SABPF_REL_SETGID, arg);
 }
 
@@ -378,7 +377,7 @@ int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int f
 static __always_inline struct prov_task *peer_task_state(struct task_struct *task, __u64 container)
 {
 	struct prov_task *ts =
-		bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	    bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts)
 		return 0;
 	if (ts->node.id == 0)

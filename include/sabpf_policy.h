@@ -124,15 +124,15 @@ enum sabpf_operation {
 	SABPF_OP_MMAP_EXEC = 8,
 	SABPF_OP_MPROTECT_EXEC = 9,
 	/* self-protection (bpf/guard.bpf.c): rule id POL_CLASS_GUARD << 16 | op */
-	SABPF_OP_BPF = 10,	     /* bpf() from a container */
+	SABPF_OP_BPF = 10,	    /* bpf() from a container */
 	SABPF_OP_SIGNAL_AGENT = 11, /* a signal to the agent */
 	SABPF_OP_PTRACE_AGENT = 12, /* ptrace (or /proc/PID/mem) of the agent */
 	SABPF_OP_CGROUP_WRITE = 13, /* cgroup.procs/threads/subtree_control outside its subtree */
-	SABPF_OP_MOUNT = 14,	     /* mounting bpffs or securityfs */
-	SABPF_OP_UMOUNT = 15,	     /* unmounting them */
+	SABPF_OP_MOUNT = 14,	    /* mounting bpffs or securityfs */
+	SABPF_OP_UMOUNT = 15,	    /* unmounting them */
 	SABPF_OP_BPFFS_WRITE = 16,  /* writing, creating or removing in bpffs or securityfs */
 	SABPF_OP_MODULE_LOAD = 17,  /* init_module, finit_module */
-	SABPF_OP_AGENT_FILE = 18,   /* writing, truncating, renaming or removing the agent's files */
+	SABPF_OP_AGENT_FILE = 18, /* writing, truncating, renaming or removing the agent's files */
 	SABPF_OP_MAX
 };
 

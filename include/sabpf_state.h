@@ -18,7 +18,7 @@ struct prov_node {
 	__u64 id;
 	__u32 version;
 	__u16 kind;
-	__u8 recorded;     /* a NODE record was written for this id */
+	__u8 recorded;	   /* a NODE record was written for this id */
 	__u8 has_outgoing; /* this version already informed another node */
 	__u64 container;
 	/* the last relation into this version: repeats of it are merged */
@@ -29,12 +29,12 @@ struct prov_node {
 
 struct prov_task {
 	struct prov_node node;
-	__u64 pending_mnt; /* vfsmount of the last path_* hook, for inode_* paths */
-	__u32 classes;     /* SABPF_CLASS_* of its container when first seen; 0 for a
-			      task out of scope that an audited one acted on (signal,
-			      ptrace): it has a node but records nothing itself */
-	__u32 clone_flags;  /* low 32 bits, from task_alloc to sched_process_fork */
-	__u32 rename_flags; /* of the last path_rename, for inode_rename */
+	__u64 pending_mnt;    /* vfsmount of the last path_* hook, for inode_* paths */
+	__u32 classes;	      /* SABPF_CLASS_* of its container when first seen; 0 for a
+				 task out of scope that an audited one acted on (signal,
+				 ptrace): it has a node but records nothing itself */
+	__u32 clone_flags;    /* low 32 bits, from task_alloc to sched_process_fork */
+	__u32 rename_flags;   /* of the last path_rename, for inode_rename */
 	__u32 accept_version; /* the listening socket of the accept under way, */
 	__u64 accept_id;      /* from socket_accept to sock_graft (0: none) */
 };
@@ -48,7 +48,7 @@ struct prov_inode {
 struct prov_sock {
 	struct prov_node node;
 	__u64 peer_key; /* the address last linked to it (address_key) */
-	__u32 bare;     /* recorded from a struct sock without its socket (the server
+	__u32 bare;	/* recorded from a struct sock without its socket (the server
 			   end of a unix stream connection, before accept): no inode */
 	__u32 pad;
 };

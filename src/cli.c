@@ -54,8 +54,8 @@ int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen
 		const char *name;
 		__u32 bits;
 	} known[] = {
-	    {"all", SABPF_CLASS_ALL}, {"proc", SABPF_CLASS_PROC}, {"file", SABPF_CLASS_FILE},
-	    {"net", SABPF_CLASS_NET}, {"ipc", SABPF_CLASS_IPC},	  {"sys", SABPF_CLASS_SYS},
+	    {"all", SABPF_CLASS_ALL},	{"proc", SABPF_CLASS_PROC}, {"file", SABPF_CLASS_FILE},
+	    {"net", SABPF_CLASS_NET},	{"ipc", SABPF_CLASS_IPC},   {"sys", SABPF_CLASS_SYS},
 	    {"perm", SABPF_CLASS_PERM}, /* opt-in: not part of all */
 	};
 	__u32 bits = 0;

@@ -104,7 +104,8 @@ void denial_json_fields(struct jbuf *b, const struct sabpf_denial *d, const char
 		}
 		jbuf_puts(b, ",\"detail\":"); /* bpf command, signal, ptrace mode, module id */
 		jbuf_u64(b, d->access);
-		if (d->operation == SABPF_OP_SIGNAL_AGENT || d->operation == SABPF_OP_PTRACE_AGENT) {
+		if (d->operation == SABPF_OP_SIGNAL_AGENT ||
+		    d->operation == SABPF_OP_PTRACE_AGENT) {
 			jbuf_puts(b, ",\"target_pid\":");
 			jbuf_u64(b, d->target_pid);
 		}

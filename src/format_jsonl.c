@@ -172,10 +172,10 @@ static void jsonl_close(struct output *o)
 }
 
 const struct format_ops format_jsonl = {
-	.name = "jsonl",
-	.describes_nodes = false,
-	.open = jsonl_open,
-	.record = jsonl_record,
-	.end_batch = jsonl_end_batch,
-	.close = jsonl_close,
+    .name = "jsonl",
+    .describes_nodes = false,
+    .open = jsonl_open,
+    .record = jsonl_record,
+    .end_batch = jsonl_end_batch,
+    .close = jsonl_close,
 };

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 enum prov_class {
-	PROV_USED,             /* entity   -> activity */
+	PROV_USED,	       /* entity   -> activity */
 	PROV_WAS_GENERATED_BY, /* activity -> entity   */
 	PROV_WAS_INFORMED_BY,  /* activity -> activity */
 	PROV_WAS_DERIVED_FROM, /* entity   -> entity   */

@@ -389,8 +389,7 @@ static size_t format_address(const struct sabpf_addr_attrs *a, char *out, size_t
 }
 
 /* Text of one end of a packet: 10.0.0.1:80 or [::1]:443. */
-static size_t format_packet_end(__u16 family, const __u8 *addr, __u16 port, char *out,
-				size_t cap)
+static size_t format_packet_end(__u16 family, const __u8 *addr, __u16 port, char *out, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip));

@@ -19,13 +19,13 @@
 struct sabpf_pipeline;
 
 struct sabpf_stats {
-	__u64 records;     /* well-formed records consumed */
-	__u64 nodes;       /* NODE and NAME records */
-	__u64 edges;       /* EDGE records */
-	__u64 lost;        /* sum of the counts of LOST records */
+	__u64 records;	   /* well-formed records consumed */
+	__u64 nodes;	   /* NODE and NAME records */
+	__u64 edges;	   /* EDGE records */
+	__u64 lost;	   /* sum of the counts of LOST records */
 	__u64 seq_missing; /* sequence numbers never seen, summed over CPUs */
 	__u64 malformed;   /* records rejected by the decoder */
-	__u64 denials;     /* DENIAL records (refused or, in monitor mode, would-be) */
+	__u64 denials;	   /* DENIAL records (refused or, in monitor mode, would-be) */
 };
 
 struct sabpf_pipeline *pipeline_new(void);

@@ -456,7 +456,8 @@ static size_t check_bracket(struct parse_ctx *c, const yaml_node_t *n, const cha
 	if (glob[j] == ']')
 		j++;
 	for (; glob[j] && glob[j] != ']'; j++) {
-		if (glob[j] == '[' && (glob[j + 1] == ':' || glob[j + 1] == '=' || glob[j + 1] == '.')) {
+		if (glob[j] == '[' &&
+		    (glob[j + 1] == ':' || glob[j + 1] == '=' || glob[j + 1] == '.')) {
 			fail(c, n,
 			     "bad glob '%s': character classes like [:alpha:] are not supported; "
 			     "write the bytes or a range, e.g. [a-zA-Z]",

@@ -132,13 +132,15 @@ static int decode_denial(const void *data, __u32 size, struct record *r, char *t
 			 size_t errlen)
 {
 	if (size < sizeof(struct sabpf_denial))
-		return fail(err, errlen, "DENIAL record of %u bytes is shorter than its fixed part (%zu)",
-			    size, sizeof(struct sabpf_denial));
+		return fail(err, errlen,
+			    "DENIAL record of %u bytes is shorter than its fixed part (%zu)", size,
+			    sizeof(struct sabpf_denial));
 	memcpy(&r->denial.d, data, sizeof(r->denial.d));
 	__u32 path_len = r->denial.d.path_len;
 	if (size != sizeof(struct sabpf_denial) + path_len || path_len > SABPF_PATH_MAX)
-		return fail(err, errlen, "DENIAL record of %u bytes does not hold its path of %u bytes",
-			    size, path_len);
+		return fail(err, errlen,
+			    "DENIAL record of %u bytes does not hold its path of %u bytes", size,
+			    path_len);
 	memcpy(text, (const char *)data + sizeof(struct sabpf_denial), path_len);
 	text[path_len] = '\0';
 	r->denial.path = text;

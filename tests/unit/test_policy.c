@@ -266,7 +266,8 @@ static void test_every_key(void **state)
 	assert_string_equal(p->files.rules[2].glob, "/var/log/[a-z]*.log");
 	assert_int_equal(p->files.rules[2].literal_len, 9);
 	assert_int_equal(p->files.rules[2].access, POLICY_FILE_READ | POLICY_FILE_WRITE);
-	assert_int_equal(p->files.rules[3].access, POLICY_FILE_READ | POLICY_FILE_EXEC | POLICY_FILE_MAP_EXEC);
+	assert_int_equal(p->files.rules[3].access,
+			 POLICY_FILE_READ | POLICY_FILE_EXEC | POLICY_FILE_MAP_EXEC);
 
 	assert_true(p->exec.present);
 	assert_int_equal(p->exec.def, POLICY_ALLOW);
