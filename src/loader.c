@@ -34,6 +34,18 @@ struct agent {
 
 static int guard_agent(struct agent *a, char *err, size_t errlen);
 
+/* SABPF_TIMING=1: how long loading, attaching and detaching took, on
+ * stderr (start-up and shut-down cost, docs/performance.md). */
+static double timing_mark(const char *what, double since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	if (what && getenv("SABPF_TIMING"))
+		fprintf(stderr, "sabpf: timing: %s %.3f s\n", what, t - since);
+	return t;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -223,7 +235,9 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	if (select_programs(a->skel, err, errlen))
 		goto fail;
+	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);
+	double t1 = timing_mark("load", t0);
 	if (rc) {
 		snprintf(err, errlen,
 			 "the kernel refused to load sabpf's BPF programs: %s (run `sabpf doctor` "
@@ -232,6 +246,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		goto fail;
 	}
 	rc = sabpf_bpf__attach(a->skel);
+	timing_mark("attach", t1);
 	if (rc) {
 		snprintf(err, errlen,
 			 "the kernel refused to attach sabpf's LSM programs: %s (is `bpf` in "
@@ -382,7 +397,9 @@ static void report_pending_loss(struct agent *a)
 
 int agent_finish(struct agent *a)
 {
+	double t0 = timing_mark(NULL, 0);
 	sabpf_bpf__detach(a->skel);
+	timing_mark("detach", t0);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
 	return n;
