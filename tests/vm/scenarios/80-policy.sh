@@ -5,7 +5,7 @@
 # and denied cases) and outside (unaffected); then monitor mode, a policy on
 # a pod covering its child cgroup, an atomic replacement, the agent
 # restarting, a malformed policy, the hook budget, removal, and the cost of a
-# decision. Results are checked by tests/integration/test_policy_enforce.py.
+# decision. Results are checked by tests/integration/test_policy.py.
 # timeout: 300
 
 fails=0

@@ -1,4 +1,4 @@
-"""test_policy_enforce.py: checks of the "policy" scenario
+"""test_policy.py: checks of the "policy" scenario
 (tests/vm/scenarios/80-policy.sh): enforcement of an access-control policy
 with lsm_cgroup programs, element by element (one allowed and one denied
 case each, inside the container), the same operations outside unaffected,
