@@ -131,6 +131,17 @@ static __always_inline int str_equals(const char *s, const char *want, int n)
 	return 1;
 }
 
+/* Names the file of a refusal by its last component (hooks where
+ * bpf_d_path is refused, or that have a dentry only). */
+static __always_inline void guard_name(struct guard_buf *g, struct dentry *dentry)
+{
+	if (!g)
+		return;
+	long n =
+	    bpf_probe_read_kernel_str(g->path, sizeof(g->path), BPF_CORE_READ(dentry, d_name.name));
+	g->rec.path_len = n > 0 ? (__u32)n : 0;
+}
+
 static __always_inline int magic_is_guarded(__u64 magic)
 {
 	return magic == BPF_FS_MAGIC || magic == SECURITYFS_MAGIC;
@@ -210,51 +221,40 @@ int BPF_PROG(guard_bpf_prog, struct bpf_prog *prog)
 
 /* ---- signals and ptrace ------------------------------------------------ */
 
-SEC("lsm/task_kill")
-int BPF_PROG(guard_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
-	     const struct cred *cred)
+/* Refuses an action aimed at the agent (target_tgid), from a container:
+ * detail is the signal or the ptrace mode. */
+static __always_inline int guard_agent_target(__u32 target_tgid, __u32 detail, __u32 op)
 {
-	if (p->tgid != agent_tgid)
+	if (target_tgid != agent_tgid)
 		return 0;
 	struct sabpf_scope *scope = guarded_scope();
 	if (!scope)
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
-		g->rec.access = sig;
+		g->rec.access = detail;
 		g->rec.target_pid = agent_tgid;
 	}
-	return guard_deny(scope, g, SABPF_OP_SIGNAL_AGENT);
+	return guard_deny(scope, g, op);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(guard_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred)
+{
+	return guard_agent_target(p->tgid, sig, SABPF_OP_SIGNAL_AGENT);
 }
 
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	if (child->tgid != agent_tgid)
-		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
-		return 0;
-	struct guard_buf *g = guard_buf_get();
-	if (g) {
-		g->rec.access = mode;
-		g->rec.target_pid = agent_tgid;
-	}
-	return guard_deny(scope, g, SABPF_OP_PTRACE_AGENT);
+	return guard_agent_target(child->tgid, mode, SABPF_OP_PTRACE_AGENT);
 }
 
 SEC("lsm/ptrace_traceme")
 int BPF_PROG(guard_ptrace_traceme, struct task_struct *parent)
 {
-	if (parent->tgid != agent_tgid)
-		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
-		return 0;
-	struct guard_buf *g = guard_buf_get();
-	if (g)
-		g->rec.target_pid = agent_tgid;
-	return guard_deny(scope, g, SABPF_OP_PTRACE_AGENT);
+	return guard_agent_target(parent->tgid, 0, SABPF_OP_PTRACE_AGENT);
 }
 
 /* ---- files: cgroup membership, bpffs and securityfs, the agent's files -- */
@@ -318,11 +318,7 @@ static __always_inline int guard_dir_change(struct inode *dir, struct dentry *de
 	else
 		return 0;
 	struct guard_buf *g = guard_buf_get();
-	if (g) {
-		long n = bpf_probe_read_kernel_str(g->path, sizeof(g->path),
-						   BPF_CORE_READ(dentry, d_name.name));
-		g->rec.path_len = n > 0 ? (__u32)n : 0;
-	}
+	guard_name(g, dentry);
 	return guard_deny(scope, g, op);
 }
 
@@ -368,11 +364,7 @@ int BPF_PROG(guard_path_truncate, const struct path *path)
 	if (!scope)
 		return 0;
 	struct guard_buf *g = guard_buf_get();
-	if (g) { /* bpf_d_path is refused in this hook: the file's name only */
-		long n = bpf_probe_read_kernel_str(g->path, sizeof(g->path),
-						   BPF_CORE_READ(dentry, d_name.name));
-		g->rec.path_len = n > 0 ? (__u32)n : 0;
-	}
+	guard_name(g, dentry); /* bpf_d_path is refused in this hook */
 	return guard_deny(scope, g, SABPF_OP_AGENT_FILE);
 }
 

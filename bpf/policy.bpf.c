@@ -547,6 +547,27 @@ static __always_inline __u32 decide_exec(struct governing *g, int *allow)
 	return (POL_CLASS_EXEC << 16) | s->decider;
 }
 
+/* Refuses (or, in monitor mode, records) an access to the file whose path
+ * (len bytes) is in d->path: access is the rights asked. */
+static __always_inline int deny_path(struct governing *g, struct denial_buf *d, __u32 op,
+				     __u32 rule, __u32 len, __u32 access)
+{
+	d->rec.family = 0;
+	d->rec.port = 0;
+	d->rec.access = access;
+	__builtin_memset(d->rec.addr, 0, 16);
+	return deny(g, d, op, rule, len);
+}
+
+/* The files section's verdict on the path (len bytes) in d->path. */
+static __always_inline int file_verdict(struct governing *g, struct denial_buf *d, __u32 len,
+					__u32 want, __u32 op)
+{
+	int allow;
+	__u32 rule = decide_file(g, want, &allow);
+	return allow ? ALLOW : deny_path(g, d, op, rule, len, want);
+}
+
 /* The files section's verdict on one access to f. */
 static __always_inline int check_file(struct governing *g, struct path *f, __u32 want, __u32 op)
 {
@@ -558,15 +579,7 @@ static __always_inline int check_file(struct governing *g, struct path *f, __u32
 	__u32 len = path_of(d, f);
 	if (!len)
 		return ALLOW; /* no path (an internal file): nothing to match */
-	int allow;
-	__u32 rule = decide_file(g, want, &allow);
-	if (allow)
-		return ALLOW;
-	d->rec.family = 0;
-	d->rec.port = 0;
-	d->rec.access = want;
-	__builtin_memset(d->rec.addr, 0, 16);
-	return deny(g, d, op, rule, len);
+	return file_verdict(g, d, len, want, op);
 }
 
 SEC("lsm_cgroup/file_open")
@@ -608,13 +621,7 @@ int BPF_PROG(policy_bprm_check, struct linux_binprm *bprm)
 		return ALLOW;
 	int allow;
 	__u32 rule = decide_exec(&g, &allow);
-	if (allow)
-		return ALLOW;
-	d->rec.family = 0;
-	d->rec.port = 0;
-	d->rec.access = POL_FILE_EXEC;
-	__builtin_memset(d->rec.addr, 0, 16);
-	return deny(&g, d, SABPF_OP_EXEC, rule, len);
+	return allow ? ALLOW : deny_path(&g, d, SABPF_OP_EXEC, rule, len, POL_FILE_EXEC);
 }
 
 SEC("lsm_cgroup/mmap_file")
@@ -746,16 +753,7 @@ int BPF_PROG(policy_file_mprotect, struct vm_area_struct *vma, unsigned long req
 	    path_by_walk(d, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry));
 	if (!len)
 		return ALLOW;
-	int allow;
-	__u32 want = POL_FILE_READ | POL_FILE_MAP_EXEC;
-	__u32 rule = decide_file(&g, want, &allow);
-	if (allow)
-		return ALLOW;
-	d->rec.family = 0;
-	d->rec.port = 0;
-	d->rec.access = want;
-	__builtin_memset(d->rec.addr, 0, 16);
-	return deny(&g, d, SABPF_OP_MPROTECT_EXEC, rule, len);
+	return file_verdict(&g, d, len, POL_FILE_READ | POL_FILE_MAP_EXEC, SABPF_OP_MPROTECT_EXEC);
 }
 
 /* ---- loop states ---------------------------------------------------------
