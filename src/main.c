@@ -291,6 +291,26 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	}
 }
 
+/* The long options of run and audit that common_option() handles. */
+static const struct option common_longopts[] = {
+    {"output", required_argument, 0, 'o'},	   {"classes", required_argument, 0, OPT_CLASSES},
+    {"ring-size", required_argument, 0, OPT_RING}, {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
+    {"stats", required_argument, 0, OPT_STATS},	   {"quiet", no_argument, 0, 'q'},
+};
+#define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
+#define MAX_LONGOPTS 32
+
+/* out = the common options, then own (which ends with the zero entry). */
+static void with_common_options(const struct option *own, struct option *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_COMMON_LONGOPTS; i++)
+		out[n++] = common_longopts[i];
+	for (size_t i = 0; own[i].name && n < MAX_LONGOPTS - 1; i++)
+		out[n++] = own[i];
+	out[n] = (struct option){0, 0, 0, 0};
+}
+
 static void common_defaults(struct common_opts *o)
 {
 	char err[256];
@@ -321,13 +341,7 @@ struct run_opts {
 
 static int parse_run(int argc, char **argv, struct run_opts *r)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, 0, 'o'},
-	    {"classes", required_argument, 0, OPT_CLASSES},
-	    {"ring-size", required_argument, 0, OPT_RING},
-	    {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
-	    {"stats", required_argument, 0, OPT_STATS},
-	    {"quiet", no_argument, 0, 'q'},
+	static const struct option own[] = {
 	    {"name", required_argument, 0, OPT_NAME},
 	    {"rootfs", required_argument, 0, OPT_ROOTFS},
 	    {"net", no_argument, 0, OPT_NET},
@@ -336,6 +350,8 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
+	struct option longopts[MAX_LONGOPTS];
+	with_common_options(own, longopts);
 	int opt;
 	common_defaults(&r->common);
 	memset(&r->container, 0, sizeof(r->container));
@@ -499,13 +515,7 @@ struct audit_opts {
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, 0, 'o'},
-	    {"classes", required_argument, 0, OPT_CLASSES},
-	    {"ring-size", required_argument, 0, OPT_RING},
-	    {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
-	    {"stats", required_argument, 0, OPT_STATS},
-	    {"quiet", no_argument, 0, 'q'},
+	static const struct option own[] = {
 	    {"cgroup", required_argument, 0, OPT_CGROUP},
 	    {"follow", no_argument, 0, OPT_FOLLOW},
 	    {"duration", required_argument, 0, OPT_DURATION},
@@ -513,6 +523,8 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
+	struct option longopts[MAX_LONGOPTS];
+	with_common_options(own, longopts);
 	int opt;
 	char *end;
 	memset(o, 0, sizeof(*o));
