@@ -97,6 +97,10 @@ static void usage(FILE *out)
 	    "                            programs, links or pins); default: bpf() is refused\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
 	    "  -q, --quiet               no summary on stderr\n"
+	    "  --backend lsm|trace|auto  lsm: BPF LSM hooks; trace: tracepoints only, for\n"
+	    "                            kernels without BPF LSM (records, cannot deny;\n"
+	    "                            docs/backends.md); auto (default): lsm where it\n"
+	    "                            loads, else trace\n"
 	    "options of run:\n"
 	    "  --name NAME  --rootfs DIR  --net (own network namespace)\n"
 	    "  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
@@ -116,7 +120,8 @@ struct common_opts {
 	__u64 ring_bytes;
 	const char *stats_path;
 	bool quiet;
-	bool allow_bpf; /* containers may use bpf() (not on the agent's objects) */
+	bool allow_bpf;	     /* containers may use bpf() (not on the agent's objects) */
+	const char *backend; /* --backend: "lsm", "trace" or "auto" */
 };
 
 /* ---- the reader thread (run) ------------------------------------------ */
@@ -166,7 +171,8 @@ struct leftovers {
 /* Writes the run's counters as one JSON object; `left` is NULL when the
  * containers are still alive (audit). */
 static int write_stats(const char *path, const struct sabpf_stats *s, __u64 container,
-		       __u64 kernel_lost, const struct leftovers *left, int status)
+		       __u64 kernel_lost, const struct leftovers *left, int status,
+		       const char *backend)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -190,7 +196,7 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
 			"\"ipc_entries_left\":%u,\"entries_purged\":%u,",
 			left->creds, left->files, left->ipcs, left->purged);
-	fprintf(f, "\"exit_status\":%d}\n", status);
+	fprintf(f, "\"backend\":\"%s\",\"exit_status\":%d}\n", backend, status);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
 			strerror(errno));
@@ -250,6 +256,7 @@ enum {
 	OPT_FOLLOW,
 	OPT_DURATION,
 	OPT_CONTROL,
+	OPT_BACKEND,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -286,6 +293,14 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case 'q':
 		o->quiet = true;
 		return 1;
+	case OPT_BACKEND:
+		if (strcmp(arg, "lsm") && strcmp(arg, "trace") && strcmp(arg, "auto")) {
+			fprintf(stderr, "sabpf: --backend '%s': expected lsm, trace or auto\n",
+				arg);
+			return -1;
+		}
+		o->backend = arg;
+		return 1;
 	default:
 		return 0;
 	}
@@ -293,9 +308,10 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 
 /* The long options of run and audit that common_option() handles. */
 static const struct option common_longopts[] = {
-    {"output", required_argument, 0, 'o'},	   {"classes", required_argument, 0, OPT_CLASSES},
-    {"ring-size", required_argument, 0, OPT_RING}, {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
-    {"stats", required_argument, 0, OPT_STATS},	   {"quiet", no_argument, 0, 'q'},
+    {"output", required_argument, 0, 'o'},	    {"classes", required_argument, 0, OPT_CLASSES},
+    {"ring-size", required_argument, 0, OPT_RING},  {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
+    {"stats", required_argument, 0, OPT_STATS},	    {"quiet", no_argument, 0, 'q'},
+    {"backend", required_argument, 0, OPT_BACKEND},
 };
 #define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define MAX_LONGOPTS 32
@@ -316,7 +332,37 @@ static void common_defaults(struct common_opts *o)
 	char err[256];
 	memset(o, 0, sizeof(*o));
 	o->classes = SABPF_CLASS_ALL;
+	o->backend = "auto";
 	cli_parse_ring_size(DEFAULT_RING, &o->ring_bytes, err, sizeof(err));
+}
+
+/* --backend: checks the host for the backend asked for; auto takes lsm
+ * where its probes pass, else trace. Says which on stderr. Returns 0, or -1
+ * with the reason printed. */
+static int choose_backend(const struct common_opts *o, const char *cmd, enum sabpf_backend *out)
+{
+	char err[1024], why[1024] = "";
+	bool lsm = strcmp(o->backend, "trace") != 0;
+	if (lsm && doctor_require(err, sizeof(err)) == 0) {
+		*out = SABPF_BACKEND_LSM;
+	} else if (lsm && strcmp(o->backend, "lsm") == 0) {
+		fprintf(stderr, "%s: %s\n", cmd, err);
+		return -1;
+	} else {
+		if (lsm) /* auto, and the LSM backend cannot run */
+			snprintf(why, sizeof(why), " (the LSM backend cannot run here: %.900s)",
+				 err);
+		if (doctor_require_trace(err, sizeof(err))) {
+			fprintf(stderr, "%s: the trace backend cannot run here either: %s\n", cmd,
+				err);
+			return -1;
+		}
+		*out = SABPF_BACKEND_TRACE;
+	}
+	if (!o->quiet || why[0])
+		fprintf(stderr, "sabpf: backend: %s%s\n",
+			*out == SABPF_BACKEND_LSM ? "lsm" : "trace", why);
+	return 0;
 }
 
 /* ---- sabpf run ---------------------------------------------------------- */
@@ -399,10 +445,9 @@ static int cmd_run(int argc, char **argv)
 	if (parse_run(argc, argv, &r))
 		return EXIT_USAGE;
 
-	if (doctor_require(err, sizeof(err))) {
-		fprintf(stderr, "sabpf run: %s\n", err);
+	enum sabpf_backend backend;
+	if (choose_backend(&r.common, "sabpf run", &backend))
 		return EXIT_RUN_FAILED;
-	}
 	struct container *c = NULL;
 	if (container_create(&r.container, &c, err, sizeof(err))) {
 		fprintf(stderr, "sabpf run: %s\n", err);
@@ -424,7 +469,8 @@ static int cmd_run(int argc, char **argv)
 
 	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
 				.wakeup_bytes = r.common.ring_bytes / 4,
-				.allow_bpf = r.common.allow_bpf};
+				.allow_bpf = r.common.allow_bpf,
+				.backend = backend};
 	struct agent *a = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
@@ -477,8 +523,8 @@ static int cmd_run(int argc, char **argv)
 
 	struct sabpf_stats stats;
 	pipeline_get_stats(p, &stats);
-	if (r.common.stats_path &&
-	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status))
+	if (r.common.stats_path && write_stats(r.common.stats_path, &stats, id, kernel_lost, &left,
+					       status, agent_backend_name(a)))
 		ok = false;
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
@@ -595,10 +641,9 @@ static int cmd_audit(int argc, char **argv)
 	char err[1024];
 	if (parse_audit(argc, argv, &o))
 		return EXIT_USAGE;
-	if (doctor_require(err, sizeof(err))) {
-		fprintf(stderr, "sabpf audit: %s\n", err);
+	enum sabpf_backend backend;
+	if (choose_backend(&o.common, "sabpf audit", &backend))
 		return 1;
-	}
 	/* resolve every cgroup before loading anything */
 	struct audit_target targets[64];
 	for (int i = 0; i < o.ncgroups; i++) {
@@ -614,7 +659,8 @@ static int cmd_audit(int argc, char **argv)
 	}
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
 				.wakeup_bytes = o.common.ring_bytes / 4,
-				.allow_bpf = o.common.allow_bpf};
+				.allow_bpf = o.common.allow_bpf,
+				.backend = backend};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	bool ok = false;
@@ -658,7 +704,8 @@ static int cmd_audit(int argc, char **argv)
 	for (int i = 0; i < o.ncgroups; i++)
 		lost += agent_lost(a, targets[i].id);
 	if (o.common.stats_path &&
-	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, NULL, 0))
+	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, NULL, 0,
+			agent_backend_name(a)))
 		ok = false;
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);
