@@ -628,7 +628,9 @@ int doctor_run(FILE *out)
 		fprintf(out, "sabpf doctor: %d of %zu probes failed: the agent cannot run here\n",
 			failed, n);
 	fflush(out);
-	return (broken & FOR_LSM) && (broken & FOR_TRACE) ? 1 : 0;
+	if (!(broken & FOR_LSM))
+		return 0;
+	return broken & FOR_TRACE ? 1 : DOCTOR_TRACE_ONLY;
 }
 
 static int require(const probe_fn *probes, size_t n, char *err, size_t errlen)

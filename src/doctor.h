@@ -7,9 +7,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Exit status of `sabpf doctor` when only the trace backend can run. */
+#define DOCTOR_TRACE_ONLY 3
+
 /* Runs every probe, prints one line per probe with the remedy for a
  * failure, then which backends can run. Returns 0 when the agent can run
- * with at least one backend, 1 otherwise. */
+ * with every backend (scripts test this to run the LSM scenarios natively),
+ * DOCTOR_TRACE_ONLY when only with the trace backend, 1 when with none. */
 int doctor_run(FILE *out);
 /* Quick checks the agent needs (BTF, bpf in the LSM list, an lsm/ program
  * loads, cgroup v2, bpffs and securityfs mounted, mounting them if absent).
