@@ -104,10 +104,16 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	}
 	if (check_table(skel->obj, trace_syscalls, trace_nsyscalls, err, errlen))
 		goto fail;
-	/* the family programs are reached by tail call, never attached */
-	for (size_t i = 0; i < trace_nsyscalls; i++)
-		bpf_program__set_autoattach(
-		    bpf_object__find_program_by_name(skel->obj, trace_syscalls[i].program), false);
+	/* the family programs are reached by tail call, never attached: only
+	 * the dispatcher hangs on sys_exit (a family program attached there
+	 * would run for every system call, with the wrong arguments) */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		if (strcmp(bpf_program__section_name(prog), "tp_btf/sys_exit") == 0 &&
+		    prog != skel->progs.trace_sys_exit)
+			bpf_program__set_autoattach(prog, false);
+	}
 	int rc = trace_bpf__load(skel);
 	if (rc) {
 		snprintf(err, errlen,

@@ -102,3 +102,24 @@ def test_the_outsider_is_absent(run):
     assert "outside.txt" not in text
     outsider = int((root / "outsider_pid").read_text())
     assert all(r["pid"] != outsider for r in load_jsonl(root / "run.jsonl"))
+
+
+def test_reads_and_writes_are_their_own_edges(run):
+    """Open alone already makes a flow (inode -> task): the read and write
+    edges themselves must be there, from and to the right tasks."""
+    _, cap, _, w = run
+
+    def edge(kind, path, comm, task_is_dst):
+        files = cap.nodes_named(path)
+        for e in cap.of_type(kind):
+            f, t = (e.src, e.dst) if task_is_dst else (e.dst, e.src)
+            if f in files and cap.nodes[t].get("cf:comm") == comm:
+                return True
+        return False
+
+    assert edge("read", f"{w}/src.txt", "cp", True)
+    assert edge("write", f"{w}/copy.txt", "cp", False)
+    assert edge("read", f"{w}/moved.txt", "cat", True)
+    assert edge("write", f"{w}/out.txt", "cat", False)
+    assert edge("write", f"{w}/src.txt", "sh", False)
+    assert not edge("write", f"{w}/src.txt", "cat", False)
