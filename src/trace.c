@@ -34,8 +34,11 @@ const struct trace_syscall trace_syscalls[] = {
     {275, "splice", "trace_copy"},
     {326, "copy_file_range", "trace_copy"},
     /* files: names */
-    {87, "unlink", "trace_unlink"},
-    {263, "unlinkat", "trace_unlink"},
+    {87, "unlink", "trace_name"},
+    {263, "unlinkat", "trace_name"},
+    {84, "rmdir", "trace_name"},
+    {83, "mkdir", "trace_name"},
+    {258, "mkdirat", "trace_name"},
     {82, "rename", "trace_rename"},
     {264, "renameat", "trace_rename"},
     {316, "renameat2", "trace_rename"},

@@ -7,9 +7,10 @@
  *   write   write, pwrite64, writev, pwritev, pwritev2 (bytes > 0)
  *   copy    sendfile, copy_file_range, splice (bytes > 0): the input
  *           file -> task -> the output file, as a read then a write
- *   unlink  unlink, unlinkat (AT_REMOVEDIR: rmdir): task -> PATH node
+ *   name    unlink, unlinkat, rmdir (UNLINK or RMDIR), mkdir, mkdirat
+ *           (MKDIR, arg S_IFDIR | mode): task -> PATH node
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
- * unlink and rename name a path, not the inode (the name is gone, or moved,
+ * The name and rename families name a path, not the inode (the name is gone, or moved,
  * by the exit, and a tracepoint cannot look it up): the string is read from
  * user memory. Sockets read and written through read/write are left to the
  * network family (not yet). close(2) writes nothing, as in the LSM backend.
@@ -20,7 +21,10 @@
 #define NR_open 2
 #define NR_rename 82
 #define NR_creat 85
-#define NR_unlink 87
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_unlinkat 263
+#define NR_mkdirat 258
 #define NR_renameat 264
 #define NR_renameat2 316
 #define NR_sendfile 40
@@ -114,8 +118,10 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* A name made or removed: unlink, unlinkat (AT_REMOVEDIR: rmdir), rmdir,
+ * mkdir, mkdirat. The edge goes from the task to the PATH node. */
 SEC("tp_btf/sys_exit")
-int BPF_PROG(trace_unlink, struct pt_regs *regs, long ret)
+int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 {
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
 	if (!scope || ret != 0)
@@ -123,16 +129,32 @@ int BPF_PROG(trace_unlink, struct pt_regs *regs, long ret)
 	int dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di;
 	__u32 relation = SABPF_REL_UNLINK;
-	if (regs->orig_ax != NR_unlink) { /* unlinkat */
+	__u64 arg = 0;
+	switch (regs->orig_ax) {
+	case NR_unlinkat:
 		dirfd = (int)regs->di;
 		upath = (const char *)regs->si;
 		if (regs->dx & AT_REMOVEDIR)
 			relation = SABPF_REL_RMDIR;
+		break;
+	case NR_rmdir:
+		relation = SABPF_REL_RMDIR;
+		break;
+	case NR_mkdir:
+		relation = SABPF_REL_MKDIR;
+		arg = S_IFDIR | (regs->si & 07777);
+		break;
+	case NR_mkdirat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		relation = SABPF_REL_MKDIR;
+		arg = S_IFDIR | (regs->dx & 07777);
+		break;
 	}
 	struct prov_task *ts = trace_current_task(scope);
 	struct prov_node path_node;
 	if (ts && user_path_send(dirfd, upath, &path_node, scope->container) == 0)
-		edge_write(relation, &ts->node, &path_node, 0, scope->container);
+		edge_write(relation, &ts->node, &path_node, arg, scope->container);
 	return 0;
 }
 

@@ -67,6 +67,11 @@ def test_rename_and_unlink_name_absolute_paths(run):
     assert {f"{w}/copy.txt", f"{w}/moved.txt"} <= renamed
     unlinked = {cap.nodes[e.dst].get("cf:pathname") for e in cap.of_type("unlink")}
     assert unlinked == {f"{w}/src.txt"}
+    made = [e for e in cap.of_type("mkdir") if cap.nodes[e.dst].get("cf:pathname") == f"{w}/newdir"]
+    assert len(made) == 1
+    assert cap.nodes[made[0].src].get("cf:comm") == "mkdir"
+    removed = {cap.nodes[e.dst].get("cf:pathname") for e in cap.of_type("rmdir")}
+    assert removed == {f"{w}/newdir"}
 
 
 def test_the_written_program_flows_into_the_task_that_runs_it(run):

@@ -1,7 +1,8 @@
 #!/bin/sh
 # 10-trace-run.sh: `sabpf run --backend trace` natively: a workload that
 # writes a file, copies it, renames the copy (by a relative name), reads it,
-# writes a program and executes it, and makes a process tree. A process
+# writes a program and executes it, makes and removes a directory, and makes
+# a process tree. A process
 # outside the container writes a file of its own meanwhile (the negative
 # control: it must be absent). Checked by tests/native/test_trace_run.py.
 # timeout: 60
@@ -31,6 +32,7 @@ outsider=$!
     cp /bin/true "$w/tool" && "$w/tool" from-tool
     sh -c "echo grandchild >\"$1/child.txt\""
     rm "$w/src.txt"
+    mkdir "$w/newdir" && rmdir "$w/newdir"
     exit 7' sh "$w" >"$OUT/stdout" 2>"$OUT/stderr"
 echo $? >"$OUT/rc"
 wait "$outsider"
