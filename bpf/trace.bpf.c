@@ -11,7 +11,8 @@
  *     does the scope check, then tail-calls the program of the syscall's
  *     family through trace_calls (a program array indexed by syscall
  *     number, filled by the agent from the one table of src/trace.c);
- *   - process life comes from the scheduler tracepoints (trace/task.bpf.c).
+ *   - process life comes from the scheduler tracepoints (trace/task.bpf.c);
+ *     files are trace/file.bpf.c, sockets trace/net.bpf.c.
  * The LSM-only maps common.h declares (inode_store, sock_store) and those
  * this object does not use (cred_map, file_map) are not created: the agent
  * turns their autocreate off. x86_64 only (syscall numbers, pt_regs). */
@@ -34,6 +35,7 @@ struct {
 #include "trace/inode.h"
 #include "trace/task.bpf.c"
 #include "trace/file.bpf.c"
+#include "trace/net.bpf.c"
 
 /* Every system call of every task ends here: tasks out of scope pay one
  * hash lookup; syscalls without a family program fall through the tail

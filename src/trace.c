@@ -42,6 +42,17 @@ const struct trace_syscall trace_syscalls[] = {
     {82, "rename", "trace_rename"},
     {264, "renameat", "trace_rename"},
     {316, "renameat2", "trace_rename"},
+    /* sockets (bpf/trace/net.bpf.c) */
+    {41, "socket", "trace_socket"},
+    {49, "bind", "trace_sockaddr"},
+    {42, "connect", "trace_sockaddr"},
+    {50, "listen", "trace_sockaddr"},
+    {43, "accept", "trace_accept"},
+    {288, "accept4", "trace_accept"},
+    {44, "sendto", "trace_send"},
+    {46, "sendmsg", "trace_send"},
+    {45, "recvfrom", "trace_recv"},
+    {47, "recvmsg", "trace_recv"},
 };
 const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
 

@@ -12,8 +12,9 @@
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
  * The name and rename families name a path, not the inode (the name is gone, or moved,
  * by the exit, and a tracepoint cannot look it up): the string is read from
- * user memory. Sockets read and written through read/write are left to the
- * network family (not yet). close(2) writes nothing, as in the LSM backend.
+ * user memory. A socket read or written (read, write, copies) gives a
+ * receive or send edge (arg: bytes) when the network class is on, as in
+ * the LSM backend. close(2) writes nothing, as in the LSM backend.
  * Included into trace.bpf.c. */
 
 #define FMODE_CREATED_BIT 0x100000
@@ -52,14 +53,24 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 }
 
 /* The node of the file behind fd for a read or write, named if it has no
- * name yet (a descriptor inherited from outside the scope). Sockets: 0. */
-static __always_inline struct prov_inode *rw_inode(int fd, __u64 container)
+ * name yet (a descriptor inherited from outside the scope). A socket's
+ * node only with the network class on (*sock set: the edge is then a send
+ * or a receive, as in the LSM backend). */
+static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u32 classes,
+						   int *sock)
 {
 	struct file *file = fd_file(fd);
+	*sock = 0;
 	if (!file)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK) {
+		if (!(classes & SABPF_CLASS_NET))
+			return 0;
+		*sock = 1;
+		return trace_inode_state(inode, container, 0);
+	}
+	if (!(classes & SABPF_CLASS_FILE))
 		return 0;
 	struct prov_inode *is = trace_inode_state(inode, container, 0);
 	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind) &&
@@ -71,26 +82,30 @@ static __always_inline struct prov_inode *rw_inode(int fd, __u64 container)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
 	if (!scope || ret <= 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *is = rw_inode((int)regs->di, scope->container);
-	if (ts && is)
-		edge_write(SABPF_REL_READ, &is->node, &ts->node, 0, scope->container);
+	int sock;
+	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
+	struct prov_task *ts = is ? trace_current_task(scope) : 0;
+	if (ts)
+		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
+			   sock ? ret : 0, scope->container);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
 	if (!scope || ret <= 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *is = rw_inode((int)regs->di, scope->container);
-	if (ts && is)
-		edge_write(SABPF_REL_WRITE, &ts->node, &is->node, 0, scope->container);
+	int sock;
+	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
+	struct prov_task *ts = is ? trace_current_task(scope) : 0;
+	if (ts)
+		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
+			   sock ? ret : 0, scope->container);
 	return 0;
 }
 
@@ -98,7 +113,7 @@ int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
 	if (!scope || ret <= 0)
 		return 0;
 	int in = (int)regs->di, out = (int)regs->dx;
@@ -109,12 +124,15 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 	struct prov_task *ts = trace_current_task(scope);
 	if (!ts)
 		return 0;
-	struct prov_inode *is = rw_inode(in, scope->container);
+	int sock;
+	struct prov_inode *is = rw_inode(in, scope->container, scope->classes, &sock);
 	if (is)
-		edge_write(SABPF_REL_READ, &is->node, &ts->node, 0, scope->container);
-	is = rw_inode(out, scope->container);
+		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
+			   sock ? ret : 0, scope->container);
+	is = rw_inode(out, scope->container, scope->classes, &sock);
 	if (is)
-		edge_write(SABPF_REL_WRITE, &ts->node, &is->node, 0, scope->container);
+		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
+			   sock ? ret : 0, scope->container);
 	return 0;
 }
 

@@ -59,6 +59,15 @@ static __always_inline void trace_inode_record(struct prov_inode *is, struct ino
 	n->inode.sock_family = 0;
 	n->inode.sock_type = 0;
 	n->inode.sock_protocol = 0;
+	if (is->node.kind == SABPF_NODE_SOCKET) {
+		/* a sockfs inode follows its struct socket in struct socket_alloc */
+		struct socket *sock =
+		    (struct socket *)((__u64)inode -
+				      bpf_core_field_offset(struct socket_alloc, vfs_inode));
+		n->inode.sock_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+		n->inode.sock_type = BPF_CORE_READ(sock, type);
+		n->inode.sock_protocol = BPF_CORE_READ(sock, sk, sk_protocol);
+	}
 	record_submit(n);
 }
 
