@@ -46,7 +46,7 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 	if (!ts || !is)
 		return 0;
 	if (trace_kind_has_path(is->node.kind))
-		trace_inode_named(is, file, scope->container, created ? &ts->node : 0);
+		trace_inode_named(is, file, scope->container, &ts->node, created);
 	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, BPF_CORE_READ(file, f_flags),
 		   scope->container);
 	return 0;
@@ -75,7 +75,7 @@ static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u3
 	struct prov_inode *is = trace_inode_state(inode, container, 0);
 	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind) &&
 	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
-		trace_inode_named(is, file, container, 0);
+		trace_inode_named(is, file, container, &is->node, 0); /* no creator */
 	return is;
 }
 

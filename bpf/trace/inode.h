@@ -114,13 +114,14 @@ static __always_inline __u64 file_name_key(struct file *file)
 }
 
 /* Names an inode by the rebuilt path of an open file, unless that name was
- * its last. `creator`: the task made the file: a CREATE edge from it to the
- * new name comes first. */
+ * its last. `created`: the task made the file: a CREATE edge from `task`
+ * to the new name comes first. (task is never NULL: the 6.1 verifier loses
+ * track of a NULL test on a pointer spilled across the path walk.) */
 static __always_inline void trace_inode_named(struct prov_inode *is, struct file *file,
-					      __u64 container, struct prov_node *creator)
+					      __u64 container, struct prov_node *task, int created)
 {
 	__u64 key = file_name_key(file);
-	if (is->name_key == key && !creator)
+	if (is->name_key == key && !created)
 		return;
 	struct prov_scratch *s = name_scratch_get();
 	if (!s)
@@ -131,8 +132,8 @@ static __always_inline void trace_inode_named(struct prov_inode *is, struct file
 	struct prov_node path_node;
 	node_init(&path_node, SABPF_NODE_PATH, container);
 	if (name_send(s, &path_node, container) == 0) {
-		if (creator)
-			edge_write(SABPF_REL_CREATE, creator, &path_node,
+		if (created)
+			edge_write(SABPF_REL_CREATE, task, &path_node,
 				   BPF_CORE_READ(file, f_inode, i_mode), container);
 		edge_write(SABPF_REL_NAMED, &path_node, &is->node, 0, container);
 	}

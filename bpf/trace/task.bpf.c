@@ -180,7 +180,7 @@ int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	struct file *file = bprm->file;
 	struct prov_inode *is = trace_inode_state(file->f_inode, scope->container, 0);
 	if (is) {
-		trace_inode_named(is, file, scope->container, 0);
+		trace_inode_named(is, file, scope->container, &ts->node, 0);
 		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, scope->container);
 	}
 	struct prov_scratch *s = name_scratch_get();
