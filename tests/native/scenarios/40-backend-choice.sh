@@ -3,7 +3,8 @@
 # error (2) naming the choices; auto says which backend it took (and why,
 # when it fell back); --backend lsm where only the trace backend can run
 # (doctor exit 3) fails with 125 and the doctor's reason, and never falls
-# back silently. Self-checking (no pytest file).
+# back silently; --policy with the trace backend is refused up front.
+# Self-checking (no pytest file).
 # timeout: 60
 
 fails=0
@@ -39,4 +40,9 @@ if [ "$doctor" -eq 3 ]; then
     not_ok "--backend lsm: rc $rc: $(cat "$OUT/lsm.err")"
   [ ! -s "$OUT/lsm.jsonl" ] && ok "--backend lsm wrote no capture" || not_ok "--backend lsm wrote a capture"
 fi
+"$SABPF" run --backend trace --policy "$(dirname "$SABPF")/../examples/policies/paper.json" \
+  -o "jsonl:$OUT/policy.jsonl" -- true 2>"$OUT/policy.err"
+rc=$?
+[ "$rc" -eq 125 ] && grep -q "^sabpf run: --policy needs the LSM backend" "$OUT/policy.err" &&
+  ok "--policy with the trace backend is refused up front" || not_ok "--policy with trace: rc $rc: $(cat "$OUT/policy.err")"
 [ "$fails" -eq 0 ]
