@@ -1,6 +1,6 @@
 /* trace/file.bpf.c: the file families of the trace backend, one program
  * per family, tail-called by trace_sys_exit at the syscall's exit:
- *   open    open, openat, openat2, creat: the new descriptor's struct file
+ *   open    open, openat, openat2, creat, open_by_handle_at: the new descriptor's struct file
  *           gives the inode (its node) and the path (rebuilt across mounts);
  *           a file the call created gets a fresh node and a CREATE edge
  *   read    read, pread64, readv, preadv, preadv2 (bytes > 0): inode -> task
