@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
-# the host, a short fuzzing run of the policy parser, then the integration
+# the host, a short fuzzing run of the policy parser, the golden-capture
+# conversion check (tests/golden/check.sh), then the integration
 # scenarios (natively where the host kernel runs BPF LSM programs, else inside
 # the QEMU test VM, on both LTS kernels, then again with the hybrid cgroup
 # layout), then the host-side checks of their artifacts. Ends with the line
@@ -34,6 +35,9 @@ else
   echo "fuzz: 0 passed, 1 failed" | tee -a "$logs/fuzz.log"
 fi
 count "$logs/fuzz.log"
+# The golden capture: `sabpf convert` output byte-identical in every format
+# (tests/golden/check.sh), so that a change of structure changes no output.
+tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"; count "$logs/golden.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
 # "scope" (the glob matches the names ending in n or e), on one kernel.
