@@ -3,13 +3,12 @@
  * component by component from the root: the first component that names a
  * container decides the runtime and id, the components above it give the
  * pod (kubepods layouts) and the cgroup driver. The JSON files are read with
- * libyaml (JSON is YAML), the parser the policy files already use. */
+ * json_read.c. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <yaml.h>
-
 #include "identity.h"
+#include "json_read.h"
 
 #define MAX_COMPONENTS 32
 
@@ -196,90 +195,33 @@ int identity_from_cgroup_path(const char *path, struct sabpf_identity *id)
 
 /* ---- JSON files ---------------------------------------------------------- */
 
-static int load_document(yaml_document_t *doc, const char *text, size_t len, const char *what,
-			 char *err, size_t errlen)
-{
-	yaml_parser_t parser;
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: out of memory", what);
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	int ok = yaml_parser_load(&parser, doc);
-	if (!ok) {
-		snprintf(err, errlen, "%s: not valid JSON: %s at line %zu, column %zu", what,
-			 parser.problem ? parser.problem : "parse error",
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1);
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	yaml_parser_delete(&parser);
-	yaml_node_t *root = yaml_document_get_root_node(doc);
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		snprintf(err, errlen, "%s: the document is not a JSON object", what);
-		yaml_document_delete(doc);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *scalar(yaml_node_t *n, size_t *len)
-{
-	if (!n || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	*len = n->data.scalar.length;
-	return (const char *)n->data.scalar.value;
-}
-
-/* The value of key in mapping node map (NULL when absent). */
-static yaml_node_t *lookup(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		size_t n;
-		const char *k = scalar(yaml_document_get_node(doc, p->key), &n);
-		if (k && equals(k, n, key))
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
-static void set_from(yaml_document_t *doc, yaml_node_t *map, const char *key, char *dst,
-		     size_t size)
-{
-	size_t n;
-	const char *v = scalar(lookup(doc, map, key), &n);
-	if (v && n)
-		copy(dst, size, v, n);
-}
-
 int identity_from_oci_config(const char *text, size_t len, struct sabpf_identity *id, char *err,
 			     size_t errlen)
 {
 	yaml_document_t doc;
-	if (load_document(&doc, text, len, "config.json", err, errlen))
+	if (json_load_object(&doc, text, len, "config.json", err, errlen))
 		return -1;
-	yaml_node_t *ann = lookup(&doc, yaml_document_get_root_node(&doc), "annotations");
+	yaml_node_t *ann = json_get(&doc, json_root(&doc), "annotations");
 	/* containerd's CRI plugin */
-	set_from(&doc, ann, "io.kubernetes.cri.sandbox-name", id->pod_name, sizeof(id->pod_name));
-	set_from(&doc, ann, "io.kubernetes.cri.sandbox-namespace", id->pod_namespace,
-		 sizeof(id->pod_namespace));
-	set_from(&doc, ann, "io.kubernetes.cri.sandbox-uid", id->pod_uid, sizeof(id->pod_uid));
-	set_from(&doc, ann, "io.kubernetes.cri.container-name", id->name, sizeof(id->name));
-	set_from(&doc, ann, "io.kubernetes.cri.image-name", id->image, sizeof(id->image));
+	json_copy_string(&doc, ann, "io.kubernetes.cri.sandbox-name", id->pod_name,
+			 sizeof(id->pod_name));
+	json_copy_string(&doc, ann, "io.kubernetes.cri.sandbox-namespace", id->pod_namespace,
+			 sizeof(id->pod_namespace));
+	json_copy_string(&doc, ann, "io.kubernetes.cri.sandbox-uid", id->pod_uid,
+			 sizeof(id->pod_uid));
+	json_copy_string(&doc, ann, "io.kubernetes.cri.container-name", id->name, sizeof(id->name));
+	json_copy_string(&doc, ann, "io.kubernetes.cri.image-name", id->image, sizeof(id->image));
 	/* CRI-O */
-	set_from(&doc, ann, "io.kubernetes.pod.name", id->pod_name, sizeof(id->pod_name));
-	set_from(&doc, ann, "io.kubernetes.pod.namespace", id->pod_namespace,
-		 sizeof(id->pod_namespace));
-	set_from(&doc, ann, "io.kubernetes.pod.uid", id->pod_uid, sizeof(id->pod_uid));
-	set_from(&doc, ann, "io.kubernetes.container.name", id->name, sizeof(id->name));
-	set_from(&doc, ann, "io.kubernetes.cri-o.ImageName", id->image, sizeof(id->image));
+	json_copy_string(&doc, ann, "io.kubernetes.pod.name", id->pod_name, sizeof(id->pod_name));
+	json_copy_string(&doc, ann, "io.kubernetes.pod.namespace", id->pod_namespace,
+			 sizeof(id->pod_namespace));
+	json_copy_string(&doc, ann, "io.kubernetes.pod.uid", id->pod_uid, sizeof(id->pod_uid));
+	json_copy_string(&doc, ann, "io.kubernetes.container.name", id->name, sizeof(id->name));
+	json_copy_string(&doc, ann, "io.kubernetes.cri-o.ImageName", id->image, sizeof(id->image));
 	size_t n;
-	const char *type = scalar(lookup(&doc, ann, "io.kubernetes.cri.container-type"), &n);
+	const char *type = json_scalar(json_get(&doc, ann, "io.kubernetes.cri.container-type"), &n);
 	if (!type)
-		type = scalar(lookup(&doc, ann, "io.kubernetes.cri-o.ContainerType"), &n);
+		type = json_scalar(json_get(&doc, ann, "io.kubernetes.cri-o.ContainerType"), &n);
 	if (type)
 		id->sandbox = equals(type, n, "sandbox");
 	yaml_document_delete(&doc);
@@ -290,16 +232,17 @@ int identity_from_docker_config(const char *text, size_t len, struct sabpf_ident
 				size_t errlen)
 {
 	yaml_document_t doc;
-	if (load_document(&doc, text, len, "config.v2.json", err, errlen))
+	if (json_load_object(&doc, text, len, "config.v2.json", err, errlen))
 		return -1;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *root = json_root(&doc);
 	size_t n;
-	const char *name = scalar(lookup(&doc, root, "Name"), &n);
+	const char *name = json_scalar(json_get(&doc, root, "Name"), &n);
 	if (name && n && name[0] == '/')
 		name++, n--;
 	if (name && n)
 		copy(id->name, sizeof(id->name), name, n);
-	set_from(&doc, lookup(&doc, root, "Config"), "Image", id->image, sizeof(id->image));
+	json_copy_string(&doc, json_get(&doc, root, "Config"), "Image", id->image,
+			 sizeof(id->image));
 	yaml_document_delete(&doc);
 	return 0;
 }
