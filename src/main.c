@@ -35,6 +35,7 @@
 #include "output.h"
 #include "enforce.h"
 #include "policy.h"
+#include "seal_verify.h"
 #include "tenant.h"
 
 #define EXIT_USAGE 2
@@ -75,7 +76,7 @@ static void usage(FILE *out)
 	    "  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
 	    "                                 change what a running `audit` records\n"
 	    "  doctor                         check what this host can run\n"
-	    "  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
+	    "  convert [-o FORMAT:PATH]... [--seal[-key KEY]] FILE  render a raw capture\n"
 	    "  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
 	    "  policy check [--json] FILE     validate an access-control policy (docs/policy.md)\n"
 	    "  policy apply FILE [--cgroup P] enforce a policy on a live cgroup, atomically\n"
@@ -85,6 +86,9 @@ static void usage(FILE *out)
 	    "  load OBJ.bpf.o --cgroup P [--name N]  attach a tenant's lsm_cgroup programs to P\n"
 	    "  list                           the tenant programs loaded\n"
 	    "  detach --cgroup P --name N     detach a tenant's programs\n"
+	    "  verify FILE [--key PUB] [--seal S] [--partial] [--json]\n"
+	    "                                 check a sealed output against FILE.seal\n"
+	    "  keygen PREFIX                  an Ed25519 key pair for --seal-key and verify\n"
 	    "\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
@@ -96,6 +100,8 @@ static void usage(FILE *out)
 	    "  --allow-bpf               let containers use bpf() (never on sabpf's own maps,\n"
 	    "                            programs, links or pins); default: bpf() is refused\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
+	    "  --seal                    seal every output file: PATH.seal, a SHA-256 chain\n"
+	    "  --seal-key KEY            ...signed with this secret key (sabpf keygen)\n"
 	    "  -q, --quiet               no summary on stderr\n"
 	    "options of run:\n"
 	    "  --name NAME  --rootfs DIR  --net (own network namespace)\n"
@@ -116,7 +122,9 @@ struct common_opts {
 	__u64 ring_bytes;
 	const char *stats_path;
 	bool quiet;
-	bool allow_bpf; /* containers may use bpf() (not on the agent's objects) */
+	bool allow_bpf;	      /* containers may use bpf() (not on the agent's objects) */
+	bool seal;	      /* --seal: every output file gets PATH.seal (docs/sealing.md) */
+	const char *seal_key; /* --seal-key FILE: ...signed with this secret key */
 };
 
 /* ---- the reader thread (run) ------------------------------------------ */
@@ -143,6 +151,10 @@ static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, ch
 	struct sabpf_pipeline *p = pipeline_new();
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((o->seal || o->seal_key) && pipeline_set_seal(p, o->seal_key, 0, err, errlen)) {
+		pipeline_free(p);
 		return NULL;
 	}
 	for (int i = 0; i < o->noutputs; i++) {
@@ -240,6 +252,8 @@ enum {
 	OPT_CLASSES = 256,
 	OPT_RING,
 	OPT_ALLOW_BPF,
+	OPT_SEAL,
+	OPT_SEAL_KEY,
 	OPT_POLICY,
 	OPT_STATS,
 	OPT_NAME,
@@ -283,6 +297,12 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case OPT_ALLOW_BPF:
 		o->allow_bpf = true;
 		return 1;
+	case OPT_SEAL:
+		o->seal = true;
+		return 1;
+	case OPT_SEAL_KEY:
+		o->seal_key = arg;
+		return 1;
 	case 'q':
 		o->quiet = true;
 		return 1;
@@ -293,9 +313,14 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 
 /* The long options of run and audit that common_option() handles. */
 static const struct option common_longopts[] = {
-    {"output", required_argument, 0, 'o'},	   {"classes", required_argument, 0, OPT_CLASSES},
-    {"ring-size", required_argument, 0, OPT_RING}, {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
-    {"stats", required_argument, 0, OPT_STATS},	   {"quiet", no_argument, 0, 'q'},
+    {"output", required_argument, 0, 'o'},
+    {"classes", required_argument, 0, OPT_CLASSES},
+    {"ring-size", required_argument, 0, OPT_RING},
+    {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
+    {"stats", required_argument, 0, OPT_STATS},
+    {"quiet", no_argument, 0, 'q'},
+    {"seal", no_argument, 0, OPT_SEAL},
+    {"seal-key", required_argument, 0, OPT_SEAL_KEY},
 };
 #define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define MAX_LONGOPTS 32
@@ -680,6 +705,8 @@ static int cmd_convert(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"output", required_argument, 0, 'o'},
 	    {"quiet", no_argument, 0, 'q'},
+	    {"seal", no_argument, 0, OPT_SEAL},
+	    {"seal-key", required_argument, 0, OPT_SEAL_KEY},
 	    {0, 0, 0, 0},
 	};
 	struct common_opts o;
@@ -689,7 +716,8 @@ static int cmd_convert(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
 		if (common_option(opt, optarg, &o) != 1) {
-			fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... FILE.raw\n");
+			fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... [--seal] "
+					"[--seal-key KEY] FILE.raw\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -742,6 +770,10 @@ int main(int argc, char **argv)
 		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cmd_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify") == 0)
+		return seal_verify_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return seal_keygen_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return 0;

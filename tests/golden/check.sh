@@ -43,6 +43,17 @@ for raw in "$dir"/*.raw; do
       not_ok "$name.$f differs from the expectation: $(diff "$want" "$tmp/$name/out.$f" | head -5 | tr '\n' ' ')"
     fi
   done
+  # sealing changes no output byte, and the seal verifies (docs/sealing.md)
+  if [ "${1:-}" != --write ]; then
+    mkdir -p "$tmp/$name.sealed"
+    if "$sabpf" convert --seal -o "jsonl:$tmp/$name.sealed/out.jsonl" "$raw" 2>"$tmp/$name.sealed/err" &&
+      cmp -s "$tmp/$name.sealed/out.jsonl" "$dir/$name.jsonl" &&
+      "$sabpf" verify "$tmp/$name.sealed/out.jsonl" >"$tmp/$name.sealed/verify"; then
+      ok "$name.jsonl sealed: byte-identical, and $(cat "$tmp/$name.sealed/verify")"
+    else
+      not_ok "$name.jsonl sealed: $(cat "$tmp/$name.sealed/err" "$tmp/$name.sealed/verify" 2>/dev/null | head -3)"
+    fi
+  fi
   # negative control: the same capture with bytes of its records altered
   # (past the 4 KiB head, so the file is still a capture) must not convert
   # to the same output
