@@ -550,6 +550,13 @@ def test_a_forbidden_edge_fails_the_motif(artifacts, placeholders, motif, i):
     assert find_motif(ix, motif, edges, subst)[0] is not None
     assert find_motif(mix, motif, edges + [extra], subst)[0] is None, \
         f"{motif['name']} matched with a forbidden {spec} edge added"
+    # a kind constraint is exact: the same edge with an end of another kind is not forbidden
+    for end, node in zip(("from", "to"), ends):
+        if f"{end}_kind" in spec:
+            other = with_kind(mix, node, WRONG_KIND.get(spec[f"{end}_kind"], "file"))
+            assert find_motif(other, motif, edges + [extra], subst)[0] is not None, \
+                f"{motif['name']}: {spec} also forbade an edge whose {end} is a " \
+                f"{other.node(node)['prov:type']}"
 
 
 def test_motif_data_is_valid():
