@@ -577,6 +577,8 @@ GOOD = {"name": "w", "syscall": "write", "hooks": ["file_permission"], "status":
     ({"edges": [{"from": "t", "relation": "write", "to": "g"}]}, "edge 1: 'to' is 'g', which is not a node"),
     ({"equal": [["t.cf:pid", "x.cf:pid"]]}, "equal: 'x.cf:pid' must be 'node.attribute'"),
     ({"colour": 1}, "unknown keys ['colour']"),
+    ({"nodes": {"t": {"kind": "task"}, "f": {"kind": "file", "same_object_as": "t"}}},
+     "node 'f' is a file, but same_object_as names 't', a task: one object has one kind"),
     ({"absent": [{"relation": "read", "from_kind": "flie"}]}, "absent edge 1: from_kind 'flie'"),
     ({"absent": [{"relation": "read", "from": "t", "from_kind": "task"}]},
      "absent edge 1: give 'from' (a motif node, whose kind is known) or 'from_kind'"),

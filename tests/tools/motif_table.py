@@ -138,6 +138,12 @@ def check_motif(where, m):
     names = list(m["nodes"])
     for name, node in m["nodes"].items():
         _check_node(where, name, node, names)
+    for name, node in m["nodes"].items():
+        for ref in ("next_version_of", "same_object_as"):
+            other = m["nodes"].get(node.get(ref), {})
+            if other and other["kind"] != node["kind"]:
+                _fail(where, f"node '{name}' is a {node['kind']}, but {ref} names "
+                             f"'{node[ref]}', a {other['kind']}: one object has one kind")
     if not m["edges"]:
         _fail(where, "edges must not be empty")
     for i, edge in enumerate(m["edges"], 1):
