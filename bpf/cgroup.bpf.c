@@ -31,7 +31,7 @@ static __always_inline int cgroup_is_v2(struct cgroup *cgrp)
 }
 
 /* Counts a child cgroup of `container` left out of scope. */
-static __always_inline void note_scope_failed(__u64 container, __u64 cgroup, long error)
+static __always_inline void note_scope_failed(__u64 container, __u64 cgroup, int error)
 {
 	__u32 zero = 0;
 	__u64 *total = bpf_map_lookup_elem(&scope_failed_total, &zero);
@@ -63,7 +63,7 @@ int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 		return 0;
 	struct sabpf_scope copy = *scope;
 	__u64 id = BPF_CORE_READ(cgrp, kn, id);
-	long rc = bpf_map_update_elem(&scope_map, &id, &copy, BPF_ANY);
+	int rc = (int)bpf_map_update_elem(&scope_map, &id, &copy, BPF_ANY);
 	if (rc)
 		note_scope_failed(copy.container, id, rc);
 	return 0;

@@ -226,7 +226,9 @@ static void answer(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n > 0 && write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
+	/* MSG_NOSIGNAL: a client that hung up must not kill the agent (SIGPIPE) */
+	if (n > 0 && send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+			  MSG_NOSIGNAL) < 0)
 		return;
 }
 
@@ -238,8 +240,15 @@ static void handle_add(struct control *c, int fd, const char *spec)
 		answer(fd, "error at most %d containers\n", MAX_TARGETS);
 		return;
 	}
-	if (control_resolve_target(spec, &t, err, sizeof(err)) ||
-	    control_attach_target(c->agent, &t, err, sizeof(err))) {
+	if (control_resolve_target(spec, &t, err, sizeof(err))) {
+		answer(fd, "error %s\n", err);
+		return;
+	}
+	if (control_attach_target(c->agent, &t, err, sizeof(err))) {
+		/* nothing of it is in scope now, even if it was before */
+		for (int i = 0; i < c->ntargets; i++)
+			if (c->targets[i].id == t.id)
+				c->targets[i] = c->targets[--c->ntargets];
 		answer(fd, "error %s\n", err);
 		return;
 	}
@@ -340,9 +349,16 @@ static int peer_is_audited(struct control *c, int fd, char *why, size_t len)
 		}
 	if (f)
 		fclose(f);
+	/* the path is relative to the cgroup v2 root (this agent's cgroup
+	 * namespace is the host's) */
+	char root[PATH_MAX], full[2 * PATH_MAX + 16];
 	__u64 id, owner;
 	__u32 classes;
-	if (!path[0] || cgroup_id_of_path(path, &id, NULL, 0, err, sizeof(err))) {
+	if (path[0] == '/' && cgroup2_root(root, sizeof(root), err, sizeof(err)) == 0)
+		snprintf(full, sizeof(full), "%s%s", root, path);
+	else
+		full[0] = '\0';
+	if (!full[0] || cgroup_id_of_dir(full, &id, err, sizeof(err))) {
 		snprintf(why, len, "cannot tell the cgroup of the sending process %d",
 			 (int)cred.pid);
 		return 1;
@@ -386,8 +402,12 @@ void control_close(struct control *c)
 	free(c);
 }
 
-/* Registers the targets given on the command line too, so `list` shows
- * them: called by audit through control_open's caller. */
+void control_note_target(struct control *c, const struct audit_target *t)
+{
+	if (c && c->ntargets < MAX_TARGETS)
+		c->targets[c->ntargets++] = *t;
+}
+
 int control_client_main(int argc, char **argv)
 {
 	const char *path = NULL;

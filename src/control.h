@@ -38,6 +38,9 @@ struct control;
  * Returns 0, or -1 with err. */
 int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, struct control **out,
 		 char *err, size_t errlen);
+/* Lists a target registered on the command line too (for `list`, and
+ * `remove` by path once its cgroup is gone). NULL c is fine. */
+void control_note_target(struct control *c, const struct audit_target *t);
 /* Serves the requests waiting, without blocking. */
 void control_serve(struct control *c);
 /* Closes and removes the socket. NULL is fine. */

@@ -432,9 +432,10 @@ void agent_scope_report(struct agent *a, bool force)
 			cgroup_path_of_id(f.last_cgroup, child, sizeof(child));
 			fprintf(stderr,
 				"sabpf: container %s (cgroup id %llu): %llu cgroup(s) not in scope "
-				"in all, the last %s (cgroup id %llu, error %lld)\n",
+				"in all, the last %s (cgroup id %llu, error %lld%s)\n",
 				container, (unsigned long long)next, (unsigned long long)f.count,
-				child, (unsigned long long)f.last_cgroup, (long long)f.last_error);
+				child, (unsigned long long)f.last_cgroup, (long long)f.last_error,
+				f.last_error == -E2BIG ? ": map full" : "");
 		}
 		key = next;
 		prev = &key;

@@ -656,6 +656,8 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
 	}
+	for (int i = 0; i < o.ncgroups; i++)
+		control_note_target(ctl, &targets[i]);
 	install_stop_handlers();
 	double start = now_seconds(), last_flush = start;
 	while (!stop_requested) {
