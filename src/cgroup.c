@@ -309,6 +309,17 @@ int cgroup_id_of_dir(const char *path, __u64 *id, char *err, size_t errlen)
 
 	/* twice: the directory may be replaced (rmdir, mkdir) between the two
 	 * readings of one try */
+	struct statfs fs;
+	if (statfs(path, &fs) != 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		set_err(err, errlen, "cannot statfs '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fs.f_type != CGROUP2_SUPER_MAGIC) {
+		set_err(err, errlen, "'%s' is not on cgroup v2", path);
+		return -1;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc = read_dir_ids(path, &handle_id, &ino, err, errlen);
 		if (rc)

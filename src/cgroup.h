@@ -20,7 +20,8 @@ int cgroup_id_of_path(const char *path, __u64 *id, char *abs_path, size_t abs_le
 
 /* Id of a cgroup v2 directory found by a walk (no path resolution): the
  * kernfs id of its file handle, checked against its inode number. Returns
- * 0, -ENOENT when it is gone (removed meanwhile), or -1 with err. */
+ * 0, -ENOENT when it is gone (removed meanwhile), or -1 with err (also
+ * when it is not on cgroup v2). */
 int cgroup_id_of_dir(const char *path, __u64 *id, char *err, size_t errlen);
 
 /* Visits `top` and then every directory below it, top-down (breadth

@@ -523,6 +523,10 @@ static void test_walk_ids_and_sync_on_cgroup2(void **state)
 	assert_int_equal(cgroup_id_of_dir(under(top, "x/y"), &want, err, sizeof(err)), -ENOENT);
 	assert_int_equal(cgroup_sync(under(top, "x/y"), err, sizeof(err)), -ENOENT);
 	assert_int_equal(cgroup_path_of_id(id, back, sizeof(back)), -1);
+	/* not on cgroup v2: no id (sysfs is kernfs too, with ids of its own) */
+	assert_int_equal(cgroup_id_of_dir("/sys/fs", &id, err, sizeof(err)), -1);
+	assert_string_equal(err, "'/sys/fs' is not on cgroup v2");
+	assert_int_equal(cgroup_id_of_dir("/tmp", &id, err, sizeof(err)), -1);
 	/* not a cgroup (no cgroup.subtree_control): as good as gone */
 	assert_int_equal(cgroup_sync("/tmp", err, sizeof(err)), -ENOENT);
 	assert_int_equal(rmdir(under(top, "x")), 0);
