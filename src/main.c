@@ -97,6 +97,8 @@ static void usage(FILE *out)
 	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all);\n"
 	    "                            perm (inode_permission) only when named: all,perm\n"
 	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
+	    "  --scope-size N            scope map entries, one per audited cgroup, 1 to 1048576\n"
+	    "                            (default 16384)\n"
 	    "  --allow-bpf               let containers use bpf() (never on sabpf's own maps,\n"
 	    "                            programs, links or pins); default: bpf() is refused\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
@@ -120,6 +122,7 @@ struct common_opts {
 	int noutputs;
 	__u32 classes;
 	__u64 ring_bytes;
+	__u32 scope_entries; /* --scope-size; 0: the BPF object's default */
 	const char *stats_path;
 	bool quiet;
 	bool allow_bpf;	      /* containers may use bpf() (not on the agent's objects) */
@@ -178,7 +181,7 @@ struct leftovers {
 /* Writes the run's counters as one JSON object; `left` is NULL when the
  * containers are still alive (audit). */
 static int write_stats(const char *path, const struct sabpf_stats *s, __u64 container,
-		       __u64 kernel_lost, const struct leftovers *left, int status)
+		       __u64 kernel_lost, const struct leftovers *left, int status, struct agent *a)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -202,6 +205,10 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
 			"\"ipc_entries_left\":%u,\"entries_purged\":%u,",
 			left->creds, left->files, left->ipcs, left->purged);
+	/* cgroups made under audited containers the kernel could not put in
+	 * scope (scope map full), and the map's size */
+	fprintf(f, "\"scope_failed\":%llu,\"scope_size\":%u,",
+		(unsigned long long)agent_scope_failed_total(a), agent_scope_capacity(a));
 	fprintf(f, "\"exit_status\":%d}\n", status);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
@@ -264,6 +271,7 @@ enum {
 	OPT_FOLLOW,
 	OPT_DURATION,
 	OPT_CONTROL,
+	OPT_SCOPE_SIZE,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -294,6 +302,12 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case OPT_STATS:
 		o->stats_path = arg;
 		return 1;
+	case OPT_SCOPE_SIZE:
+		if (cli_parse_scope_size(arg, &o->scope_entries, err, sizeof(err))) {
+			fprintf(stderr, "sabpf: %s\n", err);
+			return -1;
+		}
+		return 1;
 	case OPT_ALLOW_BPF:
 		o->allow_bpf = true;
 		return 1;
@@ -321,6 +335,7 @@ static const struct option common_longopts[] = {
     {"quiet", no_argument, 0, 'q'},
     {"seal", no_argument, 0, OPT_SEAL},
     {"seal-key", required_argument, 0, OPT_SEAL_KEY},
+    {"scope-size", required_argument, 0, OPT_SCOPE_SIZE},
 };
 #define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define MAX_LONGOPTS 32
@@ -449,7 +464,8 @@ static int cmd_run(int argc, char **argv)
 
 	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
 				.wakeup_bytes = r.common.ring_bytes / 4,
-				.allow_bpf = r.common.allow_bpf};
+				.allow_bpf = r.common.allow_bpf,
+				.scope_entries = r.common.scope_entries};
 	struct agent *a = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
@@ -503,7 +519,7 @@ static int cmd_run(int argc, char **argv)
 	struct sabpf_stats stats;
 	pipeline_get_stats(p, &stats);
 	if (r.common.stats_path &&
-	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status))
+	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status, a))
 		ok = false;
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
@@ -639,7 +655,8 @@ static int cmd_audit(int argc, char **argv)
 	}
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
 				.wakeup_bytes = o.common.ring_bytes / 4,
-				.allow_bpf = o.common.allow_bpf};
+				.allow_bpf = o.common.allow_bpf,
+				.scope_entries = o.common.scope_entries};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	bool ok = false;
@@ -661,6 +678,8 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
 	}
+	for (int i = 0; i < o.ncgroups; i++)
+		control_note_target(ctl, &targets[i]);
 	install_stop_handlers();
 	double start = now_seconds(), last_flush = start;
 	while (!stop_requested) {
@@ -682,8 +701,8 @@ static int cmd_audit(int argc, char **argv)
 	__u64 lost = 0;
 	for (int i = 0; i < o.ncgroups; i++)
 		lost += agent_lost(a, targets[i].id);
-	if (o.common.stats_path &&
-	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, NULL, 0))
+	if (o.common.stats_path && write_stats(o.common.stats_path, &stats,
+					       o.ncgroups ? targets[0].id : 0, lost, NULL, 0, a))
 		ok = false;
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);
