@@ -38,7 +38,7 @@ TENANT_OBJS := $(patsubst examples/tenant/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildc
                $(patsubst tests/vm/bpf/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildcard tests/vm/bpf/*.bpf.c))
 # Generated headers every user-space object may include: made before any
 # compile (the dependency files name the rest once they exist).
-GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h
+GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.h
 
 .PHONY: all unit test test-vm bench format clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS)
@@ -55,6 +55,15 @@ $(BUILD)/sabpf.bpf.o: $(BPF_MAIN) $(BUILD)/vmlinux.h
 $(BUILD)/policy.bpf.o: bpf/policy.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c bpf/policy.bpf.c -o $@.tmp
 	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
+
+# The trace backend's programs (tracepoints only, for hosts without BPF LSM):
+# a third object (bpf/trace.bpf.c, which includes bpf/trace/*).
+$(BUILD)/trace.bpf.o: bpf/trace.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c bpf/trace.bpf.c -o $@.tmp
+	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
+
+$(BUILD)/trace.skel.h: $(BUILD)/trace.bpf.o
+	$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/policy.skel.h: $(BUILD)/policy.bpf.o
 	$(BPFTOOL) gen skeleton $< name policy_bpf > $@.tmp && mv $@.tmp $@
@@ -112,7 +121,7 @@ bench: all
 	bench/run.sh
 
 format:
-	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c bench/*.c)
+	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h tests/unit/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD)

@@ -21,11 +21,17 @@
 #include "sabpf_state.h"
 #include "sabpf.skel.h"
 #include "cgroup.h"
+#include "trace.skel.h"
+#include "trace.h"
 #include "enforce.h"
 #include "loader.h"
 
 struct agent {
-	struct sabpf_bpf *skel;
+	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
+	struct trace_bpf *trace; /* the trace backend, or NULL */
+	/* the maps both backends have (common.h, cgroup.bpf.c) */
+	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
+	struct bpf_map *scope_failed, *scope_failed_total;
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
@@ -68,8 +74,8 @@ static int on_denial(void *ctx, void *data, size_t size)
 		return pipeline_consume(a->pipeline, data, size), 0; /* counted as malformed */
 	memcpy(copy, data, size);
 	struct sabpf_denial *d = (struct sabpf_denial *)copy;
-	if (bpf_map__lookup_elem(a->skel->maps.scope_map, &d->cgroup_id, sizeof(d->cgroup_id),
-				 &scope, sizeof(scope), 0))
+	if (bpf_map__lookup_elem(a->scope_map, &d->cgroup_id, sizeof(d->cgroup_id), &scope,
+				 sizeof(scope), 0))
 		return 0;
 	d->hdr.container = scope.container;
 	pipeline_consume(a->pipeline, copy, size);
@@ -223,6 +229,19 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
+	if (opts->backend == SABPF_BACKEND_TRACE) {
+		a->trace = trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes,
+				      opts->scope_entries, err, errlen);
+		if (!a->trace)
+			goto fail;
+		a->scope_map = a->trace->maps.scope_map;
+		a->scope_failed = a->trace->maps.scope_failed;
+		a->scope_failed_total = a->trace->maps.scope_failed_total;
+		a->cpu_states = a->trace->maps.cpu_states;
+		a->lost_by_container = a->trace->maps.lost_by_container;
+		a->events = a->trace->maps.events;
+		goto ring; /* no self-protection: its hooks are LSM programs */
+	}
 	a->skel = sabpf_bpf__open();
 	if (!a->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -236,8 +255,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 (unsigned long long)opts->ring_bytes);
 		goto fail;
 	}
-	if (opts->scope_entries &&
-	    bpf_map__set_max_entries(a->skel->maps.scope_map, opts->scope_entries)) {
+	if (opts->scope_entries && bpf_map__set_max_entries(a->scope_map, opts->scope_entries)) {
 		snprintf(err, errlen, "cannot size the scope map to %u entries",
 			 (unsigned)opts->scope_entries);
 		goto fail;
@@ -265,7 +283,14 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	if (guard_agent(a, err, errlen))
 		goto fail;
-	a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_record, a, NULL);
+	a->scope_map = a->skel->maps.scope_map;
+	a->scope_failed = a->skel->maps.scope_failed;
+	a->scope_failed_total = a->skel->maps.scope_failed_total;
+	a->cpu_states = a->skel->maps.cpu_states;
+	a->lost_by_container = a->skel->maps.lost_by_container;
+	a->events = a->skel->maps.events;
+ring:
+	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -346,8 +371,8 @@ int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 cla
 		    size_t errlen)
 {
 	struct sabpf_scope scope = {.container = container, .classes = classes};
-	if (bpf_map__update_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
-				 sizeof(scope), BPF_ANY)) {
+	if (bpf_map__update_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 BPF_ANY)) {
 		if (errno == E2BIG || errno == ENOMEM)
 			snprintf(err, errlen,
 				 "cannot put cgroup %llu in scope: the scope map is full (%u "
@@ -369,8 +394,8 @@ int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, 
 int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *classes)
 {
 	struct sabpf_scope scope;
-	if (bpf_map__lookup_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
-				 sizeof(scope), 0))
+	if (bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 0))
 		return -1;
 	*container = scope.container;
 	*classes = scope.classes;
@@ -379,20 +404,20 @@ int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *c
 
 void agent_scope_delete(struct agent *a, __u64 cgroup_id)
 {
-	bpf_map__delete_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), 0);
+	bpf_map__delete_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), 0);
 }
 
 __u32 agent_scope_capacity(struct agent *a)
 {
-	return bpf_map__max_entries(a->skel->maps.scope_map);
+	return bpf_map__max_entries(a->scope_map);
 }
 
 __u64 agent_scope_failed_total(struct agent *a)
 {
 	__u32 zero = 0;
 	__u64 total = 0;
-	if (bpf_map__lookup_elem(a->skel->maps.scope_failed_total, &zero, sizeof(zero), &total,
-				 sizeof(total), 0))
+	if (bpf_map__lookup_elem(a->scope_failed_total, &zero, sizeof(zero), &total, sizeof(total),
+				 0))
 		return 0;
 	return total;
 }
@@ -400,8 +425,7 @@ __u64 agent_scope_failed_total(struct agent *a)
 __u64 agent_scope_failed(struct agent *a, __u64 container)
 {
 	struct scope_fail f;
-	if (bpf_map__lookup_elem(a->skel->maps.scope_failed, &container, sizeof(container), &f,
-				 sizeof(f), 0))
+	if (bpf_map__lookup_elem(a->scope_failed, &container, sizeof(container), &f, sizeof(f), 0))
 		return 0;
 	return f.count;
 }
@@ -421,7 +445,7 @@ void agent_scope_report(struct agent *a, bool force)
 		"the scope map is full (%u entries); raise --scope-size\n",
 		(unsigned long long)(total - a->scope_failed_seen), agent_scope_capacity(a));
 	a->scope_failed_seen = total;
-	int fd = bpf_map__fd(a->skel->maps.scope_failed);
+	int fd = bpf_map__fd(a->scope_failed);
 	__u64 key, next;
 	const __u64 *prev = NULL;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -445,7 +469,7 @@ void agent_scope_report(struct agent *a, bool force)
 int agent_scope_has(struct agent *a, __u64 cgroup_id)
 {
 	struct sabpf_scope scope;
-	return bpf_map__lookup_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
+	return bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
 				    sizeof(scope), 0) == 0;
 }
 
@@ -471,7 +495,7 @@ static void report_pending_loss(struct agent *a)
 	__u32 zero = 0;
 	if (!per_cpu)
 		return;
-	if (bpf_map__lookup_elem(a->skel->maps.cpu_states, &zero, sizeof(zero), per_cpu,
+	if (bpf_map__lookup_elem(a->cpu_states, &zero, sizeof(zero), per_cpu,
 				 a->ncpus * sizeof(*per_cpu), 0) == 0) {
 		for (int cpu = 0; cpu < a->ncpus; cpu++) {
 			if (per_cpu[cpu].seq)
@@ -496,7 +520,10 @@ static void report_pending_loss(struct agent *a)
 int agent_finish(struct agent *a)
 {
 	double t0 = timing_mark(NULL, 0);
-	sabpf_bpf__detach(a->skel);
+	if (a->skel)
+		sabpf_bpf__detach(a->skel);
+	else
+		trace_bpf__detach(a->trace);
 	timing_mark("detach", t0);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
@@ -510,8 +537,8 @@ __u64 agent_lost(struct agent *a, __u64 container)
 	__u64 total = 0;
 	if (!per_cpu)
 		return 0;
-	if (bpf_map__lookup_elem(a->skel->maps.lost_by_container, &container, sizeof(container),
-				 per_cpu, a->ncpus * sizeof(__u64), 0) == 0)
+	if (bpf_map__lookup_elem(a->lost_by_container, &container, sizeof(container), per_cpu,
+				 a->ncpus * sizeof(__u64), 0) == 0)
 		for (int cpu = 0; cpu < a->ncpus; cpu++)
 			total += per_cpu[cpu];
 	free(per_cpu);
@@ -573,7 +600,7 @@ static unsigned purge_entries(struct bpf_map *map, size_t value_size, size_t off
 
 int agent_scope_remove(struct agent *a, __u64 container)
 {
-	return purge_entries(a->skel->maps.scope_map, sizeof(struct sabpf_scope),
+	return purge_entries(a->scope_map, sizeof(struct sabpf_scope),
 			     offsetof(struct sabpf_scope, container), container);
 }
 
@@ -602,6 +629,8 @@ static unsigned agent_purge_ipc(struct agent *a, __u64 container)
 
 unsigned agent_count_ipc_state(struct agent *a, __u64 container)
 {
+	if (!a->skel)
+		return 0; /* the trace backend keeps no IPC state */
 	return count_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
 			     offsetof(struct prov_ipc, node.container), container) +
 	       count_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
@@ -614,6 +643,9 @@ unsigned agent_count_ipc_state(struct agent *a, __u64 container)
 
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
+	if (!a->skel)
+		return 0; /* the trace backend keeps no per-object state but its
+			     inode LRU, shared by every container */
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
@@ -623,6 +655,10 @@ unsigned agent_purge_container(struct agent *a, __u64 container)
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)
 {
+	if (!a->skel) {
+		*creds = *files = 0;
+		return 0;
+	}
 	*creds = count_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			       offsetof(struct prov_node, container), container);
 	*files = count_entries(a->skel->maps.file_map, sizeof(struct prov_file),
@@ -638,5 +674,11 @@ void agent_close(struct agent *a)
 	if (a->denials_fd >= 0)
 		close(a->denials_fd);
 	sabpf_bpf__destroy(a->skel);
+	trace_bpf__destroy(a->trace);
 	free(a);
+}
+
+const char *agent_backend_name(const struct agent *a)
+{
+	return a->trace ? "trace" : "lsm";
 }

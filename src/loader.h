@@ -11,11 +11,18 @@
 
 #include "output.h"
 
+/* Which kernel side records (docs/backends.md). */
+enum sabpf_backend {
+	SABPF_BACKEND_LSM = 0, /* BPF LSM hooks (bpf/sabpf.bpf.c) */
+	SABPF_BACKEND_TRACE,   /* tracepoints only (bpf/trace.bpf.c) */
+};
+
 struct agent_opts {
 	__u64 ring_bytes;    /* ring buffer size: a power of two, >= 4096 */
 	__u64 wakeup_bytes;  /* wake the reader when this much is waiting */
 	bool allow_bpf;	     /* containers may use bpf() for their own objects */
 	__u32 scope_entries; /* scope_map's size (--scope-size); 0: the default */
+	enum sabpf_backend backend;
 };
 
 struct agent;
@@ -68,5 +75,7 @@ unsigned agent_count_ipc_state(struct agent *a, __u64 container);
  * outside). Returns how many there were. */
 unsigned agent_purge_container(struct agent *a, __u64 container);
 void agent_close(struct agent *a);
+/* "lsm" or "trace": the backend an agent runs. */
+const char *agent_backend_name(const struct agent *a);
 
 #endif /* SABPF_LOADER_H */

@@ -105,6 +105,10 @@ static void usage(FILE *out)
 	    "  --seal                    seal every output file: PATH.seal, a SHA-256 chain\n"
 	    "  --seal-key KEY            ...signed with this secret key (sabpf keygen)\n"
 	    "  -q, --quiet               no summary on stderr\n"
+	    "  --backend lsm|trace|auto  lsm: BPF LSM hooks; trace: tracepoints only, for\n"
+	    "                            kernels without BPF LSM (records, cannot deny;\n"
+	    "                            docs/backends.md); auto (default): lsm where it\n"
+	    "                            loads, else trace\n"
 	    "options of run:\n"
 	    "  --name NAME  --rootfs DIR  --net (own network namespace)\n"
 	    "  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
@@ -128,6 +132,7 @@ struct common_opts {
 	bool allow_bpf;	      /* containers may use bpf() (not on the agent's objects) */
 	bool seal;	      /* --seal: every output file gets PATH.seal (docs/sealing.md) */
 	const char *seal_key; /* --seal-key FILE: ...signed with this secret key */
+	const char *backend;  /* --backend: "lsm", "trace" or "auto" */
 };
 
 /* ---- the reader thread (run) ------------------------------------------ */
@@ -209,7 +214,7 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 	 * scope (scope map full), and the map's size */
 	fprintf(f, "\"scope_failed\":%llu,\"scope_size\":%u,",
 		(unsigned long long)agent_scope_failed_total(a), agent_scope_capacity(a));
-	fprintf(f, "\"exit_status\":%d}\n", status);
+	fprintf(f, "\"backend\":\"%s\",\"exit_status\":%d}\n", agent_backend_name(a), status);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
 			strerror(errno));
@@ -272,6 +277,7 @@ enum {
 	OPT_DURATION,
 	OPT_CONTROL,
 	OPT_SCOPE_SIZE,
+	OPT_BACKEND,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -320,6 +326,14 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case 'q':
 		o->quiet = true;
 		return 1;
+	case OPT_BACKEND:
+		if (strcmp(arg, "lsm") && strcmp(arg, "trace") && strcmp(arg, "auto")) {
+			fprintf(stderr, "sabpf: --backend '%s': expected lsm, trace or auto\n",
+				arg);
+			return -1;
+		}
+		o->backend = arg;
+		return 1;
 	default:
 		return 0;
 	}
@@ -336,6 +350,7 @@ static const struct option common_longopts[] = {
     {"seal", no_argument, 0, OPT_SEAL},
     {"seal-key", required_argument, 0, OPT_SEAL_KEY},
     {"scope-size", required_argument, 0, OPT_SCOPE_SIZE},
+    {"backend", required_argument, 0, OPT_BACKEND},
 };
 #define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define MAX_LONGOPTS 32
@@ -356,7 +371,37 @@ static void common_defaults(struct common_opts *o)
 	char err[256];
 	memset(o, 0, sizeof(*o));
 	o->classes = SABPF_CLASS_ALL;
+	o->backend = "auto";
 	cli_parse_ring_size(DEFAULT_RING, &o->ring_bytes, err, sizeof(err));
+}
+
+/* --backend: checks the host for the backend asked for; auto takes lsm
+ * where its probes pass, else trace. Says which on stderr. Returns 0, or -1
+ * with the reason printed. */
+static int choose_backend(const struct common_opts *o, const char *cmd, enum sabpf_backend *out)
+{
+	char err[1024], why[1024] = "";
+	bool lsm = strcmp(o->backend, "trace") != 0;
+	if (lsm && doctor_require(err, sizeof(err)) == 0) {
+		*out = SABPF_BACKEND_LSM;
+	} else if (lsm && strcmp(o->backend, "lsm") == 0) {
+		fprintf(stderr, "%s: %s\n", cmd, err);
+		return -1;
+	} else {
+		if (lsm) /* auto, and the LSM backend cannot run */
+			snprintf(why, sizeof(why), " (the LSM backend cannot run here: %.900s)",
+				 err);
+		if (doctor_require_trace(err, sizeof(err))) {
+			fprintf(stderr, "%s: the trace backend cannot run here either: %s\n", cmd,
+				err);
+			return -1;
+		}
+		*out = SABPF_BACKEND_TRACE;
+	}
+	if (!o->quiet || why[0])
+		fprintf(stderr, "sabpf: backend: %s%s\n",
+			*out == SABPF_BACKEND_LSM ? "lsm" : "trace", why);
+	return 0;
 }
 
 /* ---- sabpf run ---------------------------------------------------------- */
@@ -439,10 +484,9 @@ static int cmd_run(int argc, char **argv)
 	if (parse_run(argc, argv, &r))
 		return EXIT_USAGE;
 
-	if (doctor_require(err, sizeof(err))) {
-		fprintf(stderr, "sabpf run: %s\n", err);
+	enum sabpf_backend backend;
+	if (choose_backend(&r.common, "sabpf run", &backend))
 		return EXIT_RUN_FAILED;
-	}
 	struct container *c = NULL;
 	if (container_create(&r.container, &c, err, sizeof(err))) {
 		fprintf(stderr, "sabpf run: %s\n", err);
@@ -465,7 +509,8 @@ static int cmd_run(int argc, char **argv)
 	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
 				.wakeup_bytes = r.common.ring_bytes / 4,
 				.allow_bpf = r.common.allow_bpf,
-				.scope_entries = r.common.scope_entries};
+				.scope_entries = r.common.scope_entries,
+				.backend = backend};
 	struct agent *a = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
@@ -636,10 +681,9 @@ static int cmd_audit(int argc, char **argv)
 	char err[1024];
 	if (parse_audit(argc, argv, &o))
 		return EXIT_USAGE;
-	if (doctor_require(err, sizeof(err))) {
-		fprintf(stderr, "sabpf audit: %s\n", err);
+	enum sabpf_backend backend;
+	if (choose_backend(&o.common, "sabpf audit", &backend))
 		return 1;
-	}
 	/* resolve every cgroup before loading anything */
 	struct audit_target targets[64];
 	for (int i = 0; i < o.ncgroups; i++) {
@@ -656,7 +700,8 @@ static int cmd_audit(int argc, char **argv)
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
 				.wakeup_bytes = o.common.ring_bytes / 4,
 				.allow_bpf = o.common.allow_bpf,
-				.scope_entries = o.common.scope_entries};
+				.scope_entries = o.common.scope_entries,
+				.backend = backend};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	bool ok = false;

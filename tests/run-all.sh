@@ -4,7 +4,8 @@
 # conversion check (tests/golden/check.sh), then the integration
 # scenarios (natively where the host kernel runs BPF LSM programs, else inside
 # the QEMU test VM, on both LTS kernels, then again with the hybrid cgroup
-# layout), then the host-side checks of their artifacts. Ends with the line
+# layout), then the host-side checks of their artifacts, then the native
+# scenarios of the trace backend (tests/native/run.sh). Ends with the line
 # "N passed, N failed, N skipped" (skipped: strict expected failures).
 set -u
 cd "$(dirname "$0")/.."
@@ -69,6 +70,9 @@ else
     count "$logs/integration-$l.log"
   done
 fi
+# The trace backend natively on this host, whatever its LSM support
+# (tests/native: a few seconds, no VM).
+tests/native/run.sh 2>&1 | tee "$logs/native.log"; count "$logs/native.log"
 # "skipped" are strict expected failures (xfail): known gaps, each with its
 # reason (e.g. a motif whose hook is not captured yet); an unexpected pass fails
 { echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"
