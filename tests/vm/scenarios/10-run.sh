@@ -2,7 +2,7 @@
 # 10-run.sh: `sabpf run` on the issue's example, `sh -c 'cat /etc/hostname >
 # /tmp/x'`, with every output format; exit-status propagation. The captures
 # are checked on the host by tests/integration/test_run.py.
-# timeout: 180
+# timeout: 300
 
 fails=0
 ok() { echo "ok - $*"; }
