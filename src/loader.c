@@ -24,6 +24,7 @@
 #include "sabpf_record.h"
 #include "sabpf_state.h"
 #include "sabpf.skel.h"
+#include "cgroup.h"
 #include "trace.skel.h"
 #include "trace.h"
 #include "enforce.h"
@@ -32,13 +33,16 @@
 struct agent {
 	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
 	struct trace_bpf *trace; /* the trace backend, or NULL */
-	/* the maps both backends have (common.h) */
+	/* the maps both backends have (common.h, cgroup.bpf.c) */
 	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
+	struct bpf_map *scope_failed, *scope_failed_total;
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
 	int denials_fd;		       /* the pinned denial ring of src/enforce.c, or -1 */
 	struct timespec denials_tried; /* when the agent last looked for it */
+	__u64 scope_failed_seen;       /* scope failures already reported */
+	struct timespec scope_checked; /* when scope_failed was last read */
 };
 
 static int guard_agent(struct agent *a, char *err, size_t errlen);
@@ -230,10 +234,13 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	libbpf_set_print(libbpf_quiet);
 
 	if (opts->backend == SABPF_BACKEND_TRACE) {
-		a->trace = trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes, err, errlen);
+		a->trace = trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes,
+				      opts->scope_entries, err, errlen);
 		if (!a->trace)
 			goto fail;
 		a->scope_map = a->trace->maps.scope_map;
+		a->scope_failed = a->trace->maps.scope_failed;
+		a->scope_failed_total = a->trace->maps.scope_failed_total;
 		a->cpu_states = a->trace->maps.cpu_states;
 		a->lost_by_container = a->trace->maps.lost_by_container;
 		a->events = a->trace->maps.events;
@@ -250,6 +257,11 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	if (bpf_map__set_max_entries(a->skel->maps.events, opts->ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
 			 (unsigned long long)opts->ring_bytes);
+		goto fail;
+	}
+	if (opts->scope_entries && bpf_map__set_max_entries(a->scope_map, opts->scope_entries)) {
+		snprintf(err, errlen, "cannot size the scope map to %u entries",
+			 (unsigned)opts->scope_entries);
 		goto fail;
 	}
 	if (select_programs(a->skel, err, errlen))
@@ -276,6 +288,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	if (guard_agent(a, err, errlen))
 		goto fail;
 	a->scope_map = a->skel->maps.scope_map;
+	a->scope_failed = a->skel->maps.scope_failed;
+	a->scope_failed_total = a->skel->maps.scope_failed_total;
 	a->cpu_states = a->skel->maps.cpu_states;
 	a->lost_by_container = a->skel->maps.lost_by_container;
 	a->events = a->skel->maps.events;
@@ -357,16 +371,103 @@ fail:
 	return -1;
 }
 
-int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 classes, char *err,
+		    size_t errlen)
 {
-	struct sabpf_scope scope = {.container = cgroup_id, .classes = classes};
+	struct sabpf_scope scope = {.container = container, .classes = classes};
 	if (bpf_map__update_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
 				 BPF_ANY)) {
-		snprintf(err, errlen, "cannot add cgroup %llu to the scope map: %s",
-			 (unsigned long long)cgroup_id, strerror(errno));
+		if (errno == E2BIG || errno == ENOMEM)
+			snprintf(err, errlen,
+				 "cannot put cgroup %llu in scope: the scope map is full (%u "
+				 "entries, one per audited cgroup); raise --scope-size",
+				 (unsigned long long)cgroup_id, agent_scope_capacity(a));
+		else
+			snprintf(err, errlen, "cannot put cgroup %llu in scope: %s",
+				 (unsigned long long)cgroup_id, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+{
+	return agent_scope_put(a, cgroup_id, cgroup_id, classes, err, errlen);
+}
+
+int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *classes)
+{
+	struct sabpf_scope scope;
+	if (bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 0))
+		return -1;
+	*container = scope.container;
+	*classes = scope.classes;
+	return 0;
+}
+
+void agent_scope_delete(struct agent *a, __u64 cgroup_id)
+{
+	bpf_map__delete_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), 0);
+}
+
+__u32 agent_scope_capacity(struct agent *a)
+{
+	return bpf_map__max_entries(a->scope_map);
+}
+
+__u64 agent_scope_failed_total(struct agent *a)
+{
+	__u32 zero = 0;
+	__u64 total = 0;
+	if (bpf_map__lookup_elem(a->scope_failed_total, &zero, sizeof(zero), &total, sizeof(total),
+				 0))
+		return 0;
+	return total;
+}
+
+__u64 agent_scope_failed(struct agent *a, __u64 container)
+{
+	struct scope_fail f;
+	if (bpf_map__lookup_elem(a->scope_failed, &container, sizeof(container), &f, sizeof(f), 0))
+		return 0;
+	return f.count;
+}
+
+void agent_scope_report(struct agent *a, bool force)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && a->scope_checked.tv_sec && now.tv_sec - a->scope_checked.tv_sec < 1)
+		return;
+	a->scope_checked = now;
+	__u64 total = agent_scope_failed_total(a);
+	if (total == a->scope_failed_seen)
+		return;
+	fprintf(stderr,
+		"sabpf: WARNING: %llu cgroup(s) made under audited containers are NOT audited: "
+		"the scope map is full (%u entries); raise --scope-size\n",
+		(unsigned long long)(total - a->scope_failed_seen), agent_scope_capacity(a));
+	a->scope_failed_seen = total;
+	int fd = bpf_map__fd(a->scope_failed);
+	__u64 key, next;
+	const __u64 *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct scope_fail f;
+		char container[4096] = "(removed)", child[4096] = "(removed)";
+		if (bpf_map_lookup_elem(fd, &next, &f) == 0) {
+			cgroup_path_of_id(next, container, sizeof(container));
+			cgroup_path_of_id(f.last_cgroup, child, sizeof(child));
+			fprintf(stderr,
+				"sabpf: container %s (cgroup id %llu): %llu cgroup(s) not in scope "
+				"in all, the last %s (cgroup id %llu, error %lld%s)\n",
+				container, (unsigned long long)next, (unsigned long long)f.count,
+				child, (unsigned long long)f.last_cgroup, (long long)f.last_error,
+				f.last_error == -E2BIG ? ": map full" : "");
+		}
+		key = next;
+		prev = &key;
+	}
 }
 
 int agent_scope_has(struct agent *a, __u64 cgroup_id)
@@ -385,6 +486,7 @@ void agent_watch_denials(struct agent *a)
 int agent_poll(struct agent *a, int timeout_ms)
 {
 	watch_denials(a);
+	agent_scope_report(a, false);
 	return ring_buffer__poll(a->ring, timeout_ms);
 }
 
@@ -429,6 +531,7 @@ int agent_finish(struct agent *a)
 	timing_mark("detach", t0);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
+	agent_scope_report(a, true);
 	return n;
 }
 

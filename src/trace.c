@@ -97,8 +97,8 @@ int trace_check_table(const struct trace_syscall *table, size_t n, char *err, si
 	return rc;
 }
 
-struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes, char *err,
-			     size_t errlen)
+struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes,
+			     __u32 scope_entries, char *err, size_t errlen)
 {
 	struct trace_bpf *skel = trace_bpf__open();
 	if (!skel) {
@@ -110,6 +110,11 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	if (bpf_map__set_max_entries(skel->maps.events, ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
 			 (unsigned long long)ring_bytes);
+		goto fail;
+	}
+	if (scope_entries && bpf_map__set_max_entries(skel->maps.scope_map, scope_entries)) {
+		snprintf(err, errlen, "cannot size the scope map to %u entries",
+			 (unsigned)scope_entries);
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(unused_maps) / sizeof(unused_maps[0]); i++) {
