@@ -23,6 +23,7 @@ outsider=$!
 
 "$SABPF" run --backend trace --name native-trace \
   -o "jsonl:$OUT/run.jsonl" -o "prov:$OUT/run.prov.json" -o "raw:$OUT/run.raw" \
+  -o "spade:$OUT/run.spade.json" -o "dot:$OUT/run.dot" -o "summary-json:$OUT/run.summary.json" \
   --stats "$OUT/stats.json" -- sh -c '
     w=$1
     echo planted >"$w/src.txt"
@@ -44,6 +45,8 @@ wait "$outsider"
 grep -q '^sabpf: backend: trace$' "$OUT/stderr" && ok "run says which backend at start" ||
   not_ok "no 'sabpf: backend: trace' line: $(head -3 "$OUT/stderr")"
 [ -s "$OUT/run.prov.json" ] && ok "a PROV-JSON capture" || not_ok "no PROV-JSON capture"
+"$SABPF" convert -o "prov:$OUT/converted.prov.json" "$OUT/run.raw" 2>"$OUT/convert.err" &&
+  ok "sabpf convert reads the raw capture" || not_ok "convert failed: $(cat "$OUT/convert.err")"
 [ "$(cat "$w/int80.txt" 2>/dev/null)" = int80 ] && ok "the ia32 program ran" || not_ok "int80 did not write its file"
 [ -f "$w/outside.txt" ] && ok "the outsider wrote its file" || not_ok "the outsider wrote nothing"
 echo "$outsider" >"$OUT/outsider_pid"
