@@ -98,12 +98,15 @@ static int scope_visit(const char *path, int depth, void *ctx, char *err, size_t
  * of `container`. On failure, with undo, nothing of the container stays in
  * scope. */
 static int scope_attach_tree(struct agent *a, const char *path, __u64 root_id, __u64 container,
-			     __u32 classes, bool undo, char *err, size_t errlen)
+			     __u32 classes, bool undo, unsigned *added, char *err, size_t errlen)
 {
 	struct scope_walk w = {
 	    .agent = a, .root_id = root_id, .container = container, .classes = classes};
-	if (cgroup_walk(path, scope_visit, &w, err, errlen) == 0)
+	if (cgroup_walk(path, scope_visit, &w, err, errlen) == 0) {
+		if (added)
+			*added = w.added;
 		return 0;
+	}
 	if (!undo)
 		return -1;
 	agent_scope_remove(a, container);
@@ -113,9 +116,10 @@ static int scope_attach_tree(struct agent *a, const char *path, __u64 root_id, _
 	return -1;
 }
 
-int control_attach_target(struct agent *a, const struct audit_target *t, char *err, size_t errlen)
+int control_attach_target(struct agent *a, struct audit_target *t, char *err, size_t errlen)
 {
-	return scope_attach_tree(a, t->path, t->id, t->id, t->classes, true, err, errlen);
+	return scope_attach_tree(a, t->path, t->id, t->id, t->classes, true, &t->cgroups, err,
+				 errlen);
 }
 
 int control_detach_target(struct agent *a, const char *path, __u64 id)
@@ -140,7 +144,7 @@ int control_detach_target(struct agent *a, const char *path, __u64 id)
 		*slash = '\0';
 		if (cgroup_id_of_dir(parent, &parent_id, err, sizeof(err)) == 0 &&
 		    agent_scope_get(a, parent_id, &owner, &classes) == 0 &&
-		    scope_attach_tree(a, path, id, owner, classes, false, err, sizeof(err)))
+		    scope_attach_tree(a, path, id, owner, classes, false, NULL, err, sizeof(err)))
 			fprintf(stderr, "sabpf: giving %s back to its enclosing container: %s\n",
 				path, err);
 	}
@@ -257,7 +261,8 @@ static void handle_add(struct control *c, int fd, const char *spec)
 		if (c->targets[i].id == t.id)
 			c->targets[i] = c->targets[--c->ntargets]; /* added again */
 	c->targets[c->ntargets++] = t;
-	answer(fd, "ok %llu %s\n", (unsigned long long)t.id, t.path);
+	answer(fd, "ok %llu %s (%u cgroup%s in scope)\n", (unsigned long long)t.id, t.path,
+	       t.cgroups, t.cgroups == 1 ? "" : "s");
 }
 
 static void handle_remove(struct control *c, int fd, const char *spec)

@@ -16,6 +16,7 @@ struct audit_target {
 	char path[PATH_MAX];
 	__u64 id;
 	__u32 classes;
+	unsigned cgroups; /* put in scope by control_attach_target: it and those below */
 };
 
 /* Parses "PATH[:CLASSES]" and resolves the cgroup. Returns 0, or -1 with err. */
@@ -27,7 +28,7 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
  * and makes sure its cgroup did not vanish meanwhile. On failure (cgroup
  * gone, scope map full: the error names the cgroup and --scope-size)
  * nothing of it stays attached. Returns 0, or -1 with err. */
-int control_attach_target(struct agent *a, const struct audit_target *t, char *err, size_t errlen);
+int control_attach_target(struct agent *a, struct audit_target *t, char *err, size_t errlen);
 /* Takes a container (cgroup `id` at `path`) and every cgroup below it out
  * of scope; a container nested in another audited one goes back to that
  * one. Returns the number of entries deleted. */

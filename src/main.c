@@ -721,8 +721,10 @@ static int cmd_audit(int argc, char **argv)
 		}
 		pipeline_name_container(p, targets[i].id, targets[i].path);
 		if (!o.common.quiet)
-			fprintf(stderr, "sabpf: auditing %s (cgroup id %llu)\n", targets[i].path,
-				(unsigned long long)targets[i].id);
+			fprintf(stderr,
+				"sabpf: auditing %s (cgroup id %llu, %u cgroup%s in scope)\n",
+				targets[i].path, (unsigned long long)targets[i].id,
+				targets[i].cgroups, targets[i].cgroups == 1 ? "" : "s");
 	}
 	if (o.control_path && control_open(o.control_path, a, p, &ctl, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);

@@ -118,7 +118,17 @@ def test_pre_existing_containers_in_scope_exactly_while_registered(artifacts, ev
 
 def test_ctl_answers_for_pods(artifacts, cgroot):
     d = artifacts("scope")
-    assert (d / "ctl-add-r.txt").read_text().startswith("ok ")
+    # pod-r and its container r1, running before the agent
+    assert re.fullmatch(rf"ok \d+ {re.escape(cgroot)}/pod-r \(2 cgroups in scope\)\n",
+                        (d / "ctl-add-r.txt").read_text())
+    # c2 and c2/inner (c1 is not below c2)
+    assert re.fullmatch(rf"ok \d+ {re.escape(cgroot)}/pod-p/c2 \(2 cgroups in scope\)\n",
+                        (d / "ctl-add-c2.txt").read_text())
+    err = (d / "stderr").read_text()
+    assert re.search(rf"^sabpf: auditing {re.escape(cgroot)}/pod-p \(cgroup id \d+, 4 cgroups in "
+                     r"scope\)$", err, re.M), err
+    assert re.search(rf"^sabpf: auditing {re.escape(cgroot)}/pod-a \(cgroup id \d+, 1 cgroup in "
+                     r"scope\)$", err, re.M), err
     assert "ok removed" in (d / "ctl-remove-p.txt").read_text()
     # pod-p, c1, c2, inner: the whole subtree
     assert "(4 cgroups)" in (d / "ctl-remove-p.txt").read_text()
