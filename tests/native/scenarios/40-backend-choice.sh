@@ -3,7 +3,8 @@
 # error (2) naming the choices; auto says which backend it took (and why,
 # when it fell back); --backend lsm where only the trace backend can run
 # (doctor exit 3) fails with 125 and the doctor's reason, and never falls
-# back silently; --policy with the trace backend is refused up front.
+# back silently; --policy with the trace backend is refused up front; the
+# trace backend honours --classes.
 # Self-checking (no pytest file).
 # timeout: 60
 
@@ -45,4 +46,12 @@ fi
 rc=$?
 [ "$rc" -eq 125 ] && grep -q "^sabpf run: --policy needs the LSM backend" "$OUT/policy.err" &&
   ok "--policy with the trace backend is refused up front" || not_ok "--policy with trace: rc $rc: $(cat "$OUT/policy.err")"
+# --classes: the trace backend's families honour the record classes
+"$SABPF" run --backend trace -q --classes proc -o "jsonl:$OUT/proc.jsonl" -- sh -c 'cat /etc/hostname >/dev/null'
+"$SABPF" run --backend trace -q --classes file -o "jsonl:$OUT/file.jsonl" -- sh -c 'cat /etc/hostname >/dev/null'
+grep -q '"action":"exec"' "$OUT/proc.jsonl" && ! grep -q '"action":"\(open\|read\|write\)"' "$OUT/proc.jsonl" &&
+  ok "--classes proc: exec recorded, no file access" || not_ok "--classes proc: $(cut -c1-300 "$OUT/proc.jsonl" | head -3)"
+grep -q '"action":"read","object_kind":"file","object":"/etc/hostname"' "$OUT/file.jsonl" &&
+  ! grep -q '"action":"\(clone\|exec\|exec_task\)"' "$OUT/file.jsonl" &&
+  ok "--classes file: the read recorded, no process life" || not_ok "--classes file: $(cut -c1-300 "$OUT/file.jsonl" | head -3)"
 [ "$fails" -eq 0 ]
