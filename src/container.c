@@ -11,15 +11,16 @@
  *
  * By default CMD gets what a container runtime gives: right after clone3 put
  * it in the leaf, it unshares a cgroup namespace, so the leaf is its cgroup
- * root (`0::/` in /proc/self/cgroup; CLONE_NEWCGROUP given to clone3 itself
- * would root the namespace at the agent's cgroup, where the child still is
- * when namespaces are copied). Last, right before exec, once the mounts that
- * need CAP_SYS_ADMIN are made, it keeps only Docker's default capabilities
- * (bounding, permitted and effective sets; inheritable and ambient empty) and
- * sets no_new_privs, so neither exec of a setuid or file-capability binary
- * nor anything else gives privilege back. With `privileged` none of the three
- * happens: CMD is root with the agent's capabilities in the agent's cgroup
- * namespace, as before --privileged existed.
+ * root (`0::/` in /proc/self/cgroup). Unsharing after the move does not
+ * depend on how a kernel roots a CLONE_NEWCGROUP given to clone3 together
+ * with CLONE_INTO_CGROUP (namespaces are copied before the child is moved).
+ * Last, right before exec, once the mounts that need CAP_SYS_ADMIN are
+ * made, it keeps only Docker's default capabilities (bounding, permitted and
+ * effective sets; inheritable and ambient empty) and sets no_new_privs, so
+ * no exec of a setuid or file-capability binary gives privilege back. With
+ * `privileged` none of the three happens: CMD is root with the agent's
+ * capabilities in the agent's cgroup namespace, as before --privileged
+ * existed.
  *
  * CMD runs as pid 1 of its pid namespace. Like every init, it does not die
  * of signals sent from inside the container for which it installed no
