@@ -4,7 +4,7 @@
 # a default container may do (capabilities, no_new_privs, cgroup namespace,
 # mount, setuid) against --privileged. The captures are checked on the host
 # by tests/integration/test_run.py.
-# timeout: 300
+# timeout: 360
 
 fails=0
 ok() { echo "ok - $*"; }
