@@ -1,6 +1,10 @@
 /* loader.c: opens the BPF skeleton, keeps the program variants that match
  * the running kernel's LSM hook signatures, loads and attaches, and runs
- * the ring-buffer reader that feeds the output pipeline. */
+ * the ring-buffer reader that feeds the output pipeline. With the trace
+ * backend it loads bpf/trace.bpf.c instead (src/trace.c): the maps both
+ * objects share (scope, ring, per-CPU counters, loss) are reached through
+ * the agent's own pointers, and the LSM-only parts (self-protection, the
+ * cred, file and IPC maps) are absent. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -497,6 +497,11 @@ static int cmd_run(int argc, char **argv)
 	enum sabpf_backend backend;
 	if (choose_backend(&r.common, "sabpf run", &backend))
 		return EXIT_RUN_FAILED;
+	if (backend == SABPF_BACKEND_TRACE && r.policy_path) {
+		fprintf(stderr, "sabpf run: --policy needs the LSM backend (BPF LSM programs): the "
+				"trace backend cannot deny anything (docs/backends.md)\n");
+		return EXIT_RUN_FAILED;
+	}
 	struct container *c = NULL;
 	if (container_create(&r.container, &c, err, sizeof(err))) {
 		fprintf(stderr, "sabpf run: %s\n", err);

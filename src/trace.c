@@ -18,6 +18,7 @@ const struct trace_syscall trace_syscalls[] = {
     {85, "creat", "trace_open"},
     {257, "openat", "trace_open"},
     {437, "openat2", "trace_open"},
+    {304, "open_by_handle_at", "trace_open"},
     /* files: read and write */
     {0, "read", "trace_read"},
     {17, "pread64", "trace_read"},

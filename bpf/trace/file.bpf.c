@@ -1,8 +1,9 @@
 /* trace/file.bpf.c: the file families of the trace backend, one program
  * per family, tail-called by trace_sys_exit at the syscall's exit:
- *   open    open, openat, openat2, creat: the new descriptor's struct file
- *           gives the inode (its node) and the path (rebuilt across mounts);
- *           a file the call created gets a fresh node and a CREATE edge
+ *   open    open, openat, openat2, creat, open_by_handle_at: the new
+ *           descriptor's struct file gives the inode (its node) and the path
+ *           (rebuilt across mounts); a file the call created gets a fresh
+ *           node and a CREATE edge
  *   read    read, pread64, readv, preadv, preadv2 (bytes > 0): inode -> task
  *   write   write, pwrite64, writev, pwritev, pwritev2 (bytes > 0)
  *   copy    sendfile, copy_file_range, splice (bytes > 0): the input
@@ -10,23 +11,21 @@
  *   name    unlink, unlinkat, rmdir (UNLINK or RMDIR), mkdir, mkdirat
  *           (MKDIR, arg S_IFDIR | mode): task -> PATH node
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
- * The name and rename families name a path, not the inode (the name is gone, or moved,
- * by the exit, and a tracepoint cannot look it up): the string is read from
- * user memory. A socket read or written (read, write, copies) gives a
- * receive or send edge (arg: bytes) when the network class is on, as in
- * the LSM backend. close(2) writes nothing, as in the LSM backend.
+ * The name and rename families name a path, not the inode (the name is
+ * gone, or moved, by the exit, and a tracepoint cannot look it up): the
+ * string is read from user memory. A socket read or written (read, write,
+ * copies) gives a receive or send edge (arg: bytes) when the network class
+ * is on, as in the LSM backend. close(2) writes nothing, as in the LSM
+ * backend.
  * Included into trace.bpf.c. */
 
 #define FMODE_CREATED_BIT 0x100000
 #define AT_REMOVEDIR 0x200
-#define NR_open 2
 #define NR_rename 82
-#define NR_creat 85
 #define NR_mkdir 83
 #define NR_rmdir 84
 #define NR_unlinkat 263
 #define NR_mkdirat 258
-#define NR_renameat 264
 #define NR_renameat2 316
 #define NR_sendfile 40
 

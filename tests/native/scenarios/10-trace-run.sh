@@ -1,8 +1,8 @@
 #!/bin/sh
 # 10-trace-run.sh: `sabpf run --backend trace` natively: a workload that
 # writes a file, copies it, renames the copy (by a relative name), reads it,
-# writes a program and executes it, makes and removes a directory, and makes
-# a process tree. A process
+# writes a program and executes it, makes and removes a directory, makes
+# ia32 system calls (build/progs/int80), and makes a process tree. A process
 # outside the container writes a file of its own meanwhile (the negative
 # control: it must be absent). Checked by tests/native/test_trace_run.py.
 # timeout: 60
@@ -23,6 +23,7 @@ outsider=$!
 
 "$SABPF" run --backend trace --name native-trace \
   -o "jsonl:$OUT/run.jsonl" -o "prov:$OUT/run.prov.json" -o "raw:$OUT/run.raw" \
+  -o "spade:$OUT/run.spade.json" -o "dot:$OUT/run.dot" -o "summary-json:$OUT/run.summary.json" \
   --stats "$OUT/stats.json" -- sh -c '
     w=$1
     echo planted >"$w/src.txt"
@@ -33,7 +34,9 @@ outsider=$!
     sh -c "echo grandchild >\"$1/child.txt\""
     rm "$w/src.txt"
     mkdir "$w/newdir" && rmdir "$w/newdir"
-    exit 7' sh "$w" >"$OUT/stdout" 2>"$OUT/stderr"
+    echo original >"$w/forged.txt"
+    "$2" "$w/forged.txt" "$w/int80.txt"
+    exit 7' sh "$w" "$(dirname "$SABPF")/progs/int80" >"$OUT/stdout" 2>"$OUT/stderr"
 echo $? >"$OUT/rc"
 wait "$outsider"
 
@@ -42,6 +45,9 @@ wait "$outsider"
 grep -q '^sabpf: backend: trace$' "$OUT/stderr" && ok "run says which backend at start" ||
   not_ok "no 'sabpf: backend: trace' line: $(head -3 "$OUT/stderr")"
 [ -s "$OUT/run.prov.json" ] && ok "a PROV-JSON capture" || not_ok "no PROV-JSON capture"
+"$SABPF" convert -o "prov:$OUT/converted.prov.json" "$OUT/run.raw" 2>"$OUT/convert.err" &&
+  ok "sabpf convert reads the raw capture" || not_ok "convert failed: $(cat "$OUT/convert.err")"
+[ "$(cat "$w/int80.txt" 2>/dev/null)" = int80 ] && ok "the ia32 program ran" || not_ok "int80 did not write its file"
 [ -f "$w/outside.txt" ] && ok "the outsider wrote its file" || not_ok "the outsider wrote nothing"
 echo "$outsider" >"$OUT/outsider_pid"
 cp "$w/out.txt" "$OUT/out.txt" 2>/dev/null
