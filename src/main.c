@@ -114,6 +114,11 @@ static void usage(FILE *out)
 	    "  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
 	    "  --policy FILE             enforce an access-control policy on the container\n"
 	    "                            (docs/policy.md; its target.cgroup is ignored)\n"
+	    "  --privileged              CMD keeps the agent's full root (every capability,\n"
+	    "                            setuid works, the host's cgroup namespace); default:\n"
+	    "                            Docker's default capabilities, no_new_privs and a\n"
+	    "                            cgroup namespace rooted at the container\n"
+	    "                            (docs/security.md)\n"
 	    "options of audit:\n"
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
@@ -278,6 +283,7 @@ enum {
 	OPT_CONTROL,
 	OPT_SCOPE_SIZE,
 	OPT_BACKEND,
+	OPT_PRIVILEGED,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -432,6 +438,7 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 	    {"net", no_argument, 0, OPT_NET},
 	    {"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
 	    {"policy", required_argument, 0, OPT_POLICY},
+	    {"privileged", no_argument, 0, OPT_PRIVILEGED},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -463,6 +470,9 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 			break;
 		case OPT_CGROUP_PARENT:
 			r->container.cgroup_parent = optarg;
+			break;
+		case OPT_PRIVILEGED:
+			r->container.privileged = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -4,8 +4,9 @@
 # tests/golden/update.sh through tests/vm/run.sh --script). A small workload
 # that touches every node kind the outputs render: files written, renamed,
 # read and removed, a pipe, exec with argv, a TCP and a UDP exchange over
-# loopback, a unix socket, xattrs, and a child process tree.
-"$SABPF" run --net -o "raw:$OUT/workload.raw" -- sh -c '
+# loopback, a unix socket, and a child process tree. --privileged:
+# `ip link set lo up` needs CAP_NET_ADMIN, which a default container lacks.
+"$SABPF" run --privileged --net -o "raw:$OUT/workload.raw" -- sh -c '
   echo one > /tmp/a; cat /tmp/a | tr o 0 > /tmp/b; mv /tmp/b /tmp/c
   ls -l /tmp > /dev/null; rm /tmp/a
   ip link set lo up
