@@ -11,13 +11,14 @@
  *                              the agent as parent); ptrace and /proc/PID/mem
  *                              of any task outside the container's subtree
  *   nice, scheduler, ioprio,   aimed at the agent
- *   prlimit
+ *   prlimit, /proc/PID files
  *   cgroups (v2 and v1)        any write to a cgroup outside the container's
  *                              own subtree (cgroup_rule: control files,
  *                              cgroup.procs/threads, clone3 CLONE_INTO_CGROUP,
  *                              making, removing, renaming cgroups), the
  *                              delegation root's own control files, v1
- *                              release_agent and task moves
+ *                              release_agent (written, or a mount option)
+ *                              and task moves
  *   sysctls and kernel knobs   guarded_knobs below: those that start host
  *                              processes or weaken the kernel, sysrq-trigger,
  *                              binfmt_misc
@@ -467,6 +468,27 @@ static __always_inline int proc_knob_is_guarded(struct guard_buf *g, struct dent
 	return 0;
 }
 
+/* The task a /proc/PID/... (or /proc/PID/task/TID/...) file belongs to, or
+ * NULL for the other procfs files: struct proc_inode holds the file's
+ * struct pid, whose first PIDTYPE_PID task is the one. */
+struct proc_inode___guard {
+	struct pid *pid;
+	struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct task_struct *proc_task(struct inode *inode)
+{
+	__u64 pi = (__u64)inode - bpf_core_field_offset(struct proc_inode___guard, vfs_inode);
+	struct pid *pid = BPF_CORE_READ((struct proc_inode___guard *)pi, pid);
+	if (!pid)
+		return 0;
+	struct hlist_node *first = BPF_CORE_READ(pid, tasks[0].first); /* PIDTYPE_PID */
+	if (!first)
+		return 0;
+	return (struct task_struct *)((__u64)first -
+				      bpf_core_field_offset(struct task_struct, pid_links));
+}
+
 /* Block devices (below every filesystem, so below file provenance), and
  * the memory devices /dev/mem, /dev/kmem, /dev/port (1:1, 1:2, 1:4). */
 static __always_inline int is_raw_device(struct inode *inode)
@@ -487,8 +509,17 @@ static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *
 					    struct inode *inode)
 {
 	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
-	if (magic == PROC_SUPER_MAGIC)
-		return proc_knob_is_guarded(g, dentry) ? SABPF_OP_SYSCTL : 0;
+	if (magic == PROC_SUPER_MAGIC) {
+		if (proc_knob_is_guarded(g, dentry))
+			return SABPF_OP_SYSCTL;
+		/* the agent's oom_score_adj, timerslack_ns, ...: named as above */
+		struct task_struct *t = proc_task(inode);
+		if (!t || !agent_tgid || BPF_CORE_READ(t, tgid) != agent_tgid)
+			return 0;
+		if (g)
+			g->rec.target_pid = agent_tgid;
+		return SABPF_OP_SCHED_AGENT;
+	}
 	if (magic == BINFMTFS_MAGIC) {
 		guard_name(g, dentry);
 		return SABPF_OP_SYSCTL;
@@ -703,7 +734,7 @@ int BPF_PROG(guard_file_open, struct file *file)
 	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	struct guard_buf *g = guard_buf_get();
 	__u32 op = guard_write_op(g, file->f_path.dentry, inode);
-	if (op == SABPF_OP_SYSCTL && magic == PROC_SUPER_MAGIC)
+	if (op && magic == PROC_SUPER_MAGIC)
 		return guard_deny(scope, g, op); /* named from procfs's root */
 	if (!op) {
 		if (magic_is_guarded(magic))
@@ -833,6 +864,32 @@ int BPF_PROG(guard_sb_mount, const char *dev_name, const struct path *path, cons
 		__builtin_memcpy(g->path, fstype, sizeof(fstype));
 		g->rec.path_len = sizeof(fstype);
 		g->rec.access = flags;
+	}
+	return guard_deny(scope, g, SABPF_OP_MOUNT);
+}
+
+/* A cgroup v1 release_agent set by mount or remount option (mount(2),
+ * fsconfig, a remount of an existing hierarchy: every path parses its
+ * options through this hook): the program the kernel runs as host root when
+ * a cgroup with notify_on_release empties. Allowing returns 0, which lets
+ * the kernel go on to the filesystem's own parser. */
+SEC("lsm/fs_context_parse_param")
+int BPF_PROG(guard_fs_context_parse_param, struct fs_context *fc, struct fs_parameter *param)
+{
+	char key[16] = {}, fstype[8] = {};
+	bpf_probe_read_kernel_str(key, sizeof(key), BPF_CORE_READ(param, key));
+	if (!str_equals(key, "release_agent", 14))
+		return 0;
+	bpf_probe_read_kernel_str(fstype, sizeof(fstype), BPF_CORE_READ(fc, fs_type, name));
+	if (!str_equals(fstype, "cgroup", 7))
+		return 0;
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope)
+		return 0;
+	struct guard_buf *g = guard_buf_get();
+	if (g) {
+		__builtin_memcpy(g->path, "cgroup:release_agent", 21);
+		g->rec.path_len = 21;
 	}
 	return guard_deny(scope, g, SABPF_OP_MOUNT);
 }

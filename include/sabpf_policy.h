@@ -138,7 +138,7 @@ enum sabpf_operation {
 	SABPF_OP_KEXEC = 21,	  /* kexec_load, kexec_file_load */
 	SABPF_OP_DEVICE_WRITE = 22, /* writing a block device, /dev/mem, /dev/kmem, /dev/port */
 	SABPF_OP_PTRACE_HOST = 23,  /* ptrace (or /proc/PID/mem) of a task outside its subtree */
-	SABPF_OP_SCHED_AGENT = 24,  /* nice, scheduler, affinity, ioprio, prlimit of the agent */
+	SABPF_OP_SCHED_AGENT = 24,  /* the agent's nice, scheduler, ioprio, prlimit, /proc/PID */
 	SABPF_OP_MAX
 };
 

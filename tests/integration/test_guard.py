@@ -33,6 +33,8 @@ INSIDE = {
     "ioprio AGENT": ("EPERM", "sched_agent", None),
     "prlimit AGENT": ("EPERM", "sched_agent", None),
     "prlimit HOSTPID": ("ok", None, None),  # only the agent's limits are guarded
+    "openw /proc/AGENT/oom_score_adj": ("EPERM", "sched_agent", "/proc/AGENT/oom_score_adj"),
+    "openw /proc/HOSTPID/oom_score_adj": ("ok", None, None),
     "cgmove CG": ("EPERM", "cgroup_write", "cgroup2:/cgroup.procs"),
     "cgmove CG/agentcg": ("EPERM", "cgroup_write", "cgroup2:/agentcg/cgroup.procs"),
     "cgmove CG/guard/sub": ("ok", None, None),  # moving inside its own subtree is not leaving it
@@ -107,6 +109,7 @@ def placeholders(out):
 def action_key(action, subst, core):
     words = [subst.get(w, w) for w in action.split(" ")]
     key = " ".join(words)
+    key = re.sub(r"/proc/(\d+)/", lambda m: f"/proc/{subst.get(m.group(1), m.group(1))}/", key)
     if key.startswith("writefd 3 ") and key[len("writefd 3 "):] == core:
         key = "writefd 3 CORE"
     key = re.sub(r"\S+/guard1\.jsonl\.tmp", "OUT", key)
@@ -152,6 +155,7 @@ def check_records(events, want, agent, hostpid):
     assert sorted((e["operation"], e.get("path")) for e in denied if e["operation"] in whole) == want_whole
     for _, op, obj in want.values():
         if obj and op not in whole:
+            obj = obj.replace("AGENT", str(agent))
             assert any(e["operation"] == op and e.get("path") == obj for e in denied), (op, obj)
 
 

@@ -18,6 +18,8 @@ SCENARIO = "guard_v1_release"
 
 NAMED = {
     "openw NAMED/release_agent": ("EPERM", "cgroup:/release_agent"),
+    # a new hierarchy with its release_agent set by mount option
+    "mount cgroup /tmp/gv1-m none,name=sabpfguard2,release_agent=/tmp/gv1-agent": ("EPERM", "cgroup:release_agent"),
     "openw NAMED/ctr/notify_on_release": ("EPERM", "cgroup:/ctr/notify_on_release"),
     "mkdir NAMED/x": ("EPERM", "cgroup:/x"),
     "cgmove NAMED/ctr": ("EPERM", "cgroup:/ctr/cgroup.procs"),
@@ -68,9 +70,8 @@ def check_records(events, want):
         assert e["rule"] == "self-protection" and e["result"] == "EPERM", e
         assert e["comm"] == "guardprobe" and e["container"].endswith("/gv1"), e
     got = sorted((e["operation"], e.get("path")) for e in denied)
-    assert got == sorted(
-        ("cgroup_dir" if k.startswith("mkdir") or k.startswith("rmdir") else "cgroup_write", obj)
-        for k, (_, obj) in want.items() if obj)
+    ops = {"mkdir": "cgroup_dir", "rmdir": "cgroup_dir", "mount": "mount"}
+    assert got == sorted((ops.get(k.split(" ")[0], "cgroup_write"), obj) for k, (_, obj) in want.items() if obj)
 
 
 def test_layout_is_known(out):

@@ -13,7 +13,8 @@
  *   guardprobe unlink FILE         unlink FILE
  *   guardprobe truncate FILE       truncate FILE to its size (no change)
  *   guardprobe mkdir DIR | rmdir DIR
- *   guardprobe mount TYPE DIR      mount TYPE on DIR, unmount it again if that worked
+ *   guardprobe mount TYPE DIR [OPTS]  mount TYPE on DIR (with OPTS), unmount it again
+ *                                  if that worked
  *   guardprobe umount DIR
  *   guardprobe finit FILE          finit_module(FILE)
  *   guardprobe init                init_module() of 64 zero bytes
@@ -121,9 +122,9 @@ static int cgroup_move(const char *dir)
 	return e;
 }
 
-static int mount_and_back(const char *type, const char *dir)
+static int mount_and_back(const char *type, const char *dir, const char *opts)
 {
-	if (mount("none", dir, type, 0, NULL) < 0)
+	if (mount("none", dir, type, 0, opts) < 0)
 		return errno;
 	umount(dir);
 	return 0;
@@ -318,8 +319,8 @@ int main(int argc, char **argv)
 		e = mkdir(arg, 0700) < 0 ? errno : 0;
 	else if (strcmp(op, "rmdir") == 0 && argc == 3)
 		e = rmdir(arg) < 0 ? errno : 0;
-	else if (strcmp(op, "mount") == 0 && argc == 4)
-		e = mount_and_back(arg, argv[3]);
+	else if (strcmp(op, "mount") == 0 && (argc == 4 || argc == 5))
+		e = mount_and_back(arg, argv[3], argc == 5 ? argv[4] : NULL);
 	else if (strcmp(op, "umount") == 0 && argc == 3)
 		e = umount(arg) < 0 ? errno : 0;
 	else if (strcmp(op, "finit") == 0 && argc == 3)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# timeout: 600
 # 85-guard.sh: self-protection (issue 4 part 3, issue 8 sections 1-3). As
 # root inside an audited container, every attempt to blind, alter or leave
 # the audit must fail with the expected errno and leave a DENIAL record,
@@ -12,7 +13,6 @@
 # is a child of its own; guard-x is a cgroup the host made outside it. The
 # pids controller is on in the root and in guard, so guard (the delegation
 # root), guard/sub and agentcg all have pids.max.
-# timeout: 300
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -82,6 +82,8 @@ affinity AGENT
 ioprio AGENT
 prlimit AGENT
 prlimit HOSTPID
+openw /proc/AGENT/oom_score_adj
+openw /proc/HOSTPID/oom_score_adj
 cgmove CGROOT
 cgmove CGROOT/agentcg
 cgmove CGROOT/guard/sub

@@ -1,4 +1,5 @@
 #!/bin/sh
+# timeout: 300
 # 86-guard_v1_release.sh: self-protection on cgroup v1 hierarchies (issue 8,
 # sections 1-2): the classic release_agent escape and task moves through a
 # v1 hierarchy, from an audited container, as root. Runs on both layouts (its
@@ -12,7 +13,6 @@
 # Each refusal: EPERM, a DENIAL record naming it, and the next action still
 # in the capture. The same actions from the host work. Checked by
 # tests/integration/test_guard_v1_release.py.
-# timeout: 200
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -24,7 +24,7 @@ cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 ctl=/run/sabpf-gv1.sock
 probe=$(dirname "$SABPF")/progs/guardprobe
 named=/tmp/gv1-named
-mkdir -p "$cg/gv1" "$named"
+mkdir -p "$cg/gv1" "$named" /tmp/gv1-m
 mount -t cgroup -o none,name=sabpfguard cgroup "$named" || not_ok "mount of a named v1 hierarchy"
 mkdir -p "$named/ctr"
 pids=$(awk '$3 == "cgroup" && $4 ~ /(^|,)pids(,|$)/ { print $2; exit }' /proc/mounts)
@@ -45,6 +45,7 @@ while [ ! -S "$ctl" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 echo "$agent" >"$OUT/gv1.pid"
 
 actions='openw NAMED/release_agent
+mount cgroup /tmp/gv1-m none,name=sabpfguard2,release_agent=/tmp/gv1-agent
 openw NAMED/ctr/notify_on_release
 mkdir NAMED/x
 cgmove NAMED/ctr
