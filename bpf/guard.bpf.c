@@ -8,11 +8,24 @@
  *                              what reaches the agent's objects (its maps and
  *                              programs by id, links by id, pinned objects)
  *   signals, ptrace            aimed at the agent (and PTRACE_TRACEME with
- *                              the agent as parent)
- *   cgroup.procs, .threads,    written for a cgroup outside the container's
- *   .subtree_control           own subtree
+ *                              the agent as parent); ptrace and /proc/PID/mem
+ *                              of any task outside the container's subtree
+ *   nice, scheduler, ioprio,   aimed at the agent
+ *   prlimit, /proc/PID files
+ *   cgroups (v2 and v1)        any write to a cgroup outside the container's
+ *                              own subtree (cgroup_rule: control files,
+ *                              cgroup.procs/threads, clone3 CLONE_INTO_CGROUP,
+ *                              making, removing, renaming cgroups), the
+ *                              delegation root's own control files, v1
+ *                              release_agent (written, or a mount option)
+ *                              and task moves
+ *   sysctls and kernel knobs   guarded_knobs below: those that start host
+ *                              processes or weaken the kernel, sysrq-trigger,
+ *                              binfmt_misc
+ *   raw devices                block devices, /dev/mem, /dev/kmem, /dev/port:
+ *                              opened for writing, or written through an fd
  *   bpffs, securityfs          mounted, unmounted, written, created in, removed from
- *   kernel modules             init_module and finit_module
+ *   kernel modules, kexec      init_module, finit_module, kexec_load, kexec_file_load
  *   the agent's files          its outputs and binary: written, truncated,
  *                              renamed over or removed
  *
@@ -29,6 +42,15 @@
 #define GUARD_EPERM 1
 #define GUARD_PATH_MAX 256
 #define GUARD_FMODE_WRITE 0x2
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define PROC_SUPER_MAGIC 0x9fa0
+#define BINFMTFS_MAGIC 0x42494e4d
+#define GUARD_PTRACE_MODE_NOAUDIT 0x04
+#define GUARD_NR_PRLIMIT64 302	/* x86_64 */
+#define GUARD_PRLIMIT_WRITE 0x2 /* LSM_PRLIMIT_WRITE */
+#define GUARD_CGROUP_DEPTH 32	/* deepest cgroup level searched for an ancestor */
+#define GUARD_NAMES 8		/* path components a rebuilt name keeps (the last ones) */
+#define GUARD_NAME_MAX 64	/* bytes kept of one component */
 
 /* Set by the loader: 1 lets containers use bpf() for their own objects. */
 const volatile __u32 guard_allow_bpf = 0;
@@ -159,6 +181,356 @@ static __always_inline int inode_is_agents(struct inode *inode)
 	return inode && bpf_map_lookup_elem(&guarded_inodes, &key) != NULL;
 }
 
+/* Writes prefix and then "/" name for each of the n kernel strings of
+ * names, last first (names[0] is the leaf), into g's path: a name rebuilt
+ * from a chain of parents. Components past GUARD_NAMES or the buffer are
+ * left out (the path then starts with the deepest ones that fit). */
+static __always_inline void guard_join(struct guard_buf *g, const char *prefix, int prefix_len,
+				       const char **names, int n)
+{
+	if (!g)
+		return;
+	__u32 off = 0;
+	for (int i = 0; i < 16 && i < prefix_len; i++)
+		g->path[bounded(off++, 15)] = prefix[i];
+	for (int i = GUARD_NAMES - 1; i >= 0; i--) {
+		if (i >= n)
+			continue;
+		__u32 o = bounded(off, GUARD_PATH_MAX - 1);
+		if (o > GUARD_PATH_MAX - GUARD_NAME_MAX - 2)
+			break;
+		g->path[o] = '/';
+		o = bounded(o + 1, GUARD_PATH_MAX - 1);
+		if (o > GUARD_PATH_MAX - GUARD_NAME_MAX - 1)
+			break;
+		long r = bpf_probe_read_kernel_str(&g->path[o], GUARD_NAME_MAX, names[i]);
+		off = o + (r > 0 && r <= GUARD_NAME_MAX ? (__u32)r - 1 : 0);
+	}
+	if (n == 0)
+		g->path[bounded(off++, GUARD_PATH_MAX - 1)] = '/';
+	off = bounded(off, GUARD_PATH_MAX - 1);
+	g->path[off] = 0;
+	g->rec.path_len = off + 1;
+}
+
+/* ---- cgroups ------------------------------------------------------------- */
+
+/* The cgroup rule. A task in scope may change a cgroup (write one of its
+ * files, make or remove a child, place a task in it) only inside its own
+ * subtree; the kernel asks for MAY_WRITE on the cgroup.procs file of the
+ * common ancestor before moving a task (cgroup.procs, cgroup.threads, and
+ * clone3 CLONE_INTO_CGROUP, which asks for the destination's cgroup.procs
+ * first: cgroup_may_write in kernel/cgroup/cgroup.c), so checking every
+ * MAY_WRITE on cgroupfs closes all three at once.
+ *
+ *   cgroup v2: the subtree is the container's registered cgroup
+ *              (scope->container) and its descendants. Its root is the
+ *              delegation point: there only cgroup.procs, cgroup.threads and
+ *              cgroup.subtree_control may be written (the kernel's delegation
+ *              model, Documentation/admin-guide/cgroup-v2.rst); its limits,
+ *              cgroup.freeze and cgroup.kill belong to the host.
+ *   cgroup v1: the subtree is the task's own cgroup of that hierarchy, and
+ *              none when that is the hierarchy's root (a container never
+ *              placed in it shares it with the host). Inside it, cgroup.procs
+ *              and tasks stay refused: v1 checks no common ancestor, so a
+ *              write there could pull a host task (the agent) in. The root's
+ *              release_agent is therefore always refused.
+ *
+ * Each hook says what it checks: a file of cgroup cgrp (CG_FILE, with the
+ * file's name), a cgroup to make a child in (CG_PARENT), a cgroup to remove
+ * or rename (CG_VICTIM). Returns 1 when allowed. */
+#define CG_FILE 0
+#define CG_PARENT 1
+#define CG_VICTIM 2
+
+/* 0: cgrp is not anc nor below it; 1: it is anc; 2: it is below anc. By
+ * pointer (anc_id 0) or by cgroup id. */
+static __always_inline int cgroup_relation(struct cgroup *cgrp, struct cgroup *anc, __u64 anc_id)
+{
+	struct cgroup *c = cgrp;
+	for (int i = 0; i < GUARD_CGROUP_DEPTH && c; i++) {
+		if (anc_id ? BPF_CORE_READ(c, kn, id) == anc_id : c == anc)
+			return i == 0 ? 1 : 2;
+		/* struct cgroup starts with its own css, whose parent is the parent's */
+		c = (struct cgroup *)BPF_CORE_READ(c, self.parent);
+	}
+	return 0;
+}
+
+/* The current task's cgroup in the v1 hierarchy of root, or NULL (a named
+ * hierarchy without controllers: no css to find it by). */
+static __always_inline struct cgroup *own_v1_cgroup(struct cgroup_root *root)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct css_set *cset = task->cgroups;
+	int count = bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT);
+	for (int i = 0; i < 16 && i < count; i++) {
+		struct cgroup_subsys_state *css = 0;
+		bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[i]);
+		struct cgroup *c = BPF_CORE_READ(css, cgroup);
+		if (c && BPF_CORE_READ(c, root) == root)
+			return c;
+	}
+	return 0;
+}
+
+/* Whether name (a kernel string) is one of the files a v2 delegation root
+ * gives its container, or (v1) one that moves tasks. */
+static __always_inline int cgroup_file_is(const char *kname, int v1)
+{
+	char name[24] = {};
+	bpf_probe_read_kernel_str(name, sizeof(name), kname);
+	if (str_equals(name, "cgroup.procs", 13))
+		return 1;
+	if (v1)
+		return str_equals(name, "tasks", 6);
+	return str_equals(name, "cgroup.threads", 15) ||
+	       str_equals(name, "cgroup.subtree_control", 23);
+}
+
+static __always_inline int cgroup_rule(struct sabpf_scope *scope, struct cgroup *cgrp, int what,
+				       const char *name)
+{
+	if (!cgrp)
+		return 0; /* fail closed: a cgroupfs object without its cgroup */
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) == 0) {
+		int rel = cgroup_relation(cgrp, 0, scope->container);
+		if (rel == 2)
+			return 1;
+		if (rel == 1)
+			return what == CG_PARENT || (what == CG_FILE && cgroup_file_is(name, 0));
+		return 0;
+	}
+	struct cgroup *own = own_v1_cgroup(BPF_CORE_READ(cgrp, root));
+	if (!own || BPF_CORE_READ(own, level) == 0)
+		return 0;
+	int rel = cgroup_relation(cgrp, own, 0);
+	if (what == CG_PARENT)
+		return rel != 0;
+	if (what == CG_VICTIM)
+		return rel == 2;
+	return rel == 2 && !cgroup_file_is(name, 1);
+}
+
+/* kernfs_node's parent is "parent" up to 6.14 (6.1 and 6.12 among them),
+ * "__parent" since. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(((struct kernfs_node___old *)0)->parent))
+		return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+	return BPF_CORE_READ(kn, __parent);
+}
+
+static __always_inline int magic_is_cgroup(__u64 magic)
+{
+	return magic == CGROUP2_SUPER_MAGIC || magic == CGROUP_SUPER_MAGIC;
+}
+
+/* The cgroup of a cgroupfs inode: a directory's kernfs node holds its
+ * cgroup, a file's node holds its cftype and its parent the cgroup. */
+static __always_inline struct cgroup *cgroupfs_cgroup(struct inode *inode)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(inode, i_private);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFDIR)
+		kn = kn_parent(kn);
+	return (struct cgroup *)BPF_CORE_READ(kn, priv);
+}
+
+/* Names a cgroupfs object in g: "cgroup2:/a/b/cgroup.procs" (v2) or
+ * "cgroup:/a/release_agent" (v1), from its hierarchy's root. */
+static __always_inline void guard_kernfs_name(struct guard_buf *g, struct kernfs_node *kn,
+					      __u64 magic, const char *child)
+{
+	const char *names[GUARD_NAMES] = {};
+	int n = 0;
+	if (child)
+		names[n++] = child;
+	for (int i = 0; i < GUARD_NAMES + 8 && kn; i++) {
+		struct kernfs_node *parent = kn_parent(kn);
+		if (!parent)
+			break;
+		if (n < GUARD_NAMES)
+			names[n++] = BPF_CORE_READ(kn, name);
+		kn = parent;
+	}
+	if (magic == CGROUP2_SUPER_MAGIC)
+		guard_join(g, "cgroup2:", 8, names, n);
+	else
+		guard_join(g, "cgroup:", 7, names, n);
+}
+
+/* Refuses what the cgroup rule refuses: inode is a cgroupfs file being
+ * written, or for CG_PARENT and CG_VICTIM, the directory of the cgroup
+ * (child: the name of the cgroup being made in it, for the record). */
+static __always_inline int guard_cgroup(struct sabpf_scope *scope, struct inode *inode, int what,
+					__u32 access, const char *child)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(inode, i_private);
+	if (cgroup_rule(scope, cgroupfs_cgroup(inode), what, BPF_CORE_READ(kn, name)))
+		return 0;
+	struct guard_buf *g = guard_buf_get();
+	if (g)
+		g->rec.access = access;
+	guard_kernfs_name(g, kn, BPF_CORE_READ(inode, i_sb, s_magic), child);
+	return guard_deny(scope, g, what == CG_FILE ? SABPF_OP_CGROUP_WRITE : SABPF_OP_CGROUP_DIR);
+}
+
+/* ---- sysctls and kernel knobs ------------------------------------------- */
+
+/* The one list of the kernel knobs a container may not write, by their
+ * path in procfs (a trailing '*' matches any rest). Why each is here is in
+ * docs/security.md ("Sysctls"); in short:
+ *   start host processes as root: the core dump pipe, module loader, uevent
+ *     and poweroff helpers, the capabilities given to such helpers;
+ *   weaken the kernel for every process: kexec, module and BPF restrictions,
+ *     the JIT's hardening, ptrace scope, pointer and log restrictions, perf,
+ *     ASLR, the mmap floor, link and fifo protections, setuid core dumps,
+ *     line discipline autoloading, io_uring and user namespace switches,
+ *     ftrace (which BPF programs ride on);
+ *   stop or crash the host: sysrq, the panic switches, the panic-on-oom.
+ * binfmt_misc (a filesystem of its own) is refused by its magic. */
+#define GUARD_KNOB_LEN 48
+static const char guarded_knobs[][GUARD_KNOB_LEN] = {
+    "/proc/sys/kernel/core_pattern",
+    "/proc/sys/kernel/modprobe",
+    "/proc/sys/kernel/hotplug",
+    "/proc/sys/kernel/poweroff_cmd",
+    "/proc/sys/kernel/usermodehelper/*",
+    "/proc/sys/kernel/kexec_load_disabled",
+    "/proc/sys/kernel/kexec_load_limit_*",
+    "/proc/sys/kernel/modules_disabled",
+    "/proc/sys/kernel/unprivileged_bpf_disabled",
+    "/proc/sys/kernel/bpf_stats_enabled",
+    "/proc/sys/net/core/bpf_jit_*",
+    "/proc/sys/kernel/yama/*",
+    "/proc/sys/kernel/kptr_restrict",
+    "/proc/sys/kernel/dmesg_restrict",
+    "/proc/sys/kernel/perf_event_paranoid",
+    "/proc/sys/kernel/randomize_va_space",
+    "/proc/sys/kernel/io_uring_disabled",
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/kernel/ftrace_enabled",
+    "/proc/sys/vm/mmap_min_addr",
+    "/proc/sys/vm/unprivileged_userfaultfd",
+    "/proc/sys/fs/suid_dumpable",
+    "/proc/sys/fs/protected_*",
+    "/proc/sys/dev/tty/ldisc_autoload",
+    "/proc/sys/dev/tty/legacy_tiocsti",
+    "/proc/sys/kernel/sysrq",
+    "/proc/sysrq-trigger",
+    "/proc/sys/kernel/panic*",
+    "/proc/sys/kernel/softlockup_panic",
+    "/proc/sys/kernel/hardlockup_panic",
+    "/proc/sys/kernel/hung_task_panic",
+    "/proc/sys/kernel/unknown_nmi_panic",
+    "/proc/sys/vm/panic_on_oom",
+};
+
+static __always_inline int knob_matches(struct guard_buf *g, int k)
+{
+	for (int j = 0; j < GUARD_KNOB_LEN; j++) {
+		char c = guarded_knobs[k][j];
+		if (c == '*')
+			return 1;
+		if (c != g->path[j])
+			return 0;
+		if (!c)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether dentry (of a procfs file) is a guarded knob; names it in g. The
+ * name comes from the dentry chain up to the procfs root, so where procfs is
+ * mounted, or the file bind-mounted, does not matter. */
+static __always_inline int proc_knob_is_guarded(struct guard_buf *g, struct dentry *dentry)
+{
+	if (!g)
+		return 1; /* fail closed */
+	const char *names[GUARD_NAMES] = {};
+	int n = 0;
+	struct dentry *d = dentry;
+	for (int i = 0; i < GUARD_NAMES; i++) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		if (parent == d)
+			break;
+		names[n++] = (const char *)BPF_CORE_READ(d, d_name.name);
+		d = parent;
+	}
+	guard_join(g, "/proc", 5, names, n);
+	for (int k = 0; k < sizeof(guarded_knobs) / sizeof(guarded_knobs[0]); k++)
+		if (knob_matches(g, k))
+			return 1;
+	return 0;
+}
+
+/* The task a /proc/PID/... (or /proc/PID/task/TID/...) file belongs to, or
+ * NULL for the other procfs files: struct proc_inode holds the file's
+ * struct pid, whose first PIDTYPE_PID task is the one. */
+struct proc_inode___guard {
+	struct pid *pid;
+	struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct task_struct *proc_task(struct inode *inode)
+{
+	__u64 pi = (__u64)inode - bpf_core_field_offset(struct proc_inode___guard, vfs_inode);
+	struct pid *pid = BPF_CORE_READ((struct proc_inode___guard *)pi, pid);
+	if (!pid)
+		return 0;
+	struct hlist_node *first = BPF_CORE_READ(pid, tasks[0].first); /* PIDTYPE_PID */
+	if (!first)
+		return 0;
+	return (struct task_struct *)((__u64)first -
+				      bpf_core_field_offset(struct task_struct, pid_links));
+}
+
+/* Block devices (below every filesystem, so below file provenance), and
+ * the memory devices /dev/mem, /dev/kmem, /dev/port (1:1, 1:2, 1:4). */
+static __always_inline int is_raw_device(struct inode *inode)
+{
+	__u32 mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	if (mode == S_IFBLK)
+		return 1;
+	__u32 rdev = BPF_CORE_READ(inode, i_rdev); /* major << 20 | minor */
+	return mode == S_IFCHR && rdev >> 20 == 1 &&
+	       ((rdev & 0xfffff) == 1 || (rdev & 0xfffff) == 2 || (rdev & 0xfffff) == 4);
+}
+
+/* The verdict on writing file (its dentry and inode) from a task in scope:
+ * 0 or the operation refused, with its name in g. Shared by file_open
+ * (opened for writing) and file_permission (written through an fd opened
+ * before, elsewhere, or passed in). */
+static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *dentry,
+					    struct inode *inode)
+{
+	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	if (magic == PROC_SUPER_MAGIC) {
+		if (proc_knob_is_guarded(g, dentry))
+			return SABPF_OP_SYSCTL;
+		/* the agent's oom_score_adj, timerslack_ns, ...: named as above */
+		struct task_struct *t = proc_task(inode);
+		if (!t || !agent_tgid || BPF_CORE_READ(t, tgid) != agent_tgid)
+			return 0;
+		if (g)
+			g->rec.target_pid = agent_tgid;
+		return SABPF_OP_SCHED_AGENT;
+	}
+	if (magic == BINFMTFS_MAGIC) {
+		guard_name(g, dentry);
+		return SABPF_OP_SYSCTL;
+	}
+	if (is_raw_device(inode)) {
+		guard_name(g, dentry);
+		return SABPF_OP_DEVICE_WRITE;
+	}
+	return 0;
+}
+
 /* ---- bpf() ------------------------------------------------------------ */
 
 SEC("lsm/bpf")
@@ -245,10 +617,30 @@ int BPF_PROG(guard_task_kill, struct task_struct *p, struct kernel_siginfo *info
 	return guard_agent_target(p->tgid, sig, SABPF_OP_SIGNAL_AGENT);
 }
 
+/* Whether task is in the current container's subtree (its cgroup v2). */
+static __always_inline int task_in_subtree(struct sabpf_scope *scope, struct task_struct *task)
+{
+	return cgroup_relation(BPF_CORE_READ(task, cgroups, dfl_cgrp), 0, scope->container) != 0;
+}
+
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	return guard_agent_target(child->tgid, mode, SABPF_OP_PTRACE_AGENT);
+	if (child->tgid == agent_tgid)
+		return guard_agent_target(child->tgid, mode, SABPF_OP_PTRACE_AGENT);
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope || task_in_subtree(scope, child))
+		return 0;
+	/* a task outside: the host's, or another container's. Quiet probes
+	 * (/proc/PID/stat fields) are refused without a record. */
+	if (mode & GUARD_PTRACE_MODE_NOAUDIT)
+		return -GUARD_EPERM;
+	struct guard_buf *g = guard_buf_get();
+	if (g) {
+		g->rec.access = mode;
+		g->rec.target_pid = child->tgid;
+	}
+	return guard_deny(scope, g, SABPF_OP_PTRACE_HOST);
 }
 
 SEC("lsm/ptrace_traceme")
@@ -257,16 +649,77 @@ int BPF_PROG(guard_ptrace_traceme, struct task_struct *parent)
 	return guard_agent_target(parent->tgid, 0, SABPF_OP_PTRACE_AGENT);
 }
 
-/* ---- files: cgroup membership, bpffs and securityfs, the agent's files -- */
+/* ---- the agent's scheduling and limits ---------------------------------- */
 
-/* Whether a cgroup.procs, cgroup.threads or cgroup.subtree_control file is
- * being opened for writing; its name is in the dentry. */
-static __always_inline int is_cgroup_control(struct dentry *dentry)
+SEC("lsm/task_setnice")
+int BPF_PROG(guard_task_setnice, struct task_struct *p, int nice)
 {
-	char name[24] = {};
-	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
-	return str_equals(name, "cgroup.procs", 13) || str_equals(name, "cgroup.threads", 15) ||
-	       str_equals(name, "cgroup.subtree_control", 23);
+	return guard_agent_target(p->tgid, nice, SABPF_OP_SCHED_AGENT);
+}
+
+SEC("lsm/task_setscheduler")
+int BPF_PROG(guard_task_setscheduler, struct task_struct *p)
+{
+	/* sched_setscheduler, sched_setattr, sched_setaffinity */
+	return guard_agent_target(p->tgid, 0, SABPF_OP_SCHED_AGENT);
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(guard_task_setioprio, struct task_struct *p, int ioprio)
+{
+	return guard_agent_target(p->tgid, ioprio, SABPF_OP_SCHED_AGENT);
+}
+
+/* prlimit64 on another task: the hook has the credentials only, so the
+ * target is the syscall's pid argument. A number means the agent only to a
+ * caller in the initial pid namespace (the agent's): elsewhere the agent has
+ * no pid at all. Only the agent's main thread is known by number: `audit`
+ * has no other thread, and `run`'s reader thread is out of its container's
+ * pid namespace (docs/security.md). Reading limits is not refused. */
+SEC("lsm/task_prlimit")
+int BPF_PROG(guard_task_prlimit, const struct cred *cred, const struct cred *tcred,
+	     unsigned int flags)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (BPF_CORE_READ(regs, orig_ax) != GUARD_NR_PRLIMIT64)
+		return 0;
+	__u32 pid = (__u32)BPF_CORE_READ(regs, di);
+	if (BPF_CORE_READ(task, thread_pid, level) != 0)
+		return 0;
+	if (pid != agent_tgid || !(flags & GUARD_PRLIMIT_WRITE))
+		return 0;
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope)
+		return 0;
+	struct guard_buf *g = guard_buf_get();
+	if (g) {
+		g->rec.access = flags;
+		g->rec.target_pid = agent_tgid;
+	}
+	return guard_deny(scope, g, SABPF_OP_SCHED_AGENT);
+}
+
+/* ---- files: cgroups, kernel knobs, block devices, bpffs and securityfs,
+ * the agent's files ------------------------------------------------------- */
+
+/* Writing a file of cgroupfs: every path that writes one asks for MAY_WRITE
+ * here (opening it for writing, and the common ancestor's cgroup.procs for
+ * a task move or clone3 CLONE_INTO_CGROUP). Directories (MAY_WRITE to make
+ * or remove a child) are left to inode_mkdir/rmdir/rename, which know the
+ * child. */
+SEC("lsm/inode_permission")
+int BPF_PROG(guard_inode_permission, struct inode *inode, int mask)
+{
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
+	if (!magic_is_cgroup(BPF_CORE_READ(inode, i_sb, s_magic)) ||
+	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFDIR)
+		return 0;
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope)
+		return 0;
+	return guard_cgroup(scope, inode, CG_FILE, mask, 0);
 }
 
 SEC("lsm/file_open")
@@ -279,28 +732,43 @@ int BPF_PROG(guard_file_open, struct file *file)
 		return 0;
 	struct inode *inode = file->f_inode;
 	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
-	__u32 op = 0;
-	if (magic == CGROUP2_SUPER_MAGIC) {
-		struct dentry *dentry = file->f_path.dentry;
-		if (!is_cgroup_control(dentry))
-			return 0;
-		/* the directory's inode number is the cgroup's id: inside the
-		 * container's own subtree is allowed */
-		__u64 target = BPF_CORE_READ(dentry, d_parent, d_inode, i_ino);
-		struct sabpf_scope *there = bpf_map_lookup_elem(&scope_map, &target);
-		if (there && there->container == scope->container)
-			return 0;
-		op = SABPF_OP_CGROUP_WRITE;
-	} else if (magic_is_guarded(magic)) {
-		op = SABPF_OP_BPFFS_WRITE;
-	} else if (inode_is_agents(inode)) {
-		op = SABPF_OP_AGENT_FILE;
-	} else {
-		return 0;
-	}
 	struct guard_buf *g = guard_buf_get();
+	__u32 op = guard_write_op(g, file->f_path.dentry, inode);
+	if (op && magic == PROC_SUPER_MAGIC)
+		return guard_deny(scope, g, op); /* named from procfs's root */
+	if (!op) {
+		if (magic_is_guarded(magic))
+			op = SABPF_OP_BPFFS_WRITE;
+		else if (inode_is_agents(inode))
+			op = SABPF_OP_AGENT_FILE;
+		else
+			return 0;
+	}
 	guard_path(g, (struct path *)&file->f_path);
 	return guard_deny(scope, g, op);
+}
+
+/* Writing through an fd opened before the task was in scope, or passed to
+ * it: the same verdicts as opening for writing (cgroupfs, kernel knobs,
+ * block devices). Reads are not looked at. */
+SEC("lsm/file_permission")
+int BPF_PROG(guard_file_permission, struct file *file, int mask)
+{
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
+	struct inode *inode = file->f_inode;
+	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	int cg = magic_is_cgroup(magic);
+	if (!cg && magic != PROC_SUPER_MAGIC && magic != BINFMTFS_MAGIC && !is_raw_device(inode))
+		return 0;
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope)
+		return 0;
+	if (cg)
+		return guard_cgroup(scope, inode, CG_FILE, mask, 0);
+	struct guard_buf *g = guard_buf_get();
+	__u32 op = guard_write_op(g, file->f_path.dentry, inode);
+	return op ? guard_deny(scope, g, op) : 0;
 }
 
 /* Creating, removing or renaming in bpffs or securityfs (unpinning the
@@ -311,6 +779,14 @@ static __always_inline int guard_dir_change(struct inode *dir, struct dentry *de
 	if (!scope)
 		return 0;
 	__u32 op;
+	if (magic_is_cgroup(BPF_CORE_READ(dir, i_sb, s_magic))) {
+		/* a child made in dir; or the cgroup of dentry removed or renamed */
+		struct inode *victim = BPF_CORE_READ(dentry, d_inode);
+		if (victim)
+			return guard_cgroup(scope, victim, CG_VICTIM, 0, 0);
+		return guard_cgroup(scope, dir, CG_PARENT, 0,
+				    (const char *)BPF_CORE_READ(dentry, d_name.name));
+	}
 	if (magic_is_guarded(BPF_CORE_READ(dir, i_sb, s_magic)))
 		op = SABPF_OP_BPFFS_WRITE;
 	else if (inode_is_agents(BPF_CORE_READ(dentry, d_inode)))
@@ -392,6 +868,32 @@ int BPF_PROG(guard_sb_mount, const char *dev_name, const struct path *path, cons
 	return guard_deny(scope, g, SABPF_OP_MOUNT);
 }
 
+/* A cgroup v1 release_agent set by mount or remount option (mount(2),
+ * fsconfig, a remount of an existing hierarchy: every path parses its
+ * options through this hook): the program the kernel runs as host root when
+ * a cgroup with notify_on_release empties. Allowing returns 0, which lets
+ * the kernel go on to the filesystem's own parser. */
+SEC("lsm/fs_context_parse_param")
+int BPF_PROG(guard_fs_context_parse_param, struct fs_context *fc, struct fs_parameter *param)
+{
+	char key[16] = {}, fstype[8] = {};
+	bpf_probe_read_kernel_str(key, sizeof(key), BPF_CORE_READ(param, key));
+	if (!str_equals(key, "release_agent", 14))
+		return 0;
+	bpf_probe_read_kernel_str(fstype, sizeof(fstype), BPF_CORE_READ(fc, fs_type, name));
+	if (!str_equals(fstype, "cgroup", 7))
+		return 0;
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope)
+		return 0;
+	struct guard_buf *g = guard_buf_get();
+	if (g) {
+		__builtin_memcpy(g->path, "cgroup:release_agent", 21);
+		g->rec.path_len = 21;
+	}
+	return guard_deny(scope, g, SABPF_OP_MOUNT);
+}
+
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_sb_umount, struct vfsmount *mnt, int flags)
 {
@@ -406,12 +908,12 @@ int BPF_PROG(guard_sb_umount, struct vfsmount *mnt, int flags)
 	return guard_deny(scope, g, SABPF_OP_UMOUNT);
 }
 
-/* ---- kernel modules ------------------------------------------------------ */
+/* ---- kernel modules and kexec ------------------------------------------- */
 
 SEC("lsm/kernel_read_file")
 int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents)
 {
-	if (id != READING_MODULE)
+	if (id != READING_MODULE && id != READING_KEXEC_IMAGE && id != READING_KEXEC_INITRAMFS)
 		return 0;
 	struct sabpf_scope *scope = guarded_scope();
 	if (!scope)
@@ -422,13 +924,13 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 		if (file)
 			guard_path(g, (struct path *)&file->f_path);
 	}
-	return guard_deny(scope, g, SABPF_OP_MODULE_LOAD);
+	return guard_deny(scope, g, id == READING_MODULE ? SABPF_OP_MODULE_LOAD : SABPF_OP_KEXEC);
 }
 
 SEC("lsm/kernel_load_data")
 int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents)
 {
-	if (id != LOADING_MODULE)
+	if (id != LOADING_MODULE && id != LOADING_KEXEC_IMAGE && id != LOADING_KEXEC_INITRAMFS)
 		return 0;
 	struct sabpf_scope *scope = guarded_scope();
 	if (!scope)
@@ -436,5 +938,5 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents)
 	struct guard_buf *g = guard_buf_get();
 	if (g)
 		g->rec.access = id;
-	return guard_deny(scope, g, SABPF_OP_MODULE_LOAD);
+	return guard_deny(scope, g, id == LOADING_MODULE ? SABPF_OP_MODULE_LOAD : SABPF_OP_KEXEC);
 }

@@ -127,12 +127,18 @@ enum sabpf_operation {
 	SABPF_OP_BPF = 10,	    /* bpf() from a container */
 	SABPF_OP_SIGNAL_AGENT = 11, /* a signal to the agent */
 	SABPF_OP_PTRACE_AGENT = 12, /* ptrace (or /proc/PID/mem) of the agent */
-	SABPF_OP_CGROUP_WRITE = 13, /* cgroup.procs/threads/subtree_control outside its subtree */
+	SABPF_OP_CGROUP_WRITE = 13, /* a cgroup file outside its subtree (task moves, clone3) */
 	SABPF_OP_MOUNT = 14,	    /* mounting bpffs or securityfs */
 	SABPF_OP_UMOUNT = 15,	    /* unmounting them */
 	SABPF_OP_BPFFS_WRITE = 16,  /* writing, creating or removing in bpffs or securityfs */
 	SABPF_OP_MODULE_LOAD = 17,  /* init_module, finit_module */
 	SABPF_OP_AGENT_FILE = 18, /* writing, truncating, renaming or removing the agent's files */
+	SABPF_OP_CGROUP_DIR = 19, /* making, removing, renaming a cgroup outside its subtree */
+	SABPF_OP_SYSCTL = 20,	  /* writing a guarded sysctl, sysrq-trigger, binfmt_misc */
+	SABPF_OP_KEXEC = 21,	  /* kexec_load, kexec_file_load */
+	SABPF_OP_DEVICE_WRITE = 22, /* writing a block device, /dev/mem, /dev/kmem, /dev/port */
+	SABPF_OP_PTRACE_HOST = 23,  /* ptrace (or /proc/PID/mem) of a task outside its subtree */
+	SABPF_OP_SCHED_AGENT = 24,  /* the agent's nice, scheduler, ioprio, prlimit, /proc/PID */
 	SABPF_OP_MAX
 };
 

@@ -27,6 +27,12 @@ static const char *const operation_names[SABPF_OP_MAX] = {
     [SABPF_OP_BPFFS_WRITE] = "bpffs_write",
     [SABPF_OP_MODULE_LOAD] = "module_load",
     [SABPF_OP_AGENT_FILE] = "agent_file",
+    [SABPF_OP_CGROUP_DIR] = "cgroup_dir",
+    [SABPF_OP_SYSCTL] = "sysctl",
+    [SABPF_OP_KEXEC] = "kexec",
+    [SABPF_OP_DEVICE_WRITE] = "device_write",
+    [SABPF_OP_PTRACE_HOST] = "ptrace_host",
+    [SABPF_OP_SCHED_AGENT] = "sched_agent",
 };
 
 const char *denial_operation_name(__u32 op)
@@ -102,10 +108,11 @@ void denial_json_fields(struct jbuf *b, const struct sabpf_denial *d, const char
 			jbuf_puts(b, ",\"path\":");
 			json_str(b, path, strnlen(path, path_len));
 		}
-		jbuf_puts(b, ",\"detail\":"); /* bpf command, signal, ptrace mode, module id */
+		jbuf_puts(b, ",\"detail\":"); /* bpf cmd, signal, ptrace mode, id, mask */
 		jbuf_u64(b, d->access);
 		if (d->operation == SABPF_OP_SIGNAL_AGENT ||
-		    d->operation == SABPF_OP_PTRACE_AGENT) {
+		    d->operation == SABPF_OP_PTRACE_AGENT || d->operation == SABPF_OP_PTRACE_HOST ||
+		    d->operation == SABPF_OP_SCHED_AGENT) {
 			jbuf_puts(b, ",\"target_pid\":");
 			jbuf_u64(b, d->target_pid);
 		}

@@ -13,13 +13,26 @@
  *   guardprobe unlink FILE         unlink FILE
  *   guardprobe truncate FILE       truncate FILE to its size (no change)
  *   guardprobe mkdir DIR | rmdir DIR
- *   guardprobe mount TYPE DIR      mount TYPE on DIR, unmount it again if that worked
+ *   guardprobe mount TYPE DIR [OPTS]  mount TYPE on DIR (with OPTS), unmount it again
+ *                                  if that worked
  *   guardprobe umount DIR
  *   guardprobe finit FILE          finit_module(FILE)
  *   guardprobe init                init_module() of 64 zero bytes
+ *   guardprobe cgput DIR PID       write PID into DIR/cgroup.procs
+ *   guardprobe clone3 DIR FILE     clone3(CLONE_INTO_CGROUP) into DIR (an O_RDONLY
+ *                                  fd of it); the child creates FILE, writes a line
+ *                                  to it and exits; the parent waits
+ *   guardprobe writefd FD [TEXT]   write TEXT (nothing: 0 bytes) to inherited fd FD
+ *   guardprobe kexec               kexec_load() of no segments (unloads: nothing loaded)
+ *   guardprobe kexec-file FILE     kexec_file_load() of FILE, no initramfs
+ *   guardprobe nice PID            setpriority(PID) to its current value
+ *   guardprobe affinity PID        sched_setaffinity(PID) to its current mask
+ *   guardprobe ioprio PID          ioprio_set(PID) to its current value
+ *   guardprobe prlimit PID         prlimit(PID, RLIMIT_NOFILE) to its current value
  *
  * Prints "ACTION ARGS: ok" or "ACTION ARGS: errno=N NAME" and exits 0; 2 on
- * bad usage. */
+ * bad usage. With GUARD_MARK=FILE set, then appends that line to FILE (an
+ * action after the attempt, which the audit must still record). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -106,9 +122,9 @@ static int cgroup_move(const char *dir)
 	return e;
 }
 
-static int mount_and_back(const char *type, const char *dir)
+static int mount_and_back(const char *type, const char *dir, const char *opts)
 {
-	if (mount("none", dir, type, 0, NULL) < 0)
+	if (mount("none", dir, type, 0, opts) < 0)
 		return errno;
 	umount(dir);
 	return 0;
@@ -138,6 +154,102 @@ static int init(void)
 	return syscall(SYS_init_module, image, sizeof(image), "") < 0 ? errno : 0;
 }
 
+static int cgroup_put(const char *dir, const char *pid)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	int e = write(fd, pid, strlen(pid)) == (ssize_t)strlen(pid) ? 0 : errno;
+	close(fd);
+	return e;
+}
+
+static int clone_into(const char *dir, const char *file)
+{
+	int cfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (cfd < 0)
+		return errno;
+	struct clone_args args;
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_INTO_CGROUP;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = (__u64)cfd;
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		int e = errno;
+		close(cfd);
+		return e;
+	}
+	if (pid == 0) {
+		int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			_exit(1);
+		int ok = write(fd, "cloned\n", 7) == 7;
+		close(fd);
+		_exit(ok ? 0 : 1);
+	}
+	close(cfd);
+	int status;
+	if (waitpid((pid_t)pid, &status, 0) < 0)
+		return errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
+}
+
+static int write_fd(int fd, const char *text)
+{
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	return w == (ssize_t)n ? 0 : w < 0 ? errno : EIO;
+}
+
+static int prlimit_same(pid_t pid)
+{
+	if (pid < 0)
+		return ESRCH;
+	struct rlimit cur;
+	if (prlimit(pid, RLIMIT_NOFILE, NULL, &cur) < 0)
+		return errno;
+	return prlimit(pid, RLIMIT_NOFILE, &cur, NULL) < 0 ? errno : 0;
+}
+
+static int nice_same(pid_t pid)
+{
+	errno = 0;
+	int v = getpriority(PRIO_PROCESS, (id_t)pid);
+	if (v == -1 && errno)
+		return errno;
+	return setpriority(PRIO_PROCESS, (id_t)pid, v) < 0 ? errno : 0;
+}
+
+static int affinity_same(pid_t pid)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(pid, sizeof(set), &set) < 0)
+		return errno;
+	return sched_setaffinity(pid, sizeof(set), &set) < 0 ? errno : 0;
+}
+
+static int ioprio_same(pid_t pid)
+{
+	long v = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, pid);
+	if (v < 0)
+		return errno;
+	return syscall(SYS_ioprio_set, 1, pid, v) < 0 ? errno : 0;
+}
+
+static int kexec_file(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	int e =
+	    syscall(SYS_kexec_file_load, fd, -1, 0UL, NULL, 4UL /* NO_INITRAMFS */) < 0 ? errno : 0;
+	close(fd);
+	return e;
+}
+
 static const char *errno_name(int e)
 {
 	switch (e) {
@@ -153,6 +265,18 @@ static const char *errno_name(int e)
 		return "EINVAL";
 	case EBUSY:
 		return "EBUSY";
+	case ESRCH:
+		return "ESRCH";
+	case EBADF:
+		return "EBADF";
+	case ENOSYS:
+		return "ENOSYS";
+	case ECHILD:
+		return "ECHILD";
+	case EKEYREJECTED:
+		return "EKEYREJECTED";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
 	default:
 		return "other";
 	}
@@ -195,23 +319,58 @@ int main(int argc, char **argv)
 		e = mkdir(arg, 0700) < 0 ? errno : 0;
 	else if (strcmp(op, "rmdir") == 0 && argc == 3)
 		e = rmdir(arg) < 0 ? errno : 0;
-	else if (strcmp(op, "mount") == 0 && argc == 4)
-		e = mount_and_back(arg, argv[3]);
+	else if (strcmp(op, "mount") == 0 && (argc == 4 || argc == 5))
+		e = mount_and_back(arg, argv[3], argc == 5 ? argv[4] : NULL);
 	else if (strcmp(op, "umount") == 0 && argc == 3)
 		e = umount(arg) < 0 ? errno : 0;
 	else if (strcmp(op, "finit") == 0 && argc == 3)
 		e = finit(arg);
 	else if (strcmp(op, "init") == 0)
 		e = init();
+	else if (strcmp(op, "cgput") == 0 && argc == 4)
+		e = cgroup_put(arg, argv[3]);
+	else if (strcmp(op, "clone3") == 0 && argc == 4)
+		e = clone_into(arg, argv[3]);
+	else if (strcmp(op, "writefd") == 0 && (argc == 3 || argc == 4))
+		e = write_fd(atoi(arg), argc == 4 ? argv[3] : "");
+	else if (strcmp(op, "kexec") == 0)
+		e = syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL) < 0 ? errno : 0;
+	else if (strcmp(op, "kexec-file") == 0 && argc == 3)
+		e = kexec_file(arg);
+	else if (strcmp(op, "nice") == 0 && argc == 3)
+		e = nice_same(atoi(arg));
+	else if (strcmp(op, "affinity") == 0 && argc == 3)
+		e = affinity_same(atoi(arg));
+	else if (strcmp(op, "ioprio") == 0 && argc == 3)
+		e = ioprio_same(atoi(arg));
+	else if (strcmp(op, "prlimit") == 0 && argc == 3)
+		e = prlimit_same(atoi(arg));
+
 	else {
 		fprintf(stderr, "guardprobe: unknown action or wrong arguments: %s\n", op);
 		return 2;
 	}
-	for (int i = 1; i < argc; i++)
-		printf("%s%s", i > 1 ? " " : "", argv[i]);
-	if (e)
-		printf(": errno=%d %s\n", e, errno_name(e));
-	else
-		printf(": ok\n");
+	char line[512];
+	size_t n = 0;
+	for (int i = 1; i < argc && n < sizeof(line); i++)
+		n +=
+		    (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i > 1 ? " " : "", argv[i]);
+	if (n < sizeof(line)) {
+		if (e)
+			snprintf(line + n, sizeof(line) - n, ": errno=%d %s\n", e, errno_name(e));
+		else
+			snprintf(line + n, sizeof(line) - n, ": ok\n");
+	}
+	fputs(line, stdout);
+	fflush(stdout);
+	const char *mark = getenv("GUARD_MARK");
+	if (mark) {
+		int fd = open(mark, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0 || write(fd, line, strlen(line)) < 0)
+			fprintf(stderr, "guardprobe: cannot write the mark %s: %s\n", mark,
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	return 0;
 }
