@@ -259,7 +259,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 (unsigned long long)opts->ring_bytes);
 		goto fail;
 	}
-	if (opts->scope_entries && bpf_map__set_max_entries(a->scope_map, opts->scope_entries)) {
+	if (opts->scope_entries &&
+	    bpf_map__set_max_entries(a->skel->maps.scope_map, opts->scope_entries)) {
 		snprintf(err, errlen, "cannot size the scope map to %u entries",
 			 (unsigned)opts->scope_entries);
 		goto fail;
