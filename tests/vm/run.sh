@@ -18,7 +18,7 @@
 # set), copies what it wrote to $OUT into DIR, and exits with its status.
 #
 # Environment: SABPF_VM_KERNELS (default kernel list, "6.1 6.12"), SABPF_VM_TIMEOUT
-# (hard limit of one VM run in seconds, default 1200), SABPF_SCENARIO_TIMEOUT
+# (hard limit of one VM run in seconds, default 3000: a whole suite in one boot takes 20-35 minutes under TCG on a loaded 2-core machine), SABPF_SCENARIO_TIMEOUT
 # (default limit of one scenario, default 300), SABPF_VM_CACHE (kernel cache),
 # SABPF_VM_MEM (MiB, default 1024), SABPF_VM_CGROUP (v2|hybrid), SABPF_VM_QEMU
 # (system: the installed QEMU 7.2 instead of bookworm-backports' QEMU 10,
@@ -35,7 +35,7 @@ script=""
 script_out=""
 cgroup=${SABPF_VM_CGROUP:-v2}
 extras=()
-vm_timeout=${SABPF_VM_TIMEOUT:-1200}
+vm_timeout=${SABPF_VM_TIMEOUT:-3000}
 qemu="" # set by tests/vm/qemu.sh on the first boot
 vmdir=${SABPF_VM_DIR:-build/vm} # where consoles, artifacts, initramfs go
 case "$vmdir" in /*) ;; *) vmdir="$repo/$vmdir" ;; esac
