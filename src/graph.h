@@ -27,7 +27,8 @@ struct gnode {
 	__u32 version; /* highest version seen */
 	__u16 kind;
 	bool has_attrs;	      /* a NODE or NAME record was seen for it */
-	__u16 name_flags;     /* path and argv: SABPF_NAME_* */
+	__u16 name_flags;     /* path and argv: SABPF_NAME_*; an inode: the
+				 SABPF_NAME_TRUNCATED of the path in its text */
 	__u16 argc;	      /* argv */
 	__u64 container;      /* of the record that described it */
 	struct sabpf_ctx ctx; /* the context block of that record */
