@@ -269,12 +269,15 @@ static __always_inline void note_lost(struct prov_cpu *cs, __u64 seq, __u64 cont
 
 /* A map insert that failed, counted as a loss of `cause` (rc: what
  * bpf_map_update_elem returned; -EEXIST, an entry another CPU made
- * meanwhile, is none). Returns rc. */
+ * meanwhile, is none). Only its low 32 bits count: kernels before 6.4 call
+ * the map's int-returning update directly from JITed code, so -E2BIG
+ * arrives as 0x00000000fffffff9, positive as a long. Returns the error. */
 static __always_inline long lost_if_failed(long rc, __u64 container, __u32 cause)
 {
-	if (rc < 0 && rc != -17 /* EEXIST */)
+	int err = (int)rc;
+	if (err < 0 && err != -17 /* EEXIST */)
 		lost_count(container, cause, 0);
-	return rc;
+	return err;
 }
 
 /* One entry of lost_by_container (this CPU's value) with losses not yet
@@ -442,6 +445,19 @@ static __always_inline __u16 inode_kind_of(struct inode *inode)
 	return inode_kind_of_mode(BPF_CORE_READ(inode, i_mode));
 }
 
+/* Gives node n its next version and returns it. Atomic: two CPUs may
+ * version one node at once (a socket's receive in softirq on one, its
+ * task's recvmsg on another), and each must get a version of its own, each
+ * declared by its version edge. `version` is the low half of the 64-bit
+ * word it shares with kind, recorded and has_outgoing (little-endian x86):
+ * adding 1 to the word changes it alone. */
+_Static_assert(__builtin_offsetof(struct prov_node, version) % 8 == 0,
+	       "prov_node.version must start an aligned 64-bit word");
+static __always_inline __u32 version_bump(struct prov_node *n)
+{
+	return (__u32)__sync_fetch_and_add((__u64 *)&n->version, 1) + 1;
+}
+
 /* Writes one edge, by CamFlow's rules, with pid_tgid and uid as its actor:
  * a repeat of the last relation into `to` is merged (nothing written); if
  * `to` already informed another node, it first gets a new version, linked
@@ -456,8 +472,11 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 	    to->last_from_version == from->version)
 		return;
 
+	__u32 to_version;
 	if (to->has_outgoing) {
+		to->has_outgoing = 0;
 		struct sabpf_edge *v = record_reserve(sizeof(*v), SABPF_REC_EDGE, container);
+		to_version = version_bump(to);
 		if (v) {
 			v->relation = to->kind == SABPF_NODE_TASK ? SABPF_REL_VERSION_ACTIVITY
 								  : SABPF_REL_VERSION_ENTITY;
@@ -465,14 +484,14 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 			v->tid = (__u32)pid_tgid;
 			v->uid = uid;
 			ref_of(&v->from, to);
-			to->version++;
+			v->from.version = to_version - 1;
 			ref_of(&v->to, to);
+			v->to.version = to_version;
 			v->arg = 0;
 			record_submit(v);
-		} else {
-			to->version++;
 		}
-		to->has_outgoing = 0;
+	} else {
+		to_version = to->version;
 	}
 
 	struct sabpf_edge *e = record_reserve(sizeof(*e), SABPF_REC_EDGE, container);
@@ -483,6 +502,7 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 		e->uid = uid;
 		ref_of(&e->from, from);
 		ref_of(&e->to, to);
+		e->to.version = to_version;
 		e->arg = arg;
 		record_submit(e);
 	}
@@ -593,6 +613,8 @@ static long path_walk_step(__u32 index, void *ctx)
 	struct dentry *parent_dentry = BPF_CORE_READ(dentry, d_parent);
 	if (!parent_dentry || (__u64)parent_dentry == w->dentry)
 		return path_walk_done(s); /* the filesystem's root */
+	if (index >= PATH_DEPTH_MAX)
+		return 1; /* a component beyond the limit: flagged as truncated */
 	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
 	__u32 off = s->rec.len;
 	long n = bpf_probe_read_kernel_str(&s->data[bounded(off, NAME_BUF_SIZE / 2 - 1)],
@@ -625,7 +647,8 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, 
 	};
 	s->rec.flags = SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED; /* until the walk ends */
 	s->rec.len = 0;
-	bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
+	/* one step more than components: the last can only find the top */
+	bpf_loop(PATH_DEPTH_MAX + 1, path_walk_step, &w, 0);
 	return s->rec.len;
 }
 

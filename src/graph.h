@@ -57,6 +57,11 @@ struct gnode {
 	/* Per output slot: 1 + the highest version that output has described,
 	 * 0 if none. */
 	__u32 emitted[GRAPH_SLOTS];
+	/* Per output slot: bit i set when version emitted - 2 - i was
+	 * described too. Records of two CPUs can name versions of one node out
+	 * of order (a lower version after a higher one): a lower version not
+	 * described yet still is. */
+	__u64 emitted_below[GRAPH_SLOTS];
 
 	/* table internals */
 	struct gnode *hash_next;

@@ -321,6 +321,30 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* SABPF_TEST_STATE_ENTRIES=N (tests only): cred_map and file_map hold N
+ * entries instead of 65536, so that a test can fill them and check that
+ * every entry that did not fit is counted (causes cred_map, file_map). */
+static int size_state_maps(struct sabpf_bpf *skel, char *err, size_t errlen)
+{
+	const char *v = getenv("SABPF_TEST_STATE_ENTRIES");
+	if (!v)
+		return 0;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*v == '\0' || *end || n < 1 || n > 65536) {
+		snprintf(err, errlen,
+			 "SABPF_TEST_STATE_ENTRIES='%s': give a number of entries from 1 to 65536",
+			 v);
+		return -1;
+	}
+	if (bpf_map__set_max_entries(skel->maps.cred_map, n) ||
+	    bpf_map__set_max_entries(skel->maps.file_map, n)) {
+		snprintf(err, errlen, "cannot size cred_map and file_map to %lu entries", n);
+		return -1;
+	}
+	return 0;
+}
+
 int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, struct agent **out,
 	       char *err, size_t errlen)
 {
@@ -348,7 +372,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 (unsigned long long)opts->ring_bytes);
 		goto fail;
 	}
-	if (select_programs(a->skel, err, errlen))
+	if (size_state_maps(a->skel, err, errlen) || select_programs(a->skel, err, errlen))
 		goto fail;
 	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);

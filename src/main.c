@@ -177,8 +177,20 @@ static void put_causes(FILE *f, const __u64 by_cause[SABPF_LOST_CAUSE_MAX])
 
 #define STATS_CONTAINERS_MAX 4096
 
+/* Whether container 0 (losses whose container is not known) has any. */
+static bool unknown_has_loss(const struct sabpf_pipeline *p, struct agent *a)
+{
+	__u64 stream[SABPF_LOST_CAUSE_MAX];
+	pipeline_container_loss(p, 0, stream);
+	for (int c = 1; c < SABPF_LOST_CAUSE_MAX; c++)
+		if (stream[c])
+			return true;
+	return agent_lost(a, 0) > 0;
+}
+
 /* The containers --stats lists: those the pipeline named (run, audit
- * --cgroup, ctl add) and any with a loss in the stream or the kernel's table. */
+ * --cgroup, ctl add) and any with a loss in the stream or the kernel's
+ * table (0, the unknown one, only when it has some). */
 static size_t stats_containers(const struct sabpf_pipeline *p, struct agent *a, __u64 *ids)
 {
 	size_t n = pipeline_containers(p, ids, STATS_CONTAINERS_MAX);
@@ -190,6 +202,13 @@ static size_t stats_containers(const struct sabpf_pipeline *p, struct agent *a, 
 			known |= ids[j] == more[i];
 		if (!known && n < STATS_CONTAINERS_MAX)
 			ids[n++] = more[i];
+	}
+	if (!unknown_has_loss(p, a)) {
+		size_t kept = 0;
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] != 0)
+				ids[kept++] = ids[i];
+		n = kept;
 	}
 	return n;
 }

@@ -1150,13 +1150,35 @@ void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns)
 		attr_u64(w, "relation_arg", e->arg);
 }
 
+/* Versions are described once each: the highest one described (emitted - 1)
+ * and, in a window of 64 below it, those marked in emitted_below. A version
+ * further below is taken as described. */
 bool node_needs_description(const struct output *o, const struct gnode *n, __u32 version)
 {
-	return n && n->has_attrs && o->slot >= 0 && n->emitted[o->slot] < version + 1u;
+	if (!n || !n->has_attrs || o->slot < 0)
+		return false;
+	__u32 emitted = n->emitted[o->slot];
+	if (emitted < version + 1u)
+		return true;
+	__u32 below = emitted - 1u - version; /* 0: the highest itself */
+	return below >= 1 && below <= 64 && !(n->emitted_below[o->slot] & (1ULL << (below - 1)));
 }
 
 void mark_node_described(const struct output *o, struct gnode *n, __u32 version)
 {
-	if (o->slot >= 0 && n->emitted[o->slot] < version + 1u)
+	if (o->slot < 0)
+		return;
+	__u32 emitted = n->emitted[o->slot];
+	__u64 *bits = &n->emitted_below[o->slot];
+	if (emitted < version + 1u) {
+		__u32 shift = version + 1u - emitted; /* the old highest is shift below */
+		*bits = shift >= 64 ? 0 : *bits << shift;
+		if (emitted > 0 && shift <= 64)
+			*bits |= 1ULL << (shift - 1);
 		n->emitted[o->slot] = version + 1u;
+		return;
+	}
+	__u32 below = emitted - 1u - version;
+	if (below >= 1 && below <= 64)
+		*bits |= 1ULL << (below - 1);
 }

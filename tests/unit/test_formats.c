@@ -801,6 +801,37 @@ static void test_truncated_path_in_every_format(void **state)
 	}
 }
 
+/* Records of two CPUs can name versions of one node out of order: an edge
+ * ends at version 3 of a file before another names its version 2 (and one
+ * names version 1 after that). Every version named is declared, once. */
+static void test_versions_out_of_order_are_all_declared(void **state)
+{
+	(void)state;
+	char spec[600];
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("order.json"));
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	const __u16 T = SABPF_NODE_TASK, F = SABPF_NODE_FILE;
+	fx_init(&stream, FX_CONTAINER);
+	fx_task(&stream, 1, 1, 100, 0, "a");
+	fx_inode(&stream, F, 2, 0, 300, 0100644);
+	fx_edge(&stream, SABPF_REL_WRITE, fx_ref(1, 1, T), fx_ref(2, 3, F), 100, 0);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 2, F), fx_ref(1, 1, T), 100, 0);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 1, F), fx_ref(1, 1, T), 100, 0);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 2, F), fx_ref(1, 1, T), 100, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("order.json"), NULL);
+	for (int v = 0; v <= 3; v++) {
+		char id[64];
+		snprintf(id, sizeof(id), "\"sabpf:n2_v%d\":{\"prov:type\":\"file\"", v);
+		assert_int_equal(count_occurrences(out, id), 1);
+	}
+	/* negative control: a version nothing names is not declared */
+	assert_null(strstr(out, "\"sabpf:n2_v4\""));
+	free(out);
+}
+
 /* LOST records are counted for the container they name, by cause; the ring
  * losses alone are the ones the sequence gaps measure (lost_ring). The
  * pipeline's containers are the named ones and those with losses. */
@@ -1194,6 +1225,7 @@ int main(void)
 	    cmocka_unit_test(test_context_block_in_every_format),
 	    cmocka_unit_test(test_truncated_path_in_every_format),
 	    cmocka_unit_test(test_loss_by_container),
+	    cmocka_unit_test(test_versions_out_of_order_are_all_declared),
 	    cmocka_unit_test(test_prov_system_nodes),
 	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_packet_node),
