@@ -45,6 +45,7 @@
 #define NAME_BUF_SIZE 8192     /* scratch for one string; twice the longest path */
 #define NAME_COMPONENT_MAX 256 /* NAME_MAX + 1 */
 #define PATH_DEPTH_MAX 64      /* components a rebuilt path may have */
+#define PATH_MOUNTS_MAX 16     /* mount points a rebuilt path may cross */
 
 /* Set by the loader before load. */
 const volatile __u32 agent_tgid = 0;
@@ -613,7 +614,7 @@ static long path_walk_step(__u32 index, void *ctx)
 	struct dentry *parent_dentry = BPF_CORE_READ(dentry, d_parent);
 	if (!parent_dentry || (__u64)parent_dentry == w->dentry)
 		return path_walk_done(s); /* the filesystem's root */
-	if (index >= PATH_DEPTH_MAX)
+	if (s->rec.argc >= PATH_DEPTH_MAX)
 		return 1; /* a component beyond the limit: flagged as truncated */
 	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
 	__u32 off = s->rec.len;
@@ -623,6 +624,7 @@ static long path_walk_step(__u32 index, void *ctx)
 		return 1; /* unreadable name: the path stays flagged as truncated */
 	off += n;
 	s->rec.len = off;
+	s->rec.argc++; /* components read (reset by path_rebuild) */
 	if (off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
 		return 1; /* the buffer is full: flagged as truncated */
 	}
@@ -647,8 +649,11 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, 
 	};
 	s->rec.flags = SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED; /* until the walk ends */
 	s->rec.len = 0;
-	/* one step more than components: the last can only find the top */
-	bpf_loop(PATH_DEPTH_MAX + 1, path_walk_step, &w, 0);
+	s->rec.argc = 0;
+	/* steps: one per component, one per mount crossed, and one more that
+	 * can only find the top; out of steps, the path stays flagged */
+	bpf_loop(PATH_DEPTH_MAX + PATH_MOUNTS_MAX + 1, path_walk_step, &w, 0);
+	s->rec.argc = 0; /* ARGV only, in the record */
 	return s->rec.len;
 }
 
