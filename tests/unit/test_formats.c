@@ -764,7 +764,8 @@ static void test_truncated_path_in_every_format(void **state)
 	     "\"cf:pathname\":\"/etc/whole\"}"},
 	    {"spade", "\"pathname\":\".../b/c\",\"truncated\":\"1\"",
 	     "\"pathname\":\"/etc/whole\"}"},
-	    {"dot", "label=\".../b/c\\nfile v1\"", "label=\"/etc/whole\\nfile v1\""},
+	    {"dot", "label=\".../b/c\\nfile v1\\ntruncated path\"",
+	     "label=\"/etc/whole\\nfile v1\""},
 	    {"summary", ".../b/c", "/etc/whole"},
 	};
 	const __u16 T = SABPF_NODE_TASK, F = SABPF_NODE_FILE, P = SABPF_NODE_PATH;
