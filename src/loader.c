@@ -20,16 +20,25 @@
 #include "sabpf_record.h"
 #include "sabpf_state.h"
 #include "sabpf.skel.h"
+#include "cgroup.h"
+#include "trace.skel.h"
+#include "trace.h"
 #include "enforce.h"
 #include "loader.h"
 
 struct agent {
-	struct sabpf_bpf *skel;
+	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
+	struct trace_bpf *trace; /* the trace backend, or NULL */
+	/* the maps both backends have (common.h, cgroup.bpf.c) */
+	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
+	struct bpf_map *scope_failed, *scope_failed_total;
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
 	int denials_fd;		       /* the pinned denial ring of src/enforce.c, or -1 */
 	struct timespec denials_tried; /* when the agent last looked for it */
+	__u64 scope_failed_seen;       /* scope failures already reported */
+	struct timespec scope_checked; /* when scope_failed was last read */
 	int pol_lost_fd;	       /* the policy's pinned count of denials dropped, or -1 */
 	struct timespec pol_lost_read; /* when the agent last read it */
 	struct denial_drops *drops;    /* per task cgroup: the count last read */
@@ -84,8 +93,8 @@ static int on_denial(void *ctx, void *data, size_t size)
 		return pipeline_consume(a->pipeline, data, size), 0; /* counted as malformed */
 	memcpy(copy, data, size);
 	struct sabpf_denial *d = (struct sabpf_denial *)copy;
-	if (bpf_map__lookup_elem(a->skel->maps.scope_map, &d->cgroup_id, sizeof(d->cgroup_id),
-				 &scope, sizeof(scope), 0))
+	if (bpf_map__lookup_elem(a->scope_map, &d->cgroup_id, sizeof(d->cgroup_id), &scope,
+				 sizeof(scope), 0))
 		return 0;
 	d->hdr.container = scope.container;
 	pipeline_consume(a->pipeline, copy, size);
@@ -148,7 +157,7 @@ static void read_denial_drops(struct agent *a, bool baseline)
 		d->seen = sum;
 		struct sabpf_scope scope;
 		if (baseline || grown == 0 ||
-		    bpf_map__lookup_elem(a->skel->maps.scope_map, &key, sizeof(key), &scope,
+		    bpf_map__lookup_elem(a->scope_map, &key, sizeof(key), &scope,
 					 sizeof(scope), 0))
 			continue;
 		struct sabpf_lost lost = {
@@ -359,6 +368,19 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
+	if (opts->backend == SABPF_BACKEND_TRACE) {
+		a->trace = trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes,
+				      opts->scope_entries, err, errlen);
+		if (!a->trace)
+			goto fail;
+		a->scope_map = a->trace->maps.scope_map;
+		a->scope_failed = a->trace->maps.scope_failed;
+		a->scope_failed_total = a->trace->maps.scope_failed_total;
+		a->cpu_states = a->trace->maps.cpu_states;
+		a->lost_by_container = a->trace->maps.lost_by_container;
+		a->events = a->trace->maps.events;
+		goto ring; /* no self-protection: its hooks are LSM programs */
+	}
 	a->skel = sabpf_bpf__open();
 	if (!a->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -370,6 +392,11 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	if (bpf_map__set_max_entries(a->skel->maps.events, opts->ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
 			 (unsigned long long)opts->ring_bytes);
+		goto fail;
+	}
+	if (opts->scope_entries && bpf_map__set_max_entries(a->scope_map, opts->scope_entries)) {
+		snprintf(err, errlen, "cannot size the scope map to %u entries",
+			 (unsigned)opts->scope_entries);
 		goto fail;
 	}
 	if (size_state_maps(a->skel, err, errlen) || select_programs(a->skel, err, errlen))
@@ -384,8 +411,6 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(-rc));
 		goto fail;
 	}
-	if (loss_table_init(a, err, errlen))
-		goto fail;
 	rc = sabpf_bpf__attach(a->skel);
 	timing_mark("attach", t1);
 	if (rc) {
@@ -397,7 +422,16 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	if (guard_agent(a, err, errlen))
 		goto fail;
-	a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_record, a, NULL);
+	a->scope_map = a->skel->maps.scope_map;
+	a->scope_failed = a->skel->maps.scope_failed;
+	a->scope_failed_total = a->skel->maps.scope_failed_total;
+	a->cpu_states = a->skel->maps.cpu_states;
+	a->lost_by_container = a->skel->maps.lost_by_container;
+	a->events = a->skel->maps.events;
+ring:
+	if (loss_table_init(a, err, errlen))
+		goto fail;
+	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -474,22 +508,109 @@ fail:
 	return -1;
 }
 
-int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 classes, char *err,
+		    size_t errlen)
 {
-	struct sabpf_scope scope = {.container = cgroup_id, .classes = classes};
-	if (bpf_map__update_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
-				 sizeof(scope), BPF_ANY)) {
-		snprintf(err, errlen, "cannot add cgroup %llu to the scope map: %s",
-			 (unsigned long long)cgroup_id, strerror(errno));
+	struct sabpf_scope scope = {.container = container, .classes = classes};
+	if (bpf_map__update_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 BPF_ANY)) {
+		if (errno == E2BIG || errno == ENOMEM)
+			snprintf(err, errlen,
+				 "cannot put cgroup %llu in scope: the scope map is full (%u "
+				 "entries, one per audited cgroup); raise --scope-size",
+				 (unsigned long long)cgroup_id, agent_scope_capacity(a));
+		else
+			snprintf(err, errlen, "cannot put cgroup %llu in scope: %s",
+				 (unsigned long long)cgroup_id, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+{
+	return agent_scope_put(a, cgroup_id, cgroup_id, classes, err, errlen);
+}
+
+int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *classes)
+{
+	struct sabpf_scope scope;
+	if (bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 0))
+		return -1;
+	*container = scope.container;
+	*classes = scope.classes;
+	return 0;
+}
+
+void agent_scope_delete(struct agent *a, __u64 cgroup_id)
+{
+	bpf_map__delete_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), 0);
+}
+
+__u32 agent_scope_capacity(struct agent *a)
+{
+	return bpf_map__max_entries(a->scope_map);
+}
+
+__u64 agent_scope_failed_total(struct agent *a)
+{
+	__u32 zero = 0;
+	__u64 total = 0;
+	if (bpf_map__lookup_elem(a->scope_failed_total, &zero, sizeof(zero), &total, sizeof(total),
+				 0))
+		return 0;
+	return total;
+}
+
+__u64 agent_scope_failed(struct agent *a, __u64 container)
+{
+	struct scope_fail f;
+	if (bpf_map__lookup_elem(a->scope_failed, &container, sizeof(container), &f, sizeof(f), 0))
+		return 0;
+	return f.count;
+}
+
+void agent_scope_report(struct agent *a, bool force)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && a->scope_checked.tv_sec && now.tv_sec - a->scope_checked.tv_sec < 1)
+		return;
+	a->scope_checked = now;
+	__u64 total = agent_scope_failed_total(a);
+	if (total == a->scope_failed_seen)
+		return;
+	fprintf(stderr,
+		"sabpf: WARNING: %llu cgroup(s) made under audited containers are NOT audited: "
+		"the scope map is full (%u entries); raise --scope-size\n",
+		(unsigned long long)(total - a->scope_failed_seen), agent_scope_capacity(a));
+	a->scope_failed_seen = total;
+	int fd = bpf_map__fd(a->scope_failed);
+	__u64 key, next;
+	const __u64 *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct scope_fail f;
+		char container[4096] = "(removed)", child[4096] = "(removed)";
+		if (bpf_map_lookup_elem(fd, &next, &f) == 0) {
+			cgroup_path_of_id(next, container, sizeof(container));
+			cgroup_path_of_id(f.last_cgroup, child, sizeof(child));
+			fprintf(stderr,
+				"sabpf: container %s (cgroup id %llu): %llu cgroup(s) not in scope "
+				"in all, the last %s (cgroup id %llu, error %lld%s)\n",
+				container, (unsigned long long)next, (unsigned long long)f.count,
+				child, (unsigned long long)f.last_cgroup, (long long)f.last_error,
+				f.last_error == -E2BIG ? ": map full" : "");
+		}
+		key = next;
+		prev = &key;
+	}
+}
+
 int agent_scope_has(struct agent *a, __u64 cgroup_id)
 {
 	struct sabpf_scope scope;
-	return bpf_map__lookup_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
+	return bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
 				    sizeof(scope), 0) == 0;
 }
 
@@ -503,6 +624,7 @@ int agent_poll(struct agent *a, int timeout_ms)
 {
 	watch_denials(a);
 	watch_denial_drops(a, false);
+	agent_scope_report(a, false);
 	return ring_buffer__poll(a->ring, timeout_ms);
 }
 
@@ -518,12 +640,12 @@ static void report_pending_loss(struct agent *a)
 	__u32 zero = 0;
 	if (!per_cpu || !lost_cpu)
 		goto out;
-	if (bpf_map__lookup_elem(a->skel->maps.cpu_states, &zero, sizeof(zero), per_cpu,
+	if (bpf_map__lookup_elem(a->cpu_states, &zero, sizeof(zero), per_cpu,
 				 a->ncpus * sizeof(*per_cpu), 0) == 0)
 		for (int cpu = 0; cpu < a->ncpus; cpu++)
 			if (per_cpu[cpu].seq)
 				pipeline_note_issued(a->pipeline, cpu, per_cpu[cpu].seq);
-	struct bpf_map *map = a->skel->maps.lost_by_container;
+	struct bpf_map *map = a->lost_by_container;
 	struct prov_lost_key key, next, *prev = NULL;
 	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
 		key = next;
@@ -558,12 +680,16 @@ out:
 int agent_finish(struct agent *a)
 {
 	double t0 = timing_mark(NULL, 0);
-	sabpf_bpf__detach(a->skel);
+	if (a->skel)
+		sabpf_bpf__detach(a->skel);
+	else
+		trace_bpf__detach(a->trace);
 	timing_mark("detach", t0);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
 	if (a->pol_lost_fd >= 0)
 		read_denial_drops(a, false);
+	agent_scope_report(a, true);
 	return n;
 }
 
@@ -579,7 +705,7 @@ static int loss_table_init(struct agent *a, char *err, size_t errlen)
 	int rc = 0;
 	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX && rc == 0; cause++) {
 		struct prov_lost_key key = {.container = 0, .cause = cause};
-		rc = bpf_map__update_elem(a->skel->maps.lost_by_container, &key, sizeof(key), zero,
+		rc = bpf_map__update_elem(a->lost_by_container, &key, sizeof(key), zero,
 					  a->ncpus * sizeof(*zero), BPF_ANY);
 		if (rc)
 			snprintf(err, errlen, "cannot prepare the loss table: %s", strerror(-rc));
@@ -596,7 +722,7 @@ void agent_kernel_loss(struct agent *a, __u64 container, __u64 by_cause[SABPF_LO
 		return;
 	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++) {
 		struct prov_lost_key key = {.container = container, .cause = cause};
-		if (bpf_map__lookup_elem(a->skel->maps.lost_by_container, &key, sizeof(key),
+		if (bpf_map__lookup_elem(a->lost_by_container, &key, sizeof(key),
 					 per_cpu, a->ncpus * sizeof(*per_cpu), 0) == 0)
 			for (int cpu = 0; cpu < a->ncpus; cpu++)
 				by_cause[cause] += per_cpu[cpu].total;
@@ -618,7 +744,7 @@ __u64 agent_lost(struct agent *a, __u64 container)
 
 size_t agent_loss_containers(struct agent *a, __u64 *ids, size_t max)
 {
-	struct bpf_map *map = a->skel->maps.lost_by_container;
+	struct bpf_map *map = a->lost_by_container;
 	struct prov_lost_key key, next, *prev = NULL;
 	size_t n = 0;
 	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
@@ -695,7 +821,7 @@ static unsigned purge_entries(struct bpf_map *map, size_t value_size, size_t off
 
 int agent_scope_remove(struct agent *a, __u64 container)
 {
-	return purge_entries(a->skel->maps.scope_map, sizeof(struct sabpf_scope),
+	return purge_entries(a->scope_map, sizeof(struct sabpf_scope),
 			     offsetof(struct sabpf_scope, container), container);
 }
 
@@ -724,6 +850,8 @@ static unsigned agent_purge_ipc(struct agent *a, __u64 container)
 
 unsigned agent_count_ipc_state(struct agent *a, __u64 container)
 {
+	if (!a->skel)
+		return 0; /* the trace backend keeps no IPC state */
 	return count_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
 			     offsetof(struct prov_ipc, node.container), container) +
 	       count_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
@@ -736,6 +864,9 @@ unsigned agent_count_ipc_state(struct agent *a, __u64 container)
 
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
+	if (!a->skel)
+		return 0; /* the trace backend keeps no per-object state but its
+			     inode LRU, shared by every container */
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
@@ -745,6 +876,10 @@ unsigned agent_purge_container(struct agent *a, __u64 container)
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)
 {
+	if (!a->skel) {
+		*creds = *files = 0;
+		return 0;
+	}
 	*creds = count_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			       offsetof(struct prov_node, container), container);
 	*files = count_entries(a->skel->maps.file_map, sizeof(struct prov_file),
@@ -764,5 +899,11 @@ void agent_close(struct agent *a)
 	free(a->drops);
 	free(a->denial_loss);
 	sabpf_bpf__destroy(a->skel);
+	trace_bpf__destroy(a->trace);
 	free(a);
+}
+
+const char *agent_backend_name(const struct agent *a)
+{
+	return a->trace ? "trace" : "lsm";
 }
