@@ -157,8 +157,7 @@ static void read_denial_drops(struct agent *a, bool baseline)
 		d->seen = sum;
 		struct sabpf_scope scope;
 		if (baseline || grown == 0 ||
-		    bpf_map__lookup_elem(a->scope_map, &key, sizeof(key), &scope,
-					 sizeof(scope), 0))
+		    bpf_map__lookup_elem(a->scope_map, &key, sizeof(key), &scope, sizeof(scope), 0))
 			continue;
 		struct sabpf_lost lost = {
 		    .hdr = {.type = SABPF_REC_LOST,
@@ -722,8 +721,8 @@ void agent_kernel_loss(struct agent *a, __u64 container, __u64 by_cause[SABPF_LO
 		return;
 	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++) {
 		struct prov_lost_key key = {.container = container, .cause = cause};
-		if (bpf_map__lookup_elem(a->lost_by_container, &key, sizeof(key),
-					 per_cpu, a->ncpus * sizeof(*per_cpu), 0) == 0)
+		if (bpf_map__lookup_elem(a->lost_by_container, &key, sizeof(key), per_cpu,
+					 a->ncpus * sizeof(*per_cpu), 0) == 0)
 			for (int cpu = 0; cpu < a->ncpus; cpu++)
 				by_cause[cause] += per_cpu[cpu].total;
 	}
