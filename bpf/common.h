@@ -45,6 +45,7 @@
 #define NAME_BUF_SIZE 8192     /* scratch for one string; twice the longest path */
 #define NAME_COMPONENT_MAX 256 /* NAME_MAX + 1 */
 #define PATH_DEPTH_MAX 64      /* components a rebuilt path may have */
+#define PATH_MOUNTS_MAX 16     /* mount points a rebuilt path may cross */
 
 /* Set by the loader before load. */
 const volatile __u32 agent_tgid = 0;
@@ -72,12 +73,15 @@ struct {
 	__type(value, struct prov_cpu);
 } cpu_states SEC(".maps");
 
-/* container -> records lost, per CPU: the exact count the agent reports. */
+/* (container, cause) -> losses, per CPU: the exact counts the agent
+ * reports (struct prov_lost). The agent puts an entry (0, cause) for every
+ * cause in it before loading: a loss whose own entry cannot be made (the
+ * table is full) is counted there, with the container unknown. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __u64);
+	__type(key, struct prov_lost_key);
+	__type(value, struct prov_lost);
 } lost_by_container SEC(".maps");
 
 /* Task local storage: one task_state per thread. */
@@ -190,13 +194,23 @@ static __always_inline struct prov_cpu *cpu_state_get(void)
 	return bpf_map_lookup_elem(&cpu_states, &zero);
 }
 
+/* Node ids and sequence numbers are taken with atomic adds: a packet
+ * program in softirq may interrupt a program in process context on the
+ * same CPU between its read and its write of the counter (a plain ++ would
+ * then hand out one number twice). On x86 this is one locked add on a
+ * line of this CPU's own. */
 static __always_inline __u64 new_node_id(void)
 {
 	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
 		return 0;
-	cs->next_id++;
-	return ((__u64)(bpf_get_smp_processor_id() + 1) << 48) | cs->next_id;
+	__u64 id = __sync_fetch_and_add(&cs->next_id, 1) + 1;
+	return ((__u64)(bpf_get_smp_processor_id() + 1) << 48) | id;
+}
+
+static __always_inline __u64 next_seq(struct prov_cpu *cs)
+{
+	return __sync_fetch_and_add(&cs->seq, 1) + 1;
 }
 
 static __always_inline void fill_hdr(struct sabpf_hdr *h, __u16 type, __u32 size, __u64 seq,
@@ -217,38 +231,96 @@ static __always_inline __u64 wakeup_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* Counts one record that could not be written: for the next LOST record of
- * this CPU and in the container's total. */
-static __always_inline void note_lost(struct prov_cpu *cs, __u64 seq, __u64 container)
+/* Counts one loss of `cause` for `container` (seq: the sequence number of
+ * a record lost from the ring, else 0), for the next LOST record of this
+ * CPU and in the container's total: the one helper every site that loses
+ * a record or a piece of state calls. The total is added to atomically (an
+ * interrupting program may count too); first_seq/last_seq are informative. */
+static __always_inline void lost_count(__u64 container, __u32 cause, __u64 seq)
 {
-	if (cs->lost_pending == 0)
-		cs->lost_first = seq;
-	cs->lost_pending++;
-	cs->lost_last = seq;
-	__u64 *count = bpf_map_lookup_elem(&lost_by_container, &container);
-	if (count) {
-		*count += 1;
-	} else {
-		__u64 one = 1;
-		bpf_map_update_elem(&lost_by_container, &container, &one, BPF_NOEXIST);
+	struct prov_lost_key key = {.container = container, .cause = cause};
+	struct prov_lost *v = bpf_map_lookup_elem(&lost_by_container, &key);
+	if (!v) {
+		struct prov_lost zero = {};
+		bpf_map_update_elem(&lost_by_container, &key, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&lost_by_container, &key);
 	}
+	if (!v) {
+		key.container = 0; /* the table is full: put in by the agent */
+		v = bpf_map_lookup_elem(&lost_by_container, &key);
+		if (!v)
+			return;
+	}
+	if (v->total == v->reported)
+		v->first_seq = seq;
+	v->last_seq = seq;
+	__sync_fetch_and_add(&v->total, 1);
+	struct prov_cpu *cs = cpu_state_get();
+	if (cs)
+		__sync_fetch_and_add(&cs->lost_pending, 1);
 }
 
-/* Writes the pending LOST record of this CPU, if any and if there is room.
- * LOST records carry seq 0: they are not part of the sequence. */
-static __always_inline void flush_lost(struct prov_cpu *cs, __u64 container)
+/* The form guard.bpf.c calls: a record that could not be written, in the
+ * sequence (seq > 0: a ring loss) or outside it (seq 0: a denial). */
+static __always_inline void note_lost(struct prov_cpu *cs, __u64 seq, __u64 container)
+{
+	(void)cs;
+	lost_count(container, seq ? SABPF_LOST_RING : SABPF_LOST_DENIAL, seq);
+}
+
+/* A map insert that failed, counted as a loss of `cause` (rc: what
+ * bpf_map_update_elem returned; -EEXIST, an entry another CPU made
+ * meanwhile, is none). Only its low 32 bits count: kernels before 6.4 call
+ * the map's int-returning update directly from JITed code, so -E2BIG
+ * arrives as 0x00000000fffffff9, positive as a long. Returns the error. */
+static __always_inline long lost_if_failed(long rc, __u64 container, __u32 cause)
+{
+	int err = (int)rc;
+	if (err < 0 && err != -17 /* EEXIST */)
+		lost_count(container, cause, 0);
+	return err;
+}
+
+/* One entry of lost_by_container (this CPU's value) with losses not yet
+ * reported: a LOST record for them, if there is room (else stop). The
+ * compare-and-swap on `reported` makes sure that, when a program in softirq
+ * interrupts this one and flushes too, each loss is reported once. */
+static long lost_flush_one(struct bpf_map *map, const struct prov_lost_key *key,
+			   struct prov_lost *v, void *ctx)
+{
+	__u64 total = v->total, reported = v->reported;
+	if (total == reported)
+		return 0;
+	struct sabpf_lost *lost = bpf_ringbuf_reserve(&events, sizeof(*lost), 0);
+	if (!lost)
+		return 1;
+	if (__sync_val_compare_and_swap(&v->reported, reported, total) != reported) {
+		bpf_ringbuf_discard(lost, 0);
+		return 0;
+	}
+	fill_hdr(&lost->hdr, SABPF_REC_LOST, sizeof(*lost), 0, key->container);
+	lost->count = total - reported;
+	lost->first_seq = key->cause == SABPF_LOST_RING ? v->first_seq : 0;
+	lost->last_seq = key->cause == SABPF_LOST_RING ? v->last_seq : 0;
+	if (lost->first_seq > lost->last_seq) /* an interrupting loss moved them */
+		lost->first_seq = lost->last_seq;
+	lost->cause = key->cause;
+	lost->pad = 0;
+	struct prov_cpu *cs = cpu_state_get();
+	if (cs)
+		__sync_fetch_and_add(&cs->lost_pending, -(total - reported));
+	bpf_ringbuf_submit(lost, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* Writes the pending LOST records of this CPU, if any and if there is
+ * room: one per container and cause. LOST records carry seq 0: they are
+ * not part of the sequence. */
+static __always_inline void flush_lost(struct prov_cpu *cs)
 {
 	if (cs->lost_pending == 0)
 		return;
-	struct sabpf_lost *lost = bpf_ringbuf_reserve(&events, sizeof(*lost), 0);
-	if (!lost)
-		return;
-	fill_hdr(&lost->hdr, SABPF_REC_LOST, sizeof(*lost), 0, container);
-	lost->count = cs->lost_pending;
-	lost->first_seq = cs->lost_first;
-	lost->last_seq = cs->lost_last;
-	cs->lost_pending = 0;
-	bpf_ringbuf_submit(lost, BPF_RB_FORCE_WAKEUP);
+	bpf_for_each_map_elem(&lost_by_container, lost_flush_one, 0, 0);
 }
 
 /* pid of a task inside its own pid namespace, and that namespace's inode. */
@@ -295,11 +367,11 @@ static __always_inline void *record_reserve_as(__u32 size, __u16 type, __u64 con
 	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
 		return 0;
-	__u64 seq = ++cs->seq;
-	flush_lost(cs, container);
+	__u64 seq = next_seq(cs);
+	flush_lost(cs);
 	struct sabpf_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
-		note_lost(cs, seq, container);
+		lost_count(container, SABPF_LOST_RING, seq);
 		return 0;
 	}
 	fill_hdr(h, type, size, seq, container);
@@ -374,6 +446,19 @@ static __always_inline __u16 inode_kind_of(struct inode *inode)
 	return inode_kind_of_mode(BPF_CORE_READ(inode, i_mode));
 }
 
+/* Gives node n its next version and returns it. Atomic: two CPUs may
+ * version one node at once (a socket's receive in softirq on one, its
+ * task's recvmsg on another), and each must get a version of its own, each
+ * declared by its version edge. `version` is the low half of the 64-bit
+ * word it shares with kind, recorded and has_outgoing (little-endian x86):
+ * adding 1 to the word changes it alone. */
+_Static_assert(__builtin_offsetof(struct prov_node, version) % 8 == 0,
+	       "prov_node.version must start an aligned 64-bit word");
+static __always_inline __u32 version_bump(struct prov_node *n)
+{
+	return (__u32)__sync_fetch_and_add((__u64 *)&n->version, 1) + 1;
+}
+
 /* Writes one edge, by CamFlow's rules, with pid_tgid and uid as its actor:
  * a repeat of the last relation into `to` is merged (nothing written); if
  * `to` already informed another node, it first gets a new version, linked
@@ -388,8 +473,11 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 	    to->last_from_version == from->version)
 		return;
 
+	__u32 to_version;
 	if (to->has_outgoing) {
+		to->has_outgoing = 0;
 		struct sabpf_edge *v = record_reserve(sizeof(*v), SABPF_REC_EDGE, container);
+		to_version = version_bump(to);
 		if (v) {
 			v->relation = to->kind == SABPF_NODE_TASK ? SABPF_REL_VERSION_ACTIVITY
 								  : SABPF_REL_VERSION_ENTITY;
@@ -397,14 +485,14 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 			v->tid = (__u32)pid_tgid;
 			v->uid = uid;
 			ref_of(&v->from, to);
-			to->version++;
+			v->from.version = to_version - 1;
 			ref_of(&v->to, to);
+			v->to.version = to_version;
 			v->arg = 0;
 			record_submit(v);
-		} else {
-			to->version++;
 		}
-		to->has_outgoing = 0;
+	} else {
+		to_version = to->version;
 	}
 
 	struct sabpf_edge *e = record_reserve(sizeof(*e), SABPF_REC_EDGE, container);
@@ -415,6 +503,7 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 		e->uid = uid;
 		ref_of(&e->from, from);
 		ref_of(&e->to, to);
+		e->to.version = to_version;
 		e->arg = arg;
 		record_submit(e);
 	}
@@ -461,17 +550,19 @@ static __always_inline int name_send(struct prov_scratch *s, struct prov_node *n
 	struct prov_cpu *cs = cpu_state_get();
 	if (!cs)
 		return -1;
-	__u64 seq = ++cs->seq;
-	flush_lost(cs, container);
+	__u64 seq = next_seq(cs);
+	flush_lost(cs);
 	__u32 len = s->rec.len;
-	if (len > NAME_BUF_SIZE / 2)
+	if (len > NAME_BUF_SIZE / 2) {
 		len = NAME_BUF_SIZE / 2;
+		s->rec.flags |= SABPF_NAME_TRUNCATED;
+	}
 	__u32 size = sizeof(struct sabpf_name) + len;
 	fill_hdr(&s->rec.hdr, SABPF_REC_NAME, size, seq, container);
 	ref_of(&s->rec.node, node);
 	ctx_fill(&s->rec.ctx, bpf_get_current_task_btf());
 	if (bpf_ringbuf_output(&events, s, bounded(size, NAME_BUF_SIZE - 1), wakeup_flags())) {
-		note_lost(cs, seq, container);
+		lost_count(container, SABPF_LOST_RING, seq);
 		return -1;
 	}
 	node->recorded = 1;
@@ -491,6 +582,15 @@ struct path_walk {
 	__u64 root_dentry, root_mnt;
 };
 
+/* The walk reached the top: the path is whole (path_rebuild flags it as
+ * truncated until then, so a walk cut short by PATH_DEPTH_MAX, the buffer's
+ * size or an unreadable name keeps the flag). */
+static __always_inline long path_walk_done(struct prov_scratch *s)
+{
+	s->rec.flags &= ~SABPF_NAME_TRUNCATED;
+	return 1;
+}
+
 static long path_walk_step(__u32 index, void *ctx)
 {
 	struct path_walk *w = ctx;
@@ -498,14 +598,14 @@ static long path_walk_step(__u32 index, void *ctx)
 	if (!s)
 		return 1;
 	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
-		return 1;
+		return path_walk_done(s);
 	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
 	struct mount *mnt = (struct mount *)w->mnt;
 	struct dentry *dentry = (struct dentry *)w->dentry;
 	if (w->dentry == (__u64)BPF_CORE_READ(vfsmnt, mnt_root)) {
 		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 		if (!w->mnt || (__u64)parent == w->mnt)
-			return 1; /* the top of the mount tree */
+			return path_walk_done(s); /* the top of the mount tree */
 		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = (__u64)parent;
 		w->vfsmnt = w->mnt + bpf_core_field_offset(struct mount, mnt);
@@ -513,18 +613,20 @@ static long path_walk_step(__u32 index, void *ctx)
 	}
 	struct dentry *parent_dentry = BPF_CORE_READ(dentry, d_parent);
 	if (!parent_dentry || (__u64)parent_dentry == w->dentry)
-		return 1;
+		return path_walk_done(s); /* the filesystem's root */
+	if (s->rec.argc >= PATH_DEPTH_MAX)
+		return 1; /* a component beyond the limit: flagged as truncated */
 	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
 	__u32 off = s->rec.len;
 	long n = bpf_probe_read_kernel_str(&s->data[bounded(off, NAME_BUF_SIZE / 2 - 1)],
 					   NAME_COMPONENT_MAX, name);
 	if (n <= 0)
-		return 1;
+		return 1; /* unreadable name: the path stays flagged as truncated */
 	off += n;
 	s->rec.len = off;
+	s->rec.argc++; /* components read (reset by path_rebuild) */
 	if (off > NAME_BUF_SIZE / 2 - NAME_COMPONENT_MAX) {
-		s->rec.flags |= SABPF_NAME_TRUNCATED;
-		return 1;
+		return 1; /* the buffer is full: flagged as truncated */
 	}
 	w->dentry = (__u64)parent_dentry;
 	return 0;
@@ -545,9 +647,13 @@ static __always_inline __u32 path_rebuild(struct prov_scratch *s, __u64 vfsmnt, 
 	    .root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
 	    .root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
 	};
-	s->rec.flags = SABPF_NAME_REVERSED;
+	s->rec.flags = SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED; /* until the walk ends */
 	s->rec.len = 0;
-	bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
+	s->rec.argc = 0;
+	/* steps: one per component, one per mount crossed, and one more that
+	 * can only find the top; out of steps, the path stays flagged */
+	bpf_loop(PATH_DEPTH_MAX + PATH_MOUNTS_MAX + 1, path_walk_step, &w, 0);
+	s->rec.argc = 0; /* ARGV only, in the record */
 	return s->rec.len;
 }
 

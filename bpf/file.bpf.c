@@ -42,8 +42,10 @@ static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __
 		return mqueue_state_of(as_value(inode), container);
 	struct prov_inode *is =
 	    bpf_inode_storage_get(&inode_store, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!is)
+	if (!is) {
+		lost_count(container, SABPF_LOST_STORAGE, 0);
 		return 0;
+	}
 	if (is->node.id == 0)
 		node_init(&is->node, inode_kind_of(inode), container);
 	inode_record(is, inode, container);
@@ -73,11 +75,16 @@ static __always_inline void inode_named_by_path(struct prov_inode *is, const str
 	if (!s)
 		return;
 	long n = bpf_d_path((struct path *)path, s->data, NAME_BUF_SIZE / 2);
-	if (n <= 0)
-		return;
-	s->rec.len = n;
-	s->rec.flags = 0;
 	s->rec.argc = 0;
+	if (n > 0) {
+		s->rec.len = n;
+		s->rec.flags = 0;
+	} else {
+		/* too long for the buffer (or unresolvable): the rebuilt path,
+		 * flagged as truncated where it is cut */
+		s->rec.len = path_rebuild(s, (__u64)BPF_CORE_READ(path, mnt),
+					  (__u64)BPF_CORE_READ(path, dentry));
+	}
 	inode_named_send(is, s, key, container);
 }
 
@@ -144,7 +151,8 @@ int BPF_PROG(on_file_open, struct file *file)
 	    .flags = file->f_flags,
 	    .named = 1,
 	};
-	bpf_map_update_elem(&file_map, &key, &fs, BPF_ANY);
+	lost_if_failed(bpf_map_update_elem(&file_map, &key, &fs, BPF_ANY), scope->container,
+		       SABPF_LOST_FILE_MAP);
 	return 0;
 }
 
@@ -175,7 +183,8 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 		    .flags = file->f_flags,
 		    .named = 1,
 		};
-		bpf_map_update_elem(&file_map, &key, &fs, BPF_NOEXIST);
+		lost_if_failed(bpf_map_update_elem(&file_map, &key, &fs, BPF_NOEXIST),
+			       scope->container, SABPF_LOST_FILE_MAP);
 	}
 
 	int threads = threads_share_memory();

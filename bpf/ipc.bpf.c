@@ -90,7 +90,8 @@ static __always_inline struct prov_inode *mqueue_state_of(__u64 inode, __u64 con
 	if (!is) {
 		struct prov_inode fresh = {};
 		node_init(&fresh.node, SABPF_NODE_MQUEUE, container);
-		bpf_map_update_elem(&mq_map, &inode, &fresh, BPF_NOEXIST);
+		lost_if_failed(bpf_map_update_elem(&mq_map, &inode, &fresh, BPF_NOEXIST), container,
+			       SABPF_LOST_OBJECT_MAP);
 		is = bpf_map_lookup_elem(&mq_map, &inode);
 		if (!is)
 			return 0;
@@ -175,7 +176,8 @@ static __always_inline struct prov_ipc *ipc_state_of(struct kern_ipc_perm *perm,
 	if (!st) {
 		struct prov_ipc fresh = {};
 		node_init(&fresh.node, kind, container);
-		bpf_map_update_elem(&ipc_map, &key, &fresh, BPF_NOEXIST);
+		lost_if_failed(bpf_map_update_elem(&ipc_map, &key, &fresh, BPF_NOEXIST), container,
+			       SABPF_LOST_OBJECT_MAP);
 		st = bpf_map_lookup_elem(&ipc_map, &key);
 		if (!st)
 			return 0;
@@ -201,10 +203,13 @@ static __always_inline int ipc_alloc(struct kern_ipc_perm *perm, __u16 kind)
 	__u64 key = as_value(perm);
 	struct prov_ipc fresh = {};
 	node_init(&fresh.node, kind, scope->container);
-	bpf_map_update_elem(&ipc_map, &key, &fresh, BPF_ANY);
+	lost_if_failed(bpf_map_update_elem(&ipc_map, &key, &fresh, BPF_ANY), scope->container,
+		       SABPF_LOST_OBJECT_MAP);
 	struct prov_ipc_task *it = ipc_task_of_current(1);
 	if (it)
 		it->creating = key;
+	else
+		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
 	return 0;
 }
 
@@ -367,7 +372,8 @@ static __always_inline struct prov_msg *msg_state_of(struct msg_msg *msg, __u64 
 		return m;
 	struct prov_msg fresh = {};
 	node_init(&fresh.node, SABPF_NODE_MSG, container);
-	bpf_map_update_elem(&msg_map, &key, &fresh, BPF_NOEXIST);
+	lost_if_failed(bpf_map_update_elem(&msg_map, &key, &fresh, BPF_NOEXIST), container,
+		       SABPF_LOST_OBJECT_MAP);
 	return bpf_map_lookup_elem(&msg_map, &key);
 }
 
@@ -568,7 +574,8 @@ int BPF_PROG(on_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr, int shmflg
 		    (void *)(as_value(perm) - bpf_core_field_offset(struct shmid_kernel, shm_perm));
 		__u64 file = as_value(BPF_CORE_READ(shp, shm_file));
 		struct prov_shm_file sf = {.perm = as_value(perm), .container = scope->container};
-		if (file && bpf_map_update_elem(&shm_file_map, &file, &sf, BPF_ANY) == 0)
+		if (file && lost_if_failed(bpf_map_update_elem(&shm_file_map, &file, &sf, BPF_ANY),
+					   scope->container, SABPF_LOST_OBJECT_MAP) == 0)
 			st->shm_file = file;
 	}
 	edge_write(SABPF_REL_SHM_READ, &st->node, &ts->node, (__u32)shmflg, scope->container);

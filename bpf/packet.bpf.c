@@ -267,7 +267,8 @@ int BPF_PROG(on_net_dev_queue, struct sk_buff *skb)
 	struct prov_packet *p = packet_in_flight(key, &fresh->attrs);
 	if (!p) {
 		node_init(&fresh->node, SABPF_NODE_PACKET, container);
-		bpf_map_update_elem(&packet_map, &key, fresh, BPF_ANY);
+		lost_if_failed(bpf_map_update_elem(&packet_map, &key, fresh, BPF_ANY), container,
+			       SABPF_LOST_OBJECT_MAP);
 		p = packet_in_flight(key, &fresh->attrs);
 		if (!p)
 			return 0;

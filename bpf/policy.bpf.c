@@ -102,6 +102,35 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pol_counters SEC(".maps");
 
+/* Task cgroup id -> denial records lost (the ring was full), per CPU: the
+ * agent that audits the cgroup reports them as LOST records of cause
+ * SABPF_LOST_DENIAL for its container (src/loader.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_lost SEC(".maps");
+
+/* Counts a denial record the ring had no room for, under the task's cgroup
+ * (and in pol_counters[2], which alone counts it when pol_lost is full). */
+static __always_inline void denial_lost(__u64 cgroup_id)
+{
+	__u32 which = 2;
+	__u64 *c = bpf_map_lookup_elem(&pol_counters, &which);
+	if (c)
+		*c += 1;
+	__u64 *n = bpf_map_lookup_elem(&pol_lost, &cgroup_id);
+	if (!n) {
+		__u64 zero = 0;
+		bpf_map_update_elem(&pol_lost, &cgroup_id, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&pol_lost, &cgroup_id);
+	}
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 /* One denial record with room for its path, which follows it directly
  * (sizeof(struct sabpf_denial) is a multiple of 8); the path is also what the
  * glob matcher reads. */
@@ -205,7 +234,7 @@ static __always_inline int deny(struct governing *g, struct denial_buf *d, __u32
 	r->hdr.size = size;
 	count(1);
 	if (bpf_ringbuf_output(&denials, d, size, 0))
-		count(2);
+		denial_lost(r->cgroup_id);
 	return enforce ? DENY : ALLOW;
 }
 

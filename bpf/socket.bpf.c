@@ -61,6 +61,8 @@ static __always_inline void sock_record_bare(struct prov_sock *ss, struct sock *
 static __always_inline struct prov_sock *sock_state_of(struct sock *sk, __u64 container)
 {
 	struct prov_sock *ss = bpf_sk_storage_get(&sock_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!ss)
+		lost_count(container, SABPF_LOST_STORAGE, 0);
 	if (ss && ss->node.id == 0)
 		node_init(&ss->node, SABPF_NODE_SOCKET, container);
 	return ss;

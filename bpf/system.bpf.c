@@ -167,6 +167,8 @@ int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_task *st =
 	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
 	struct prov_task *ts = current_task_state(scope);
 	if (!st || !ts)
 		return 0;
@@ -315,6 +317,8 @@ int BPF_PROG(on_bpf, int cmd)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_task *st =
 	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
 	struct prov_task *ts = current_task_state(scope);
 	struct prov_node *m = current_mem_state(scope->container);
 	if (!st || !ts || !m)
@@ -334,7 +338,8 @@ static __always_inline struct prov_node *bpf_obj_state(__u64 key, __u16 kind, __
 	if (!n) {
 		struct prov_node fresh;
 		node_init(&fresh, kind, container);
-		bpf_map_update_elem(&bpf_obj_map, &key, &fresh, BPF_NOEXIST);
+		lost_if_failed(bpf_map_update_elem(&bpf_obj_map, &key, &fresh, BPF_NOEXIST),
+			       container, SABPF_LOST_OBJECT_MAP);
 		n = bpf_map_lookup_elem(&bpf_obj_map, &key);
 		if (!n)
 			return 0;

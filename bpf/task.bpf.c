@@ -12,6 +12,8 @@ static __always_inline struct prov_task *task_state_of(struct task_struct *task,
 {
 	struct prov_task *ts =
 	    bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts)
+		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
 	if (ts && ts->node.id == 0)
 		node_init(&ts->node, SABPF_NODE_TASK, scope->container);
 	if (ts && ts->classes == 0) /* new, or first acted on from outside */
@@ -96,7 +98,8 @@ static __always_inline struct prov_node *mem_state_of_cred(const struct cred *cr
 	if (!m) {
 		struct prov_node fresh;
 		node_init(&fresh, SABPF_NODE_PROC_MEM, container);
-		bpf_map_update_elem(&cred_map, &key, &fresh, BPF_NOEXIST);
+		lost_if_failed(bpf_map_update_elem(&cred_map, &key, &fresh, BPF_NOEXIST), container,
+			       SABPF_LOST_CRED_MAP);
 		m = bpf_map_lookup_elem(&cred_map, &key);
 		if (!m)
 			return 0;
@@ -156,7 +159,8 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 	__u64 key = (__u64)child->real_cred;
 	struct prov_node fresh;
 	node_init(&fresh, SABPF_NODE_PROC_MEM, scope->container);
-	bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY);
+	lost_if_failed(bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY), scope->container,
+		       SABPF_LOST_CRED_MAP);
 	cs->clone_flags = (__u32)clone_flags;
 	return 0;
 }
@@ -306,13 +310,15 @@ void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/cred_prepare")
 int BPF_PROG(on_cred_prepare, struct cred *new, const struct cred *old, gfp_t gfp)
 {
-	if (!scope_of_current(SABPF_CLASS_PROC))
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
+	if (!scope)
 		return 0;
 	__u64 old_key = (__u64)old, new_key = (__u64) new;
 	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &old_key);
 	if (m) {
 		struct prov_node copy = *m;
-		bpf_map_update_elem(&cred_map, &new_key, &copy, BPF_ANY);
+		lost_if_failed(bpf_map_update_elem(&cred_map, &new_key, &copy, BPF_ANY),
+			       scope->container, SABPF_LOST_CRED_MAP);
 	}
 	return 0;
 }
@@ -378,8 +384,10 @@ static __always_inline struct prov_task *peer_task_state(struct task_struct *tas
 {
 	struct prov_task *ts =
 	    bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts)
+	if (!ts) {
+		lost_count(container, SABPF_LOST_STORAGE, 0);
 		return 0;
+	}
 	if (ts->node.id == 0)
 		node_init(&ts->node, SABPF_NODE_TASK, container);
 	task_record(ts, task);

@@ -22,7 +22,9 @@
 #include <linux/types.h>
 #endif
 
-#define SABPF_RECORD_ABI 2 /* 2: every NODE and NAME record has a struct sabpf_ctx */
+#define SABPF_RECORD_ABI                                                                           \
+	3 /* 2: every NODE and NAME record has a struct sabpf_ctx;                                 \
+	     3: LOST records name their container and cause */
 
 #define SABPF_COMM_LEN 16
 #define SABPF_PATH_MAX 4096	  /* longest path string a NAME record carries */
@@ -36,7 +38,7 @@ enum sabpf_record_type {
 	SABPF_REC_NODE = 1,   /* struct sabpf_node: a node (version) and its attributes */
 	SABPF_REC_EDGE = 2,   /* struct sabpf_edge: a relation between two node versions */
 	SABPF_REC_NAME = 3,   /* struct sabpf_name: a path or argv node with its string */
-	SABPF_REC_LOST = 4,   /* struct sabpf_lost: records this CPU could not write */
+	SABPF_REC_LOST = 4,   /* struct sabpf_lost: records or state this CPU lost */
 	SABPF_REC_DENIAL = 5, /* struct sabpf_denial: an access refused (or, in monitor
 				 mode, that would have been) */
 };
@@ -383,14 +385,37 @@ struct sabpf_name {
 	char data[];
 };
 
-/* `count` records from this CPU, with sequence numbers first_seq..last_seq
- * (not necessarily contiguous), could not be written: the ring was full.
- * Written by the kernel into the stream as soon as there is room again. */
+/* Why a LOST record counts a loss (sabpf_lost.cause). Only RING losses are
+ * records of the sequence (gaps in hdr.seq); the others are losses of
+ * fidelity: something the programs could not write or keep. A new cause is
+ * one value here and one name in src/record.c (record_lost_cause_name). */
+enum sabpf_lost_cause {
+	SABPF_LOST_RING = 1,	   /* records not written: the ring buffer was full */
+	SABPF_LOST_DENIAL = 2,	   /* denial records not written: their ring was full
+				      (the policy's denial ring, or the audit ring for
+				      self-protection denials) */
+	SABPF_LOST_STORAGE = 3,	   /* local storage of a task, inode, socket could not be
+				      created: the object has no node (its edges are missing) */
+	SABPF_LOST_CRED_MAP = 4,   /* cred_map full: a process-memory node was not kept */
+	SABPF_LOST_FILE_MAP = 5,   /* file_map full: an open file was not kept */
+	SABPF_LOST_OBJECT_MAP = 6, /* another object map full (System V IPC objects and
+				      messages, POSIX queues, BPF objects): no node */
+	SABPF_LOST_CAUSE_MAX
+};
+
+/* `count` losses of cause `cause` on this CPU, of the container in
+ * hdr.container (0: not known, the kernel's loss table was full). For RING
+ * losses first_seq..last_seq are the sequence numbers of the first and last
+ * record lost (not necessarily contiguous); 0 for the other causes. Written
+ * by the kernel into the stream as soon as there is room again, one record
+ * per container and cause; what is left at the end, by the agent. */
 struct sabpf_lost {
 	struct sabpf_hdr hdr;
 	__u64 count;
 	__u64 first_seq;
 	__u64 last_seq;
+	__u32 cause; /* enum sabpf_lost_cause */
+	__u32 pad;
 };
 
 /* An access the policy of the task's cgroup refused (enforce mode), or would

@@ -4,13 +4,30 @@
 #ifndef SABPF_STATE_H
 #define SABPF_STATE_H
 
-/* Per-CPU counters: record sequence, node ids, pending loss. */
+/* Per-CPU counters: record sequence, node ids, pending loss. seq and
+ * next_id are advanced with atomic adds: a program in softirq (packets) can
+ * interrupt one in process context on the same CPU. */
 struct prov_cpu {
 	__u64 seq;
 	__u64 next_id;
-	__u64 lost_pending; /* records lost since the last LOST record */
-	__u64 lost_first;   /* seq of the first of them */
-	__u64 lost_last;
+	__u64 lost_pending; /* losses counted in lost_by_container, not yet reported */
+};
+
+/* Key of lost_by_container: one counter per container and cause. */
+struct prov_lost_key {
+	__u64 container; /* 0: the table was full, container not known */
+	__u32 cause;	 /* enum sabpf_lost_cause */
+	__u32 pad;
+};
+
+/* Value of lost_by_container, per CPU: losses counted (total) and already
+ * written in a LOST record (reported); the sequence numbers of the first
+ * and last ring loss not yet reported. */
+struct prov_lost {
+	__u64 total;
+	__u64 reported;
+	__u64 first_seq;
+	__u64 last_seq;
 };
 
 /* The provenance state of one node version, kept with its kernel object. */

@@ -22,6 +22,7 @@
 #include "format.h"
 #include "graph_cmd.h"
 #include "names.h"
+#include "record.h"
 
 #define LABEL_CHARS 48 /* longest text shown in a label, in characters */
 #define COMMS_MAX 64   /* collapsed task: its commands, "sh,cat" */
@@ -461,7 +462,9 @@ static struct entity_style entity_style(__u16 kind)
 }
 
 /* Line 1: the path, address or argv (or "ino N", "pid N"); line 2: the
- * kind and version, e.g. "/etc/hostname\nfile v1". */
+ * kind and version, e.g. "/etc/hostname\nfile v1"; line 3, for a path cut
+ * in the kernel (its text starts with ".../"): "truncated path", since a
+ * long label is shortened for display anyway ("…/b/c"). */
 static void put_entity_label(struct jbuf *b, const struct dot_state *s, const struct dvert *v)
 {
 	const struct dobj *ob = &s->objs[v->obj];
@@ -486,6 +489,9 @@ static void put_entity_label(struct jbuf *b, const struct dot_state *s, const st
 	jbuf_puts(b, "\\n");
 	jbuf_puts(b, node_kind_name(ob->kind));
 	put_versions(b, s, v);
+	if (text &&
+	    strncmp(text, RECORD_TRUNCATED_MARK "/", strlen(RECORD_TRUNCATED_MARK) + 1) == 0)
+		jbuf_puts(b, "\\ntruncated path");
 }
 
 static void write_vertex(struct jbuf *b, const struct dot_state *s, const struct dvert *v)

@@ -6,7 +6,9 @@
  *    "mnt_ns":4026531841,...,"object":"/etc/hostname","result":"ok"}
  * and one for each LOST record:
  *   {"time":...,"container":...,"container_id":N,"action":"records_lost",
- *    "count":N,"cpu":N,"first_seq":N,"last_seq":N}
+ *    "cause":"ring","count":N,"cpu":N,"first_seq":N,"last_seq":N}
+ * (the container whose records or state were lost, 0 when not known; the
+ * causes are those of enum sabpf_lost_cause, named in docs/formats.md)
  * The acting task is the task end (the `from` end when both are tasks); the
  * object is the other end, or the task's new version for task -> task steps
  * such as exec_task and terminate_task. Objects are shown as: the last path
@@ -14,7 +16,9 @@
  * socket:<ino>), an address as 10.0.0.1:80, [::1]:443 or unix:/path, a path,
  * the argv string, task:<pid> for tasks and process memory. When the acting
  * task's node was described, its namespaces follow "uid": uts_ns, ipc_ns,
- * mnt_ns, pid_ns, net_ns, cgroup_ns (inode numbers, from its context block). */
+ * mnt_ns, pid_ns, net_ns, cgroup_ns (inode numbers, from its context block).
+ * An object whose path or argv was cut (SABPF_NAME_TRUNCATED) has
+ * "object_truncated":true, and its text shows "..." where it was cut. */
 #include <string.h>
 
 #include "denial.h"
@@ -125,6 +129,8 @@ static void jsonl_edge(struct output *o, const struct event *ev)
 	jbuf_puts(b, node_kind_name(object_ref->kind));
 	jbuf_puts(b, "\",\"object\":");
 	put_object(b, object, object_ref);
+	if (object && object->text_len && (object->name_flags & SABPF_NAME_TRUNCATED))
+		jbuf_puts(b, ",\"object_truncated\":true");
 	jbuf_puts(b, ",\"result\":\"ok\"}\n");
 }
 
@@ -133,7 +139,9 @@ static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
 	struct jbuf *b = &o->buf;
 
 	put_time_and_container(o, &l->hdr);
-	jbuf_puts(b, ",\"action\":\"records_lost\",\"count\":");
+	jbuf_puts(b, ",\"action\":\"records_lost\",\"cause\":\"");
+	jbuf_puts(b, record_lost_cause_name(l->cause));
+	jbuf_puts(b, "\",\"count\":");
 	jbuf_u64(b, l->count);
 	jbuf_puts(b, ",\"cpu\":");
 	jbuf_u64(b, l->hdr.cpu);

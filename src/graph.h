@@ -27,7 +27,8 @@ struct gnode {
 	__u32 version; /* highest version seen */
 	__u16 kind;
 	bool has_attrs;	      /* a NODE or NAME record was seen for it */
-	__u16 name_flags;     /* path and argv: SABPF_NAME_* */
+	__u16 name_flags;     /* path and argv: SABPF_NAME_*; an inode: the
+				 SABPF_NAME_TRUNCATED of the path in its text */
 	__u16 argc;	      /* argv */
 	__u64 container;      /* of the record that described it */
 	struct sabpf_ctx ctx; /* the context block of that record */
@@ -56,6 +57,11 @@ struct gnode {
 	/* Per output slot: 1 + the highest version that output has described,
 	 * 0 if none. */
 	__u32 emitted[GRAPH_SLOTS];
+	/* Per output slot: bit i set when version emitted - 2 - i was
+	 * described too. Records of two CPUs can name versions of one node out
+	 * of order (a lower version after a higher one): a lower version not
+	 * described yet still is. */
+	__u64 emitted_below[GRAPH_SLOTS];
 
 	/* table internals */
 	struct gnode *hash_next;

@@ -43,9 +43,28 @@ struct agent {
 	struct timespec denials_tried; /* when the agent last looked for it */
 	__u64 scope_failed_seen;       /* scope failures already reported */
 	struct timespec scope_checked; /* when scope_failed was last read */
+	int pol_lost_fd;	       /* the policy's pinned count of denials dropped, or -1 */
+	struct timespec pol_lost_read; /* when the agent last read it */
+	struct denial_drops *drops;    /* per task cgroup: the count last read */
+	size_t ndrops;
+	struct kernel_loss *denial_loss; /* per container: denial drops reported */
+	size_t ndenial_loss;
+};
+
+/* The policy programs' count of denials dropped (ring full) for one task
+ * cgroup, summed over CPUs, as last read. */
+struct denial_drops {
+	__u64 cgroup_id;
+	__u64 seen;
+};
+
+struct kernel_loss {
+	__u64 container;
+	__u64 count;
 };
 
 static int guard_agent(struct agent *a, char *err, size_t errlen);
+static int loss_table_init(struct agent *a, char *err, size_t errlen);
 
 /* SABPF_TIMING=1: how long loading, attaching and detaching took, on
  * stderr (start-up and shut-down cost, docs/performance.md). */
@@ -86,6 +105,99 @@ static int on_denial(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Denials the policy programs dropped (their ring was full), counted per
+ * task cgroup in the pinned map pol_lost (bpf/policy.bpf.c): what grew since
+ * the last read, for cgroups this agent audits, becomes a LOST record of
+ * cause SABPF_LOST_DENIAL for the container. The counts found when the
+ * map is first opened are other agents' (or older): they set the baseline. */
+static struct denial_drops *drops_of(struct agent *a, __u64 cgroup_id, bool *fresh)
+{
+	for (size_t i = 0; i < a->ndrops; i++)
+		if (a->drops[i].cgroup_id == cgroup_id)
+			return &a->drops[i];
+	struct denial_drops *d = realloc(a->drops, (a->ndrops + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	a->drops = d;
+	a->drops[a->ndrops] = (struct denial_drops){.cgroup_id = cgroup_id};
+	*fresh = true;
+	return &a->drops[a->ndrops++];
+}
+
+static void add_denial_loss(struct agent *a, __u64 container, __u64 count)
+{
+	for (size_t i = 0; i < a->ndenial_loss; i++) {
+		if (a->denial_loss[i].container == container) {
+			a->denial_loss[i].count += count;
+			return;
+		}
+	}
+	struct kernel_loss *k = realloc(a->denial_loss, (a->ndenial_loss + 1) * sizeof(*k));
+	if (!k)
+		return;
+	a->denial_loss = k;
+	a->denial_loss[a->ndenial_loss++] = (struct kernel_loss){container, count};
+}
+
+static void read_denial_drops(struct agent *a, bool baseline)
+{
+	__u64 *per_cpu = calloc(a->ncpus, sizeof(__u64));
+	__u64 key, next, *prev = NULL;
+	if (!per_cpu)
+		return;
+	while (bpf_map_get_next_key(a->pol_lost_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(a->pol_lost_fd, &key, per_cpu))
+			continue;
+		__u64 sum = 0;
+		for (int cpu = 0; cpu < a->ncpus; cpu++)
+			sum += per_cpu[cpu];
+		bool fresh = false;
+		struct denial_drops *d = drops_of(a, key, &fresh);
+		if (!d)
+			continue;
+		__u64 grown = sum - d->seen;
+		d->seen = sum;
+		struct sabpf_scope scope;
+		if (baseline || grown == 0 ||
+		    bpf_map__lookup_elem(a->scope_map, &key, sizeof(key), &scope, sizeof(scope), 0))
+			continue;
+		struct sabpf_lost lost = {
+		    .hdr = {.type = SABPF_REC_LOST,
+			    .size = sizeof(lost),
+			    .container = scope.container},
+		    .count = grown,
+		    .cause = SABPF_LOST_DENIAL,
+		};
+		add_denial_loss(a, scope.container, grown);
+		pipeline_consume(a->pipeline, &lost, sizeof(lost));
+	}
+	free(per_cpu);
+}
+
+/* Opens the policy's drop counts with the denial ring (baseline), and reads
+ * them at most once a second, or now when `now` is set. */
+static void watch_denial_drops(struct agent *a, bool now)
+{
+	if (a->pol_lost_fd < 0) {
+		if (a->denials_fd < 0)
+			return;
+		a->pol_lost_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_lost");
+		if (a->pol_lost_fd < 0)
+			return;
+		read_denial_drops(a, true);
+		clock_gettime(CLOCK_MONOTONIC, &a->pol_lost_read);
+		return;
+	}
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!now && t.tv_sec - a->pol_lost_read.tv_sec < 1)
+		return;
+	a->pol_lost_read = t;
+	read_denial_drops(a, false);
+}
+
 /* Adds the denial ring to the reader once a policy has created it (looked
  * for at most once a second). */
 static void watch_denials(struct agent *a)
@@ -104,6 +216,7 @@ static void watch_denials(struct agent *a)
 		return;
 	}
 	a->denials_fd = fd;
+	watch_denial_drops(a, false);
 }
 
 /* Number of arguments of an LSM hook in the running kernel, or -1 if the
@@ -220,6 +333,30 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* SABPF_TEST_STATE_ENTRIES=N (tests only): cred_map and file_map hold N
+ * entries instead of 65536, so that a test can fill them and check that
+ * every entry that did not fit is counted (causes cred_map, file_map). */
+static int size_state_maps(struct sabpf_bpf *skel, char *err, size_t errlen)
+{
+	const char *v = getenv("SABPF_TEST_STATE_ENTRIES");
+	if (!v)
+		return 0;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*v == '\0' || *end || n < 1 || n > 65536) {
+		snprintf(err, errlen,
+			 "SABPF_TEST_STATE_ENTRIES='%s': give a number of entries from 1 to 65536",
+			 v);
+		return -1;
+	}
+	if (bpf_map__set_max_entries(skel->maps.cred_map, n) ||
+	    bpf_map__set_max_entries(skel->maps.file_map, n)) {
+		snprintf(err, errlen, "cannot size cred_map and file_map to %lu entries", n);
+		return -1;
+	}
+	return 0;
+}
+
 int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, struct agent **out,
 	       char *err, size_t errlen)
 {
@@ -230,6 +367,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	a->pipeline = pipeline;
 	a->denials_fd = -1;
+	a->pol_lost_fd = -1;
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
@@ -265,7 +403,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 (unsigned)opts->scope_entries);
 		goto fail;
 	}
-	if (select_programs(a->skel, err, errlen))
+	if (size_state_maps(a->skel, err, errlen) || select_programs(a->skel, err, errlen))
 		goto fail;
 	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);
@@ -295,6 +433,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->lost_by_container = a->skel->maps.lost_by_container;
 	a->events = a->skel->maps.events;
 ring:
+	if (loss_table_init(a, err, errlen))
+		goto fail;
 	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
@@ -487,39 +627,58 @@ void agent_watch_denials(struct agent *a)
 int agent_poll(struct agent *a, int timeout_ms)
 {
 	watch_denials(a);
+	watch_denial_drops(a, false);
 	agent_scope_report(a, false);
 	return ring_buffer__poll(a->ring, timeout_ms);
 }
 
-/* The kernel writes a LOST record at the next successful reservation; at
- * the end there may be none, so the counts left are written from here, and
- * the pipeline learns how many records each CPU tried to write in all. */
+/* The kernel writes the LOST records of a CPU at its next successful
+ * reservation; at the end there may be none, so the counts left
+ * (total - reported of each container and cause, per CPU) are written from
+ * here, and the pipeline learns how many records each CPU tried to write in
+ * all. */
 static void report_pending_loss(struct agent *a)
 {
 	struct prov_cpu *per_cpu = calloc(a->ncpus, sizeof(*per_cpu));
+	struct prov_lost *lost_cpu = calloc(a->ncpus, sizeof(*lost_cpu));
 	__u32 zero = 0;
-	if (!per_cpu)
-		return;
+	if (!per_cpu || !lost_cpu)
+		goto out;
 	if (bpf_map__lookup_elem(a->cpu_states, &zero, sizeof(zero), per_cpu,
-				 a->ncpus * sizeof(*per_cpu), 0) == 0) {
-		for (int cpu = 0; cpu < a->ncpus; cpu++) {
+				 a->ncpus * sizeof(*per_cpu), 0) == 0)
+		for (int cpu = 0; cpu < a->ncpus; cpu++)
 			if (per_cpu[cpu].seq)
 				pipeline_note_issued(a->pipeline, cpu, per_cpu[cpu].seq);
-			if (per_cpu[cpu].lost_pending == 0)
+	struct bpf_map *map = a->lost_by_container;
+	struct prov_lost_key key, next, *prev = NULL;
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), lost_cpu,
+					 a->ncpus * sizeof(*lost_cpu), 0))
+			continue;
+		for (int cpu = 0; cpu < a->ncpus; cpu++) {
+			struct prov_lost *v = &lost_cpu[cpu];
+			if (v->total == v->reported)
 				continue;
 			struct sabpf_lost lost = {
 			    .hdr = {.type = SABPF_REC_LOST,
 				    .cpu = cpu,
 				    .size = sizeof(lost),
-				    .seq = 0},
-			    .count = per_cpu[cpu].lost_pending,
-			    .first_seq = per_cpu[cpu].lost_first,
-			    .last_seq = per_cpu[cpu].lost_last,
+				    .container = key.container},
+			    .count = v->total - v->reported,
+			    .first_seq = key.cause == SABPF_LOST_RING ? v->first_seq : 0,
+			    .last_seq = key.cause == SABPF_LOST_RING ? v->last_seq : 0,
+			    .cause = key.cause,
 			};
+			if (lost.first_seq > lost.last_seq)
+				lost.first_seq = lost.last_seq;
 			pipeline_consume(a->pipeline, &lost, sizeof(lost));
 		}
 	}
+out:
 	free(per_cpu);
+	free(lost_cpu);
 }
 
 int agent_finish(struct agent *a)
@@ -532,22 +691,83 @@ int agent_finish(struct agent *a)
 	timing_mark("detach", t0);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
+	if (a->pol_lost_fd >= 0)
+		read_denial_drops(a, false);
 	agent_scope_report(a, true);
 	return n;
 }
 
+/* Puts the entries (0, cause) in the loss table: where the kernel counts a
+ * loss whose own entry it cannot make (the table is full). */
+static int loss_table_init(struct agent *a, char *err, size_t errlen)
+{
+	struct prov_lost *zero = calloc(a->ncpus, sizeof(*zero));
+	if (!zero) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = 0;
+	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX && rc == 0; cause++) {
+		struct prov_lost_key key = {.container = 0, .cause = cause};
+		rc = bpf_map__update_elem(a->lost_by_container, &key, sizeof(key), zero,
+					  a->ncpus * sizeof(*zero), BPF_ANY);
+		if (rc)
+			snprintf(err, errlen, "cannot prepare the loss table: %s", strerror(-rc));
+	}
+	free(zero);
+	return rc;
+}
+
+void agent_kernel_loss(struct agent *a, __u64 container, __u64 by_cause[SABPF_LOST_CAUSE_MAX])
+{
+	memset(by_cause, 0, SABPF_LOST_CAUSE_MAX * sizeof(__u64));
+	struct prov_lost *per_cpu = calloc(a->ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return;
+	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++) {
+		struct prov_lost_key key = {.container = container, .cause = cause};
+		if (bpf_map__lookup_elem(a->lost_by_container, &key, sizeof(key), per_cpu,
+					 a->ncpus * sizeof(*per_cpu), 0) == 0)
+			for (int cpu = 0; cpu < a->ncpus; cpu++)
+				by_cause[cause] += per_cpu[cpu].total;
+	}
+	free(per_cpu);
+	for (size_t i = 0; i < a->ndenial_loss; i++)
+		if (a->denial_loss[i].container == container)
+			by_cause[SABPF_LOST_DENIAL] += a->denial_loss[i].count;
+}
+
 __u64 agent_lost(struct agent *a, __u64 container)
 {
-	__u64 *per_cpu = calloc(a->ncpus, sizeof(__u64));
-	__u64 total = 0;
-	if (!per_cpu)
-		return 0;
-	if (bpf_map__lookup_elem(a->lost_by_container, &container, sizeof(container), per_cpu,
-				 a->ncpus * sizeof(__u64), 0) == 0)
-		for (int cpu = 0; cpu < a->ncpus; cpu++)
-			total += per_cpu[cpu];
-	free(per_cpu);
+	__u64 by_cause[SABPF_LOST_CAUSE_MAX], total = 0;
+	agent_kernel_loss(a, container, by_cause);
+	for (int cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++)
+		total += by_cause[cause];
 	return total;
+}
+
+size_t agent_loss_containers(struct agent *a, __u64 *ids, size_t max)
+{
+	struct bpf_map *map = a->lost_by_container;
+	struct prov_lost_key key, next, *prev = NULL;
+	size_t n = 0;
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		prev = &key;
+		bool known = false;
+		for (size_t i = 0; i < n; i++)
+			known |= ids[i] == key.container;
+		if (!known && n < max)
+			ids[n++] = key.container;
+	}
+	for (size_t j = 0; j < a->ndenial_loss; j++) {
+		bool known = false;
+		for (size_t i = 0; i < n; i++)
+			known |= ids[i] == a->denial_loss[j].container;
+		if (!known && n < max)
+			ids[n++] = a->denial_loss[j].container;
+	}
+	return n;
 }
 
 /* Finds, in a hash map whose values hold a container id at `offset`, the
@@ -678,6 +898,10 @@ void agent_close(struct agent *a)
 	ring_buffer__free(a->ring);
 	if (a->denials_fd >= 0)
 		close(a->denials_fd);
+	if (a->pol_lost_fd >= 0)
+		close(a->pol_lost_fd);
+	free(a->drops);
+	free(a->denial_loss);
 	sabpf_bpf__destroy(a->skel);
 	trace_bpf__destroy(a->trace);
 	free(a);

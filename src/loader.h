@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "output.h"
+#include "sabpf_record.h"
 
 /* Which kernel side records (docs/backends.md). */
 enum sabpf_backend {
@@ -62,8 +63,15 @@ int agent_poll(struct agent *a, int timeout_ms);
 /* Detaches every program, consumes what is left in the ring, and writes a
  * LOST record for every loss the kernel could not report itself. */
 int agent_finish(struct agent *a);
-/* Records lost for a container, summed over CPUs. */
+/* The kernel's count of a container's losses, summed over CPUs, by cause
+ * (enum sabpf_lost_cause; index 0 unused), denials the policy programs
+ * dropped included. */
+void agent_kernel_loss(struct agent *a, __u64 container, __u64 by_cause[SABPF_LOST_CAUSE_MAX]);
+/* The same, summed over causes. */
 __u64 agent_lost(struct agent *a, __u64 container);
+/* The containers with an entry in the kernel's loss table (0: not known,
+ * the table was full), at most max; returns how many. */
+size_t agent_loss_containers(struct agent *a, __u64 *ids, size_t max);
 /* Entries of the cred and file maps still held for a container. */
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files);
 /* Entries of the System V IPC maps (objects, messages, shm files) still

@@ -31,10 +31,12 @@
 #include "control.h"
 #include "doctor.h"
 #include "graph_cmd.h"
+#include "json_write.h"
 #include "loader.h"
 #include "output.h"
 #include "enforce.h"
 #include "policy.h"
+#include "record.h"
 #include "seal_verify.h"
 #include "tenant.h"
 
@@ -188,11 +190,77 @@ struct leftovers {
 	unsigned purged; /* entries of objects still alive outside, removed by us */
 };
 
-/* Writes the run's counters as one JSON object; `left` is NULL when the
- * containers are still alive (audit). */
-static int write_stats(const char *path, const struct sabpf_stats *s, __u64 container,
-		       __u64 kernel_lost, const struct leftovers *left, int status, struct agent *a)
+/* Writes counts by cause as a JSON object: {"ring":N,...}, every cause. */
+static void put_causes(FILE *f, const __u64 by_cause[SABPF_LOST_CAUSE_MAX])
 {
+	fputc('{', f);
+	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++)
+		fprintf(f, "%s\"%s\":%llu", cause > 1 ? "," : "", record_lost_cause_name(cause),
+			(unsigned long long)by_cause[cause]);
+	fputc('}', f);
+}
+
+#define STATS_CONTAINERS_MAX 4096
+
+/* Whether container 0 (losses whose container is not known) has any. */
+static bool unknown_has_loss(const struct sabpf_pipeline *p, struct agent *a)
+{
+	__u64 stream[SABPF_LOST_CAUSE_MAX];
+	pipeline_container_loss(p, 0, stream);
+	for (int c = 1; c < SABPF_LOST_CAUSE_MAX; c++)
+		if (stream[c])
+			return true;
+	return agent_lost(a, 0) > 0;
+}
+
+/* The containers --stats lists: those the pipeline named (run, audit
+ * --cgroup, ctl add) and any with a loss in the stream or the kernel's
+ * table (0, the unknown one, only when it has some). */
+static size_t stats_containers(const struct sabpf_pipeline *p, struct agent *a, __u64 *ids)
+{
+	size_t n = pipeline_containers(p, ids, STATS_CONTAINERS_MAX);
+	__u64 more[256];
+	size_t m = agent_loss_containers(a, more, 256);
+	for (size_t i = 0; i < m; i++) {
+		bool known = false;
+		for (size_t j = 0; j < n; j++)
+			known |= ids[j] == more[i];
+		if (!known && n < STATS_CONTAINERS_MAX)
+			ids[n++] = more[i];
+	}
+	if (!unknown_has_loss(p, a)) {
+		size_t kept = 0;
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] != 0)
+				ids[kept++] = ids[i];
+		n = kept;
+	}
+	return n;
+}
+
+/* The kernel's loss count summed over every container --stats lists. */
+static __u64 kernel_lost_total(const struct sabpf_pipeline *p, struct agent *a)
+{
+	static __u64 ids[STATS_CONTAINERS_MAX];
+	size_t n = stats_containers(p, a, ids);
+	__u64 total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += agent_lost(a, ids[i]);
+	return total;
+}
+
+/* Writes the run's counters as one JSON object; `left` is NULL when the
+ * containers are still alive (audit). Per container (each one audited,
+ * those added with `ctl add` included, and 0 for losses whose container is
+ * not known): the losses reported in the stream and counted by the kernel,
+ * by cause (docs/formats.md). */
+static int write_stats(const char *path, const struct sabpf_pipeline *p, struct agent *a,
+		       __u64 container, const struct leftovers *left, int status)
+{
+	static __u64 ids[STATS_CONTAINERS_MAX];
+	struct sabpf_stats s;
+	pipeline_get_stats(p, &s);
+	__u64 kernel_lost = kernel_lost_total(p, a);
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
@@ -203,13 +271,38 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 	}
 	fprintf(f,
 		"{\"container_id\":%llu,\"records\":%llu,\"nodes\":%llu,\"edges\":%llu,"
-		"\"lost\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,\"malformed\":%llu,"
-		"\"denials\":%llu,",
-		(unsigned long long)container, (unsigned long long)s->records,
-		(unsigned long long)s->nodes, (unsigned long long)s->edges,
-		(unsigned long long)s->lost, (unsigned long long)kernel_lost,
-		(unsigned long long)s->seq_missing, (unsigned long long)s->malformed,
-		(unsigned long long)s->denials);
+		"\"lost\":%llu,\"lost_ring\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,"
+		"\"malformed\":%llu,\"denials\":%llu,",
+		(unsigned long long)container, (unsigned long long)s.records,
+		(unsigned long long)s.nodes, (unsigned long long)s.edges,
+		(unsigned long long)s.lost, (unsigned long long)s.lost_ring,
+		(unsigned long long)kernel_lost, (unsigned long long)s.seq_missing,
+		(unsigned long long)s.malformed, (unsigned long long)s.denials);
+	fputs("\"containers\":[", f);
+	size_t n = stats_containers(p, a, ids);
+	for (size_t i = 0; i < n; i++) {
+		__u64 stream[SABPF_LOST_CAUSE_MAX], kernel[SABPF_LOST_CAUSE_MAX];
+		pipeline_container_loss(p, ids[i], stream);
+		agent_kernel_loss(a, ids[i], kernel);
+		const char *name = pipeline_container_name(p, ids[i]);
+		fprintf(f, "%s{\"container_id\":%llu,\"name\":", i ? "," : "",
+			(unsigned long long)ids[i]);
+		if (name) {
+			struct jbuf b;
+			jbuf_init(&b);
+			json_cstr(&b, name);
+			fwrite(b.data, 1, b.len, f);
+			jbuf_free(&b);
+		} else {
+			fputs("null", f);
+		}
+		fputs(",\"lost\":", f);
+		put_causes(f, stream);
+		fputs(",\"kernel_lost\":", f);
+		put_causes(f, kernel);
+		fputc('}', f);
+	}
+	fputs("],", f);
 	if (left)
 		fprintf(f,
 			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
@@ -573,13 +666,12 @@ static int cmd_run(int argc, char **argv)
 	c = NULL;
 	release_container_state(a, id, &left);
 	agent_finish(a);
-	__u64 kernel_lost = agent_lost(a, id);
+	__u64 kernel_lost = kernel_lost_total(p, a);
 	ok = true;
 
 	struct sabpf_stats stats;
 	pipeline_get_stats(p, &stats);
-	if (r.common.stats_path &&
-	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status, a))
+	if (r.common.stats_path && write_stats(r.common.stats_path, p, a, id, &left, status))
 		ok = false;
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
@@ -760,11 +852,9 @@ static int cmd_audit(int argc, char **argv)
 	ok = true;
 	struct sabpf_stats stats;
 	pipeline_get_stats(p, &stats);
-	__u64 lost = 0;
-	for (int i = 0; i < o.ncgroups; i++)
-		lost += agent_lost(a, targets[i].id);
-	if (o.common.stats_path && write_stats(o.common.stats_path, &stats,
-					       o.ncgroups ? targets[0].id : 0, lost, NULL, 0, a))
+	__u64 lost = kernel_lost_total(p, a);
+	if (o.common.stats_path &&
+	    write_stats(o.common.stats_path, p, a, o.ncgroups ? targets[0].id : 0, NULL, 0))
 		ok = false;
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);

@@ -37,6 +37,12 @@ struct container_name {
 	char *name;
 };
 
+/* The LOST records of one container, by cause. */
+struct container_loss {
+	__u64 id;
+	__u64 by_cause[SABPF_LOST_CAUSE_MAX];
+};
+
 struct sabpf_pipeline {
 	struct graph *graph;
 	struct output *outputs[MAX_OUTPUTS];
@@ -48,6 +54,8 @@ struct sabpf_pipeline {
 	__s64 clock_offset_ns;
 	struct container_name *names;
 	size_t nnames;
+	struct container_loss *losses;
+	size_t nlosses;
 	char text[RECORD_TEXT_MAX]; /* decoded NAME text of the current record */
 	char last_error[256];
 	bool seal; /* outputs added from now on are sealed (seal.h) */
@@ -605,11 +613,63 @@ static void update_from_edge(struct sabpf_pipeline *p, const struct sabpf_edge *
 		return;
 	/* An inode takes the last path it was named by; a socket the address
 	 * it was bound or connected to. */
-	if (e->relation == SABPF_REL_NAMED || e->relation == SABPF_REL_ADDRESSED)
+	if (e->relation == SABPF_REL_NAMED || e->relation == SABPF_REL_ADDRESSED) {
 		gnode_set_text(*to, (*from)->text, (*from)->text_len);
+		/* whether that name is whole goes with it */
+		(*to)->name_flags = (*from)->name_flags & SABPF_NAME_TRUNCATED;
+	}
 }
 
 /* ---- consuming records ---- */
+
+static void note_loss(struct sabpf_pipeline *p, const struct sabpf_lost *l)
+{
+	struct container_loss *c = NULL;
+	for (size_t i = 0; i < p->nlosses && !c; i++)
+		if (p->losses[i].id == l->hdr.container)
+			c = &p->losses[i];
+	if (!c) {
+		struct container_loss *grown =
+		    realloc(p->losses, (p->nlosses + 1) * sizeof(*grown));
+		if (!grown)
+			return;
+		p->losses = grown;
+		c = &p->losses[p->nlosses++];
+		memset(c, 0, sizeof(*c));
+		c->id = l->hdr.container;
+	}
+	c->by_cause[l->cause] += l->count; /* cause checked by record_decode */
+}
+
+void pipeline_container_loss(const struct sabpf_pipeline *p, __u64 container,
+			     __u64 by_cause[SABPF_LOST_CAUSE_MAX])
+{
+	memset(by_cause, 0, SABPF_LOST_CAUSE_MAX * sizeof(__u64));
+	for (size_t i = 0; i < p->nlosses; i++)
+		if (p->losses[i].id == container)
+			memcpy(by_cause, p->losses[i].by_cause,
+			       SABPF_LOST_CAUSE_MAX * sizeof(__u64));
+}
+
+static size_t add_id(__u64 *ids, size_t n, size_t max, __u64 id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return n;
+	if (n < max)
+		ids[n++] = id;
+	return n;
+}
+
+size_t pipeline_containers(const struct sabpf_pipeline *p, __u64 *ids, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nnames; i++)
+		n = add_id(ids, n, max, p->names[i].id);
+	for (size_t i = 0; i < p->nlosses; i++)
+		n = add_id(ids, n, max, p->losses[i].id);
+	return n;
+}
 
 static void dispatch(struct sabpf_pipeline *p, const struct event *ev)
 {
@@ -648,6 +708,9 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 		break;
 	case SABPF_REC_LOST:
 		p->stats.lost += r.lost.count;
+		if (r.lost.cause == SABPF_LOST_RING)
+			p->stats.lost_ring += r.lost.count;
+		note_loss(p, &r.lost);
 		break;
 	case SABPF_REC_DENIAL:
 		p->stats.denials++;
@@ -763,6 +826,7 @@ void pipeline_free(struct sabpf_pipeline *p)
 	for (size_t i = 0; i < p->nnames; i++)
 		free(p->names[i].name);
 	free(p->names);
+	free(p->losses);
 	free(p->cpus);
 	free(p);
 }
@@ -1152,6 +1216,8 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 		break;
 	default:
 		attr_inode(w, n);
+		if (n->name_flags & SABPF_NAME_TRUNCATED) /* its label's path */
+			attr_u64(w, "truncated", 1);
 		break;
 	}
 }
@@ -1168,13 +1234,35 @@ void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns)
 		attr_u64(w, "relation_arg", e->arg);
 }
 
+/* Versions are described once each: the highest one described (emitted - 1)
+ * and, in a window of 64 below it, those marked in emitted_below. A version
+ * further below is taken as described. */
 bool node_needs_description(const struct output *o, const struct gnode *n, __u32 version)
 {
-	return n && n->has_attrs && o->slot >= 0 && n->emitted[o->slot] < version + 1u;
+	if (!n || !n->has_attrs || o->slot < 0)
+		return false;
+	__u32 emitted = n->emitted[o->slot];
+	if (emitted < version + 1u)
+		return true;
+	__u32 below = emitted - 1u - version; /* 0: the highest itself */
+	return below >= 1 && below <= 64 && !(n->emitted_below[o->slot] & (1ULL << (below - 1)));
 }
 
 void mark_node_described(const struct output *o, struct gnode *n, __u32 version)
 {
-	if (o->slot >= 0 && n->emitted[o->slot] < version + 1u)
+	if (o->slot < 0)
+		return;
+	__u32 emitted = n->emitted[o->slot];
+	__u64 *bits = &n->emitted_below[o->slot];
+	if (emitted < version + 1u) {
+		__u32 shift = version + 1u - emitted; /* the old highest is shift below */
+		*bits = shift >= 64 ? 0 : *bits << shift;
+		if (emitted > 0 && shift <= 64)
+			*bits |= 1ULL << (shift - 1);
 		n->emitted[o->slot] = version + 1u;
+		return;
+	}
+	__u32 below = emitted - 1u - version;
+	if (below >= 1 && below <= 64)
+		*bits |= 1ULL << (below - 1);
 }

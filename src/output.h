@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sabpf_record.h"
+
 struct sabpf_pipeline;
 
 struct sabpf_stats {
@@ -23,6 +25,8 @@ struct sabpf_stats {
 	__u64 nodes;	   /* NODE and NAME records */
 	__u64 edges;	   /* EDGE records */
 	__u64 lost;	   /* sum of the counts of LOST records */
+	__u64 lost_ring;   /* the same, of cause SABPF_LOST_RING only (records of the
+			      sequence: equal to seq_missing when nothing is hidden) */
 	__u64 seq_missing; /* sequence numbers never seen, summed over CPUs */
 	__u64 malformed;   /* records rejected by the decoder */
 	__u64 denials;	   /* DENIAL records (refused or, in monitor mode, would-be) */
@@ -53,6 +57,15 @@ int pipeline_finish(struct sabpf_pipeline *p, bool success);
  * stream then show as missing too, which no later record could reveal. */
 void pipeline_note_issued(struct sabpf_pipeline *p, unsigned cpu, __u64 last_seq);
 void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out);
+/* The counts of the LOST records of one container, by cause (index: enum
+ * sabpf_lost_cause; 0 unused). */
+void pipeline_container_loss(const struct sabpf_pipeline *p, __u64 container,
+			     __u64 by_cause[SABPF_LOST_CAUSE_MAX]);
+/* The name given to a container, or NULL. */
+const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container);
+/* The containers the pipeline knows: named ones, then those with losses,
+ * at most max; returns how many. */
+size_t pipeline_containers(const struct sabpf_pipeline *p, __u64 *ids, size_t max);
 /* Why the last record was rejected by pipeline_consume() ("" if none was). */
 const char *pipeline_last_error(const struct sabpf_pipeline *p);
 /* Times in records are CLOCK_BOOTTIME; outputs show wall-clock time =

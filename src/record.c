@@ -124,7 +124,22 @@ static int decode_lost(const void *data, __u32 size, struct record *r, char *err
 		return fail(err, errlen, "LOST record has first_seq %llu > last_seq %llu",
 			    (unsigned long long)r->lost.first_seq,
 			    (unsigned long long)r->lost.last_seq);
+	if (!record_lost_cause_name(r->lost.cause))
+		return fail(err, errlen, "LOST record has unknown cause %u (valid: 1..%d)",
+			    r->lost.cause, SABPF_LOST_CAUSE_MAX - 1);
 	return 0;
+}
+
+/* One name per enum sabpf_lost_cause: what --stats and the outputs show. */
+static const char *const lost_cause_names[SABPF_LOST_CAUSE_MAX] = {
+    [SABPF_LOST_RING] = "ring",		[SABPF_LOST_DENIAL] = "denial",
+    [SABPF_LOST_STORAGE] = "storage",	[SABPF_LOST_CRED_MAP] = "cred_map",
+    [SABPF_LOST_FILE_MAP] = "file_map", [SABPF_LOST_OBJECT_MAP] = "object_map",
+};
+
+const char *record_lost_cause_name(__u32 cause)
+{
+	return cause < SABPF_LOST_CAUSE_MAX ? lost_cause_names[cause] : NULL;
 }
 
 /* DENIAL: the fixed part, then path_len bytes of path (NUL included). */
@@ -149,10 +164,23 @@ static int decode_denial(const void *data, __u32 size, struct record *r, char *t
 }
 
 /* PATH: one string, or NUL-separated components leaf first (REVERSED),
- * joined here root first as "/a/b". text gets at most len + 2 bytes. */
-static size_t join_path(const char *s, size_t len, bool reversed, char *text)
+ * joined here root first as "/a/b"; a truncated one as ".../b/c", so that
+ * it never reads as a whole path. text gets at most len + 5 bytes. */
+static size_t join_path(const char *s, size_t len, bool reversed, bool truncated, char *text)
 {
 	size_t out = 0;
+
+	if (truncated) {
+		memcpy(text, RECORD_TRUNCATED_MARK, strlen(RECORD_TRUNCATED_MARK));
+		out = strlen(RECORD_TRUNCATED_MARK);
+		if (!reversed) { /* cut at its end */
+			size_t n = join_path(s, len, false, false, text + out);
+			memmove(text, text + out, n);
+			memcpy(text + n, RECORD_TRUNCATED_MARK, out);
+			text[n + out] = '\0';
+			return n + out;
+		}
+	}
 
 	if (!reversed) {
 		const char *nul = memchr(s, '\0', len);
@@ -176,7 +204,7 @@ static size_t join_path(const char *s, size_t len, bool reversed, char *text)
 		out += end - start;
 		end = start;
 	}
-	if (out == 0)
+	if (out == 0 || (truncated && out == strlen(RECORD_TRUNCATED_MARK)))
 		text[out++] = '/';
 	text[out] = '\0';
 	return out;
@@ -209,6 +237,10 @@ static int join_argv(const char *s, size_t len, unsigned argc, bool truncated, c
 	if (kept < argc && !truncated)
 		return fail(err, errlen, "ARGV record holds %u strings but says argc is %u", kept,
 			    argc);
+	if (truncated) {
+		memcpy(text + out, " " RECORD_TRUNCATED_MARK, strlen(RECORD_TRUNCATED_MARK) + 1);
+		out += strlen(RECORD_TRUNCATED_MARK) + 1;
+	}
 	text[out] = '\0';
 	*text_len = out;
 	return (int)kept;
@@ -260,13 +292,15 @@ static int decode_name(const void *data, __u32 size, struct record *r, char *tex
 	r->name.text = text;
 	if (fixed.node.kind == SABPF_NODE_PATH) {
 		r->name.argc = 0;
-		r->name.text_len = join_path(s, fixed.len, fixed.flags & SABPF_NAME_REVERSED, text);
+		r->name.text_len = join_path(s, fixed.len, fixed.flags & SABPF_NAME_REVERSED,
+					     fixed.flags & SABPF_NAME_TRUNCATED, text);
 		return 0;
 	}
 	if (fixed.node.kind == SABPF_NODE_XATTR || fixed.node.kind == SABPF_NODE_KMODULE) {
 		/* one string, like an unreversed path */
 		r->name.argc = 0;
-		r->name.text_len = join_path(s, fixed.len, false, text);
+		r->name.text_len =
+		    join_path(s, fixed.len, false, fixed.flags & SABPF_NAME_TRUNCATED, text);
 		return 0;
 	}
 	int kept = join_argv(s, fixed.len, fixed.argc, fixed.flags & SABPF_NAME_TRUNCATED, text,

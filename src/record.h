@@ -13,8 +13,15 @@
 #include "sabpf_record.h"
 
 /* Room a caller must give record_decode() for the text of a NAME record:
- * a joined path is at most one byte longer than its record's data. */
-#define RECORD_TEXT_MAX (SABPF_PATH_MAX + 2)
+ * a joined path is at most one byte longer than its record's data, plus
+ * the marker of a truncated one. */
+#define RECORD_TEXT_MAX (SABPF_PATH_MAX + 2 + sizeof(RECORD_TRUNCATED_MARK))
+
+/* What the text of a truncated name shows where it was cut: before the
+ * components of a path rebuilt leaf first (the root side is missing), after
+ * the strings of an argv. The TRUNCATED flag also stays in
+ * record_name.flags, and every output format shows it. */
+#define RECORD_TRUNCATED_MARK "..."
 
 /* Largest valid record: a NAME with a full path and up to 8 bytes of
  * padding after its data (bytes after `len` are allowed and ignored). */
@@ -56,6 +63,10 @@ struct record {
 /* Smallest and largest valid size of a NODE record of this kind; 0 for
  * kinds that never come in NODE records (path and argv come in NAME). */
 size_t record_node_min_size(__u32 kind);
+
+/* The name of a loss cause (enum sabpf_lost_cause: "ring", "denial", ...),
+ * or NULL for a value that is none. */
+const char *record_lost_cause_name(__u32 cause);
 
 /* Checks and decodes size bytes at data. text must hold RECORD_TEXT_MAX
  * bytes (used by NAME records). Returns 0, or -1 with a message in err. */

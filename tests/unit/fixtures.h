@@ -232,12 +232,23 @@ static inline void fx_edge(struct fx_stream *s, __u32 relation, struct sabpf_ref
 	e->arg = arg;
 }
 
-static inline void fx_lost(struct fx_stream *s, __u64 count, __u64 first, __u64 last)
+/* A LOST record of ring losses, of the stream's container. */
+static inline struct sabpf_lost *fx_lost(struct fx_stream *s, __u64 count, __u64 first, __u64 last)
 {
 	struct sabpf_lost *l = fx_add(s, SABPF_REC_LOST, sizeof(*l));
 	l->count = count;
 	l->first_seq = first;
 	l->last_seq = last;
+	l->cause = SABPF_LOST_RING;
+	return l;
+}
+
+/* A LOST record of another cause (no sequence numbers) for a container. */
+static inline void fx_lost_of(struct fx_stream *s, __u64 container, __u32 cause, __u64 count)
+{
+	struct sabpf_lost *l = fx_lost(s, count, 0, 0);
+	l->hdr.container = container;
+	l->cause = cause;
 }
 
 /* Feeds every record to the pipeline; returns how many were rejected. */

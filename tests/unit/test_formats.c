@@ -42,6 +42,14 @@ static int remove_dir(void **state)
 	return testdir_remove();
 }
 
+static int count_occurrences(const char *text, const char *what)
+{
+	int n = 0;
+	for (const char *at = strstr(text, what); at; at = strstr(at + 1, what))
+		n++;
+	return n;
+}
+
 static int count_lines(const char *text)
 {
 	int n = 0;
@@ -736,9 +744,136 @@ static void test_jsonl_objects_and_lost(void **state)
 	/* a clone child not described yet is shown by its node id */
 	assert_contains(out, "\"action\":\"clone\",\"object_kind\":\"task\",\"object\":\"node:9\"");
 	find_line(out, "{\"time\":\"2025-11-29T07:30:00.000012000Z\",\"container\":\"7\","
-		       "\"container_id\":7,\"action\":\"records_lost\",\"count\":3,\"cpu\":0,"
-		       "\"first_seq\":2,\"last_seq\":4}");
+		       "\"container_id\":7,\"action\":\"records_lost\",\"cause\":\"ring\","
+		       "\"count\":3,\"cpu\":0,\"first_seq\":2,\"last_seq\":4}");
 	free(out);
+}
+
+/* The output of every format for a file named by a truncated path (cut in
+ * the kernel: ".../b/c") and one named by a whole path; `flag` is what the
+ * format must say of the first only. */
+static void test_truncated_path_in_every_format(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *format, *truncated, *whole;
+	} cases[] = {
+	    {"jsonl", "\"object\":\".../b/c\",\"object_truncated\":true,",
+	     "\"object\":\"/etc/whole\",\"result\""},
+	    {"prov", "\"cf:pathname\":\".../b/c\",\"cf:truncated\":1",
+	     "\"cf:pathname\":\"/etc/whole\"}"},
+	    {"spade", "\"pathname\":\".../b/c\",\"truncated\":\"1\"",
+	     "\"pathname\":\"/etc/whole\"}"},
+	    {"dot", "label=\".../b/c\\nfile v1\\ntruncated path\"",
+	     "label=\"/etc/whole\\nfile v1\""},
+	    {"summary", ".../b/c", "/etc/whole"},
+	};
+	const __u16 T = SABPF_NODE_TASK, F = SABPF_NODE_FILE, P = SABPF_NODE_PATH;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char spec[600], name[64];
+		snprintf(name, sizeof(name), "trunc.%s", cases[i].format);
+		snprintf(spec, sizeof(spec), "%s:%s", cases[i].format, in_dir(name));
+		struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+		fx_init(&stream, FX_CONTAINER);
+		fx_task(&stream, 1, 1, 100, 0, "reader");
+		fx_inode(&stream, F, 2, 1, 300, 0100644);
+		fx_name_raw(&stream, P, 3, 1, "c\0b\0", 4,
+			    SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED, 0);
+		fx_edge(&stream, SABPF_REL_NAMED, fx_ref(3, 1, P), fx_ref(2, 1, F), 100, 0);
+		fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 1, F), fx_ref(1, 1, T), 100, 0);
+		fx_inode(&stream, F, 4, 1, 301, 0100644);
+		fx_path(&stream, 5, 1, "/etc/whole");
+		fx_edge(&stream, SABPF_REL_NAMED, fx_ref(5, 1, P), fx_ref(4, 1, F), 100, 0);
+		fx_edge(&stream, SABPF_REL_READ, fx_ref(4, 1, F), fx_ref(1, 1, T), 100, 0);
+		assert_int_equal(fx_feed(&stream, p), 0);
+		assert_int_equal(pipeline_finish(p, true), 0);
+		pipeline_free(p);
+		char *out = read_all(in_dir(name), NULL);
+		if (!strstr(out, cases[i].truncated) || !strstr(out, cases[i].whole))
+			fail_msg("%s output lacks '%s' or '%s':\n%s", cases[i].format,
+				 cases[i].truncated, cases[i].whole, out);
+		/* negative control: the whole path is never presented as cut,
+		 * nor the cut one as whole */
+		assert_null(strstr(out, "\"/b/c"));
+		assert_null(strstr(out, " /b/c"));
+		if (strcmp(cases[i].format, "jsonl") == 0)
+			assert_int_equal(count_occurrences(out, "object_truncated"), 1);
+		free(out);
+	}
+}
+
+/* Records of two CPUs can name versions of one node out of order: an edge
+ * ends at version 3 of a file before another names its version 2 (and one
+ * names version 1 after that). Every version named is declared, once. */
+static void test_versions_out_of_order_are_all_declared(void **state)
+{
+	(void)state;
+	char spec[600];
+	snprintf(spec, sizeof(spec), "prov:%s", in_dir("order.json"));
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	const __u16 T = SABPF_NODE_TASK, F = SABPF_NODE_FILE;
+	fx_init(&stream, FX_CONTAINER);
+	fx_task(&stream, 1, 1, 100, 0, "a");
+	fx_inode(&stream, F, 2, 0, 300, 0100644);
+	fx_edge(&stream, SABPF_REL_WRITE, fx_ref(1, 1, T), fx_ref(2, 3, F), 100, 0);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 2, F), fx_ref(1, 1, T), 100, 0);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 1, F), fx_ref(1, 1, T), 100, 0);
+	fx_edge(&stream, SABPF_REL_READ, fx_ref(2, 2, F), fx_ref(1, 1, T), 100, 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("order.json"), NULL);
+	for (int v = 0; v <= 3; v++) {
+		char id[64];
+		snprintf(id, sizeof(id), "\"sabpf:n2_v%d\":{\"prov:type\":\"file\"", v);
+		assert_int_equal(count_occurrences(out, id), 1);
+	}
+	/* negative control: a version nothing names is not declared */
+	assert_null(strstr(out, "\"sabpf:n2_v4\""));
+	free(out);
+}
+
+/* LOST records are counted for the container they name, by cause; the ring
+ * losses alone are the ones the sequence gaps measure (lost_ring). The
+ * pipeline's containers are the named ones and those with losses. */
+static void test_loss_by_container(void **state)
+{
+	(void)state;
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL); /* names FX_CONTAINER "web" */
+	fx_init(&stream, FX_CONTAINER);
+	fx_task(&stream, 1, 1, 100, 0, "a");
+	fx_skip_seq(&stream, 2);
+	fx_lost(&stream, 2, 2, 3);
+	fx_lost_of(&stream, 43, SABPF_LOST_RING, 5);
+	fx_lost_of(&stream, 43, SABPF_LOST_DENIAL, 7);
+	fx_lost_of(&stream, 43, SABPF_LOST_FILE_MAP, 1);
+	fx_lost_of(&stream, 0, SABPF_LOST_STORAGE, 4);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	struct sabpf_stats st;
+	pipeline_get_stats(p, &st);
+	assert_int_equal(st.lost, 2 + 5 + 7 + 1 + 4);
+	assert_int_equal(st.lost_ring, 2 + 5);
+	__u64 by[SABPF_LOST_CAUSE_MAX];
+	pipeline_container_loss(p, FX_CONTAINER, by);
+	assert_int_equal(by[SABPF_LOST_RING], 2);
+	assert_int_equal(by[SABPF_LOST_DENIAL], 0);
+	pipeline_container_loss(p, 43, by);
+	assert_int_equal(by[SABPF_LOST_RING], 5);
+	assert_int_equal(by[SABPF_LOST_DENIAL], 7);
+	assert_int_equal(by[SABPF_LOST_FILE_MAP], 1);
+	assert_int_equal(by[SABPF_LOST_STORAGE], 0);
+	pipeline_container_loss(p, 0, by);
+	assert_int_equal(by[SABPF_LOST_STORAGE], 4);
+	pipeline_container_loss(p, 44, by); /* none */
+	for (int c = 0; c < SABPF_LOST_CAUSE_MAX; c++)
+		assert_int_equal(by[c], 0);
+	__u64 ids[8];
+	assert_int_equal(pipeline_containers(p, ids, 8), 3);
+	assert_int_equal(ids[0], FX_CONTAINER);
+	assert_int_equal(ids[1], 43);
+	assert_int_equal(ids[2], 0);
+	assert_int_equal(pipeline_containers(p, ids, 2), 2);
+	pipeline_free(p);
 }
 
 static void test_output_specs(void **state)
@@ -836,7 +971,7 @@ static void test_raw_replay_round_trip(void **state)
 	size_t raw_len;
 	char *raw = read_all(in_dir("r.raw"), &raw_len);
 	assert_int_equal(raw_len, (size_t)raw_offset(stream.count));
-	assert_memory_equal(raw, "SABPFRAW\x02\0\0\0\x08\0\0\0", 16);
+	assert_memory_equal(raw, "SABPFRAW\x03\0\0\0\x08\0\0\0", 16);
 	__s64 clock_offset;
 	memcpy(&clock_offset, raw + 16, sizeof(clock_offset));
 	assert_int_equal(clock_offset, 0); /* the offset new_pipeline() set */
@@ -938,10 +1073,14 @@ static void test_raw_replay_errors(void **state)
 	write_raw_variant("magic.raw", 64, 4, 0x21212121);
 	replay_fails("magic.raw", "is not a sabpf raw file: bad magic at offset 0");
 	write_raw_variant("abi.raw", 64, 8, 99);
-	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 2");
+	replay_fails("abi.raw", "holds records of ABI 99, but this sabpf reads ABI 3");
 	/* a capture of ABI 1 (NODE and NAME records without the context block) */
 	write_raw_variant("abi1.raw", 64, 8, 1);
-	replay_fails("abi1.raw", "holds records of ABI 1, but this sabpf reads ABI 2: convert it "
+	replay_fails("abi1.raw", "holds records of ABI 1, but this sabpf reads ABI 3: convert it "
+				 "with the sabpf version that wrote it");
+	/* a capture of ABI 2 (LOST records without container and cause) */
+	write_raw_variant("abi2.raw", 64, 8, 2);
+	replay_fails("abi2.raw", "holds records of ABI 2, but this sabpf reads ABI 3: convert it "
 				 "with the sabpf version that wrote it");
 	write_raw_variant("ext.raw", 64, 12, 1000);
 	replay_fails("ext.raw", "header extension of 1000 bytes");
@@ -1085,6 +1224,9 @@ int main(void)
 	    cmocka_unit_test(test_raw_replay_round_trip),
 	    cmocka_unit_test(test_raw_replay_errors),
 	    cmocka_unit_test(test_context_block_in_every_format),
+	    cmocka_unit_test(test_truncated_path_in_every_format),
+	    cmocka_unit_test(test_loss_by_container),
+	    cmocka_unit_test(test_versions_out_of_order_are_all_declared),
 	    cmocka_unit_test(test_prov_system_nodes),
 	    cmocka_unit_test(test_prov_xattr_node),
 	    cmocka_unit_test(test_packet_node),

@@ -223,9 +223,80 @@ static void test_argv_keeps_argc_strings_only(void **state)
 	decode_ok(1, &r);
 	assert_string_equal(r.name.text, "");
 	assert_int_equal(r.name.argc, 0);
-	decode_ok(2, &r);
-	assert_string_equal(r.name.text, "a bc");
+	decode_ok(2, &r); /* cut: the text says so */
+	assert_string_equal(r.name.text, "a bc ...");
 	assert_int_equal(r.name.argc, 2);
+	assert_true(r.name.flags & SABPF_NAME_TRUNCATED);
+}
+
+/* A path cut in the kernel (components beyond PATH_DEPTH_MAX, the buffer's
+ * size, an unreadable name) keeps its flag and reads ".../b/c": never as a
+ * whole path. The same bytes without the flag (negative control) read as
+ * the whole path "/b/c". */
+static void test_truncated_path_is_marked(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 1);
+	fx_name_raw(&stream, SABPF_NODE_PATH, 5, 1, "c\0b\0", 4,
+		    SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED, 0);
+	fx_name_raw(&stream, SABPF_NODE_PATH, 6, 1, "c\0b\0", 4, SABPF_NAME_REVERSED, 0);
+	fx_name_raw(&stream, SABPF_NODE_PATH, 7, 1, "", 0,
+		    SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED, 0);
+	fx_name_raw(&stream, SABPF_NODE_PATH, 8, 1, "/very/long", 10, SABPF_NAME_TRUNCATED, 0);
+	decode_ok(0, &r);
+	assert_string_equal(r.name.text, ".../b/c");
+	assert_int_equal(r.name.text_len, 7);
+	assert_true(r.name.flags & SABPF_NAME_TRUNCATED);
+	decode_ok(1, &r);
+	assert_string_equal(r.name.text, "/b/c");
+	assert_false(r.name.flags & SABPF_NAME_TRUNCATED);
+	decode_ok(2, &r); /* nothing but the cut */
+	assert_string_equal(r.name.text, ".../");
+	decode_ok(3, &r); /* one string cut at its end */
+	assert_string_equal(r.name.text, "/very/long...");
+
+	/* the longest path fits the text buffer with its mark */
+	static char big[SABPF_PATH_MAX];
+	for (size_t i = 0; i < sizeof(big); i += 2) {
+		big[i] = 'x';
+		big[i + 1] = '\0';
+	}
+	fx_init(&stream, 1);
+	fx_name_raw(&stream, SABPF_NODE_PATH, 9, 1, big, sizeof(big),
+		    SABPF_NAME_REVERSED | SABPF_NAME_TRUNCATED, 0);
+	decode_ok(0, &r);
+	assert_int_equal(r.name.text_len, 3 + SABPF_PATH_MAX);
+	assert_true(r.name.text_len < RECORD_TEXT_MAX);
+	assert_memory_equal(r.name.text, ".../x/x/", 8);
+}
+
+/* LOST records name their container and cause; a cause the format does not
+ * know is refused, naming the field. */
+static void test_lost_cause(void **state)
+{
+	(void)state;
+	struct record r;
+	fx_init(&stream, 42);
+	fx_lost_of(&stream, 43, SABPF_LOST_FILE_MAP, 2);
+	fx_lost_of(&stream, 43, SABPF_LOST_DENIAL, 1);
+	fx_lost_of(&stream, 43, 0, 1);
+	fx_lost_of(&stream, 43, SABPF_LOST_CAUSE_MAX, 1);
+	decode_ok(0, &r);
+	assert_int_equal(r.hdr.container, 43);
+	assert_int_equal(r.lost.cause, SABPF_LOST_FILE_MAP);
+	assert_string_equal(record_lost_cause_name(r.lost.cause), "file_map");
+	decode_ok(1, &r);
+	assert_string_equal(record_lost_cause_name(r.lost.cause), "denial");
+	decode_rejects(fx_record(&stream, 2), stream.size[2], "LOST record has unknown cause 0");
+	char want[64];
+	snprintf(want, sizeof(want), "unknown cause %d (valid: 1..%d)", SABPF_LOST_CAUSE_MAX,
+		 SABPF_LOST_CAUSE_MAX - 1);
+	decode_rejects(fx_record(&stream, 3), stream.size[3], want);
+	/* every cause has a name */
+	for (__u32 c = 1; c < SABPF_LOST_CAUSE_MAX; c++)
+		assert_non_null(record_lost_cause_name(c));
+	assert_null(record_lost_cause_name(SABPF_LOST_CAUSE_MAX));
 }
 
 static void test_rejects_bad_header(void **state)
@@ -454,6 +525,8 @@ int main(void)
 	    cmocka_unit_test(test_reversed_path_is_joined),
 	    cmocka_unit_test(test_plain_path_stops_at_nul),
 	    cmocka_unit_test(test_argv_keeps_argc_strings_only),
+	    cmocka_unit_test(test_truncated_path_is_marked),
+	    cmocka_unit_test(test_lost_cause),
 	    cmocka_unit_test(test_rejects_bad_header),
 	    cmocka_unit_test(test_rejects_bad_edge),
 	    cmocka_unit_test(test_rejects_bad_node),
