@@ -4,7 +4,7 @@
 # EPERM and leave a DENIAL record; the same actions from the host must work.
 # Then the same with --allow-bpf: a container's own bpf() works, the agent's
 # maps stay out of reach. Checked by tests/integration/test_guard.py.
-# timeout: 240
+# timeout: 360
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -92,6 +92,31 @@ sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg/guard" "$probe" bpf-grab >
 "$probe" bpf-grab >"$OUT/outside-grab.txt" 2>&1
 sleep 0.5
 stop_agent guard2
+
+# --allow-bpf allows what `sabpf load` allows a tenant (docs/tenant.md), no
+# more: lsm_cgroup programs attached inside the container's own cgroups,
+# calling no helper that acts beyond it; no other program type, no pinning.
+# Checked by tests/integration/test_guard_bpf.py.
+pp=$(dirname "$SABPF")/progs/policyprobe
+bpf_cases="bpfload lsm_cgroup $cg/guard
+bpfload lsm_cgroup $cg/guard/sub
+bpfload lsm_cgroup $cg
+bpfload signal $cg/guard
+bpfload lsm
+bpfload kprobe
+bpfload tracepoint
+bpfpin /sys/fs/bpf/guard-pin"
+start_agent guard3 --allow-bpf
+echo "$bpf_cases" | while read -r c; do
+  # shellcheck disable=SC2086
+  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg/guard" "$pp" $c
+done >"$OUT/allow-bpf-tenant.txt" 2>&1
+echo "$bpf_cases" | while read -r c; do
+  # shellcheck disable=SC2086
+  "$pp" $c
+done >"$OUT/allow-bpf-host.txt" 2>&1
+sleep 0.5
+stop_agent guard3
 
 umount /tmp/guard-bpf2 2>/dev/null
 rmdir "$cg/guard/sub" "$cg/guard" /sys/fs/bpf/guard-dir /sys/fs/bpf/guard-new 2>/dev/null
