@@ -371,6 +371,12 @@ static int bpf_load(const char *kind, const char *cgroup)
 	a.license = (uint64_t)(uintptr_t) "GPL";
 	a.insns = (uint64_t)(uintptr_t)ret1;
 	a.insn_cnt = 2;
+	struct bpf_insn ret0[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	if (strcmp(kind, "lsm") == 0) /* 0 allows (6.9+ checks an lsm/ program's range) */
+		a.insns = (uint64_t)(uintptr_t)ret0;
 	if (strcmp(kind, "lsm_cgroup") == 0 || strcmp(kind, "signal") == 0 ||
 	    strcmp(kind, "lsm") == 0) {
 		a.prog_type = BPF_PROG_TYPE_LSM;
