@@ -8,7 +8,9 @@
 #   make format     clang-format every C file
 #
 # Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
-# program linked against src/ (less main.c) built with sanitizers.
+# program linked against src/ (less main.c) built with sanitizers. Every
+# object, BPF included, writes a dependency file (-MMD) next to it, so that
+# editing any header rebuilds exactly what includes it.
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -18,12 +20,13 @@ BUILD   := build
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iinclude -I$(BUILD) -Isrc \
                  -D_GNU_SOURCE
 CFLAGS   ?=
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -lpthread
+LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -lsodium -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 BPF_MAIN    := bpf/sabpf.bpf.c
-BPF_SOURCES := $(filter-out bpf/policy.bpf.c,$(wildcard bpf/*.bpf.c bpf/*.h))
+BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf
+DEPFLAGS     = -MMD -MP -MT $@ -MF $@.d
 SRC         := $(wildcard src/*.c)
 SRC_LIB     := $(filter-out src/main.c,$(SRC))
 OBJ         := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
@@ -33,7 +36,9 @@ VM_PROGS    := $(patsubst tests/vm/progs/%.c,$(BUILD)/progs/%,$(wildcard tests/v
 # BPF objects for `sabpf load` tests: the example tenant program and bad ones
 TENANT_OBJS := $(patsubst examples/tenant/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildcard examples/tenant/*.bpf.c)) \
                $(patsubst tests/vm/bpf/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildcard tests/vm/bpf/*.bpf.c))
-HEADERS     := $(wildcard include/*.h src/*.h) $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h
+# Generated headers every user-space object may include: made before any
+# compile (the dependency files name the rest once they exist).
+GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.h
 
 .PHONY: all unit test test-vm bench format clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS)
@@ -42,17 +47,23 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) not readable: the build needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=path/to/vmlinux" >&2; exit 1; }
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/sabpf.bpf.o: $(BPF_SOURCES) include/sabpf_record.h $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
-	    -c $(BPF_MAIN) -o $@.tmp
+$(BUILD)/sabpf.bpf.o: $(BPF_MAIN) $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $(BPF_MAIN) -o $@.tmp
 	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
 
 # The enforcement programs: a second object, pinned apart (bpf/policy.bpf.c).
-$(BUILD)/policy.bpf.o: bpf/policy.bpf.c include/sabpf_record.h include/sabpf_policy.h \
-                       include/sabpf_glob.h $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf \
-	    -c bpf/policy.bpf.c -o $@.tmp
+$(BUILD)/policy.bpf.o: bpf/policy.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c bpf/policy.bpf.c -o $@.tmp
 	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
+
+# The trace backend's programs (tracepoints only, for hosts without BPF LSM):
+# a third object (bpf/trace.bpf.c, which includes bpf/trace/*).
+$(BUILD)/trace.bpf.o: bpf/trace.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c bpf/trace.bpf.c -o $@.tmp
+	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
+
+$(BUILD)/trace.skel.h: $(BUILD)/trace.bpf.o
+	$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/policy.skel.h: $(BUILD)/policy.bpf.o
 	$(BPFTOOL) gen skeleton $< name policy_bpf > $@.tmp && mv $@.tmp $@
@@ -60,13 +71,13 @@ $(BUILD)/policy.skel.h: $(BUILD)/policy.bpf.o
 $(BUILD)/sabpf.skel.h: $(BUILD)/sabpf.bpf.o
 	$(BPFTOOL) gen skeleton $< name sabpf_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: src/%.c $(HEADERS) | $(BUILD)
+$(BUILD)/obj/%.o: src/%.c $(GEN_HEADERS) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/san/%.o: src/%.c $(HEADERS) | $(BUILD)
+$(BUILD)/san/%.o: src/%.c $(GEN_HEADERS) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/sabpf: $(OBJ)
 	$(CC) -o $@ $^ $(LDLIBS_STATIC)
@@ -74,23 +85,23 @@ $(BUILD)/sabpf: $(OBJ)
 $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(HEADERS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< $(BUILD)/libsabpf-san.a \
-	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml
+	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
+	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium
 
 # Static programs the integration scenarios run inside the VM.
 $(BUILD)/progs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -static -o $@ $<
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -static $(DEPFLAGS) -o $@ $<
 
 $(BUILD)/progs/%.bpf.o: examples/tenant/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/progs/%.bpf.o: tests/vm/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -110,7 +121,10 @@ bench: all
 	bench/run.sh
 
 format:
-	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c bench/*.c)
+	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h tests/unit/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD)
+
+# The dependency files written by -MMD (absent before the first build).
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -102,4 +102,13 @@ struct prov_ipc_task {
 			   under way, until ipcget returns its id */
 };
 
+/* Cgroups made under an audited one that could not be put in scope
+ * (scope_map full): scope_failed, keyed by container, and the total in
+ * scope_failed_total. Read by the agent, which reports them. */
+struct scope_fail {
+	__u64 count;	   /* cgroups of this container left out of scope */
+	__u64 last_cgroup; /* the id of the last of them */
+	__s64 last_error;  /* what the map update returned (-E2BIG: full) */
+};
+
 #endif /* SABPF_STATE_H */

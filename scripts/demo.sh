@@ -2,9 +2,13 @@
 # demo.sh: the README's main demonstration. Builds sabpf, records one small
 # command in its own container scope (`sh -c 'cat /etc/hostname > /tmp/x'`)
 # as a W3C PROV-JSON graph and as JSON lines, and summarises the capture.
-# Runs natively when `build/sabpf doctor` passes; otherwise (this machine's
-# kernel refuses BPF LSM programs) inside the test VM: QEMU/TCG with Debian's
-# cloud kernel 6.1. The capture lands in build/demo/.
+# Runs natively with the LSM backend when `build/sabpf doctor` passes (exit
+# 0); natively with the trace backend when only that one can run (exit 3:
+# this machine's kernel refuses BPF LSM programs); otherwise, or with --vm,
+# inside the test VM: QEMU/TCG with Debian's cloud kernel 6.1 (LSM backend).
+# It says which backend it used. The capture lands in build/demo/.
+#
+#   scripts/demo.sh [--vm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,13 +26,21 @@ make -s all || die "the build failed; run 'make' to see why (missing packages? r
 mkdir -p "$demo"
 rm -f "$prov" "$jsonl"
 
-if build/sabpf doctor >"$demo/doctor.txt" 2>&1; then
-  echo "demo.sh: this kernel runs BPF LSM programs; recording natively"
-  build/sabpf run -o "prov:$prov" -o "jsonl:$jsonl" -- sh -c 'cat /etc/hostname > /tmp/x' ||
+doctor_rc=0
+build/sabpf doctor >"$demo/doctor.txt" 2>&1 || doctor_rc=$?
+if [ "$doctor_rc" -eq 0 ] && [ "${1:-}" != --vm ]; then
+  echo "demo.sh: this kernel runs BPF LSM programs; recording natively (backend: lsm)"
+  build/sabpf run --backend lsm -o "prov:$prov" -o "jsonl:$jsonl" -- sh -c 'cat /etc/hostname > /tmp/x' ||
+    die "sabpf run failed (exit $?)"
+elif [ "$doctor_rc" -eq 3 ] && [ "${1:-}" != --vm ]; then
+  echo "demo.sh: this kernel refuses BPF LSM programs; recording natively with the trace" \
+    "backend (tracepoints: it records, it cannot deny; docs/backends.md)." \
+    "'build/sabpf doctor' says why: $demo/doctor.txt"
+  build/sabpf run --backend trace -o "prov:$prov" -o "jsonl:$jsonl" -- sh -c 'cat /etc/hostname > /tmp/x' ||
     die "sabpf run failed (exit $?)"
 else
-  echo "demo.sh: this kernel refuses BPF LSM programs; running the demo inside the test VM" \
-    "(QEMU/TCG, Debian cloud kernel 6.1). 'build/sabpf doctor' says why: $demo/doctor.txt"
+  echo "demo.sh: running the demo inside the test VM with the LSM backend" \
+    "(QEMU/TCG, Debian cloud kernel 6.1). 'build/sabpf doctor' on this host: $demo/doctor.txt"
   tests/vm/run.sh --vm --kernel 6.1 --script tests/vm/demo-guest.sh --out "$demo/vm" ||
     die "the recording in the VM failed: see build/vm/6.1/script/console.log"
   cp "$demo/vm/capture.prov.json" "$prov"

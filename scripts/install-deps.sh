@@ -9,6 +9,8 @@ PACKAGES=(
   make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
   # the policy parser (libyaml.a, for JSON and YAML policies; docs/policy.md)
   libyaml-dev
+  # sealed (tamper-evident) outputs: SHA-256 and Ed25519 (libsodium.a)
+  libsodium-dev
   # fuzzing the policy parser: libFuzzer and the sanitizer runtimes (tests/fuzz/run.sh)
   libclang-rt-dev
   # unit tests and formatting (test_container uses busybox-static and ip from iproute2)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh: the README's first command. Installs every dependency from
 # Debian packages (scripts/install-deps.sh), then builds sabpf and records a
-# first capture (scripts/demo.sh).
+# first capture (scripts/demo.sh: natively, with the LSM backend where the
+# kernel runs BPF LSM programs, else with the trace backend; it says which).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

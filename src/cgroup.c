@@ -7,9 +7,14 @@
  * The id comes from name_to_handle_at(): on cgroup v2 (kernfs) the file
  * handle is exactly the kernfs node id, which is the cgroup id. On 64-bit
  * kernels the directory's inode number is the same number, so stat() serves
- * as an independent cross-check. */
+ * as an independent cross-check.
+ *
+ * It also walks a cgroup's subtree top-down (cgroup_walk: registration of
+ * a pod whose containers already exist), waits for cgroup creations under
+ * way (cgroup_sync) and finds a cgroup's path from its id. */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 /* Where cgroup v2 is mounted when no mount exists yet. */
 #define CGROUP2_FALLBACK_DIR "/run/sabpf/cgroup2"
@@ -266,4 +272,241 @@ int cgroup_id_of_path(const char *path, __u64 *id, char *abs_path, size_t abs_le
 	}
 	*id = handle_id;
 	return 0;
+}
+
+/* One reading of a directory's handle id and inode number. */
+static int read_dir_ids(const char *path, __u64 *handle_id, __u64 *ino, char *err, size_t errlen)
+{
+	union {
+		struct file_handle fh;
+		char space[sizeof(struct file_handle) + sizeof(__u64)];
+	} h;
+	struct stat st;
+	int mount_id;
+
+	memset(&h, 0, sizeof(h));
+	h.fh.handle_bytes = sizeof(__u64);
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) != 0 || stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		set_err(err, errlen, "cannot read the id of cgroup '%s': %s", path,
+			strerror(errno));
+		return -1;
+	}
+	if (h.fh.handle_bytes != sizeof(__u64)) {
+		set_err(err, errlen, "'%s': unexpected file handle of %u bytes (not a kernfs id)",
+			path, h.fh.handle_bytes);
+		return -1;
+	}
+	memcpy(handle_id, h.fh.f_handle, sizeof(*handle_id));
+	*ino = (__u64)st.st_ino;
+	return 0;
+}
+
+int cgroup_id_of_dir(const char *path, __u64 *id, char *err, size_t errlen)
+{
+	__u64 handle_id = 0, ino = 0;
+
+	/* twice: the directory may be replaced (rmdir, mkdir) between the two
+	 * readings of one try */
+	struct statfs fs;
+	if (statfs(path, &fs) != 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		set_err(err, errlen, "cannot statfs '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fs.f_type != CGROUP2_SUPER_MAGIC) {
+		set_err(err, errlen, "'%s' is not on cgroup v2", path);
+		return -1;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc = read_dir_ids(path, &handle_id, &ino, err, errlen);
+		if (rc)
+			return rc;
+		if (handle_id == ino) {
+			*id = handle_id;
+			return 0;
+		}
+	}
+	set_err(err, errlen,
+		"'%s': file handle id %llu differs from inode number %llu; cannot tell the "
+		"cgroup id",
+		path, (unsigned long long)handle_id, (unsigned long long)ino);
+	return -1;
+}
+
+/* The walk's queue: every directory found, in the order visited. */
+struct walk_queue {
+	char **paths;
+	int *depths;
+	size_t len, cap;
+};
+
+static int queue_push(struct walk_queue *q, const char *path, int depth)
+{
+	if (q->len == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 64;
+		char **paths = realloc(q->paths, cap * sizeof(*paths));
+		if (!paths)
+			return -1;
+		q->paths = paths;
+		int *depths = realloc(q->depths, cap * sizeof(*depths));
+		if (!depths)
+			return -1;
+		q->depths = depths;
+		q->cap = cap;
+	}
+	q->paths[q->len] = strdup(path);
+	if (!q->paths[q->len])
+		return -1;
+	q->depths[q->len++] = depth;
+	return 0;
+}
+
+static void queue_free(struct walk_queue *q)
+{
+	for (size_t i = 0; i < q->len; i++)
+		free(q->paths[i]);
+	free(q->paths);
+	free(q->depths);
+}
+
+/* Lists the subdirectories of `dir` into the queue. Returns 0 (also when
+ * dir vanished), or -1 with err. */
+static int list_children(const char *dir, int depth, struct walk_queue *q, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char child[PATH_MAX];
+	int rc = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		set_err(err, errlen, "cannot list cgroup '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		int n = snprintf(child, sizeof(child), "%s/%s", dir, e->d_name);
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+			continue;
+		if (n < 0 || (size_t)n >= sizeof(child)) {
+			set_err(err, errlen,
+				"cgroup '%s/%s': path longer than %d bytes, cannot be walked", dir,
+				e->d_name, PATH_MAX - 1);
+			rc = -1;
+			break;
+		}
+		if (e->d_type == DT_UNKNOWN) {
+			struct stat st;
+			if (lstat(child, &st) != 0 || !S_ISDIR(st.st_mode))
+				continue;
+		}
+		if (queue_push(q, child, depth + 1)) {
+			set_err(err, errlen, "out of memory walking cgroup '%s'", dir);
+			rc = -1;
+			break;
+		}
+		errno = 0;
+	}
+	if (rc == 0 && errno != 0 && errno != ENOENT) {
+		set_err(err, errlen, "cannot list cgroup '%s': %s", dir, strerror(errno));
+		rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+int cgroup_walk(const char *top, cgroup_visit_fn visit, void *ctx, char *err, size_t errlen)
+{
+	struct walk_queue q = {0};
+	int rc = 0;
+
+	if (strlen(top) >= PATH_MAX) {
+		set_err(err, errlen, "cgroup path '%.64s...' is too long", top);
+		return -1;
+	}
+	if (queue_push(&q, top, 0)) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < q.len && rc == 0; i++) {
+		int v = visit(q.paths[i], q.depths[i], ctx, err, errlen);
+		if (v < 0)
+			rc = -1;
+		else if (v == 0)
+			rc = list_children(q.paths[i], q.depths[i], &q, err, errlen);
+	}
+	queue_free(&q);
+	return rc;
+}
+
+int cgroup_sync(const char *path, char *err, size_t errlen)
+{
+	char file[PATH_MAX];
+	int n = snprintf(file, sizeof(file), "%s/cgroup.subtree_control", path);
+
+	if (n < 0 || (size_t)n >= sizeof(file)) {
+		set_err(err, errlen, "cgroup path '%s' is too long", path);
+		return -1;
+	}
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		set_err(err, errlen, "cannot open '%s' to wait for cgroup creations: %s", file,
+			strerror(errno));
+		return -1;
+	}
+	ssize_t w = write(fd, " ", 1);
+	int saved = errno;
+	close(fd);
+	if (w != 1) {
+		if (w < 0 && (saved == ENOENT || saved == ENODEV))
+			return -ENOENT; /* the cgroup is being removed */
+		set_err(err, errlen,
+			"empty write to '%s' (to wait for cgroup creations) failed: %s", file,
+			w < 0 ? strerror(saved) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+int cgroup_path_of_id(__u64 id, char *buf, size_t len)
+{
+	char root[PATH_MAX], link[64], err[256];
+	union {
+		struct file_handle fh;
+		char space[sizeof(struct file_handle) + sizeof(__u64)];
+	} h;
+	int mount_id, rc = -1;
+
+	if (cgroup2_root(root, sizeof(root), err, sizeof(err)) != 0)
+		return -1;
+	int mount_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mount_fd < 0)
+		return -1;
+	memset(&h, 0, sizeof(h));
+	h.fh.handle_bytes = sizeof(__u64);
+	/* the root's own handle gives the handle type of this file system */
+	if (name_to_handle_at(mount_fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
+	    h.fh.handle_bytes == sizeof(__u64)) {
+		memcpy(h.fh.f_handle, &id, sizeof(id));
+		int fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			ssize_t n = readlink(link, buf, len - 1);
+			if (n > 0 && (size_t)n < len - 1) {
+				buf[n] = '\0';
+				rc = 0;
+			}
+			close(fd);
+		}
+	}
+	close(mount_fd);
+	return rc;
 }

@@ -48,6 +48,31 @@ int cli_parse_ring_size(const char *text, __u64 *bytes, char *err, size_t errlen
 	return 0;
 }
 
+int cli_parse_scope_size(const char *text, __u32 *entries, char *err, size_t errlen)
+{
+	char *end;
+	size_t i = 0;
+	while (text[i] >= '0' && text[i] <= '9')
+		i++;
+	if (i == 0 || text[i] != '\0') {
+		snprintf(err, errlen,
+			 "--scope-size '%s': not a number of entries (a decimal number such as "
+			 "16384: one entry per audited cgroup)",
+			 text);
+		return -1;
+	}
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno || value == 0 || value > SABPF_SCOPE_SIZE_MAX) {
+		snprintf(err, errlen,
+			 "--scope-size '%s': must be from 1 to %u (one entry per audited cgroup)",
+			 text, SABPF_SCOPE_SIZE_MAX);
+		return -1;
+	}
+	*entries = (__u32)value;
+	return 0;
+}
+
 int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen)
 {
 	static const struct {

@@ -9,6 +9,19 @@
  * its mounts are private, it sees a fresh /proc, and with a rootfs it is
  * pivoted (or, where pivot_root is impossible, chrooted) into it.
  *
+ * By default CMD gets what a container runtime gives: right after clone3 put
+ * it in the leaf, it unshares a cgroup namespace, so the leaf is its cgroup
+ * root (`0::/` in /proc/self/cgroup). Unsharing after the move does not
+ * depend on how a kernel roots a CLONE_NEWCGROUP given to clone3 together
+ * with CLONE_INTO_CGROUP (namespaces are copied before the child is moved).
+ * Last, right before exec, once the mounts that need CAP_SYS_ADMIN are
+ * made, it keeps only Docker's default capabilities (bounding, permitted and
+ * effective sets; inheritable and ambient empty) and sets no_new_privs, so
+ * no exec of a setuid or file-capability binary gives privilege back. With
+ * `privileged` none of the three happens: CMD is root with the agent's
+ * capabilities in the agent's cgroup namespace, as before --privileged
+ * existed.
+ *
  * CMD runs as pid 1 of its pid namespace. Like every init, it does not die
  * of signals sent from inside the container for which it installed no
  * handler (`kill -9 $$` in CMD does nothing); signals from outside, such as
@@ -30,9 +43,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +55,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +65,16 @@
 
 #define NAME_MAX_LEN 64 /* HOST_NAME_MAX: the name is also the hostname */
 #define DEFAULT_PARENT "sabpf"
+
+/* CONTAINER_DEFAULT_CAPS spelled with the kernel's names. */
+#define CAPBIT(c) (1ULL << (c))
+_Static_assert(CONTAINER_DEFAULT_CAPS ==
+		   (CAPBIT(CAP_CHOWN) | CAPBIT(CAP_DAC_OVERRIDE) | CAPBIT(CAP_FSETID) |
+		    CAPBIT(CAP_FOWNER) | CAPBIT(CAP_MKNOD) | CAPBIT(CAP_NET_RAW) |
+		    CAPBIT(CAP_SETGID) | CAPBIT(CAP_SETUID) | CAPBIT(CAP_SETFCAP) |
+		    CAPBIT(CAP_SETPCAP) | CAPBIT(CAP_NET_BIND_SERVICE) | CAPBIT(CAP_SYS_CHROOT) |
+		    CAPBIT(CAP_KILL) | CAPBIT(CAP_AUDIT_WRITE)),
+	       "CONTAINER_DEFAULT_CAPS is not Docker's default capability set");
 
 #define STATUS_SETUP_FAILED 125
 #define STATUS_NOT_EXECUTABLE 126
@@ -62,6 +88,9 @@ enum child_stage {
 	STAGE_ROOTFS_BIND,
 	STAGE_ROOTFS_ENTER,
 	STAGE_PROC,
+	STAGE_CGROUPNS,
+	STAGE_CAPS,
+	STAGE_NO_NEW_PRIVS,
 	STAGE_EXEC,
 };
 
@@ -79,10 +108,12 @@ struct container {
 	char *const *argv;
 	char rootfs[PATH_MAX]; /* empty: the host's file system */
 	bool new_net;
-	pid_t pid;	/* CMD; 0 until started */
-	bool reaped;	/* CMD's status has been collected */
-	int status;	/* CMD's exit code or 128+signal, once reaped */
-	int interrupts; /* signals that interrupted container_wait */
+	bool privileged; /* full root: no cgroup namespace, no capability drop */
+	__u64 caps;	 /* the capabilities CMD keeps, unless privileged */
+	pid_t pid;	 /* CMD; 0 until started */
+	bool reaped;	 /* CMD's status has been collected */
+	int status;	 /* CMD's exit code or 128+signal, once reaped */
+	int interrupts;	 /* signals that interrupted container_wait */
 };
 
 static void kill_cgroup_tree(const char *path);
@@ -235,6 +266,7 @@ int container_create(const struct container_opts *opts, struct container **out, 
 	c->cgroup_fd = -1;
 	c->argv = opts->argv;
 	c->new_net = opts->new_net;
+	c->privileged = opts->privileged;
 	if (check_rootfs(c, opts->rootfs, err, errlen) != 0 ||
 	    resolve_parent(opts->cgroup_parent, parent, sizeof(parent), err, errlen) != 0 ||
 	    make_leaf(c, parent, opts->name, err, errlen) != 0) {
@@ -336,9 +368,49 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Keeps only c->caps: every other capability leaves the bounding set (the
+ * loop ends at the kernel's last capability, where PR_CAPBSET_DROP says
+ * EINVAL), permitted and effective become c->caps, and inheritable and
+ * ambient are emptied (as Docker does since CVE-2022-24769: an inheritable
+ * set lets file-inheritable capabilities reach a non-root user's exec).
+ * Root's exec keeps exactly the bounding set. Then no_new_privs: setuid and
+ * setgid bits and file capabilities give nothing on exec. */
+static void drop_privileges(const struct container *c, int report_fd)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (c->caps & CAPBIT(cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+			if (errno == EINVAL)
+				break;
+			child_fail(report_fd, STAGE_CAPS);
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+		child_fail(report_fd, STAGE_CAPS);
+	memset(data, 0, sizeof(data));
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		__u32 word = (__u32)(c->caps >> (32 * i));
+
+		data[i].effective = data[i].permitted = word;
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data) != 0)
+		child_fail(report_fd, STAGE_CAPS);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(report_fd, STAGE_NO_NEW_PRIVS);
+}
+
 static void __attribute__((noreturn)) child_main(struct container *c, int report_fd)
 {
 	reset_signals();
+	/* clone3 has put this task in the leaf: the new cgroup namespace is
+	 * rooted there. First, while every capability is still there. */
+	if (!c->privileged && unshare(CLONE_NEWCGROUP) != 0)
+		child_fail(report_fd, STAGE_CGROUPNS);
 	if (sethostname(c->name, strlen(c->name)) != 0)
 		child_fail(report_fd, STAGE_HOSTNAME);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -352,6 +424,9 @@ static void __attribute__((noreturn)) child_main(struct container *c, int report
 		child_fail(report_fd, STAGE_PROC);
 	/* CMD inherits stdin, stdout and stderr only. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* Last: the set-up above needs CAP_SYS_ADMIN (mounts, hostname). */
+	if (!c->privileged)
+		drop_privileges(c, report_fd);
 	execvp(c->argv[0], c->argv);
 	child_fail(report_fd, STAGE_EXEC);
 }
@@ -408,6 +483,12 @@ static const char *stage_text(enum child_stage stage)
 		return "entering the rootfs (pivot_root, chroot)";
 	case STAGE_PROC:
 		return "mounting /proc";
+	case STAGE_CGROUPNS:
+		return "creating the cgroup namespace";
+	case STAGE_CAPS:
+		return "dropping capabilities to the default set";
+	case STAGE_NO_NEW_PRIVS:
+		return "setting no_new_privs";
 	case STAGE_EXEC:
 		break;
 	}
@@ -425,6 +506,23 @@ static void report_child_failure(struct container *c, const struct child_report 
 			strerror(r->error),
 			r->stage == STAGE_PROC && c->rootfs[0] ? " (does the rootfs have /proc?)"
 							       : "");
+}
+
+/* The agent's permitted capabilities: a container cannot keep more. */
+static int agent_permitted(__u64 *out, char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) != 0) {
+		set_err(err, errlen, "capget: %s", strerror(errno));
+		return -1;
+	}
+	*out = 0;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		*out |= (__u64)data[i].permitted << (32 * i);
+	return 0;
 }
 
 static void clone3_error(int error, char *err, size_t errlen)
@@ -452,6 +550,13 @@ int container_start(struct container *c, char *err, size_t errlen)
 	if (c->pid != 0) {
 		set_err(err, errlen, "container %s was already started", c->name);
 		return -1;
+	}
+	if (!c->privileged) {
+		__u64 permitted;
+
+		if (agent_permitted(&permitted, err, errlen) != 0)
+			return -1;
+		c->caps = CONTAINER_DEFAULT_CAPS & permitted;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		set_err(err, errlen, "pipe: %s", strerror(errno));

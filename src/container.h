@@ -2,7 +2,9 @@
  * leaf of its own, new pid, mount, uts and ipc namespaces (optionally a new
  * network namespace and a root filesystem), CMD started directly inside the
  * cgroup (clone3 with CLONE_INTO_CGROUP) so it is in scope from its first
- * instruction. */
+ * instruction. By default CMD also gets what a container runtime gives: a
+ * cgroup namespace rooted at its leaf, Docker's default capability set and
+ * no_new_privs; `privileged` keeps the agent's full root instead. */
 #ifndef SABPF_CONTAINER_H
 #define SABPF_CONTAINER_H
 
@@ -11,12 +13,22 @@
 #include <stddef.h>
 
 struct container_opts {
-	char *const *argv;         /* CMD and its arguments; argv[0] looked up in PATH */
-	const char *name;          /* container name (cgroup leaf and hostname); NULL: generated */
-	const char *rootfs;        /* NULL: share the host's filesystem (private mounts) */
+	char *const *argv;	   /* CMD and its arguments; argv[0] looked up in PATH */
+	const char *name;	   /* container name (cgroup leaf and hostname); NULL: generated */
+	const char *rootfs;	   /* NULL: share the host's filesystem (private mounts) */
 	const char *cgroup_parent; /* cgroup v2 directory to create the leaf under; NULL: default */
-	bool new_net;              /* a new, empty network namespace (loopback up) */
+	bool new_net;		   /* a new, empty network namespace (loopback up) */
+	bool privileged;	   /* keep every capability, no cgroup namespace, no
+				    * no_new_privs (sabpf run --privileged) */
 };
+
+/* Docker's default capability set (moby oci/caps/defaults.go): CHOWN,
+ * DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP,
+ * SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE. A default
+ * container's bounding, permitted and effective sets are this mask
+ * (intersected with the agent's own permitted set); its inheritable and
+ * ambient sets are empty, as in Docker since CVE-2022-24769. */
+#define CONTAINER_DEFAULT_CAPS 0xa80425fbULL /* container.c checks it against CAP_* */
 
 struct container;
 

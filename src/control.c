@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct control {
 	struct sabpf_pipeline *pipeline;
 	struct audit_target targets[MAX_TARGETS];
 	int ntargets;
+	ino_t ino; /* of the socket bound: only that one is removed at exit */
 };
 
 int control_resolve_target(const char *spec, struct audit_target *t, char *err, size_t errlen)
@@ -37,25 +39,116 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
 	return cgroup_id_of_path(path, &t->id, t->path, sizeof(t->path), err, errlen);
 }
 
-int control_attach_target(struct agent *a, const struct audit_target *t, char *err, size_t errlen)
+/* A walk putting a subtree in scope as part of one container. */
+struct scope_walk {
+	struct agent *agent;
+	__u64 root_id;	 /* the cgroup the walk starts at */
+	__u64 container; /* the container its subtree joins */
+	__u32 classes;
+	unsigned added;
+};
+
+/* Visits one cgroup of the walk, before its children are listed: puts it
+ * in scope, then waits for creations under way (a child made before this
+ * put but not yet visible to readdir), then checks that it is still there
+ * (one removed meanwhile would leave an entry no rmdir will delete). A
+ * descendant that is the registered root of another container keeps its
+ * own entry and subtree (the most specific registration wins). */
+static int scope_visit(const char *path, int depth, void *ctx, char *err, size_t errlen)
 {
-	if (agent_scope_add(a, t->id, t->classes, err, errlen))
-		return -1;
-	/* A cgroup removed between resolving its path and adding it would
-	 * leave an entry no rmdir will ever delete: check it is still there. */
-	__u64 id_now;
-	char path_now[PATH_MAX], why[512];
-	if (cgroup_id_of_path(t->path, &id_now, path_now, sizeof(path_now), why, sizeof(why)) ||
-	    id_now != t->id) {
-		agent_scope_remove(a, t->id);
-		snprintf(
-		    err, errlen,
-		    "container %s exited while sabpf was attaching to it (its cgroup is gone); "
-		    "nothing is attached to it",
-		    t->path);
+	struct scope_walk *w = ctx;
+	__u64 id = w->root_id, owner, now;
+	__u32 classes;
+	char why[512];
+	int rc;
+
+	if (depth > 0) {
+		rc = cgroup_id_of_dir(path, &id, err, errlen);
+		if (rc == -ENOENT)
+			return 1; /* removed since it was listed: nothing to audit */
+		if (rc)
+			return -1;
+		if (agent_scope_get(w->agent, id, &owner, &classes) == 0 && owner == id &&
+		    id != w->container)
+			return 1;
+	}
+	if (agent_scope_put(w->agent, id, w->container, w->classes, why, sizeof(why))) {
+		snprintf(err, errlen, "cgroup %s: %s", path, why);
 		return -1;
 	}
-	return 0;
+	w->added++;
+	rc = cgroup_sync(path, err, errlen);
+	if (rc == -1)
+		return -1;
+	if (rc == 0)
+		rc = cgroup_id_of_dir(path, &now, why, sizeof(why));
+	if (rc == 0 && now == id)
+		return 0;
+	agent_scope_delete(w->agent, id);
+	if (depth > 0)
+		return 1;
+	snprintf(err, errlen,
+		 "container %s exited while sabpf was attaching to it (its cgroup is gone); "
+		 "nothing is attached to it",
+		 path);
+	return -1;
+}
+
+/* Puts `path` (cgroup root_id) and every cgroup below it in scope as part
+ * of `container`. On failure, with undo, nothing of the container stays in
+ * scope. */
+static int scope_attach_tree(struct agent *a, const char *path, __u64 root_id, __u64 container,
+			     __u32 classes, bool undo, unsigned *added, char *err, size_t errlen)
+{
+	struct scope_walk w = {
+	    .agent = a, .root_id = root_id, .container = container, .classes = classes};
+	if (cgroup_walk(path, scope_visit, &w, err, errlen) == 0) {
+		if (added)
+			*added = w.added;
+		return 0;
+	}
+	if (!undo)
+		return -1;
+	agent_scope_remove(a, container);
+	size_t n = strlen(err);
+	if (n + 40 < errlen && !strstr(err, "nothing is attached"))
+		snprintf(err + n, errlen - n, "; nothing of %s is audited", path);
+	return -1;
+}
+
+int control_attach_target(struct agent *a, struct audit_target *t, char *err, size_t errlen)
+{
+	return scope_attach_tree(a, t->path, t->id, t->id, t->classes, true, &t->cgroups, err,
+				 errlen);
+}
+
+int control_detach_target(struct agent *a, const char *path, __u64 id)
+{
+	int removed = agent_scope_remove(a, id);
+	char err[512];
+	if (removed == 0)
+		return 0;
+	/* a cgroup made under the container while its entries were being
+	 * deleted may have copied one that was still there: once every
+	 * creation under way is done, delete again */
+	if (cgroup_sync(path, err, sizeof(err)) == -1)
+		fprintf(stderr, "sabpf: %s\n", err);
+	removed += agent_scope_remove(a, id);
+	/* nested in another audited container: its subtree goes back to it */
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *slash = strrchr(parent, '/');
+	__u64 parent_id, owner;
+	__u32 classes;
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (cgroup_id_of_dir(parent, &parent_id, err, sizeof(err)) == 0 &&
+		    agent_scope_get(a, parent_id, &owner, &classes) == 0 &&
+		    scope_attach_tree(a, path, id, owner, classes, false, NULL, err, sizeof(err)))
+			fprintf(stderr, "sabpf: giving %s back to its enclosing container: %s\n",
+				path, err);
+	}
+	return removed;
 }
 
 static int unix_address(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
@@ -87,8 +180,31 @@ int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, st
 	strcpy(c->path, path);
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	if (lstat(path, &st) == 0) {
+		const char *busy = NULL;
+		if (!S_ISSOCK(st.st_mode)) {
+			busy = "exists and is not a socket";
+		} else {
+			/* a live agent answers: taking its socket would send its
+			 * requests here */
+			int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+				busy = "is the control socket of a running agent";
+			if (probe >= 0)
+				close(probe);
+		}
+		if (busy) {
+			snprintf(err, errlen,
+				 "control socket '%s' %s: give another --control path (or stop "
+				 "that agent)",
+				 path, busy);
+			if (c->listen_fd >= 0)
+				close(c->listen_fd);
+			free(c);
+			return -1;
+		}
 		unlink(path); /* left by an agent that died */
+	}
 	mode_t old = umask(0077);
 	int rc = c->listen_fd < 0 ? -1 : bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
@@ -100,6 +216,8 @@ int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, st
 		free(c);
 		return -1;
 	}
+	if (lstat(path, &st) == 0)
+		c->ino = st.st_ino;
 	*out = c;
 	return 0;
 }
@@ -112,7 +230,9 @@ static void answer(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n > 0 && write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
+	/* MSG_NOSIGNAL: a client that hung up must not kill the agent (SIGPIPE) */
+	if (n > 0 && send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+			  MSG_NOSIGNAL) < 0)
 		return;
 }
 
@@ -124,35 +244,65 @@ static void handle_add(struct control *c, int fd, const char *spec)
 		answer(fd, "error at most %d containers\n", MAX_TARGETS);
 		return;
 	}
-	if (control_resolve_target(spec, &t, err, sizeof(err)) ||
-	    control_attach_target(c->agent, &t, err, sizeof(err))) {
-		answer(fd, "error %s\n", err);
-		return;
-	}
-	pipeline_name_container(c->pipeline, t.id, t.path);
-	c->targets[c->ntargets++] = t;
-	answer(fd, "ok %llu %s\n", (unsigned long long)t.id, t.path);
-}
-
-static void handle_remove(struct control *c, int fd, const char *spec)
-{
-	char err[1024];
-	struct audit_target t;
 	if (control_resolve_target(spec, &t, err, sizeof(err))) {
 		answer(fd, "error %s\n", err);
 		return;
 	}
-	int removed = agent_scope_remove(c->agent, t.id);
+	if (control_attach_target(c->agent, &t, err, sizeof(err))) {
+		/* nothing of it is in scope now, even if it was before */
+		for (int i = 0; i < c->ntargets; i++)
+			if (c->targets[i].id == t.id)
+				c->targets[i] = c->targets[--c->ntargets];
+		answer(fd, "error %s\n", err);
+		return;
+	}
+	pipeline_name_container(c->pipeline, t.id, t.path);
+	for (int i = 0; i < c->ntargets; i++)
+		if (c->targets[i].id == t.id)
+			c->targets[i] = c->targets[--c->ntargets]; /* added again */
+	c->targets[c->ntargets++] = t;
+	answer(fd, "ok %llu %s (%u cgroup%s in scope)\n", (unsigned long long)t.id, t.path,
+	       t.cgroups, t.cgroups == 1 ? "" : "s");
+}
+
+static void handle_remove(struct control *c, int fd, const char *spec)
+{
+	char err[1024], where[PATH_MAX];
+	struct audit_target t;
+	int known = -1;
+	if (control_resolve_target(spec, &t, err, sizeof(err))) {
+		/* a registered container whose cgroup is gone: by its path */
+		for (int i = 0; i < c->ntargets && known < 0; i++)
+			if (strcmp(c->targets[i].path, spec) == 0)
+				known = i;
+		if (known < 0) {
+			answer(fd, "error %s\n", err);
+			return;
+		}
+		t = c->targets[known];
+	}
+	int removed = control_detach_target(c->agent, t.path, t.id);
 	for (int i = 0; i < c->ntargets; i++) {
 		if (c->targets[i].id == t.id) {
 			c->targets[i] = c->targets[--c->ntargets];
 			break;
 		}
 	}
-	if (removed == 0)
+	__u64 owner;
+	__u32 classes;
+	if (removed == 0 && agent_scope_get(c->agent, t.id, &owner, &classes) == 0) {
+		if (cgroup_path_of_id(owner, where, sizeof(where)))
+			snprintf(where, sizeof(where), "with cgroup id %llu",
+				 (unsigned long long)owner);
+		answer(fd,
+		       "error %s is not a registered container: it is audited as part of "
+		       "container %s; remove that one\n",
+		       t.path, where);
+	} else if (removed == 0) {
 		answer(fd, "error %s is not audited\n", t.path);
-	else
+	} else {
 		answer(fd, "ok removed %s (%d cgroups)\n", t.path, removed);
+	}
 }
 
 static void handle_request(struct control *c, int fd)
@@ -180,6 +330,51 @@ static void handle_request(struct control *c, int fd)
 	}
 }
 
+/* A request from a process in an audited cgroup (a container asking to be
+ * removed from scope, say) is refused: only the host may change the scope.
+ * So is one whose sender cannot be told (fail closed). Returns 1 with why
+ * when refused. */
+static int peer_is_audited(struct control *c, int fd, char *why, size_t len)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char file[64], line[PATH_MAX + 8], err[512];
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.pid <= 0) {
+		snprintf(why, len, "cannot tell which process sent it (SO_PEERCRED: %s)",
+			 strerror(errno));
+		return 1;
+	}
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)cred.pid);
+	FILE *f = fopen(file, "re");
+	char path[PATH_MAX + 8] = "";
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(path, sizeof(path), "%s", line + 3);
+		}
+	if (f)
+		fclose(f);
+	/* the path is relative to the cgroup v2 root (this agent's cgroup
+	 * namespace is the host's) */
+	char root[PATH_MAX], full[2 * PATH_MAX + 16];
+	__u64 id, owner;
+	__u32 classes;
+	if (path[0] == '/' && cgroup2_root(root, sizeof(root), err, sizeof(err)) == 0)
+		snprintf(full, sizeof(full), "%s%s", root, path);
+	else
+		full[0] = '\0';
+	if (!full[0] || cgroup_id_of_dir(full, &id, err, sizeof(err))) {
+		snprintf(why, len, "cannot tell the cgroup of the sending process %d",
+			 (int)cred.pid);
+		return 1;
+	}
+	if (agent_scope_get(c->agent, id, &owner, &classes) == 0) {
+		snprintf(why, len, "process %d is in the audited cgroup %s", (int)cred.pid, path);
+		return 1;
+	}
+	return 0;
+}
+
 void control_serve(struct control *c)
 {
 	for (;;) {
@@ -189,6 +384,13 @@ void control_serve(struct control *c)
 		/* a client has one second to send its line */
 		struct timeval tv = {.tv_sec = 1};
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		char why[PATH_MAX + 128];
+		if (peer_is_audited(c, fd, why, sizeof(why))) {
+			fprintf(stderr, "sabpf: control request refused: %s\n", why);
+			answer(fd, "error refused: %s\n", why);
+			close(fd);
+			continue;
+		}
 		handle_request(c, fd);
 		close(fd);
 	}
@@ -199,12 +401,18 @@ void control_close(struct control *c)
 	if (!c)
 		return;
 	close(c->listen_fd);
-	unlink(c->path);
+	struct stat st;
+	if (lstat(c->path, &st) == 0 && st.st_ino == c->ino)
+		unlink(c->path);
 	free(c);
 }
 
-/* Registers the targets given on the command line too, so `list` shows
- * them: called by audit through control_open's caller. */
+void control_note_target(struct control *c, const struct audit_target *t)
+{
+	if (c && c->ntargets < MAX_TARGETS)
+		c->targets[c->ntargets++] = *t;
+}
+
 int control_client_main(int argc, char **argv)
 {
 	const char *path = NULL;

@@ -16,20 +16,32 @@ struct audit_target {
 	char path[PATH_MAX];
 	__u64 id;
 	__u32 classes;
+	unsigned cgroups; /* put in scope by control_attach_target: it and those below */
 };
 
 /* Parses "PATH[:CLASSES]" and resolves the cgroup. Returns 0, or -1 with err. */
 int control_resolve_target(const char *spec, struct audit_target *t, char *err, size_t errlen);
 
-/* Puts a resolved target in scope, and makes sure its cgroup did not
- * vanish meanwhile (then nothing stays attached). Returns 0, or -1 with err. */
-int control_attach_target(struct agent *a, const struct audit_target *t, char *err, size_t errlen);
+/* Puts a resolved target and every cgroup below it in scope (walked
+ * top-down, each cgroup put in scope before its children are listed, so a
+ * cgroup made during the walk is either listed or inherits in the kernel),
+ * and makes sure its cgroup did not vanish meanwhile. On failure (cgroup
+ * gone, scope map full: the error names the cgroup and --scope-size)
+ * nothing of it stays attached. Returns 0, or -1 with err. */
+int control_attach_target(struct agent *a, struct audit_target *t, char *err, size_t errlen);
+/* Takes a container (cgroup `id` at `path`) and every cgroup below it out
+ * of scope; a container nested in another audited one goes back to that
+ * one. Returns the number of entries deleted. */
+int control_detach_target(struct agent *a, const char *path, __u64 id);
 
 struct control;
 /* Listens on a unix socket at path (mode 0600; a stale socket is replaced).
  * Returns 0, or -1 with err. */
 int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, struct control **out,
 		 char *err, size_t errlen);
+/* Lists a target registered on the command line too (for `list`, and
+ * `remove` by path once its cgroup is gone). NULL c is fine. */
+void control_note_target(struct control *c, const struct audit_target *t);
 /* Serves the requests waiting, without blocking. */
 void control_serve(struct control *c);
 /* Closes and removes the socket. NULL is fine. */

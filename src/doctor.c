@@ -38,9 +38,9 @@
 
 #define TRAMPOLINE_REMEDY                                                                          \
 	"this kernel refuses BPF trampoline programs (lsm/, lsm_cgroup/, fentry/ and fexit/ "      \
-	"loads fail with EPERM and an empty verifier log), so the agent cannot run on this "       \
-	"host; the integration tests and the demo run in the test VM instead: `make test`, "       \
-	"`scripts/demo.sh`"
+	"loads fail with EPERM and an empty verifier log), so the LSM backend cannot run on this " \
+	"host (the trace backend can: --backend trace); the LSM integration tests and the demo "   \
+	"run in the test VM instead: `make test`, `scripts/demo.sh`"
 
 /* The outcome of one probe. */
 struct probe {
@@ -411,7 +411,9 @@ static void probe_lsm_cgroup_program(struct probe *p)
 	}
 }
 
-static void probe_tp_btf_program(struct probe *p)
+/* Loads and attaches a minimal tp_btf/ program at tracepoint tp, then
+ * detaches it. */
+static void probe_tp_btf(struct probe *p, const char *what, const char *tp)
 {
 	char log[4096] = "";
 	struct bpf_insn insns[2];
@@ -419,12 +421,11 @@ static void probe_tp_btf_program(struct probe *p)
 		    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
 	int prog_fd, link_fd, id;
 
-	p->what = "tp_btf/cgroup_mkdir program";
+	p->what = what;
 	p->ok = false;
-	id = libbpf_find_vmlinux_btf_id("cgroup_mkdir", BPF_TRACE_RAW_TP);
+	id = libbpf_find_vmlinux_btf_id(tp, BPF_TRACE_RAW_TP);
 	if (id <= 0) {
-		probe_detail(p, "no btf_trace_cgroup_mkdir in the kernel's BTF (%s)",
-			     strerror(-id));
+		probe_detail(p, "no btf_trace_%s in the kernel's BTF (%s)", tp, strerror(-id));
 		probe_remedy(p, "use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return;
 	}
@@ -448,6 +449,50 @@ static void probe_tp_btf_program(struct probe *p)
 		probe_remedy(p, "use Linux >= %d.%d", MIN_KERNEL_MAJOR, MIN_KERNEL_MINOR);
 	}
 	close(prog_fd);
+}
+
+static void probe_tp_btf_program(struct probe *p)
+{
+	probe_tp_btf(p, "tp_btf/cgroup_mkdir program", "cgroup_mkdir");
+}
+
+/* The trace backend's dispatcher hangs on sys_exit. */
+static void probe_sys_exit_program(struct probe *p)
+{
+	probe_tp_btf(p, "tp_btf/sys_exit program", "sys_exit");
+}
+
+/* Task local storage: task nodes of both backends. */
+static void probe_task_storage(struct probe *p)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd, btf_fd;
+	struct btf *btf = btf__new_empty();
+
+	p->what = "task local storage";
+	p->ok = false;
+	if (!btf) {
+		probe_detail(p, "cannot build BTF for the probe map");
+		probe_remedy(p, "out of memory?");
+		return;
+	}
+	/* task storage maps need BTF for their key (int) and value */
+	int int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+	btf_fd = btf__load_into_kernel(btf) == 0 ? btf__fd(btf) : -1;
+	opts.btf_fd = btf_fd;
+	opts.btf_key_type_id = int_id;
+	opts.btf_value_type_id = int_id + 1;
+	fd = bpf_map_create(BPF_MAP_TYPE_TASK_STORAGE, "sabpf_p_task", 4, 8, 0, &opts);
+	p->ok = fd >= 0;
+	if (p->ok) {
+		probe_detail(p, "a task storage map created");
+		close(fd);
+	} else {
+		probe_detail(p, "bpf_map_create(BPF_MAP_TYPE_TASK_STORAGE): %s", strerror(errno));
+		probe_remedy(p, "use Linux >= 5.11 with CONFIG_BPF_SYSCALL=y");
+	}
+	btf__free(btf);
 }
 
 static void probe_ringbuf(struct probe *p)
@@ -509,25 +554,37 @@ static void probe_lsm_load_only(struct probe *p)
 
 typedef void (*probe_fn)(struct probe *p);
 
-/* Every probe of `sabpf doctor`, in the order printed. */
-static const probe_fn all_probes[] = {
-    probe_kernel_release,
-    probe_btf,
-    probe_securityfs,
-    probe_bpf_lsm_active,
-    probe_cgroup2,
-    probe_bpffs,
-    probe_ringbuf,
-    probe_tp_btf_program,
-    probe_lsm_load_and_attach,
-    probe_lsm_cgroup_program,
+#define FOR_LSM 0x1   /* the LSM backend needs it */
+#define FOR_TRACE 0x2 /* the trace backend needs it */
+
+/* Every probe of `sabpf doctor`, in the order printed, with the backends
+ * that need it. */
+static const struct {
+	probe_fn fn;
+	unsigned backends;
+} all_probes[] = {
+    {probe_kernel_release, FOR_LSM | FOR_TRACE},
+    {probe_btf, FOR_LSM | FOR_TRACE},
+    {probe_securityfs, FOR_LSM},
+    {probe_bpf_lsm_active, FOR_LSM},
+    {probe_cgroup2, FOR_LSM | FOR_TRACE},
+    {probe_bpffs, FOR_LSM | FOR_TRACE},
+    {probe_ringbuf, FOR_LSM | FOR_TRACE},
+    {probe_tp_btf_program, FOR_LSM | FOR_TRACE},
+    {probe_lsm_load_and_attach, FOR_LSM},
+    {probe_lsm_cgroup_program, FOR_LSM},
+    {probe_sys_exit_program, FOR_TRACE},
+    {probe_task_storage, FOR_LSM | FOR_TRACE},
 };
 
-/* The quick subset the agent checks before it starts: mounts first, since
+/* The quick subsets the agent checks before it starts: mounts first, since
  * the LSM list is read through securityfs. */
 static const probe_fn required_probes[] = {
     probe_bpffs,	  probe_securityfs, probe_btf,
     probe_bpf_lsm_active, probe_cgroup2,    probe_lsm_load_only,
+};
+static const probe_fn trace_required_probes[] = {
+    probe_bpffs, probe_btf, probe_cgroup2, probe_sys_exit_program, probe_task_storage,
 };
 
 static void print_probe(FILE *out, const struct probe *p)
@@ -542,35 +599,63 @@ int doctor_run(FILE *out)
 {
 	size_t n = sizeof(all_probes) / sizeof(all_probes[0]);
 	int failed = 0;
+	unsigned broken = 0; /* backends a failed probe rules out */
 
 	for (size_t i = 0; i < n; i++) {
 		struct probe p = {0};
 
-		all_probes[i](&p);
+		all_probes[i].fn(&p);
 		print_probe(out, &p);
 		failed += !p.ok;
+		if (!p.ok)
+			broken |= all_probes[i].backends;
 	}
-	if (failed)
-		fprintf(out, "sabpf doctor: %d of %zu probes failed: the agent cannot run here\n",
+	fprintf(out, "backend lsm:   %s\n",
+		broken & FOR_LSM ? "cannot run here (a probe it needs failed)"
+				 : "can run here (recording, access control, self-protection)");
+	fprintf(out, "backend trace: %s\n",
+		broken & FOR_TRACE
+		    ? "cannot run here (a probe it needs failed)"
+		    : "can run here (tracepoints: recording only, docs/backends.md)");
+	if (!failed)
+		fprintf(out, "sabpf doctor: all %zu probes passed: the agent can run here\n", n);
+	else if (!(broken & FOR_TRACE))
+		fprintf(out,
+			"sabpf doctor: %d of %zu probes failed: the agent can run here with the "
+			"trace backend only (--backend trace, or auto)\n",
 			failed, n);
 	else
-		fprintf(out, "sabpf doctor: all %zu probes passed: the agent can run here\n", n);
+		fprintf(out, "sabpf doctor: %d of %zu probes failed: the agent cannot run here\n",
+			failed, n);
 	fflush(out);
-	return failed ? 1 : 0;
+	if (!(broken & FOR_LSM))
+		return 0;
+	return broken & FOR_TRACE ? 1 : DOCTOR_TRACE_ONLY;
 }
 
-int doctor_require(char *err, size_t errlen)
+static int require(const probe_fn *probes, size_t n, char *err, size_t errlen)
 {
-	size_t n = sizeof(required_probes) / sizeof(required_probes[0]);
-
 	for (size_t i = 0; i < n; i++) {
 		struct probe p = {0};
 
-		required_probes[i](&p);
+		probes[i](&p);
 		if (!p.ok) {
 			set_text(err, errlen, "%s: %s; remedy: %s", p.what, p.detail, p.remedy);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int doctor_require(char *err, size_t errlen)
+{
+	return require(required_probes, sizeof(required_probes) / sizeof(required_probes[0]), err,
+		       errlen);
+}
+
+int doctor_require_trace(char *err, size_t errlen)
+{
+	return require(trace_required_probes,
+		       sizeof(trace_required_probes) / sizeof(trace_required_probes[0]), err,
+		       errlen);
 }

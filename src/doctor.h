@@ -7,13 +7,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Exit status of `sabpf doctor` when only the trace backend can run. */
+#define DOCTOR_TRACE_ONLY 3
+
 /* Runs every probe, prints one line per probe with the remedy for a
- * failure. Returns 0 when the agent can run, 1 otherwise. */
+ * failure, then which backends can run. Returns 0 when the agent can run
+ * with every backend (scripts test this to run the LSM scenarios natively),
+ * DOCTOR_TRACE_ONLY when only with the trace backend, 1 when with none. */
 int doctor_run(FILE *out);
 /* Quick checks the agent needs (BTF, bpf in the LSM list, an lsm/ program
  * loads, cgroup v2, bpffs and securityfs mounted, mounting them if absent).
  * Returns 0, or -1 with the first failure and its remedy in err. */
 int doctor_require(char *err, size_t errlen);
+/* The same for the trace backend (BTF, cgroup v2, a tp_btf/sys_exit
+ * program loads and attaches, task local storage). */
+int doctor_require_trace(char *err, size_t errlen);
 /* Mounts bpffs at /sys/fs/bpf and securityfs at /sys/kernel/security when
  * they are not mounted. Returns 0, or -1 with err. */
 int ensure_kernel_mounts(char *err, size_t errlen);

@@ -25,6 +25,7 @@ struct event {
 };
 
 struct output;
+struct seal;
 
 struct format_ops {
 	const char *name;
@@ -51,6 +52,8 @@ struct output {
 	int slot;	     /* index into gnode.emitted, -1 if none */
 	void *state;	     /* the format's own */
 	int write_errno;     /* first write error, 0 if none */
+	struct seal *seal;   /* its seal (seal.h), NULL when not sealed */
+	char *seal_tmp;	     /* PATH.seal.tmp, renamed to PATH.seal at the end */
 };
 
 extern const struct format_ops format_prov;

@@ -1,6 +1,10 @@
 /* loader.c: opens the BPF skeleton, keeps the program variants that match
  * the running kernel's LSM hook signatures, loads and attaches, and runs
- * the ring-buffer reader that feeds the output pipeline. */
+ * the ring-buffer reader that feeds the output pipeline. With the trace
+ * backend it loads bpf/trace.bpf.c instead (src/trace.c): the maps both
+ * objects share (scope, ring, per-CPU counters, loss) are reached through
+ * the agent's own pointers, and the LSM-only parts (self-protection, the
+ * cred, file and IPC maps) are absent. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,17 +24,26 @@
 #include "sabpf_record.h"
 #include "sabpf_state.h"
 #include "sabpf.skel.h"
+#include "cgroup.h"
+#include "trace.skel.h"
+#include "trace.h"
 #include "enforce.h"
 #include "loader.h"
 #include "tenant.h"
 
 struct agent {
-	struct sabpf_bpf *skel;
+	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
+	struct trace_bpf *trace; /* the trace backend, or NULL */
+	/* the maps both backends have (common.h, cgroup.bpf.c) */
+	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
+	struct bpf_map *scope_failed, *scope_failed_total;
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
 	int denials_fd;		       /* the pinned denial ring of src/enforce.c, or -1 */
 	struct timespec denials_tried; /* when the agent last looked for it */
+	__u64 scope_failed_seen;       /* scope failures already reported */
+	struct timespec scope_checked; /* when scope_failed was last read */
 };
 
 static int guard_agent(struct agent *a, char *err, size_t errlen);
@@ -66,8 +79,8 @@ static int on_denial(void *ctx, void *data, size_t size)
 		return pipeline_consume(a->pipeline, data, size), 0; /* counted as malformed */
 	memcpy(copy, data, size);
 	struct sabpf_denial *d = (struct sabpf_denial *)copy;
-	if (bpf_map__lookup_elem(a->skel->maps.scope_map, &d->cgroup_id, sizeof(d->cgroup_id),
-				 &scope, sizeof(scope), 0))
+	if (bpf_map__lookup_elem(a->scope_map, &d->cgroup_id, sizeof(d->cgroup_id), &scope,
+				 sizeof(scope), 0))
 		return 0;
 	d->hdr.container = scope.container;
 	pipeline_consume(a->pipeline, copy, size);
@@ -221,6 +234,19 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
+	if (opts->backend == SABPF_BACKEND_TRACE) {
+		a->trace = trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes,
+				      opts->scope_entries, err, errlen);
+		if (!a->trace)
+			goto fail;
+		a->scope_map = a->trace->maps.scope_map;
+		a->scope_failed = a->trace->maps.scope_failed;
+		a->scope_failed_total = a->trace->maps.scope_failed_total;
+		a->cpu_states = a->trace->maps.cpu_states;
+		a->lost_by_container = a->trace->maps.lost_by_container;
+		a->events = a->trace->maps.events;
+		goto ring; /* no self-protection: its hooks are LSM programs */
+	}
 	a->skel = sabpf_bpf__open();
 	if (!a->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -235,6 +261,11 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	if (bpf_map__set_max_entries(a->skel->maps.events, opts->ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
 			 (unsigned long long)opts->ring_bytes);
+		goto fail;
+	}
+	if (opts->scope_entries && bpf_map__set_max_entries(a->scope_map, opts->scope_entries)) {
+		snprintf(err, errlen, "cannot size the scope map to %u entries",
+			 (unsigned)opts->scope_entries);
 		goto fail;
 	}
 	if (select_programs(a->skel, err, errlen))
@@ -260,7 +291,14 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	if (guard_agent(a, err, errlen))
 		goto fail;
-	a->ring = ring_buffer__new(bpf_map__fd(a->skel->maps.events), on_record, a, NULL);
+	a->scope_map = a->skel->maps.scope_map;
+	a->scope_failed = a->skel->maps.scope_failed;
+	a->scope_failed_total = a->skel->maps.scope_failed_total;
+	a->cpu_states = a->skel->maps.cpu_states;
+	a->lost_by_container = a->skel->maps.lost_by_container;
+	a->events = a->skel->maps.events;
+ring:
+	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -337,22 +375,109 @@ fail:
 	return -1;
 }
 
-int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 classes, char *err,
+		    size_t errlen)
 {
-	struct sabpf_scope scope = {.container = cgroup_id, .classes = classes};
-	if (bpf_map__update_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
-				 sizeof(scope), BPF_ANY)) {
-		snprintf(err, errlen, "cannot add cgroup %llu to the scope map: %s",
-			 (unsigned long long)cgroup_id, strerror(errno));
+	struct sabpf_scope scope = {.container = container, .classes = classes};
+	if (bpf_map__update_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 BPF_ANY)) {
+		if (errno == E2BIG || errno == ENOMEM)
+			snprintf(err, errlen,
+				 "cannot put cgroup %llu in scope: the scope map is full (%u "
+				 "entries, one per audited cgroup); raise --scope-size",
+				 (unsigned long long)cgroup_id, agent_scope_capacity(a));
+		else
+			snprintf(err, errlen, "cannot put cgroup %llu in scope: %s",
+				 (unsigned long long)cgroup_id, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen)
+{
+	return agent_scope_put(a, cgroup_id, cgroup_id, classes, err, errlen);
+}
+
+int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *classes)
+{
+	struct sabpf_scope scope;
+	if (bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope, sizeof(scope),
+				 0))
+		return -1;
+	*container = scope.container;
+	*classes = scope.classes;
+	return 0;
+}
+
+void agent_scope_delete(struct agent *a, __u64 cgroup_id)
+{
+	bpf_map__delete_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), 0);
+}
+
+__u32 agent_scope_capacity(struct agent *a)
+{
+	return bpf_map__max_entries(a->scope_map);
+}
+
+__u64 agent_scope_failed_total(struct agent *a)
+{
+	__u32 zero = 0;
+	__u64 total = 0;
+	if (bpf_map__lookup_elem(a->scope_failed_total, &zero, sizeof(zero), &total, sizeof(total),
+				 0))
+		return 0;
+	return total;
+}
+
+__u64 agent_scope_failed(struct agent *a, __u64 container)
+{
+	struct scope_fail f;
+	if (bpf_map__lookup_elem(a->scope_failed, &container, sizeof(container), &f, sizeof(f), 0))
+		return 0;
+	return f.count;
+}
+
+void agent_scope_report(struct agent *a, bool force)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && a->scope_checked.tv_sec && now.tv_sec - a->scope_checked.tv_sec < 1)
+		return;
+	a->scope_checked = now;
+	__u64 total = agent_scope_failed_total(a);
+	if (total == a->scope_failed_seen)
+		return;
+	fprintf(stderr,
+		"sabpf: WARNING: %llu cgroup(s) made under audited containers are NOT audited: "
+		"the scope map is full (%u entries); raise --scope-size\n",
+		(unsigned long long)(total - a->scope_failed_seen), agent_scope_capacity(a));
+	a->scope_failed_seen = total;
+	int fd = bpf_map__fd(a->scope_failed);
+	__u64 key, next;
+	const __u64 *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct scope_fail f;
+		char container[4096] = "(removed)", child[4096] = "(removed)";
+		if (bpf_map_lookup_elem(fd, &next, &f) == 0) {
+			cgroup_path_of_id(next, container, sizeof(container));
+			cgroup_path_of_id(f.last_cgroup, child, sizeof(child));
+			fprintf(stderr,
+				"sabpf: container %s (cgroup id %llu): %llu cgroup(s) not in scope "
+				"in all, the last %s (cgroup id %llu, error %lld%s)\n",
+				container, (unsigned long long)next, (unsigned long long)f.count,
+				child, (unsigned long long)f.last_cgroup, (long long)f.last_error,
+				f.last_error == -E2BIG ? ": map full" : "");
+		}
+		key = next;
+		prev = &key;
+	}
+}
+
 int agent_scope_has(struct agent *a, __u64 cgroup_id)
 {
 	struct sabpf_scope scope;
-	return bpf_map__lookup_elem(a->skel->maps.scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
+	return bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
 				    sizeof(scope), 0) == 0;
 }
 
@@ -365,6 +490,7 @@ void agent_watch_denials(struct agent *a)
 int agent_poll(struct agent *a, int timeout_ms)
 {
 	watch_denials(a);
+	agent_scope_report(a, false);
 	return ring_buffer__poll(a->ring, timeout_ms);
 }
 
@@ -377,7 +503,7 @@ static void report_pending_loss(struct agent *a)
 	__u32 zero = 0;
 	if (!per_cpu)
 		return;
-	if (bpf_map__lookup_elem(a->skel->maps.cpu_states, &zero, sizeof(zero), per_cpu,
+	if (bpf_map__lookup_elem(a->cpu_states, &zero, sizeof(zero), per_cpu,
 				 a->ncpus * sizeof(*per_cpu), 0) == 0) {
 		for (int cpu = 0; cpu < a->ncpus; cpu++) {
 			if (per_cpu[cpu].seq)
@@ -402,10 +528,14 @@ static void report_pending_loss(struct agent *a)
 int agent_finish(struct agent *a)
 {
 	double t0 = timing_mark(NULL, 0);
-	sabpf_bpf__detach(a->skel);
+	if (a->skel)
+		sabpf_bpf__detach(a->skel);
+	else
+		trace_bpf__detach(a->trace);
 	timing_mark("detach", t0);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
+	agent_scope_report(a, true);
 	return n;
 }
 
@@ -415,8 +545,8 @@ __u64 agent_lost(struct agent *a, __u64 container)
 	__u64 total = 0;
 	if (!per_cpu)
 		return 0;
-	if (bpf_map__lookup_elem(a->skel->maps.lost_by_container, &container, sizeof(container),
-				 per_cpu, a->ncpus * sizeof(__u64), 0) == 0)
+	if (bpf_map__lookup_elem(a->lost_by_container, &container, sizeof(container), per_cpu,
+				 a->ncpus * sizeof(__u64), 0) == 0)
 		for (int cpu = 0; cpu < a->ncpus; cpu++)
 			total += per_cpu[cpu];
 	free(per_cpu);
@@ -478,7 +608,7 @@ static unsigned purge_entries(struct bpf_map *map, size_t value_size, size_t off
 
 int agent_scope_remove(struct agent *a, __u64 container)
 {
-	return purge_entries(a->skel->maps.scope_map, sizeof(struct sabpf_scope),
+	return purge_entries(a->scope_map, sizeof(struct sabpf_scope),
 			     offsetof(struct sabpf_scope, container), container);
 }
 
@@ -507,6 +637,8 @@ static unsigned agent_purge_ipc(struct agent *a, __u64 container)
 
 unsigned agent_count_ipc_state(struct agent *a, __u64 container)
 {
+	if (!a->skel)
+		return 0; /* the trace backend keeps no IPC state */
 	return count_entries(a->skel->maps.ipc_map, sizeof(struct prov_ipc),
 			     offsetof(struct prov_ipc, node.container), container) +
 	       count_entries(a->skel->maps.msg_map, sizeof(struct prov_msg),
@@ -519,6 +651,9 @@ unsigned agent_count_ipc_state(struct agent *a, __u64 container)
 
 unsigned agent_purge_container(struct agent *a, __u64 container)
 {
+	if (!a->skel)
+		return 0; /* the trace backend keeps no per-object state but its
+			     inode LRU, shared by every container */
 	return purge_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			     offsetof(struct prov_node, container), container) +
 	       purge_entries(a->skel->maps.file_map, sizeof(struct prov_file),
@@ -528,6 +663,10 @@ unsigned agent_purge_container(struct agent *a, __u64 container)
 
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files)
 {
+	if (!a->skel) {
+		*creds = *files = 0;
+		return 0;
+	}
 	*creds = count_entries(a->skel->maps.cred_map, sizeof(struct prov_node),
 			       offsetof(struct prov_node, container), container);
 	*files = count_entries(a->skel->maps.file_map, sizeof(struct prov_file),
@@ -543,5 +682,11 @@ void agent_close(struct agent *a)
 	if (a->denials_fd >= 0)
 		close(a->denials_fd);
 	sabpf_bpf__destroy(a->skel);
+	trace_bpf__destroy(a->trace);
 	free(a);
+}
+
+const char *agent_backend_name(const struct agent *a)
+{
+	return a->trace ? "trace" : "lsm";
 }

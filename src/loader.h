@@ -11,10 +11,18 @@
 
 #include "output.h"
 
+/* Which kernel side records (docs/backends.md). */
+enum sabpf_backend {
+	SABPF_BACKEND_LSM = 0, /* BPF LSM hooks (bpf/sabpf.bpf.c) */
+	SABPF_BACKEND_TRACE,   /* tracepoints only (bpf/trace.bpf.c) */
+};
+
 struct agent_opts {
-	__u64 ring_bytes;   /* ring buffer size: a power of two, >= 4096 */
-	__u64 wakeup_bytes; /* wake the reader when this much is waiting */
-	bool allow_bpf;	    /* containers may use bpf() for their own objects */
+	__u64 ring_bytes;    /* ring buffer size: a power of two, >= 4096 */
+	__u64 wakeup_bytes;  /* wake the reader when this much is waiting */
+	bool allow_bpf;	     /* containers may use bpf() for their own objects */
+	__u32 scope_entries; /* scope_map's size (--scope-size); 0: the default */
+	enum sabpf_backend backend;
 };
 
 struct agent;
@@ -24,6 +32,22 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	       char *err, size_t errlen);
 /* Puts a cgroup (and every cgroup made under it later) in scope. */
 int agent_scope_add(struct agent *a, __u64 cgroup_id, __u32 classes, char *err, size_t errlen);
+/* Puts one cgroup in scope as part of `container`. Returns 0, or -1 with
+ * err (a full map names --scope-size). */
+int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 classes, char *err,
+		    size_t errlen);
+/* The scope entry of a cgroup: 0, or -1 when it has none. */
+int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *classes);
+/* Deletes one cgroup's entry (no error when there is none). */
+void agent_scope_delete(struct agent *a, __u64 cgroup_id);
+/* scope_map's capacity, and cgroups the kernel could not put in scope (map
+ * full) in all, or for one container. */
+__u32 agent_scope_capacity(struct agent *a);
+__u64 agent_scope_failed_total(struct agent *a);
+__u64 agent_scope_failed(struct agent *a, __u64 container);
+/* Prints, on stderr, every cgroup the kernel left out of scope since the
+ * last call (at most once a second unless force). agent_poll calls it. */
+void agent_scope_report(struct agent *a, bool force);
 /* Takes a container (a registered cgroup and its descendants) out of scope. */
 int agent_scope_remove(struct agent *a, __u64 container);
 /* Is this cgroup id in the scope map? */
@@ -51,5 +75,7 @@ unsigned agent_count_ipc_state(struct agent *a, __u64 container);
  * outside). Returns how many there were. */
 unsigned agent_purge_container(struct agent *a, __u64 container);
 void agent_close(struct agent *a);
+/* "lsm" or "trace": the backend an agent runs. */
+const char *agent_backend_name(const struct agent *a);
 
 #endif /* SABPF_LOADER_H */

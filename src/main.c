@@ -35,6 +35,7 @@
 #include "output.h"
 #include "enforce.h"
 #include "policy.h"
+#include "seal_verify.h"
 #include "tenant.h"
 
 #define EXIT_USAGE 2
@@ -75,7 +76,7 @@ static void usage(FILE *out)
 	    "  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
 	    "                                 change what a running `audit` records\n"
 	    "  doctor                         check what this host can run\n"
-	    "  convert [-o FORMAT:PATH]... FILE  render a raw capture in other formats\n"
+	    "  convert [-o FORMAT:PATH]... [--seal[-key KEY]] FILE  render a raw capture\n"
 	    "  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
 	    "  policy check [--json] FILE     validate an access-control policy (docs/policy.md)\n"
 	    "  policy apply FILE [--cgroup P] enforce a policy on a live cgroup, atomically\n"
@@ -85,6 +86,9 @@ static void usage(FILE *out)
 	    "  load OBJ.bpf.o --cgroup P [--name N]  attach a tenant's lsm_cgroup programs to P\n"
 	    "  list                           the tenant programs loaded\n"
 	    "  detach --cgroup P --name N     detach a tenant's programs\n"
+	    "  verify FILE [--key PUB] [--seal S] [--partial] [--json]\n"
+	    "                                 check a sealed output against FILE.seal\n"
+	    "  keygen PREFIX                  an Ed25519 key pair for --seal-key and verify\n"
 	    "\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
@@ -93,15 +97,28 @@ static void usage(FILE *out)
 	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all);\n"
 	    "                            perm (inode_permission) only when named: all,perm\n"
 	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
+	    "  --scope-size N            scope map entries, one per audited cgroup, 1 to 1048576\n"
+	    "                            (default 16384)\n"
 	    "  --allow-bpf               let containers use bpf() (never on sabpf's own maps,\n"
 	    "                            programs, links or pins); default: bpf() is refused\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
+	    "  --seal                    seal every output file: PATH.seal, a SHA-256 chain\n"
+	    "  --seal-key KEY            ...signed with this secret key (sabpf keygen)\n"
 	    "  -q, --quiet               no summary on stderr\n"
+	    "  --backend lsm|trace|auto  lsm: BPF LSM hooks; trace: tracepoints only, for\n"
+	    "                            kernels without BPF LSM (records, cannot deny;\n"
+	    "                            docs/backends.md); auto (default): lsm where it\n"
+	    "                            loads, else trace\n"
 	    "options of run:\n"
 	    "  --name NAME  --rootfs DIR  --net (own network namespace)\n"
 	    "  --cgroup-parent PATH      cgroup v2 directory to create the container under\n"
 	    "  --policy FILE             enforce an access-control policy on the container\n"
 	    "                            (docs/policy.md; its target.cgroup is ignored)\n"
+	    "  --privileged              CMD keeps the agent's full root (every capability,\n"
+	    "                            setuid works, the host's cgroup namespace); default:\n"
+	    "                            Docker's default capabilities, no_new_privs and a\n"
+	    "                            cgroup namespace rooted at the container\n"
+	    "                            (docs/security.md)\n"
 	    "options of audit:\n"
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
@@ -114,9 +131,13 @@ struct common_opts {
 	int noutputs;
 	__u32 classes;
 	__u64 ring_bytes;
+	__u32 scope_entries; /* --scope-size; 0: the BPF object's default */
 	const char *stats_path;
 	bool quiet;
-	bool allow_bpf; /* containers may use bpf() (not on the agent's objects) */
+	bool allow_bpf;	      /* containers may use bpf() (not on the agent's objects) */
+	bool seal;	      /* --seal: every output file gets PATH.seal (docs/sealing.md) */
+	const char *seal_key; /* --seal-key FILE: ...signed with this secret key */
+	const char *backend;  /* --backend: "lsm", "trace" or "auto" */
 };
 
 /* ---- the reader thread (run) ------------------------------------------ */
@@ -145,6 +166,10 @@ static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, ch
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if ((o->seal || o->seal_key) && pipeline_set_seal(p, o->seal_key, 0, err, errlen)) {
+		pipeline_free(p);
+		return NULL;
+	}
 	for (int i = 0; i < o->noutputs; i++) {
 		if (pipeline_add_output(p, o->outputs[i], err, errlen)) {
 			pipeline_finish(p, false);
@@ -166,7 +191,7 @@ struct leftovers {
 /* Writes the run's counters as one JSON object; `left` is NULL when the
  * containers are still alive (audit). */
 static int write_stats(const char *path, const struct sabpf_stats *s, __u64 container,
-		       __u64 kernel_lost, const struct leftovers *left, int status)
+		       __u64 kernel_lost, const struct leftovers *left, int status, struct agent *a)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -190,7 +215,11 @@ static int write_stats(const char *path, const struct sabpf_stats *s, __u64 cont
 			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
 			"\"ipc_entries_left\":%u,\"entries_purged\":%u,",
 			left->creds, left->files, left->ipcs, left->purged);
-	fprintf(f, "\"exit_status\":%d}\n", status);
+	/* cgroups made under audited containers the kernel could not put in
+	 * scope (scope map full), and the map's size */
+	fprintf(f, "\"scope_failed\":%llu,\"scope_size\":%u,",
+		(unsigned long long)agent_scope_failed_total(a), agent_scope_capacity(a));
+	fprintf(f, "\"backend\":\"%s\",\"exit_status\":%d}\n", agent_backend_name(a), status);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
 			strerror(errno));
@@ -240,6 +269,8 @@ enum {
 	OPT_CLASSES = 256,
 	OPT_RING,
 	OPT_ALLOW_BPF,
+	OPT_SEAL,
+	OPT_SEAL_KEY,
 	OPT_POLICY,
 	OPT_STATS,
 	OPT_NAME,
@@ -250,6 +281,9 @@ enum {
 	OPT_FOLLOW,
 	OPT_DURATION,
 	OPT_CONTROL,
+	OPT_SCOPE_SIZE,
+	OPT_BACKEND,
+	OPT_PRIVILEGED,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -280,11 +314,31 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case OPT_STATS:
 		o->stats_path = arg;
 		return 1;
+	case OPT_SCOPE_SIZE:
+		if (cli_parse_scope_size(arg, &o->scope_entries, err, sizeof(err))) {
+			fprintf(stderr, "sabpf: %s\n", err);
+			return -1;
+		}
+		return 1;
 	case OPT_ALLOW_BPF:
 		o->allow_bpf = true;
 		return 1;
+	case OPT_SEAL:
+		o->seal = true;
+		return 1;
+	case OPT_SEAL_KEY:
+		o->seal_key = arg;
+		return 1;
 	case 'q':
 		o->quiet = true;
+		return 1;
+	case OPT_BACKEND:
+		if (strcmp(arg, "lsm") && strcmp(arg, "trace") && strcmp(arg, "auto")) {
+			fprintf(stderr, "sabpf: --backend '%s': expected lsm, trace or auto\n",
+				arg);
+			return -1;
+		}
+		o->backend = arg;
 		return 1;
 	default:
 		return 0;
@@ -293,9 +347,16 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 
 /* The long options of run and audit that common_option() handles. */
 static const struct option common_longopts[] = {
-    {"output", required_argument, 0, 'o'},	   {"classes", required_argument, 0, OPT_CLASSES},
-    {"ring-size", required_argument, 0, OPT_RING}, {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
-    {"stats", required_argument, 0, OPT_STATS},	   {"quiet", no_argument, 0, 'q'},
+    {"output", required_argument, 0, 'o'},
+    {"classes", required_argument, 0, OPT_CLASSES},
+    {"ring-size", required_argument, 0, OPT_RING},
+    {"allow-bpf", no_argument, 0, OPT_ALLOW_BPF},
+    {"stats", required_argument, 0, OPT_STATS},
+    {"quiet", no_argument, 0, 'q'},
+    {"seal", no_argument, 0, OPT_SEAL},
+    {"seal-key", required_argument, 0, OPT_SEAL_KEY},
+    {"scope-size", required_argument, 0, OPT_SCOPE_SIZE},
+    {"backend", required_argument, 0, OPT_BACKEND},
 };
 #define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define MAX_LONGOPTS 32
@@ -316,7 +377,37 @@ static void common_defaults(struct common_opts *o)
 	char err[256];
 	memset(o, 0, sizeof(*o));
 	o->classes = SABPF_CLASS_ALL;
+	o->backend = "auto";
 	cli_parse_ring_size(DEFAULT_RING, &o->ring_bytes, err, sizeof(err));
+}
+
+/* --backend: checks the host for the backend asked for; auto takes lsm
+ * where its probes pass, else trace. Says which on stderr. Returns 0, or -1
+ * with the reason printed. */
+static int choose_backend(const struct common_opts *o, const char *cmd, enum sabpf_backend *out)
+{
+	char err[1024], why[1024] = "";
+	bool lsm = strcmp(o->backend, "trace") != 0;
+	if (lsm && doctor_require(err, sizeof(err)) == 0) {
+		*out = SABPF_BACKEND_LSM;
+	} else if (lsm && strcmp(o->backend, "lsm") == 0) {
+		fprintf(stderr, "%s: %s\n", cmd, err);
+		return -1;
+	} else {
+		if (lsm) /* auto, and the LSM backend cannot run */
+			snprintf(why, sizeof(why), " (the LSM backend cannot run here: %.900s)",
+				 err);
+		if (doctor_require_trace(err, sizeof(err))) {
+			fprintf(stderr, "%s: the trace backend cannot run here either: %s\n", cmd,
+				err);
+			return -1;
+		}
+		*out = SABPF_BACKEND_TRACE;
+	}
+	if (!o->quiet || why[0])
+		fprintf(stderr, "sabpf: backend: %s%s\n",
+			*out == SABPF_BACKEND_LSM ? "lsm" : "trace", why);
+	return 0;
 }
 
 /* ---- sabpf run ---------------------------------------------------------- */
@@ -347,6 +438,7 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 	    {"net", no_argument, 0, OPT_NET},
 	    {"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
 	    {"policy", required_argument, 0, OPT_POLICY},
+	    {"privileged", no_argument, 0, OPT_PRIVILEGED},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -379,6 +471,9 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 		case OPT_CGROUP_PARENT:
 			r->container.cgroup_parent = optarg;
 			break;
+		case OPT_PRIVILEGED:
+			r->container.privileged = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -399,8 +494,12 @@ static int cmd_run(int argc, char **argv)
 	if (parse_run(argc, argv, &r))
 		return EXIT_USAGE;
 
-	if (doctor_require(err, sizeof(err))) {
-		fprintf(stderr, "sabpf run: %s\n", err);
+	enum sabpf_backend backend;
+	if (choose_backend(&r.common, "sabpf run", &backend))
+		return EXIT_RUN_FAILED;
+	if (backend == SABPF_BACKEND_TRACE && r.policy_path) {
+		fprintf(stderr, "sabpf run: --policy needs the LSM backend (BPF LSM programs): the "
+				"trace backend cannot deny anything (docs/backends.md)\n");
 		return EXIT_RUN_FAILED;
 	}
 	struct container *c = NULL;
@@ -424,7 +523,9 @@ static int cmd_run(int argc, char **argv)
 
 	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
 				.wakeup_bytes = r.common.ring_bytes / 4,
-				.allow_bpf = r.common.allow_bpf};
+				.allow_bpf = r.common.allow_bpf,
+				.scope_entries = r.common.scope_entries,
+				.backend = backend};
 	struct agent *a = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
@@ -478,7 +579,7 @@ static int cmd_run(int argc, char **argv)
 	struct sabpf_stats stats;
 	pipeline_get_stats(p, &stats);
 	if (r.common.stats_path &&
-	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status))
+	    write_stats(r.common.stats_path, &stats, id, kernel_lost, &left, status, a))
 		ok = false;
 	if (!r.common.quiet)
 		print_summary("container", &stats, kernel_lost, &r.common);
@@ -595,10 +696,9 @@ static int cmd_audit(int argc, char **argv)
 	char err[1024];
 	if (parse_audit(argc, argv, &o))
 		return EXIT_USAGE;
-	if (doctor_require(err, sizeof(err))) {
-		fprintf(stderr, "sabpf audit: %s\n", err);
+	enum sabpf_backend backend;
+	if (choose_backend(&o.common, "sabpf audit", &backend))
 		return 1;
-	}
 	/* resolve every cgroup before loading anything */
 	struct audit_target targets[64];
 	for (int i = 0; i < o.ncgroups; i++) {
@@ -614,7 +714,9 @@ static int cmd_audit(int argc, char **argv)
 	}
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
 				.wakeup_bytes = o.common.ring_bytes / 4,
-				.allow_bpf = o.common.allow_bpf};
+				.allow_bpf = o.common.allow_bpf,
+				.scope_entries = o.common.scope_entries,
+				.backend = backend};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	bool ok = false;
@@ -629,13 +731,17 @@ static int cmd_audit(int argc, char **argv)
 		}
 		pipeline_name_container(p, targets[i].id, targets[i].path);
 		if (!o.common.quiet)
-			fprintf(stderr, "sabpf: auditing %s (cgroup id %llu)\n", targets[i].path,
-				(unsigned long long)targets[i].id);
+			fprintf(stderr,
+				"sabpf: auditing %s (cgroup id %llu, %u cgroup%s in scope)\n",
+				targets[i].path, (unsigned long long)targets[i].id,
+				targets[i].cgroups, targets[i].cgroups == 1 ? "" : "s");
 	}
 	if (o.control_path && control_open(o.control_path, a, p, &ctl, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
 	}
+	for (int i = 0; i < o.ncgroups; i++)
+		control_note_target(ctl, &targets[i]);
 	install_stop_handlers();
 	double start = now_seconds(), last_flush = start;
 	while (!stop_requested) {
@@ -657,8 +763,8 @@ static int cmd_audit(int argc, char **argv)
 	__u64 lost = 0;
 	for (int i = 0; i < o.ncgroups; i++)
 		lost += agent_lost(a, targets[i].id);
-	if (o.common.stats_path &&
-	    write_stats(o.common.stats_path, &stats, o.ncgroups ? targets[0].id : 0, lost, NULL, 0))
+	if (o.common.stats_path && write_stats(o.common.stats_path, &stats,
+					       o.ncgroups ? targets[0].id : 0, lost, NULL, 0, a))
 		ok = false;
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);
@@ -680,6 +786,8 @@ static int cmd_convert(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"output", required_argument, 0, 'o'},
 	    {"quiet", no_argument, 0, 'q'},
+	    {"seal", no_argument, 0, OPT_SEAL},
+	    {"seal-key", required_argument, 0, OPT_SEAL_KEY},
 	    {0, 0, 0, 0},
 	};
 	struct common_opts o;
@@ -689,7 +797,8 @@ static int cmd_convert(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
 		if (common_option(opt, optarg, &o) != 1) {
-			fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... FILE.raw\n");
+			fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... [--seal] "
+					"[--seal-key KEY] FILE.raw\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -742,6 +851,10 @@ int main(int argc, char **argv)
 		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cmd_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify") == 0)
+		return seal_verify_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return seal_keygen_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return 0;

@@ -4,6 +4,7 @@
  * (written to PATH.tmp, renamed on success) and the node and edge attributes
  * shared by the PROV and SPADE writers. */
 #include "output.h"
+#include "seal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +50,10 @@ struct sabpf_pipeline {
 	size_t nnames;
 	char text[RECORD_TEXT_MAX]; /* decoded NAME text of the current record */
 	char last_error[256];
+	bool seal; /* outputs added from now on are sealed (seal.h) */
+	bool seal_signed;
+	struct seal_key seal_key;
+	size_t seal_block;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -147,6 +152,8 @@ static void write_bytes(struct output *o, const char *data, size_t len)
 			o->write_errno = n < 0 ? errno : EIO;
 			break;
 		}
+		if (o->seal && seal_update(o->seal, data + done, (size_t)n) != 0)
+			o->write_errno = errno;
 		done += (size_t)n;
 	}
 }
@@ -191,6 +198,11 @@ static const struct format_ops *format_by_name(const char *name, size_t len)
 
 static void output_free(struct output *o)
 {
+	if (o->seal) { /* not finished: the seal goes with its file */
+		seal_close(o->seal);
+		unlink(o->seal_tmp);
+	}
+	free(o->seal_tmp);
 	jbuf_free(&o->buf);
 	jbuf_free(&o->scratch);
 	free(o->path);
@@ -220,6 +232,47 @@ static int output_open_file(struct output *o, const char *spec, char *err, size_
 			o->tmp_path, spec, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Starts the seal of an output file, PATH.seal (written as PATH.seal.tmp
+ * until the output is finished). */
+static int output_open_seal(struct sabpf_pipeline *p, struct output *o, const char *spec, char *err,
+			    size_t errlen)
+{
+	if (!o->tmp_path) {
+		set_err(err, errlen,
+			"--seal: output '%s' goes to standard output, which cannot be sealed: "
+			"write it to a file",
+			spec);
+		return -1;
+	}
+	size_t len = strlen(o->path) + sizeof(".seal.tmp");
+	o->seal_tmp = malloc(len);
+	if (!o->seal_tmp) {
+		set_err(err, errlen, "out of memory adding output '%s'", spec);
+		return -1;
+	}
+	snprintf(o->seal_tmp, len, "%s.seal.tmp", o->path);
+	const char *base = strrchr(o->path, '/');
+	char why[512];
+	o->seal = seal_open(o->seal_tmp, base ? base + 1 : o->path,
+			    p->seal_signed ? &p->seal_key : NULL, p->seal_block, why, sizeof(why));
+	if (!o->seal) {
+		set_err(err, errlen, "output '%s': %s", spec, why);
+		return -1;
+	}
+	return 0;
+}
+
+int pipeline_set_seal(struct sabpf_pipeline *p, const char *key_path, size_t block_bytes, char *err,
+		      size_t errlen)
+{
+	p->seal = true;
+	p->seal_block = block_bytes;
+	p->seal_signed = key_path != NULL;
+	if (key_path && seal_key_load_secret(key_path, &p->seal_key, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -285,7 +338,12 @@ int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, s
 	o->slot = ops->describes_nodes ? p->slots_used : -1;
 	jbuf_init(&o->buf);
 	jbuf_init(&o->scratch);
-	if (output_open_file(o, spec, err, errlen) < 0) {
+	if (output_open_file(o, spec, err, errlen) < 0 ||
+	    (p->seal && output_open_seal(p, o, spec, err, errlen) < 0)) {
+		if (o->tmp_path && o->fd >= 0) {
+			close(o->fd);
+			unlink(o->tmp_path);
+		}
 		output_free(o);
 		return -1;
 	}
@@ -606,9 +664,12 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max)
 {
 	int n = 0;
-	for (int i = 0; i < p->noutputs && n < max; i++)
+	for (int i = 0; i < p->noutputs && n < max; i++) {
 		if (p->outputs[i]->tmp_path && p->outputs[i]->fd >= 0)
 			fds[n++] = p->outputs[i]->fd;
+		if (p->outputs[i]->seal && n < max)
+			fds[n++] = seal_fd(p->outputs[i]->seal);
+	}
 	return n;
 }
 
@@ -619,6 +680,8 @@ int pipeline_flush(struct sabpf_pipeline *p)
 		struct output *o = p->outputs[i];
 		o->ops->end_batch(o);
 		output_write(o);
+		if (o->seal && seal_checkpoint(o->seal) != 0 && !o->write_errno)
+			o->write_errno = errno;
 		if (o->write_errno)
 			rc = -1;
 	}
@@ -640,6 +703,15 @@ static int output_finish(struct output *o, bool success)
 	}
 	if (!o->tmp_path) /* standard output stays open */
 		return rc;
+	if (o->seal) {
+		int sealed = seal_close(o->seal);
+		o->seal = NULL;
+		if (sealed != 0 && success && rc == 0) {
+			fprintf(stderr, "sabpf: writing the seal '%s' failed: %s\n", o->seal_tmp,
+				strerror(errno));
+			rc = -1;
+		}
+	}
 	if (close(o->fd) < 0 && success && rc == 0) {
 		fprintf(stderr, "sabpf: closing output '%s' failed: %s\n", o->tmp_path,
 			strerror(errno));
@@ -652,8 +724,20 @@ static int output_finish(struct output *o, bool success)
 			rc = -1;
 		}
 	}
-	if (!success || rc < 0)
+	if (o->seal_tmp && success && rc == 0) {
+		char *seal_path = strndup(o->seal_tmp, strlen(o->seal_tmp) - 4); /* less ".tmp" */
+		if (!seal_path || rename(o->seal_tmp, seal_path) < 0) {
+			fprintf(stderr, "sabpf: cannot rename the seal '%s': %s\n", o->seal_tmp,
+				strerror(errno));
+			rc = -1;
+		}
+		free(seal_path);
+	}
+	if (!success || rc < 0) {
 		unlink(o->tmp_path);
+		if (o->seal_tmp)
+			unlink(o->seal_tmp);
+	}
 	return rc;
 }
 

@@ -32,6 +32,12 @@ struct sabpf_pipeline *pipeline_new(void);
 /* Adds an output. Returns 0, or -1 with a message in err for a bad spec or
  * a file that cannot be created. */
 int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen);
+/* Seals every output added from now on (seal.h): PATH.seal beside PATH,
+ * signed with the secret key in key_path (NULL: hash chain only); a block
+ * closes every block_bytes (0: 1 MiB) and at each pipeline_flush().
+ * Returns 0, or -1 with err (the key cannot be read). */
+int pipeline_set_seal(struct sabpf_pipeline *p, const char *key_path, size_t block_bytes, char *err,
+		      size_t errlen);
 /* Names a container (e.g. its cgroup path) for outputs that show it. */
 void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const char *name);
 /* Consumes one raw record as read from the ring buffer. Returns 0, or -1 if

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
-# the host, a short fuzzing run of the policy parser, then the integration
+# the host, a short fuzzing run of the policy parser, the golden-capture
+# conversion check (tests/golden/check.sh), then the integration
 # scenarios (natively where the host kernel runs BPF LSM programs, else inside
 # the QEMU test VM, on both LTS kernels, then again with the hybrid cgroup
-# layout), then the host-side checks of their artifacts. Ends with the line
+# layout), then the host-side checks of their artifacts, then the native
+# scenarios of the trace backend (tests/native/run.sh). Ends with the line
 # "N passed, N failed, N skipped" (skipped: strict expected failures).
 set -u
 cd "$(dirname "$0")/.."
@@ -23,17 +25,24 @@ count() { # count LOGFILE: adds the "X: N passed, N failed[, N skipped]" line of
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + k))
 }
 
-logs=build/test-logs; mkdir -p "$logs"
-make -s unit 2>&1 | tee "$logs/unit.log"; count "$logs/unit.log"
+logs=build/test-logs; rm -rf "$logs"; mkdir -p "$logs"
+t_all=$SECONDS
+took() { echo "# stage took $((SECONDS - $2))s" >>"$1"; } # LOGFILE START: for tests/tools/timing.py
+t=$SECONDS; make -s unit 2>&1 | tee "$logs/unit.log"; took "$logs/unit.log" $t; count "$logs/unit.log"
 # A short fuzzing run of the policy parser (libFuzzer, ASan, UBSan) from the
 # seed corpus in tests/fuzz/corpus: one test, failed by any crash or leak.
+t=$SECONDS
 if tests/fuzz/run.sh 20 >"$logs/fuzz.log" 2>&1; then
   echo "fuzz: 1 passed, 0 failed" | tee -a "$logs/fuzz.log"
 else
   tail -20 "$logs/fuzz.log"
   echo "fuzz: 0 passed, 1 failed" | tee -a "$logs/fuzz.log"
 fi
-count "$logs/fuzz.log"
+took "$logs/fuzz.log" $t; count "$logs/fuzz.log"
+# The golden capture: `sabpf convert` output byte-identical in every format
+# (tests/golden/check.sh), so that a change of structure changes no output.
+t=$SECONDS; tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"
+took "$logs/golden.log" $t; count "$logs/golden.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
 # "scope" (the glob matches the names ending in n or e), on one kernel.
@@ -61,7 +70,12 @@ else
     count "$logs/integration-$l.log"
   done
 fi
+# The trace backend natively on this host, whatever its LSM support
+# (tests/native: a few seconds, no VM).
+tests/native/run.sh 2>&1 | tee "$logs/native.log"; count "$logs/native.log"
 # "skipped" are strict expected failures (xfail): known gaps, each with its
 # reason (e.g. a motif whose hook is not captured yet); an unexpected pass fails
+{ echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"
+  echo "# run-all took $((SECONDS - t_all))s"; } >"$logs/run-all.log"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -84,7 +84,11 @@ def test_clone_and_exit_of_a_child(artifacts, cap):
     assert len(clones) == 1 and clones[0].kind == "wasInformedBy"
     CLONE_VM, CLONE_THREAD = 0x100, 0x10000
     assert clones[0].attrs.get("cf:relation_arg", 0) & (CLONE_VM | CLONE_THREAD) == 0  # a fork
-    assert any(e.type == "clone_mem" for e in cap.edges)
+    # the fork copied the parent's memory into the child's: one clone_mem between them
+    pids = lambda tasks: {a["cf:pid"] for a in tasks.values()}
+    child_pids = pids(cap.tasks(vpid=int(report["child"])))
+    mem = [e for e in cap.of_type("clone_mem") if cap.nodes[e.dst].get("cf:pid") in child_pids]
+    assert [cap.nodes[e.src]["cf:pid"] for e in mem] == sorted(pids(parent)), mem
     terminated = [e for e in cap.of_type("terminate_task") if cap.nodes[e.dst]["cf:id"] in child_ids]
     assert len(terminated) == 1
 

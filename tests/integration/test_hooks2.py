@@ -215,8 +215,9 @@ def test_unix_stream_peers_are_linked(cap, report):
     assert any(same_node(cap, e.dst, client) for e in addressed)
     # the server end is the accepted socket: known first without an inode,
     # then with it, and the task received the data from it
-    inos = [v["cf:ino"] for v in versions_of(cap, server)]
-    assert 0 in inos and any(ino > 0 for ino in inos)
+    inos = [v["cf:ino"] for v in sorted(versions_of(cap, server), key=lambda v: v["cf:version"])]
+    (accepted,) = [e.dst for e in cap.of_type("accept_socket") if same_node(cap, e.dst, server)]
+    assert inos == [0, cap.nodes[accepted]["cf:ino"]] and inos[1] != 0, inos
     assert any(same_node(cap, e.src, server) for e in cap.of_type("receive"))
 
 

@@ -6,6 +6,7 @@ proc,file,net,sys (capture "noipc"), and `cat /etc/hostname` with --classes
 all,perm and with the default classes (captures perm-all_perm, perm-all)."""
 
 import json
+import os
 import subprocess
 
 import networkx as nx
@@ -19,6 +20,7 @@ IPC_RELATIONS = {"ipc_create", "ipc_destroy", "ipc_ctl", "msg_send", "msg_enqueu
                  "sem_read", "sem_write", "mq_send", "mq_receive"}
 IPC_KINDS = {"msg_queue", "msg", "shm", "sem"}
 PERM_RELATIONS = {"perm_read", "perm_write", "perm_exec"}
+REPORTS = ("msg", "shm", "sem", "mq", "leave")  # the report of each step (26-ipc.sh)
 
 
 @pytest.fixture
@@ -260,8 +262,9 @@ def test_no_ipc_record_without_the_ipc_class(out):
     cap = load_prov(out / "noipc.prov.json")
     assert {e.type for e in cap.edges} & IPC_RELATIONS == set()
     assert {a.get("prov:type") for a in cap.nodes.values()} & IPC_KINDS == set()
-    # the run did record: the file class saw the reports written
-    assert len(cap.of_type("write")) > 0
+    # the run did record: the file class saw the five reports written, and nothing else
+    written = {os.path.basename(p) for e in cap.of_type("write") for p in cap.paths_of(e.dst)}
+    assert written == {f"noipc.{r}.txt" for r in REPORTS}
     stats = json.loads((out / "noipc.stats.json").read_text())
     assert stats["ipc_entries_left"] == 0 and stats["exit_status"] == 0
 
@@ -298,8 +301,17 @@ def test_inode_permission_is_recorded_with_the_perm_class(out):
                for e in reads + searched)
 
 
-@pytest.mark.parametrize("capture", ["perm-all.prov.json", "ipc.prov.json"])
+# what each capture opened (by base name): cat its file; the ipc run its
+# program (one exec per step), its five reports and its two POSIX queues
+OPENED = {"perm-all.prov.json": {"hostname"},
+          "ipc.prov.json": {"ipc", "sabpf_ipc_mq", "sabpf_ipc_left",
+                            *(f"ipc.{r}.txt" for r in REPORTS)}}
+
+
+@pytest.mark.parametrize("capture", sorted(OPENED))
 def test_inode_permission_is_silent_without_it(out, capture):
     cap = load_prov(out / capture)
     assert {e.type for e in cap.edges} & PERM_RELATIONS == set()
-    assert len(cap.of_type("open")) > 0
+    # the file class did record: exactly the files the run opened
+    opened = {os.path.basename(p) for e in cap.of_type("open") for p in cap.paths_of(e.src)}
+    assert opened == OPENED[capture]

@@ -11,7 +11,14 @@ between objects seen in that slice). The motif must occur in the slice: a
 subgraph monomorphism found by networkx's DiGraphMatcher (node kinds,
 attributes, paths and addresses; relations and their arguments), then the
 constraints between matched nodes (versions of one object, equal
-attributes, distinct objects, counts, absent edges).
+attributes, distinct objects, counts, forbidden edges), and strictness: every
+slice edge between two matched nodes must be an expected or optional edge
+between them (a version step of one object excepted).
+
+Negative controls: for every relation type the motifs expect, each slice is
+mutated around its matched edge of that type (dropped, retyped, flipped, an
+end's kind changed, the relation added the other way) and must no longer
+match; so must a slice with one of the motif's forbidden edges added.
 
 Pending motifs (the hook is not captured yet) and gap motifs (captured, not
 as CamFlow would) are strict xfails: listed, never passed, and an error
@@ -22,12 +29,12 @@ import os
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import pytest
 from networkx.algorithms.isomorphism import DiGraphMatcher
-from provgraph import REPO, Edge, load_prov, prov_check
+from provgraph import REPO, Capture, Edge, load_prov, prov_check
 
 sys.path.insert(0, str(REPO / "tests" / "tools"))
 import motif_table  # noqa: E402  (tests/tools is not a package)
@@ -233,11 +240,53 @@ def constraint_failures(ix, motif, bind, edges, subst):
                 bad.append(f"{n} {spec['relation']} edges {spec['from']} -> {spec['to']}, "
                            f"expected {spec['count']}")
     for spec in motif.get("absent", []):
-        hits = [e for e in edges if edge_fits(e, spec)
-                and ("from" not in spec or e.src == bind[spec["from"]])
-                and ("to" not in spec or e.dst == bind[spec["to"]])]
+        hits = [e for e in edges if absent_fits(ix, e, spec, bind)]
         if hits:
-            bad.append(f"unexpected {spec['relation']} edge(s): {describe_edge(ix, hits[0])}")
+            bad.append(f"forbidden {motif_table._absent_text(spec)}: {describe_edge(ix, hits[0])}")
+    bad += unlisted_edges(ix, motif, bind, edges)
+    return bad
+
+
+def absent_fits(ix, edge, spec, bind):
+    """True when a slice edge is one the absent (forbidden) pattern names:
+    its relation and argument, its ends the named motif nodes or, for an
+    end given by kind, any node of exactly that kind."""
+    if not edge_fits(edge, spec):
+        return False
+    for end, node in (("from", edge.src), ("to", edge.dst)):
+        if end in spec and node != bind[spec[end]]:
+            return False
+        if f"{end}_kind" in spec and ix.node(node).get("prov:type") != spec[f"{end}_kind"]:
+            return False
+    return True
+
+
+def is_version_step(ix, edge):
+    """A version edge from one version of an object to the next."""
+    a, b = ix.node(edge.src), ix.node(edge.dst)
+    return (edge.type in motif_table.VERSION_RELATIONS and a.get("cf:id") == b.get("cf:id")
+            and b.get("cf:version") == a.get("cf:version", -2) + 1)
+
+
+def unlisted_edges(ix, motif, bind, edges):
+    """Strictness: every slice edge between two matched nodes must be one of
+    the motif's edges or optional edges between those two pattern nodes, in
+    that direction, with that relation and argument (a version step of one
+    object excepted). An extra or wrong edge between the call's own nodes
+    fails the motif."""
+    name_of = {n: name for name, n in bind.items()}
+    allowed = defaultdict(list)
+    for spec in motif["edges"] + motif.get("optional", []):
+        allowed[spec["from"], spec["to"]].append(spec)
+    bad = []
+    for e in edges:
+        a, b = name_of.get(e.src), name_of.get(e.dst)
+        if a is None or b is None:
+            continue
+        if any(edge_fits(e, s) for s in allowed[a, b]) or is_version_step(ix, e):
+            continue
+        bad.append(f"edge between matched nodes not in the motif: {a} -{e.type}"
+                   f"{f'({arg_of(e):#x})' if arg_of(e) else ''}-> {b}: {describe_edge(ix, e)}")
     return bad
 
 
@@ -304,7 +353,8 @@ def describe_edge(ix, e):
 def report(ix, motif, edges, subst, reasons):
     expected = [f"  node {motif_table._node_text(n, s)}" for n, s in motif["nodes"].items()]
     expected += [f"  edge {motif_table._edge_text(motif, e)}" for e in motif["edges"]]
-    expected += [f"  absent {e}" for e in motif.get("absent", [])]
+    expected += [f"  optional {motif_table._edge_text(motif, e)}" for e in motif.get("optional", [])]
+    expected += [f"  {motif_table._absent_text(e)}" for e in motif.get("absent", [])]
     expected += [f"  equal {e}" for e in motif.get("equal", [])]
     expected += [f"  distinct {e}" for e in motif.get("distinct", [])]
     got = [f"  {describe_edge(ix, e)}" for e in edges] or ["  (no edge)"]
@@ -358,6 +408,157 @@ def test_motif_needs_the_direction_of_flow(artifacts, placeholders, motif):
     assert bind is None, f"{motif['name']} found in the reversed slice: {bind}"
 
 
+# ---- negative controls: a mutated slice must not match ----------------------
+#
+# For every relation type that some motif expects (on this kernel series),
+# each motif expecting it is matched on its real slice, then the slice is
+# mutated around the matched edge of that relation, and the matcher must now
+# fail: the edge dropped, its relation changed, its direction flipped, the
+# kind of one of its ends changed, or an edge of that relation added between
+# the two matched nodes the wrong way round. And for each forbidden (absent)
+# edge of a motif, one such edge added to the slice must fail the motif.
+
+def expected_here(m):
+    return m["status"] == "captured" or os.environ.get("SABPF_KERNEL", "") in m.get("captured_on", [])
+
+
+HERE = [m for m in MOTIFS if expected_here(m)]
+RELATIONS = sorted({e["relation"] for m in HERE for e in m["edges"]})
+MUTATIONS = ("drop", "retype", "flip", "kind", "extra")
+
+# a relation swapped for its nearest wrong one (retype); others get read or write
+WRONG_RELATION = {}
+for _pair in ("read write", "send receive", "mmap_read mmap_write", "mmap_read_private "
+              "mmap_write_private", "mmap_exec mmap_exec_private", "version_entity version_activity",
+              "shm_read shm_write", "sem_read sem_write", "msg_send msg_receive",
+              "msg_enqueue msg_dequeue", "mq_send mq_receive", "perm_read perm_write",
+              "read_ioctl write_ioctl", "getxattr setxattr", "getxattr_inode setxattr_inode",
+              "link unlink", "mkdir rmdir", "send_packet receive_packet", "setuid setgid",
+              "memory_read memory_write", "bind connect", "clone clone_mem", "exec exec_task",
+              "mount umount", "accept accept_socket"):
+    _a, _b = _pair.split()
+    WRONG_RELATION[_a], WRONG_RELATION[_b] = _b, _a
+# a node kind swapped for a near one (kind)
+WRONG_KIND = {"task": "process_memory", "process_memory": "task", "file": "directory",
+              "directory": "file", "path": "address", "address": "path", "socket": "file",
+              "fifo": "file", "link": "file", "msg": "msg_queue", "msg_queue": "msg",
+              "shm": "sem", "sem": "shm", "mqueue": "msg_queue", "packet": "socket"}
+
+_MATCHED = {}
+
+
+def matched(artifacts, placeholders, motif):
+    """(ix, subst, slice, binding) of a motif on its real capture; the
+    binding is None when the motif does not match (test_motif says why)."""
+    if motif["name"] not in _MATCHED:
+        ix = indexed_capture(artifacts, motif.get("capture"))
+        subst = dict(placeholders, case=motif["case"])
+        edges = slice_of(ix, motif["case"], motif.get("window", "markers"))
+        _MATCHED[motif["name"]] = (ix, subst, edges, find_motif(ix, motif, edges, subst)[0])
+    return _MATCHED[motif["name"]]
+
+
+def allowed_between(motif, a, b):
+    return {s["relation"] for s in motif["edges"] + motif.get("optional", [])
+            if s["from"] == a and s["to"] == b}
+
+
+def wrong_relation(motif, spec):
+    """A real relation the motif allows nowhere from spec's from to its to."""
+    allowed = allowed_between(motif, spec["from"], spec["to"])
+    for r in (WRONG_RELATION.get(spec["relation"]), "write", "read", "named", "open"):
+        if r and r != spec["relation"] and r not in allowed:
+            return r
+    raise AssertionError(f"no wrong relation for {spec}")
+
+
+def with_kind(ix, node, kind):
+    """ix with one node's kind changed (the capture's other nodes shared)."""
+    nodes = dict(ix.cap.nodes)
+    nodes[node] = dict(nodes[node], **{"prov:type": kind})
+    return replace(ix, cap=Capture(nodes=nodes, edges=ix.cap.edges))
+
+
+def mutations(ix, motif, bind, edges, spec, how):
+    """The mutated (ix, slice) pairs of one mutation of spec's matched edges."""
+    src, dst = bind[spec["from"]], bind[spec["to"]]
+    hit = [e for e in edges if e.src == src and e.dst == dst and edge_fits(e, spec)]
+    assert hit, f"{motif['name']}: the matched {spec} has no edge"
+    rest = [e for e in edges if all(e is not h for h in hit)]
+    if how == "drop":
+        return [(ix, rest)]
+    if how == "retype":
+        r = wrong_relation(motif, spec)
+        return [(ix, rest + [Edge(e.kind, r, e.src, e.dst, dict(e.attrs, **{"prov:type": r}))
+                             for e in hit])]
+    if how == "flip":
+        return [(ix, rest + reversed_edges(hit))]
+    if how == "kind":
+        return [(with_kind(ix, n, WRONG_KIND.get(ix.node(n)["prov:type"], "file")), edges)
+                for n in (src, dst)]
+    if how == "extra":  # the same relation, flowing the other way between the two nodes
+        assert spec["relation"] not in allowed_between(motif, spec["to"], spec["from"])
+        return [(ix, edges + reversed_edges(hit[:1]))]
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", MUTATIONS)
+@pytest.mark.parametrize("relation", RELATIONS)
+def test_a_mutated_slice_does_not_match(artifacts, placeholders, relation, how):
+    tried, survived = 0, []
+    for motif in HERE:
+        specs = [s for s in motif["edges"] if s["relation"] == relation]
+        if not specs:
+            continue
+        ix, subst, edges, bind = matched(artifacts, placeholders, motif)
+        if bind is None:
+            continue  # test_motif fails for it
+        for spec in specs:
+            for mix, medges in mutations(ix, motif, bind, edges, spec, how):
+                tried += 1
+                if find_motif(mix, motif, medges, subst)[0] is not None:
+                    survived.append(f"{motif['name']}: {motif_table._edge_text(motif, spec)}")
+    assert tried, f"no motif expecting {relation} matched on this capture: nothing to mutate"
+    assert survived == [], f"{how} of a {relation} edge still matched in: {survived}"
+
+
+ABSENT = [(m, i) for m in HERE for i in range(len(m.get("absent", [])))]
+
+
+@pytest.mark.parametrize("motif,i", ABSENT,
+                         ids=[f"{m['name']}-{m['absent'][i]['relation']}" for m, i in ABSENT])
+def test_a_forbidden_edge_fails_the_motif(artifacts, placeholders, motif, i):
+    """An edge the motif forbids, added to its real slice: between the named
+    motif nodes, or for an open end a new node (of the given kind), so
+    that only the absent rule can catch it."""
+    ix, subst, edges, bind = matched(artifacts, placeholders, motif)
+    assert bind is not None, f"{motif['name']} does not match (see test_motif)"
+    spec = motif["absent"][i]
+    nodes = dict(ix.cap.nodes)
+    ends = []
+    for end in ("from", "to"):
+        if end in spec:
+            ends.append(bind[spec[end]])
+        else:
+            ends.append(f"sabpf:negative-control-{end}")
+            nodes[ends[-1]] = {"prov:type": spec.get(f"{end}_kind", "file"),
+                               "cf:id": -1 - len(ends), "cf:version": 0}
+    arg = spec.get("arg", spec.get("arg_mask", [0, 0])[1])
+    extra = Edge("used", spec["relation"], ends[0], ends[1],
+                 {"prov:type": spec["relation"], "cf:relation_arg": arg, "cf:date": 0})
+    mix = replace(ix, cap=Capture(nodes=nodes, edges=ix.cap.edges))
+    assert find_motif(ix, motif, edges, subst)[0] is not None
+    assert find_motif(mix, motif, edges + [extra], subst)[0] is None, \
+        f"{motif['name']} matched with a forbidden {spec} edge added"
+    # a kind constraint is exact: the same edge with an end of another kind is not forbidden
+    for end, node in zip(("from", "to"), ends):
+        if f"{end}_kind" in spec:
+            other = with_kind(mix, node, WRONG_KIND.get(spec[f"{end}_kind"], "file"))
+            assert find_motif(other, motif, edges + [extra], subst)[0] is not None, \
+                f"{motif['name']}: {spec} also forbade an edge whose {end} is a " \
+                f"{other.node(node)['prov:type']}"
+
+
 def test_motif_data_is_valid():
     assert LOAD_ERROR is None, LOAD_ERROR
     captured = [m for m in MOTIFS if m["status"] == "captured"]
@@ -376,6 +577,18 @@ GOOD = {"name": "w", "syscall": "write", "hooks": ["file_permission"], "status":
     ({"edges": [{"from": "t", "relation": "write", "to": "g"}]}, "edge 1: 'to' is 'g', which is not a node"),
     ({"equal": [["t.cf:pid", "x.cf:pid"]]}, "equal: 'x.cf:pid' must be 'node.attribute'"),
     ({"colour": 1}, "unknown keys ['colour']"),
+    ({"nodes": {"t": {"kind": "task"}, "f": {"kind": "file", "same_object_as": "t"}}},
+     "node 'f' is a file, but same_object_as names 't', a task: one object has one kind"),
+    ({"absent": [{"relation": "read", "from_kind": "flie"}]}, "absent edge 1: from_kind 'flie'"),
+    ({"absent": [{"relation": "read", "from": "t", "from_kind": "task"}]},
+     "absent edge 1: give 'from' (a motif node, whose kind is known) or 'from_kind'"),
+    ({"absent": [{"relation": "write", "from": "t"}]},
+     "absent edge 1 (write t -> f) is also an expected or optional edge"),
+    ({"optional": [{"from": "t", "relation": "read"}]}, "optional edge 1 needs 'to'"),
+    ({"optional": [{"from": "f", "relation": "read", "to": "t", "count": 1}]},
+     "optional edge 1: an optional edge has no count"),
+    ({"optional": [{"from": "f", "relation": "read", "to_kind": "task"}]},
+     "optional edge 1 has unknown keys ['to_kind']"),
 ])
 def test_bad_motif_data_is_refused_with_a_clear_message(tmp_path, change, message):
     (tmp_path / "bad.json").write_text(json.dumps({"motifs": [dict(GOOD, **change)]}))
@@ -397,8 +610,13 @@ def test_docs_motifs_md_is_up_to_date():
 
 
 def test_every_relation_has_a_captured_motif():
-    names = re.findall(r'\[SABPF_REL_\w+\]\s*=\s*"(\w+)"', (REPO / "src/names.c").read_text())
-    assert len(names) > 20, "could not read the relation names of src/names.c"
+    named = dict(re.findall(r'\[(SABPF_REL_\w+)\]\s*=\s*"(\w+)"', (REPO / "src/names.c").read_text()))
+    declared = re.findall(r"^\s*(SABPF_REL_\w+)\s*=\s*\d+",
+                          (REPO / "include/sabpf_record.h").read_text(), re.M)
+    # every relation of the record format has a name: the list read here is the whole list
+    assert declared and sorted(named) == sorted(declared), \
+        "src/names.c names other relations than include/sabpf_record.h declares"
+    names = list(named.values())
     # a motif captured on some kernel series only (captured_on) covers its
     # relations too: on that series it is a plain test, which fails if it stops matching
     covered = {e["relation"] for m in MOTIFS if m["status"] == "captured" or m.get("captured_on")
@@ -420,8 +638,9 @@ def test_capture_is_valid_prov_and_acyclic(artifacts, capture):
     assert summary["acyclic"] is True
     assert nx.is_directed_acyclic_graph(capture.cap.graph())
     assert len(capture.markers) == 2 * len({m["case"] for m in MOTIFS})
-    # the markers' version step of the task precedes their open: the slices hold neither
-    assert all(len(ids) >= 2 for ids in capture.markers.values())
+    # each marker is three objects: the path its creation made, the path its
+    # open named and its file (the slices hold none of them)
+    assert {m: len(ids) for m, ids in capture.markers.items() if len(ids) != 3} == {}
 
 
 def test_no_record_was_lost(artifacts):

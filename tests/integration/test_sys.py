@@ -8,6 +8,8 @@ of tests/vm/scenarios/27-sys.sh:
     `sabpf ctl add CGROUP:classes`), that class records nothing and the
     others still do."""
 
+import re
+
 import pytest
 from provgraph import load_jsonl, load_prov, load_report, prov_check
 
@@ -93,14 +95,22 @@ def test_objects_carry_the_container_namespaces(ctx, art, kind):
     container_ns = {tuple(sorted(task_ns(a).items())) for a in tasks.values()}
     assert len(container_ns) == 1, container_ns
     expected = dict(next(iter(container_ns)))
-    for ns in ("uts", "ipc", "mnt", "pid", "net"):
+    # cgroup: a default `sabpf run` container has a cgroup namespace of its own
+    for ns in ("uts", "ipc", "mnt", "pid", "net", "cgroup"):
         assert expected[ns] != host[ns], f"the container shares the host's {ns} namespace"
     nodes = [a for a in ctx.nodes.values() if a["prov:type"] == kind]
     if kind == "path":
         assert {"/tmp/sys/ctx/bind.begin", "/tmp/sys/ctx/bind.end"} <= {
             a["cf:pathname"] for a in nodes
         }
-    assert len(nodes) >= 2 if kind == "file" else nodes, f"no {kind} node"
+    if kind == "file":  # the two markers' files among them
+        markers = ctx.nodes_named("/tmp/sys/ctx/bind.begin") | ctx.nodes_named("/tmp/sys/ctx/bind.end")
+        assert len({ctx.nodes[n]["cf:id"] for n in markers}) == 2
+        assert all(ctx.nodes[n]["prov:type"] == "file" for n in markers)
+    elif kind == "socket":  # the one socket motif bind made
+        assert len({a["cf:id"] for a in nodes}) == 1, nodes
+    elif kind == "address":  # the one address it bound (PORT_BASE + 1 of motif.c)
+        assert {a["cf:address"] for a in nodes} == {"127.0.0.1:6101"}
     for attrs in nodes:
         assert ctx_of(attrs) == expected, attrs["prov:label"]
         assert attrs["cf:container"] == next(iter(tasks.values()))["cf:container"]
@@ -189,6 +199,9 @@ def test_bpf_objects_are_named_and_typed(sys_cap, sys_events):
     assert [(m["cf:bpf_name"], m["cf:bpf_type"]) for m in maps] == [("motif_map", 2)]
     assert [(p["cf:bpf_name"], p["cf:bpf_type"]) for p in progs] == [("motif_prog", 1)]
     assert maps[0]["cf:bpf_id"] > 0 and progs[0]["cf:bpf_id"] > 0
+    # the ids are the kernel's, the same in every output format: the JSON-lines view names them
+    objects = sorted(e["object"] for e in sys_events if e["action"] in ("bpf_map", "bpf_prog"))
+    assert set(objects) == {f"{maps[0]['cf:bpf_id']} motif_map", f"{progs[0]['cf:bpf_id']} motif_prog"}
     # BPF_MAP_CREATE (0) and BPF_PROG_LOAD (5), each from the motif program;
     # nothing from the agent, which loads a whole object of its own
     cmds = sorted(arg(e) for e in sys_cap.of_type("bpf"))
@@ -214,13 +227,25 @@ def test_mounts_moved_and_pivoted(sys_cap):
     assert len(pivot) == 1 and "/new" in sys_cap.paths_of(pivot[0].dst)
 
 
-def test_process_group_prctl_and_caps(sys_cap):
-    assert [arg(e) for e in edges(sys_cap, "setpgid", src="task", dst="process_memory")]
+def test_process_group_prctl_and_caps(sys_cap, art):
+    # setpgid(child, child) on its paused child: arg is the new pgid, the child's own pid
+    (setpgid,) = edges(sys_cap, "setpgid", src="task", dst="process_memory")
+    child_pid = sys_cap.nodes[setpgid.dst]["cf:pid"]
+    child = {a["cf:vpid"] for a in sys_cap.nodes.values()
+             if a["prov:type"] == "task" and a.get("cf:pid") == child_pid}
+    assert [arg(setpgid)] == sorted(child), (arg(setpgid), child)
     getpgid = edges(sys_cap, "getpgid", src="process_memory", dst="task")
     assert len(getpgid) == 1
     prctl = [e for e in edges(sys_cap, "prctl", src="task") if arg(e) == 1]
     assert len(prctl) == 1  # PR_SET_PDEATHSIG
-    assert len(edges(sys_cap, "capget", src="process_memory", dst="task")) >= 1
+    # capget: the capget case's call, and the one the capset case makes before its markers,
+    # each from the calling process's memory to itself
+    case_pids = {k: int(v) for k, v in re.findall(r"^case=(\w+) pid=(\d+)$",
+                                                  (art / "sys.txt").read_text(), re.M)}
+    capget = edges(sys_cap, "capget", src="process_memory", dst="task")
+    assert sorted(sys_cap.nodes[e.dst]["cf:vpid"] for e in capget) == \
+        sorted([case_pids["capget"], case_pids["capset"]])
+    assert all(sys_cap.nodes[e.src]["cf:pid"] == sys_cap.nodes[e.dst]["cf:pid"] for e in capget)
     capset = edges(sys_cap, "capset", src="task", dst="process_memory")
     assert len(capset) == 1
     new_mem = sys_cap.nodes[capset[0].dst]

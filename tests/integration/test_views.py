@@ -131,12 +131,16 @@ def test_dot_max_nodes_cuts_with_a_note(capture, tmp_path):
     assert "graph cut: 5 of" in proc.stderr
 
 
-def test_container_filter(capture, run_stats, tmp_path):
+def test_container_filter(capture, artifacts, run_stats, tmp_path):
     ident = run_stats["container_id"]
     graph("--dot", tmp_path / "f.dot", "--container", ident, capture)
-    g, nodes, _ = drawn(tmp_path / "f.dot")
+    g, nodes, edges = drawn(tmp_path / "f.dot")
     assert f"container {ident} only" in g["label"]
-    assert len(nodes) > 0
+    # the run has one container: its filter keeps every node and edge of the run
+    prov = load_prov(artifacts("run") / "capture.prov.json")
+    strip = lambda n: n.split(":", 1)[1]  # "sabpf:n1_v0" -> "n1_v0"
+    assert set(nodes) == {strip(n) for n in prov.nodes}
+    assert edges == Counter((strip(e.src), strip(e.dst), e.type) for e in prov.edges)
     bad = graph("--dot", tmp_path / "x.dot", "--container", ident + 1000, capture, check=False)
     assert bad.returncode == 1
     assert f"no container '{ident + 1000}'" in bad.stderr and f"containers are {ident}" in bad.stderr

@@ -114,8 +114,12 @@ def test_flow1_renamed_and_deleted_file_is_one_object(cap):
     a = written(cap, "a")
     versions = same_object(cap, a)
     assert versions == cap.nodes_named(f"{W}/b"), "a and b are not one inode"
-    assert any(e.dst in versions for e in cap.of_type("rename"))
-    assert any(e.dst in versions for e in cap.of_type("unlink"))
+    # one rename (a -> b), then one unlink (rm b), each by a task, in that order
+    renamed = [e for e in cap.of_type("rename") if e.dst in versions]
+    unlinked = [e for e in cap.of_type("unlink") if e.dst in versions]
+    assert len(renamed) == 1 and len(unlinked) == 1, (renamed, unlinked)
+    assert {cap.nodes[e.src]["prov:type"] for e in renamed + unlinked} == {"task"}
+    assert cap.nodes[renamed[0].dst]["cf:version"] < cap.nodes[unlinked[0].dst]["cf:version"]
 
 
 @pytest.mark.parametrize("hop", [

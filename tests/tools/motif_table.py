@@ -28,9 +28,14 @@ KINDS += ("msg_queue", "msg", "shm", "sem", "mqueue")  # IPC objects
 KINDS += ("bpf_prog", "bpf_map", "kernel_module", "namespace")  # system objects
 ACTIVITY_KINDS = ("task",)
 MOTIF_KEYS = {"name", "syscall", "case", "hooks", "status", "reason", "note", "window", "nodes",
-              "edges", "absent", "equal", "distinct", "captured_on", "capture"}
+              "edges", "optional", "absent", "equal", "distinct", "captured_on", "capture"}
 NODE_KEYS = {"kind", "attrs", "path", "address", "next_version_of", "same_object_as"}
 EDGE_KEYS = {"from", "to", "relation", "arg", "arg_mask", "count"}
+ABSENT_KEYS = {"from", "to", "from_kind", "to_kind", "relation", "arg", "arg_mask"}
+# version edges between two matched versions of one object (old -> new, one
+# version apart) are allowed without being listed: they only say what
+# next_version_of / same_object_as already say
+VERSION_RELATIONS = ("version_activity", "version_entity")
 WINDOWS = ("markers", "to_end")
 # PROV class of an edge from its ends' classes (docs/formats.md)
 PROV_CLASS = {(False, True): "used", (True, False): "wasGeneratedBy",
@@ -61,12 +66,12 @@ def _check_node(where, name, node, names):
         _fail(where, f"node '{name}': attrs must be an object of attribute -> value")
 
 
-def _check_edge(where, label, edge, names, need_ends):
+def _check_edge(where, label, edge, names, need_ends, keys=EDGE_KEYS):
     if not isinstance(edge, dict):
         _fail(where, f"{label} must be an object")
-    unknown = set(edge) - EDGE_KEYS
+    unknown = set(edge) - keys
     if unknown:
-        _fail(where, f"{label} has unknown keys {sorted(unknown)} (known: {sorted(EDGE_KEYS)})")
+        _fail(where, f"{label} has unknown keys {sorted(unknown)} (known: {sorted(keys)})")
     if not isinstance(edge.get("relation"), str) or not edge["relation"]:
         _fail(where, f"{label} needs a relation")
     for end in ("from", "to"):
@@ -77,6 +82,15 @@ def _check_edge(where, label, edge, names, need_ends):
             _fail(where, f"{label} needs '{end}'")
     if "arg" in edge and "arg_mask" in edge:
         _fail(where, f"{label}: give arg or arg_mask, not both")
+    for end in ("from", "to"):
+        kind = edge.get(f"{end}_kind")
+        if kind is None:
+            continue
+        if kind not in KINDS:
+            _fail(where, f"{label}: {end}_kind {kind!r}: use one of {', '.join(KINDS)}")
+        if end in edge:
+            _fail(where, f"{label}: give '{end}' (a motif node, whose kind is known) or "
+                         f"'{end}_kind' (any node of that kind), not both")
     mask = edge.get("arg_mask")
     if mask is not None and not (isinstance(mask, list) and len(mask) == 2
                                  and all(isinstance(x, int) for x in mask)):
@@ -124,6 +138,12 @@ def check_motif(where, m):
     names = list(m["nodes"])
     for name, node in m["nodes"].items():
         _check_node(where, name, node, names)
+    for name, node in m["nodes"].items():
+        for ref in ("next_version_of", "same_object_as"):
+            other = m["nodes"].get(node.get(ref), {})
+            if other and other["kind"] != node["kind"]:
+                _fail(where, f"node '{name}' is a {node['kind']}, but {ref} names "
+                             f"'{node[ref]}', a {other['kind']}: one object has one kind")
     if not m["edges"]:
         _fail(where, "edges must not be empty")
     for i, edge in enumerate(m["edges"], 1):
@@ -134,10 +154,27 @@ def check_motif(where, m):
     unused = [n for n in names if n not in used]
     if unused:
         _fail(where, f"nodes {unused} are in no edge")
+    for i, edge in enumerate(m.get("optional", []), 1):
+        _check_edge(where, f"optional edge {i}", edge, names, True)
+        if "count" in edge:
+            _fail(where, f"optional edge {i}: an optional edge has no count")
     for i, edge in enumerate(m.get("absent", []), 1):
-        _check_edge(where, f"absent edge {i}", edge, names, False)
+        _check_edge(where, f"absent edge {i}", edge, names, False, ABSENT_KEYS)
+        for spec in m["edges"] + m.get("optional", []):
+            if _same_pattern(edge, spec):
+                _fail(where, f"absent edge {i} ({edge['relation']} {spec['from']} -> "
+                             f"{spec['to']}) is also an expected or optional edge")
     _check_refs(where, "equal", m.get("equal", []), names, True)
     _check_refs(where, "distinct", m.get("distinct", []), names, False)
+
+
+def _same_pattern(absent, spec):
+    """True when an absent edge pattern would forbid exactly an expected one."""
+    return (absent["relation"] == spec["relation"]
+            and absent.get("from", spec["from"]) == spec["from"]
+            and absent.get("to", spec["to"]) == spec["to"]
+            and "from_kind" not in absent and "to_kind" not in absent
+            and absent.get("arg") == spec.get("arg") and absent.get("arg_mask") == spec.get("arg_mask"))
 
 
 def load_motifs(directory=MOTIF_DIR):
@@ -213,6 +250,19 @@ def _edge_text(m, edge):
             f"({prov_class(m, edge)}){count}")
 
 
+def _end_text(edge, end):
+    if end in edge:
+        return f"`{edge[end]}`"
+    if f"{end}_kind" in edge:
+        return f"any {edge[end + '_kind']}"
+    return "`*`"
+
+
+def _absent_text(edge):
+    return (f"no {_end_text(edge, 'from')} -{edge['relation']}{_arg_text(edge)}-> "
+            f"{_end_text(edge, 'to')}")
+
+
 def _cell(lines):
     return "<br>".join(lines).replace("|", "\\|")
 
@@ -220,8 +270,8 @@ def _cell(lines):
 def _motif_row(m):
     nodes = [_node_text(n, v) for n, v in m["nodes"].items()]
     edges = [_edge_text(m, e) for e in m["edges"]]
-    edges += [f"no `{e.get('from', '*')}` -{e['relation']}-> `{e.get('to', '*')}`"
-              for e in m.get("absent", [])]
+    edges += [f"may: {_edge_text(m, e)}" for e in m.get("optional", [])]
+    edges += [_absent_text(e) for e in m.get("absent", [])]
     edges += [f"{a} = {b}" for a, b in m.get("equal", [])]
     edges += [f"`{a}` and `{b}` are different objects" for a, b in m.get("distinct", [])]
     status = m["status"] if m["status"] == "captured" else f"**{m['status']}**"
@@ -255,6 +305,17 @@ def render(motifs):
         "edge constraints below). Edges go from -> to in the direction information flows;",
         "the PROV class each edge is written as follows from its ends. `{dir}` is",
         "`/tmp/motif`, `{case}` the case's name, `{motif}` the motif program's path.",
+        "",
+        "Matching is strict. A node's kind must be exactly the motif's. Every edge of the",
+        "slice between two matched nodes must be one of the motif's edges, or one of its",
+        "optional edges (`may:` below), between those two nodes, in that direction, with",
+        "that relation and argument; the only exception is a version edge from one matched",
+        "version of an object to the next. `no ...` lines are forbidden edges: none may",
+        "occur anywhere in the slice (`any KIND`: an end of exactly that node kind).",
+        "Negative controls in `test_motifs.py` mutate each real slice (an expected edge",
+        "dropped, retyped, reversed, an end's kind changed, the same relation added the",
+        "other way, a forbidden edge added) and require the match to fail, for every",
+        "relation type of every motif.",
         "",
         f"{len(motifs)} motifs: {counts['captured']} captured, {counts['pending']} pending "
         "(the hook is not captured yet),",

@@ -2,7 +2,9 @@
  * the id of a cgroup directory compared with what the kernel itself reports
  * for a task inside it (bpf_get_current_cgroup_id() run through
  * BPF_PROG_TEST_RUN of a raw tracepoint program, which runs in the calling
- * task) and with the path in /proc/self/cgroup. Runs as root. */
+ * task) and with the path in /proc/self/cgroup; the top-down walk of a
+ * subtree (on plain temporary trees and on cgroup v2), the cgroup_mutex
+ * barrier and the id-to-path lookup. Runs as root. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -296,6 +298,242 @@ static void test_mounts_cgroup2_when_absent(void **state)
 	assert_true(fs.f_type == CGROUP2_SUPER_MAGIC);
 }
 
+/* ---- the subtree walk (registration of a pod with existing children) ---- */
+
+struct visits {
+	char paths[32][PATH_MAX];
+	int depths[32];
+	int n;
+	const char *make_during; /* made (mkdir) while this one is visited */
+	const char *skip;	 /* its subtree is skipped */
+	const char *fail;	 /* the walk stops here */
+	const char *remove;	 /* removed (rmdir) while the first is visited */
+};
+
+static int record_visit(const char *path, int depth, void *ctx, char *err, size_t errlen)
+{
+	struct visits *v = ctx;
+	char made[PATH_MAX];
+
+	assert_true(v->n < 32);
+	snprintf(v->paths[v->n], PATH_MAX, "%s", path);
+	v->depths[v->n++] = depth;
+	if (v->make_during && strcmp(path, v->make_during) == 0) {
+		snprintf(made, sizeof(made), "%s/made-during-visit", path);
+		assert_int_equal(mkdir(made, 0755), 0);
+	}
+	if (v->remove && v->n == 1)
+		assert_int_equal(rmdir(v->remove), 0);
+	if (v->fail && strcmp(path, v->fail) == 0) {
+		snprintf(err, errlen, "stop at %s", path);
+		return -1;
+	}
+	return v->skip && strcmp(path, v->skip) == 0 ? 1 : 0;
+}
+
+/* Index of path in the visits, or -1. */
+static int visited(const struct visits *v, const char *path)
+{
+	int at = -1;
+	for (int i = 0; i < v->n; i++) {
+		if (strcmp(v->paths[i], path) == 0) {
+			assert_int_equal(at, -1); /* at most once */
+			at = i;
+		}
+	}
+	return at;
+}
+
+/* A plain tree in a temporary directory: top/{a/{b/{c}},d} and files. */
+static void make_tree(char *top, size_t len)
+{
+	char p[PATH_MAX];
+	snprintf(top, len, "/tmp/sabpf-test-walk-XXXXXX");
+	assert_non_null(mkdtemp(top));
+	const char *dirs[] = {"a", "a/b", "a/b/c", "d"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", top, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	const char *files[] = {"f", "a/g", "a/b/h"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", top, files[i]);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+}
+
+static void remove_tree(const char *top)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	assert_int_equal(system(cmd), 0);
+}
+
+static const char *under(const char *top, const char *rel)
+{
+	static char bufs[4][PATH_MAX];
+	static int next;
+	char *b = bufs[next++ % 4];
+	snprintf(b, PATH_MAX, "%s/%s", top, rel);
+	return b;
+}
+
+/* Every directory once, files never, each parent before its children,
+ * with its depth. */
+static void test_walk_visits_every_directory_top_down(void **state)
+{
+	char top[PATH_MAX], err[512] = "";
+	struct visits v = {0};
+
+	(void)state;
+	make_tree(top, sizeof(top));
+	assert_int_equal(cgroup_walk(top, record_visit, &v, err, sizeof(err)), 0);
+	assert_int_equal(v.n, 5);
+	assert_int_equal(visited(&v, top), 0);
+	assert_int_equal(v.depths[0], 0);
+	int a = visited(&v, under(top, "a")), b = visited(&v, under(top, "a/b"));
+	int c = visited(&v, under(top, "a/b/c")), d = visited(&v, under(top, "d"));
+	assert_true(a > 0 && d > 0 && b > a && c > b);
+	assert_int_equal(v.depths[a], 1);
+	assert_int_equal(v.depths[d], 1);
+	assert_int_equal(v.depths[b], 2);
+	assert_int_equal(v.depths[c], 3);
+	assert_int_equal(visited(&v, under(top, "f")), -1);
+	assert_int_equal(visited(&v, under(top, "a/g")), -1);
+	remove_tree(top);
+}
+
+/* A directory made while its parent is visited (after the parent was put
+ * in scope) is listed and visited: the parent's listing comes after its
+ * visit. */
+static void test_walk_lists_after_visiting(void **state)
+{
+	char top[PATH_MAX], err[512] = "";
+	struct visits v = {0};
+
+	(void)state;
+	make_tree(top, sizeof(top));
+	v.make_during = under(top, "a/b");
+	assert_int_equal(cgroup_walk(top, record_visit, &v, err, sizeof(err)), 0);
+	int made = visited(&v, under(top, "a/b/made-during-visit"));
+	assert_true(made > visited(&v, under(top, "a/b")));
+	assert_int_equal(v.depths[made], 3);
+	assert_int_equal(v.n, 6);
+	remove_tree(top);
+}
+
+static void test_walk_skips_and_stops(void **state)
+{
+	char top[PATH_MAX], err[512] = "";
+	struct visits v = {0};
+
+	(void)state;
+	make_tree(top, sizeof(top));
+	v.skip = under(top, "a");
+	assert_int_equal(cgroup_walk(top, record_visit, &v, err, sizeof(err)), 0);
+	assert_true(visited(&v, under(top, "a")) > 0);
+	assert_int_equal(visited(&v, under(top, "a/b")), -1);
+	assert_int_equal(visited(&v, under(top, "a/b/c")), -1);
+	assert_true(visited(&v, under(top, "d")) > 0);
+
+	struct visits w = {0};
+	char expect[PATH_MAX + 16];
+	w.fail = under(top, "a/b");
+	assert_int_equal(cgroup_walk(top, record_visit, &w, err, sizeof(err)), -1);
+	snprintf(expect, sizeof(expect), "stop at %s/a/b", top);
+	assert_string_equal(err, expect);
+	assert_int_equal(visited(&w, under(top, "a/b/c")), -1);
+	remove_tree(top);
+}
+
+/* A directory removed after it was listed is skipped, not an error. */
+static void test_walk_tolerates_vanished_directories(void **state)
+{
+	char top[PATH_MAX], err[512] = "";
+	struct visits v = {0};
+
+	(void)state;
+	make_tree(top, sizeof(top));
+	assert_int_equal(rmdir(under(top, "a/b/c")), 0);
+	v.remove = under(top, "d"); /* while top is visited, before the listing */
+	assert_int_equal(cgroup_walk(top, record_visit, &v, err, sizeof(err)), 0);
+	assert_int_equal(visited(&v, under(top, "d")), -1);
+	assert_true(visited(&v, under(top, "a/b")) > 0);
+	remove_tree(top);
+}
+
+/* A path too long to name is an error that names it, never skipped. */
+static void test_walk_refuses_paths_too_long(void **state)
+{
+	char top[PATH_MAX], err[8192] = "", name[251];
+
+	(void)state;
+	snprintf(top, sizeof(top), "/tmp/sabpf-test-walk-XXXXXX");
+	assert_non_null(mkdtemp(top));
+	memset(name, 'x', 250);
+	name[250] = '\0';
+	int fd = open(top, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < 18; i++) { /* 18 * 251 > PATH_MAX */
+		assert_int_equal(mkdirat(fd, name, 0755), 0);
+		int next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		close(fd);
+		fd = next;
+		assert_true(fd >= 0);
+	}
+	close(fd);
+	struct visits *big = calloc(1, sizeof(*big));
+	assert_int_equal(cgroup_walk(top, record_visit, big, err, sizeof(err)), -1);
+	if (!strstr(err, "path longer than 4095 bytes, cannot be walked"))
+		fail_msg("err: %.300s", err);
+	int n = big->n;
+	free(big);
+	assert_true(n >= 15 && n <= 17);
+	remove_tree(top);
+}
+
+/* On the host's cgroup v2: the walk's ids are the cgroups' ids, the
+ * barrier write works on a live cgroup and says when it is gone, and an
+ * id leads back to its path. */
+static void test_walk_ids_and_sync_on_cgroup2(void **state)
+{
+	char top[PATH_MAX], err[512] = "", back[PATH_MAX];
+	struct visits v = {0};
+	__u64 id = 0, want = 0;
+
+	(void)state;
+	make_test_cgroup(top, sizeof(top), "walk");
+	assert_int_equal(mkdir(under(top, "x"), 0755), 0);
+	assert_int_equal(mkdir(under(top, "x/y"), 0755), 0);
+	assert_int_equal(mkdir(under(top, "z"), 0755), 0);
+	assert_int_equal(cgroup_walk(top, record_visit, &v, err, sizeof(err)), 0);
+	assert_int_equal(v.n, 4); /* control files are not cgroups */
+	for (int i = 0; i < v.n; i++) {
+		assert_int_equal(cgroup_id_of_dir(v.paths[i], &id, err, sizeof(err)), 0);
+		assert_int_equal(cgroup_id_of_path(v.paths[i], &want, NULL, 0, err, sizeof(err)),
+				 0);
+		assert_true(id == want);
+		assert_int_equal(cgroup_sync(v.paths[i], err, sizeof(err)), 0);
+		assert_int_equal(cgroup_path_of_id(id, back, sizeof(back)), 0);
+		assert_string_equal(back, v.paths[i]);
+	}
+	assert_int_equal(cgroup_id_of_dir(under(top, "x/y"), &id, err, sizeof(err)), 0);
+	assert_int_equal(rmdir(under(top, "x/y")), 0);
+	assert_int_equal(cgroup_id_of_dir(under(top, "x/y"), &want, err, sizeof(err)), -ENOENT);
+	assert_int_equal(cgroup_sync(under(top, "x/y"), err, sizeof(err)), -ENOENT);
+	assert_int_equal(cgroup_path_of_id(id, back, sizeof(back)), -1);
+	/* not on cgroup v2: no id (sysfs is kernfs too, with ids of its own) */
+	assert_int_equal(cgroup_id_of_dir("/sys/fs", &id, err, sizeof(err)), -1);
+	assert_string_equal(err, "'/sys/fs' is not on cgroup v2");
+	assert_int_equal(cgroup_id_of_dir("/tmp", &id, err, sizeof(err)), -1);
+	/* not a cgroup (no cgroup.subtree_control): as good as gone */
+	assert_int_equal(cgroup_sync("/tmp", err, sizeof(err)), -ENOENT);
+	assert_int_equal(rmdir(under(top, "x")), 0);
+	assert_int_equal(rmdir(under(top, "z")), 0);
+	assert_int_equal(rmdir(top), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +545,12 @@ int main(void)
 	    cmocka_unit_test(test_rejects_missing_path),
 	    cmocka_unit_test(test_rejects_directory_not_on_cgroup2),
 	    cmocka_unit_test(test_mounts_cgroup2_when_absent),
+	    cmocka_unit_test(test_walk_visits_every_directory_top_down),
+	    cmocka_unit_test(test_walk_lists_after_visiting),
+	    cmocka_unit_test(test_walk_skips_and_stops),
+	    cmocka_unit_test(test_walk_tolerates_vanished_directories),
+	    cmocka_unit_test(test_walk_refuses_paths_too_long),
+	    cmocka_unit_test(test_walk_ids_and_sync_on_cgroup2),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -50,6 +50,41 @@ static void test_ring_sizes_rejected(void **state)
 	}
 }
 
+static void test_scope_sizes(void **state)
+{
+	char err[256];
+	__u32 n = 77;
+	(void)state;
+	assert_int_equal(cli_parse_scope_size("1", &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(cli_parse_scope_size("16384", &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 16384);
+	assert_int_equal(cli_parse_scope_size("1048576", &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1048576);
+	static const struct {
+		const char *text, *says;
+	} bad[] = {
+	    {"0", "--scope-size '0': must be from 1 to 1048576"},
+	    {"1048577", "--scope-size '1048577': must be from 1 to 1048576"},
+	    {"18446744073709551617", "must be from 1 to 1048576"},
+	    {"", "--scope-size '': not a number of entries"},
+	    {"abc", "--scope-size 'abc': not a number of entries"},
+	    {"-4", "--scope-size '-4': not a number of entries"},
+	    {"+4", "--scope-size '+4': not a number of entries"},
+	    {" 4", "--scope-size ' 4': not a number of entries"},
+	    {"4k", "--scope-size '4k': not a number of entries"},
+	    {"0x10", "--scope-size '0x10': not a number of entries"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = 77;
+		err[0] = '\0';
+		assert_int_equal(cli_parse_scope_size(bad[i].text, &n, err, sizeof(err)), -1);
+		if (!strstr(err, bad[i].says))
+			fail_msg("'%s': got '%s'", bad[i].text, err);
+		assert_int_equal(n, 77);
+	}
+}
+
 static void test_classes(void **state)
 {
 	(void)state;
@@ -111,9 +146,8 @@ static void test_cgroup_specs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ring_sizes_accepted),
-	    cmocka_unit_test(test_ring_sizes_rejected),
-	    cmocka_unit_test(test_classes),
+	    cmocka_unit_test(test_ring_sizes_accepted), cmocka_unit_test(test_ring_sizes_rejected),
+	    cmocka_unit_test(test_scope_sizes),		cmocka_unit_test(test_classes),
 	    cmocka_unit_test(test_cgroup_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,11 @@
  * exit statuses propagate (exit code, 128+signal, 126/127 for exec
  * failures), leftover processes are killed, names are checked, the leaf is
  * removed on every path, a rootfs is entered, a new network namespace has
- * only loopback, up. */
+ * only loopback, up. A default container has Docker's default capabilities,
+ * no_new_privs and a cgroup namespace rooted at its leaf (mount(2) and
+ * setuid-root binaries give nothing); a --privileged one keeps the test's
+ * full root (the negative controls). The program is also its own helper
+ * inside containers: `test_container mount DIR`. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -29,6 +34,13 @@
 #define BUSYBOX "/bin/busybox"
 
 static char cg_root[256];
+static char self_exe[PATH_MAX]; /* this program, the helper inside containers */
+
+/* Docker's default capability set (moby oci/caps/defaults.go) as
+ * /proc/PID/status prints it: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID
+ * SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE
+ * SETFCAP. Spelled out here, not taken from container.h. */
+#define DOCKER_CAPS "00000000a80425fb"
 
 /* What one container run produced. */
 struct run_result {
@@ -121,7 +133,8 @@ static void test_cmd_is_pid1_in_leaf_with_hostname(void **state)
 {
 	char *argv[] = {"sh", "-c", "echo $$; cat /proc/self/cgroup; hostname", NULL};
 	char name[64], expect[PATH_MAX + 64], err[512];
-	struct container_opts opts = {.argv = argv, .name = name};
+	/* privileged: in the host's cgroup namespace the leaf's path shows */
+	struct container_opts opts = {.argv = argv, .name = name, .privileged = true};
 	struct run_result r;
 	__u64 id = 0;
 
@@ -451,7 +464,8 @@ static void test_custom_cgroup_parent(void **state)
 	char parent[PATH_MAX], rel[64], expect[PATH_MAX + 64];
 	struct run_result r;
 	char *argv[] = {"cat", "/proc/self/cgroup", NULL};
-	struct container_opts opts = {.argv = argv, .cgroup_parent = rel, .name = "inner"};
+	struct container_opts opts = {
+	    .argv = argv, .cgroup_parent = rel, .name = "inner", .privileged = true};
 
 	(void)state;
 	snprintf(rel, sizeof(rel), "sabpf-t-parent-%d", (int)getpid());
@@ -500,7 +514,9 @@ static void test_rootfs_becomes_root(void **state)
 	assert_non_null(strstr(r.output, "sabpf-rootfs-marker\n"));
 	assert_null(strstr(r.output, "etc\n")); /* the host's / is not visible */
 	assert_non_null(strstr(r.output, "pid=1\n"));
-	assert_non_null(strstr(r.output, "0::/sabpf/sabpf-"));
+	/* a default container: the mounts are made before the capabilities go,
+	 * and the cgroup namespace is rooted at the leaf */
+	assert_non_null(strstr(r.output, "\n0::/\n"));
 	/* The host's /proc is untouched by the container's mounts. */
 	assert_true(path_exists("/proc/self/status"));
 }
@@ -518,8 +534,140 @@ static void test_new_net_has_only_loopback_up(void **state)
 	assert_null(strstr(r.output, "\n2: "));
 }
 
-int main(void)
+/* The value of the "NAME:\t" line of a /proc/PID/status text, in out. */
+static void status_field(const char *text, const char *name, char *out, size_t len)
 {
+	char key[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(key, sizeof(key), "%s:\t", name);
+	p = strstr(text, key);
+	out[0] = '\0';
+	if (!p)
+		return;
+	if (p != text && p[-1] != '\n')
+		return;
+	p += strlen(key);
+	while (p[n] && p[n] != '\n' && n + 1 < len)
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* What a container shows of its privileges: its status lines, its
+ * /proc/self/cgroup, a mount, and a setuid-root copy of id(1) run as
+ * nobody. */
+struct priv_view {
+	struct run_result r;
+	char inh[32], prm[32], eff[32], bnd[32], amb[32], nnp[8];
+};
+
+static void run_priv_probe(bool privileged, struct priv_view *v)
+{
+	char script[4 * PATH_MAX], suid[64], mnt[64], cmd[PATH_MAX + 64];
+	char *argv[] = {"sh", "-c", script, NULL};
+	struct container_opts opts = {.argv = argv, .privileged = privileged};
+
+	snprintf(suid, sizeof(suid), "/tmp/sabpf-test-suid-id-%d", (int)getpid());
+	snprintf(mnt, sizeof(mnt), "/tmp/sabpf-test-mnt-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "cp /usr/bin/id %s && chmod 4755 %s", suid, suid);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	snprintf(script, sizeof(script),
+		 "grep -E '^(Cap|NoNewPrivs)' /proc/self/status; cat /proc/self/cgroup; "
+		 "%s mount %s; "
+		 "echo suid_euid=$(setpriv --reuid=65534 --regid=65534 --clear-groups %s -u)",
+		 self_exe, mnt, suid);
+	run_captured(&opts, &v->r);
+	unlink(suid);
+	rmdir(mnt);
+	assert_int_equal(v->r.start_rc, 0);
+	assert_int_equal(v->r.status, 0);
+	status_field(v->r.output, "CapInh", v->inh, sizeof(v->inh));
+	status_field(v->r.output, "CapPrm", v->prm, sizeof(v->prm));
+	status_field(v->r.output, "CapEff", v->eff, sizeof(v->eff));
+	status_field(v->r.output, "CapBnd", v->bnd, sizeof(v->bnd));
+	status_field(v->r.output, "CapAmb", v->amb, sizeof(v->amb));
+	status_field(v->r.output, "NoNewPrivs", v->nnp, sizeof(v->nnp));
+}
+
+/* A default container: exactly Docker's default set in the bounding,
+ * permitted and effective sets, nothing inheritable or ambient,
+ * no_new_privs, the leaf as cgroup root; mount(2) is EPERM and a
+ * setuid-root binary leaves nobody nobody. */
+static void test_default_container_is_not_full_root(void **state)
+{
+	struct priv_view v;
+
+	(void)state;
+	run_priv_probe(false, &v);
+	assert_string_equal(v.bnd, DOCKER_CAPS);
+	assert_string_equal(v.prm, DOCKER_CAPS);
+	assert_string_equal(v.eff, DOCKER_CAPS);
+	assert_string_equal(v.inh, "0000000000000000");
+	assert_string_equal(v.amb, "0000000000000000");
+	assert_string_equal(v.nnp, "1");
+	assert_non_null(strstr(v.r.output, "\n0::/\n"));
+	assert_non_null(strstr(v.r.output, "\nmount=1\n")); /* EPERM */
+	assert_non_null(strstr(v.r.output, "\nsuid_euid=65534\n"));
+}
+
+/* The negative control: --privileged is the test's own root, unchanged. */
+static void test_privileged_container_keeps_full_root(void **state)
+{
+	char own[8192], bnd[32], expect[PATH_MAX];
+	struct priv_view v;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	n = read(fd, own, sizeof(own) - 1);
+	close(fd);
+	own[n > 0 ? n : 0] = '\0';
+	status_field(own, "CapBnd", bnd, sizeof(bnd));
+	assert_string_not_equal(bnd, DOCKER_CAPS);
+	run_priv_probe(true, &v);
+	assert_string_equal(v.bnd, bnd);
+	assert_string_equal(v.prm, bnd);
+	assert_string_equal(v.eff, bnd);
+	assert_string_equal(v.nnp, "0");
+	snprintf(expect, sizeof(expect), "\n0::/sabpf/%s\n", v.r.name);
+	assert_non_null(strstr(v.r.output, expect));
+	assert_non_null(strstr(v.r.output, "\nmount=0\n"));
+	assert_non_null(strstr(v.r.output, "\nsuid_euid=0\n"));
+}
+
+/* Inside a container: `mount DIR` prints "mount=ERRNO" (0 on success; the
+ * mount is undone at once). */
+static int helper_main(int argc, char **argv)
+{
+	int rc;
+
+	errno = 0;
+	if (argc == 3 && strcmp(argv[1], "mount") == 0) {
+		rc = mount("sabpf-test", argv[2], "tmpfs", MS_NOSUID, "size=64k");
+		printf("mount=%d\n", rc == 0 ? 0 : errno);
+		if (rc == 0)
+			umount2(argv[2], MNT_DETACH);
+		return 0;
+	}
+	fprintf(stderr, "usage: test_container [mount DIR]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	ssize_t n;
+
+	if (argc > 1)
+		return helper_main(argc, argv);
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0)
+		return 1;
+	self_exe[n] = '\0';
+
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cmd_is_pid1_in_leaf_with_hostname),
 	    cmocka_unit_test(test_id_is_the_leaf_directory_id),
@@ -539,6 +687,8 @@ int main(void)
 	    cmocka_unit_test(test_custom_cgroup_parent),
 	    cmocka_unit_test(test_rootfs_becomes_root),
 	    cmocka_unit_test(test_new_net_has_only_loopback_up),
+	    cmocka_unit_test(test_default_container_is_not_full_root),
+	    cmocka_unit_test(test_privileged_container_keeps_full_root),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -33,9 +33,9 @@
 
 #define TRAMPOLINE_TEXT "this kernel refuses BPF trampoline programs"
 #define VM_TEXT                                                                                    \
-	"the integration tests and the demo run in the test VM instead: `make test`, "             \
+	"the LSM integration tests and the demo run in the test VM instead: `make test`, "         \
 	"`scripts/demo.sh`"
-#define PROBE_COUNT 10
+#define PROBE_COUNT 12
 
 /* The output of one doctor_run and its return value. */
 static char *doctor_out;
@@ -130,9 +130,18 @@ static void test_one_line_per_probe_and_exit_code(void **state)
 		fails += line_failed(s);
 	}
 	assert_int_equal(oks + fails, PROBE_COUNT);
-	assert_int_equal(doctor_rc, fails ? 1 : 0);
-	assert_non_null(
-	    strstr(doctor_out, fails ? "the agent cannot run here\n" : "the agent can run here\n"));
+	if (!fails) {
+		assert_int_equal(doctor_rc, 0);
+		assert_non_null(strstr(doctor_out, "the agent can run here\n"));
+	} else if (doctor_rc == DOCTOR_TRACE_ONLY) {
+		assert_non_null(strstr(doctor_out, "backend lsm:   cannot run here"));
+		assert_non_null(strstr(doctor_out, "backend trace: can run here"));
+		assert_non_null(strstr(doctor_out, "the agent can run here with the trace backend "
+						   "only"));
+	} else {
+		assert_int_equal(doctor_rc, 1);
+		assert_non_null(strstr(doctor_out, "the agent cannot run here\n"));
+	}
 }
 
 static void test_lsm_probes_match_the_kernel(void **state)
@@ -148,9 +157,11 @@ static void test_lsm_probes_match_the_kernel(void **state)
 		assert_true(line_ok(lsm));
 		return;
 	}
-	/* The kernel refuses lsm programs: the agent cannot run. */
+	/* The kernel refuses lsm programs: the LSM backend cannot run; the
+	 * trace backend can where tp_btf/sys_exit loads. */
 	assert_true(line_failed(lsm));
-	assert_int_equal(doctor_rc, 1);
+	assert_true(doctor_rc == 1 || doctor_rc == DOCTOR_TRACE_ONLY);
+	assert_non_null(strstr(doctor_out, "backend lsm:   cannot run here"));
 	if (error == EPERM) {
 		assert_non_null(strstr(lsm, "Operation not permitted (EPERM), empty verifier log"));
 		assert_non_null(strstr(lsm, "; remedy: " TRAMPOLINE_TEXT));
@@ -159,6 +170,38 @@ static void test_lsm_probes_match_the_kernel(void **state)
 		assert_true(line_failed(lsm_cgroup));
 		assert_non_null(strstr(lsm_cgroup, TRAMPOLINE_TEXT));
 	}
+}
+
+/* The trace backend's verdict follows its own probes: a tp_btf/sys_exit
+ * program the test loads itself, and the task storage probe. */
+static void test_trace_backend_verdict(void **state)
+{
+	char sys_exit[1024], task[1024];
+	struct bpf_insn insns[2] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
+
+	(void)state;
+	probe_line("tp_btf/sys_exit program", sys_exit, sizeof(sys_exit));
+	probe_line("task local storage", task, sizeof(task));
+	opts.attach_btf_id = libbpf_find_vmlinux_btf_id("sys_exit", BPF_TRACE_RAW_TP);
+	assert_true(opts.attach_btf_id > 0);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sabpf_t_exit", "GPL", insns, 2, &opts);
+	assert_true(fd >= 0 ? line_ok(sys_exit) : line_failed(sys_exit));
+	if (fd >= 0)
+		close(fd);
+	bool trace_ok = line_ok(sys_exit) && line_ok(task);
+	if (!trace_ok)
+		assert_non_null(strstr(doctor_out, "backend trace: cannot run here"));
+	else
+		assert_non_null(strstr(doctor_out, "backend trace: can run here"));
+	/* exit 1 only when neither backend can run */
+	if (doctor_rc == 1)
+		assert_false(trace_ok);
+	char err[1024];
+	assert_int_equal(doctor_require_trace(err, sizeof(err)) == 0, trace_ok);
 }
 
 static void test_ringbuf_probe_matches_the_kernel(void **state)
@@ -319,6 +362,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_line_per_probe_and_exit_code),
 	    cmocka_unit_test(test_lsm_probes_match_the_kernel),
+	    cmocka_unit_test(test_trace_backend_verdict),
 	    cmocka_unit_test(test_ringbuf_probe_matches_the_kernel),
 	    cmocka_unit_test(test_cgroup2_probe_names_the_mount),
 	    cmocka_unit_test(test_kernel_and_mount_probes),

@@ -3,8 +3,9 @@
 #
 #   tests/vm/kernel.sh [6.1|6.12]      prints the path of the cached vmlinuz
 #
-# 6.1 (default) comes from bookworm; 6.12 from bookworm-backports, reached by
-# an extra apt sources entry this script adds once. The exact package is
+# 6.1 (default) comes from bookworm; 6.12 from bookworm-backports, reached
+# through a private apt configuration in the cache (apt-backports.sh): the
+# machine's apt sources are not changed. The exact package is
 # resolved through the metapackage linux-image-cloud-amd64, since the archive
 # moves on (6.1.0-NN changes with every security update). The image lands in
 # ${SABPF_VM_CACHE:-/var/cache/sabpf-vm}/kernel-<series>/; a second call only
@@ -35,26 +36,21 @@ fi
 
 # Newest version of linux-image-cloud-amd64 in the wanted series, e.g. 6.1.192-2.
 newest_meta_version() {
-  apt-cache madison linux-image-cloud-amd64 | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+  papt_cache madison linux-image-cloud-amd64 | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
     grep -E "^${series//./\\.}\." | sort -V | tail -1
 }
 
-if [ "$series" = 6.12 ]; then
-  ensure_backports_source || die "cannot reach bookworm-backports for the 6.12 kernel"
-elif ! apt-cache madison linux-image-cloud-amd64 | grep -q .; then
-  apt-get update -qq >&2 || die "apt-get update failed"
-fi
-
+papt_ensure || die "cannot set up the private apt configuration in $PAPT_DIR (is the Debian archive reachable?)"
 meta=$(newest_meta_version)
 if [ -z "$meta" ]; then
-  apt-get update -qq >&2 || true
+  papt_update || true
   meta=$(newest_meta_version)
 fi
-[ -n "$meta" ] || die "apt knows no linux-image-cloud-amd64 version $series.*: check the apt sources (run apt-get update)"
+[ -n "$meta" ] || die "apt knows no linux-image-cloud-amd64 version $series.*: check the machine's apt sources (a bookworm archive is needed)"
 
 # linux-image-cloud-amd64 depends on linux-image-<abi>-cloud-amd64; we take
 # the -unsigned build of the same ABI (same image, no signature wrapper).
-image=$(apt-cache show "linux-image-cloud-amd64=$meta" | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -1)
+image=$(papt_cache show "linux-image-cloud-amd64=$meta" | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -1)
 [ -n "$image" ] || die "cannot resolve the kernel package behind linux-image-cloud-amd64=$meta"
 
 tmp=$(mktemp -d)

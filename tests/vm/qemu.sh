@@ -45,7 +45,7 @@ if [ -x "$wrapper" ]; then
   exit 0
 fi
 
-ensure_backports_source || fall_back "bookworm-backports is not reachable"
+papt_ensure || fall_back "bookworm-backports is not reachable"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "qemu.sh: downloading qemu-system-x86 from bookworm-backports" >&2

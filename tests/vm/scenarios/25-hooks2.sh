@@ -17,7 +17,9 @@ exercise=$(dirname "$SABPF")/progs/exercise
 [ -x "$exercise" ] || { not_ok "$exercise missing (make builds it)"; exit 1; }
 
 rm -rf /tmp/h2 && mkdir -p /tmp/h2
-"$SABPF" run --name hooks2 -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
+# --privileged: trusted.* xattrs and mount need CAP_SYS_ADMIN, which a
+# default container does not have
+"$SABPF" run --privileged --name hooks2 -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
   --stats "$OUT/stats.json" -- sh -c "
     $exercise dirs /tmp/h2 > $OUT/dirs.txt &&
     $exercise xattr /tmp/h2/x > $OUT/xattr.txt &&

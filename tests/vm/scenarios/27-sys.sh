@@ -36,8 +36,10 @@ rc=$?
 # ---- sys ---------------------------------------------------------------
 cases="setpgid getpgid prctl capget capset capable capable_repeat setgroups move_mount pivot_root"
 cases="$cases init_module finit_module module_request bpf_map_create bpf_prog_load setns unshare"
-# --allow-bpf: the bpf() cases need it (self-protection refuses bpf() by default)
-"$SABPF" run --net --allow-bpf --name sys -o "prov:$OUT/sys.prov.json" -o "jsonl:$OUT/sys.jsonl" \
+# --allow-bpf: the bpf() cases need it (self-protection refuses bpf() by default);
+# --privileged: capset, mounts, pivot_root, module loading, bpf, setns and
+# unshare need capabilities a default container does not have
+"$SABPF" run --privileged --net --allow-bpf --name sys -o "prov:$OUT/sys.prov.json" -o "jsonl:$OUT/sys.jsonl" \
   --stats "$OUT/sys.stats.json" -- sh -c "for c in $cases; do $motif \$c $D/sys || exit 1; done" \
   >"$OUT/sys.txt" 2>"$OUT/sys.stderr"
 rc=$?

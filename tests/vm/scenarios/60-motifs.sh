@@ -19,8 +19,10 @@ motif=$(dirname "$SABPF")/progs/motif
 rm -rf /tmp/motif
 "$motif" list >"$OUT/cases.txt"
 readlink -f "$motif" >"$OUT/motif_path"
-# --allow-bpf: the bpf() motifs need it (self-protection refuses bpf() by default)
-"$SABPF" run --net --allow-bpf --name motifs -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
+# --allow-bpf: the bpf() motifs need it (self-protection refuses bpf() by default);
+# --privileged: the motifs are the system calls of full root (mount, modules,
+# bpf, sethostname, ...), which a default container may not make
+"$SABPF" run --privileged --net --allow-bpf --name motifs -o "prov:$OUT/capture.prov.json" -o "jsonl:$OUT/capture.jsonl" \
   --stats "$OUT/stats.json" -- "$motif" all /tmp/motif >"$OUT/motif.txt" 2>"$OUT/stderr"
 rc=$?
 if [ "$rc" -eq 0 ]; then
@@ -49,8 +51,9 @@ if [ "$missing" -eq 0 ]; then ok "every case made its two markers"; else not_ok 
 # with --classes all,perm (motifs with "capture": "perm").
 perm_cases="access"
 for name in $perm_cases; do rm -f "/tmp/motif/$name".*; done
+# --privileged: the same tier as the capture above
 # shellcheck disable=SC2086 # one argument per case
-"$SABPF" run --name motifs-perm --classes all,perm -o "prov:$OUT/capture.perm.prov.json" \
+"$SABPF" run --privileged --name motifs-perm --classes all,perm -o "prov:$OUT/capture.perm.prov.json" \
   --stats "$OUT/stats.perm.json" -- sh -c 'for c in "$@"; do "$0" "$c" /tmp/motif || exit 1; done' \
   "$motif" $perm_cases >"$OUT/motif.perm.txt" 2>"$OUT/stderr.perm"
 rc=$?

@@ -1,0 +1,62 @@
+/* trace.bpf.c: the kernel side of the `trace` backend, for kernels that
+ * refuse BPF LSM (and every trampoline program): tracepoints only.
+ *
+ * The scope map, the ring buffer, the record ABI (sabpf_record.h), node
+ * identity and versioning (edge_write) and the path rebuild are common.h's,
+ * included read-only; the cgroup_mkdir/rmdir scope inheritance is
+ * cgroup.bpf.c, included as is. What differs from the LSM object:
+ *   - inodes are identified by (dev, ino, generation) in an LRU hash map
+ *     (trace/inode.h), as inode local storage is LSM-only;
+ *   - system calls are seen at their exit: one tp_btf/sys_exit dispatcher
+ *     does the scope check, then tail-calls the program of the syscall's
+ *     family through trace_calls (a program array indexed by syscall
+ *     number, filled by the agent from the one table of src/trace.c);
+ *   - process life comes from the scheduler tracepoints (trace/task.bpf.c);
+ *     files are trace/file.bpf.c, sockets trace/net.bpf.c.
+ * The LSM-only maps common.h declares (inode_store, sock_store) and those
+ * this object does not use (cred_map, file_map) are not created: the agent
+ * turns their autocreate off. x86_64 only (syscall numbers, pt_regs). */
+#include "common.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AT_FDCWD -100
+#define SYSCALL_SLOTS 512
+#define TS_COMPAT 0x0002 /* x86 thread_info.status: in an ia32 system call */
+
+/* syscall number -> the program of its family (src/trace.c fills it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} trace_calls SEC(".maps");
+
+#include "cgroup.bpf.c"
+#include "trace/inode.h"
+#include "trace/task.bpf.c"
+#include "trace/file.bpf.c"
+#include "trace/net.bpf.c"
+
+/* Every system call of every task ends here: tasks out of scope pay one
+ * hash lookup; syscalls without a family program fall through the tail
+ * call (an empty slot) and cost nothing more. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
+{
+	if (!scope_of_current(SABPF_CLASS_ALL))
+		return 0;
+	/* An ia32 system call (int $0x80, even from a 64-bit program) has
+	 * numbers and argument registers of its own: dispatching it by the
+	 * 64-bit table would run the wrong family on stale registers (ia32
+	 * getpid is 64-bit write: a forged write edge to any descriptor). Not
+	 * recorded yet (docs/backends.md). x32 numbers are past the slots. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (task->thread_info.status & TS_COMPAT)
+		return 0;
+	__u32 nr = (__u32)regs->orig_ax;
+	if (nr >= SYSCALL_SLOTS)
+		return 0;
+	bpf_tail_call(ctx, &trace_calls, nr);
+	return 0;
+}

@@ -1,0 +1,204 @@
+/* trace/file.bpf.c: the file families of the trace backend, one program
+ * per family, tail-called by trace_sys_exit at the syscall's exit:
+ *   open    open, openat, openat2, creat, open_by_handle_at: the new
+ *           descriptor's struct file gives the inode (its node) and the path
+ *           (rebuilt across mounts); a file the call created gets a fresh
+ *           node and a CREATE edge
+ *   read    read, pread64, readv, preadv, preadv2 (bytes > 0): inode -> task
+ *   write   write, pwrite64, writev, pwritev, pwritev2 (bytes > 0)
+ *   copy    sendfile, copy_file_range, splice (bytes > 0): the input
+ *           file -> task -> the output file, as a read then a write
+ *   name    unlink, unlinkat, rmdir (UNLINK or RMDIR), mkdir, mkdirat
+ *           (MKDIR, arg S_IFDIR | mode): task -> PATH node
+ *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
+ * The name and rename families name a path, not the inode (the name is
+ * gone, or moved, by the exit, and a tracepoint cannot look it up): the
+ * string is read from user memory. A socket read or written (read, write,
+ * copies) gives a receive or send edge (arg: bytes) when the network class
+ * is on, as in the LSM backend. close(2) writes nothing, as in the LSM
+ * backend.
+ * Included into trace.bpf.c. */
+
+#define FMODE_CREATED_BIT 0x100000
+#define AT_REMOVEDIR 0x200
+#define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_unlinkat 263
+#define NR_mkdirat 258
+#define NR_renameat2 316
+#define NR_sendfile 40
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope || ret < 0)
+		return 0;
+	struct file *file = fd_file((int)ret);
+	if (!file)
+		return 0;
+	struct prov_task *ts = trace_current_task(scope);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	int created = (BPF_CORE_READ(file, f_mode) & FMODE_CREATED_BIT) != 0;
+	struct prov_inode *is = trace_inode_state(inode, scope->container, created);
+	if (!ts || !is)
+		return 0;
+	if (trace_kind_has_path(is->node.kind))
+		trace_inode_named(is, file, scope->container, &ts->node, created);
+	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, BPF_CORE_READ(file, f_flags),
+		   scope->container);
+	return 0;
+}
+
+/* The node of the file behind fd for a read or write, named if it has no
+ * name yet (a descriptor inherited from outside the scope). A socket's
+ * node only with the network class on (*sock set: the edge is then a send
+ * or a receive, as in the LSM backend). */
+static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u32 classes,
+						   int *sock)
+{
+	struct file *file = fd_file(fd);
+	*sock = 0;
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK) {
+		if (!(classes & SABPF_CLASS_NET))
+			return 0;
+		*sock = 1;
+		return trace_inode_state(inode, container, 0);
+	}
+	if (!(classes & SABPF_CLASS_FILE))
+		return 0;
+	struct prov_inode *is = trace_inode_state(inode, container, 0);
+	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind) &&
+	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
+		trace_inode_named(is, file, container, &is->node, 0); /* no creator */
+	return is;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
+	if (!scope || ret <= 0)
+		return 0;
+	int sock;
+	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
+	struct prov_task *ts = is ? trace_current_task(scope) : 0;
+	if (ts)
+		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
+			   sock ? ret : 0, scope->container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
+	if (!scope || ret <= 0)
+		return 0;
+	int sock;
+	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
+	struct prov_task *ts = is ? trace_current_task(scope) : 0;
+	if (ts)
+		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
+			   sock ? ret : 0, scope->container);
+	return 0;
+}
+
+/* sendfile(out, in, ...); copy_file_range and splice(in, off, out, ...). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
+	if (!scope || ret <= 0)
+		return 0;
+	int in = (int)regs->di, out = (int)regs->dx;
+	if (regs->orig_ax == NR_sendfile) {
+		in = (int)regs->si;
+		out = (int)regs->di;
+	}
+	struct prov_task *ts = trace_current_task(scope);
+	if (!ts)
+		return 0;
+	int sock;
+	struct prov_inode *is = rw_inode(in, scope->container, scope->classes, &sock);
+	if (is)
+		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
+			   sock ? ret : 0, scope->container);
+	is = rw_inode(out, scope->container, scope->classes, &sock);
+	if (is)
+		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
+			   sock ? ret : 0, scope->container);
+	return 0;
+}
+
+/* A name made or removed: unlink, unlinkat (AT_REMOVEDIR: rmdir), rmdir,
+ * mkdir, mkdirat. The edge goes from the task to the PATH node. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope || ret != 0)
+		return 0;
+	int dirfd = AT_FDCWD;
+	const char *upath = (const char *)regs->di;
+	__u32 relation = SABPF_REL_UNLINK;
+	__u64 arg = 0;
+	switch (regs->orig_ax) {
+	case NR_unlinkat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		if (regs->dx & AT_REMOVEDIR)
+			relation = SABPF_REL_RMDIR;
+		break;
+	case NR_rmdir:
+		relation = SABPF_REL_RMDIR;
+		break;
+	case NR_mkdir:
+		relation = SABPF_REL_MKDIR;
+		arg = S_IFDIR | (regs->si & 07777);
+		break;
+	case NR_mkdirat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		relation = SABPF_REL_MKDIR;
+		arg = S_IFDIR | (regs->dx & 07777);
+		break;
+	}
+	struct prov_task *ts = trace_current_task(scope);
+	struct prov_node path_node;
+	if (ts && user_path_send(dirfd, upath, &path_node, scope->container) == 0)
+		edge_write(relation, &ts->node, &path_node, arg, scope->container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
+	if (!scope || ret != 0)
+		return 0;
+	int olddir = AT_FDCWD, newdir = AT_FDCWD;
+	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
+	__u64 flags = 0;
+	if (regs->orig_ax != NR_rename) { /* renameat, renameat2 */
+		olddir = (int)regs->di;
+		oldpath = (const char *)regs->si;
+		newdir = (int)regs->dx;
+		newpath = (const char *)regs->r10;
+		if (regs->orig_ax == NR_renameat2)
+			flags = regs->r8;
+	}
+	struct prov_task *ts = trace_current_task(scope);
+	if (!ts)
+		return 0;
+	struct prov_node old_node, new_node;
+	if (user_path_send(olddir, oldpath, &old_node, scope->container) == 0)
+		edge_write(SABPF_REL_RENAME, &ts->node, &old_node, flags, scope->container);
+	if (user_path_send(newdir, newpath, &new_node, scope->container) == 0)
+		edge_write(SABPF_REL_RENAME, &ts->node, &new_node, flags, scope->container);
+	return 0;
+}

@@ -1,0 +1,190 @@
+/* trace/inode.h: inode nodes of the trace backend, and the helpers its
+ * family programs share (fd -> struct file, names of inodes). Inode local
+ * storage is LSM-only, so an inode's node lives in an LRU hash keyed by
+ * (dev, ino); the entry remembers the inode's generation and a node is
+ * made afresh when it differs (an inode number reused by a new file) or
+ * when the open created the file. Nothing tells a tracepoint program when
+ * an inode is freed: the map is an LRU, and an evicted entry means the
+ * next access to that file starts a new node (a break in its history, not
+ * a false flow). Included into trace.bpf.c. */
+
+struct trace_inode_key {
+	__u32 dev;
+	__u32 pad;
+	__u64 ino;
+};
+
+struct trace_inode {
+	struct prov_inode is;
+	__u32 generation;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct trace_inode_key);
+	__type(value, struct trace_inode);
+} trace_inodes SEC(".maps");
+
+/* The open file behind descriptor fd of the current task, or 0. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xfffff]);
+	return file;
+}
+
+static __always_inline void trace_inode_record(struct prov_inode *is, struct inode *inode,
+					       __u64 container)
+{
+	if (is->node.recorded)
+		return;
+	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	is->node.recorded = 1;
+	if (!n)
+		return;
+	ref_of(&n->node, &is->node);
+	n->inode.ino = BPF_CORE_READ(inode, i_ino);
+	n->inode.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	n->inode.mode = BPF_CORE_READ(inode, i_mode);
+	n->inode.uid = BPF_CORE_READ(inode, i_uid.val);
+	n->inode.gid = BPF_CORE_READ(inode, i_gid.val);
+	n->inode.sock_family = 0;
+	n->inode.sock_type = 0;
+	n->inode.sock_protocol = 0;
+	if (is->node.kind == SABPF_NODE_SOCKET) {
+		/* a sockfs inode follows its struct socket in struct socket_alloc */
+		struct socket *sock =
+		    (struct socket *)((__u64)inode -
+				      bpf_core_field_offset(struct socket_alloc, vfs_inode));
+		n->inode.sock_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+		n->inode.sock_type = BPF_CORE_READ(sock, type);
+		n->inode.sock_protocol = BPF_CORE_READ(sock, sk, sk_protocol);
+	}
+	record_submit(n);
+}
+
+/* The node of an inode (recorded); `created`: the file was just made, so
+ * any entry left under its (dev, ino) belongs to a file gone before. */
+static __always_inline struct prov_inode *trace_inode_state(struct inode *inode, __u64 container,
+							    int created)
+{
+	if (!inode)
+		return 0;
+	struct trace_inode_key key = {
+	    .dev = BPF_CORE_READ(inode, i_sb, s_dev),
+	    .ino = BPF_CORE_READ(inode, i_ino),
+	};
+	__u32 generation = BPF_CORE_READ(inode, i_generation);
+	struct trace_inode *ti = bpf_map_lookup_elem(&trace_inodes, &key);
+	if (!ti || ti->generation != generation || created) {
+		struct trace_inode fresh = {.generation = generation};
+		node_init(&fresh.is.node, inode_kind_of(inode), container);
+		bpf_map_update_elem(&trace_inodes, &key, &fresh, BPF_ANY);
+		ti = bpf_map_lookup_elem(&trace_inodes, &key);
+		if (!ti)
+			return 0;
+	}
+	trace_inode_record(&ti->is, inode, container);
+	return &ti->is;
+}
+
+static __always_inline int trace_kind_has_path(__u16 kind)
+{
+	return kind == SABPF_NODE_FILE || kind == SABPF_NODE_DIRECTORY || kind == SABPF_NODE_LINK ||
+	       kind == SABPF_NODE_CHAR || kind == SABPF_NODE_BLOCK || kind == SABPF_NODE_FIFO;
+}
+
+/* What identifies a name of an open file: its mount and dentry, and the
+ * dentry's parent and name hash, which a rename changes (the dentry itself
+ * moves with the file). */
+static __always_inline __u64 file_name_key(struct file *file)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	return (__u64)BPF_CORE_READ(file, f_path.mnt) ^ (__u64)dentry ^
+	       ((__u64)BPF_CORE_READ(dentry, d_parent) << 1) ^
+	       BPF_CORE_READ(dentry, d_name.hash_len);
+}
+
+/* Names an inode by the rebuilt path of an open file, unless that name was
+ * its last. `created`: the task made the file: a CREATE edge from `task`
+ * to the new name comes first. (task is never NULL: the 6.1 verifier loses
+ * track of a NULL test on a pointer spilled across the path walk.) */
+static __always_inline void trace_inode_named(struct prov_inode *is, struct file *file,
+					      __u64 container, struct prov_node *task, int created)
+{
+	__u64 key = file_name_key(file);
+	if (is->name_key == key && !created)
+		return;
+	struct prov_scratch *s = name_scratch_get();
+	if (!s)
+		return;
+	s->rec.argc = 0;
+	s->rec.len = path_rebuild(s, (__u64)BPF_CORE_READ(file, f_path.mnt),
+				  (__u64)BPF_CORE_READ(file, f_path.dentry));
+	struct prov_node path_node;
+	node_init(&path_node, SABPF_NODE_PATH, container);
+	if (name_send(s, &path_node, container) == 0) {
+		if (created)
+			edge_write(SABPF_REL_CREATE, task, &path_node,
+				   BPF_CORE_READ(file, f_inode, i_mode), container);
+		edge_write(SABPF_REL_NAMED, &path_node, &is->node, 0, container);
+	}
+	is->name_key = key;
+}
+
+/* A PATH node for a name given to a syscall (unlink, rename): the string
+ * is read from user memory at the syscall's exit (it can have changed since
+ * the kernel read it); a relative one is completed with the rebuilt path
+ * of the directory it is relative to (dirfd, or the working directory).
+ * Returns 0 when the node was sent. */
+static __always_inline int user_path_send(int dirfd, const char *upath, struct prov_node *path_node,
+					  __u64 container)
+{
+	struct prov_scratch *s = name_scratch_get();
+	if (!s || !upath)
+		return -1;
+	s->rec.argc = 0;
+	s->rec.flags = 0;
+	long n = bpf_probe_read_user_str(s->data, 1024, upath);
+	if (n <= 1)
+		return -1;
+	s->rec.len = n;
+	if (n == 1024)
+		s->rec.flags |= SABPF_NAME_TRUNCATED;
+	if (s->data[0] != '/') {
+		struct task_struct *task = bpf_get_current_task_btf();
+		__u64 mnt, dentry;
+		if (dirfd == AT_FDCWD) {
+			mnt = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+			dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+		} else {
+			struct file *dir = fd_file(dirfd);
+			if (!dir)
+				return -1;
+			mnt = (__u64)BPF_CORE_READ(dir, f_path.mnt);
+			dentry = (__u64)BPF_CORE_READ(dir, f_path.dentry);
+		}
+		struct path_walk w = {
+		    .s = s,
+		    .dentry = dentry,
+		    .vfsmnt = mnt,
+		    .mnt = mnt - bpf_core_field_offset(struct mount, mnt),
+		    .root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+		    .root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
+		};
+		/* the user's string is the leaf "component" (slashes in it join
+		 * as they are) */
+		s->rec.flags |= SABPF_NAME_REVERSED;
+		bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
+	}
+	node_init(path_node, SABPF_NODE_PATH, container);
+	return name_send(s, path_node, container);
+}

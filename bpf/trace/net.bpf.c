@@ -1,0 +1,174 @@
+/* trace/net.bpf.c: the network families of the trace backend, IPv4 and
+ * IPv6 addresses (unix socket addresses are not read yet), at the syscall's
+ * exit:
+ *   socket   socket: socket_create task -> socket (arg family<<32 |
+ *            type<<16 | protocol)
+ *   sockaddr bind, connect (0, or EINPROGRESS): bind or connect task ->
+ *            socket, then the address (read from user memory) addressed ->
+ *            socket; listen (arg: backlog)
+ *   accept   accept, accept4: accept listening socket -> task, then
+ *            accept_socket listening -> the new socket, and the peer's
+ *            address (written by the kernel into user memory) -> it
+ *   send     sendto, sendmsg (bytes > 0): send task -> socket (arg: bytes),
+ *            and the destination address when one is given
+ *   recv     recvfrom, recvmsg (bytes > 0): receive socket -> task
+ * read and write on a socket (trace/file.bpf.c) are send and receive too.
+ * Socket nodes are the sockfs inodes' nodes (trace/inode.h); a socket's
+ * name_key holds the address last linked to it. Included into trace.bpf.c
+ * after trace/file.bpf.c. */
+
+#define NR_connect 42
+#define NR_bind 49
+#define NR_listen 50
+#define NR_sendmsg 46
+#define EINPROGRESS 115
+
+struct trace_sockaddr {
+	__u16 family;
+	__u16 port; /* network order */
+	__u32 flowinfo_or_addr;
+	__u8 addr6[16];
+	__u32 scope_id;
+};
+
+/* Sends an ADDRESS node for a socket address in user memory and links it
+ * to the socket, unless it is the one last linked. */
+static __always_inline void trace_addressed(struct prov_inode *ss, const void *uaddr,
+					    __u64 container)
+{
+	struct trace_sockaddr sa = {};
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return;
+	struct sabpf_addr_attrs a;
+	__builtin_memset(&a, 0, sizeof(a));
+	a.family = sa.family;
+	a.port = bpf_ntohs(sa.port);
+	if (sa.family == AF_INET)
+		__builtin_memcpy(a.addr, &sa.flowinfo_or_addr, 4);
+	else if (sa.family == AF_INET6) {
+		__builtin_memcpy(a.addr, sa.addr6, 16);
+		a.scope_id = sa.scope_id;
+	} else
+		return;
+	__u32 w0, w3;
+	__builtin_memcpy(&w0, &a.addr[0], 4);
+	__builtin_memcpy(&w3, &a.addr[12], 4);
+	__u64 key = (((__u64)a.family << 48) | ((__u64)a.port << 32) | w3) ^ ((__u64)w0 << 8);
+	if (ss->name_key == key)
+		return;
+	struct prov_node addr_node;
+	node_init(&addr_node, SABPF_NODE_ADDRESS, container);
+	__u32 size = offsetof(struct sabpf_node, addr) + sizeof(struct sabpf_addr_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	if (!n)
+		return;
+	addr_node.recorded = 1;
+	ref_of(&n->node, &addr_node);
+	__builtin_memcpy(&n->addr, &a, sizeof(a));
+	record_submit(n);
+	edge_write(SABPF_REL_ADDRESSED, &addr_node, &ss->node, 0, container);
+	ss->name_key = key;
+}
+
+/* The node of the socket behind fd, or 0 when fd is not a socket. */
+static __always_inline struct prov_inode *socket_of_fd(int fd, __u64 container)
+{
+	struct file *file = fd_file(fd);
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	return trace_inode_state(inode, container, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_socket, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope || ret < 0)
+		return 0;
+	struct prov_task *ts = trace_current_task(scope);
+	struct prov_inode *ss = socket_of_fd((int)ret, scope->container);
+	if (!ts || !ss)
+		return 0;
+	__u64 arg =
+	    ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & 0xffff) << 16) | (regs->dx & 0xffff);
+	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &ss->node, arg, scope->container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_sockaddr, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	__u64 nr = regs->orig_ax;
+	if (!scope || !(ret == 0 || (nr == NR_connect && ret == -EINPROGRESS)))
+		return 0;
+	struct prov_task *ts = trace_current_task(scope);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
+	if (!ts || !ss)
+		return 0;
+	if (nr == NR_listen) {
+		edge_write(SABPF_REL_LISTEN, &ts->node, &ss->node, regs->si, scope->container);
+		return 0;
+	}
+	edge_write(nr == NR_bind ? SABPF_REL_BIND : SABPF_REL_CONNECT, &ts->node, &ss->node, 0,
+		   scope->container);
+	if (nr == NR_bind)
+		ss->name_key = 0;
+	trace_addressed(ss, (const void *)regs->si, scope->container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_accept, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope || ret < 0)
+		return 0;
+	struct prov_task *ts = trace_current_task(scope);
+	struct prov_inode *ls = socket_of_fd((int)regs->di, scope->container);
+	struct prov_inode *ns = socket_of_fd((int)ret, scope->container);
+	if (!ts || !ls || !ns)
+		return 0;
+	edge_write(SABPF_REL_ACCEPT, &ls->node, &ts->node, 0, scope->container);
+	edge_write(SABPF_REL_ACCEPT_SOCKET, &ls->node, &ns->node, 0, scope->container);
+	trace_addressed(ns, (const void *)regs->si, scope->container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope || ret <= 0)
+		return 0;
+	struct prov_task *ts = trace_current_task(scope);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
+	if (!ts || !ss)
+		return 0;
+	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, ret, scope->container);
+	const void *dest = (const void *)regs->r8; /* sendto */
+	if (regs->orig_ax == NR_sendmsg) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)regs->si))
+			return 0;
+		dest = msg.msg_name;
+	}
+	trace_addressed(ss, dest, scope->container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
+{
+	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
+	if (!scope || ret <= 0)
+		return 0;
+	struct prov_task *ts = trace_current_task(scope);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
+	if (ts && ss)
+		edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, scope->container);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/* trace.c: the `trace` backend (bpf/trace.bpf.c): the table of recorded
+ * system calls and the loading of its programs. To record one more system
+ * call, add a line to trace_syscalls (its family's program must read its
+ * arguments: bpf/trace/); to record a new family, add its program too. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "trace.skel.h"
+#include "trace.h"
+
+const struct trace_syscall trace_syscalls[] = {
+    /* files: open (bpf/trace/file.bpf.c) */
+    {2, "open", "trace_open"},
+    {85, "creat", "trace_open"},
+    {257, "openat", "trace_open"},
+    {437, "openat2", "trace_open"},
+    {304, "open_by_handle_at", "trace_open"},
+    /* files: read and write */
+    {0, "read", "trace_read"},
+    {17, "pread64", "trace_read"},
+    {19, "readv", "trace_read"},
+    {295, "preadv", "trace_read"},
+    {327, "preadv2", "trace_read"},
+    {1, "write", "trace_write"},
+    {18, "pwrite64", "trace_write"},
+    {20, "writev", "trace_write"},
+    {296, "pwritev", "trace_write"},
+    {328, "pwritev2", "trace_write"},
+    /* files: copies between two descriptors */
+    {40, "sendfile", "trace_copy"},
+    {275, "splice", "trace_copy"},
+    {326, "copy_file_range", "trace_copy"},
+    /* files: names */
+    {87, "unlink", "trace_name"},
+    {263, "unlinkat", "trace_name"},
+    {84, "rmdir", "trace_name"},
+    {83, "mkdir", "trace_name"},
+    {258, "mkdirat", "trace_name"},
+    {82, "rename", "trace_rename"},
+    {264, "renameat", "trace_rename"},
+    {316, "renameat2", "trace_rename"},
+    /* sockets (bpf/trace/net.bpf.c) */
+    {41, "socket", "trace_socket"},
+    {49, "bind", "trace_sockaddr"},
+    {42, "connect", "trace_sockaddr"},
+    {50, "listen", "trace_sockaddr"},
+    {43, "accept", "trace_accept"},
+    {288, "accept4", "trace_accept"},
+    {44, "sendto", "trace_send"},
+    {46, "sendmsg", "trace_send"},
+    {45, "recvfrom", "trace_recv"},
+    {47, "recvmsg", "trace_recv"},
+};
+const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
+
+/* Maps common.h declares that this object does not use: two are LSM-only
+ * (inode and socket local storage), two are kept with LSM free hooks. */
+static const char *const unused_maps[] = {"inode_store", "sock_store", "cred_map", "file_map"};
+
+static int check_table(struct bpf_object *obj, const struct trace_syscall *table, size_t n,
+		       char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].nr >= TRACE_SYSCALL_SLOTS) {
+			snprintf(err, errlen, "trace table: %s: number %u is past the %d slots",
+				 table[i].name, table[i].nr, TRACE_SYSCALL_SLOTS);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (table[j].nr == table[i].nr) {
+				snprintf(err, errlen, "trace table: %s and %s share number %u",
+					 table[j].name, table[i].name, table[i].nr);
+				return -1;
+			}
+		if (!bpf_object__find_program_by_name(obj, table[i].program)) {
+			snprintf(err, errlen, "trace table: %s: no program %s in trace.bpf.c",
+				 table[i].name, table[i].program);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen)
+{
+	struct trace_bpf *skel = trace_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "cannot open the trace BPF object: %s", strerror(errno));
+		return -1;
+	}
+	int rc = check_table(skel->obj, table, n, err, errlen);
+	trace_bpf__destroy(skel);
+	return rc;
+}
+
+struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes,
+			     __u32 scope_entries, char *err, size_t errlen)
+{
+	struct trace_bpf *skel = trace_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "cannot open the trace BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	skel->rodata->agent_tgid = agent_tgid;
+	skel->rodata->wakeup_bytes = wakeup_bytes;
+	if (bpf_map__set_max_entries(skel->maps.events, ring_bytes)) {
+		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
+			 (unsigned long long)ring_bytes);
+		goto fail;
+	}
+	if (scope_entries && bpf_map__set_max_entries(skel->maps.scope_map, scope_entries)) {
+		snprintf(err, errlen, "cannot size the scope map to %u entries",
+			 (unsigned)scope_entries);
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(unused_maps) / sizeof(unused_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, unused_maps[i]);
+		if (m)
+			bpf_map__set_autocreate(m, false);
+	}
+	if (check_table(skel->obj, trace_syscalls, trace_nsyscalls, err, errlen))
+		goto fail;
+	/* the family programs are reached by tail call, never attached: only
+	 * the dispatcher hangs on sys_exit (a family program attached there
+	 * would run for every system call, with the wrong arguments) */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		if (strcmp(bpf_program__section_name(prog), "tp_btf/sys_exit") == 0 &&
+		    prog != skel->progs.trace_sys_exit)
+			bpf_program__set_autoattach(prog, false);
+	}
+	int rc = trace_bpf__load(skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "the kernel refused to load the trace backend's programs: %s "
+			 "(SABPF_DEBUG=1 shows the verifier log; `sabpf doctor`)",
+			 strerror(-rc));
+		goto fail;
+	}
+	int calls = bpf_map__fd(skel->maps.trace_calls);
+	for (size_t i = 0; i < trace_nsyscalls; i++) {
+		int fd = bpf_program__fd(
+		    bpf_object__find_program_by_name(skel->obj, trace_syscalls[i].program));
+		__u32 key = trace_syscalls[i].nr;
+		if (bpf_map_update_elem(calls, &key, &fd, BPF_ANY)) {
+			snprintf(err, errlen, "cannot fill the trace program array for %s: %s",
+				 trace_syscalls[i].name, strerror(errno));
+			goto fail;
+		}
+	}
+	rc = trace_bpf__attach(skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot attach the trace backend's tracepoints: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	return skel;
+fail:
+	trace_bpf__destroy(skel);
+	return NULL;
+}

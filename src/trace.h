@@ -1,0 +1,34 @@
+/* trace.h: the `trace` backend's kernel side as seen from the agent: the
+ * one table of the system calls it records (number, name, the program of
+ * their family), and loading bpf/trace.bpf.c with that table in its program
+ * array. Used by loader.c when the backend is `trace`. */
+#ifndef SABPF_TRACE_H
+#define SABPF_TRACE_H
+
+#include <linux/types.h>
+#include <stddef.h>
+
+/* One system call the trace backend records, at its exit. */
+struct trace_syscall {
+	unsigned nr;	     /* x86_64 system call number */
+	const char *name;    /* as in syscalls(2) */
+	const char *program; /* the BPF program of its family (bpf/trace/) */
+};
+
+extern const struct trace_syscall trace_syscalls[];
+extern const size_t trace_nsyscalls;
+
+#define TRACE_SYSCALL_SLOTS 512 /* size of trace_calls (bpf/trace.bpf.c) */
+
+struct trace_bpf;
+
+/* Opens, loads and attaches the trace programs, with the table in their
+ * program array; scope_entries sizes the scope map (0: the default).
+ * Returns the skeleton, or NULL with err. */
+struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes,
+			     __u32 scope_entries, char *err, size_t errlen);
+/* Checks the table against the object's programs (no kernel needed).
+ * Returns 0, or -1 with the first bad entry in err. */
+int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen);
+
+#endif /* SABPF_TRACE_H */

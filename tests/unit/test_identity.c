@@ -1,0 +1,203 @@
+/* test_identity.c: unit tests of identity.c: every cgroup layout of
+ * docs/identity.md read into runtime, id, pod and driver, with paths that are
+ * not containers' (conmon scopes, pod slices, services, malformed ids) read
+ * as none; the annotations of containerd's CRI plugin and CRI-O read from a
+ * config.json, and Docker's name and image from config.v2.json. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "identity.h"
+
+#define ID "3f9c5a1b2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
+#define UID "1f3b5a5e-8c62-4f4b-9a4c-0e0c3a7d3c11"
+#define UID_ "1f3b5a5e_8c62_4f4b_9a4c_0e0c3a7d3c11"
+
+struct layout {
+	const char *path;
+	enum sabpf_runtime runtime;
+	const char *id, *driver, *pod_uid, *qos, *ns;
+	bool rootless;
+};
+
+static const struct layout layouts[] = {
+    {"/system.slice/docker-" ID ".scope", SABPF_RT_DOCKER, ID, "systemd", "", "", "", false},
+    {"/docker/" ID, SABPF_RT_DOCKER, ID, "cgroupfs", "", "", "", false},
+    {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
+     ".slice/cri-containerd-" ID ".scope",
+     SABPF_RT_CONTAINERD, ID, "systemd", UID, "besteffort", "", false},
+    {"/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope", SABPF_RT_CONTAINERD,
+     ID, "systemd", UID, "guaranteed", "", false},
+    {"/kubepods/burstable/pod" UID "/" ID, SABPF_RT_CONTAINERD, ID, "cgroupfs", UID, "burstable",
+     "", false},
+    {"/kubepods/pod" UID "/" ID, SABPF_RT_CONTAINERD, ID, "cgroupfs", UID, "guaranteed", "", false},
+    {"/kubepods/besteffort/pod" UID "/:cri-containerd:" ID, SABPF_RT_CONTAINERD, ID, "cgroupfs",
+     UID, "besteffort", "", false},
+    {"/default/" ID, SABPF_RT_CONTAINERD, ID, "cgroupfs", "", "", "default", false},
+    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/crio-" ID
+     ".scope",
+     SABPF_RT_CRIO, ID, "systemd", UID, "burstable", "", false},
+    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/crio-" ID
+     ".scope/container",
+     SABPF_RT_CRIO, ID, "systemd", UID, "burstable", "", false},
+    {"/kubepods/besteffort/pod" UID "/crio-" ID, SABPF_RT_CRIO, ID, "cgroupfs", UID, "besteffort",
+     "", false},
+    {"/machine.slice/libpod-" ID ".scope", SABPF_RT_PODMAN, ID, "systemd", "", "", "", false},
+    {"/machine.slice/libpod-" ID ".scope/container", SABPF_RT_PODMAN, ID, "systemd", "", "", "",
+     false},
+    {"/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope/container",
+     SABPF_RT_PODMAN, ID, "systemd", "", "", "", true},
+    {"/libpod_parent/libpod-" ID, SABPF_RT_PODMAN, ID, "cgroupfs", "", "", "", false},
+    {"/sabpf/web", SABPF_RT_SABPF, "web", "cgroupfs", "", "", "", false},
+    /* a child cgroup a container made belongs to that container */
+    {"/docker/" ID "/worker", SABPF_RT_DOCKER, ID, "cgroupfs", "", "", "", false},
+};
+
+static void test_layouts(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		const struct layout *l = &layouts[i];
+		struct sabpf_identity id;
+		if (identity_from_cgroup_path(l->path, &id) != 1)
+			fail_msg("%s: not read as a container", l->path);
+		assert_int_equal(id.runtime, l->runtime);
+		assert_string_equal(id.id, l->id);
+		assert_string_equal(id.driver, l->driver);
+		assert_string_equal(id.pod_uid, l->pod_uid);
+		assert_string_equal(id.qos, l->qos);
+		assert_string_equal(id.ns, l->ns);
+		assert_int_equal(id.rootless, l->rootless);
+	}
+}
+
+static void test_not_containers(void **state)
+{
+	(void)state;
+	static const char *paths[] = {
+	    "/",
+	    "",
+	    "/system.slice/sshd.service",
+	    "/user.slice/user-0.slice/session-1.scope",
+	    "/kubepods.slice/kubepods-burstable.slice",
+	    "/kubepods/burstable/pod" UID,
+	    "/machine.slice/libpod-conmon-" ID ".scope",
+	    "/kubepods.slice/kubepods-pod" UID_ ".slice/crio-conmon-" ID ".scope",
+	    "/docker",
+	    "/docker/" ID "0", /* 65 hex digits */
+	    "/docker/3F9C5A1B2D4E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8", /* upper */
+	    "/system.slice/docker-" ID ".service",
+	    "/" ID, /* an id with no parent to name its runtime */
+	    "/libpod_parent",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct sabpf_identity id;
+		memset(&id, 0x55, sizeof(id));
+		if (identity_from_cgroup_path(paths[i], &id) != 0)
+			fail_msg("%s: read as a container of %s", paths[i],
+				 identity_runtime_name(id.runtime));
+		assert_int_equal(id.runtime, SABPF_RT_UNKNOWN);
+		assert_string_equal(id.id, "");
+	}
+}
+
+/* The annotations as containerd 1.6's CRI plugin writes them into a
+ * container's config.json (tab-indented, as runc's spec is). */
+static const char containerd_config[] =
+    "{\n\t\"ociVersion\": \"1.0.2-dev\",\n\t\"process\": {\"args\": [\"/bin/sh\"]},\n"
+    "\t\"annotations\": {\n"
+    "\t\t\"io.kubernetes.cri.container-name\": \"web\",\n"
+    "\t\t\"io.kubernetes.cri.container-type\": \"container\",\n"
+    "\t\t\"io.kubernetes.cri.image-name\": \"docker.io/library/nginx:1.25\",\n"
+    "\t\t\"io.kubernetes.cri.sandbox-id\": \"" ID "\",\n"
+    "\t\t\"io.kubernetes.cri.sandbox-name\": \"web-7d4b9c\",\n"
+    "\t\t\"io.kubernetes.cri.sandbox-namespace\": \"payments\",\n"
+    "\t\t\"io.kubernetes.cri.sandbox-uid\": \"" UID "\"\n\t},\n"
+    "\t\"linux\": {\"cgroupsPath\": \"/kubepods/besteffort/pod" UID "/" ID "\"}\n}\n";
+
+static const char crio_config[] = "{\"ociVersion\":\"1.0.2\",\"annotations\":{"
+				  "\"io.kubernetes.container.name\":\"db\","
+				  "\"io.kubernetes.cri-o.ContainerType\":\"sandbox\","
+				  "\"io.kubernetes.cri-o.ImageName\":\"registry.k8s.io/pause:3.9\","
+				  "\"io.kubernetes.pod.name\":\"db-0\","
+				  "\"io.kubernetes.pod.namespace\":\"data\","
+				  "\"io.kubernetes.pod.uid\":\"" UID "\"}}";
+
+static void test_oci_annotations(void **state)
+{
+	(void)state;
+	char err[256];
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	assert_int_equal(identity_from_oci_config(containerd_config, sizeof(containerd_config) - 1,
+						  &id, err, sizeof(err)),
+			 0);
+	assert_string_equal(id.name, "web");
+	assert_string_equal(id.image, "docker.io/library/nginx:1.25");
+	assert_string_equal(id.pod_name, "web-7d4b9c");
+	assert_string_equal(id.pod_namespace, "payments");
+	assert_string_equal(id.pod_uid, UID);
+	assert_false(id.sandbox);
+
+	memset(&id, 0, sizeof(id));
+	assert_int_equal(
+	    identity_from_oci_config(crio_config, sizeof(crio_config) - 1, &id, err, sizeof(err)),
+	    0);
+	assert_string_equal(id.name, "db");
+	assert_string_equal(id.image, "registry.k8s.io/pause:3.9");
+	assert_string_equal(id.pod_name, "db-0");
+	assert_string_equal(id.pod_namespace, "data");
+	assert_true(id.sandbox);
+
+	/* a plain runc bundle: no annotations, nothing filled, no error */
+	static const char plain[] = "{\"ociVersion\":\"1.0.2\",\"process\":{}}";
+	memset(&id, 0, sizeof(id));
+	assert_int_equal(identity_from_oci_config(plain, sizeof(plain) - 1, &id, err, sizeof(err)),
+			 0);
+	assert_string_equal(id.pod_name, "");
+}
+
+static void test_bad_json(void **state)
+{
+	(void)state;
+	char err[256];
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	static const char broken[] = "{\"annotations\": {\"a\": ";
+	assert_int_equal(
+	    identity_from_oci_config(broken, sizeof(broken) - 1, &id, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "config.json: not valid JSON"));
+	static const char list[] = "[1, 2]";
+	assert_int_equal(identity_from_docker_config(list, sizeof(list) - 1, &id, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "config.v2.json: the document is not a JSON object"));
+}
+
+static void test_docker_config(void **state)
+{
+	(void)state;
+	char err[256];
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	static const char cfg[] = "{\"ID\":\"" ID "\",\"Name\":\"/web-1\",\"Config\":{\"Hostname\":"
+				  "\"3f9c5a1b2d4e\",\"Image\":\"busybox:latest\"},\"Image\":"
+				  "\"sha256:0123\"}";
+	assert_int_equal(identity_from_docker_config(cfg, sizeof(cfg) - 1, &id, err, sizeof(err)),
+			 0);
+	assert_string_equal(id.name, "web-1");
+	assert_string_equal(id.image, "busybox:latest");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_layouts),	    cmocka_unit_test(test_not_containers),
+	    cmocka_unit_test(test_oci_annotations), cmocka_unit_test(test_bad_json),
+	    cmocka_unit_test(test_docker_config),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
