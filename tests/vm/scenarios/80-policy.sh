@@ -237,9 +237,10 @@ echo "rc=$?" >>"$OUT/run.txt"
 "$SABPF" policy show --json >"$OUT/show-after-run.json" 2>&1
 # sabpf run --policy with a files section: the run's own setup mounts (before
 # its child execs) are not refused, the command's are (no other agent runs:
-# agents share the policy's denial ring)
+# agents share the policy's denial ring). --privileged: a default container
+# has no CAP_SYS_ADMIN, and the kernel refuses its mount before any LSM asks.
 sed 's|"/pol-deep"|"/ignored"|' /tmp/pol/deep.json >/tmp/pol/deep-run.json
-"$SABPF" run -q --policy /tmp/pol/deep-run.json -o "jsonl:$OUT/run-deep.jsonl" -- \
+"$SABPF" run -q --privileged --policy /tmp/pol/deep-run.json -o "jsonl:$OUT/run-deep.jsonl" -- \
   sh -c "$probe open /tmp/deep/ok rw; $probe bindmount /tmp/deep-secret /tmp/deep/ok" \
   >"$OUT/run-deep.txt" 2>&1
 echo "rc=$?" >>"$OUT/run-deep.txt"
