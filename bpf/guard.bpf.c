@@ -4,9 +4,12 @@
  * (docs/security.md), and write a DENIAL record into the audit stream for
  * each refusal. The same actions from the host are not looked at.
  *
- *   bpf()                      all of it by default; with --allow-bpf only
- *                              what reaches the agent's objects (its maps and
- *                              programs by id, links by id, pinned objects)
+ *   bpf()                      all of it by default; with --allow-bpf what a
+ *                              tenant object may not do (src/tenant.c): load
+ *                              a program that is not lsm_cgroup or calls a
+ *                              refused helper, attach one outside the
+ *                              container's cgroups, create struct_ops maps,
+ *                              pin, or reach any object by id or by pin
  *   signals, ptrace            aimed at the agent (and PTRACE_TRACEME with
  *                              the agent as parent); ptrace and /proc/PID/mem
  *                              of any task outside the container's subtree
@@ -54,6 +57,11 @@
 
 /* Set by the loader: 1 lets containers use bpf() for their own objects. */
 const volatile __u32 guard_allow_bpf = 0;
+
+/* Set by the loader with --allow-bpf (src/tenant.c): the immediates of calls
+ * of the helpers a tenant program may not call, as a verified program holds
+ * them (the helper's address minus __bpf_call_base); 0: not in this kernel. */
+const volatile __s32 guard_refused_call[SABPF_REFUSED_HELPERS] = {};
 
 /* The agent's maps and programs, by id (key: kind << 32 | id, kind 1 map,
  * 2 program), filled by the loader after load. */
@@ -533,21 +541,128 @@ static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *
 
 /* ---- bpf() ------------------------------------------------------------ */
 
+#define GUARD_BPF_CALL 0x85 /* BPF_JMP | BPF_CALL */
+#define GUARD_S_IFMT 0170000
+#define GUARD_S_IFDIR 0040000
+#define GUARD_CGROUP_DEPTH 32 /* levels walked up from an attach target */
+
+/* Refuses a bpf() command from a container; why names the rule broken. */
+static __always_inline int guard_bpf_refuse(struct sabpf_scope *scope, __u32 cmd, const char *why,
+					    __u32 why_len)
+{
+	struct guard_buf *g = guard_buf_get();
+	if (g) {
+		g->rec.access = cmd;
+		bpf_probe_read_kernel_str(g->path, why_len, why);
+		g->rec.path_len = why_len;
+	}
+	return guard_deny(scope, g, SABPF_OP_BPF);
+}
+
+#define GUARD_BPF_REFUSE(scope, cmd, why) guard_bpf_refuse(scope, cmd, why, sizeof(why))
+
+/* Whether fd of the current task is a cgroup of the container's own
+ * subtree: 1 yes, 0 no, -1 the fd table is shared (another thread could
+ * swap the fd between this check and the kernel's own look-up, so a shared
+ * table is refused rather than raced). Reads kernel memory only. */
+static __always_inline int fd_is_own_cgroup(struct sabpf_scope *scope, __u32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	if (!files || BPF_CORE_READ(files, count.counter) != 1)
+		return -1;
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != CGROUP2_SUPER_MAGIC ||
+	    (BPF_CORE_READ(inode, i_mode) & GUARD_S_IFMT) != GUARD_S_IFDIR)
+		return 0;
+	/* a cgroup directory's kernfs node holds its cgroup: the container's
+	 * own cgroup (by id) must be that cgroup or one of its ancestors */
+	struct kernfs_node *kn = BPF_CORE_READ(inode, i_private);
+	struct cgroup *cgrp = BPF_CORE_READ(kn, priv);
+	for (int i = 0; i < GUARD_CGROUP_DEPTH && cgrp; i++) {
+		if (BPF_CORE_READ(cgrp, kn, id) == scope->container)
+			return 1;
+		cgrp = BPF_CORE_READ(cgrp, self.parent, cgroup);
+	}
+	return 0;
+}
+
+/* An attach or detach: lsm_cgroup only, on a cgroup of the container. */
+static __always_inline int guard_bpf_attach(struct sabpf_scope *scope, __u32 cmd, __u32 attach_type,
+					    __u32 target_fd)
+{
+	if (attach_type != BPF_LSM_CGROUP)
+		return GUARD_BPF_REFUSE(scope, cmd, "attach type is not lsm_cgroup");
+	int own = fd_is_own_cgroup(scope, target_fd);
+	if (own < 0)
+		return GUARD_BPF_REFUSE(scope, cmd, "fd table shared with another task");
+	if (!own)
+		return GUARD_BPF_REFUSE(scope, cmd, "target is not a cgroup of the container");
+	return 0;
+}
+
+/* The attr is the kernel's copy (bpf() copies it before this hook), so
+ * what is checked here is what the kernel acts on. */
 SEC("lsm/bpf")
 int BPF_PROG(guard_bpf, int cmd, union bpf_attr *attr, unsigned int size)
 {
 	struct sabpf_scope *scope = guarded_scope();
 	if (!scope)
 		return 0;
-	/* with --allow-bpf, what reaches objects by id or by pin is still refused:
-	 * the agent's links have no hook of their own */
-	if (guard_allow_bpf && cmd != BPF_LINK_GET_FD_BY_ID && cmd != BPF_OBJ_GET &&
-	    cmd != BPF_LINK_GET_NEXT_ID)
+	if (!guard_allow_bpf)
+		return GUARD_BPF_REFUSE(scope, cmd, "bpf() is not allowed (--allow-bpf)");
+	switch (cmd) {
+	case BPF_MAP_CREATE: /* its own maps; struct_ops would act for the whole host */
+		if (BPF_CORE_READ(attr, map_type) == BPF_MAP_TYPE_STRUCT_OPS)
+			return GUARD_BPF_REFUSE(scope, cmd, "map type struct_ops");
 		return 0;
-	struct guard_buf *g = guard_buf_get();
-	if (g)
-		g->rec.access = cmd;
-	return guard_deny(scope, g, SABPF_OP_BPF);
+	case BPF_PROG_LOAD:
+		if (BPF_CORE_READ(attr, prog_type) != BPF_PROG_TYPE_LSM ||
+		    BPF_CORE_READ(attr, expected_attach_type) != BPF_LSM_CGROUP)
+			return GUARD_BPF_REFUSE(scope, cmd, "program type is not lsm_cgroup");
+		return 0; /* its helpers are checked once verified, in guard_bpf_prog */
+	case BPF_LINK_CREATE:
+		return guard_bpf_attach(scope, cmd, BPF_CORE_READ(attr, link_create.attach_type),
+					BPF_CORE_READ(attr, link_create.target_fd));
+	case BPF_PROG_ATTACH:
+	case BPF_PROG_DETACH:
+		return guard_bpf_attach(scope, cmd, BPF_CORE_READ(attr, attach_type),
+					BPF_CORE_READ(attr, target_fd));
+	/* on objects it holds fds of (made by itself: nothing else is reachable) */
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_UPDATE_ELEM:
+	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case BPF_MAP_FREEZE:
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH:
+	case BPF_OBJ_GET_INFO_BY_FD:
+	case BPF_BTF_LOAD:
+	case BPF_PROG_TEST_RUN:
+	case BPF_PROG_BIND_MAP:
+	case BPF_LINK_UPDATE:
+	case BPF_LINK_DETACH:
+	/* ids only: an id opens nothing (the *_GET_FD_BY_ID commands are refused) */
+	case BPF_PROG_GET_NEXT_ID:
+	case BPF_MAP_GET_NEXT_ID:
+	case BPF_BTF_GET_NEXT_ID:
+	case BPF_LINK_GET_NEXT_ID:
+		return 0;
+	}
+	/* by id or by pin (another container's or the agent's objects), pinning,
+	 * global attachments (raw tracepoints, iterators), global statistics */
+	return GUARD_BPF_REFUSE(scope, cmd, "command not allowed to containers");
 }
 
 static __always_inline int guard_bpf_object(__u64 key)
@@ -585,10 +700,53 @@ int BPF_PROG(guard_bpf_map, struct bpf_map *map, fmode_t fmode)
 	return guard_bpf_object(1ull << 32 | BPF_CORE_READ(map, id));
 }
 
+/* A scan of a verified program's instructions for calls of refused helpers. */
+struct helper_scan {
+	__u64 insns; /* address of prog->insnsi */
+	__u32 len;
+	__u32 found; /* 1 + the index of the refused helper called, 0xff unreadable */
+};
+
+static int helper_scan_step(__u32 i, struct helper_scan *s)
+{
+	if (i >= s->len)
+		return 1;
+	struct bpf_insn insn = {};
+	if (bpf_probe_read_kernel(&insn, sizeof(insn), (void *)(s->insns + (__u64)i * 8))) {
+		s->found = 0xff;
+		return 1;
+	}
+	if (insn.code != GUARD_BPF_CALL)
+		return 0;
+	for (int k = 0; k < SABPF_REFUSED_HELPERS; k++) {
+		if (guard_refused_call[k] && insn.imm == guard_refused_call[k]) {
+			s->found = k + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Runs when a program gets an fd: at BPF_PROG_LOAD, after verification,
+ * when its helper calls are fixed up (imm = helper - __bpf_call_base) and
+ * can no longer change. A program a container loads (--allow-bpf) that
+ * calls a refused helper is refused here, and the kernel frees it. */
 SEC("lsm/bpf_prog")
 int BPF_PROG(guard_bpf_prog, struct bpf_prog *prog)
 {
-	return guard_bpf_object(2ull << 32 | BPF_CORE_READ(prog, aux, id));
+	int rc = guard_bpf_object(2ull << 32 | BPF_CORE_READ(prog, aux, id));
+	if (rc || !guard_allow_bpf)
+		return rc;
+	struct sabpf_scope *scope = guarded_scope();
+	if (!scope)
+		return 0;
+	/* insnsi is the flexible array that ends struct bpf_prog */
+	struct helper_scan s = {.insns = (__u64)prog + bpf_core_type_size(struct bpf_prog),
+				.len = BPF_CORE_READ(prog, len)};
+	bpf_loop(1 << 20, helper_scan_step, &s, 0); /* BPF_COMPLEXITY_LIMIT_INSNS */
+	if (s.found == 0 && s.len <= (1 << 20))
+		return 0;
+	return GUARD_BPF_REFUSE(scope, BPF_PROG_LOAD, "program calls a refused helper");
 }
 
 /* ---- signals and ptrace ------------------------------------------------ */

@@ -13,7 +13,12 @@
  *      rule id), globs with the matcher of include/sabpf_glob.h in bpf_loop;
  *   3. on a denial writes a struct sabpf_denial into the `denials` ring, and
  *      returns 0 (the kernel turns it into -EPERM) unless the policy is in
- *      monitor mode. An lsm_cgroup program returns 1 to allow. */
+ *      monitor mode. An lsm_cgroup program returns 1 to allow.
+ * Decisions fail closed: a path that cannot be resolved whole (bpf_d_path
+ * fails or would be cut, a rebuilt path reaches its depth or length limit,
+ * the file is on a detached mount), a match that runs out of steps, or a
+ * scratch map that cannot be had is denied, with rule index
+ * POL_UNRESOLVED_INDEX where a record can be written (docs/policy.md). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -32,7 +37,16 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_WRITE 0x2
 #define PROT_EXEC 0x4
 #define VM_EXEC 0x4
-#define MATCH_STEPS_MAX (1 << 20) /* bpf_loop iterations for one decision */
+#define S_IFMT 0170000
+#define S_IFREG 0100000
+#define CAP_SYS_CHROOT 18
+#define CAP_SYS_ADMIN 21
+#define TS_COMPAT 0x0002	   /* thread_info.status: an ia32 system call */
+#define X32_SYSCALL_BIT 0x40000000 /* x32 system calls: the x86_64 numbers with it */
+#define TICK_NS 10000000ull	   /* NSEC_PER_SEC / USER_HZ: /proc/PID/stat's starttime */
+#define MATCH_STEPS_MAX (1 << 20)  /* bpf_loop iterations for one decision */
+#define WALK_DEPTH 32		   /* components of a path rebuilt by path_by_walk */
+#define WALK_NAME_MAX 256	   /* bytes of one component, NUL included */
 
 #ifndef container_of
 #define container_of(ptr, type, member) ((type *)((void *)(ptr) - __builtin_offsetof(type, member)))
@@ -174,31 +188,54 @@ static __always_inline int runs_target(struct task_struct *task, const struct po
 	return ino == h->exe_ino && dev == h->exe_dev;
 }
 
-/* Finds the binding of the nearest ancestor (the task's own cgroup first). */
+static __always_inline int governed_by(struct governing *g, struct task_struct *task, __u64 id,
+				       struct pol_binding *b)
+{
+	__u32 slot = b->slot;
+	struct pol_head *h = bpf_map_lookup_elem(&pol_heads, &slot);
+	if (!h || !h->in_use || !runs_target(task, h))
+		return 0;
+	g->slot = slot;
+	g->generation = b->generation;
+	g->bound_cgroup = id;
+	g->head = h;
+	return 1;
+}
+
+/* Finds the binding of the nearest ancestor (the task's own cgroup first):
+ * 1 found, 0 none (or the task is not the policy's target), -1 none found
+ * although the task is deeper than the search reaches. These programs run
+ * only in the subtree of a cgroup a policy is attached to, so a task nested
+ * more than POL_CGROUP_DEPTH levels below its policy must not escape it: the
+ * top POL_CGROUP_DEPTH levels are searched too (the deepest binding there
+ * governs), and -1 (deny) is left for a policy bound deeper still. */
 static __always_inline int governing_policy(struct governing *g)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	int level = BPF_CORE_READ(task, cgroups, dfl_cgrp, level);
-	for (int i = 0; i < POL_CGROUP_DEPTH; i++) {
+	struct pol_binding *b = NULL;
+	__u64 id = 0;
+	for (int i = 0; i < POL_CGROUP_DEPTH && !b; i++) {
 		int l = level - i;
 		if (l < 0)
 			return 0;
-		__u64 id = bpf_get_current_ancestor_cgroup_id(l);
-		struct pol_binding *b = bpf_map_lookup_elem(&pol_bind, &id);
-		if (!b)
-			continue;
-		__u32 slot = b->slot;
-		struct pol_head *h = bpf_map_lookup_elem(&pol_heads, &slot);
-		if (!h || !h->in_use || !runs_target(task, h))
-			return 0;
-		g->slot = slot;
-		g->generation = b->generation;
-		g->bound_cgroup = id;
-		g->head = h;
-		return 1;
+		id = bpf_get_current_ancestor_cgroup_id(l);
+		b = bpf_map_lookup_elem(&pol_bind, &id);
 	}
-	return 0;
+	for (int l = POL_CGROUP_DEPTH - 1; l >= 0 && !b; l--) {
+		id = bpf_get_current_ancestor_cgroup_id(l);
+		b = bpf_map_lookup_elem(&pol_bind, &id);
+	}
+	if (!b) {
+		count(1);
+		count(2); /* a denial without a record: no policy to name */
+		return -1;
+	}
+	return governed_by(g, task, id, b);
 }
+
+/* What a hook returns when governing_policy() did not give 1. */
+#define UNGOVERNED(rc) ((rc) < 0 ? DENY : ALLOW)
 
 static __always_inline struct denial_buf *denial_buf_get(void)
 {
@@ -236,6 +273,15 @@ static __always_inline int deny(struct governing *g, struct denial_buf *d, __u32
 	if (bpf_ringbuf_output(&denials, d, size, 0))
 		denial_lost(r->cgroup_id);
 	return enforce ? DENY : ALLOW;
+}
+
+/* A denial that cannot be recorded (no scratch buffer): counted as a denial
+ * and a lost record. */
+static __always_inline int deny_unrecorded(struct governing *g)
+{
+	count(1);
+	count(2);
+	return g->head->monitor ? ALLOW : DENY;
 }
 
 /* ---- network ------------------------------------------------------------ */
@@ -333,7 +379,7 @@ static __always_inline int decide_net(struct governing *g, __u32 op, struct net_
 		return ALLOW;
 	struct net_scan *s = net_scan_state();
 	if (!s)
-		return ALLOW;
+		return deny_unrecorded(g);
 	s->slot = g->slot;
 	s->n = bind ? h->nbind : h->negress;
 	s->bind = bind;
@@ -345,7 +391,7 @@ static __always_inline int decide_net(struct governing *g, __u32 op, struct net_
 		return ALLOW;
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
-		return ALLOW;
+		return deny_unrecorded(g);
 	d->rec.family = t->family;
 	d->rec.port = t->port;
 	d->rec.access = 0;
@@ -357,14 +403,19 @@ SEC("lsm_cgroup/socket_create")
 int BPF_PROG(policy_socket_create, int family, int type, int protocol, int kern)
 {
 	struct governing g;
-	if (kern || !governing_policy(&g) || !(g.head->sections & POL_HAS_FAMILIES))
+	if (kern)
+		return ALLOW;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!(g.head->sections & POL_HAS_FAMILIES))
 		return ALLOW;
 	count(0);
 	if (family >= 0 && family < 64 && g.head->family_index[glob_bound(family, 63)])
 		return ALLOW;
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
-		return ALLOW;
+		return deny_unrecorded(&g);
 	d->rec.family = family;
 	d->rec.port = 0;
 	d->rec.access = type;
@@ -377,7 +428,10 @@ int BPF_PROG(policy_socket_connect, struct socket *sock, struct sockaddr *addres
 {
 	struct governing g;
 	struct net_target t = {};
-	if (!governing_policy(&g) || !read_sockaddr(address, addrlen, &t))
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!read_sockaddr(address, addrlen, &t))
 		return ALLOW;
 	return decide_net(&g, SABPF_OP_CONNECT, &t);
 }
@@ -391,7 +445,12 @@ int BPF_PROG(policy_socket_sendmsg, struct socket *sock, struct msghdr *msg, int
 	struct net_target t = {};
 	struct sockaddr *name = BPF_CORE_READ(msg, msg_name);
 	int namelen = BPF_CORE_READ(msg, msg_namelen);
-	if (!name || !governing_policy(&g) || !read_sockaddr(name, namelen, &t))
+	if (!name)
+		return ALLOW;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!read_sockaddr(name, namelen, &t))
 		return ALLOW;
 	return decide_net(&g, SABPF_OP_SENDMSG, &t);
 }
@@ -401,7 +460,10 @@ int BPF_PROG(policy_socket_bind, struct socket *sock, struct sockaddr *address, 
 {
 	struct governing g;
 	struct net_target t = {};
-	if (!governing_policy(&g) || !read_sockaddr(address, addrlen, &t))
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!read_sockaddr(address, addrlen, &t))
 		return ALLOW;
 	return decide_net(&g, SABPF_OP_BIND, &t);
 }
@@ -411,8 +473,9 @@ SEC("lsm_cgroup/socket_listen")
 int BPF_PROG(policy_socket_listen, struct socket *sock, int backlog)
 {
 	struct governing g;
-	if (!governing_policy(&g))
-		return ALLOW;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
 	struct sock *sk = BPF_CORE_READ(sock, sk);
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	struct net_target t = {.family = family};
@@ -534,9 +597,42 @@ static __always_inline int run_scan(struct file_scan *s)
 	return s->done;
 }
 
-/* Fills d->path with the path of f; its length with the NUL, or 0. */
+/* Whether a mount is detached (open_tree(OPEN_TREE_CLONE), fsmount not yet
+ * moved into place): its paths start at its own root, not the task's, so a
+ * path there says nothing about where the file is. Kernel-internal mounts
+ * (pipes, sockets, memfd: mnt_ns MNT_NS_INTERNAL) are not detached. */
+struct mnt_namespace___seq { /* up to 6.17: is_anon_ns() is seq == 0 */
+	u64 seq;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace___nsid { /* 6.18: is_anon_ns() is ns.ns_id == 0 */
+	struct {
+		u64 ns_id;
+	} ns;
+} __attribute__((preserve_access_index));
+
+static __always_inline int on_detached_mount(struct vfsmount *vfsmnt)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	void *ns = BPF_CORE_READ(mnt, mnt_ns);
+	if ((unsigned long)ns == 1) /* MNT_NS_INTERNAL */
+		return 0;
+	if (!ns)
+		return 1;
+	struct mnt_namespace___seq *old = ns;
+	if (bpf_core_field_exists(old->seq))
+		return BPF_CORE_READ(old, seq) == 0;
+	struct mnt_namespace___nsid *cur = ns;
+	return BPF_CORE_READ(cur, ns.ns_id) == 0;
+}
+
+/* Fills d->path with the path of f; its length with the NUL, or 0 when it
+ * cannot be had whole (too long for the buffer: bpf_d_path fails rather
+ * than cut it) or says nothing (a detached mount). */
 static __always_inline __u32 path_of(struct denial_buf *d, struct path *f)
 {
+	if (on_detached_mount(BPF_CORE_READ(f, mnt)))
+		return 0;
 	long n = bpf_d_path(f, d->path, sizeof(d->path));
 	return n > 0 ? (__u32)n : 0;
 }
@@ -547,16 +643,16 @@ static __always_inline __u32 decide_file(struct governing *g, __u32 want, int *a
 {
 	struct pol_head *h = g->head;
 	struct file_scan *s = file_scan_state();
-	if (!s) {
-		*allow = 1;
-		return (POL_CLASS_FILE << 16) | POL_DEFAULT_INDEX;
-	}
+	*allow = 0;
+	if (!s)
+		return (POL_CLASS_FILE << 16) | POL_UNRESOLVED_INDEX;
 	file_scan_start(s, g->slot, h->nfiles, 0);
 	s->want = want;
 	s->granted = h->file_default_access;
 	count(0);
-	int complete = run_scan(s);
-	*allow = complete && !(want & ~s->granted);
+	if (!run_scan(s)) /* the step budget ran out: undecided is denied */
+		return (POL_CLASS_FILE << 16) | POL_UNRESOLVED_INDEX;
+	*allow = !(want & ~s->granted);
 	return (POL_CLASS_FILE << 16) | (*allow ? s->decider : POL_DEFAULT_INDEX);
 }
 
@@ -565,14 +661,15 @@ static __always_inline __u32 decide_exec(struct governing *g, int *allow)
 {
 	struct pol_head *h = g->head;
 	struct file_scan *s = file_scan_state();
-	if (!s) {
-		*allow = 1;
-		return (POL_CLASS_EXEC << 16) | POL_DEFAULT_INDEX;
-	}
+	*allow = h->exec_default_allow;
+	if (!s)
+		return (POL_CLASS_EXEC << 16) | POL_UNRESOLVED_INDEX;
 	file_scan_start(s, g->slot, h->nexecs, 1);
 	count(0);
-	run_scan(s);
+	int complete = run_scan(s);
 	*allow = s->decider != POL_DEFAULT_INDEX || h->exec_default_allow;
+	if (!complete && !*allow) /* undecided: no rule matched before the budget ran out */
+		return (POL_CLASS_EXEC << 16) | POL_UNRESOLVED_INDEX;
 	return (POL_CLASS_EXEC << 16) | s->decider;
 }
 
@@ -588,13 +685,34 @@ static __always_inline int deny_path(struct governing *g, struct denial_buf *d, 
 	return deny(g, d, op, rule, len);
 }
 
-/* The files section's verdict on the path (len bytes) in d->path. */
+/* Refuses an access whose path could not be resolved (fail closed): the
+ * record carries the file's own name and rule index POL_UNRESOLVED_INDEX. */
+static __always_inline int unresolved(struct governing *g, struct denial_buf *d,
+				      struct dentry *dentry, __u32 op, __u32 cls, __u32 access)
+{
+	long n =
+	    bpf_probe_read_kernel_str(d->path, WALK_NAME_MAX, BPF_CORE_READ(dentry, d_name.name));
+	return deny_path(g, d, op, (cls << 16) | POL_UNRESOLVED_INDEX, n > 0 ? (__u32)n : 0,
+			 access);
+}
+
+/* The files section's verdict on the path (len bytes) in d->path, for an
+ * access to inode. A regular file with more than one name (hard links) gets
+ * no right from a rule beyond what the default gives: the rule saw one of its
+ * names, and another (a denied one) may be what the file really is; a link
+ * can be made without any capability, after the policy was applied. */
 static __always_inline int file_verdict(struct governing *g, struct denial_buf *d, __u32 len,
-					__u32 want, __u32 op)
+					__u32 want, __u32 op, struct inode *inode)
 {
 	int allow;
 	__u32 rule = decide_file(g, want, &allow);
-	return allow ? ALLOW : deny_path(g, d, op, rule, len, want);
+	if (!allow)
+		return deny_path(g, d, op, rule, len, want);
+	__u32 by_rule = want & ~g->head->file_default_access & (POL_FILE_READ | POL_FILE_WRITE);
+	if (by_rule && (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFREG &&
+	    BPF_CORE_READ(inode, i_nlink) > 1)
+		return deny_path(g, d, op, (POL_CLASS_FILE << 16) | POL_HARDLINK_INDEX, len, want);
+	return ALLOW;
 }
 
 /* The files section's verdict on one access to f. */
@@ -604,18 +722,21 @@ static __always_inline int check_file(struct governing *g, struct path *f, __u32
 		return ALLOW; /* the default grants it: no path needed */
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
-		return ALLOW;
+		return deny_unrecorded(g);
 	__u32 len = path_of(d, f);
 	if (!len)
-		return ALLOW; /* no path (an internal file): nothing to match */
-	return file_verdict(g, d, len, want, op);
+		return unresolved(g, d, BPF_CORE_READ(f, dentry), op, POL_CLASS_FILE, want);
+	return file_verdict(g, d, len, want, op, BPF_CORE_READ(f, dentry, d_inode));
 }
 
 SEC("lsm_cgroup/file_open")
 int BPF_PROG(policy_file_open, struct file *file)
 {
 	struct governing g;
-	if (!governing_policy(&g) || !(g.head->sections & POL_HAS_FILES))
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!(g.head->sections & POL_HAS_FILES))
 		return ALLOW;
 	__u32 mode = BPF_CORE_READ(file, f_mode);
 	__u32 want =
@@ -629,8 +750,9 @@ SEC("lsm_cgroup/bprm_check_security")
 int BPF_PROG(policy_bprm_check, struct linux_binprm *bprm)
 {
 	struct governing g;
-	if (!governing_policy(&g))
-		return ALLOW;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
 	__u32 sections = g.head->sections;
 	struct file *file = bprm->file;
 	if (!file)
@@ -640,14 +762,15 @@ int BPF_PROG(policy_bprm_check, struct linux_binprm *bprm)
 			       SABPF_OP_EXEC) == DENY)
 			return DENY;
 	}
-	if (!(sections & POL_HAS_EXEC))
-		return ALLOW;
+	if (!(sections & POL_HAS_EXEC) || g.head->exec_default_allow)
+		return ALLOW; /* the default allows every binary: no path needed */
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
-		return ALLOW;
+		return deny_unrecorded(&g);
 	__u32 len = path_of(d, (struct path *)&file->f_path);
 	if (!len)
-		return ALLOW;
+		return unresolved(&g, d, file->f_path.dentry, SABPF_OP_EXEC, POL_CLASS_EXEC,
+				  POL_FILE_EXEC);
 	int allow;
 	__u32 rule = decide_exec(&g, &allow);
 	return allow ? ALLOW : deny_path(&g, d, SABPF_OP_EXEC, rule, len, POL_FILE_EXEC);
@@ -658,17 +781,18 @@ int BPF_PROG(policy_mmap_file, struct file *file, unsigned long reqprot, unsigne
 	     unsigned long flags)
 {
 	struct governing g;
-	if (!file || !(prot & PROT_EXEC) || !governing_policy(&g) ||
-	    !(g.head->sections & POL_HAS_FILES))
+	if (!file || !(prot & PROT_EXEC))
+		return ALLOW;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!(g.head->sections & POL_HAS_FILES))
 		return ALLOW;
 	return check_file(&g, (struct path *)&file->f_path, POL_FILE_READ | POL_FILE_MAP_EXEC,
 			  SABPF_OP_MMAP_EXEC);
 }
 
 /* ---- paths where bpf_d_path is not allowed ------------------------------ */
-
-#define WALK_DEPTH 32
-#define WALK_NAME_MAX 256
 
 /* The dentries of a path, leaf first, collected by walk_step. */
 struct walk_dentries {
@@ -685,7 +809,7 @@ struct {
 /* Where the walk is. */
 struct walk {
 	__u32 depth;
-	__u32 pad;
+	__u32 done;		   /* the walk reached the task's root (or the top of the tree) */
 	__u64 cur_dentry, cur_mnt; /* struct dentry *, struct mount * as values */
 	__u64 root_dentry, root_mnt;
 };
@@ -702,21 +826,30 @@ static int walk_step(__u32 i, void *unused)
 		return 1;
 	struct dentry *dentry = (struct dentry *)w->cur_dentry;
 	struct mount *mnt = (struct mount *)w->cur_mnt;
-	if (!out || (w->cur_dentry == w->root_dentry && (__u64)&mnt->mnt == w->root_mnt) ||
-	    w->depth >= WALK_DEPTH)
+	if (!out)
 		return 1;
+	if (w->cur_dentry == w->root_dentry && (__u64)&mnt->mnt == w->root_mnt) {
+		w->done = 1;
+		return 1;
+	}
+	if (w->depth >= WALK_DEPTH)
+		return 1; /* deeper than the walk goes: not done, unresolved */
 	struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	if (dentry == mnt_root) {
 		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-		if (parent == mnt)
-			return 1; /* the top of the mount tree */
+		if (parent == mnt) {
+			w->done = 1; /* the top of the mount tree, as d_path stops */
+			return 1;
+		}
 		w->cur_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->cur_mnt = (__u64)parent;
 		return 0;
 	}
 	struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-	if (up == dentry)
+	if (up == dentry) {
+		w->done = 1; /* a filesystem root that is no mount's root */
 		return 1;
+	}
 	out->dentry[glob_bound(w->depth, WALK_DEPTH - 1)] = w->cur_dentry;
 	w->depth++;
 	w->cur_dentry = (__u64)up;
@@ -725,7 +858,9 @@ static int walk_step(__u32 i, void *unused)
 
 /* Writes the path of (mnt, dentry) into d->path as d_path would, relative
  * to the task's root, for hooks where bpf_d_path is refused. Returns its
- * length with the NUL, or 0. */
+ * length with the NUL, or 0 when it cannot be had whole: more than
+ * WALK_DEPTH components, more than GLOB_PATH_MAX / 2 bytes, or a name that
+ * cannot be read (the caller denies: fail closed). */
 static __always_inline __u32 path_by_walk(struct denial_buf *d, struct vfsmount *vfsmnt,
 					  struct dentry *dentry)
 {
@@ -735,13 +870,14 @@ static __always_inline __u32 path_by_walk(struct denial_buf *d, struct vfsmount 
 	if (!w)
 		return 0;
 	w->depth = 0;
+	w->done = 0;
 	w->cur_dentry = (__u64)dentry;
 	w->cur_mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
 	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
 	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
 	bpf_loop(WALK_DEPTH * 2, walk_step, NULL, 0);
 	struct walk_dentries *found = bpf_map_lookup_elem(&walk_scratch, &zero);
-	if (!found)
+	if (!found || !w->done)
 		return 0;
 	__u32 off = 0;
 	for (int i = WALK_DEPTH - 1; i >= 0; i--) {
@@ -749,6 +885,8 @@ static __always_inline __u32 path_by_walk(struct denial_buf *d, struct vfsmount 
 			continue;
 		struct dentry *de = (struct dentry *)found->dentry[i];
 		const unsigned char *name = BPF_CORE_READ(de, d_name.name);
+		if (off >= GLOB_PATH_MAX / 2 - WALK_NAME_MAX)
+			return 0; /* the next name might not fit: never a cut path */
 		__u32 at = glob_bound(off, GLOB_PATH_MAX / 2 - 1);
 		d->path[at] = '/';
 		long n = bpf_probe_read_kernel_str(&d->path[at + 1], WALK_NAME_MAX, name);
@@ -772,17 +910,129 @@ int BPF_PROG(policy_file_mprotect, struct vm_area_struct *vma, unsigned long req
 	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return ALLOW;
 	struct file *file = vma->vm_file;
-	if (!file || !governing_policy(&g) || !(g.head->sections & POL_HAS_FILES))
+	if (!file)
+		return ALLOW;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	if (!(g.head->sections & POL_HAS_FILES))
 		return ALLOW;
 	/* the default never grants map_exec, so there is always a path to match */
 	struct denial_buf *d = denial_buf_get();
 	if (!d)
-		return ALLOW;
-	__u32 len =
-	    path_by_walk(d, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry));
+		return deny_unrecorded(&g);
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	__u32 len = on_detached_mount(mnt) ? 0 : path_by_walk(d, mnt, dentry);
 	if (!len)
+		return unresolved(&g, d, dentry, SABPF_OP_MPROTECT_EXEC, POL_CLASS_FILE,
+				  POL_FILE_READ | POL_FILE_MAP_EXEC);
+	return file_verdict(&g, d, len, POL_FILE_READ | POL_FILE_MAP_EXEC, SABPF_OP_MPROTECT_EXEC,
+			    BPF_CORE_READ(file, f_inode));
+}
+
+/* ---- mounts, chroot, namespaces ------------------------------------------
+ * Paths are decided as the task sees them (bpf_d_path: from its root,
+ * through its mounts). A bind mount, a moved or cloned mount tree, a chroot
+ * or a new mount namespace would let a task show a denied file under an
+ * allowed name, so under a policy with a files or exec section the
+ * capability checks of the system calls that do those (CAP_SYS_ADMIN,
+ * CAP_SYS_CHROOT) fail, in any user namespace: mount, umount, pivot_root,
+ * chroot, unshare, setns, clone/clone3 with new namespaces, and the new
+ * mount API (open_tree, move_mount, fsopen, fsconfig, fsmount, fspick,
+ * mount_setattr). One hook (capable) covers them all within the lsm_cgroup
+ * hook budget; the system call is read from the task's registers (x86_64,
+ * with its ia32 and x32 numbers). Mounts that existed when the policy was
+ * applied, and mounts the host makes, are trusted (docs/policy.md).
+ *
+ * The one exception: a child started into the cgroup by the process that
+ * applied the policy (sabpf run), until its first exec, sets up the
+ * container's mounts. */
+
+static __always_inline int is_mount_syscall(long nr, int compat)
+{
+	switch (nr) { /* numbers shared by every ABI */
+	case 428:     /* open_tree */
+	case 429:     /* move_mount */
+	case 430:     /* fsopen */
+	case 431:     /* fsconfig */
+	case 432:     /* fsmount */
+	case 433:     /* fspick */
+	case 435:     /* clone3 */
+	case 442:     /* mount_setattr */
+		return 1;
+	}
+	if (compat) {
+		switch (nr) { /* i386 */
+		case 21:      /* mount */
+		case 22:      /* umount */
+		case 52:      /* umount2 */
+		case 61:      /* chroot */
+		case 120:     /* clone */
+		case 217:     /* pivot_root */
+		case 310:     /* unshare */
+		case 346:     /* setns */
+			return 1;
+		}
+		return 0;
+	}
+	switch (nr) { /* x86_64 */
+	case 56:      /* clone */
+	case 155:     /* pivot_root */
+	case 161:     /* chroot */
+	case 165:     /* mount */
+	case 166:     /* umount2 */
+	case 272:     /* unshare */
+	case 308:     /* setns */
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether task is the not-yet-exec'd child of the process that applied the
+ * policy (a process is known by its tgid and start time). */
+static __always_inline int setting_up(struct task_struct *task, const struct pol_head *h)
+{
+	if (!h->applier_tgid ||
+	    BPF_CORE_READ(task, self_exec_id) != BPF_CORE_READ(task, parent_exec_id))
+		return 0;
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	if (BPF_CORE_READ(parent, tgid) != h->applier_tgid)
+		return 0;
+	return BPF_CORE_READ(parent, group_leader, start_boottime) / TICK_NS ==
+	       h->applier_start_ticks;
+}
+
+SEC("lsm_cgroup/capable")
+int BPF_PROG(policy_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+	     unsigned int opts)
+{
+	if (cap != CAP_SYS_ADMIN && cap != CAP_SYS_CHROOT)
 		return ALLOW;
-	return file_verdict(&g, d, len, POL_FILE_READ | POL_FILE_MAP_EXEC, SABPF_OP_MPROTECT_EXEC);
+	struct task_struct *task = bpf_get_current_task_btf();
+	if ((__u64)cred != (__u64)BPF_CORE_READ(task, cred))
+		return ALLOW; /* a question about another task's credentials */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	int compat = BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+	if (!compat)
+		nr &= ~(long)X32_SYSCALL_BIT;
+	if (!is_mount_syscall(nr, compat))
+		return ALLOW;
+	struct governing g;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	__u32 sections = g.head->sections;
+	if (!(sections & (POL_HAS_FILES | POL_HAS_EXEC)) || setting_up(task, g.head))
+		return ALLOW;
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return deny_unrecorded(&g);
+	__u32 cls = sections & POL_HAS_FILES ? POL_CLASS_FILE : POL_CLASS_EXEC;
+	/* access: the system call number (ia32 ones with bit 31 set) */
+	return deny_path(&g, d, SABPF_OP_MOUNT, (cls << 16) | POL_MOUNT_INDEX, 0,
+			 (__u32)nr | (compat ? 0x80000000u : 0));
 }
 
 /* ---- loop states ---------------------------------------------------------

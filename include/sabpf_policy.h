@@ -24,6 +24,13 @@
 #define POL_GLOB_MAX 256    /* = POLICY_PATH_MAX */
 #define POL_CGROUP_DEPTH 16 /* deepest cgroup level searched for a binding */
 #define POL_DEFAULT_INDEX 0xffffu
+#define POL_UNRESOLVED_INDEX 0xfffeu /* denied: the path could not be resolved whole */
+#define POL_HARDLINK_INDEX 0xfffdu   /* denied: a rule's grant on a file with other names */
+#define POL_MOUNT_INDEX 0xfffcu	     /* denied: a mount, chroot or namespace change */
+
+/* The helpers a tenant program may not call (src/tenant.c), also refused to
+ * programs a container loads with --allow-bpf (bpf/guard.bpf.c). */
+#define SABPF_REFUSED_HELPERS 6
 
 /* Rule classes, as in src/policy.h (enum policy_class). */
 #define POL_CLASS_EGRESS 1
@@ -104,6 +111,12 @@ struct pol_head {
 	__u64 applied_ns; /* CLOCK_REALTIME of the apply */
 	char cgroup_path[POL_GLOB_MAX];
 	char source[POL_GLOB_MAX]; /* the policy file */
+	/* The process that applied the policy (tgid, start time in clock ticks
+	 * as /proc/PID/stat gives it): a child it started into the cgroup may
+	 * set up its mounts until its first exec (sabpf run). */
+	__u32 applier_tgid;
+	__u32 pad2;
+	__u64 applier_start_ticks;
 };
 
 /* Value of pol_bind (key: cgroup id). */

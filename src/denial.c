@@ -53,7 +53,13 @@ void denial_rule_name(__u32 rule_id, char *buf, size_t len)
 		return;
 	}
 	const char *name = cls >= 1 && cls <= POL_CLASS_EXEC ? classes[cls] : "unknown";
-	if (index != POL_DEFAULT_INDEX)
+	const char *why = index == POL_UNRESOLVED_INDEX ? "unresolved"
+			  : index == POL_HARDLINK_INDEX ? "hardlink"
+			  : index == POL_MOUNT_INDEX	? "mount"
+							: NULL;
+	if (why && (cls == POL_CLASS_FILE || cls == POL_CLASS_EXEC))
+		snprintf(buf, len, "%s.%s", cls == POL_CLASS_EXEC ? "exec" : name, why);
+	else if (index != POL_DEFAULT_INDEX)
 		snprintf(buf, len, "%s[%u]", name, index);
 	else if (cls == POL_CLASS_FAMILY)
 		snprintf(buf, len, "network.families (not listed)");

@@ -63,6 +63,7 @@ static const struct hook {
     {"bprm_check_security", "policy_bprm_check", POL_HAS_FILES | POL_HAS_EXEC},
     {"mmap_file", "policy_mmap_file", POL_HAS_FILES},
     {"file_mprotect", "policy_file_mprotect", POL_HAS_FILES},
+    {"capable", "policy_capable", POL_HAS_FILES | POL_HAS_EXEC}, /* mounts, chroot */
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
@@ -360,6 +361,29 @@ static __u32 sections_of(const struct policy *p)
 	       (p->files.present ? POL_HAS_FILES : 0) | (p->exec.present ? POL_HAS_EXEC : 0);
 }
 
+/* This process's start time in clock ticks since boot (/proc/self/stat
+ * field 22), or 0 when it cannot be read (then no child is exempt: the
+ * kernel side compares both). */
+static __u64 self_start_ticks(void)
+{
+	char buf[1024];
+	FILE *f = fopen("/proc/self/stat", "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+	unsigned long long start = 0;
+	/* after ") ": state, then fields 4..21, then starttime (22) */
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu",
+			 &start) != 1)
+		return 0;
+	return start;
+}
+
 static void fill_head(const struct policy *p, const char *cgroup_path, __u64 cgroup_id,
 		      __u32 generation, struct pol_head *h)
 {
@@ -385,6 +409,11 @@ static void fill_head(const struct policy *p, const char *cgroup_path, __u64 cgr
 	snprintf(h->cgroup_path, sizeof(h->cgroup_path), "%.*s", (int)sizeof(h->cgroup_path) - 1,
 		 cgroup_path);
 	snprintf(h->source, sizeof(h->source), "%.*s", (int)sizeof(h->source) - 1, p->source);
+	/* this process: a child it starts into the cgroup (sabpf run) may set up
+	 * its mounts until it execs; its start time (field 22 of /proc/self/stat)
+	 * tells it apart from a later process with the same pid */
+	h->applier_start_ticks = self_start_ticks();
+	h->applier_tgid = h->applier_start_ticks ? (__u32)getpid() : 0;
 }
 
 /* ---- links -------------------------------------------------------------- */

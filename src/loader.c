@@ -29,6 +29,7 @@
 #include "trace.h"
 #include "enforce.h"
 #include "loader.h"
+#include "tenant.h"
 
 struct agent {
 	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
@@ -392,6 +393,9 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->skel->rodata->agent_tgid = getpid();
 	a->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
 	a->skel->rodata->guard_allow_bpf = opts->allow_bpf;
+	if (opts->allow_bpf &&
+	    tenant_refused_helper_calls(a->skel->rodata->guard_refused_call, err, errlen))
+		goto fail;
 	if (bpf_map__set_max_entries(a->skel->maps.events, opts->ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
 			 (unsigned long long)opts->ring_bytes);

@@ -939,10 +939,20 @@ struct policy_verdict policy_decide_socket(const struct policy *p, int family)
 	return verdict(false, POLICY_CLASS_FAMILY, POLICY_DEFAULT_INDEX);
 }
 
+/* Whether a path can be decided on: the kernel's path buffer holds
+ * POLICY_RESOLVED_MAX bytes with the NUL; a longer path (or none, NULL) is
+ * unresolved, and fails closed. */
+static bool path_resolved(const char *path)
+{
+	return path && strnlen(path, POLICY_RESOLVED_MAX) < POLICY_RESOLVED_MAX;
+}
+
 struct policy_verdict policy_decide_file(const struct policy *p, const char *path, uint32_t access)
 {
-	if (!p->files.present)
+	if (!p->files.present || !(access & ~p->files.def_access))
 		return verdict(true, POLICY_CLASS_FILE, POLICY_DEFAULT_INDEX);
+	if (!path_resolved(path))
+		return verdict(false, POLICY_CLASS_FILE, POLICY_UNRESOLVED_INDEX);
 	uint32_t granted = p->files.def_access;
 	uint32_t decider = POLICY_DEFAULT_INDEX;
 	for (uint32_t i = 0; i < p->files.nrules && (access & ~granted); i++) {
@@ -961,6 +971,10 @@ struct policy_verdict policy_decide_exec(const struct policy *p, const char *pat
 {
 	if (!p->exec.present)
 		return verdict(true, POLICY_CLASS_EXEC, POLICY_DEFAULT_INDEX);
+	if (!path_resolved(path))
+		return verdict(p->exec.def == POLICY_ALLOW, POLICY_CLASS_EXEC,
+			       p->exec.def == POLICY_ALLOW ? POLICY_DEFAULT_INDEX
+							   : POLICY_UNRESOLVED_INDEX);
 	for (uint32_t i = 0; i < p->exec.nrules; i++) {
 		if (fnmatch(p->exec.rules[i].glob, path, FNM_PATHNAME) == 0)
 			return verdict(true, POLICY_CLASS_EXEC, i);
@@ -1035,6 +1049,12 @@ void policy_rule_describe(const struct policy *p, uint32_t rule_id, char *buf, s
 	bool present = false;
 	enum policy_class cls = POLICY_RULE_CLASS(rule_id);
 	uint32_t i = POLICY_RULE_INDEX(rule_id);
+	if (i == POLICY_UNRESOLVED_INDEX &&
+	    (cls == POLICY_CLASS_FILE || cls == POLICY_CLASS_EXEC)) {
+		snprintf(buf, len, "%s.unresolved (the path could not be resolved whole: denied)",
+			 class_key(cls));
+		return;
+	}
 	if (!rule_origin(p, rule_id, &o, &present)) {
 		snprintf(buf, len, "unknown rule 0x%08x", rule_id);
 		return;

@@ -23,6 +23,8 @@
 #define POLICY_MAX_EXEC_RULES 64
 #define POLICY_MAX_FILE_BYTES (1 << 20)
 #define POLICY_DEFAULT_INDEX 0xffffu
+#define POLICY_UNRESOLVED_INDEX 0xfffeu /* = POL_UNRESOLVED_INDEX: path not resolved whole */
+#define POLICY_RESOLVED_MAX 4096 /* = GLOB_PATH_MAX: the longest path decided on, NUL included */
 
 /* The hook classes, each with its own array of rules and its own default. */
 enum policy_class {
@@ -170,6 +172,9 @@ struct policy_verdict policy_decide_connect(const struct policy *p, int family, 
 struct policy_verdict policy_decide_bind(const struct policy *p, int family, const uint8_t *addr,
 					 uint16_t port);
 struct policy_verdict policy_decide_socket(const struct policy *p, int family);
+/* File and exec decisions fail closed: a NULL path (unresolved) or one of
+ * POLICY_RESOLVED_MAX bytes or more is denied with rule index
+ * POLICY_UNRESOLVED_INDEX, unless the section's default grants the access. */
 struct policy_verdict policy_decide_file(const struct policy *p, const char *path, uint32_t access);
 struct policy_verdict policy_decide_exec(const struct policy *p, const char *path);
 

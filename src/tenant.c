@@ -12,6 +12,9 @@
  *     the object reaches no map but its own and publishes none;
  *   - no program may call a helper that acts beyond the container (sending
  *     signals, writing user memory, overriding returns, calling bpf()).
+ * The same rules bound what a container may load itself with --allow-bpf:
+ * bpf/guard.bpf.c checks them in the kernel, with the helper list below
+ * (tenant_refused_helper_calls).
  * Its links are pinned under TENANT_PIN_ROOT/<cgroup id>/<name>/, so they
  * stay attached after `sabpf load` exits, until `sabpf detach`. The lsm_cgroup
  * hook budget (10 hooks system-wide) is shared with policies (src/enforce.c). */
@@ -21,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +37,17 @@
 
 #include "cgroup.h"
 #include "enforce.h"
+#include "sabpf_policy.h"
 
 #define TENANT_PIN_ROOT "/sys/fs/bpf/sabpf/tenant"
 #define TENANT_NAME_MAX 64
 
-/* Helpers a tenant program may not call: they act beyond its container. */
+/* Helpers a tenant program may not call: they act beyond its container. The
+ * name is also the helper's kernel function (for /proc/kallsyms). */
 static const struct {
 	int id;
 	const char *name;
-} refused_helpers[] = {
+} refused_helpers[SABPF_REFUSED_HELPERS] = {
     {BPF_FUNC_send_signal, "bpf_send_signal"},
     {BPF_FUNC_send_signal_thread, "bpf_send_signal_thread"},
     {BPF_FUNC_probe_write_user, "bpf_probe_write_user"},
@@ -63,6 +69,50 @@ static const char *refused_helper_call(const struct bpf_program *prog)
 				return refused_helpers[k].name;
 	}
 	return NULL;
+}
+
+int tenant_refused_helper_calls(int imm[], char *err, size_t errlen)
+{
+	unsigned long long addr[SABPF_REFUSED_HELPERS] = {0}, base = 0;
+	char line[512], name[256], type;
+	unsigned long long a;
+	FILE *f = fopen("/proc/kallsyms", "re");
+	if (!f) {
+		snprintf(err, errlen,
+			 "cannot read /proc/kallsyms: %s (--allow-bpf checks the helpers "
+			 "a container's programs call by their kernel addresses)",
+			 strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* "ADDR TYPE NAME [MODULE]": the kernel's own text symbols only */
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) != 3 || strchr(line, '[') ||
+		    (type != 't' && type != 'T'))
+			continue;
+		if (strcmp(name, "__bpf_call_base") == 0)
+			base = a;
+		for (size_t k = 0; k < SABPF_REFUSED_HELPERS; k++)
+			if (!addr[k] && strcmp(name, refused_helpers[k].name) == 0)
+				addr[k] = a;
+	}
+	fclose(f);
+	if (!base) {
+		snprintf(err, errlen,
+			 "/proc/kallsyms shows no address for __bpf_call_base (are "
+			 "addresses hidden? kernel.kptr_restrict must let root see them "
+			 "for --allow-bpf)");
+		return -1;
+	}
+	for (size_t k = 0; k < SABPF_REFUSED_HELPERS; k++) {
+		long long d = addr[k] ? (long long)(addr[k] - base) : 0;
+		if (d < INT32_MIN || d > INT32_MAX) {
+			snprintf(err, errlen, "%s is too far from __bpf_call_base for a call",
+				 refused_helpers[k].name);
+			return -1;
+		}
+		imm[k] = (int)d;
+	}
+	return 0;
 }
 
 /* Checks an opened (not loaded) object against the rules at the top. */

@@ -3,7 +3,17 @@
 #ifndef SABPF_TENANT_H
 #define SABPF_TENANT_H
 
+#include <stddef.h>
+
 /* cmd is "load", "list" or "detach"; argv[0] is cmd. Returns the exit status. */
 int tenant_main(const char *cmd, int argc, char **argv);
+
+/* The SABPF_REFUSED_HELPERS helpers a tenant program may not call, as the
+ * immediates of their calls in a verified program (the helper's kernel
+ * address minus __bpf_call_base, from /proc/kallsyms): what bpf/guard.bpf.c
+ * compares a program a container loads with --allow-bpf against. Fills
+ * imm[SABPF_REFUSED_HELPERS] (0 for a helper this kernel does not have);
+ * -1 with a message in err when the addresses cannot be read. */
+int tenant_refused_helper_calls(int imm[], char *err, size_t errlen);
 
 #endif

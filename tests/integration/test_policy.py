@@ -4,7 +4,10 @@ with lsm_cgroup programs, element by element (one allowed and one denied
 case each, inside the container), the same operations outside unaffected,
 denial records naming the rule, monitor mode, a pod's policy covering its
 child, an atomic replacement, the policy surviving the agent, a malformed
-policy and an exhausted hook budget changing nothing, and clean removal."""
+policy and an exhausted hook budget changing nothing, and clean removal;
+then (pol-deep) decisions that fail closed on paths that cannot be resolved
+whole, and the ways to show a denied file under an allowed name: bind
+mounts, chroot, user namespaces, hard links."""
 
 import json
 import re
@@ -118,14 +121,14 @@ def test_a_pods_policy_covers_its_child_cgroup_and_follows_fork_and_exec(out):
 
 def test_show_lists_policies_hooks_and_budget(out):
     shown = json.loads((out / "show-applied.json").read_text())
-    assert shown["hook_budget"] == 10 and shown["hooks_in_use"] == 9
+    assert shown["hook_budget"] == 10 and shown["hooks_in_use"] == 10
     by_cgroup = {p["cgroup"].rsplit("/", 1)[1]: p for p in shown["policies"]}
     assert set(by_cgroup) == {"pol-enforce", "pol-monitor", "pol-pod"}
     assert by_cgroup["pol-monitor"]["mode"] == "monitor"
     assert by_cgroup["pol-enforce"]["generation"] == 1
     # only the hooks a policy needs: the pod's has no file or family hooks
     assert by_cgroup["pol-pod"]["hooks"] == ["socket_connect", "socket_sendmsg", "socket_bind", "socket_listen"]
-    assert len(by_cgroup["pol-enforce"]["hooks"]) == 9
+    assert len(by_cgroup["pol-enforce"]["hooks"]) == 10
 
 
 def test_a_replaced_policy_takes_effect_whole(out):
@@ -155,7 +158,8 @@ def test_a_malformed_policy_or_an_exhausted_budget_changes_nothing(out):
     bad = (out / "apply-bad.txt").read_text()
     assert "bad.json:2:44: port out of range: '70000'" in bad and "rc=1" in bad
     budget = (out / "apply-budget.txt").read_text()
-    assert "the budget of 5 lsm_cgroup hooks is exhausted: 9 are in use" in budget
+    # pol-monitor's files section keeps the file hooks and capable in use
+    assert "the budget of 5 lsm_cgroup hooks is exhausted: 10 are in use" in budget
     assert "rc=1" in budget
     before = json.loads((out / "show-replaced.json").read_text())
     after = json.loads((out / "show-after-errors.json").read_text())
@@ -199,3 +203,75 @@ def test_run_with_a_policy_enforces_and_records_it_then_removes_it(out):
     after = json.loads((out / "show-after-run.json").read_text())
     before = json.loads((out / "show-after-errors.json").read_text())
     assert after == before
+
+
+# pol-deep: case -> (result inside, the operation and rule its denial names)
+DEEP = {
+    "open /tmp/deep/ok rw": ("ok", None),
+    "open /tmp/deep-secret rw": ("EPERM", ("file_open", "files.default")),
+    # bpf_d_path resolves up to 4096 bytes: 3 x 201 fits, 21 x 201 does not
+    "deep /tmp/deep 3 200: open f rw": ("ok", None),
+    "deep /tmp/deep 21 200: open f rw": ("EPERM", ("file_open", "files.unresolved")),
+    "deep /tmp/deep 10 250: open f rw": ("ok", None),
+    # mprotect rebuilds the path itself: at most 32 components and 2048 bytes
+    "deep /tmp/deep 5 1: mprotectx f": ("ok", None),
+    "deep /tmp/deep 40 1: mprotectx f": ("EPERM", ("mprotect_exec", "files.unresolved")),
+    "deep /tmp/deep 10 250: mprotectx f": ("EPERM", ("mprotect_exec", "files.unresolved")),
+    # a hard link to a denied file under an allowed name gets no rule's rights
+    "link /tmp/deep-secret /tmp/deep/secret-link": ("ok", None),
+    "open /tmp/deep/secret-link rw": ("EPERM", ("file_open", "files.hardlink")),
+    "open /tmp/deep/secret-link r": ("ok", None),  # the default's rights need no name
+    # nothing may rename a file: bind mounts, chroot, a mount namespace of its own
+    "bindmount /tmp/deep-secret /tmp/deep/ok": ("EPERM", ("mount", "files.mount")),
+    "chroot /tmp": ("EPERM", ("mount", "files.mount")),
+    "userns-bind /tmp/deep-secret /tmp/deep/ok": ("EPERM", ("mount", "files.mount")),
+}
+
+
+def test_unresolvable_paths_and_renamed_files_are_denied(out):
+    got = results(out / "deep-inside.txt")
+    assert {case: got.get(case) for case in DEEP} == {case: want for case, (want, _) in DEEP.items()}
+    shown = json.loads((out / "show-deep.json").read_text())
+    deep = [p for p in shown["policies"] if p["cgroup"].endswith("/pol-deep")][0]
+    assert deep["hooks"] == ["file_open", "bprm_check_security", "mmap_file", "file_mprotect", "capable"]
+
+
+def test_outside_the_policy_the_same_paths_mounts_and_links_work(out):
+    got = results(out / "deep-outside.txt")
+    assert set(got) == set(DEEP) - {"link /tmp/deep-secret /tmp/deep/secret-link"}
+    assert {c: r for c, r in got.items() if r != "ok"} == {}
+
+
+def test_each_fail_closed_denial_is_a_record_saying_why(out):
+    events = load_jsonl(out / "audit1.jsonl")
+    mine = denials(events, "/pol-deep")
+    seen = sorted((e["operation"], e["rule"]) for e in mine)
+    # and one from 18 cgroup levels down (test_a_task_nested_deep_below_its_policy...)
+    assert seen == sorted([why for want, why in DEEP.values() if want == "EPERM"] +
+                          [("file_open", "files.default")])
+    unresolved = [e for e in mine if e["rule"] == "files.unresolved"]
+    # the record names the file by its own name: its path could not be had
+    assert {(e["operation"], e["path"]) for e in unresolved} == {("file_open", "f"), ("mprotect_exec", "f")}
+    assert all(e["rule_id"] == (4 << 16) | 0xFFFE for e in unresolved)
+    link = [e for e in mine if e["rule"] == "files.hardlink"][0]
+    assert link["path"] == "/tmp/deep/secret-link" and link["access"] == "rw"
+    # a mount denial names the system call: mount, chroot, unshare (x86_64)
+    assert sorted(e["detail"] for e in mine if e["operation"] == "mount") == [161, 165, 272]
+
+
+def test_run_with_a_files_policy_sets_up_its_mounts_but_its_command_cannot(out):
+    assert (out / "run-deep.txt").read_text().splitlines() == [
+        "open /tmp/deep/ok rw: ok", "bindmount /tmp/deep-secret /tmp/deep/ok: errno=1 EPERM", "rc=0"]
+    events = load_jsonl(out / "run-deep.jsonl")
+    denied = [e for e in events if e.get("action") == "denied"]
+    assert [(e["operation"], e["rule"], e["detail"]) for e in denied] == [("mount", "files.mount", 165)]
+
+
+def test_a_task_nested_deep_below_its_policy_is_still_governed(out):
+    # its policy is 18 levels up, beyond the 16 searched from the task: the top
+    # 16 levels are searched too (before, the task escaped its policy)
+    assert (out / "deep-cgroup.txt").read_text().splitlines() == [
+        "open /tmp/deep-secret rw: errno=1 EPERM", "open /tmp/deep/ok rw: ok"]
+    events = load_jsonl(out / "audit1.jsonl")
+    deep = [e for e in denials(events, "/pol-deep") if e.get("path") == "/tmp/deep-secret"]
+    assert [e["cgroup_id"] != e["container_id"] for e in deep] == [False, True]

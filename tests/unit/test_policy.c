@@ -122,6 +122,47 @@ static void test_paper_yaml(void **state)
 	policy_free(p);
 }
 
+/* File and exec decisions fail closed: a path that could not be resolved
+ * (NULL) or that does not fit the kernel's buffer is denied as unresolved,
+ * even where a "**" rule would match it; a default that grants the access
+ * needs no path. Negative control: the same rules allow a path that fits. */
+static void test_unresolved_paths_fail_closed(void **state)
+{
+	(void)state;
+	char err[1024];
+	struct policy *p = NULL;
+	const char *text = "{\"target\": {\"cgroup\": \"/c\"},\n"
+			   " \"files\": {\"default\": \"r\", \"rw\": [\"/deep/**\"]},\n"
+			   " \"exec\": {\"default\": \"deny\", \"allow\": [\"/deep/*\"]}}\n";
+	assert_int_equal(policy_parse(text, strlen(text), "deep.json", &p, err, sizeof(err)), 0);
+	static char path[POLICY_RESOLVED_MAX + 16];
+	memset(path, 'a', sizeof(path) - 1);
+	memcpy(path, "/deep/", 6);
+	path[POLICY_RESOLVED_MAX - 1] = '\0'; /* 4095 bytes: fits with its NUL */
+	struct policy_verdict v = policy_decide_file(p, path, POLICY_FILE_WRITE);
+	assert_true(v.allow);
+	assert_int_equal(v.rule_id, POLICY_RULE_ID(POLICY_CLASS_FILE, 0));
+	assert_true(policy_decide_exec(p, path).allow);
+	path[POLICY_RESOLVED_MAX - 1] = 'a'; /* one byte more: cut in the kernel */
+	path[POLICY_RESOLVED_MAX] = '\0';
+	v = policy_decide_file(p, path, POLICY_FILE_WRITE);
+	assert_false(v.allow);
+	assert_int_equal(v.rule_id, POLICY_RULE_ID(POLICY_CLASS_FILE, POLICY_UNRESOLVED_INDEX));
+	v = policy_decide_exec(p, path);
+	assert_false(v.allow);
+	assert_int_equal(v.rule_id, POLICY_RULE_ID(POLICY_CLASS_EXEC, POLICY_UNRESOLVED_INDEX));
+	v = policy_decide_file(p, NULL, POLICY_FILE_WRITE);
+	assert_false(v.allow);
+	assert_int_equal(v.rule_id, POLICY_RULE_ID(POLICY_CLASS_FILE, POLICY_UNRESOLVED_INDEX));
+	/* the default grants reading: no path needed */
+	assert_true(policy_decide_file(p, NULL, POLICY_FILE_READ).allow);
+	char describe[256];
+	policy_rule_describe(p, v.rule_id, describe, sizeof(describe));
+	assert_string_equal(describe,
+			    "files.unresolved (the path could not be resolved whole: denied)");
+	policy_free(p);
+}
+
 /* The paper's policy decides as the paper says. */
 static void test_paper_decisions(void **state)
 {
@@ -713,13 +754,21 @@ static void test_check_command(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_paper_json),	    cmocka_unit_test(test_paper_yaml),
-	    cmocka_unit_test(test_paper_decisions), cmocka_unit_test(test_every_key),
-	    cmocka_unit_test(test_defaults),	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_error_bytes),	    cmocka_unit_test(test_too_many_rules),
-	    cmocka_unit_test(test_glob_matching),   cmocka_unit_test(test_ports_and_cidrs),
-	    cmocka_unit_test(test_families),	    cmocka_unit_test(test_file_rights),
-	    cmocka_unit_test(test_exec_allow_list), cmocka_unit_test(test_check_command),
+	    cmocka_unit_test(test_paper_json),
+	    cmocka_unit_test(test_paper_yaml),
+	    cmocka_unit_test(test_paper_decisions),
+	    cmocka_unit_test(test_unresolved_paths_fail_closed),
+	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_error_bytes),
+	    cmocka_unit_test(test_too_many_rules),
+	    cmocka_unit_test(test_glob_matching),
+	    cmocka_unit_test(test_ports_and_cidrs),
+	    cmocka_unit_test(test_families),
+	    cmocka_unit_test(test_file_rights),
+	    cmocka_unit_test(test_exec_allow_list),
+	    cmocka_unit_test(test_check_command),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,23 @@
  *   policyprobe exec PATH [ARG...]     fork + execve, the child's errno
  *   policyprobe mmapx PATH             mmap PROT_READ|PROT_EXEC
  *   policyprobe mprotectx PATH         mmap PROT_READ, then mprotect PROT_EXEC
+ *   policyprobe touch PATH             create a file (O_CREAT|O_WRONLY)
+ *   policyprobe link OLD NEW           a hard link NEW to OLD
+ *   policyprobe bindmount SRC DST      mount --bind SRC DST (then unmounts it)
+ *   policyprobe chroot DIR             chroot (in a child)
+ *   policyprobe userns-bind SRC DST    unshare a user and a mount namespace,
+ *                                      then bind SRC on DST there (in a child)
+ *   policyprobe bpfload KIND [CGROUP]  load a small program with bpf() (KIND
+ *                                      lsm_cgroup, signal: an lsm_cgroup one
+ *                                      calling bpf_send_signal, lsm: a global
+ *                                      LSM one, kprobe, tracepoint), then attach
+ *                                      it to CGROUP (lsm_cgroup, signal)
+ *   policyprobe bpfpin PATH            a map, pinned at PATH (then unpinned)
+ *   policyprobe deep DIR N LEN OP ARGS...
+ *                                      chdir DIR, then N times mkdir (if need
+ *                                      be) and chdir into a directory named by
+ *                                      LEN 'd's, then OP ARGS (relative paths
+ *                                      reach past PATH_MAX this way)
  *
  *   policyprobe -n COUNT OP ARGS...    the same COUNT times; adds ns_per_op=N
  *
@@ -25,7 +42,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,6 +67,10 @@ static const char *errno_name(int e)
 		return "EAFNOSUPPORT";
 	case EADDRINUSE:
 		return "EADDRINUSE";
+	case ENAMETOOLONG:
+		return "ENAMETOOLONG";
+	case EEXIST:
+		return "EEXIST";
 	default:
 		return "other";
 	}
@@ -193,6 +220,226 @@ static int map_op(const char *path, int via_mprotect)
 	return e;
 }
 
+/* Runs fn(a, b) in a child process (so that a chroot or new namespace
+ * does not outlive the probe); its errno. */
+static int in_child(int (*fn)(const char *, const char *), const char *a, const char *b)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return errno;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int e = fn(a, b);
+		_exit(write(pipefd[1], &e, sizeof(e)) == sizeof(e) ? 0 : 1);
+	}
+	close(pipefd[1]);
+	int e = EIO;
+	if (read(pipefd[0], &e, sizeof(e)) != sizeof(e))
+		e = EIO;
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	return e;
+}
+
+static int do_chroot(const char *dir, const char *unused)
+{
+	(void)unused;
+	return chroot(dir) < 0 ? errno : 0;
+}
+
+static int do_bind(const char *src, const char *dst)
+{
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return errno;
+	umount2(dst, MNT_DETACH);
+	return 0;
+}
+
+static int do_userns_bind(const char *src, const char *dst)
+{
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return errno;
+	return do_bind(src, dst);
+}
+
+static int touch_op(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY, 0644);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/* chdir dir, then n levels of directories named by len 'd's. */
+static int go_deep(const char *dir, int n, int len)
+{
+	char name[256];
+	if (len < 1 || len > 255 || n < 0)
+		return EINVAL;
+	memset(name, 'd', (size_t)len);
+	name[len] = '\0';
+	if (chdir(dir) < 0)
+		return errno;
+	for (int i = 0; i < n; i++) {
+		if (mkdir(name, 0755) < 0 && errno != EEXIST)
+			return errno;
+		if (chdir(name) < 0)
+			return errno;
+	}
+	return 0;
+}
+
+/* ---- bpf(), without libbpf ---------------------------------------------- */
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* The BTF id of the function `name` in the kernel's BTF, or 0. */
+static uint32_t vmlinux_func_id(const char *name)
+{
+	static char buf[16 << 20];
+	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	struct {
+		uint16_t magic;
+		uint8_t version, flags;
+		uint32_t hdr_len, type_off, type_len, str_off, str_len;
+	} h;
+	if (n < sizeof(h))
+		return 0;
+	memcpy(&h, buf, sizeof(h));
+	const char *types = buf + h.hdr_len + h.type_off, *strs = buf + h.hdr_len + h.str_off;
+	if (h.magic != 0xeB9F || h.hdr_len + h.str_off + h.str_len > n)
+		return 0;
+	uint32_t id = 1;
+	for (uint32_t off = 0; off + 12 <= h.type_len; id++) {
+		uint32_t t[3];
+		memcpy(t, types + off, sizeof(t));
+		uint32_t kind = (t[1] >> 24) & 0x1f, vlen = t[1] & 0xffff;
+		if (kind == 12 /* FUNC */ && strcmp(strs + t[0], name) == 0)
+			return id;
+		off += 12;
+		switch (kind) {
+		case 1:
+		case 14:
+		case 17:
+			off += 4;
+			break; /* INT, VAR, DECL_TAG */
+		case 3:
+			off += 12;
+			break; /* ARRAY */
+		case 4:
+		case 5:
+		case 15:
+		case 19:
+			off += vlen * 12;
+			break; /* members, sections */
+		case 6:
+		case 13:
+			off += vlen * 8;
+			break; /* ENUM, FUNC_PROTO */
+		}
+	}
+	return 0;
+}
+
+static int bpf_load(const char *kind, const char *cgroup)
+{
+	struct bpf_insn ret1[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	struct bpf_insn signal[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 9},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_send_signal},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.insns = (uint64_t)(uintptr_t)ret1;
+	a.insn_cnt = 2;
+	struct bpf_insn ret0[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	if (strcmp(kind, "lsm") == 0) /* 0 allows (6.9+ checks an lsm/ program's range) */
+		a.insns = (uint64_t)(uintptr_t)ret0;
+	if (strcmp(kind, "lsm_cgroup") == 0 || strcmp(kind, "signal") == 0 ||
+	    strcmp(kind, "lsm") == 0) {
+		a.prog_type = BPF_PROG_TYPE_LSM;
+		a.expected_attach_type = strcmp(kind, "lsm") == 0 ? BPF_LSM_MAC : BPF_LSM_CGROUP;
+		a.attach_btf_id = vmlinux_func_id("bpf_lsm_socket_create");
+		if (!a.attach_btf_id)
+			return ENOENT;
+		if (strcmp(kind, "signal") == 0) {
+			a.insns = (uint64_t)(uintptr_t)signal;
+			a.insn_cnt = 4;
+		}
+	} else if (strcmp(kind, "kprobe") == 0) {
+		a.prog_type = BPF_PROG_TYPE_KPROBE;
+	} else if (strcmp(kind, "tracepoint") == 0) {
+		a.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	} else {
+		return EINVAL;
+	}
+	int prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (prog < 0)
+		return errno;
+	int e = 0;
+	if (cgroup) {
+		int cg = open(cgroup, O_RDONLY | O_DIRECTORY);
+		if (cg < 0) {
+			e = errno;
+		} else {
+			memset(&a, 0, sizeof(a));
+			a.link_create.prog_fd = (uint32_t)prog;
+			a.link_create.target_fd = (uint32_t)cg;
+			a.link_create.attach_type = BPF_LSM_CGROUP;
+			int link = (int)sys_bpf(BPF_LINK_CREATE, &a);
+			e = link < 0 ? errno : 0;
+			if (link >= 0)
+				close(link);
+			close(cg);
+		}
+	}
+	close(prog);
+	return e;
+}
+
+static int bpf_pin(const char *path)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 1;
+	int map = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	if (map < 0)
+		return errno;
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uint64_t)(uintptr_t)path;
+	a.bpf_fd = (uint32_t)map;
+	int e = sys_bpf(BPF_OBJ_PIN, &a) < 0 ? errno : 0;
+	if (!e)
+		unlink(path);
+	close(map);
+	return e;
+}
+
 static int run_op(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -202,6 +449,13 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[1], "-n") == 0) {
 		count = atol(argv[2]);
 		first = 3;
+	}
+	if (argc - first > 4 && strcmp(argv[first], "deep") == 0) {
+		int e = go_deep(argv[first + 1], atoi(argv[first + 2]), atoi(argv[first + 3]));
+		if (e)
+			return report(argc - first + 1, argv + first - 1, e, 0);
+		printf("deep %s %s %s: ", argv[first + 1], argv[first + 2], argv[first + 3]);
+		first += 4;
 	}
 	if (argc - first < 2 || count < 1) {
 		fprintf(
@@ -247,6 +501,20 @@ static int run_op(int argc, char **argv)
 		e = map_op(argv[2], 0);
 	else if (strcmp(op, "mprotectx") == 0)
 		e = map_op(argv[2], 1);
+	else if (strcmp(op, "touch") == 0)
+		e = touch_op(argv[2]);
+	else if (strcmp(op, "link") == 0 && argc == 4)
+		e = link(argv[2], argv[3]) < 0 ? errno : 0;
+	else if (strcmp(op, "bindmount") == 0 && argc == 4)
+		e = do_bind(argv[2], argv[3]);
+	else if (strcmp(op, "chroot") == 0)
+		e = in_child(do_chroot, argv[2], NULL);
+	else if (strcmp(op, "userns-bind") == 0 && argc == 4)
+		e = in_child(do_userns_bind, argv[2], argv[3]);
+	else if (strcmp(op, "bpfload") == 0 && (argc == 3 || argc == 4))
+		e = bpf_load(argv[2], argc == 4 ? argv[3] : NULL);
+	else if (strcmp(op, "bpfpin") == 0)
+		e = bpf_pin(argv[2]);
 	else {
 		fprintf(stderr, "policyprobe: unknown operation or wrong arguments: %s\n", op);
 		return -1;

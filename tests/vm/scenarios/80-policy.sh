@@ -1,12 +1,15 @@
 #!/bin/sh
+# timeout: 600
 # 80-policy.sh: access control from a policy (issue 4, part 1). Policies are
 # applied with `sabpf policy apply` to live cgroups while `sabpf audit`
 # records them; every operation a policy governs is tried inside (allowed
 # and denied cases) and outside (unaffected); then monitor mode, a policy on
 # a pod covering its child cgroup, an atomic replacement, the agent
 # restarting, a malformed policy, the hook budget, removal, and the cost of a
-# decision. Results are checked by tests/integration/test_policy.py.
-# timeout: 300
+# decision. Then what must fail closed (paths too long or too deep to resolve
+# whole), bind mounts, chroot and user namespaces that would rename a denied
+# file, and hard links to it (pol-deep). Results are checked by
+# tests/integration/test_policy.py.
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -20,7 +23,7 @@ mkdir -p /tmp/progs /tmp/pol
 cp "$(dirname "$SABPF")/progs/policyprobe" /tmp/progs/
 probe=/tmp/progs/policyprobe
 touch /tmp/pol/data /tmp/pol-outside
-for d in pol-enforce pol-monitor pol-pod pol-free pol-exe; do mkdir -p "$cg/$d"; done
+for d in pol-enforce pol-monitor pol-pod pol-free pol-exe pol-deep; do mkdir -p "$cg/$d"; done
 cp "$probe" /tmp/progs/probe-copy # the same program under another name: another inode
 
 # The policy under test: each element has an allowed and a denied case below.
@@ -56,6 +59,11 @@ EOF
 cat >/tmp/pol/exe.json <<'EOF'
 {"target": {"cgroup": "/pol-exe", "executable": "/tmp/progs/policyprobe"},
  "network": {"default": "deny"}}
+EOF
+# rights beyond reading only under /tmp/deep: what cannot be resolved there is denied
+cat >/tmp/pol/deep.json <<'EOF'
+{"target": {"cgroup": "/pol-deep"},
+ "files": {"default": "r", "rw": ["/tmp/deep/**"], "map_exec": ["/tmp/deep/**"], "exec": ["/**"]}}
 EOF
 printf '{"target": {"cgroup": "/pol-free"},\n "network": {"default": "deny", "egress": [70000]}}\n' >/tmp/pol/bad.json
 
@@ -101,7 +109,7 @@ run_cases() {
 start_agent() { # OUTPUT-NAME
   rm -f "$ctl"
   "$SABPF" audit --cgroup "$cg/pol-enforce" --cgroup "$cg/pol-monitor" --cgroup "$cg/pol-pod" \
-    --cgroup "$cg/pol-free" \
+    --cgroup "$cg/pol-free" --cgroup "$cg/pol-deep" \
     --control "$ctl" -o "jsonl:$OUT/$1.jsonl" --stats "$OUT/$1-stats.json" \
     >"$OUT/$1.stdout" 2>"$OUT/$1.stderr" &
   agent=$!
@@ -147,6 +155,52 @@ sh -c 'echo $$ > "$0/cgroup.procs" && exec /tmp/progs/probe-copy connect 127.0.0
 # a process already running in the cgroup keeps its policy across fork and exec
 in_cgroup pol-enforce exec /tmp/progs/policyprobe connect 127.0.0.1 22 >"$OUT/fork-exec.txt" 2>&1
 
+# Fail closed, mounts, hard links (pol-deep). The files exist first (made
+# from outside): N directories of LEN 'd's under /tmp/deep, then f.
+mkdir -p /tmp/deep
+touch /tmp/deep/ok
+echo secret >/tmp/deep-secret
+for nl in "3 200" "21 200" "5 1" "40 1" "10 250"; do
+  # shellcheck disable=SC2086
+  "$probe" deep /tmp/deep $nl touch f >/dev/null 2>&1 || not_ok "cannot make /tmp/deep $nl"
+done
+# the cases, one per line: each result inside pol-deep is checked by test_policy.py
+deep_cases='open /tmp/deep/ok rw
+open /tmp/deep-secret rw
+deep /tmp/deep 3 200 open f rw
+deep /tmp/deep 21 200 open f rw
+deep /tmp/deep 10 250 open f rw
+deep /tmp/deep 5 1 mprotectx f
+deep /tmp/deep 40 1 mprotectx f
+deep /tmp/deep 10 250 mprotectx f
+link /tmp/deep-secret /tmp/deep/secret-link
+open /tmp/deep/secret-link rw
+open /tmp/deep/secret-link r
+bindmount /tmp/deep-secret /tmp/deep/ok
+chroot /tmp
+userns-bind /tmp/deep-secret /tmp/deep/ok
+open /tmp/deep/ok rw'
+apply deep /tmp/pol/deep.json
+"$SABPF" policy show --json >"$OUT/show-deep.json" 2>&1
+echo "$deep_cases" | while read -r c; do
+  # shellcheck disable=SC2086
+  in_cgroup pol-deep $c
+done >"$OUT/deep-inside.txt" 2>&1
+# the same from outside (the link exists now: its open is tried, not its making)
+echo "$deep_cases" | grep -v '^link' | while read -r c; do
+  # shellcheck disable=SC2086
+  "$probe" $c
+done >"$OUT/deep-outside.txt" 2>&1
+# a task 18 cgroup levels below the policy's cgroup is still governed by it
+deepcg=pol-deep$(for i in $(seq 1 17); do printf '/c%s' "$i"; done)
+mkdir -p "$cg/$deepcg"
+in_cgroup "$deepcg" open /tmp/deep-secret rw >"$OUT/deep-cgroup.txt" 2>&1
+in_cgroup "$deepcg" open /tmp/deep/ok rw >>"$OUT/deep-cgroup.txt" 2>&1
+d=$deepcg
+while [ "$d" != pol-deep ]; do rmdir "$cg/$d"; d=${d%/*}; done
+"$SABPF" policy remove --cgroup "$cg/pol-deep" >/dev/null 2>&1 || not_ok "policy remove pol-deep"
+rm -f /tmp/deep/secret-link
+
 # decision cost: allowed and denied, with a policy and without (pol-free)
 for c in "open /etc/passwd r" "open /etc/passwd rw" "connect 127.0.0.1 80" "connect 127.0.0.1 22"; do
   # shellcheck disable=SC2086
@@ -181,6 +235,15 @@ echo "rc=$?" >>"$OUT/apply-budget.txt"
   sh -c "$probe connect 127.0.0.1 443; $probe connect 127.0.0.1 22" >"$OUT/run.txt" 2>&1
 echo "rc=$?" >>"$OUT/run.txt"
 "$SABPF" policy show --json >"$OUT/show-after-run.json" 2>&1
+# sabpf run --policy with a files section: the run's own setup mounts (before
+# its child execs) are not refused, the command's are (no other agent runs:
+# agents share the policy's denial ring). --privileged: a default container
+# has no CAP_SYS_ADMIN, and the kernel refuses its mount before any LSM asks.
+sed 's|"/pol-deep"|"/ignored"|' /tmp/pol/deep.json >/tmp/pol/deep-run.json
+"$SABPF" run -q --privileged --policy /tmp/pol/deep-run.json -o "jsonl:$OUT/run-deep.jsonl" -- \
+  sh -c "$probe open /tmp/deep/ok rw; $probe bindmount /tmp/deep-secret /tmp/deep/ok" \
+  >"$OUT/run-deep.txt" 2>&1
+echo "rc=$?" >>"$OUT/run-deep.txt"
 
 # removal
 for d in pol-enforce pol-monitor pol-pod; do
@@ -192,5 +255,5 @@ echo "rc=$?" >>"$OUT/remove-again.txt"
 ls /sys/fs/bpf/sabpf/policy/links >"$OUT/links-left.txt" 2>&1
 run_cases pol-enforce "$OUT/removed-inside.txt"
 
-for d in pol-pod/c1 pol-pod pol-enforce pol-monitor pol-free pol-exe; do rmdir "$cg/$d" 2>/dev/null; done
+for d in pol-pod/c1 pol-pod pol-enforce pol-monitor pol-free pol-exe pol-deep; do rmdir "$cg/$d" 2>/dev/null; done
 exit "$fails"

@@ -179,9 +179,35 @@ sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg/guard/in" "$probe" bpf-gra
 sleep 0.5
 stop_agent guard2
 
+# --allow-bpf allows what `sabpf load` allows a tenant (docs/tenant.md), no
+# more: lsm_cgroup programs attached inside the container's own cgroups,
+# calling no helper that acts beyond it; no other program type, no pinning.
+# Checked by tests/integration/test_guard_bpf.py. The container's tasks run in
+# guard/in (guard has controllers on: no process can sit in it).
+pp=$(dirname "$SABPF")/progs/policyprobe
+bpf_cases="bpfload lsm_cgroup $cg/guard
+bpfload lsm_cgroup $cg/guard/sub
+bpfload lsm_cgroup $cg
+bpfload signal $cg/guard
+bpfload lsm
+bpfload kprobe
+bpfload tracepoint
+bpfpin /sys/fs/bpf/guard-pin"
+start_agent guard3 --allow-bpf
+echo "$bpf_cases" | while read -r c; do
+  # shellcheck disable=SC2086
+  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg/guard/in" "$pp" $c
+done >"$OUT/allow-bpf-tenant.txt" 2>&1
+echo "$bpf_cases" | while read -r c; do
+  # shellcheck disable=SC2086
+  "$pp" $c
+done >"$OUT/allow-bpf-host.txt" 2>&1
+sleep 0.5
+stop_agent guard3
+
 kill "$hostpid"
 umount /tmp/guard-bpf2 /tmp/guard-cp /tmp/guard-proc 2>/dev/null
-rm -f /tmp/guard-blk /tmp/guard-cloned /tmp/guard-escaped /tmp/guard-mark.*
+rm -f /tmp/guard-blk /tmp/guard-cloned /tmp/guard-escaped /tmp/guard-mark.* /sys/fs/bpf/guard-pin
 rmdir "$cg/guard/sub" "$cg/guard/in" "$cg/guard" "$cg/guard-x" "$cg/agentcg" \
   /sys/fs/bpf/guard-dir /sys/fs/bpf/guard-new 2>/dev/null
 exit "$fails"
