@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Makefile: builds the BPF programs, their skeleton and the one static `sabpf`
 # binary, the unit tests (under ASan and UBSan), and runs every test.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* microbench.c: lmbench-style latency microbenchmark for measuring what
  * auditing costs the audited (and the unaudited) processes: null syscall,
  * stat, fstat, open/close, read, write, fork+exit, fork+exec, file

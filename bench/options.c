@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* options.c: parsing command-line values of the microbenchmark (see
  * options.h). */
 #include "options.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* options.h: parsing the microbenchmark's command-line values (counts,
  * durations, the --rows list) with specific error messages. Pure functions,
  * unit-tested by tests/unit/test_bench_stats.c. */

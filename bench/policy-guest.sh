@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # policy-guest.sh: the cost of a policy decision per hook, allowed and
 # denied, inside the test VM (bench/policy.sh runs it through tests/vm/run.sh
 # --script) or natively on a host whose kernel runs BPF LSM programs.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # policy.sh: the cost of a policy decision per hook, allowed and denied,
 # from the host: runs bench/policy-guest.sh in the test VM (or natively with
 # --native) and prints its table; results in build/bench-policy/.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """report.py: turns the microbenchmark results of the three configurations
 (a: no agent, b: agent auditing another cgroup, c: agent auditing the
 benchmark) into a plain table and a markdown snippet with the ratios b/a and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run-guest.sh: runs the microbenchmark under three configurations in one
 # boot, inside the test VM (tests/vm/run.sh --script) or natively on a host
 # whose kernel runs BPF LSM programs:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run.sh: the whole microbenchmark in one command, from the host. Builds
 # build/bench/microbench, runs bench/run-guest.sh in the test VM (or natively
 # when this host runs BPF LSM programs) through tests/vm/run.sh, then turns

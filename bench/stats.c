@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* stats.c: summarising repeated measurements and scaling iteration counts
  * for the microbenchmark (see stats.h). */
 #include "stats.h"

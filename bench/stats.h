@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* stats.h: the arithmetic of the microbenchmark: summarising repeated
  * measurements (median, mean, standard deviation, range) and choosing how
  * many iterations fill a time budget. Pure functions, unit-tested by

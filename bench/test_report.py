@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_report.py: tests of bench/report.py (reading microbench JSON lines,
 ratios and their spread, the table, the markdown, the agents' counters).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* cgroup.bpf.c: hierarchical scope. A cgroup made under an audited one
  * inherits its parent's scope entry in the kernel, at mkdir, before any
  * process can be moved into it; the entry goes when the cgroup is removed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* common.h: maps and helpers shared by every sabpf BPF program: the scope
  * check that is the first step of each hook, node identity and versioning
  * (CamFlow's rules, which keep the graph acyclic), and writing records to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* file.bpf.c: open files: file_open, file_permission (every read and
  * write), mmap_file (shared and private maps told apart), file_mprotect,
  * file_ioctl, file_lock, file_fcntl, and file_free_security, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* guard.bpf.c: self-protection. Tasks of an audited container, even root
  * with every capability, must not blind, alter or escape the audit: these
  * global lsm/ programs refuse, for tasks in scope only, what would let them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* inode.bpf.c: operations on names and attributes: inode_create,
  * inode_unlink, inode_rename, inode_link, inode_symlink, inode_setattr,
  * inode_getattr, the xattr hooks (inode_setxattr, inode_getxattr,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* ipc.bpf.c: System V IPC (message queues and their messages, shared memory
  * segments, semaphore sets) and POSIX message queues, record class ipc.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* mount.bpf.c: mounts made and removed by audited tasks: sb_mount (mount,
  * bind, remount, move: the flags tell) and sb_umount. The mount point is
  * named by its full path. Included into sabpf.bpf.c after file.bpf.c. */

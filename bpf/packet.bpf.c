@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* packet.bpf.c: network packets as entities (CamFlow's packet nodes), so
  * that a TCP or UDP flow can be followed from the sending task to the
  * receiving one: task -> socket (send) -> packet (send_packet) -> socket

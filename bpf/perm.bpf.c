@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* perm.bpf.c: inode_permission, record class perm (opt-in, not part of
  * "all": the hook runs for every path component of every lookup). Each
  * access checked and allowed is an inode -> task edge: perm_exec (search

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* policy.bpf.c: access-control enforcement, a BPF object of its own (the
  * policy skeleton), apart from the audit programs of sabpf.bpf.c, so that a
  * policy outlives the agent: its maps and links are pinned under

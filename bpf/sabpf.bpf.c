@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* sabpf.bpf.c: the kernel side of sabpf, one object: the shared maps and
  * helpers (common.h), then one file per object class. Every LSM program
  * starts with the scope check of common.h; the cgroup tracepoints keep the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* socket.bpf.c: sockets and their addresses: socket_post_create,
  * socket_socketpair, socket_bind, socket_connect, socket_listen,
  * socket_accept, socket_sendmsg, socket_recvmsg and socket_shutdown, for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* system.bpf.c: system objects and process attributes: process groups
  * (task_setpgid, task_getpgid), prctl, capabilities (capget, capset, and
  * capable: each capability once per task version), supplementary groups

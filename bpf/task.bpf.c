@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* task.bpf.c: tasks and process memory: clone (task_alloc), exit
  * (task_free), exec (bprm_committed_creds, with the executable's path and
  * argv), credential changes (task_fix_setuid, task_fix_setgid), signals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* trace.bpf.c: the kernel side of the `trace` backend, for kernels that
  * refuse BPF LSM (and every trampoline program): tracepoints only.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* sabpf_glob.h: the path-glob matcher of the policy programs, one step at a
  * time, so that the kernel runs it inside bpf_loop and the unit tests run the
  * very same code in user space against fnmatch(3) (tests/unit/test_glob.c).

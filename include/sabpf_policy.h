@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* sabpf_policy.h: the form an access-control policy takes in the kernel, in
  * the maps of bpf/policy.bpf.c, shared by those programs and the agent
  * (src/enforce.c), which fills them from a parsed struct policy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* sabpf_record.h: the record format written by the BPF programs into the ring
  * buffer and read by the agent. This file is the one source of truth for it:
  * the kernel side includes it after vmlinux.h, user space after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* sabpf_state.h: the per-object provenance state the BPF programs keep in
  * local storage and hash maps. Shared with user space, which reads some of
  * it (loss counters, leftover entries of a container) through the maps. */

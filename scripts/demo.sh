@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # demo.sh: the README's main demonstration. Builds sabpf, records one small
 # command in its own container scope (`sh -c 'cat /etc/hostname > /tmp/x'`)
 # as a W3C PROV-JSON graph and as JSON lines, and summarises the capture.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # install-deps.sh: install every build, test and VM dependency of sabpf from
 # Debian packages. Idempotent: packages already present are left alone, and
 # `apt-get update` runs only when something is missing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cgroup.c: finds the cgroup v2 mount (pure v2 at /sys/fs/cgroup, the
  * hybrid layout's /sys/fs/cgroup/unified, or any other place it is mounted;
  * when cgroup v2 is not mounted at all it is mounted at /run/sabpf/cgroup2)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cgroup.h: finding cgroup v2 (pure at /sys/fs/cgroup or the hybrid layout's
  * /sys/fs/cgroup/unified, mounting it if absent) and mapping cgroup
  * directories to the ids the kernel reports (bpf_get_current_cgroup_id). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cli.c: parsing of command-line values: ring-buffer sizes, record-class
  * lists and `--cgroup PATH[:CLASSES]` specs. */
 #include <errno.h>

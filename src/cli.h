@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* cli.h: parsing of the command line's values (sizes, record classes,
  * cgroup specs), kept apart from main.c so the unit tests can reach it. */
 #ifndef SABPF_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* container.c: the built-in minimal container of `sabpf run`.
  *
  * container_create() makes a cgroup v2 leaf (default parent: <cgroup v2

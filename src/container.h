@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* container.h: the built-in minimal container of `sabpf run`: a cgroup v2
  * leaf of its own, new pid, mount, uts and ipc namespaces (optionally a new
  * network namespace and a root filesystem), CMD started directly inside the

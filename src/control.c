@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* control.c: the control socket of `sabpf audit` and the `sabpf ctl`
  * client. One request line per connection, one or more answer lines, the
  * last of which starts with "ok" or "error". Only root can connect (the

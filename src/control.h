@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* control.h: changing what a running `sabpf audit` records, without
  * restarting it: a unix socket that takes one request per connection
  * ("add PATH[:CLASSES]", "remove PATH", "list") from `sabpf ctl`. */

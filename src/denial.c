@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* denial.c: names and JSON text of denial records (see denial.h). */
 #include "denial.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* denial.h: the text of a denial record (struct sabpf_denial): operation
  * and rule names, and the JSON line that `sabpf policy log` and the jsonl
  * output write for it. */

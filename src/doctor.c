@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* doctor.c: `sabpf doctor`, what this host can run. Each probe really does
  * the thing the agent needs (loads and attaches a minimal lsm/ program, an
  * lsm_cgroup/ program on a temporary cgroup, a tp_btf/cgroup_mkdir program,

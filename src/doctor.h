@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* doctor.h: what this host can run. `sabpf doctor` prints every probe; the
  * other commands call doctor_require() to fail early with the same remedy. */
 #ifndef SABPF_DOCTOR_H

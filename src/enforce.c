@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* enforce.c: puts a parsed policy (src/policy.h) into the kernel.
  *
  * The policy skeleton (bpf/policy.bpf.c) is opened with its maps pinned by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* enforce.h: applying access-control policies to live cgroups with the
  * lsm_cgroup programs of bpf/policy.bpf.c, and the `sabpf policy
  * apply|show|remove` commands. Policies are pinned in bpffs under

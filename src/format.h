@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format.h: the interface between the pipeline (output.c) and the output
  * formats (format_*.c). Each output owns a buffer of text ready to be
  * written to its file descriptor; a format appends to it and calls

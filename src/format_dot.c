@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_dot.c: the `dot` view, the provenance graph as Graphviz DOT
  * (docs/views.md). Rendered with `dot -Tsvg FILE > FILE.svg`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_jsonl.c: the flat audit view for log pipelines. One JSON object per
  * line for each relation that has a task at one end (pure version steps are
  * skipped):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_prov.c: the W3C PROV-JSON writer, with CamFlow's vocabulary.
  *
  * Each pipeline_flush() ends one complete PROV-JSON document, written as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_raw.c: the raw writer: a 16-byte file header (the magic
  * "SABPFRAW", the __u32 SABPF_RECORD_ABI, the __u32 length of the header
  * extension that follows; host byte order), the extension (today 8 bytes:

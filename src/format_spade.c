@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_spade.c: the SPADE JSON writer. One JSON object per line:
  *   {"type":"Process"|"Artifact","id":"n<id hex>_v<ver>","annotations":{...}}
  *   {"type":"Used"|"WasGeneratedBy"|"WasTriggeredBy"|"WasDerivedFrom",

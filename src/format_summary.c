@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_summary.c: the `summary` and `summary-json` views: what each
  * container did, in a few lines (docs/views.md):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* graph.c: the node table (see graph.h): a chained hash table keyed by node
  * id, a doubly linked list in least-recently-used order for eviction, and a
  * free list of entries allocated in blocks. */

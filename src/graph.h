@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* graph.h: the node table. For each node id seen recently it keeps the
  * latest version, the kind and the attributes, so that outputs can describe
  * a new version implied by a version edge, and the flat audit view can show

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* graph_cmd.c: `sabpf graph` (see graph_cmd.h): option parsing, the view
  * options shared with the dot and summary formats, the containers they saw,
  * and a small hash map the views use as their indexes. */

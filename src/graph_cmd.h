@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* graph_cmd.h: the `sabpf graph` command, which renders a raw capture as
  * views a person can read (docs/views.md):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* identity.c: container identity from cgroup paths and runtime files (see
  * identity.h and docs/identity.md for the layouts). The path is read
  * component by component from the root: the first component that names a

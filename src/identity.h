@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* identity.h: who a container is, as its users know it. From the cgroup
  * path alone (the layouts of each runtime and cgroup driver: docs/identity.md)
  * the runtime, the full container id and, for Kubernetes pods, the pod uid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* json_read.c: JSON documents read with libyaml (see json_read.h). */
 #include <stdio.h>
 #include <string.h>

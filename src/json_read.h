@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* json_read.h: reading small JSON documents (runtime configuration files,
  * seal files) with libyaml, the parser the policy files already use: JSON is
  * YAML. The document is loaded whole into a node tree; these helpers walk it. */

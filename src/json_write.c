@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* json_write.c: growable output buffer and JSON text helpers (see
  * json_write.h for the escaping rules). */
 #include "json_write.h"

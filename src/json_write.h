@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* json_write.h: a growable byte buffer and the helpers that append JSON text
  * to it (escaped strings, numbers, ISO-8601 times). Every output format
  * builds its text in such a buffer and writes it out in large blocks; the

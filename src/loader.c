@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* loader.c: opens the BPF skeleton, keeps the program variants that match
  * the running kernel's LSM hook signatures, loads and attaches, and runs
  * the ring-buffer reader that feeds the output pipeline. With the trace

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* loader.h: the kernel side as seen from the agent: open, load and attach
  * the BPF programs (keeping the variants that fit the running kernel),
  * manage the scope map, read the ring buffer into the output pipeline, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* main.c: the `sabpf` command: run, audit, ctl, doctor, convert.
  *
  *   sabpf run [OPTIONS] [-- CMD [ARGS]]      audit CMD in a minimal container

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* names.c: names of node kinds and relations, and the PROV class of an edge.
  * Names follow CamFlow (camflow.org) so that tools written for CamFlow's
  * graphs read ours: e.g. "process_memory", "terminate_task", "inode_create". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* names.h: the vocabulary of the graph: names of node kinds and relations
  * (CamFlow's where CamFlow has one), and the W3C PROV class of a relation,
  * which follows from the kinds of its two ends (see sabpf_record.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* output.c: the pipeline after the ring buffer (see output.h): decode each
  * record, account for loss, keep the node table up to date, and hand the
  * record to every configured output; plus the output files themselves

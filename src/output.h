@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* output.h: the stage after the ring buffer. The pipeline checks and decodes
  * each raw record once, keeps a table of the nodes it has seen (for the flat
  * audit view), tracks per-CPU sequence numbers to detect loss, and writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* policy.c: the access-control policy language (docs/policy.md): parsing
  * with libyaml (YAML, and JSON, which it reads as YAML flow style),
  * validation with file:line:column errors, the flat in-memory form of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* policy.h: the access-control policy language (docs/policy.md): a JSON or
  * YAML file, parsed with libyaml, validated, and turned into flat arrays of
  * rules per hook class, ready to copy into BPF maps.

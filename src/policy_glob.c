@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* policy_glob.c: turns a policy glob into tokens for the kernel matcher.
  * Escapes are resolved and every [...] set becomes a 256-bit bitmap here,
  * once, so the matcher in the kernel only compares bytes and tests bits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* record.c: checks and decodes raw records (see record.h). Each check names
  * the field that is wrong and the values involved, since a malformed record
  * means the kernel programs and the agent disagree about the format. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* record.h: checking and decoding one raw record from the ring buffer (or a
  * raw file). The decoder trusts nothing: every length, type, kind and
  * relation is checked, and a malformed record is rejected with a message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* seal.c: the writing half of tamper-evident outputs (seal.h): key files,
  * the block hash chain, and the seal file's lines. The verifying half is
  * seal_verify.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* seal.h: tamper-evident output files. The bytes written to an output file
  * are cut into blocks; each block's SHA-256 is chained to the previous
  * block's and, with a key, the chain is signed with Ed25519 (libsodium).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* seal_verify.c: the verifying half of tamper-evident outputs (seal.h), and
  * the commands around it:
  *

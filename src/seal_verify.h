@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* seal_verify.h: checking a sealed output file against its seal (seal.h),
  * and the `sabpf verify` and `sabpf keygen` commands. */
 #ifndef SABPF_SEAL_VERIFY_H

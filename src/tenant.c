@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* tenant.c: tenant-supplied BPF programs, confined to their container
  * (`sabpf load | list | detach`, docs/tenant.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* tenant.h: `sabpf load | list | detach`, tenant-supplied lsm_cgroup
  * programs confined to one container (src/tenant.c, docs/tenant.md). */
 #ifndef SABPF_TENANT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* trace.c: the `trace` backend (bpf/trace.bpf.c): the table of recorded
  * system calls and the loading of its programs. To record one more system
  * call, add a line to trace_syscalls (its family's program must read its

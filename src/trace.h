@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* trace.h: the `trace` backend's kernel side as seen from the agent: the
  * one table of the system calls it records (number, name, the program of
  * their family), and loading bpf/trace.bpf.c with that table in its program

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run-all.sh: the whole suite, as `make test` and CI run it: unit tests on
 # the host, a short fuzzing run of the policy parser, the golden-capture
 # conversion check (tests/golden/check.sh), then the integration
@@ -41,6 +42,8 @@ fi
 took "$logs/fuzz.log" $t; count "$logs/fuzz.log"
 # The golden capture: `sabpf convert` output byte-identical in every format
 # (tests/golden/check.sh), so that a change of structure changes no output.
+# Every source file names its licence (LICENSE; tests/tools/spdx.py).
+python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.log"; count "$logs/license.log"
 t=$SECONDS; tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"
 took "$logs/golden.log" $t; count "$logs/golden.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at

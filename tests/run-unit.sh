@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run-unit.sh: runs each unit-test program given as an argument (cmocka, TAP
 # output, built with ASan and UBSan) and prints "unit: N passed, N failed".
 # Exit status: 0 when every test passed and every program exited cleanly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* trace/file.bpf.c: the file families of the trace backend, one program
  * per family, tail-called by trace_sys_exit at the syscall's exit:
  *   open    open, openat, openat2, creat, open_by_handle_at: the new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* trace/inode.h: inode nodes of the trace backend, and the helpers its
  * family programs share (fd -> struct file, names of inodes). Inode local
  * storage is LSM-only, so an inode's node lives in an LRU hash keyed by

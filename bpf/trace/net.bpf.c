@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* trace/net.bpf.c: the network families of the trace backend, IPv4 and
  * IPv6 addresses (unix socket addresses are not read yet), at the syscall's
  * exit:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* trace/task.bpf.c: process life for the trace backend, from the scheduler
  * tracepoints: sched_process_fork (the clone edge and the child's node),
  * sched_process_exec (a new task version, the executable's inode with its

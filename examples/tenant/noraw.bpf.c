@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* noraw.bpf.c: an example tenant program for `sabpf load` (docs/tenant.md).
  * A container that brings its own rule: no raw or packet sockets (the tools
  * of network sniffing and spoofing), and a count of the attempts that the

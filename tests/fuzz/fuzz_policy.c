@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* fuzz_policy.c: libFuzzer harness of the policy parser (policy.c). Every
  * input is parsed; a policy that parses must hold the invariants of the
  * in-memory form (policy.h), print, describe each of its rules and answer

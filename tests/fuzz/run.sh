@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run.sh: builds the policy parser's fuzz harness (tests/fuzz/fuzz_policy.c)
 # with clang's libFuzzer, ASan and UBSan, and runs it for N seconds
 # (default 20) from the seed corpus in tests/fuzz/corpus. New inputs it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """conftest.py: shared fixtures for the host-side checks of the integration
 scenarios' artifacts.
 

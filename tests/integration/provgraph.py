@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """provgraph.py: reads sabpf's outputs for the host-side checks: a PROV-JSON
 capture (one document per line) into plain node and edge records, the
 JSON-lines audit view, and the key=value reports of tests/vm/progs/exercise.

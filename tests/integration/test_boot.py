@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_boot.py: host-side checks of the "boot" scenario
 (tests/vm/scenarios/00-boot.sh): the guest really ran the expected kernel
 with the BPF LSM active, BTF present, cgroup v2 mounted, and the agent's

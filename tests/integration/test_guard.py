@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_guard.py: checks of the "guard" scenario (tests/vm/scenarios/85-guard.sh):
 self-protection. As root inside an audited container each attempt to blind,
 alter or leave the audit fails with the expected errno, leaves a denial

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_guard_bpf.py: checks of the --allow-bpf part of the "guard" scenario
 (tests/vm/scenarios/85-guard.sh, agent guard3): with --allow-bpf a container
 may load and attach what `sabpf load` would accept for it (docs/tenant.md), and

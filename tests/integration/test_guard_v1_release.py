@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_guard_v1_release.py: checks of the "guard_v1_release" scenario
 (tests/vm/scenarios/86-guard_v1_release.sh): cgroup v1 hierarchies from an
 audited container. A named hierarchy (both layouts) where the container sits

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_harness.py: checks of the integration harness itself. Runs
 tests/vm/guest-run.sh on the host (under busybox sh, the guest's shell) with
 small made-up scenarios, and checks the lines it adds for scenarios that fail

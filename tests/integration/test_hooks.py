@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_hooks.py: every hook of the core engine produces its record with
 the right fields. tests/vm/scenarios/20-hooks.sh ran tests/vm/progs/exercise
 in an audited container; its reports (files.txt, net.txt, proc.txt) say what

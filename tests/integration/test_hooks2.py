@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_hooks2.py: the hooks of issue 3 produce their records with the right
 fields. tests/vm/scenarios/25-hooks2.sh ran tests/vm/progs/exercise in an
 audited container (dirs, xattr, fileops, sockets, tasks, mount: one report

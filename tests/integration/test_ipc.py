@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_ipc.py: System V IPC and POSIX message queues (record class ipc), and
 the opt-in class perm (inode_permission). tests/vm/scenarios/26-ipc.sh ran
 tests/vm/progs/ipc in an audited container (capture "ipc"; reports

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_loss.py: no silent loss (tests/vm/scenarios/40-loss.sh). A flood of
 distinct records through a one-page ring buffer is partly lost, and every
 lost record is counted, exactly, three independent ways; through a large

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_motifs.py: motif validation, as the saBPF paper validated ProvBPF: for
 each system call, the subgraph the capture holds must contain the call's
 expected motif (tests/motifs/*.json, described in tests/motifs/README.md).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_policy.py: checks of the "policy" scenario
 (tests/vm/scenarios/80-policy.sh): enforcement of an access-control policy
 with lsm_cgroup programs, element by element (one allowed and one denied

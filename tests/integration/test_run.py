@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_run.py: checks of the "run" scenario (tests/vm/scenarios/10-run.sh):
 `sabpf run -- sh -c 'cat /etc/hostname > /tmp/x'` in the test VM, written
 in every format."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_scope.py: checks of the "scope" scenario (tests/vm/scenarios/30-scope.sh):
 `sabpf audit` of several existing cgroups, each with its own record classes,
 a child cgroup made after registration, a cgroup outside, and containers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_sys.py: provenance fidelity and the system hooks, from the artifacts
 of tests/vm/scenarios/27-sys.sh:
   - ctx: every node (a file, a socket, a path) carries the context block of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_tenant.py: checks of the "tenant" scenario (tests/vm/scenarios/90-tenant.sh):
 a tenant's own lsm_cgroup object, loaded with `sabpf load`, acts in its
 container only and outlives the command; objects that are not confined are

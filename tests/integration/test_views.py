@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_views.py: `sabpf graph` (docs/views.md) on the real raw capture of
 the "run" scenario (tests/vm/scenarios/10-run.sh: `sh -c 'cat /etc/hostname
 > /tmp/x'` in the test VM). The DOT graph is read back by Graphviz itself

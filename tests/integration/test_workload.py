@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """test_workload.py: the end-to-end workload of issue 3
 (tests/vm/scenarios/70-workload.sh): in the graph captured while a shell
 script created, wrote, renamed, read and deleted files, piped between

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """conftest.py: fixtures of the native checks of the trace backend
 (tests/native/run.sh runs the scenarios of tests/native/scenarios, then
 pytest here with SABPF_ARTIFACTS=<dir holding one sub-directory per

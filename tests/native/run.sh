@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run.sh: the native integration tests of the trace backend, on this host
 # (no VM): builds, runs every tests/native/scenarios/NN-name.sh through
 # tests/vm/guest-run.sh (same conventions as the VM scenarios: SABPF, OUT,

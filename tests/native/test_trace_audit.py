@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Checks of tests/native/scenarios/20-trace-audit.sh: `sabpf audit
 --backend trace --cgroup` natively: the audited cgroup and a cgroup made
 under it after the start are recorded, under the registered container; a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Checks of tests/native/scenarios/30-trace-net.sh: sockets under the trace
 backend. The server's socket is bound and listening on its address, the
 client's connected to it and sent the bytes, the accepted socket derives

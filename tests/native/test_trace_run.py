@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Checks of tests/native/scenarios/10-trace-run.sh: `sabpf run --backend
 trace` natively. Every planted flow has a path in the graph (writer -> file
 -> reader, across a copy, a rename and an exec); the rename keeps the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """motif_table.py: reads and validates the motif data (tests/motifs/*.json, the
 expected provenance subgraph of each system call, described in
 tests/motifs/README.md) and writes docs/motifs.md, a table of them for a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """prov_check.py: checks a PROV-JSON file written by sabpf's `prov` output with
 third-party tools: every non-empty line must be a PROV-JSON document that
 python3-prov reads; all relations of all documents are put in one networkx

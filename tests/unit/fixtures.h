@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* fixtures.h: builds synthetic streams of raw records, laid out exactly as
  * the BPF programs write them into the ring buffer, for the unit tests of
  * the decoder and the output formats. Header-only: each test program

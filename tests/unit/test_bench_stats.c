@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_bench_stats.c: unit tests of the microbenchmark's pure helpers:
  * statistics (bench/stats.c), iteration scaling and command-line parsing
  * (bench/options.c). The bench sources are not part of the agent library,

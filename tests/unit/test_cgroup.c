@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_cgroup.c: unit tests of cgroup.c: finding the cgroup v2 mount, and
  * the id of a cgroup directory compared with what the kernel itself reports
  * for a task inside it (bpf_get_current_cgroup_id() run through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_cli.c: unit tests of cli.c, the parsing of command-line values:
  * ring-buffer sizes, record-class lists and --cgroup PATH[:CLASSES]. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_container.c: unit tests of container.c, run as root on the host:
  * CMD starts as pid 1 inside its cgroup leaf with the container's hostname,
  * exit statuses propagate (exit code, 128+signal, 126/127 for exec

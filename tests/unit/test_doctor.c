@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_doctor.c: unit tests of doctor.c. The expected verdict of each probe
  * is measured here independently (the test loads its own lsm/ program,
  * creates its own ring buffer, ...), so the tests hold on this host, where

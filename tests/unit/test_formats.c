@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_formats.c: unit tests of the pipeline and its output formats on the
  * synthetic "cat" scenario of fixtures.h: the exact fields of PROV-JSON,
  * SPADE and JSON-lines output, version nodes implied by edges, PROV-JSON

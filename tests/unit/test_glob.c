@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_glob.c: the kernel's path-glob matcher (include/sabpf_glob.h, run in
  * user space by policy_glob_run) against the reference semantics of the
  * policy language (policy_glob_match, fnmatch with FNM_PATHNAME): the table

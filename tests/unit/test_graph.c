@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_graph.c: unit tests of the node table (src/graph.c): lookup and
  * creation, least-recently-used eviction at the cap, removal, text
  * buffers, and the pipeline dropping a task at terminate_task. */

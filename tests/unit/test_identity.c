@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_identity.c: unit tests of identity.c: every cgroup layout of
  * docs/identity.md read into runtime, id, pod and driver, with paths that are
  * not containers' (conmon scopes, pod slices, services, malformed ids) read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_json.c: unit tests of the JSON text helpers (src/json_write.c):
  * string escaping for any bytes (control characters, quotes, backslashes,
  * valid and invalid UTF-8), numbers and ISO-8601 times. */

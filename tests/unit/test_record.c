@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_record.c: unit tests of the record decoder (src/record.c): each
  * record type decodes to the right fields, NAME strings are joined and
  * cut as specified, and every kind of malformed record is rejected with a

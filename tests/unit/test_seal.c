@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_seal.c: unit tests of seal.c and seal_verify.c. A file written with
  * its seal (small blocks, signed or not) verifies whole; then each way of
  * tampering is tried on a copy and must be named: a byte flipped, a block

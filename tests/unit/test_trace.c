@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_trace.c: unit tests of trace.c: the syscall table of the trace
  * backend names programs that exist in bpf/trace.bpf.c, every number once,
  * within the program array; and the check refuses a table that breaks any

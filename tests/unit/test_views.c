@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* test_views.c: unit tests of the views of `sabpf graph` (format_dot.c,
  * format_summary.c, graph_cmd.c) on synthetic streams from fixtures.h: the
  * exact DOT nodes and edges of the "cat" scenario, plain and collapsed,

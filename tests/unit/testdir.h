@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* testdir.h: a temporary directory for unit tests that write files, and
  * helpers to name and read files in it. Header-only (static functions):
  * each test program includes it once, after cmocka.h. */

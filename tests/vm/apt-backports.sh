@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # apt-backports.sh: sourced by kernel.sh and qemu.sh. A private apt
 # configuration under the VM cache that sees the machine's own Debian sources
 # plus the bookworm-backports suite of the same archive, so the 6.12 kernel and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # demo-guest.sh: the README demo's command, as run inside the test VM by
 # scripts/demo.sh (through tests/vm/run.sh --script). Records one small
 # command with sabpf and leaves the capture in $OUT.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # guest-run.sh: runs the integration scenarios, inside the test VM (from its
 # /init) or natively on a host whose kernel runs BPF LSM programs.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # initramfs.sh: build the gzip'd cpio initramfs that the test VM boots.
 #
 #   tests/vm/initramfs.sh [-o OUTPUT] [--sabpf PATH] [--script FILE]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # kernel.sh: fetch and cache the Debian cloud kernel that the test VM boots.
 #
 #   tests/vm/kernel.sh [6.1|6.12]      prints the path of the cached vmlinuz

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # qemu.sh: prints the qemu-system-x86_64 command that runs the test VM.
 #
 #   tests/vm/qemu.sh          path of a wrapper that runs QEMU from bookworm-backports

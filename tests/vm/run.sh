@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run.sh: the integration test driver. Builds what is needed, runs the
 # scenarios of tests/vm/scenarios natively (when `build/sabpf doctor` passes
 # on this host) or inside a QEMU/TCG VM booted with Debian's cloud kernel,

@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 60
 # 10-trace-run.sh: `sabpf run --backend trace` natively: a workload that
 # writes a file, copies it, renames the copy (by a relative name), reads it,
 # writes a program and executes it, makes and removes a directory, makes
 # ia32 system calls (build/progs/int80), and makes a process tree. A process
 # outside the container writes a file of its own meanwhile (the negative
 # control: it must be absent). Checked by tests/native/test_trace_run.py.
-# timeout: 60
 
 fails=0
 ok() { echo "ok - $*"; }

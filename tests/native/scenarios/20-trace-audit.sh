@@ -1,10 +1,11 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 60
 # 20-trace-audit.sh: `sabpf audit --backend trace --cgroup` natively: a
 # process moved into an audited cgroup, and one in a cgroup made under it
 # after the agent started (the in-kernel inheritance at cgroup_mkdir), are
 # recorded; one in a sibling cgroup is not (negative control). Checked by
 # tests/native/test_trace_audit.py.
-# timeout: 60
 
 fails=0
 ok() { echo "ok - $*"; }

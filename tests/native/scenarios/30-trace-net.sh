@@ -1,9 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 60
 # 30-trace-net.sh: sockets under `sabpf run --backend trace`: a TCP server
 # and client over loopback (bind, listen, connect, send, accept, recv) and a
 # UDP datagram, in one Python program (server in the parent, client in a
 # forked child). Checked by tests/native/test_trace_net.py.
-# timeout: 60
 
 fails=0
 ok() { echo "ok - $*"; }

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 60
 # 40-backend-choice.sh: --backend on this host. A bad value is a usage
 # error (2) naming the choices; auto says which backend it took (and why,
 # when it fell back); --backend lsm where only the trace backend can run
@@ -6,7 +8,6 @@
 # back silently; --policy with the trace backend is refused up front; the
 # trace backend honours --classes.
 # Self-checking (no pytest file).
-# timeout: 60
 
 fails=0
 ok() { echo "ok - $*"; }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* bad_global.bpf.c: a tenant object `sabpf load` must refuse: its program is
  * a global lsm/ program, which would see every container. */
 #include "vmlinux.h"

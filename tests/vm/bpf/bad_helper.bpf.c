@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* bad_helper.bpf.c: a tenant object `sabpf load` must refuse: its
  * lsm_cgroup program calls bpf_send_signal, which acts beyond its container
  * (it can signal any task that triggers the hook, e.g. the host's). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* bad_pinned.bpf.c: a tenant object `sabpf load` must refuse: its map is
  * pinned by name, so it would reach (or publish) a map outside the object. */
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* exercise.c: a test program for the integration scenarios. Each
  * subcommand makes the system calls behind one group of audited LSM hooks
  * and prints what it did as "key=value" lines, so the host-side checks can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* flowhelp.c: the socket steps of the end-to-end workload
  * (tests/vm/scenarios/70-workload.sh), which busybox's shell cannot make:
  * each one moves data between a file or standard input and a TCP, UDP or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* guardprobe.c: tries one action that self-protection (bpf/guard.bpf.c)
  * refuses to audited containers, and prints what the kernel answered, for
  * tests/vm/scenarios/85-guard.sh:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* int80.c: makes ia32 system calls (int $0x80) from a 64-bit program, for
  * the trace backend's native test (tests/native/scenarios/10-trace-run.sh).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* ipc.c: System V IPC and POSIX message queues between two processes, for
  * tests/vm/scenarios/26-ipc.sh and tests/integration/test_ipc.py. Each
  * subcommand prints key=value lines saying what it did (keys, ids, pids,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* lossgen.c: workloads that make sabpf lose something on purpose, each
  * printing an independent count of what it did (tests/vm/scenarios/40-loss.sh):
  *   lossgen denied N PATH   opens PATH for writing N times (a policy denies

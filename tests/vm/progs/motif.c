@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* motif.c: makes one system call (or a short, fixed sequence) per case, for
  * the motif validation of tests/integration/test_motifs.py. Each case sets
  * up what it needs, then creates DIR/<case>.begin, makes its system call(s),

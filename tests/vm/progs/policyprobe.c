@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* policyprobe.c: tries one operation an access-control policy governs and
  * prints what the kernel answered, for tests/vm/scenarios/70-policy.sh:
  *

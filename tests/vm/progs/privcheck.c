@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* privcheck.c: what a process of a `sabpf run` container may do, for
  * tests/vm/scenarios/10-run.sh (a default container against --privileged):
  *

@@ -1,9 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 120
 # 00-boot.sh: checks the facts every other scenario relies on: the BPF LSM is
 # active, the kernel has BTF, cgroup v2 is mounted, and `sabpf doctor` agrees
 # that the agent can run here. Saves /proc/version, the LSM list, the mounts
 # and the doctor's report into $OUT for tests/integration/test_boot.py.
-# timeout: 120
 
 fails=0
 ok() { echo "ok - $*"; }

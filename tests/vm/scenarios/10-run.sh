@@ -1,10 +1,11 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 360
 # 10-run.sh: `sabpf run` on the issue's example, `sh -c 'cat /etc/hostname >
 # /tmp/x'`, with every output format; exit-status propagation; what root in
 # a default container may do (capabilities, no_new_privs, cgroup namespace,
 # mount, setuid) against --privileged. The captures are checked on the host
 # by tests/integration/test_run.py.
-# timeout: 360
 
 fails=0
 ok() { echo "ok - $*"; }

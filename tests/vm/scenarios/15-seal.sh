@@ -1,11 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 300
 # 15-seal.sh: sealed outputs of a live run (docs/sealing.md). `sabpf run
 # --seal-key` writes FILE.seal beside each output; root in the container
 # cannot write the output or its seal (both refused and recorded as
 # agent_file denials); `sabpf verify` finds the files whole with the right
 # key, and names what is wrong with another key and after a byte is changed.
-# timeout: 180
 
 fails=0
 ok() { echo "ok - $*"; }

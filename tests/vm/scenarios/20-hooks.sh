@@ -1,9 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 240
 # 20-hooks.sh: one container runs tests/vm/progs/exercise, which makes the
 # system calls behind every hook of the core engine (files, names, process
 # life, credentials, IPv4/IPv6/unix sockets) and prints what it did;
 # tests/integration/test_hooks.py matches each record's fields with that.
-# timeout: 240
 
 fails=0
 ok() { echo "ok - $*"; }

@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 300
 # 25-hooks2.sh: the hooks of issue 3. One container runs
 # tests/vm/progs/exercise for directories, stat, xattrs, ioctl/lock/fcntl,
 # shared and private maps, mprotect, socketpair/shutdown, unix peers,
 # signals, ptrace and mount; then an audited cgroup signals a task outside
 # every audited one; then the agent's start-up (program load) is timed.
 # tests/integration/test_hooks2.py matches each record with what was done.
-# timeout: 300
 
 fails=0
 ok() { echo "ok - $*"; }

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 600
 # 26-ipc.sh: System V IPC and POSIX message queues (record class ipc), and
 # the opt-in class perm (inode_permission). One audited container runs
 # tests/vm/progs/ipc for a message queue, a shared memory segment, a
@@ -7,7 +9,6 @@
 # with --classes proc,file,net,sys (no ipc); then `cat` runs with
 # --classes all,perm and with the default classes.
 # tests/integration/test_ipc.py matches the records with the reports.
-# timeout: 300
 
 fails=0
 ok() { echo "ok - $*"; }

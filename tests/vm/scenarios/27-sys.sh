@@ -1,6 +1,7 @@
 #!/bin/sh
-# 27-sys.sh: system hooks and provenance fidelity.
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 600
+# 27-sys.sh: system hooks and provenance fidelity.
 #  - ctx: one container makes a file and a socket (motif bind): every node
 #    must carry the container's namespaces (tests/integration/test_sys.py
 #    compares them with its task's and with this shell's, in host_ns.txt);

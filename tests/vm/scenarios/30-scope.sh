@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 900
 # 30-scope.sh: `sabpf audit` of existing cgroups, each with its own record
 # classes: tasks outside produce nothing, a cgroup made under an audited one

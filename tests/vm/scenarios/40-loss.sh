@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 900
 # 40-loss.sh: no silent loss. A flood of distinct records through a ring
 # buffer of one page must be either delivered or counted as lost with the
 # exact number; through a large ring it must arrive whole. Also: no cred or
@@ -7,7 +9,6 @@
 # losing at once (one added with `ctl add`), policy denials dropped while the
 # agent is stopped, file_map entries that do not fit a small map; and paths
 # cut in the kernel (depth and length). Checked by test_loss.py.
-# timeout: 900
 
 fails=0
 ok() { echo "ok - $*"; }

@@ -1,7 +1,8 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 120
 # 50-errors.sh: bad input gets a clear message and a non-zero exit, and no
 # output file that looks complete is left behind.
-# timeout: 120
 
 fails=0
 ok() { echo "ok - $*"; }

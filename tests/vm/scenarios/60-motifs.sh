@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 240
 # 60-motifs.sh: motif validation. One audited container runs
 # tests/vm/progs/motif, which makes each system call of tests/motifs/*.json
 # between two marker files (/tmp/motif/<case>.begin and .end, which appear in
 # the capture as inode_create records); tests/integration/test_motifs.py
 # slices each call's subgraph out of the capture by the markers and matches
 # it with the call's expected motif.
-# timeout: 240
 
 fails=0
 ok() { echo "ok - $*"; }

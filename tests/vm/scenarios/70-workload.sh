@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 300
 # 70-workload.sh: the end-to-end workload of issue 3. A shell script, run in
 # one audited container (with its own network namespace), creates, writes,
 # renames, reads and deletes files, pipes between processes, execs, and
@@ -20,7 +22,6 @@
 # unrelated.copy) that reaches neither sink.
 # tests/integration/test_workload.py checks, on the captured graph, that
 # every flow can be followed from its source to its sink, and more.
-# timeout: 240
 
 fails=0
 ok() { echo "ok - $*"; }

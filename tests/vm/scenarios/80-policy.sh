@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 600
 # 80-policy.sh: access control from a policy (issue 4, part 1). Policies are
 # applied with `sabpf policy apply` to live cgroups while `sabpf audit`

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 600
 # 85-guard.sh: self-protection (issue 4 part 3, issue 8 sections 1-3). As
 # root inside an audited container, every attempt to blind, alter or leave

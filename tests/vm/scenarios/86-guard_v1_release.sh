@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 300
 # 86-guard_v1_release.sh: self-protection on cgroup v1 hierarchies (issue 8,
 # sections 1-2): the classic release_agent escape and task moves through a

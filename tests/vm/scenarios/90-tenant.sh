@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 180
 # 90-tenant.sh: tenant-supplied programs (issue 4, part 2). `sabpf load`
 # attaches the example object examples/tenant/noraw.bpf.c (no raw or packet
 # sockets) to one cgroup: it holds there, after `sabpf load` has exited, and
 # nowhere else; objects that are not confined are refused with nothing
 # attached; `sabpf list` shows it and `sabpf detach` removes it.
 # Checked by tests/integration/test_tenant.py.
-# timeout: 180
 
 fails=0
 ok() { echo "ok - $*"; }
