@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmlinux_btf.h"
+
 #define PORT_BASE 6100 /* TCP/UDP ports of the network cases: PORT_BASE + n */
 
 static const char *dir;	      /* where every case's files go */
@@ -1673,16 +1675,21 @@ static void case_bpf_map_create(void)
 	close(fd);
 }
 
-/* A socket filter returning 0: the smallest program the verifier takes. */
+/* The smallest lsm_cgroup program (returns 1, allow) for socket_create,
+ * not attached: with --allow-bpf, lsm_cgroup is the one program type a
+ * container may load (docs/tenant.md). */
 static void case_bpf_prog_load(void)
 {
 	struct bpf_insn insns[2] = {
-	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr attr;
 	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.prog_type = BPF_PROG_TYPE_LSM;
+	attr.expected_attach_type = BPF_LSM_CGROUP;
+	attr.attach_btf_id = vmlinux_func_id("bpf_lsm_socket_create");
+	check(attr.attach_btf_id != 0, "bpf_lsm_socket_create in the kernel's BTF");
 	attr.insns = (unsigned long)insns;
 	attr.insn_cnt = 2;
 	attr.license = (unsigned long)"GPL";
