@@ -19,11 +19,16 @@
  * task's node was described, its namespaces follow "uid": uts_ns, ipc_ns,
  * mnt_ns, pid_ns, net_ns, cgroup_ns (inode numbers, from its context block).
  * An object whose path or argv was cut (SABPF_NAME_TRUNCATED) has
- * "object_truncated":true, and its text shows "..." where it was cut. */
+ * "object_truncated":true, and its text shows "..." where it was cut.
+ * For a container of a runtime (the acting task's cgroup, else the record's
+ * container: docs/identity.md) "identity":{"runtime":..,"id":..,"name":..,
+ * "image":..,"pod_name":..} follows "container_id", with the fields known;
+ * "container" is then its display name. */
 #include <string.h>
 
 #include "denial.h"
 #include "format.h"
+#include "identity.h"
 #include "names.h"
 
 static int jsonl_open(struct output *o)
@@ -32,7 +37,23 @@ static int jsonl_open(struct output *o)
 	return 0;
 }
 
-static void put_time_and_container(struct output *o, const struct sabpf_hdr *h)
+struct identity_writer {
+	struct jbuf *b;
+	bool first;
+};
+
+static void put_identity_field(const char *key, const char *value, void *ctx)
+{
+	struct identity_writer *w = ctx;
+	jbuf_puts(w->b, w->first ? "\"" : ",\"");
+	w->first = false;
+	jbuf_puts(w->b, key);
+	jbuf_puts(w->b, "\":");
+	json_cstr(w->b, value);
+}
+
+/* cgroup: the acting task's own cgroup, 0 when not known. */
+static void put_time_and_container(struct output *o, const struct sabpf_hdr *h, __u64 cgroup)
 {
 	struct jbuf *b = &o->buf;
 	const char *name = pipeline_container_name(o->p, h->container);
@@ -49,6 +70,13 @@ static void put_time_and_container(struct output *o, const struct sabpf_hdr *h)
 	}
 	jbuf_puts(b, ",\"container_id\":");
 	jbuf_u64(b, h->container);
+	const struct sabpf_identity *who = pipeline_identity(o->p, h->container, cgroup);
+	if (who) { /* ,"identity":{"runtime":"docker","id":"...","name":"web",...} */
+		struct identity_writer w = {.b = b, .first = true};
+		jbuf_puts(b, ",\"identity\":{");
+		identity_fields(who, put_identity_field, &w);
+		jbuf_putc(b, '}');
+	}
 }
 
 /* "<prefix><number>" as a JSON string. */
@@ -110,7 +138,8 @@ static void jsonl_edge(struct output *o, const struct event *ev)
 	const struct gnode *object = object_is_from ? ev->from : ev->to;
 	const struct sabpf_ref *object_ref = object_is_from ? &e->from : &e->to;
 
-	put_time_and_container(o, &e->hdr);
+	bool actor_known = actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK;
+	put_time_and_container(o, &e->hdr, actor_known ? actor->a.task.cgroup_id : 0);
 	jbuf_puts(b, ",\"pid\":");
 	jbuf_u64(b, e->pid);
 	jbuf_puts(b, ",\"tid\":");
@@ -139,7 +168,7 @@ static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
 {
 	struct jbuf *b = &o->buf;
 
-	put_time_and_container(o, &l->hdr);
+	put_time_and_container(o, &l->hdr, 0);
 	jbuf_puts(b, ",\"action\":\"records_lost\",\"cause\":\"");
 	jbuf_puts(b, record_lost_cause_name(l->cause));
 	jbuf_puts(b, "\",\"count\":");
@@ -155,7 +184,7 @@ static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
 
 static void jsonl_denial(struct output *o, const struct record_denial *d)
 {
-	put_time_and_container(o, &d->d.hdr);
+	put_time_and_container(o, &d->d.hdr, d->d.cgroup_id);
 	denial_json_fields(&o->buf, &d->d, d->path, d->path_len);
 	jbuf_puts(&o->buf, "}\n");
 }

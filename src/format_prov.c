@@ -82,7 +82,8 @@ static void describe_node(struct output *o, struct gnode *n, __u32 version, __u6
 
 	put_node_id(b, n->id, version);
 	jbuf_puts(b, "\":");
-	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
+	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns),
+		  node_identity(o->p, n));
 	jbuf_putc(b, '}');
 	s->pending += b->len - before;
 	mark_node_described(o, n, version);

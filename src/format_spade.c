@@ -28,7 +28,8 @@ static void write_vertex(struct output *o, struct gnode *n, __u32 version, __u64
 						    : "{\"type\":\"Artifact\",\"id\":\"");
 	put_node_id(b, n->id, version);
 	jbuf_puts(b, "\",\"annotations\":");
-	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
+	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns),
+		  node_identity(o->p, n));
 	jbuf_puts(b, "}}\n");
 	mark_node_described(o, n, version);
 }

@@ -805,6 +805,11 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		return 1;
 	}
+	if (pipeline_track_identities(p)) { /* runtime containers: docs/identity.md */
+		fprintf(stderr, "sabpf audit: out of memory\n");
+		pipeline_free(p);
+		return 1;
+	}
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
 				.wakeup_bytes = o.common.ring_bytes / 4,
 				.allow_bpf = o.common.allow_bpf,

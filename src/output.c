@@ -20,6 +20,7 @@
 
 #include "format.h"
 #include "graph.h"
+#include "identity.h"
 #include "names.h"
 #include "record.h"
 
@@ -57,7 +58,9 @@ struct sabpf_pipeline {
 	size_t nnames;
 	struct container_loss *losses;
 	size_t nlosses;
-	char text[RECORD_TEXT_MAX]; /* decoded NAME text of the current record */
+	struct identity_table *identities; /* NULL: no identities known */
+	bool identities_live;		   /* resolve the cgroups records name */
+	char text[RECORD_TEXT_MAX];	   /* decoded NAME text of the current record */
 	char last_error[256];
 	bool seal; /* outputs added from now on are sealed (seal.h) */
 	bool seal_signed;
@@ -138,8 +141,54 @@ void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const ch
 	p->nnames++;
 }
 
+static int make_identity_table(struct sabpf_pipeline *p)
+{
+	if (!p->identities)
+		p->identities = identity_table_new();
+	return p->identities ? 0 : -1;
+}
+
+int pipeline_track_identities(struct sabpf_pipeline *p)
+{
+	if (make_identity_table(p))
+		return -1;
+	p->identities_live = true;
+	return 0;
+}
+
+int pipeline_set_identity(struct sabpf_pipeline *p, __u64 cgroup, const struct sabpf_identity *id)
+{
+	if (make_identity_table(p))
+		return -1;
+	return identity_table_put(p->identities, cgroup, id);
+}
+
+const struct sabpf_identity *pipeline_identity(const struct sabpf_pipeline *p, __u64 container,
+					       __u64 cgroup)
+{
+	const struct sabpf_identity *id = identity_table_get(p->identities, cgroup);
+	return id ? id : identity_table_get(p->identities, container);
+}
+
+/* Resolves, once each, the identities a record refers to: its container's
+ * and, for a task node or a denial, the task's own cgroup's (a container
+ * started under a registered runtime parent such as /docker). */
+static void resolve_identities(struct sabpf_pipeline *p, const struct record *r)
+{
+	if (!p->identities_live)
+		return;
+	identity_table_resolve(p->identities, r->hdr.container);
+	if (r->hdr.type == SABPF_REC_NODE && r->node.node.kind == SABPF_NODE_TASK)
+		identity_table_resolve(p->identities, r->node.task.cgroup_id);
+	else if (r->hdr.type == SABPF_REC_DENIAL)
+		identity_table_resolve(p->identities, r->denial.d.cgroup_id);
+}
+
 const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container)
 {
+	const char *display = identity_table_name(p->identities, container);
+	if (display)
+		return display;
 	for (size_t i = 0; i < p->nnames; i++)
 		if (p->names[i].id == container)
 			return p->names[i].name;
@@ -694,6 +743,7 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 	/* LOST and DENIAL records are outside the sequence */
 	if (r.hdr.type != SABPF_REC_LOST && r.hdr.type != SABPF_REC_DENIAL)
 		track_seq(p, &r.hdr);
+	resolve_identities(p, &r);
 	switch (r.hdr.type) {
 	case SABPF_REC_NODE:
 		p->stats.nodes++;
@@ -829,6 +879,7 @@ void pipeline_free(struct sabpf_pipeline *p)
 	free(p->names);
 	free(p->losses);
 	free(p->cpus);
+	identity_table_free(p->identities);
 	free(p);
 }
 
@@ -1148,8 +1199,22 @@ static void build_label(struct jbuf *s, const struct gnode *n)
 	}
 }
 
+static void attr_identity_field(const char *key, const char *value, void *ctx)
+{
+	char name[40];
+	snprintf(name, sizeof(name), "identity_%s", key);
+	attr_cstr(ctx, name, value);
+}
+
+const struct sabpf_identity *node_identity(const struct sabpf_pipeline *p, const struct gnode *n)
+{
+	if (n->kind != SABPF_NODE_TASK || !n->has_attrs)
+		return NULL;
+	return pipeline_identity(p, n->container, n->a.task.cgroup_id);
+}
+
 void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *n, __u32 version,
-	       __s64 wall_ns)
+	       __s64 wall_ns, const struct sabpf_identity *who)
 {
 	build_label(scratch, n);
 	attr_cstr(w, "type", node_kind_name(n->kind));
@@ -1158,6 +1223,8 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 	attr_u64(w, "version", version);
 	attr_date(w, wall_ns);
 	attr_u64(w, "container", n->container);
+	if (who)
+		identity_fields(who, attr_identity_field, w);
 	attr_ctx(w, &n->ctx);
 	switch (n->kind) {
 	case SABPF_NODE_TASK:

@@ -23,6 +23,7 @@
 #include "fixtures.h"
 #include "testdir.h"
 #include "output.h"
+#include "identity.h"
 
 #define PY "/usr/bin/python3"
 #define PROV_CHECK "tests/tools/prov_check.py"
@@ -1208,6 +1209,79 @@ static void test_stdout_output(void **state)
 	pipeline_free(p);
 }
 
+#define DOCKER_ID "cb3a25b42bcca7ddbb2b55a2e8a6feb9b4ad231d41acf1e07467df0c4f671370"
+
+/* The cat scenario with the container given a runtime identity (docker,
+ * name, image) in every format of `sabpf audit`: jsonl's "identity" object
+ * and display name, the identity_* attributes of PROV and SPADE task nodes,
+ * the summary and DOT labels. An identity of sabpf run's own changes
+ * nothing (negative control: jsonl as without identity). */
+static void test_identity_in_every_format(void **state)
+{
+	(void)state;
+	static const char *const formats[] = {"jsonl", "prov", "spade", "summary", "dot"};
+	const size_t nformats = sizeof(formats) / sizeof(formats[0]);
+	for (int shown = 1; shown >= 0; shown--) {
+		struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+		char spec[300], name[32];
+		for (size_t i = 0; i < nformats; i++) {
+			snprintf(name, sizeof(name), "id%d.%s", shown, formats[i]);
+			snprintf(spec, sizeof(spec), "%s:%s", formats[i], in_dir(name));
+			if (pipeline_add_output(p, spec, err, sizeof(err)) < 0)
+				fail_msg("%s", err);
+		}
+		struct sabpf_identity id;
+		memset(&id, 0, sizeof(id));
+		id.runtime = shown ? SABPF_RT_DOCKER : SABPF_RT_SABPF;
+		strcpy(id.id, shown ? DOCKER_ID : "web");
+		strcpy(id.name, "web");
+		strcpy(id.image, "busybox:1.36");
+		assert_int_equal(pipeline_set_identity(p, FX_CONTAINER, &id), 0);
+		fx_cat_scenario(&stream);
+		assert_int_equal(fx_feed(&stream, p), 0);
+		assert_int_equal(pipeline_finish(p, true), 0);
+		pipeline_free(p);
+	}
+	char *jsonl = read_all(in_dir("id1.jsonl"), NULL);
+	assert_int_equal(count_lines(jsonl), 7);
+	assert_int_equal(count_occurrences(jsonl,
+					   "\"container\":\"docker:web\",\"container_id\":42,"
+					   "\"identity\":{\"runtime\":\"docker\",\"id\":"
+					   "\"" DOCKER_ID "\",\"name\":\"web\",\"image\":"
+					   "\"busybox:1.36\"},\"pid\":4242,"),
+			 7);
+	free(jsonl);
+	char *prov = read_all(in_dir("id1.prov"), NULL);
+	/* every version of the one task, and no other node */
+	int tasks = count_occurrences(prov, "\"prov:type\":\"task\"");
+	assert_true(tasks >= 2);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_name\":\"web\""), tasks);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_runtime\":\"docker\""), tasks);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_image\":\"busybox:1.36\""), tasks);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_id\":\"" DOCKER_ID "\""), tasks);
+	free(prov);
+	char *spade = read_all(in_dir("id1.spade"), NULL);
+	assert_int_equal(count_occurrences(spade, "\"identity_name\":\"web\""),
+			 count_occurrences(spade, "\"subtype\":\"task\""));
+	free(spade);
+	char *summary = read_all(in_dir("id1.summary"), NULL);
+	assert_contains(summary, "container 42 (docker:web)");
+	free(summary);
+	char *dot = read_all(in_dir("id1.dot"), NULL);
+	assert_contains(dot, "container 42 (docker:web)");
+	free(dot);
+
+	/* sabpf run's identity: the outputs of a plain container */
+	char *plain = read_all(in_dir("id0.jsonl"), NULL);
+	assert_null(strstr(plain, "identity"));
+	assert_int_equal(
+	    count_occurrences(plain, "\"container\":\"web\",\"container_id\":42,\"pid\""), 7);
+	free(plain);
+	plain = read_all(in_dir("id0.prov"), NULL);
+	assert_null(strstr(plain, "identity"));
+	free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1220,6 +1294,7 @@ int main(void)
 	    cmocka_unit_test(test_spade_lines_are_json_with_string_annotations),
 	    cmocka_unit_test(test_jsonl_fields),
 	    cmocka_unit_test(test_jsonl_objects_and_lost),
+	    cmocka_unit_test(test_identity_in_every_format),
 	    cmocka_unit_test(test_output_specs),
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
