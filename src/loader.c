@@ -634,7 +634,13 @@ int agent_poll(struct agent *a, int timeout_ms)
 	watch_denials(a);
 	watch_denial_drops(a, false);
 	agent_scope_report(a, false);
-	return ring_buffer__poll(a->ring, timeout_ms);
+	int n = ring_buffer__poll(a->ring, timeout_ms);
+	/* Records below the wakeup threshold (wakeup_bytes) wake nobody: read
+	 * them at each timeout, so a container's records are seen while it
+	 * runs (its identity is read from its cgroup, gone once it ends). */
+	if (n == 0)
+		n = ring_buffer__consume(a->ring);
+	return n;
 }
 
 /* The kernel writes the LOST records of a CPU at its next successful
