@@ -18,6 +18,9 @@ PACKAGES=(
   libcmocka-dev clang-format iproute2
   # VM harness: emulator, initramfs contents and tools
   qemu-system-x86 busybox-static cpio gzip xz-utils
+  # real container runtimes for the native identity test (tests/native/scenarios/50-runtimes.sh);
+  # their services are not started: the test runs a private dockerd and rootful podman itself
+  docker.io podman runc
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
 )

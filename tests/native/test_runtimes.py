@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Checks of tests/native/scenarios/50-runtimes.sh: containers of a real
+dockerd and podman, audited with the trace backend, carry their runtime
+identity (name, image, full id) in JSON lines, PROV-JSON, SPADE and the
+summary; a docker container started before the agent is discovered, one
+started after it is covered from its first exec; a podman container whose
+cgroup is not audited is absent; a wrong expectation fails (negative
+control)."""
+
+import json
+
+import pytest
+from provgraph import load_jsonl, load_prov
+
+
+def expect(root):
+    return json.loads((root / "expect.json").read_text())
+
+
+def records_of(recs, want):
+    """The JSON-lines records whose identity has every field of want."""
+    return [r for r in recs if all(r.get("identity", {}).get(k) == v for k, v in want.items())]
+
+
+def check_identity_lines(recs, want, action, obj_suffix):
+    """Asserts a record of the container `want` with this action on an
+    object ending in obj_suffix."""
+    mine = records_of(recs, want)
+    assert mine, f"no record with identity {want}"
+    hits = [r for r in mine if r["action"] == action and r["object"].endswith(obj_suffix)]
+    assert hits, f"no {action} of *{obj_suffix} by {want['name']}: {[r['action'] for r in mine]}"
+
+
+@pytest.fixture(scope="module")
+def run(artifacts):
+    root = artifacts("runtimes")
+    return root, expect(root), load_jsonl(root / "audit.jsonl")
+
+
+def test_docker_container_started_before_the_agent(run):
+    _, exp, recs = run
+    check_identity_lines(recs, exp["docker_early"], "read", "/etc/hostname")
+
+
+def test_docker_container_started_after_the_agent_from_its_first_exec(run):
+    _, exp, recs = run
+    mine = records_of(recs, exp["docker_late"])
+    args = [r["object"] for r in mine if r["action"] == "arg"]
+    # the first program of the container is its entrypoint, exec'd by runc's
+    # init, which was in scope before it (records of runc:[2:INIT])
+    assert args and args[0] == "sh -c cat /etc/hostname; sleep 1", args
+    first_arg = next(i for i, r in enumerate(mine) if r["action"] == "arg")
+    assert any(r["comm"].startswith("runc:") for r in mine[:first_arg]), mine[:first_arg]
+    check_identity_lines(recs, exp["docker_late"], "read", "/etc/hostname")
+
+
+def test_docker_records_name_the_registered_parent(run):
+    root, exp, recs = run
+    for key in ("docker_early", "docker_late"):
+        mine = records_of(recs, exp[key])
+        # registered as /docker: the container field is that cgroup's path
+        assert {r["container"] for r in mine} == {mine[0]["container"]}
+        assert mine[0]["container"].endswith("/docker"), mine[0]["container"]
+
+
+def test_podman_container_by_its_own_cgroup(run):
+    root, exp, recs = run
+    want = exp["podman_early"]
+    check_identity_lines(recs, want, "read", "/etc/hostname")
+    mine = records_of(recs, want)
+    assert {r["container"] for r in mine} == {"podman:" + want["name"]}
+    summary = (root / "audit.summary").read_text()
+    assert f"(podman:{want['name']})" in summary
+
+
+def test_unaudited_podman_container_absent(run):
+    root, exp, recs = run
+    name = exp["podman_late_name"]
+    assert not [r for r in recs if r.get("identity", {}).get("name") == name]
+    assert name not in (root / "audit.prov.json").read_text()
+
+
+def test_prov_and_spade_task_attributes(run):
+    root, exp, _ = run
+    cap = load_prov(root / "audit.prov.json")
+    text = (root / "audit.prov.json").read_text()
+    spade = (root / "audit.spade.json").read_text()
+    for key in ("docker_early", "docker_late", "podman_early"):
+        want = exp[key]
+        for field in ("runtime", "id", "name", "image"):
+            assert f'"cf:identity_{field}":{json.dumps(want[field])}' in text, (key, field)
+            assert f'"identity_{field}":{json.dumps(want[field])}' in spade, (key, field)
+    assert cap is not None
+
+
+def test_a_wrong_expectation_fails(run):
+    """Negative control: the same checks with a wrong name or image fail."""
+    _, exp, recs = run
+    for field, wrong in (("name", "sabpf-wrong"), ("image", "busybox:wrong"), ("id", "0" * 64)):
+        bad = dict(exp["docker_early"], **{field: wrong})
+        with pytest.raises(AssertionError):
+            check_identity_lines(recs, bad, "read", "/etc/hostname")
