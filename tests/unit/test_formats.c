@@ -24,6 +24,7 @@
 #include "testdir.h"
 #include "output.h"
 #include "identity.h"
+#include "sabpf_policy.h"
 
 #define PY "/usr/bin/python3"
 #define PROV_CHECK "tests/tools/prov_check.py"
@@ -1282,6 +1283,50 @@ static void test_identity_in_every_format(void **state)
 	free(plain);
 }
 
+/* A denial names the denied task's own cgroup: a container of a runtime
+ * started under a registered parent (container 42, task cgroup 77) shows
+ * the identity of cgroup 77, and the parent's name as "container". */
+static void test_identity_of_a_denial(void **state)
+{
+	(void)state;
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	char spec[300];
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("denial.jsonl"));
+	if (pipeline_add_output(p, spec, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = SABPF_RT_DOCKER;
+	strcpy(id.id, DOCKER_ID);
+	strcpy(id.name, "late");
+	assert_int_equal(pipeline_set_identity(p, 77, &id), 0);
+	static const char path[] = "/etc/shadow";
+	unsigned char rec[sizeof(struct sabpf_denial) + sizeof(path)];
+	struct sabpf_denial d;
+	memset(&d, 0, sizeof(d));
+	d.hdr.type = SABPF_REC_DENIAL;
+	d.hdr.size = sizeof(rec);
+	d.hdr.container = FX_CONTAINER;
+	d.cgroup_id = 77;
+	d.operation = SABPF_OP_FILE_OPEN;
+	d.pid = d.tid = 9;
+	d.enforced = 1;
+	d.error = -1;
+	strcpy(d.comm, "cat");
+	d.path_len = sizeof(path);
+	memcpy(rec, &d, sizeof(d));
+	memcpy(rec + sizeof(d), path, sizeof(path));
+	assert_int_equal(pipeline_consume(p, rec, sizeof(rec)), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("denial.jsonl"), NULL);
+	assert_int_equal(count_lines(out), 1);
+	assert_contains(out, "\"container\":\"web\",\"container_id\":42,\"identity\":{\"runtime\":"
+			     "\"docker\",\"id\":\"" DOCKER_ID "\",\"name\":\"late\"},");
+	assert_contains(out, "/etc/shadow");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1295,6 +1340,7 @@ int main(void)
 	    cmocka_unit_test(test_jsonl_fields),
 	    cmocka_unit_test(test_jsonl_objects_and_lost),
 	    cmocka_unit_test(test_identity_in_every_format),
+	    cmocka_unit_test(test_identity_of_a_denial),
 	    cmocka_unit_test(test_output_specs),
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
