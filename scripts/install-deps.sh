@@ -20,7 +20,7 @@ PACKAGES=(
   qemu-system-x86 busybox-static cpio gzip xz-utils
   # real container runtimes for the native identity test (tests/native/scenarios/50-runtimes.sh);
   # their services are not started: the test runs a private dockerd and rootful podman itself
-  docker.io podman runc
+  docker.io containerd podman runc
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
 )

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Checks of tests/native/scenarios/50-runtimes.sh: containers of a real
 dockerd and podman, audited with the trace backend, carry their runtime
-identity (name, image, full id) in JSON lines, PROV-JSON, SPADE and the
-summary; a docker container started before the agent is discovered, one
+identity (name, image, full id; for a plain containerd container its id and
+namespace) in JSON lines, PROV-JSON, SPADE and the summary; a docker container started before the agent is discovered, one
 started after it is covered from its first exec; a podman container whose
 cgroup is not audited is absent; a wrong expectation fails (negative
 control)."""
@@ -28,7 +28,7 @@ def check_identity_lines(recs, want, action, obj_suffix):
     mine = records_of(recs, want)
     assert mine, f"no record with identity {want}"
     hits = [r for r in mine if r["action"] == action and r["object"].endswith(obj_suffix)]
-    assert hits, f"no {action} of *{obj_suffix} by {want['name']}: {[r['action'] for r in mine]}"
+    assert hits, f"no {action} of *{obj_suffix} by {want}: {[r['action'] for r in mine]}"
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +93,18 @@ def test_prov_and_spade_task_attributes(run):
     assert cap is not None
 
 
+def test_containerd_container_by_its_own_cgroup(run):
+    root, exp, recs = run
+    want = exp["containerd"]
+    check_identity_lines(recs, want, "write", "/tmp/ctr.txt")
+    mine = records_of(recs, want)
+    assert {r["container"] for r in mine} == {"containerd:" + want["id"][:12]}
+    # a plain ctr container: no name, no image
+    assert all("name" not in r["identity"] and "image" not in r["identity"] for r in mine)
+    summary = (root / "audit.summary").read_text()
+    assert f"(containerd:{want['id'][:12]})" in summary
+
+
 def test_a_wrong_expectation_fails(run):
     """Negative control: the same checks with a wrong name or image fail."""
     _, exp, recs = run
@@ -100,3 +112,6 @@ def test_a_wrong_expectation_fails(run):
         bad = dict(exp["docker_early"], **{field: wrong})
         with pytest.raises(AssertionError):
             check_identity_lines(recs, bad, "read", "/etc/hostname")
+    bad = dict(exp["containerd"], containerd_namespace="default")
+    with pytest.raises(AssertionError):
+        check_identity_lines(recs, bad, "write", "/tmp/ctr.txt")

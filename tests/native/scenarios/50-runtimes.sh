@@ -7,7 +7,9 @@
 # bridge, vfs storage, data root, exec root, socket and pidfile in a
 # temporary directory) and podman (runc, cgroupfs, vfs, private --root and
 # --runroot) run busybox containers from an image imported offline (a
-# busybox-static rootfs tar; no registry), all with --network none.
+# busybox-static rootfs tar; no registry), all with --network none; and
+# dockerd's containerd 1.6 runs one through `ctr` (namespace sabpf-test,
+# image from `docker save` | `ctr image import`, its own empty netns).
 #   - docker: /docker, the runtime's parent cgroup, is audited. A container
 #     started before the agent is discovered (its exec of cat is recorded with
 #     its name, image and id); one started after it is in scope from its
@@ -15,6 +17,9 @@
 #   - podman: one container audited by its own cgroup (its display name
 #     names the records and the summary); one started under /libpod_parent,
 #     which is not audited, must not appear (negative control).
+#   - containerd (no CRI): one container audited by its cgroup
+#     /sabpf-test/<id>: runtime containerd, id and namespace from the path
+#     and bundle (a plain ctr container has no name or image annotation).
 # The expectations (names, images, ids from `docker inspect`/`podman
 # inspect`) go to $OUT/expect.json; tests/native/test_runtimes.py checks the
 # outputs against them, and that a wrong expected name fails (negative
@@ -36,6 +41,7 @@ cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 w=$(mktemp -d /tmp/sabpf-runtimes.XXXXXX)
 DOCKERD=/usr/sbin/dockerd
 DOCKER="/usr/bin/docker -H unix://$w/docker.sock"
+CTR="/usr/bin/ctr -a $w/docker/exec/containerd/containerd.sock -n sabpf-test"
 PODMAN="/usr/bin/podman --root $w/podman/root --runroot $w/podman/run --runtime runc
   --cgroup-manager cgroupfs --storage-driver vfs --events-backend none"
 PODMAN_RUN="run -d --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
@@ -44,6 +50,12 @@ dockerd_pid=""
 
 cleanup() {
   if [ -n "$dockerd_pid" ]; then
+    if [ -n "${ctr_id:-}" ]; then
+      $CTR task kill -s KILL "$ctr_id" >/dev/null 2>&1
+      i=0
+      while ! $CTR task delete "$ctr_id" >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+      $CTR container delete "$ctr_id" >/dev/null 2>&1
+    fi
     $DOCKER rm -f sabpf-early sabpf-late >/dev/null 2>&1
     kill "$dockerd_pid" 2>/dev/null
     i=0
@@ -53,16 +65,16 @@ cleanup() {
   # the vfs layers and the runtimes' mounts under $w go with it
   grep -o " $w/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount "$m" 2>/dev/null; done
   rm -rf "$w"
-  rmdir "$cg/docker" "$cg/libpod_parent" 2>/dev/null
+  rmdir "$cg/docker" "$cg/libpod_parent" "$cg/sabpf-test" 2>/dev/null
 }
 trap cleanup EXIT
 
 missing=""
-for b in "$DOCKERD" /usr/bin/docker /usr/bin/podman /usr/sbin/runc /usr/bin/busybox; do
+for b in "$DOCKERD" /usr/bin/docker /usr/bin/ctr /usr/bin/podman /usr/sbin/runc /usr/bin/busybox; do
   [ -x "$b" ] || missing="$missing $b"
 done
 if [ -n "$missing" ]; then
-  not_ok "runtimes: not installed:$missing (scripts/install-deps.sh installs docker.io, podman, runc, busybox-static)"
+  not_ok "runtimes: not installed:$missing (scripts/install-deps.sh installs docker.io, containerd, podman, runc, busybox-static)"
   exit 1
 fi
 
@@ -94,6 +106,15 @@ else
   exit 1
 fi
 
+# ---- containerd (dockerd's), through ctr ----
+if $DOCKER save -o "$w/image.tar" $image 2>"$OUT/ctr.err" &&
+  $CTR image import "$w/image.tar" >/dev/null 2>>"$OUT/ctr.err"; then
+  ok "containerd: image imported with ctr (from docker save)"
+else
+  not_ok "containerd: ctr image import failed: $(tail -3 "$OUT/ctr.err")"
+  exit 1
+fi
+
 # ---- podman ----
 if $PODMAN import "$w/busybox.tar" $image >/dev/null 2>"$OUT/podman-import.err"; then
   ok "podman: image $image imported"
@@ -104,7 +125,9 @@ fi
 
 # before the agent: a docker container and a podman container, idle
 if $DOCKER run -d --network none --name sabpf-early $image sleep 120 >/dev/null 2>"$OUT/run.err" &&
-  $PODMAN $PODMAN_RUN --name sabpf-pearly $image sleep 120 >/dev/null 2>>"$OUT/run.err"; then
+  $PODMAN $PODMAN_RUN --name sabpf-pearly $image sleep 120 >/dev/null 2>>"$OUT/run.err" &&
+  ctr_id=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64) &&
+  $CTR run -d docker.io/library/$image "$ctr_id" sleep 120 >/dev/null 2>>"$OUT/run.err"; then
   ok "containers started before the agent"
 else
   not_ok "could not start containers: $(tail -3 "$OUT/run.err")"
@@ -116,22 +139,27 @@ pearly_id=$($PODMAN inspect -f '{{.Id}}' sabpf-pearly)
   not_ok "docker: no cgroup $cg/docker/$early_id: $(grep '^0::' /proc/$($DOCKER inspect -f '{{.State.Pid}}' sabpf-early)/cgroup)"
 [ -d "$cg/libpod_parent/libpod-$pearly_id" ] && ok "podman: container in cgroup /libpod_parent/libpod-<id>" ||
   not_ok "podman: no cgroup $cg/libpod_parent/libpod-$pearly_id"
+[ -d "$cg/sabpf-test/$ctr_id" ] && ok "containerd: container in cgroup /sabpf-test/<id>" ||
+  not_ok "containerd: no cgroup $cg/sabpf-test/$ctr_id"
 
 SABPF_DOCKER_ROOT="$w/docker/data" SABPF_STORAGE_ROOT="$w/podman/root" \
-  SABPF_STORAGE_RUNROOT="$w/podman/run" \
+  SABPF_STORAGE_RUNROOT="$w/podman/run" SABPF_CONTAINERD_STATE="$w/docker/exec/containerd/daemon" \
   "$SABPF" audit --backend trace --cgroup "$cg/docker" --cgroup "$cg/libpod_parent/libpod-$pearly_id" \
+  --cgroup "$cg/sabpf-test/$ctr_id" \
   -o "jsonl:$OUT/audit.jsonl" -o "prov:$OUT/audit.prov.json" -o "spade:$OUT/audit.spade.json" \
   -o "summary:$OUT/audit.summary" >"$OUT/stdout" 2>"$OUT/stderr" &
 agent=$!
 i=0
-while ! grep -q '^sabpf: auditing.*libpod' "$OUT/stderr" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-grep -q '^sabpf: auditing.*libpod' "$OUT/stderr" && ok "agent attached" ||
+while ! grep -q '^sabpf: auditing.*sabpf-test' "$OUT/stderr" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+grep -q '^sabpf: auditing.*sabpf-test' "$OUT/stderr" && ok "agent attached" ||
   not_ok "agent never said it was auditing: $(cat "$OUT/stderr")"
 
 $DOCKER exec sabpf-early cat /etc/hostname >/dev/null 2>>"$OUT/run.err" &&
   ok "docker exec in the container started before the agent" || not_ok "docker exec failed"
 $PODMAN exec sabpf-pearly cat /etc/hostname >/dev/null 2>>"$OUT/run.err" &&
   ok "podman exec in the audited podman container" || not_ok "podman exec failed"
+$CTR task exec --exec-id sabpf-write "$ctr_id" sh -c 'echo x >/tmp/ctr.txt' 2>>"$OUT/run.err" &&
+  ok "ctr task exec in the containerd container" || not_ok "ctr task exec failed: $(tail -2 "$OUT/run.err")"
 # after the agent: recorded from its first exec, under /docker
 $DOCKER run --network none --name sabpf-late $image sh -c 'cat /etc/hostname; sleep 1' \
   >/dev/null 2>>"$OUT/run.err" && ok "docker run after the agent" || not_ok "docker run failed: $(tail -2 "$OUT/run.err")"
@@ -149,7 +177,8 @@ cat >"$OUT/expect.json" <<EOF
 {"docker_early": {"runtime": "docker", "id": "$early_id", "name": "sabpf-early", "image": "$image"},
  "docker_late": {"runtime": "docker", "id": "$late_id", "name": "sabpf-late", "image": "$image"},
  "podman_early": {"runtime": "podman", "id": "$pearly_id", "name": "sabpf-pearly", "image": "localhost/$image"},
- "podman_late_name": "sabpf-plate"}
+ "podman_late_name": "sabpf-plate",
+ "containerd": {"runtime": "containerd", "id": "$ctr_id", "containerd_namespace": "sabpf-test"}}
 EOF
 
 if [ "${SABPF_UPDATE_FIXTURES:-0}" = 1 ]; then
@@ -164,10 +193,14 @@ if [ "${SABPF_UPDATE_FIXTURES:-0}" = 1 ]; then
   scrub "$w/podman/root/vfs-containers/containers.json" "$fx/podman/vfs-containers/containers.json"
   scrub "$w/podman/root/vfs-containers/$pearly_id/userdata/config.json" \
     "$fx/podman/vfs-containers/$pearly_id/userdata/config.json"
+  rm -rf "$fx/containerd"
+  scrub "$w/docker/exec/containerd/daemon/io.containerd.runtime.v2.task/sabpf-test/$ctr_id/config.json" \
+    "$fx/containerd/io.containerd.runtime.v2.task/sabpf-test/$ctr_id/config.json"
   {
-    printf '# runtime\tcgroup path\tname\timage (tests/native/scenarios/50-runtimes.sh; test_identity.c test_real_runtimes)\n'
+    printf '# runtime\tcgroup path\tname\timage (- for none; tests/native/scenarios/50-runtimes.sh; test_identity.c test_real_runtimes)\n'
     printf 'docker\t/docker/%s\tsabpf-early\t%s\n' "$early_id" "$image"
     printf 'podman\t/libpod_parent/libpod-%s\tsabpf-pearly\tlocalhost/%s\n' "$pearly_id" "$image"
+    printf 'containerd\t/sabpf-test/%s\t-\t-\n' "$ctr_id"
   } >"$fx/expected.tsv"
   ok "fixtures updated in $fx"
 fi
