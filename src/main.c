@@ -39,6 +39,7 @@
 #include "policy.h"
 #include "record.h"
 #include "seal_verify.h"
+#include "select.h"
 #include "tenant.h"
 
 #define EXIT_USAGE 2
@@ -46,6 +47,7 @@
 #define MAX_OUTPUTS 8
 #define DEFAULT_RING "16M"
 #define POLL_MS 10
+#define SELECT_SCAN_S 0.2 /* --select: how often the cgroup tree is scanned */
 
 static const char *default_command[] = {"sh", "-c", "cat /etc/hostname > /tmp/x", NULL};
 
@@ -76,6 +78,9 @@ static void usage(FILE *out)
 	    "  audit --cgroup PATH[:CLASSES] [--cgroup ...] [OPTIONS]\n"
 	    "                                 audit existing cgroup v2 directories until\n"
 	    "                                 interrupted (or --duration SECONDS)\n"
+	    "  audit --select K=V[,K=V] | --runtime R | --all [OPTIONS]\n"
+	    "                                 follow the containers of runtimes that match as\n"
+	    "                                 they start and stop (docs/identity.md)\n"
 	    "  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
 	    "                                 change what a running `audit` records\n"
 	    "  doctor                         check what this host can run\n"
@@ -378,6 +383,9 @@ enum {
 	OPT_SCOPE_SIZE,
 	OPT_BACKEND,
 	OPT_PRIVILEGED,
+	OPT_SELECT,
+	OPT_RUNTIME,
+	OPT_ALL,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -705,6 +713,7 @@ struct audit_opts {
 	bool follow;
 	double duration;
 	const char *control_path;
+	struct selection *selection; /* --select, --runtime, --all (select.h) */
 };
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
@@ -714,6 +723,9 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"follow", no_argument, 0, OPT_FOLLOW},
 	    {"duration", required_argument, 0, OPT_DURATION},
 	    {"control", required_argument, 0, OPT_CONTROL},
+	    {"select", required_argument, 0, OPT_SELECT},
+	    {"runtime", required_argument, 0, OPT_RUNTIME},
+	    {"all", no_argument, 0, OPT_ALL},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -751,6 +763,19 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 				return -1;
 			}
 			break;
+		case OPT_SELECT:
+		case OPT_RUNTIME:
+		case OPT_ALL: {
+			char text[300], err[1024];
+			snprintf(text, sizeof(text), "%s%s", opt == OPT_RUNTIME ? "runtime=" : "",
+				 opt == OPT_ALL ? "" : optarg);
+			if (selection_add(&o->selection, text, err, sizeof(err))) {
+				fprintf(stderr, "sabpf audit: --%s: %s\n",
+					opt == OPT_SELECT ? "select" : "runtime", err);
+				return -1;
+			}
+			break;
+		}
 		case OPT_CONTROL:
 			o->control_path = optarg;
 			break;
@@ -766,9 +791,10 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		fprintf(stderr, "sabpf audit: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (o->ncgroups == 0 && !o->control_path) {
-		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH (or --control SOCKET "
-				"to add them later)\n");
+	if (o->ncgroups == 0 && !o->control_path && !o->selection) {
+		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH, or containers by "
+				"--select, --runtime or --all (or --control SOCKET to add them "
+				"later)\n");
 		return -1;
 	}
 	if (o->common.noutputs == 0)
@@ -834,6 +860,11 @@ static int cmd_audit(int argc, char **argv)
 				targets[i].path, (unsigned long long)targets[i].id,
 				targets[i].cgroups, targets[i].cgroups == 1 ? "" : "s");
 	}
+	if (o.selection && selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
+					  sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf audit: following containers: %s\n", err);
+		goto out;
+	}
 	if (o.control_path && control_open(o.control_path, a, p, &ctl, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
@@ -841,12 +872,18 @@ static int cmd_audit(int argc, char **argv)
 	for (int i = 0; i < o.ncgroups; i++)
 		control_note_target(ctl, &targets[i]);
 	install_stop_handlers();
-	double start = now_seconds(), last_flush = start;
+	double start = now_seconds(), last_flush = start, last_scan = start;
 	while (!stop_requested) {
 		agent_poll(a, POLL_MS * 5);
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
+		if (o.selection && now - last_scan >= SELECT_SCAN_S) {
+			if (selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
+					   sizeof(err)) < 0)
+				fprintf(stderr, "sabpf audit: following containers: %s\n", err);
+			last_scan = now;
+		}
 		if (o.follow && now - last_flush >= 1.0) {
 			pipeline_flush(p);
 			last_flush = now;
@@ -866,6 +903,7 @@ static int cmd_audit(int argc, char **argv)
 		print_summary("audit", &stats, lost, &o.common);
 out:
 	control_close(ctl);
+	selection_free(o.selection);
 	if (pipeline_finish(p, ok) && ok) {
 		fprintf(stderr, "sabpf audit: writing the outputs failed\n");
 		ok = false;

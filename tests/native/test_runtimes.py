@@ -47,10 +47,13 @@ def test_docker_container_started_after_the_agent_from_its_first_exec(run):
     mine = records_of(recs, exp["docker_late"])
     args = [r["object"] for r in mine if r["action"] == "arg"]
     # the first program of the container is its entrypoint, exec'd by runc's
-    # init, which was in scope before it (records of runc:[2:INIT])
-    assert args and args[0] == "sh -c cat /etc/hostname; sleep 1", args
-    first_arg = next(i for i, r in enumerate(mine) if r["action"] == "arg")
-    assert any(r["comm"].startswith("runc:") for r in mine[:first_arg]), mine[:first_arg]
+    # init, which was in scope before it (runc's records, and at times its
+    # re-exec as "runc init" inside the cgroup)
+    entry = "sh -c cat /etc/hostname; sleep 1"
+    assert entry in args, args
+    assert all(a == "runc init" for a in args[: args.index(entry)]), args
+    first_arg = next(i for i, r in enumerate(mine) if r["object"] == entry)
+    assert any(r["comm"].startswith("runc") for r in mine[:first_arg]), mine[:first_arg]
     check_identity_lines(recs, exp["docker_late"], "read", "/etc/hostname")
 
 
@@ -103,6 +106,25 @@ def test_containerd_container_by_its_own_cgroup(run):
     assert all("name" not in r["identity"] and "image" not in r["identity"] for r in mine)
     summary = (root / "audit.summary").read_text()
     assert f"(containerd:{want['id'][:12]})" in summary
+
+
+def test_selection_follows_matching_containers(artifacts):
+    root = artifacts("runtimes")
+    exp = expect(root)
+    recs = load_jsonl(root / "select.jsonl")
+    err = (root / "select.stderr").read_text()
+    sel, pod = exp["docker_selected"], exp["podman_early"]
+    assert f"container started: docker:sabpf-sel (docker {sel['id']}," in err
+    assert f"container stopped: docker:sabpf-sel (docker {sel['id']}," in err
+    assert f"container started: podman:sabpf-pearly (podman {pod['id']}," in err
+    check_identity_lines(recs, sel, "read", "/etc/hostname")
+    check_identity_lines(recs, pod, "read", "/etc/hostname")
+    # the selected container's own cgroup is the registered one
+    assert {r["container"] for r in records_of(recs, sel)} == {"docker:sabpf-sel"}
+    # another docker container is not followed; nor is containerd's
+    assert "sabpf-early" not in err and not records_of(recs, {"name": "sabpf-early"})
+    assert not records_of(recs, {"runtime": "containerd"})
+    assert "started: containerd" not in err
 
 
 def test_a_wrong_expectation_fails(run):

@@ -20,6 +20,10 @@
 #   - containerd (no CRI): one container audited by its cgroup
 #     /sabpf-test/<id>: runtime containerd, id and namespace from the path
 #     and bundle (a plain ctr container has no name or image annotation).
+#   - selection: a second agent with --select docker.name=sabpf-sel
+#     --runtime podman follows the running podman container and a docker
+#     container started later, reports each start and stop, and leaves the
+#     other docker container out (negative control).
 # The expectations (names, images, ids from `docker inspect`/`podman
 # inspect`) go to $OUT/expect.json; tests/native/test_runtimes.py checks the
 # outputs against them, and that a wrong expected name fails (negative
@@ -56,7 +60,7 @@ cleanup() {
       while ! $CTR task delete "$ctr_id" >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
       $CTR container delete "$ctr_id" >/dev/null 2>&1
     fi
-    $DOCKER rm -f sabpf-early sabpf-late >/dev/null 2>&1
+    $DOCKER rm -f sabpf-early sabpf-late sabpf-sel >/dev/null 2>&1
     kill "$dockerd_pid" 2>/dev/null
     i=0
     while kill -0 "$dockerd_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -173,12 +177,45 @@ wait "$agent"
 rc=$?
 [ "$rc" -eq 0 ] && ok "agent stops cleanly" || not_ok "agent exited $rc: $(tail -3 "$OUT/stderr")"
 
+# ---- selection: --select docker.name=sabpf-sel --runtime podman ----
+# sabpf-pearly (podman, running) is found by the first scan; sabpf-sel
+# starts later, is followed while it runs and reported when it stops;
+# sabpf-early (docker, another name) is not followed (negative control).
+SABPF_DOCKER_ROOT="$w/docker/data" SABPF_STORAGE_ROOT="$w/podman/root" \
+  SABPF_STORAGE_RUNROOT="$w/podman/run" \
+  "$SABPF" audit --backend trace --select docker.name=sabpf-sel --runtime podman \
+  -o "jsonl:$OUT/select.jsonl" -o "summary:$OUT/select.summary" >"$OUT/select.stdout" 2>"$OUT/select.stderr" &
+agent=$!
+i=0
+while ! grep -q 'container started: podman:sabpf-pearly' "$OUT/select.stderr" 2>/dev/null && [ $i -lt 200 ]; do
+  sleep 0.05
+  i=$((i + 1))
+done
+grep -q 'container started: podman:sabpf-pearly' "$OUT/select.stderr" &&
+  ok "select: the running podman container is followed" ||
+  not_ok "select: podman container not followed: $(cat "$OUT/select.stderr")"
+$DOCKER exec sabpf-early cat /etc/hostname >/dev/null 2>>"$OUT/run.err"
+$PODMAN exec sabpf-pearly cat /etc/hostname >/dev/null 2>>"$OUT/run.err"
+$DOCKER run --network none --name sabpf-sel $image sh -c 'sleep 1; cat /etc/hostname; sleep 0.5' \
+  >/dev/null 2>>"$OUT/run.err" && ok "select: docker run sabpf-sel" || not_ok "docker run sabpf-sel failed"
+sel_id=$($DOCKER inspect -f '{{.Id}}' sabpf-sel)
+i=0
+while ! grep -q 'container stopped: docker:sabpf-sel' "$OUT/select.stderr" 2>/dev/null && [ $i -lt 100 ]; do
+  sleep 0.05
+  i=$((i + 1))
+done
+kill -INT "$agent"
+wait "$agent"
+rc=$?
+[ "$rc" -eq 0 ] && ok "select: agent stops cleanly" || not_ok "select: agent exited $rc: $(tail -3 "$OUT/select.stderr")"
+
 cat >"$OUT/expect.json" <<EOF
 {"docker_early": {"runtime": "docker", "id": "$early_id", "name": "sabpf-early", "image": "$image"},
  "docker_late": {"runtime": "docker", "id": "$late_id", "name": "sabpf-late", "image": "$image"},
  "podman_early": {"runtime": "podman", "id": "$pearly_id", "name": "sabpf-pearly", "image": "localhost/$image"},
  "podman_late_name": "sabpf-plate",
- "containerd": {"runtime": "containerd", "id": "$ctr_id", "containerd_namespace": "sabpf-test"}}
+ "containerd": {"runtime": "containerd", "id": "$ctr_id", "containerd_namespace": "sabpf-test"},
+ "docker_selected": {"runtime": "docker", "id": "$sel_id", "name": "sabpf-sel", "image": "$image"}}
 EOF
 
 if [ "${SABPF_UPDATE_FIXTURES:-0}" = 1 ]; then
