@@ -8,7 +8,9 @@
  * Trust: everything read here is written by the runtime on the host, not by
  * the container. A process in the container can only make cgroups below its
  * own, and the outermost container component of a path decides
- * (identity_from_cgroup_path), so it cannot pass for another container. */
+ * (identity_from_cgroup_path), so it cannot pass for another container. A
+ * user's delegated cgroups (user@UID.service) get no rootful runtime's
+ * files: there a cgroup can be named after any container. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +189,12 @@ int identity_resolve(const char *path, const struct identity_roots *roots,
 	char file[PATH_MAX];
 	if (!identity_from_cgroup_path(path, id))
 		return 0;
+	/* Under user@UID.service a user makes cgroups of any name: a cgroup
+	 * named after a rootful container's id must not get that container's
+	 * name and image (rootless podman keeps its files in the user's home,
+	 * not read here). */
+	if (id->rootless)
+		return 1;
 	switch (id->runtime) {
 	case SABPF_RT_DOCKER:
 		snprintf(file, sizeof(file), "%s/containers/%s/config.v2.json", roots->docker,

@@ -236,6 +236,17 @@ static void test_real_runtimes(void **state)
 						 .storage = "/nonexistent",
 						 .storage_run = "/nonexistent",
 						 .containerd_state = "/nonexistent"};
+		/* the same id in a cgroup a user made under user@1000.service
+		 * (negative control): runtime and id, never the files' name */
+		char spoof[512];
+		snprintf(spoof, sizeof(spoof),
+			 "/user.slice/user-1000.slice/user@1000.service/app.slice/%s",
+			 strrchr(path, '/') + 1);
+		assert_int_equal(identity_resolve(spoof, &roots, &id), 1);
+		assert_true(id.rootless);
+		assert_string_equal(id.name, "");
+		assert_string_equal(id.image, "");
+
 		assert_int_equal(identity_resolve(path, &nowhere, &id), 1);
 		assert_string_equal(identity_runtime_name(id.runtime), runtime);
 		assert_string_equal(id.name, "");
