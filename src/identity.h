@@ -23,6 +23,7 @@ enum sabpf_runtime {
 
 #define IDENTITY_ID_LEN 64 /* a full container id: 64 hex digits */
 #define IDENTITY_TEXT 256
+#define IDENTITY_LABELS 1024
 
 struct sabpf_identity {
 	enum sabpf_runtime runtime;
@@ -37,6 +38,10 @@ struct sabpf_identity {
 	char image[IDENTITY_TEXT];
 	char pod_name[IDENTITY_TEXT];
 	char pod_namespace[IDENTITY_TEXT];
+	/* the runtime's labels (Docker's Config.Labels): "key\0value\0" pairs,
+	 * labels_len bytes; those that do not fit are left out */
+	char labels[IDENTITY_LABELS];
+	size_t labels_len;
 };
 
 const char *identity_runtime_name(enum sabpf_runtime rt);
@@ -96,9 +101,17 @@ int identity_resolve(const char *path, const struct identity_roots *roots,
  * the ones whose identity the outputs show. */
 bool identity_shown(const struct sabpf_identity *id);
 
+/* Adds a label (key and value of klen and vlen bytes). Returns false when
+ * it does not fit (or the key is empty). */
+bool identity_add_label(struct sabpf_identity *id, const char *key, size_t klen, const char *value,
+			size_t vlen);
+/* The value of label key, or NULL. */
+const char *identity_label(const struct sabpf_identity *id, const char *key);
+
 /* Calls fn(key, value, ctx) for each non-empty field of id, in a fixed
  * order: runtime, id, name, image, pod_name, pod_namespace, pod_uid,
- * containerd_namespace. The one list of the names outputs use. */
+ * containerd_namespace, then each label as "label.<key>". The one list of
+ * the names outputs use. */
 typedef void (*identity_field_fn)(const char *key, const char *value, void *ctx);
 void identity_fields(const struct sabpf_identity *id, identity_field_fn fn, void *ctx);
 

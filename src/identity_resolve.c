@@ -243,6 +243,13 @@ void identity_fields(const struct sabpf_identity *id, identity_field_fn fn, void
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (f[i].value[0])
 			fn(f[i].key, f[i].value, ctx);
+	char key[IDENTITY_LABELS + 8];
+	for (size_t at = 0; at < id->labels_len;) {
+		const char *k = id->labels + at, *v = k + strlen(k) + 1;
+		snprintf(key, sizeof(key), "label.%s", k);
+		fn(key, v, ctx);
+		at = (size_t)(v + strlen(v) + 1 - id->labels);
+	}
 }
 
 void identity_display_name(const struct sabpf_identity *id, char *buf, size_t size)

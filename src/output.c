@@ -1199,9 +1199,14 @@ static void build_label(struct jbuf *s, const struct gnode *n)
 	}
 }
 
+/* identity_<key>; a label whose key is not a PROV local name (letters,
+ * digits, '.', '_', '-') is left out of PROV and SPADE (JSON lines has it). */
 static void attr_identity_field(const char *key, const char *value, void *ctx)
 {
-	char name[40];
+	char name[IDENTITY_LABELS + 16];
+	if (strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+	    strlen(key))
+		return;
 	snprintf(name, sizeof(name), "identity_%s", key);
 	attr_cstr(ctx, name, value);
 }

@@ -28,6 +28,7 @@ enum key {
 	KEY_K8S_POD,
 	KEY_K8S_UID,
 	KEY_CONTAINERD_NS,
+	KEY_LABEL,
 };
 
 static const struct {
@@ -47,11 +48,13 @@ static const struct {
 
 #define KEYS_ALLOWED                                                                               \
 	"runtime, id, name, image, k8s.namespace, k8s.pod, k8s.container, k8s.uid, "               \
-	"containerd.namespace, docker.name, podman.name, containerd.name, cri-o.name"
+	"containerd.namespace, label.KEY, k8s.label.KEY, docker.name, podman.name, "               \
+	"containerd.name, cri-o.name"
 
 struct term {
 	enum key key;
 	char value[IDENTITY_TEXT];
+	char label[IDENTITY_TEXT]; /* KEY_LABEL: the label's key */
 };
 
 struct alternative {
@@ -136,6 +139,20 @@ static int parse_term(struct alternative *alt, const char *term, size_t len, con
 		}
 		return add_term(alt, keys[i].key, value, vlen, text, err, errlen);
 	}
+	/* label.KEY, k8s.label.KEY */
+	for (int k8s = 0; k8s < 2; k8s++) {
+		const char *prefix = k8s ? "k8s.label." : "label.";
+		size_t plen = strlen(prefix);
+		if (klen <= plen || strncmp(term, prefix, plen) != 0)
+			continue;
+		if (klen - plen >= IDENTITY_TEXT ||
+		    add_term(alt, KEY_LABEL, value, vlen, text, err, errlen))
+			return -1;
+		struct term *t = &alt->terms[alt->nterms - 1];
+		memcpy(t->label, term + plen, klen - plen);
+		t->label[klen - plen] = '\0';
+		return 0;
+	}
 	/* <runtime>.name */
 	if (klen > 5 && strncmp(term + klen - 5, ".name", 5) == 0 && runtime_known(term, klen - 5))
 		return add_term(alt, KEY_RUNTIME, term, klen - 5, text, err, errlen) ||
@@ -194,6 +211,10 @@ static bool term_matches(const struct term *t, const struct sabpf_identity *id)
 		return strcmp(id->pod_uid, t->value) == 0;
 	case KEY_CONTAINERD_NS:
 		return strcmp(id->ns, t->value) == 0;
+	case KEY_LABEL: {
+		const char *v = identity_label(id, t->label);
+		return v && strcmp(v, t->value) == 0;
+	}
 	}
 	return false;
 }

@@ -6,7 +6,8 @@
  *   runtime=docker|podman|containerd|cri-o, id=<full id or a prefix of at
  *   least 12 digits>, name=, image=, k8s.namespace=, k8s.pod=,
  *   k8s.container= (the container name), k8s.uid=, containerd.namespace=,
- *   and <runtime>.name=N, short for runtime=<runtime>,name=N.
+ *   label.KEY= (k8s.label.KEY= alike: the runtime's labels), and
+ *   <runtime>.name=N, short for runtime=<runtime>,name=N.
  * The agent scans the cgroup v2 tree (selection_scan), registers each
  * container that matches as it appears and reports it, and reports it
  * again when its cgroup is gone (docs/identity.md). */

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Checks of tests/native/scenarios/50-runtimes.sh: containers of a real
 dockerd and podman, audited with the trace backend, carry their runtime
-identity (name, image, full id; for a plain containerd container its id and
-namespace) in JSON lines, PROV-JSON, SPADE and the summary; a docker container started before the agent is discovered, one
+identity (name, image, full id, Docker labels; for a plain containerd container its
+id and namespace) in JSON lines, PROV-JSON, SPADE and the summary; a docker container started before the agent is discovered, one
 started after it is covered from its first exec; a podman container whose
 cgroup is not audited is absent; a wrong expectation fails (negative
 control)."""
@@ -90,7 +90,7 @@ def test_prov_and_spade_task_attributes(run):
     spade = (root / "audit.spade.json").read_text()
     for key in ("docker_early", "docker_late", "podman_early"):
         want = exp[key]
-        for field in ("runtime", "id", "name", "image"):
+        for field in want:
             assert f'"cf:identity_{field}":{json.dumps(want[field])}' in text, (key, field)
             assert f'"identity_{field}":{json.dumps(want[field])}' in spade, (key, field)
     assert cap is not None
@@ -130,7 +130,12 @@ def test_selection_follows_matching_containers(artifacts):
 def test_a_wrong_expectation_fails(run):
     """Negative control: the same checks with a wrong name or image fail."""
     _, exp, recs = run
-    for field, wrong in (("name", "sabpf-wrong"), ("image", "busybox:wrong"), ("id", "0" * 64)):
+    for field, wrong in (
+        ("name", "sabpf-wrong"),
+        ("image", "busybox:wrong"),
+        ("id", "0" * 64),
+        ("label.app", "wrong-app"),
+    ):
         bad = dict(exp["docker_early"], **{field: wrong})
         with pytest.raises(AssertionError):
             check_identity_lines(recs, bad, "read", "/etc/hostname")

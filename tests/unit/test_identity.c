@@ -192,6 +192,24 @@ static void test_docker_config(void **state)
 			 0);
 	assert_string_equal(id.name, "web-1");
 	assert_string_equal(id.image, "busybox:latest");
+	assert_int_equal(id.labels_len, 0);
+
+	/* Config.Labels; a label that does not fit is left out */
+	static const char labelled[] = "{\"Name\":\"/web\",\"Config\":{\"Image\":\"busybox\","
+				       "\"Labels\":{\"app\":\"web\",\"tier\":\"front\"}}}";
+	memset(&id, 0, sizeof(id));
+	assert_int_equal(
+	    identity_from_docker_config(labelled, sizeof(labelled) - 1, &id, err, sizeof(err)), 0);
+	assert_string_equal(identity_label(&id, "app"), "web");
+	assert_string_equal(identity_label(&id, "tier"), "front");
+	assert_null(identity_label(&id, "ap"));
+	char big[600];
+	memset(big, 'x', sizeof(big));
+	assert_true(identity_add_label(&id, "big1", 4, big, sizeof(big)));
+	assert_false(identity_add_label(&id, "big2", 4, big, sizeof(big)));
+	assert_false(identity_add_label(&id, "", 0, "v", 1));
+	assert_null(identity_label(&id, "big2"));
+	assert_string_equal(identity_label(&id, "tier"), "front");
 }
 
 #define FIXTURES "tests/unit/fixtures/identity"
@@ -313,6 +331,10 @@ static void test_fields_and_display(void **state)
 	assert_string_equal(out,
 			    "runtime=containerd id=" ID
 			    " name=web pod_name=web-7d4b9c pod_namespace=payments pod_uid=" UID);
+	assert_true(identity_add_label(&id, "app", 3, "web", 3));
+	out[0] = '\0';
+	identity_fields(&id, collect, out);
+	assert_non_null(strstr(out, "pod_uid=" UID " label.app=web"));
 	identity_display_name(&id, name, sizeof(name));
 	assert_string_equal(name, "payments/web-7d4b9c/web");
 	assert_true(identity_shown(&id));

@@ -2,7 +2,7 @@
 /* test_select.c: unit tests of select.c: the selectors of `sabpf audit
  * --select/--runtime/--all` parsed (with specific errors for bad ones) and
  * matched against identities: terms of one selector all match, any selector
- * may; sabpf run's containers, unknown ones and pod sandboxes never match. */
+ * may (labels included); sabpf run's containers, unknown ones and pod sandboxes never match. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -65,6 +65,11 @@ static void test_match(void **state)
 	assert_true(matches("k8s.namespace=payments,k8s.container=api", &api));
 	assert_false(matches("k8s.namespace=default", &api));
 	assert_false(matches("k8s.namespace=payments", &web));
+	assert_true(identity_add_label(&web, "app", 3, "front", 5));
+	assert_true(matches("label.app=front", &web));
+	assert_true(matches("k8s.label.app=front,docker.name=web", &web));
+	assert_false(matches("label.app=back", &web));
+	assert_false(matches("label.tier=front", &web));
 
 	/* alternatives: any may match */
 	struct selection *s = NULL;

@@ -20,7 +20,7 @@
 #   - containerd (no CRI): one container audited by its cgroup
 #     /sabpf-test/<id>: runtime containerd, id and namespace from the path
 #     and bundle (a plain ctr container has no name or image annotation).
-#   - selection: a second agent with --select docker.name=sabpf-sel
+#   - selection: a second agent with --select docker.name=sabpf-sel,label.app=sel
 #     --runtime podman follows the running podman container and a docker
 #     container started later, reports each start and stop, and leaves the
 #     other docker container out (negative control).
@@ -128,7 +128,7 @@ else
 fi
 
 # before the agent: a docker container and a podman container, idle
-if $DOCKER run -d --network none --name sabpf-early $image sleep 120 >/dev/null 2>"$OUT/run.err" &&
+if $DOCKER run -d --network none --name sabpf-early --label app=early-app $image sleep 120 >/dev/null 2>"$OUT/run.err" &&
   $PODMAN $PODMAN_RUN --name sabpf-pearly $image sleep 120 >/dev/null 2>>"$OUT/run.err" &&
   ctr_id=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64) &&
   $CTR run -d docker.io/library/$image "$ctr_id" sleep 120 >/dev/null 2>>"$OUT/run.err"; then
@@ -177,13 +177,13 @@ wait "$agent"
 rc=$?
 [ "$rc" -eq 0 ] && ok "agent stops cleanly" || not_ok "agent exited $rc: $(tail -3 "$OUT/stderr")"
 
-# ---- selection: --select docker.name=sabpf-sel --runtime podman ----
+# ---- selection: --select docker.name=sabpf-sel,label.app=sel --runtime podman ----
 # sabpf-pearly (podman, running) is found by the first scan; sabpf-sel
 # starts later, is followed while it runs and reported when it stops;
 # sabpf-early (docker, another name) is not followed (negative control).
 SABPF_DOCKER_ROOT="$w/docker/data" SABPF_STORAGE_ROOT="$w/podman/root" \
   SABPF_STORAGE_RUNROOT="$w/podman/run" \
-  "$SABPF" audit --backend trace --select docker.name=sabpf-sel --runtime podman \
+  "$SABPF" audit --backend trace --select docker.name=sabpf-sel,label.app=sel --runtime podman \
   -o "jsonl:$OUT/select.jsonl" -o "summary:$OUT/select.summary" >"$OUT/select.stdout" 2>"$OUT/select.stderr" &
 agent=$!
 i=0
@@ -196,7 +196,7 @@ grep -q 'container started: podman:sabpf-pearly' "$OUT/select.stderr" &&
   not_ok "select: podman container not followed: $(cat "$OUT/select.stderr")"
 $DOCKER exec sabpf-early cat /etc/hostname >/dev/null 2>>"$OUT/run.err"
 $PODMAN exec sabpf-pearly cat /etc/hostname >/dev/null 2>>"$OUT/run.err"
-$DOCKER run --network none --name sabpf-sel $image sh -c 'sleep 1; cat /etc/hostname; sleep 0.5' \
+$DOCKER run --network none --name sabpf-sel --label app=sel $image sh -c 'sleep 1; cat /etc/hostname; sleep 0.5' \
   >/dev/null 2>>"$OUT/run.err" && ok "select: docker run sabpf-sel" || not_ok "docker run sabpf-sel failed"
 sel_id=$($DOCKER inspect -f '{{.Id}}' sabpf-sel)
 i=0
@@ -210,12 +210,12 @@ rc=$?
 [ "$rc" -eq 0 ] && ok "select: agent stops cleanly" || not_ok "select: agent exited $rc: $(tail -3 "$OUT/select.stderr")"
 
 cat >"$OUT/expect.json" <<EOF
-{"docker_early": {"runtime": "docker", "id": "$early_id", "name": "sabpf-early", "image": "$image"},
+{"docker_early": {"runtime": "docker", "id": "$early_id", "name": "sabpf-early", "image": "$image", "label.app": "early-app"},
  "docker_late": {"runtime": "docker", "id": "$late_id", "name": "sabpf-late", "image": "$image"},
  "podman_early": {"runtime": "podman", "id": "$pearly_id", "name": "sabpf-pearly", "image": "localhost/$image"},
  "podman_late_name": "sabpf-plate",
  "containerd": {"runtime": "containerd", "id": "$ctr_id", "containerd_namespace": "sabpf-test"},
- "docker_selected": {"runtime": "docker", "id": "$sel_id", "name": "sabpf-sel", "image": "$image"}}
+ "docker_selected": {"runtime": "docker", "id": "$sel_id", "name": "sabpf-sel", "image": "$image", "label.app": "sel"}}
 EOF
 
 if [ "${SABPF_UPDATE_FIXTURES:-0}" = 1 ]; then
