@@ -130,7 +130,12 @@ static void usage(FILE *out)
 	    "options of audit:\n"
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
-	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n");
+	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n"
+	    "  --select K=V[,K=V]        follow the containers that match, as they start\n"
+	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
+	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
+	    "  --runtime R               ... those of runtime R (docker, podman, containerd,\n"
+	    "                            cri-o); --all: every runtime's (docs/identity.md)\n");
 }
 
 /* Options shared by run and audit. */
