@@ -47,7 +47,8 @@ DOCKERD=/usr/sbin/dockerd
 DOCKER="/usr/bin/docker -H unix://$w/docker.sock"
 CTR="/usr/bin/ctr -a $w/docker/exec/containerd/containerd.sock -n sabpf-test"
 PODMAN="/usr/bin/podman --root $w/podman/root --runroot $w/podman/run --runtime runc
-  --cgroup-manager cgroupfs --storage-driver vfs --events-backend none"
+  --cgroup-manager cgroupfs --storage-driver vfs --events-backend none --tmpdir $w/podman/tmp
+  --network-config-dir $w/podman/net"
 PODMAN_RUN="run -d --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
 image=sabpf-busybox:test
 dockerd_pid=""
