@@ -67,6 +67,10 @@ cleanup() {
     while kill -0 "$dockerd_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
   fi
   [ -x /usr/bin/podman ] && $PODMAN rm -f -t 0 sabpf-pearly sabpf-plate >/dev/null 2>&1
+  # conmon runs `podman container cleanup` when a container ends: wait for
+  # every process still using the directory (at most 5 s)
+  i=0
+  while pgrep -f "$w/" >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   # the vfs layers and the runtimes' mounts under $w go with it
   grep -o " $w/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount "$m" 2>/dev/null; done
   rm -rf "$w"
