@@ -184,6 +184,11 @@ static void resolve_identities(struct sabpf_pipeline *p, const struct record *r)
 		identity_table_resolve(p->identities, r->denial.d.cgroup_id);
 }
 
+const char *pipeline_identity_name(const struct sabpf_pipeline *p, __u64 cgroup)
+{
+	return identity_table_name(p->identities, cgroup);
+}
+
 const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container)
 {
 	const char *display = identity_table_name(p->identities, container);

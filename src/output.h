@@ -59,6 +59,9 @@ int pipeline_set_identity(struct sabpf_pipeline *p, __u64 cgroup, const struct s
  * runtime's container, else that of `container`; NULL when neither is. */
 const struct sabpf_identity *pipeline_identity(const struct sabpf_pipeline *p, __u64 container,
 					       __u64 cgroup);
+/* The display name of the runtime's container at cgroup (identity.h), or
+ * NULL when it is none or not resolved. */
+const char *pipeline_identity_name(const struct sabpf_pipeline *p, __u64 cgroup);
 /* Consumes one raw record as read from the ring buffer. Returns 0, or -1 if
  * the record is malformed (it is counted and not written). */
 int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size);

@@ -64,6 +64,8 @@ def test_docker_records_name_the_registered_parent(run):
         # registered as /docker: the container field is that cgroup's path
         assert {r["container"] for r in mine} == {mine[0]["container"]}
         assert mine[0]["container"].endswith("/docker"), mine[0]["container"]
+        # the summary's process lines say which container they run in
+        assert f" in docker:{exp[key]['name']}:" in (root / "audit.summary").read_text()
 
 
 def test_podman_container_by_its_own_cgroup(run):

@@ -1327,6 +1327,62 @@ static void test_identity_of_a_denial(void **state)
 	free(out);
 }
 
+/* A container of a runtime under a registered parent (the stream's
+ * container 42 is "web", a plain cgroup; its task runs in cgroup 77, a
+ * docker container "late"): JSON lines, PROV and SPADE show 77's identity,
+ * the summary's process line and the DOT task label say "in docker:late";
+ * the clusters stay the parent's. */
+static void test_identity_of_a_task_cgroup(void **state)
+{
+	(void)state;
+	static const char *const formats[] = {"jsonl", "prov", "summary", "dot"};
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	char spec[300], name[32];
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		snprintf(name, sizeof(name), "tc.%s", formats[i]);
+		snprintf(spec, sizeof(spec), "%s:%s", formats[i], in_dir(name));
+		if (pipeline_add_output(p, spec, err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+	}
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = SABPF_RT_DOCKER;
+	strcpy(id.id, DOCKER_ID);
+	strcpy(id.name, "late");
+	assert_int_equal(pipeline_set_identity(p, 77, &id), 0);
+	fx_cat_scenario(&stream);
+	int tasks = 0;
+	for (int i = 0; i < stream.count; i++) {
+		struct sabpf_node *n = (struct sabpf_node *)(stream.buf + stream.off[i]);
+		if (n->hdr.type == SABPF_REC_NODE && n->node.kind == SABPF_NODE_TASK) {
+			n->task.cgroup_id = 77;
+			tasks++;
+		}
+	}
+	assert_true(tasks > 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("tc.jsonl"), NULL);
+	assert_int_equal(count_occurrences(out, "\"container\":\"web\",\"container_id\":42,"
+						"\"identity\":{\"runtime\":\"docker\",\"id\":"
+						"\"" DOCKER_ID "\",\"name\":\"late\"},"),
+			 7);
+	free(out);
+	out = read_all(in_dir("tc.prov"), NULL);
+	assert_int_equal(count_occurrences(out, "\"cf:identity_name\":\"late\""),
+			 count_occurrences(out, "\"prov:type\":\"task\""));
+	free(out);
+	out = read_all(in_dir("tc.summary"), NULL);
+	assert_contains(out, "container 42 (web)");
+	assert_contains(out, " in docker:late: ");
+	free(out);
+	out = read_all(in_dir("tc.dot"), NULL);
+	assert_contains(out, "container 42 (web)");
+	assert_contains(out, "\\ndocker:late");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1341,6 +1397,7 @@ int main(void)
 	    cmocka_unit_test(test_jsonl_objects_and_lost),
 	    cmocka_unit_test(test_identity_in_every_format),
 	    cmocka_unit_test(test_identity_of_a_denial),
+	    cmocka_unit_test(test_identity_of_a_task_cgroup),
 	    cmocka_unit_test(test_output_specs),
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
