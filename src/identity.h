@@ -140,4 +140,15 @@ const struct sabpf_identity *identity_table_get(const struct identity_table *t,
 /* Its identity_display_name(), or NULL likewise. */
 const char *identity_table_name(const struct identity_table *t, unsigned long long cgroup);
 
+/* The identities a capture's records name, saved beside a raw file
+ * (FILE.identity.jsonl) so that `sabpf convert` and `sabpf graph` show them:
+ * one JSON object per line, {"cgroup":N,<the fields of identity_fields()>}.
+ * save appends the shown ones to b and returns how many (-1: out of
+ * memory); load reads text (len bytes; what names it in errors) into t.
+ * Returns 0, or -1 with err naming the line. */
+struct jbuf;
+int identity_table_save(const struct identity_table *t, struct jbuf *b);
+int identity_table_load(struct identity_table *t, const char *text, size_t len, const char *what,
+			char *err, size_t errlen);
+
 #endif /* SABPF_IDENTITY_H */

@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "identity.h"
 #include "json_read.h"
+#include "json_write.h"
 
 #define FILE_MAX (8u << 20) /* containers.json grows with the number of containers */
 
@@ -414,4 +415,111 @@ const struct sabpf_identity *identity_table_resolve(struct identity_table *t,
 	}
 	free(id);
 	return identity_table_get(t, cgroup);
+}
+
+/* ---- saved beside a raw capture ------------------------------------------ */
+
+static void put_saved_field(const char *key, const char *value, void *ctx)
+{
+	struct jbuf *b = ctx;
+	jbuf_putc(b, ',');
+	json_cstr(b, key);
+	jbuf_putc(b, ':');
+	json_cstr(b, value);
+}
+
+int identity_table_save(const struct identity_table *t, struct jbuf *b)
+{
+	int n = 0;
+	for (size_t i = 0; t && i < t->cap; i++) {
+		const struct identity_slot *s = &t->slots[i];
+		if (!s->cgroup || !s->id)
+			continue;
+		jbuf_puts(b, "{\"cgroup\":");
+		jbuf_u64(b, s->cgroup);
+		identity_fields(s->id, put_saved_field, b);
+		jbuf_puts(b, "}\n");
+		n++;
+	}
+	return b->oom ? -1 : n;
+}
+
+/* One saved line into id; the fields of identity_fields(). */
+static int load_line(yaml_document_t *doc, struct sabpf_identity *id, unsigned long long *cgroup,
+		     char *err, size_t errlen)
+{
+	yaml_node_t *root = json_root(doc);
+	size_t n;
+	char text[32];
+	const char *v = json_scalar(json_get(doc, root, "cgroup"), &n);
+	char *end;
+	if (!v || n == 0 || n >= sizeof(text)) {
+		snprintf(err, errlen, "no \"cgroup\" number");
+		return -1;
+	}
+	memcpy(text, v, n);
+	text[n] = '\0';
+	*cgroup = strtoull(text, &end, 10);
+	if (*end || !*cgroup) {
+		snprintf(err, errlen, "\"cgroup\" is not a cgroup id: '%s'", text);
+		return -1;
+	}
+	memset(id, 0, sizeof(*id));
+	v = json_scalar(json_get(doc, root, "runtime"), &n);
+	for (int rt = SABPF_RT_DOCKER; v && rt < SABPF_RT_SABPF; rt++)
+		if (strlen(identity_runtime_name(rt)) == n &&
+		    strncmp(identity_runtime_name(rt), v, n) == 0)
+			id->runtime = rt;
+	if (!identity_shown(id)) {
+		snprintf(err, errlen, "\"runtime\" is none of docker, containerd, cri-o, podman");
+		return -1;
+	}
+	json_copy_string(doc, root, "id", id->id, sizeof(id->id));
+	json_copy_string(doc, root, "name", id->name, sizeof(id->name));
+	json_copy_string(doc, root, "image", id->image, sizeof(id->image));
+	json_copy_string(doc, root, "pod_name", id->pod_name, sizeof(id->pod_name));
+	json_copy_string(doc, root, "pod_namespace", id->pod_namespace, sizeof(id->pod_namespace));
+	json_copy_string(doc, root, "pod_uid", id->pod_uid, sizeof(id->pod_uid));
+	json_copy_string(doc, root, "containerd_namespace", id->ns, sizeof(id->ns));
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		size_t kn, vn;
+		const char *k = json_scalar(yaml_document_get_node(doc, p->key), &kn);
+		const char *val = json_scalar(yaml_document_get_node(doc, p->value), &vn);
+		if (k && val && kn > 6 && strncmp(k, "label.", 6) == 0)
+			identity_add_label(id, k + 6, kn - 6, val, vn);
+	}
+	return 0;
+}
+
+int identity_table_load(struct identity_table *t, const char *text, size_t len, const char *what,
+			char *err, size_t errlen)
+{
+	size_t line = 0;
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
+		line++;
+		if (n) {
+			yaml_document_t doc;
+			char why[256], where[PATH_MAX + 32];
+			struct sabpf_identity id;
+			unsigned long long cgroup;
+			snprintf(where, sizeof(where), "%s line %zu", what, line);
+			if (json_load_object(&doc, text + at, n, where, err, errlen))
+				return -1;
+			int rc = load_line(&doc, &id, &cgroup, why, sizeof(why));
+			yaml_document_delete(&doc);
+			if (rc) {
+				snprintf(err, errlen, "%s: %s", where, why);
+				return -1;
+			}
+			if (identity_table_put(t, cgroup, &id)) {
+				snprintf(err, errlen, "%s: out of memory", where);
+				return -1;
+			}
+		}
+		at += n + 1;
+	}
+	return 0;
 }

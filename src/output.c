@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -860,11 +861,44 @@ static int output_finish(struct output *o, bool success)
 	return rc;
 }
 
+/* The identities of a raw capture, beside it in PATH.identity.jsonl (none:
+ * no file, and a stale one from an earlier capture is removed). Returns 0,
+ * or -1 (said on stderr). */
+static int save_identities(const struct sabpf_pipeline *p, const char *path)
+{
+	char side[PATH_MAX], tmp[PATH_MAX + 8];
+	struct jbuf b;
+	snprintf(side, sizeof(side), "%s.identity.jsonl", path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", side);
+	jbuf_init(&b);
+	int n = identity_table_save(p->identities, &b), rc = 0;
+	if (n == 0) {
+		if (unlink(side) < 0 && errno != ENOENT)
+			fprintf(stderr, "sabpf: cannot remove the stale '%s': %s\n", side,
+				strerror(errno));
+		jbuf_free(&b);
+		return 0;
+	}
+	FILE *f = n < 0 ? NULL : fopen(tmp, "we");
+	if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0 || rename(tmp, side) < 0) {
+		fprintf(stderr, "sabpf: writing '%s' failed: %s\n", side,
+			n < 0 ? "out of memory" : strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	jbuf_free(&b);
+	return rc;
+}
+
 int pipeline_finish(struct sabpf_pipeline *p, bool success)
 {
 	int rc = 0;
 	for (int i = 0; i < p->noutputs; i++) {
+		struct output *o = p->outputs[i];
 		if (output_finish(p->outputs[i], success) < 0)
+			rc = -1;
+		else if (success && o->ops == &format_raw && o->tmp_path &&
+			 save_identities(p, o->path) < 0)
 			rc = -1;
 		output_free(p->outputs[i]);
 		p->outputs[i] = NULL;
@@ -951,10 +985,41 @@ static int replay_records(struct sabpf_pipeline *p, FILE *f, const char *path,
 	return 0;
 }
 
+/* PATH.identity.jsonl, if the capture has one (save_identities). */
+static int load_identities(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	char side[PATH_MAX];
+	snprintf(side, sizeof(side), "%s.identity.jsonl", path);
+	FILE *f = fopen(side, "re");
+	if (!f)
+		return 0;
+	struct jbuf b;
+	char chunk[4096];
+	size_t n;
+	jbuf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		jbuf_put(&b, chunk, n);
+	int rc = 0;
+	if (ferror(f) || b.oom) {
+		set_err(err, errlen, "cannot read '%s'", side);
+		rc = -1;
+	} else if (make_identity_table(p) ||
+		   identity_table_load(p->identities, b.data ? b.data : "", b.len, side, err,
+				       errlen)) {
+		rc = -1;
+	}
+	fclose(f);
+	jbuf_free(&b);
+	return rc;
+}
+
 int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen)
 {
 	unsigned char head[16];
 	__u32 abi;
+
+	if (load_identities(p, path, err, errlen))
+		return -1;
 
 	FILE *f = fopen(path, "rb");
 	if (!f) {

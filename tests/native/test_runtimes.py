@@ -78,6 +78,15 @@ def test_podman_container_by_its_own_cgroup(run):
     assert f"(podman:{want['name']})" in summary
 
 
+def test_graph_of_the_raw_capture_names_the_containers(run):
+    root, exp, _ = run
+    assert (root / "audit.raw.identity.jsonl").is_file()
+    summary = (root / "graph.summary").read_text()
+    assert f"(podman:{exp['podman_early']['name']})" in summary
+    assert f" in docker:{exp['docker_early']['name']}:" in summary
+    assert f" in docker:{exp['docker_late']['name']}:" in summary
+
+
 def test_unaudited_podman_container_absent(run):
     root, exp, recs = run
     name = exp["podman_late_name"]

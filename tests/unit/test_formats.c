@@ -1383,6 +1383,72 @@ static void test_identity_of_a_task_cgroup(void **state)
 	free(out);
 }
 
+/* A raw capture keeps the identities its records name beside it
+ * (FILE.identity.jsonl), which a replay shows again; a capture without
+ * identities at the same path removes a stale one; a broken one is an error
+ * naming its line. */
+static void test_identity_saved_beside_raw(void **state)
+{
+	(void)state;
+	char spec[300], side[300];
+	snprintf(spec, sizeof(spec), "raw:%s", in_dir("id.raw"));
+	snprintf(side, sizeof(side), "%s.identity.jsonl", in_dir("id.raw"));
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = SABPF_RT_PODMAN;
+	strcpy(id.id, DOCKER_ID);
+	strcpy(id.name, "db \"1\"");
+	strcpy(id.image, "localhost/busybox:test");
+	assert_true(identity_add_label(&id, "app", 3, "db", 2));
+	assert_int_equal(pipeline_set_identity(p, FX_CONTAINER, &id), 0);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *saved = read_all(side, NULL);
+	assert_string_equal(saved,
+			    "{\"cgroup\":42,\"runtime\":\"podman\",\"id\":\"" DOCKER_ID
+			    "\",\"name\":\"db \\\"1\\\"\",\"image\":\"localhost/busybox:test\","
+			    "\"label.app\":\"db\"}\n");
+	free(saved);
+
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("id-replayed.jsonl"));
+	p = new_pipeline(spec, NULL);
+	if (pipeline_replay_file(p, in_dir("id.raw"), err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("id-replayed.jsonl"), NULL);
+	assert_int_equal(count_occurrences(out,
+					   "\"container\":\"podman:db \\\"1\\\"\",\"container_id\":"
+					   "42,\"identity\":{\"runtime\":\"podman\",\"id\":"
+					   "\"" DOCKER_ID "\",\"name\":\"db \\\"1\\\"\",\"image\":"
+					   "\"localhost/busybox:test\",\"label.app\":\"db\"},"),
+			 7);
+	free(out);
+
+	/* broken: the error names the file and line */
+	FILE *f = fopen(side, "w");
+	assert_non_null(f);
+	fputs("{\"cgroup\":42,\"runtime\":\"docker\",\"id\":\"" DOCKER_ID "\"}\n", f);
+	fputs("{\"cgroup\":43,\"runtime\":\"rkt\"}\n", f);
+	fclose(f);
+	p = new_pipeline(NULL, NULL);
+	assert_int_equal(pipeline_replay_file(p, in_dir("id.raw"), err, sizeof(err)), -1);
+	assert_contains(err, "id.raw.identity.jsonl line 2: \"runtime\" is none of docker");
+	pipeline_free(p);
+
+	/* a capture with no identity at the same path: no stale file left */
+	snprintf(spec, sizeof(spec), "raw:%s", in_dir("id.raw"));
+	p = new_pipeline(spec, NULL);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	assert_int_equal(access(side, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1398,6 +1464,7 @@ int main(void)
 	    cmocka_unit_test(test_identity_in_every_format),
 	    cmocka_unit_test(test_identity_of_a_denial),
 	    cmocka_unit_test(test_identity_of_a_task_cgroup),
+	    cmocka_unit_test(test_identity_saved_beside_raw),
 	    cmocka_unit_test(test_output_specs),
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),

@@ -156,7 +156,7 @@ SABPF_DOCKER_ROOT="$w/docker/data" SABPF_STORAGE_ROOT="$w/podman/root" \
   "$SABPF" audit --backend trace --cgroup "$cg/docker" --cgroup "$cg/libpod_parent/libpod-$pearly_id" \
   --cgroup "$cg/sabpf-test/$ctr_id" \
   -o "jsonl:$OUT/audit.jsonl" -o "prov:$OUT/audit.prov.json" -o "spade:$OUT/audit.spade.json" \
-  -o "summary:$OUT/audit.summary" >"$OUT/stdout" 2>"$OUT/stderr" &
+  -o "summary:$OUT/audit.summary" -o "raw:$OUT/audit.raw" >"$OUT/stdout" 2>"$OUT/stderr" &
 agent=$!
 i=0
 while ! grep -q '^sabpf: auditing.*sabpf-test' "$OUT/stderr" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -181,6 +181,9 @@ kill -INT "$agent"
 wait "$agent"
 rc=$?
 [ "$rc" -eq 0 ] && ok "agent stops cleanly" || not_ok "agent exited $rc: $(tail -3 "$OUT/stderr")"
+# the raw capture keeps its identities beside it, for `sabpf graph`
+"$SABPF" graph --summary "$OUT/graph.summary" "$OUT/audit.raw" 2>"$OUT/graph.err" &&
+  ok "sabpf graph of the raw capture" || not_ok "sabpf graph failed: $(cat "$OUT/graph.err")"
 
 # ---- selection: --select docker.name=sabpf-sel,label.app=sel --runtime podman ----
 # sabpf-pearly (podman, running) is found by the first scan; sabpf-sel
