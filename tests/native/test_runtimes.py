@@ -85,6 +85,8 @@ def test_graph_of_the_raw_capture_names_the_containers(run):
     assert f"(podman:{exp['podman_early']['name']})" in summary
     assert f" in docker:{exp['docker_early']['name']}:" in summary
     assert f" in docker:{exp['docker_late']['name']}:" in summary
+    only = (root / "graph-podman.summary").read_text()
+    assert only.startswith(f"sabpf summary: 1 container (--container podman:{exp['podman_early']['name']})")
 
 
 def test_unaudited_podman_container_absent(run):

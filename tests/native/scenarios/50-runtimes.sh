@@ -184,6 +184,14 @@ rc=$?
 # the raw capture keeps its identities beside it, for `sabpf graph`
 "$SABPF" graph --summary "$OUT/graph.summary" "$OUT/audit.raw" 2>"$OUT/graph.err" &&
   ok "sabpf graph of the raw capture" || not_ok "sabpf graph failed: $(cat "$OUT/graph.err")"
+"$SABPF" graph --container podman:sabpf-pearly --summary "$OUT/graph-podman.summary" "$OUT/audit.raw" \
+  2>>"$OUT/graph.err" && ok "sabpf graph --container podman:sabpf-pearly" ||
+  not_ok "sabpf graph --container by name failed: $(tail -2 "$OUT/graph.err")"
+if "$SABPF" graph --container podman:sabpf-nope --summary /dev/null "$OUT/audit.raw" 2>>"$OUT/graph.err"; then
+  not_ok "sabpf graph --container accepted a name no container has"
+else
+  ok "sabpf graph --container refuses a name no container has (negative control)"
+fi
 
 # ---- selection: --select docker.name=sabpf-sel,label.app=sel --runtime podman ----
 # sabpf-pearly (podman, running) is found by the first scan; sabpf-sel
