@@ -225,6 +225,23 @@ int identity_from_oci_config(const char *text, size_t len, struct sabpf_identity
 		type = json_scalar(json_get(&doc, ann, "io.kubernetes.cri-o.ContainerType"), &n);
 	if (type)
 		id->sandbox = equals(type, n, "sandbox");
+	/* CRI-O: the pod's labels, a JSON object in a string (the io.kubernetes.*
+	 * ones are the fields above) */
+	const char *labels = json_scalar(json_get(&doc, ann, "io.kubernetes.cri-o.Labels"), &n);
+	yaml_document_t ldoc;
+	char ignored[128];
+	if (labels && json_load_object(&ldoc, labels, n, "labels", ignored, sizeof(ignored)) == 0) {
+		yaml_node_t *map = json_root(&ldoc);
+		for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+		     p < map->data.mapping.pairs.top; p++) {
+			size_t kn, vn;
+			const char *k = json_scalar(yaml_document_get_node(&ldoc, p->key), &kn);
+			const char *v = json_scalar(yaml_document_get_node(&ldoc, p->value), &vn);
+			if (k && v && !(kn > 14 && strncmp(k, "io.kubernetes.", 14) == 0))
+				identity_add_label(id, k, kn, v, vn);
+		}
+		yaml_document_delete(&ldoc);
+	}
 	yaml_document_delete(&doc);
 	return 0;
 }

@@ -125,6 +125,9 @@ static const char crio_config[] = "{\"ociVersion\":\"1.0.2\",\"annotations\":{"
 				  "\"io.kubernetes.container.name\":\"db\","
 				  "\"io.kubernetes.cri-o.ContainerType\":\"sandbox\","
 				  "\"io.kubernetes.cri-o.ImageName\":\"registry.k8s.io/pause:3.9\","
+				  "\"io.kubernetes.cri-o.Labels\":\"{\\\"app\\\":\\\"db\\\","
+				  "\\\"io.kubernetes.pod.name\\\":\\\"db-0\\\",\\\"tier\\\":"
+				  "\\\"data\\\"}\","
 				  "\"io.kubernetes.pod.name\":\"db-0\","
 				  "\"io.kubernetes.pod.namespace\":\"data\","
 				  "\"io.kubernetes.pod.uid\":\"" UID "\"}}";
@@ -154,6 +157,10 @@ static void test_oci_annotations(void **state)
 	assert_string_equal(id.pod_name, "db-0");
 	assert_string_equal(id.pod_namespace, "data");
 	assert_true(id.sandbox);
+	/* the pod's labels, without the io.kubernetes.* ones */
+	assert_string_equal(identity_label(&id, "app"), "db");
+	assert_string_equal(identity_label(&id, "tier"), "data");
+	assert_null(identity_label(&id, "io.kubernetes.pod.name"));
 
 	/* a plain runc bundle: no annotations, nothing filled, no error */
 	static const char plain[] = "{\"ociVersion\":\"1.0.2\",\"process\":{}}";
