@@ -44,6 +44,9 @@ took "$logs/fuzz.log" $t; count "$logs/fuzz.log"
 # (tests/golden/check.sh), so that a change of structure changes no output.
 # Every source file names its licence (LICENSE; tests/tools/spdx.py).
 python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.log"; count "$logs/license.log"
+# The Kubernetes manifests (deploy/), judged by the official client's models
+# (tests/tools/k8s_manifests.py: no API server here for a server dry run).
+/usr/bin/python3 tests/tools/k8s_manifests.py >"$logs/deploy.log" 2>&1; tail -1 "$logs/deploy.log"; count "$logs/deploy.log"
 t=$SECONDS; tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"
 took "$logs/golden.log" $t; count "$logs/golden.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
