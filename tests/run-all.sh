@@ -47,6 +47,8 @@ python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.lo
 # The Kubernetes manifests (deploy/), judged by the official client's models
 # (tests/tools/k8s_manifests.py: no API server here for a server dry run).
 /usr/bin/python3 tests/tools/k8s_manifests.py >"$logs/deploy.log" 2>&1; tail -1 "$logs/deploy.log"; count "$logs/deploy.log"
+# The systemd unit (deploy/sabpf.service), by systemd-analyze verify/security.
+tests/tools/systemd_unit.sh >"$logs/systemd.log" 2>&1; tail -1 "$logs/systemd.log"; count "$logs/systemd.log"
 t=$SECONDS; tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"
 took "$logs/golden.log" $t; count "$logs/golden.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
