@@ -209,16 +209,7 @@ static bool unknown_has_loss(const struct sabpf_pipeline *p, struct agent *a)
  * table (0, the unknown one, only when it has some). */
 static size_t stats_containers(const struct sabpf_pipeline *p, struct agent *a, __u64 *ids)
 {
-	size_t n = pipeline_containers(p, ids, STATS_CONTAINERS_MAX);
-	__u64 more[256];
-	size_t m = agent_loss_containers(a, more, 256);
-	for (size_t i = 0; i < m; i++) {
-		bool known = false;
-		for (size_t j = 0; j < n; j++)
-			known |= ids[j] == more[i];
-		if (!known && n < STATS_CONTAINERS_MAX)
-			ids[n++] = more[i];
-	}
+	size_t n = agent_known_containers(a, ids, STATS_CONTAINERS_MAX);
 	if (!unknown_has_loss(p, a)) {
 		size_t kept = 0;
 		for (size_t i = 0; i < n; i++)
