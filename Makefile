@@ -21,7 +21,7 @@ BUILD   := build
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iinclude -I$(BUILD) -Isrc \
                  -D_GNU_SOURCE
 CFLAGS   ?=
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -lsodium -lpthread
+LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -lsodium -lpthread -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -89,7 +89,7 @@ $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
-	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium
+	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium -lm
 
 # Static programs the integration scenarios run inside the VM.
 $(BUILD)/progs/%: tests/vm/progs/%.c

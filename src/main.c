@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "container.h"
 #include "control.h"
+#include "detect_cmd.h"
 #include "doctor.h"
 #include "graph_cmd.h"
 #include "json_write.h"
@@ -942,6 +943,8 @@ int main(int argc, char **argv)
 		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cmd_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "detect") == 0)
+		return cmd_detect(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0)
 		return seal_verify_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)

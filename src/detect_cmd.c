@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* detect_cmd.c: `sabpf detect train` and `sabpf detect watch` (see
+ * detect_cmd.h): per container of a replayed capture, the streaming WL
+ * labels (detect_wl.h) feed a decaying histogram and its sketch
+ * (detect_sketch.h), a sketch is taken every batch of edges, and the
+ * sketches either build a model or are scored against one
+ * (detect_model.h). */
+#include "detect_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "detect_model.h"
+#include "detect_sketch.h"
+#include "detect_wl.h"
+#include "format.h"
+#include "graph_cmd.h"
+#include "json_write.h"
+#include "names.h"
+#include "output.h"
+
+#define EXIT_USAGE 2
+#define MAX_CONTAINERS 1024
+#define EXPLAIN_LABELS 5
+#define TRAIN_SEED 0x5eedc0de2026ULL
+
+static const char usage_text[] =
+    "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
+    "                          [--lambda L] [--batch B] [--no-task-names]\n"
+    "                          [--threshold mean|max] [--stds N] CAPTURE.raw...\n"
+    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] CAPTURE.raw\n";
+
+/* One container's graph as it streams. */
+struct engine {
+	__u64 container;
+	struct wl *wl;
+	struct hsketch *hs;
+	struct view_map carrier; /* (label, 0) -> node id that last took it */
+	__u64 edges;		 /* EDGE records seen */
+	__u32 in_batch;
+	__u64 last_time;
+	/* train */
+	__u64 *sketches;
+	size_t nsketches, cap_sketches; /* in sketches, each S labels */
+	/* watch */
+	struct dm_fit *fits;
+	__u64 alerts;
+	double worst_margin; /* max of distance - threshold */
+	bool oom;
+};
+
+struct detector {
+	struct dm_params p;
+	const struct dm_model *model; /* watch; NULL: train */
+	struct sabpf_pipeline *pipe;
+	struct engine *e[MAX_CONTAINERS];
+	size_t ne;
+	bool too_many;
+	struct jbuf out;
+};
+
+static void on_label(void *ctx, __u64 label, unsigned hop, __u64 id)
+{
+	struct engine *e = ctx;
+	(void)hop;
+	if (hs_add(e->hs, label) < 0)
+		e->oom = true;
+	size_t *c = view_map_put(&e->carrier, label, 0, 0, NULL);
+	if (c)
+		*c = (size_t)id;
+	else
+		e->oom = true;
+}
+
+static struct engine *engine_of(struct detector *d, __u64 container)
+{
+	for (size_t i = 0; i < d->ne; i++)
+		if (d->e[i]->container == container)
+			return d->e[i];
+	if (d->ne >= MAX_CONTAINERS) {
+		d->too_many = true;
+		return NULL;
+	}
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->container = container;
+	e->worst_margin = -INFINITY;
+	e->wl = wl_new(d->p.hops, on_label, e);
+	e->hs = hs_new(d->p.sketch_size, d->p.lambda, d->p.decay_every);
+	if (d->model)
+		e->fits = calloc(d->model->ngraphs ? d->model->ngraphs : 1, sizeof(*e->fits));
+	if (!e->wl || !e->hs || (d->model && !e->fits)) {
+		wl_free(e->wl);
+		hs_free(e->hs);
+		free(e->fits);
+		free(e);
+		return NULL;
+	}
+	d->e[d->ne++] = e;
+	return e;
+}
+
+static void engine_free(struct engine *e)
+{
+	wl_free(e->wl);
+	hs_free(e->hs);
+	view_map_free(&e->carrier);
+	free(e->sketches);
+	free(e->fits);
+	free(e);
+}
+
+static void flush_out(struct detector *d)
+{
+	if (d->out.len)
+		fwrite(d->out.data, 1, d->out.len, stdout);
+	jbuf_reset(&d->out);
+}
+
+static void put_container(struct detector *d, const struct engine *e)
+{
+	jbuf_puts(&d->out, "\"container\":");
+	jbuf_u64(&d->out, e->container);
+	const char *name = pipeline_container_name(d->pipe, e->container);
+	if (name) {
+		jbuf_puts(&d->out, ",\"container_name\":");
+		json_cstr(&d->out, name);
+	}
+}
+
+static void put_double(struct jbuf *b, double v)
+{
+	char s[32];
+	snprintf(s, sizeof(s), "%.4f", v);
+	jbuf_puts(b, s);
+}
+
+/* The labels of the sketch that the nearest medoid lacks, most slots first,
+ * with a node that took each: what moved the sketch. */
+static void put_explanation(struct detector *d, const struct engine *e, const __u64 *medoid)
+{
+	const __u64 *s = hs_slots(e->hs);
+	unsigned S = d->p.sketch_size;
+	__u64 top[EXPLAIN_LABELS] = {0};
+	unsigned top_n[EXPLAIN_LABELS] = {0};
+	struct view_map seen = {0};
+	for (unsigned k = 0; k < S; k++) {
+		if (s[k] == medoid[k] || s[k] == 0)
+			continue;
+		size_t *n = view_map_put(&seen, s[k], 0, 0, NULL);
+		if (!n)
+			break;
+		unsigned c = (unsigned)++*n;
+		/* keep the EXPLAIN_LABELS labels of most slots */
+		int at = -1;
+		for (int i = 0; i < EXPLAIN_LABELS; i++)
+			if (top[i] == s[k])
+				at = i;
+		if (at < 0) {
+			at = EXPLAIN_LABELS - 1;
+			if (top_n[at] >= c)
+				continue;
+			top[at] = s[k];
+		}
+		top_n[at] = c;
+		while (at > 0 && top_n[at] > top_n[at - 1]) {
+			__u64 tl = top[at];
+			unsigned tn = top_n[at];
+			top[at] = top[at - 1];
+			top_n[at] = top_n[at - 1];
+			top[at - 1] = tl;
+			top_n[at - 1] = tn;
+			at--;
+		}
+	}
+	view_map_free(&seen);
+	jbuf_puts(&d->out, ",\"labels\":[");
+	for (int i = 0; i < EXPLAIN_LABELS && top_n[i]; i++) {
+		if (i)
+			jbuf_putc(&d->out, ',');
+		jbuf_puts(&d->out, "{\"label\":\"");
+		jbuf_hex(&d->out, top[i]);
+		jbuf_puts(&d->out, "\",\"slots\":");
+		jbuf_u64(&d->out, top_n[i]);
+		size_t *id = view_map_find(&e->carrier, top[i], 0);
+		if (id) {
+			jbuf_puts(&d->out, ",\"node\":\"");
+			jbuf_hex(&d->out, (__u64)*id);
+			jbuf_putc(&d->out, '"');
+		}
+		jbuf_putc(&d->out, '}');
+	}
+	jbuf_putc(&d->out, ']');
+}
+
+/* The end of a batch: a sketch, kept (train) or scored (watch). */
+static void take_sketch(struct detector *d, struct engine *e)
+{
+	hs_flush(e->hs);
+	e->in_batch = 0;
+	const __u64 *s = hs_slots(e->hs);
+	unsigned S = d->p.sketch_size;
+	if (!d->model) {
+		if (view_reserve(&e->sketches, &e->cap_sketches, (e->nsketches + 1) * S,
+				 sizeof(__u64)) < 0) {
+			e->oom = true;
+			return;
+		}
+		memcpy(e->sketches + e->nsketches * S, s, S * sizeof(__u64));
+		e->nsketches++;
+		return;
+	}
+	double dist, thr;
+	__u32 g;
+	__u32 alive = dm_fit_step(d->model, e->fits, s, &dist, &thr, &g);
+	e->nsketches++;
+	if (dist - thr > e->worst_margin)
+		e->worst_margin = dist - thr;
+	if (alive > 0 || d->model->ngraphs == 0)
+		return;
+	/* no model fits: an alert at every sketch that fits none, the first
+	 * one marked */
+	e->alerts++;
+	jbuf_puts(&d->out, "{\"type\":\"alert\",");
+	put_container(d, e);
+	jbuf_puts(&d->out, ",\"time\":");
+	json_time(&d->out, pipeline_wall_ns(d->pipe, e->last_time));
+	jbuf_puts(&d->out, ",\"first\":");
+	jbuf_puts(&d->out, e->alerts == 1 ? "true" : "false");
+	jbuf_puts(&d->out, ",\"sketch\":");
+	jbuf_u64(&d->out, e->nsketches - 1);
+	jbuf_puts(&d->out, ",\"edges\":");
+	jbuf_u64(&d->out, e->edges);
+	jbuf_puts(&d->out, ",\"distance\":");
+	put_double(&d->out, dist);
+	jbuf_puts(&d->out, ",\"threshold\":");
+	put_double(&d->out, thr);
+	const struct dm_graph *mg = &d->model->graphs[g];
+	jbuf_puts(&d->out, ",\"nearest_graph\":");
+	json_cstr(&d->out, mg->name);
+	__u32 step = e->fits[g].step;
+	if (mg->nevolution) {
+		const __u64 *medoid = mg->clusters[mg->evolution[step]].medoid;
+		put_explanation(d, e, medoid);
+	}
+	jbuf_puts(&d->out, "}\n");
+	flush_out(d);
+}
+
+static void observe(void *ctx, const struct event *ev)
+{
+	struct detector *d = ctx;
+	const struct record *r = ev->rec;
+	if (r->hdr.type == SABPF_REC_NODE && d->p.task_names && ev->node &&
+	    r->node.node.kind == SABPF_NODE_TASK) {
+		struct engine *e = engine_of(d, r->hdr.container);
+		if (e &&
+		    wl_node(e->wl, r->node.node.id, SABPF_NODE_TASK, ev->node->a.task.comm) < 0)
+			e->oom = true;
+		return;
+	}
+	if (r->hdr.type != SABPF_REC_EDGE)
+		return;
+	struct engine *e = engine_of(d, r->hdr.container);
+	if (!e)
+		return;
+	const struct sabpf_edge *x = &r->edge;
+	if (d->p.task_names) {
+		if (ev->from && ev->from->has_attrs && x->from.kind == SABPF_NODE_TASK &&
+		    wl_node(e->wl, x->from.id, SABPF_NODE_TASK, ev->from->a.task.comm) < 0)
+			e->oom = true;
+		if (ev->to && ev->to->has_attrs && x->to.kind == SABPF_NODE_TASK &&
+		    wl_node(e->wl, x->to.id, SABPF_NODE_TASK, ev->to->a.task.comm) < 0)
+			e->oom = true;
+	}
+	if (wl_edge(e->wl, x->from.id, x->from.kind, x->to.id, x->to.kind, x->relation) < 0)
+		e->oom = true;
+	e->edges++;
+	e->last_time = r->hdr.time_ns;
+	if (++e->in_batch >= d->p.batch)
+		take_sketch(d, e);
+}
+
+/* Replays one capture through a fresh detector state. Returns 0, or -1
+ * with err. */
+static int replay(struct detector *d, const char *path, char *err, size_t errlen)
+{
+	d->pipe = pipeline_new();
+	if (!d->pipe) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pipeline_set_observer(d->pipe, observe, d);
+	int rc = pipeline_replay_file(d->pipe, path, err, errlen);
+	for (size_t i = 0; rc == 0 && i < d->ne; i++) {
+		if (d->e[i]->in_batch)
+			take_sketch(d, d->e[i]);
+		if (d->e[i]->oom) {
+			snprintf(err, errlen, "out of memory scoring '%s'", path);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && d->too_many) {
+		snprintf(err, errlen, "'%s' holds more than %d containers", path, MAX_CONTAINERS);
+		rc = -1;
+	}
+	return rc;
+}
+
+static void reset(struct detector *d)
+{
+	for (size_t i = 0; i < d->ne; i++)
+		engine_free(d->e[i]);
+	d->ne = 0;
+	d->too_many = false;
+	if (d->pipe) {
+		pipeline_finish(d->pipe, true);
+		pipeline_free(d->pipe);
+		d->pipe = NULL;
+	}
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
+		      __u32 *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "sabpf detect: %s '%s' is not a whole number from %lu to %lu\n",
+			opt, text, min, max);
+		return -1;
+	}
+	*out = (__u32)v;
+	return 0;
+}
+
+static int parse_double(const char *opt, const char *text, double min, double max, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end || !(v >= min && v <= max)) {
+		fprintf(stderr, "sabpf detect: %s '%s' is not a number from %g to %g\n", opt, text,
+			min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_HOPS = 256,
+	OPT_SKETCH,
+	OPT_DECAY,
+	OPT_LAMBDA,
+	OPT_BATCH,
+	OPT_NO_NAMES,
+	OPT_THRESHOLD,
+	OPT_STDS,
+	OPT_MODEL,
+};
+
+static const struct option longopts[] = {
+    {"output", required_argument, 0, 'o'},
+    {"hops", required_argument, 0, OPT_HOPS},
+    {"sketch-size", required_argument, 0, OPT_SKETCH},
+    {"decay", required_argument, 0, OPT_DECAY},
+    {"lambda", required_argument, 0, OPT_LAMBDA},
+    {"batch", required_argument, 0, OPT_BATCH},
+    {"no-task-names", no_argument, 0, OPT_NO_NAMES},
+    {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {"stds", required_argument, 0, OPT_STDS},
+    {"model", required_argument, 0, OPT_MODEL},
+    {0, 0, 0, 0},
+};
+
+/* Parses the options of a subcommand into p (and the paths). Returns 0,
+ * or -1 after a message. */
+static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
+			 bool *threshold_set, bool *stds_set, const char **output,
+			 const char **model)
+{
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
+		int rc = 0;
+		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
+		    opt != '?') {
+			fprintf(stderr,
+				"sabpf detect watch: %s is a training parameter: the model "
+				"carries it (give it to sabpf detect train)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		if (train && opt == OPT_MODEL) {
+			fprintf(stderr, "sabpf detect train: --model is for watch; write the "
+					"model with -o MODEL\n");
+			return -1;
+		}
+		switch (opt) {
+		case 'o':
+			*output = optarg;
+			break;
+		case OPT_MODEL:
+			*model = optarg;
+			break;
+		case OPT_HOPS:
+			rc = parse_uint("--hops", optarg, 1, WL_MAX_HOPS, &p->hops);
+			break;
+		case OPT_SKETCH:
+			rc = parse_uint("--sketch-size", optarg, 1, HS_MAX_SIZE, &p->sketch_size);
+			break;
+		case OPT_DECAY:
+			rc = parse_uint("--decay", optarg, 0, 1u << 30, &p->decay_every);
+			break;
+		case OPT_LAMBDA:
+			rc = parse_double("--lambda", optarg, 0, 100, &p->lambda);
+			break;
+		case OPT_BATCH:
+			rc = parse_uint("--batch", optarg, 1, 1u << 30, &p->batch);
+			break;
+		case OPT_NO_NAMES:
+			p->task_names = 0;
+			break;
+		case OPT_THRESHOLD:
+			if (strcmp(optarg, "mean") && strcmp(optarg, "max")) {
+				fprintf(stderr,
+					"sabpf detect: --threshold '%s': use mean or max (the "
+					"base of a cluster's threshold)\n",
+					optarg);
+				rc = -1;
+			}
+			p->use_mean = strcmp(optarg, "mean") == 0;
+			*threshold_set = true;
+			break;
+		case OPT_STDS:
+			rc = parse_double("--stds", optarg, 0, 1e6, &p->stds);
+			*stds_set = true;
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int train(int argc, char **argv)
+{
+	struct detector d = {0};
+	bool tset = false, sset = false;
+	const char *output = NULL, *model = NULL;
+	char err[1024];
+	dm_params_default(&d.p);
+	if (parse_options(argc, argv, true, &d.p, &tset, &sset, &output, &model) < 0)
+		return EXIT_USAGE;
+	if (!output || optind >= argc) {
+		fprintf(stderr, "sabpf detect train: %s\n%s",
+			!output ? "no model file: give -o MODEL" : "no capture to train on",
+			usage_text);
+		return EXIT_USAGE;
+	}
+	struct dm_model m = {.params = d.p};
+	jbuf_init(&d.out);
+	int rc = 0;
+	for (int i = optind; i < argc && rc == 0; i++) {
+		if (replay(&d, argv[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "sabpf detect train: %s\n", err);
+			rc = 1;
+			break;
+		}
+		for (size_t c = 0; c < d.ne && rc == 0; c++) {
+			struct engine *e = d.e[c];
+			if (e->nsketches == 0)
+				continue;
+			char name[4200];
+			snprintf(name, sizeof(name), "%s#%llu", argv[i],
+				 (unsigned long long)e->container);
+			struct dm_graph *grown =
+			    realloc(m.graphs, (m.ngraphs + 1) * sizeof(*m.graphs));
+			if (!grown) {
+				rc = 1;
+				break;
+			}
+			m.graphs = grown;
+			if (dm_build_graph(e->sketches, e->nsketches, d.p.sketch_size, TRAIN_SEED,
+					   name, &m.graphs[m.ngraphs]) < 0) {
+				rc = 1;
+				break;
+			}
+			const struct dm_graph *g = &m.graphs[m.ngraphs++];
+			fprintf(stderr,
+				"sabpf detect train: %s: %llu edges, %zu sketches, %u clusters, "
+				"evolution of %u steps\n",
+				name, (unsigned long long)e->edges, e->nsketches, g->nclusters,
+				g->nevolution);
+		}
+		if (rc)
+			fprintf(stderr, "sabpf detect train: out of memory building the model\n");
+		reset(&d);
+	}
+	if (rc == 0 && m.ngraphs == 0) {
+		fprintf(stderr, "sabpf detect train: the captures hold no edge: nothing to learn "
+				"from (capture a benign run with sabpf run -o raw:FILE)\n");
+		rc = 1;
+	}
+	if (rc == 0 && dm_save(&m, output, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf detect train: %s\n", err);
+		rc = 1;
+	}
+	reset(&d);
+	dm_model_free(&m);
+	jbuf_free(&d.out);
+	return rc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int watch(int argc, char **argv)
+{
+	struct detector d = {0};
+	struct dm_params opt;
+	bool tset = false, sset = false;
+	const char *output = NULL, *model_path = NULL;
+	char err[1024];
+	dm_params_default(&opt);
+	if (parse_options(argc, argv, false, &opt, &tset, &sset, &output, &model_path) < 0)
+		return EXIT_USAGE;
+	if (!model_path || optind != argc - 1) {
+		fprintf(stderr, "sabpf detect watch: %s\n%s",
+			!model_path ? "no model: give --model MODEL" : "give one capture",
+			usage_text);
+		return EXIT_USAGE;
+	}
+	struct dm_model m;
+	if (dm_load(model_path, &m, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf detect watch: %s\n", err);
+		return 1;
+	}
+	d.p = m.params;
+	if (tset)
+		d.p.use_mean = opt.use_mean;
+	if (sset)
+		d.p.stds = opt.stds;
+	m.params = d.p;
+	d.model = &m;
+	jbuf_init(&d.out);
+	double t0 = now_s();
+	int rc = replay(&d, argv[optind], err, sizeof(err));
+	double secs = now_s() - t0;
+	if (rc < 0) {
+		fprintf(stderr, "sabpf detect watch: %s\n", err);
+	} else {
+		__u64 edges = 0;
+		for (size_t i = 0; i < d.ne; i++) {
+			struct engine *e = d.e[i];
+			edges += e->edges;
+			jbuf_puts(&d.out, "{\"type\":\"verdict\",");
+			put_container(&d, e);
+			jbuf_puts(&d.out, ",\"abnormal\":");
+			jbuf_puts(&d.out, e->alerts ? "true" : "false");
+			jbuf_puts(&d.out, ",\"alerts\":");
+			jbuf_u64(&d.out, e->alerts);
+			jbuf_puts(&d.out, ",\"sketches\":");
+			jbuf_u64(&d.out, e->nsketches);
+			jbuf_puts(&d.out, ",\"edges\":");
+			jbuf_u64(&d.out, e->edges);
+			jbuf_puts(&d.out, ",\"worst_margin\":");
+			put_double(&d.out, isfinite(e->worst_margin) ? e->worst_margin : 0);
+			jbuf_puts(&d.out, "}\n");
+		}
+		jbuf_puts(&d.out, "{\"type\":\"stats\",\"edges\":");
+		jbuf_u64(&d.out, edges);
+		jbuf_puts(&d.out, ",\"seconds\":");
+		put_double(&d.out, secs);
+		jbuf_puts(&d.out, ",\"edges_per_second\":");
+		jbuf_u64(&d.out, secs > 0 ? (__u64)((double)edges / secs) : 0);
+		jbuf_puts(&d.out, "}\n");
+		flush_out(&d);
+	}
+	reset(&d);
+	dm_model_free(&m);
+	jbuf_free(&d.out);
+	return rc < 0 ? 1 : 0;
+}
+
+int cmd_detect(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "train") == 0)
+		return train(argc - 1, argv + 1);
+	if (strcmp(argv[1], "watch") == 0)
+		return watch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	fprintf(stderr, "sabpf detect: unknown subcommand '%s'\n%s", argv[1], usage_text);
+	return EXIT_USAGE;
+}
