@@ -41,8 +41,11 @@ struct engine {
 	__u64 container;
 	struct wl *wl;
 	struct hsketch *hs;
-	struct view_map carrier; /* (label, 0) -> node id that last took it */
-	__u64 edges;		 /* EDGE records seen */
+	struct view_map carrier; /* (label, 0) -> index + 1 into refs of the vertex
+				    that last took it */
+	struct sabpf_ref *refs;
+	size_t nrefs, cap_refs;
+	__u64 edges; /* EDGE records seen */
 	__u32 in_batch;
 	__u64 last_time;
 	/* train */
@@ -65,17 +68,25 @@ struct detector {
 	struct jbuf out;
 };
 
-static void on_label(void *ctx, __u64 label, unsigned hop, __u64 id)
+static void on_label(void *ctx, __u64 label, unsigned hop, const struct sabpf_ref *v)
 {
 	struct engine *e = ctx;
 	(void)hop;
 	if (hs_add(e->hs, label) < 0)
 		e->oom = true;
 	size_t *c = view_map_put(&e->carrier, label, 0, 0, NULL);
-	if (c)
-		*c = (size_t)id;
-	else
+	if (!c) {
 		e->oom = true;
+		return;
+	}
+	if (*c && e->refs[*c - 1].id == v->id && e->refs[*c - 1].version == v->version)
+		return;
+	if (view_reserve(&e->refs, &e->cap_refs, e->nrefs + 1, sizeof(*e->refs)) < 0) {
+		e->oom = true;
+		return;
+	}
+	e->refs[e->nrefs++] = *v;
+	*c = e->nrefs;
 }
 
 static struct engine *engine_of(struct detector *d, __u64 container)
@@ -112,6 +123,7 @@ static void engine_free(struct engine *e)
 	wl_free(e->wl);
 	hs_free(e->hs);
 	view_map_free(&e->carrier);
+	free(e->refs);
 	free(e->sketches);
 	free(e->fits);
 	free(e);
@@ -189,11 +201,13 @@ static void put_explanation(struct detector *d, const struct engine *e, const __
 		jbuf_hex(&d->out, top[i]);
 		jbuf_puts(&d->out, "\",\"slots\":");
 		jbuf_u64(&d->out, top_n[i]);
-		size_t *id = view_map_find(&e->carrier, top[i], 0);
-		if (id) {
+		size_t *c = view_map_find(&e->carrier, top[i], 0);
+		if (c && *c) {
+			const struct sabpf_ref *v = &e->refs[*c - 1];
 			jbuf_puts(&d->out, ",\"node\":\"");
-			jbuf_hex(&d->out, (__u64)*id);
-			jbuf_putc(&d->out, '"');
+			put_node_id(&d->out, v->id, v->version);
+			jbuf_puts(&d->out, "\",\"kind\":");
+			json_cstr(&d->out, node_kind_name(v->kind));
 		}
 		jbuf_putc(&d->out, '}');
 	}
@@ -223,17 +237,14 @@ static void take_sketch(struct detector *d, struct engine *e)
 	e->nsketches++;
 	if (dist - thr > e->worst_margin)
 		e->worst_margin = dist - thr;
-	if (alive > 0 || d->model->ngraphs == 0)
+	if (alive > 0 || d->model->ngraphs == 0 || e->alerts)
 		return;
-	/* no model fits: an alert at every sketch that fits none, the first
-	 * one marked */
+	/* no model fits any more: the graph is abnormal, one alert */
 	e->alerts++;
 	jbuf_puts(&d->out, "{\"type\":\"alert\",");
 	put_container(d, e);
 	jbuf_puts(&d->out, ",\"time\":");
 	json_time(&d->out, pipeline_wall_ns(d->pipe, e->last_time));
-	jbuf_puts(&d->out, ",\"first\":");
-	jbuf_puts(&d->out, e->alerts == 1 ? "true" : "false");
 	jbuf_puts(&d->out, ",\"sketch\":");
 	jbuf_u64(&d->out, e->nsketches - 1);
 	jbuf_puts(&d->out, ",\"edges\":");
@@ -261,8 +272,7 @@ static void observe(void *ctx, const struct event *ev)
 	if (r->hdr.type == SABPF_REC_NODE && d->p.task_names && ev->node &&
 	    r->node.node.kind == SABPF_NODE_TASK) {
 		struct engine *e = engine_of(d, r->hdr.container);
-		if (e &&
-		    wl_node(e->wl, r->node.node.id, SABPF_NODE_TASK, ev->node->a.task.comm) < 0)
+		if (e && wl_node(e->wl, &r->node.node, ev->node->a.task.comm) < 0)
 			e->oom = true;
 		return;
 	}
@@ -274,13 +284,13 @@ static void observe(void *ctx, const struct event *ev)
 	const struct sabpf_edge *x = &r->edge;
 	if (d->p.task_names) {
 		if (ev->from && ev->from->has_attrs && x->from.kind == SABPF_NODE_TASK &&
-		    wl_node(e->wl, x->from.id, SABPF_NODE_TASK, ev->from->a.task.comm) < 0)
+		    wl_node(e->wl, &x->from, ev->from->a.task.comm) < 0)
 			e->oom = true;
 		if (ev->to && ev->to->has_attrs && x->to.kind == SABPF_NODE_TASK &&
-		    wl_node(e->wl, x->to.id, SABPF_NODE_TASK, ev->to->a.task.comm) < 0)
+		    wl_node(e->wl, &x->to, ev->to->a.task.comm) < 0)
 			e->oom = true;
 	}
-	if (wl_edge(e->wl, x->from.id, x->from.kind, x->to.id, x->to.kind, x->relation) < 0)
+	if (wl_edge(e->wl, &x->from, &x->to, x->relation) < 0)
 		e->oom = true;
 	e->edges++;
 	e->last_time = r->hdr.time_ns;

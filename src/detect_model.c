@@ -394,8 +394,8 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 		return -1;
 	}
 	const struct dm_params *p = &h.params;
-	if (p->hops < 1 || p->hops > 8 || p->sketch_size < 1 || p->sketch_size > HS_MAX_SIZE ||
-	    p->batch < 1 || !(p->lambda >= 0 && p->lambda <= 100) ||
+	if (p->hops < 1 || p->hops > WL_MAX_HOPS || p->sketch_size < 1 ||
+	    p->sketch_size > HS_MAX_SIZE || p->batch < 1 || !(p->lambda >= 0 && p->lambda <= 100) ||
 	    !(p->stds >= 0 && p->stds <= 1e6) || h.ngraphs > 1000000) {
 		set_err(err, errlen, "model '%s' is corrupt: its parameters are out of range",
 			path);

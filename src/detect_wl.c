@@ -11,7 +11,7 @@
 #include "graph_cmd.h" /* view_map, view_reserve */
 
 struct wl_vertex {
-	__u64 id;
+	struct sabpf_ref ref;
 	__u64 label[WL_MAX_HOPS + 1];
 	__u64 acc[WL_MAX_HOPS + 1];
 	__u32 out_head; /* index + 1 into outs, 0: none */
@@ -32,7 +32,7 @@ struct wl {
 	size_t nv, cap_v;
 	struct wl_out *outs;
 	size_t nouts, cap_outs;
-	struct view_map index;	/* (id, 0) -> vertex index */
+	struct view_map index;	/* (id, version) -> vertex index */
 	struct view_map edges;	/* (from << 32 | to, relation) -> 1 */
 	struct view_map counts; /* (vertex << 8 | hop, key) -> count */
 	__u32 *work[WL_MAX_HOPS + 1];
@@ -97,16 +97,16 @@ void wl_free(struct wl *w)
 static void emit(struct wl *w, const struct wl_vertex *x, unsigned hop)
 {
 	if (w->fn)
-		w->fn(w->ctx, x->label[hop], hop, x->id);
+		w->fn(w->ctx, x->label[hop], hop, &x->ref);
 }
 
-/* The vertex of id, made with this hop-0 label if new; -1 when out of memory. */
-static long vertex(struct wl *w, __u64 id, __u64 label0, bool *made)
+/* The vertex of ref, made with this hop-0 label if new; -1 when out of memory. */
+static long vertex(struct wl *w, const struct sabpf_ref *ref, __u64 label0, bool *made)
 {
 	bool added;
 	if (view_reserve(&w->v, &w->cap_v, w->nv + 1, sizeof(*w->v)) < 0)
 		return -1;
-	size_t *slot = view_map_put(&w->index, id, 0, w->nv, &added);
+	size_t *slot = view_map_put(&w->index, ref->id, ref->version, w->nv, &added);
 	if (!slot)
 		return -1;
 	*made = added;
@@ -114,7 +114,7 @@ static long vertex(struct wl *w, __u64 id, __u64 label0, bool *made)
 		return (long)*slot;
 	struct wl_vertex *x = &w->v[w->nv];
 	memset(x, 0, sizeof(*x));
-	x->id = id;
+	x->ref = *ref;
 	x->label[0] = label0;
 	emit(w, x, 0);
 	for (unsigned h = 1; h <= w->hops; h++) {
@@ -194,11 +194,11 @@ static int propagate(struct wl *w, unsigned from)
 	return 0;
 }
 
-int wl_node(struct wl *w, __u64 id, __u16 kind, const char *name)
+int wl_node(struct wl *w, const struct sabpf_ref *v, const char *name)
 {
 	bool made;
-	__u64 l0 = wl_label0(kind, name);
-	long vi = vertex(w, id, l0, &made);
+	__u64 l0 = wl_label0(v->kind, name);
+	long vi = vertex(w, v, l0, &made);
 	if (vi < 0)
 		return -1;
 	struct wl_vertex *x = &w->v[vi];
@@ -212,15 +212,15 @@ int wl_node(struct wl *w, __u64 id, __u16 kind, const char *name)
 	return propagate(w, 1);
 }
 
-int wl_edge(struct wl *w, __u64 from, __u16 from_kind, __u64 to, __u16 to_kind, __u32 relation)
+int wl_edge(struct wl *w, const struct sabpf_ref *from, const struct sabpf_ref *to, __u32 relation)
 {
-	if (from == to)
+	if (from->id == to->id && from->version == to->version)
 		return 0;
 	bool made;
-	long fi = vertex(w, from, wl_label0(from_kind, NULL), &made);
+	long fi = vertex(w, from, wl_label0(from->kind, NULL), &made);
 	if (fi < 0)
 		return -1;
-	long ti = vertex(w, to, wl_label0(to_kind, NULL), &made);
+	long ti = vertex(w, to, wl_label0(to->kind, NULL), &made);
 	if (ti < 0)
 		return -1;
 	bool added;
@@ -240,9 +240,9 @@ int wl_edge(struct wl *w, __u64 from, __u16 from_kind, __u64 to, __u16 to_kind, 
 	return propagate(w, 1);
 }
 
-__u64 wl_label(const struct wl *w, __u64 id, unsigned hop)
+__u64 wl_label(const struct wl *w, __u64 id, __u32 version, unsigned hop)
 {
-	size_t *vi = view_map_find(&w->index, id, 0);
+	size_t *vi = view_map_find(&w->index, id, version);
 	if (!vi || hop > w->hops)
 		return 0;
 	return w->v[*vi].label[hop];

@@ -2,10 +2,11 @@
 /* detect_wl.h: streaming Weisfeiler-Lehman labels over a provenance graph,
  * the first stage of the detector (docs/detection.md).
  *
- * The graph has one vertex per object (node id; versions are folded into
- * their object, so version edges, which would be self loops, are skipped)
- * and one edge per distinct (from, relation, to). A vertex v has a label per
- * hop h = 0..R:
+ * The graph is the provenance graph as recorded: one vertex per node
+ * version (id, version), so that what a long-lived process did long ago is
+ * in its old versions and a change stays within R hops of where it
+ * happened, and one edge per distinct (from, relation, to). A vertex v has
+ * a label per hop h = 0..R:
  *
  *   L0(v) = wl_label0(kind, name)        name: a task's comm, when names are on
  *   Lh(v) = wl_combine(h, Lh-1(v), acc)  acc: the sum over the DISTINCT keys
@@ -29,25 +30,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define WL_MAX_HOPS 8
+#include "sabpf_record.h"
 
-/* label: the new label; hop: its hop; id: the vertex's node id. */
-typedef void (*wl_label_fn)(void *ctx, __u64 label, unsigned hop, __u64 id);
+#define WL_MAX_HOPS 5
+
+/* label: the new label; hop: its hop; v: the vertex (id, version, kind). */
+typedef void (*wl_label_fn)(void *ctx, __u64 label, unsigned hop, const struct sabpf_ref *v);
 
 struct wl;
 
 /* hops: R, 1..WL_MAX_HOPS. NULL on allocation failure or a bad R. */
 struct wl *wl_new(unsigned hops, wl_label_fn fn, void *ctx);
 void wl_free(struct wl *w);
-/* A vertex of this kind, with this name (NULL or "": none), made if new;
- * a changed name relabels it and what it reaches. Returns 0, or -1 when
- * out of memory. */
-int wl_node(struct wl *w, __u64 id, __u16 kind, const char *name);
+/* The vertex v (its kind from v), with this name (NULL or "": none), made
+ * if new; a changed name relabels it and what it reaches. Returns 0, or -1
+ * when out of memory. */
+int wl_node(struct wl *w, const struct sabpf_ref *v, const char *name);
 /* An edge from -> to (vertices made if new, without a name). Self loops
  * and repeated edges change nothing. Returns 0, or -1 when out of memory. */
-int wl_edge(struct wl *w, __u64 from, __u16 from_kind, __u64 to, __u16 to_kind, __u32 relation);
-/* The label of vertex id at a hop, or 0 if there is no such vertex. */
-__u64 wl_label(const struct wl *w, __u64 id, unsigned hop);
+int wl_edge(struct wl *w, const struct sabpf_ref *from, const struct sabpf_ref *to, __u32 relation);
+/* The label of vertex (id, version) at a hop, or 0 if there is none. */
+__u64 wl_label(const struct wl *w, __u64 id, __u32 version, unsigned hop);
 size_t wl_vertices(const struct wl *w);
 size_t wl_edges(const struct wl *w);
 

@@ -26,28 +26,51 @@
 
 enum { F = 1, T = 2, G = 3, P = 4, F2 = 5 }; /* vertex ids */
 
+static struct sabpf_ref ref(__u64 id, __u16 kind)
+{
+	return (struct sabpf_ref){.id = id, .version = 0, .kind = kind};
+}
+
+/* wl_node and wl_edge on version 0 of ids */
+static int node(struct wl *w, __u64 id, __u16 kind, const char *name)
+{
+	struct sabpf_ref r = ref(id, kind);
+	return wl_node(w, &r, name);
+}
+
+static int edge(struct wl *w, __u64 from, __u16 from_kind, __u64 to, __u16 to_kind, __u32 rel)
+{
+	struct sabpf_ref a = ref(from, from_kind), b = ref(to, to_kind);
+	return wl_edge(w, &a, &b, rel);
+}
+
+static __u64 label(const struct wl *w, __u64 id, unsigned hop)
+{
+	return wl_label(w, id, 0, hop);
+}
+
 /* file F (named by path P) -read-> task T ("cat") -write-> file G */
 static struct wl *small_graph(bool reverse, const char *task_name)
 {
 	struct wl *w = wl_new(2, NULL, NULL);
 	assert_non_null(w);
 	if (!reverse) {
-		assert_int_equal(wl_node(w, T, SABPF_NODE_TASK, task_name), 0);
-		assert_int_equal(
-		    wl_edge(w, P, SABPF_NODE_PATH, F, SABPF_NODE_FILE, SABPF_REL_NAMED), 0);
-		assert_int_equal(wl_edge(w, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ),
+		assert_int_equal(node(w, T, SABPF_NODE_TASK, task_name), 0);
+		assert_int_equal(edge(w, P, SABPF_NODE_PATH, F, SABPF_NODE_FILE, SABPF_REL_NAMED),
 				 0);
-		assert_int_equal(
-		    wl_edge(w, T, SABPF_NODE_TASK, G, SABPF_NODE_FILE, SABPF_REL_WRITE), 0);
+		assert_int_equal(edge(w, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ),
+				 0);
+		assert_int_equal(edge(w, T, SABPF_NODE_TASK, G, SABPF_NODE_FILE, SABPF_REL_WRITE),
+				 0);
 	} else {
 		/* the other order, and the task's name known only at the end */
-		assert_int_equal(
-		    wl_edge(w, T, SABPF_NODE_TASK, G, SABPF_NODE_FILE, SABPF_REL_WRITE), 0);
-		assert_int_equal(wl_edge(w, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ),
+		assert_int_equal(edge(w, T, SABPF_NODE_TASK, G, SABPF_NODE_FILE, SABPF_REL_WRITE),
 				 0);
-		assert_int_equal(
-		    wl_edge(w, P, SABPF_NODE_PATH, F, SABPF_NODE_FILE, SABPF_REL_NAMED), 0);
-		assert_int_equal(wl_node(w, T, SABPF_NODE_TASK, task_name), 0);
+		assert_int_equal(edge(w, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ),
+				 0);
+		assert_int_equal(edge(w, P, SABPF_NODE_PATH, F, SABPF_NODE_FILE, SABPF_REL_NAMED),
+				 0);
+		assert_int_equal(node(w, T, SABPF_NODE_TASK, task_name), 0);
 	}
 	return w;
 }
@@ -59,24 +82,24 @@ static void test_wl_labels_by_hand(void **state)
 	/* hop 0 */
 	__u64 p0 = wl_label0(SABPF_NODE_PATH, NULL), f0 = wl_label0(SABPF_NODE_FILE, NULL);
 	__u64 t0 = wl_label0(SABPF_NODE_TASK, "cat"), g0 = f0;
-	assert_true(wl_label(w, P, 0) == p0);
-	assert_true(wl_label(w, F, 0) == f0);
-	assert_true(wl_label(w, T, 0) == t0);
-	assert_true(wl_label(w, G, 0) == g0);
+	assert_true(label(w, P, 0) == p0);
+	assert_true(label(w, F, 0) == f0);
+	assert_true(label(w, T, 0) == t0);
+	assert_true(label(w, G, 0) == g0);
 	/* hop 1: own label and the set of in-edge keys */
 	__u64 p1 = wl_combine(1, p0, 0);
 	__u64 f1 = wl_combine(1, f0, wl_key(SABPF_REL_NAMED, p0));
 	__u64 t1 = wl_combine(1, t0, wl_key(SABPF_REL_READ, f0));
 	__u64 g1 = wl_combine(1, g0, wl_key(SABPF_REL_WRITE, t0));
-	assert_true(wl_label(w, P, 1) == p1);
-	assert_true(wl_label(w, F, 1) == f1);
-	assert_true(wl_label(w, T, 1) == t1);
-	assert_true(wl_label(w, G, 1) == g1);
+	assert_true(label(w, P, 1) == p1);
+	assert_true(label(w, F, 1) == f1);
+	assert_true(label(w, T, 1) == t1);
+	assert_true(label(w, G, 1) == g1);
 	/* hop 2 */
 	__u64 t2 = wl_combine(2, t1, wl_key(SABPF_REL_READ, f1));
 	__u64 g2 = wl_combine(2, g1, wl_key(SABPF_REL_WRITE, t1));
-	assert_true(wl_label(w, T, 2) == t2);
-	assert_true(wl_label(w, G, 2) == g2);
+	assert_true(label(w, T, 2) == t2);
+	assert_true(label(w, G, 2) == g2);
 	assert_int_equal(wl_vertices(w), 4);
 	assert_int_equal(wl_edges(w), 3);
 
@@ -84,42 +107,40 @@ static void test_wl_labels_by_hand(void **state)
 	struct wl *r = small_graph(true, "cat");
 	for (__u64 v = F; v <= P; v++)
 		for (unsigned h = 0; h <= 2; h++)
-			assert_true(wl_label(r, v, h) == wl_label(w, v, h));
+			assert_true(label(r, v, h) == label(w, v, h));
 
 	/* a repeated edge and a self loop change nothing */
-	assert_int_equal(wl_edge(w, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ), 0);
-	assert_int_equal(wl_edge(w, T, SABPF_NODE_TASK, T, SABPF_NODE_TASK, SABPF_REL_EXEC_TASK),
-			 0);
-	assert_true(wl_label(w, G, 2) == g2);
+	assert_int_equal(edge(w, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ), 0);
+	assert_int_equal(edge(w, T, SABPF_NODE_TASK, T, SABPF_NODE_TASK, SABPF_REL_EXEC_TASK), 0);
+	assert_true(label(w, G, 2) == g2);
 	assert_int_equal(wl_edges(w), 3);
 
 	/* a second file alike to F: a set, so T's hop-1 label stays */
-	assert_int_equal(wl_edge(w, F2, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ), 0);
-	assert_true(wl_label(w, T, 1) == t1);
+	assert_int_equal(edge(w, F2, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_READ), 0);
+	assert_true(label(w, T, 1) == t1);
 	/* ... but F2 is not named as F is: T's hop 2 now has two keys */
 	__u64 t2b = wl_combine(
 	    2, t1, wl_key(SABPF_REL_READ, f1) + wl_key(SABPF_REL_READ, wl_combine(1, f0, 0)));
-	assert_true(wl_label(w, T, 2) == t2b);
-	assert_true(wl_label(w, G, 2) == g2); /* G's hop 2 only sees T's hop 1 */
+	assert_true(label(w, T, 2) == t2b);
+	assert_true(label(w, G, 2) == g2); /* G's hop 2 only sees T's hop 1 */
 
 	/* negative controls: another name, or another relation, moves labels */
 	struct wl *n = small_graph(false, "sh");
-	assert_true(wl_label(n, T, 0) != t0);
-	assert_true(wl_label(n, G, 2) != g2);
-	assert_true(wl_label(n, F, 1) == f1); /* upstream of T: unchanged */
+	assert_true(label(n, T, 0) != t0);
+	assert_true(label(n, G, 2) != g2);
+	assert_true(label(n, F, 1) == f1); /* upstream of T: unchanged */
 	struct wl *m = wl_new(2, NULL, NULL);
-	assert_int_equal(wl_node(m, T, SABPF_NODE_TASK, "cat"), 0);
-	assert_int_equal(wl_edge(m, P, SABPF_NODE_PATH, F, SABPF_NODE_FILE, SABPF_REL_NAMED), 0);
-	assert_int_equal(wl_edge(m, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_MMAP_EXEC),
-			 0);
-	assert_int_equal(wl_edge(m, T, SABPF_NODE_TASK, G, SABPF_NODE_FILE, SABPF_REL_WRITE), 0);
-	assert_true(wl_label(m, T, 1) != t1);
-	assert_true(wl_label(m, G, 2) != g2);
-	assert_true(wl_label(m, G, 1) == g1);
+	assert_int_equal(node(m, T, SABPF_NODE_TASK, "cat"), 0);
+	assert_int_equal(edge(m, P, SABPF_NODE_PATH, F, SABPF_NODE_FILE, SABPF_REL_NAMED), 0);
+	assert_int_equal(edge(m, F, SABPF_NODE_FILE, T, SABPF_NODE_TASK, SABPF_REL_MMAP_EXEC), 0);
+	assert_int_equal(edge(m, T, SABPF_NODE_TASK, G, SABPF_NODE_FILE, SABPF_REL_WRITE), 0);
+	assert_true(label(m, T, 1) != t1);
+	assert_true(label(m, G, 2) != g2);
+	assert_true(label(m, G, 1) == g1);
 
 	/* renaming the task relabels what it reaches, back and forth */
-	assert_int_equal(wl_node(n, T, SABPF_NODE_TASK, "cat"), 0);
-	assert_true(wl_label(n, G, 2) == g2);
+	assert_int_equal(node(n, T, SABPF_NODE_TASK, "cat"), 0);
+	assert_true(label(n, G, 2) == g2);
 	wl_free(w);
 	wl_free(r);
 	wl_free(n);
@@ -128,12 +149,12 @@ static void test_wl_labels_by_hand(void **state)
 
 /* Labels handed to the callback, for the count test. */
 static int labels_seen;
-static void count_label(void *ctx, __u64 label, unsigned hop, __u64 id)
+static void count_label(void *ctx, __u64 l, unsigned hop, const struct sabpf_ref *v)
 {
 	(void)ctx;
-	(void)label;
+	(void)l;
 	(void)hop;
-	(void)id;
+	(void)v;
 	labels_seen++;
 }
 
@@ -143,11 +164,20 @@ static void test_wl_emits_only_changes(void **state)
 	labels_seen = 0;
 	struct wl *w = wl_new(3, count_label, NULL);
 	assert_non_null(w);
-	assert_int_equal(wl_edge(w, 10, SABPF_NODE_FILE, 11, SABPF_NODE_TASK, SABPF_REL_READ), 0);
+	assert_int_equal(edge(w, 10, SABPF_NODE_FILE, 11, SABPF_NODE_TASK, SABPF_REL_READ), 0);
 	/* two new vertices, 4 labels each, then 11's hops 1..3 move */
 	assert_int_equal(labels_seen, 4 + 4 + 3);
-	assert_int_equal(wl_edge(w, 10, SABPF_NODE_FILE, 11, SABPF_NODE_TASK, SABPF_REL_READ), 0);
+	assert_int_equal(edge(w, 10, SABPF_NODE_FILE, 11, SABPF_NODE_TASK, SABPF_REL_READ), 0);
 	assert_int_equal(labels_seen, 11); /* a repeat: nothing */
+	/* versions are vertices: a version edge links two of them */
+	struct sabpf_ref v0 = {.id = 11, .version = 0, .kind = SABPF_NODE_TASK};
+	struct sabpf_ref v1 = {.id = 11, .version = 1, .kind = SABPF_NODE_TASK};
+	assert_int_equal(wl_edge(w, &v0, &v1, SABPF_REL_VERSION_ACTIVITY), 0);
+	assert_int_equal(wl_edges(w), 2);
+	assert_true(wl_label(w, 11, 1, 1) ==
+		    wl_combine(1, wl_label0(SABPF_NODE_TASK, NULL),
+			       wl_key(SABPF_REL_VERSION_ACTIVITY, wl_label(w, 11, 0, 0))));
+	assert_true(wl_label(w, 11, 2, 0) == 0); /* no such version */
 	assert_null(wl_new(0, NULL, NULL));
 	assert_null(wl_new(WL_MAX_HOPS + 1, NULL, NULL));
 	wl_free(w);
