@@ -536,10 +536,10 @@ static int train(int argc, char **argv)
 	return rc;
 }
 
-static double now_s(void)
+static double now_s(clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -572,9 +572,9 @@ static int watch(int argc, char **argv)
 	m.params = d.p;
 	d.model = &m;
 	jbuf_init(&d.out);
-	double t0 = now_s();
+	double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	int rc = replay(&d, argv[optind], err, sizeof(err));
-	double secs = now_s() - t0;
+	double secs = now_s(CLOCK_MONOTONIC) - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	if (rc < 0) {
 		fprintf(stderr, "sabpf detect watch: %s\n", err);
 	} else {
@@ -602,6 +602,10 @@ static int watch(int argc, char **argv)
 		put_double(&d.out, secs);
 		jbuf_puts(&d.out, ",\"edges_per_second\":");
 		jbuf_u64(&d.out, secs > 0 ? (__u64)((double)edges / secs) : 0);
+		jbuf_puts(&d.out, ",\"cpu_seconds\":");
+		put_double(&d.out, cpu);
+		jbuf_puts(&d.out, ",\"edges_per_cpu_second\":");
+		jbuf_u64(&d.out, cpu > 0 ? (__u64)((double)edges / cpu) : 0);
 		jbuf_puts(&d.out, "}\n");
 		flush_out(&d);
 	}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# check.sh: `sabpf detect` and `sabpf lineage` on the golden capture
+# (tests/golden/workload.raw), on the host, in a few seconds: a model trained
+# on the capture fits the capture again; copies of it whose processes do
+# something else (edges of one relation turned into another,
+# mutate_capture.py) are found abnormal, with an alert that names the score,
+# the threshold and nodes; a model of another format version, bad options
+# and a missing capture are refused with a message. Ends with
+# "detect: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+sabpf=${SABPF:-build/sabpf}
+golden=tests/golden/workload.raw
+passed=0 failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $*"; failed=$((failed + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# field FILE TYPE KEY: the value of KEY in the first JSON line of that type
+field() {
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == sys.argv[2]:
+        print(json.dumps(o.get(sys.argv[3])))
+        break
+' "$@"
+}
+
+# train: a model from the golden capture (small batches: it has 364 edges)
+if "$sabpf" detect train -o "$tmp/model" --batch 50 "$golden" 2>"$tmp/train.err" &&
+  grep -q "364 edges, 8 sketches" "$tmp/train.err"; then
+  ok "train: $(cat "$tmp/train.err")"
+else
+  not_ok "train failed: $(head -3 "$tmp/train.err")"
+fi
+
+# the training capture fits its own model
+"$sabpf" detect watch --model "$tmp/model" "$golden" >"$tmp/self.out" 2>"$tmp/self.err"
+if [ "$(field "$tmp/self.out" verdict abnormal)" = false ] &&
+  [ "$(field "$tmp/self.out" verdict sketches)" = 8 ] &&
+  ! grep -q '"type":"alert"' "$tmp/self.out"; then
+  ok "watch: the training capture fits (no alert, 8 sketches)"
+else
+  not_ok "watch of the training capture: $(cat "$tmp/self.out" "$tmp/self.err" | head -3)"
+fi
+
+# negative controls: the same processes doing something else
+for m in "16 20 reads turned into executable maps" "17 24 writes turned into hard links"; do
+  set -- $m
+  python3 tests/detect/mutate_capture.py "$golden" "$tmp/mut-$1.raw" "$1" "$2" >"$tmp/mut-$1.n"
+  "$sabpf" detect watch --model "$tmp/model" "$tmp/mut-$1.raw" >"$tmp/mut-$1.out" 2>&1
+  if [ "$(field "$tmp/mut-$1.out" verdict abnormal)" = true ] &&
+    python3 - "$tmp/mut-$1.out" <<'PY'
+import json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1]) if '"alert"' in l]
+a = alerts[0]
+assert len(alerts) == 1, alerts
+assert a["container"] == 40 and a["distance"] > a["threshold"], a
+assert a["time"].endswith("Z") and a["edges"] > 0, a
+assert a["labels"] and all(l["node"].startswith("n") and l["slots"] > 0 for l in a["labels"]), a
+PY
+  then
+    ok "watch: $(cat "$tmp/mut-$1.n") ${*:3}: abnormal, alert with score over threshold and nodes"
+  else
+    not_ok "watch did not flag ${*:3}: $(head -3 "$tmp/mut-$1.out")"
+  fi
+done
+
+# a model of another format version is refused, naming both versions
+python3 - "$tmp/model" "$tmp/model-v9" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<I", b, 8, 9)
+open(sys.argv[2], "wb").write(b)
+PY
+if ! "$sabpf" detect watch --model "$tmp/model-v9" "$golden" >/dev/null 2>"$tmp/v9.err" &&
+  grep -q "format version 9, but this sabpf reads version 1" "$tmp/v9.err"; then
+  ok "a model of format version 9 is refused: $(cat "$tmp/v9.err")"
+else
+  not_ok "model of version 9: $(cat "$tmp/v9.err")"
+fi
+
+# bad input: a training parameter given to watch, a bad number, no capture
+expect_refusal() { # WANT_RC PATTERN ARGS...
+  local want=$1 pat=$2 rc
+  shift 2
+  "$sabpf" "$@" >/dev/null 2>"$tmp/refuse.err"
+  rc=$?
+  if [ "$rc" = "$want" ] && grep -q -- "$pat" "$tmp/refuse.err"; then
+    ok "refused (exit $rc): sabpf $*"
+  else
+    not_ok "sabpf $*: exit $rc, expected $want with '$pat': $(head -2 "$tmp/refuse.err")"
+  fi
+}
+expect_refusal 2 "is a training parameter" detect watch --model "$tmp/model" --hops 2 "$golden"
+expect_refusal 2 "not a whole number from 1 to 5" detect train -o "$tmp/m2" --hops 9 "$golden"
+expect_refusal 2 "not a number from 0 to 100" detect train -o "$tmp/m2" --lambda x "$golden"
+expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/none.raw"
+expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
+# negative control of the refusals: the same commands, valid, succeed
+if "$sabpf" detect train -o "$tmp/m2" --hops 2 --lambda 0 "$golden" 2>/dev/null &&
+  "$sabpf" detect watch --model "$tmp/m2" --stds 3 "$golden" >/dev/null; then
+  ok "the same options, valid, are accepted"
+else
+  not_ok "valid options refused"
+fi
+
+echo "detect: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
