@@ -34,6 +34,7 @@
 #include "doctor.h"
 #include "graph_cmd.h"
 #include "json_write.h"
+#include "lineage.h"
 #include "loader.h"
 #include "output.h"
 #include "enforce.h"
@@ -945,6 +946,8 @@ int main(int argc, char **argv)
 		return cmd_graph(argc - 1, argv + 1);
 	if (strcmp(cmd, "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1);
+	if (strcmp(cmd, "lineage") == 0)
+		return cmd_lineage(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0)
 		return seal_verify_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)
