@@ -29,6 +29,8 @@
 #define MAX_CONTAINERS 1024
 #define EXPLAIN_LABELS 5
 #define TRAIN_SEED 0x5eedc0de2026ULL
+#define DESC_LEN 96	    /* what a node is, as an alert shows it (cut) */
+#define DESC_MAX (1u << 20) /* nodes described at most per container */
 
 static const char usage_text[] =
     "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
@@ -41,10 +43,13 @@ struct engine {
 	__u64 container;
 	struct wl *wl;
 	struct hsketch *hs;
-	struct view_map carrier; /* (label, 0) -> index + 1 into refs of the vertex
-				    that last took it */
+	struct view_map carrier; /* (label, 0) -> index into refs: the vertex that
+				    last took the label */
 	struct sabpf_ref *refs;
 	size_t nrefs, cap_refs;
+	struct view_map desc_index; /* (node id, 0) -> index into descs */
+	char (*descs)[DESC_LEN];
+	size_t ndescs, cap_descs;
 	__u64 edges; /* EDGE records seen */
 	__u32 in_batch;
 	__u64 last_time;
@@ -74,19 +79,47 @@ static void on_label(void *ctx, __u64 label, unsigned hop, const struct sabpf_re
 	(void)hop;
 	if (hs_add(e->hs, label) < 0)
 		e->oom = true;
-	size_t *c = view_map_put(&e->carrier, label, 0, 0, NULL);
-	if (!c) {
-		e->oom = true;
-		return;
-	}
-	if (*c && e->refs[*c - 1].id == v->id && e->refs[*c - 1].version == v->version)
-		return;
+	/* one carrier per label, the latest: a slot of refs, overwritten */
 	if (view_reserve(&e->refs, &e->cap_refs, e->nrefs + 1, sizeof(*e->refs)) < 0) {
 		e->oom = true;
 		return;
 	}
-	e->refs[e->nrefs++] = *v;
-	*c = e->nrefs;
+	bool added;
+	size_t *c = view_map_put(&e->carrier, label, 0, e->nrefs, &added);
+	if (!c) {
+		e->oom = true;
+		return;
+	}
+	if (added)
+		e->nrefs++;
+	e->refs[*c] = *v;
+}
+
+/* Remembers what node n is (a task's comm and pid; a path, address, argv,
+ * packet flow), for alerts: the node table forgets a task when it ends. */
+static void remember(struct engine *e, const struct gnode *n)
+{
+	if (!n || (!n->has_attrs && n->text_len == 0))
+		return;
+	char what[DESC_LEN];
+	if (n->kind == SABPF_NODE_TASK && n->has_attrs)
+		snprintf(what, sizeof(what), "%.*s pid %u", SABPF_COMM_LEN, n->a.task.comm,
+			 n->a.task.pid);
+	else if (n->text_len)
+		snprintf(what, sizeof(what), "%s", n->text);
+	else
+		return;
+	size_t *i = view_map_find(&e->desc_index, n->id, 0);
+	if (!i) {
+		if (e->ndescs >= DESC_MAX ||
+		    view_reserve(&e->descs, &e->cap_descs, e->ndescs + 1, sizeof(*e->descs)) < 0)
+			return; /* full: later nodes go undescribed */
+		i = view_map_put(&e->desc_index, n->id, 0, e->ndescs, NULL);
+		if (!i)
+			return;
+		e->ndescs++;
+	}
+	memcpy(e->descs[*i], what, sizeof(what));
 }
 
 static struct engine *engine_of(struct detector *d, __u64 container)
@@ -124,6 +157,8 @@ static void engine_free(struct engine *e)
 	hs_free(e->hs);
 	view_map_free(&e->carrier);
 	free(e->refs);
+	view_map_free(&e->desc_index);
+	free(e->descs);
 	free(e->sketches);
 	free(e->fits);
 	free(e);
@@ -202,12 +237,17 @@ static void put_explanation(struct detector *d, const struct engine *e, const __
 		jbuf_puts(&d->out, "\",\"slots\":");
 		jbuf_u64(&d->out, top_n[i]);
 		size_t *c = view_map_find(&e->carrier, top[i], 0);
-		if (c && *c) {
-			const struct sabpf_ref *v = &e->refs[*c - 1];
+		if (c) {
+			const struct sabpf_ref *v = &e->refs[*c];
 			jbuf_puts(&d->out, ",\"node\":\"");
 			put_node_id(&d->out, v->id, v->version);
 			jbuf_puts(&d->out, "\",\"kind\":");
 			json_cstr(&d->out, node_kind_name(v->kind));
+			size_t *w = view_map_find(&e->desc_index, v->id, 0);
+			if (w) {
+				jbuf_puts(&d->out, ",\"what\":");
+				json_cstr(&d->out, e->descs[*w]);
+			}
 		}
 		jbuf_putc(&d->out, '}');
 	}
@@ -269,10 +309,14 @@ static void observe(void *ctx, const struct event *ev)
 {
 	struct detector *d = ctx;
 	const struct record *r = ev->rec;
-	if (r->hdr.type == SABPF_REC_NODE && d->p.task_names && ev->node &&
-	    r->node.node.kind == SABPF_NODE_TASK) {
+	if ((r->hdr.type == SABPF_REC_NODE || r->hdr.type == SABPF_REC_NAME) && ev->node) {
 		struct engine *e = engine_of(d, r->hdr.container);
-		if (e && wl_node(e->wl, &r->node.node, ev->node->a.task.comm) < 0)
+		if (!e)
+			return;
+		remember(e, ev->node);
+		if (r->hdr.type == SABPF_REC_NODE && d->p.task_names &&
+		    r->node.node.kind == SABPF_NODE_TASK &&
+		    wl_node(e->wl, &r->node.node, ev->node->a.task.comm) < 0)
 			e->oom = true;
 		return;
 	}
@@ -282,6 +326,8 @@ static void observe(void *ctx, const struct event *ev)
 	if (!e)
 		return;
 	const struct sabpf_edge *x = &r->edge;
+	if (x->relation == SABPF_REL_NAMED)
+		remember(e, ev->to); /* an inode's new name */
 	if (d->p.task_names) {
 		if (ev->from && ev->from->has_attrs && x->from.kind == SABPF_NODE_TASK &&
 		    wl_node(e->wl, &x->from, ev->from->a.task.comm) < 0)

@@ -64,9 +64,10 @@ assert len(alerts) == 1, alerts
 assert a["container"] == 40 and a["distance"] > a["threshold"], a
 assert a["time"].endswith("Z") and a["edges"] > 0, a
 assert a["labels"] and all(l["node"].startswith("n") and l["slots"] > 0 for l in a["labels"]), a
+assert any(l.get("what") for l in a["labels"]), a  # what the nodes are
 PY
   then
-    ok "watch: $(cat "$tmp/mut-$1.n") ${*:3}: abnormal, alert with score over threshold and nodes"
+    ok "watch: $(cat "$tmp/mut-$1.n") ${*:3}: abnormal, alert with score over threshold and the nodes named"
   else
     not_ok "watch did not flag ${*:3}: $(head -3 "$tmp/mut-$1.out")"
   fi
