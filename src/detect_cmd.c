@@ -36,7 +36,7 @@ static const char usage_text[] =
     "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
     "                          [--lambda L] [--batch B] [--no-task-names]\n"
     "                          [--threshold mean|max] [--stds N] CAPTURE.raw...\n"
-    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] CAPTURE.raw\n";
+    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] CAPTURE.raw|-\n";
 
 /* One container's graph as it streams. */
 struct engine {
@@ -166,8 +166,10 @@ static void engine_free(struct engine *e)
 
 static void flush_out(struct detector *d)
 {
-	if (d->out.len)
+	if (d->out.len) {
 		fwrite(d->out.data, 1, d->out.len, stdout);
+		fflush(stdout); /* an alert goes out as soon as it is known */
+	}
 	jbuf_reset(&d->out);
 }
 
@@ -619,7 +621,10 @@ static int watch(int argc, char **argv)
 	d.model = &m;
 	jbuf_init(&d.out);
 	double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
-	int rc = replay(&d, argv[optind], err, sizeof(err));
+	/* "-": the raw stream on standard input, e.g. from a live
+	 * `sabpf audit -o raw:-`, scored as it arrives */
+	const char *capture = strcmp(argv[optind], "-") == 0 ? "/dev/stdin" : argv[optind];
+	int rc = replay(&d, capture, err, sizeof(err));
 	double secs = now_s(CLOCK_MONOTONIC) - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	if (rc < 0) {
 		fprintf(stderr, "sabpf detect watch: %s\n", err);

@@ -50,6 +50,14 @@ else
   not_ok "watch of the training capture: $(cat "$tmp/self.out" "$tmp/self.err" | head -3)"
 fi
 
+# "-": the raw stream from standard input (how a live agent's raw:- is read)
+if "$sabpf" detect watch --model "$tmp/model" - <"$golden" >"$tmp/stdin.out" 2>&1 &&
+  cmp -s <(grep -v '"stats"' "$tmp/stdin.out") <(grep -v '"stats"' "$tmp/self.out"); then
+  ok "watch - (standard input) gives the same verdict as the file"
+else
+  not_ok "watch -: $(head -3 "$tmp/stdin.out")"
+fi
+
 # negative controls: the same processes doing something else
 for m in "16 20 reads turned into executable maps" "17 24 writes turned into hard links"; do
   set -- $m
