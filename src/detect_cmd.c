@@ -70,6 +70,7 @@ struct detector {
 	struct engine *e[MAX_CONTAINERS];
 	size_t ne;
 	bool too_many;
+	bool oom; /* an engine could not be made */
 	struct jbuf out;
 };
 
@@ -132,8 +133,10 @@ static struct engine *engine_of(struct detector *d, __u64 container)
 		return NULL;
 	}
 	struct engine *e = calloc(1, sizeof(*e));
-	if (!e)
+	if (!e) {
+		d->oom = true;
 		return NULL;
+	}
 	e->container = container;
 	e->worst_margin = -INFINITY;
 	e->wl = wl_new(d->p.hops, on_label, e);
@@ -145,6 +148,7 @@ static struct engine *engine_of(struct detector *d, __u64 container)
 		hs_free(e->hs);
 		free(e->fits);
 		free(e);
+		d->oom = true;
 		return NULL;
 	}
 	d->e[d->ne++] = e;
@@ -264,6 +268,10 @@ static void take_sketch(struct detector *d, struct engine *e)
 	const __u64 *s = hs_slots(e->hs);
 	unsigned S = d->p.sketch_size;
 	if (!d->model) {
+		if (e->nsketches >= DM_MAX_SKETCHES) {
+			e->nsketches++; /* counted, not kept: train refuses the graph */
+			return;
+		}
 		if (view_reserve(&e->sketches, &e->cap_sketches, (e->nsketches + 1) * S,
 				 sizeof(__u64)) < 0) {
 			e->oom = true;
@@ -365,6 +373,10 @@ static int replay(struct detector *d, const char *path, char *err, size_t errlen
 			rc = -1;
 		}
 	}
+	if (rc == 0 && d->oom) {
+		snprintf(err, errlen, "out of memory scoring '%s'", path);
+		rc = -1;
+	}
 	if (rc == 0 && d->too_many) {
 		snprintf(err, errlen, "'%s' holds more than %d containers", path, MAX_CONTAINERS);
 		rc = -1;
@@ -378,6 +390,7 @@ static void reset(struct detector *d)
 		engine_free(d->e[i]);
 	d->ne = 0;
 	d->too_many = false;
+	d->oom = false;
 	if (d->pipe) {
 		pipeline_finish(d->pipe, true);
 		pipeline_free(d->pipe);
@@ -543,18 +556,28 @@ static int train(int argc, char **argv)
 			struct engine *e = d.e[c];
 			if (e->nsketches == 0)
 				continue;
+			if (e->nsketches > DM_MAX_SKETCHES) {
+				fprintf(stderr,
+					"sabpf detect train: container %llu of '%s' gives %zu "
+					"sketches, more than the %d a graph may have (clustering "
+					"compares every pair): train with a larger --batch (now "
+					"%u)\n",
+					(unsigned long long)e->container, argv[i], e->nsketches,
+					DM_MAX_SKETCHES, d.p.batch);
+				rc = 1;
+				break;
+			}
 			char name[4200];
 			snprintf(name, sizeof(name), "%s#%llu", argv[i],
 				 (unsigned long long)e->container);
 			struct dm_graph *grown =
 			    realloc(m.graphs, (m.ngraphs + 1) * sizeof(*m.graphs));
-			if (!grown) {
-				rc = 1;
-				break;
-			}
-			m.graphs = grown;
-			if (dm_build_graph(e->sketches, e->nsketches, d.p.sketch_size, TRAIN_SEED,
-					   name, &m.graphs[m.ngraphs]) < 0) {
+			if (grown)
+				m.graphs = grown;
+			if (!grown || dm_build_graph(e->sketches, e->nsketches, d.p.sketch_size,
+						     TRAIN_SEED, name, &m.graphs[m.ngraphs]) < 0) {
+				fprintf(stderr,
+					"sabpf detect train: out of memory building the model\n");
 				rc = 1;
 				break;
 			}
@@ -565,8 +588,6 @@ static int train(int argc, char **argv)
 				name, (unsigned long long)e->edges, e->nsketches, g->nclusters,
 				g->nevolution);
 		}
-		if (rc)
-			fprintf(stderr, "sabpf detect train: out of memory building the model\n");
 		reset(&d);
 	}
 	if (rc == 0 && m.ngraphs == 0) {

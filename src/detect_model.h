@@ -24,6 +24,7 @@
 #define DM_FORMAT_VERSION 1
 #define DM_MAGIC "SABPFDET"
 #define DM_MAX_CLUSTERS 5
+#define DM_MAX_SKETCHES 4096 /* of one training graph (a matrix of every pair) */
 
 /* The parameters a model is built with (and watched with). */
 struct dm_params {

@@ -112,8 +112,13 @@ expect_refusal 2 "not a whole number from 1 to 5" detect train -o "$tmp/m2" --ho
 expect_refusal 2 "not a number from 0 to 100" detect train -o "$tmp/m2" --lambda x "$golden"
 expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/none.raw"
 expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
+# a training graph of too many sketches (clustering compares every pair)
+python3 bench/detect/tile_capture.py "$golden" "$tmp/tiled.raw" 12
+expect_refusal 1 "more than the 4096 a graph may have" detect train -o "$tmp/m3" --batch 1 \
+  --sketch-size 8 "$tmp/tiled.raw"
 # negative control of the refusals: the same commands, valid, succeed
 if "$sabpf" detect train -o "$tmp/m2" --hops 2 --lambda 0 "$golden" 2>/dev/null &&
+  "$sabpf" detect train -o "$tmp/m3" --batch 8 --sketch-size 8 "$tmp/tiled.raw" 2>/dev/null &&
   "$sabpf" detect watch --model "$tmp/m2" --stds 3 "$golden" >/dev/null; then
   ok "the same options, valid, are accepted"
 else
