@@ -22,6 +22,7 @@
 #include "format.h"
 #include "graph_cmd.h"
 #include "json_write.h"
+#include "lineage.h"
 #include "names.h"
 #include "output.h"
 
@@ -31,12 +32,14 @@
 #define TRAIN_SEED 0x5eedc0de2026ULL
 #define DESC_LEN 96	    /* what a node is, as an alert shows it (cut) */
 #define DESC_MAX (1u << 20) /* nodes described at most per container */
+#define EXPLAIN_DEPTH 3	    /* watch --dot: edges back from each node named */
 
 static const char usage_text[] =
     "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
     "                          [--lambda L] [--batch B] [--no-task-names]\n"
     "                          [--threshold mean|max] [--stds N] CAPTURE.raw...\n"
-    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] CAPTURE.raw|-\n";
+    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] [--dot FILE]\n"
+    "                          CAPTURE.raw|-\n";
 
 /* One container's graph as it streams. */
 struct engine {
@@ -72,6 +75,9 @@ struct detector {
 	bool too_many;
 	bool oom; /* an engine could not be made */
 	struct jbuf out;
+	/* watch --dot: the nodes the alerts named */
+	struct sabpf_ref *named;
+	size_t nnamed, cap_named;
 };
 
 static void on_label(void *ctx, __u64 label, unsigned hop, const struct sabpf_ref *v)
@@ -245,6 +251,8 @@ static void put_explanation(struct detector *d, const struct engine *e, const __
 		size_t *c = view_map_find(&e->carrier, top[i], 0);
 		if (c) {
 			const struct sabpf_ref *v = &e->refs[*c];
+			if (view_reserve(&d->named, &d->cap_named, d->nnamed + 1, sizeof(*v)) == 0)
+				d->named[d->nnamed++] = *v;
 			jbuf_puts(&d->out, ",\"node\":\"");
 			put_node_id(&d->out, v->id, v->version);
 			jbuf_puts(&d->out, "\",\"kind\":");
@@ -439,6 +447,7 @@ enum {
 	OPT_THRESHOLD,
 	OPT_STDS,
 	OPT_MODEL,
+	OPT_DOT,
 };
 
 static const struct option longopts[] = {
@@ -452,6 +461,7 @@ static const struct option longopts[] = {
     {"threshold", required_argument, 0, OPT_THRESHOLD},
     {"stds", required_argument, 0, OPT_STDS},
     {"model", required_argument, 0, OPT_MODEL},
+    {"dot", required_argument, 0, OPT_DOT},
     {0, 0, 0, 0},
 };
 
@@ -466,16 +476,18 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 	while ((opt = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
 		int rc = 0;
 		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
-		    opt != '?') {
+		    opt != OPT_DOT && opt != '?') {
 			fprintf(stderr,
 				"sabpf detect watch: %s is a training parameter: the model "
 				"carries it (give it to sabpf detect train)\n",
 				argv[optind - 1]);
 			return -1;
 		}
-		if (train && opt == OPT_MODEL) {
-			fprintf(stderr, "sabpf detect train: --model is for watch; write the "
-					"model with -o MODEL\n");
+		if (train && (opt == OPT_MODEL || opt == OPT_DOT)) {
+			fprintf(stderr,
+				"sabpf detect train: %s is for watch; write the "
+				"model with -o MODEL\n",
+				argv[optind - 1]);
 			return -1;
 		}
 		switch (opt) {
@@ -484,6 +496,9 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 			break;
 		case OPT_MODEL:
 			*model = optarg;
+			break;
+		case OPT_DOT:
+			*output = optarg; /* watch: the picture of the alerts */
 			break;
 		case OPT_HOPS:
 			rc = parse_uint("--hops", optarg, 1, WL_MAX_HOPS, &p->hops);
@@ -612,6 +627,44 @@ static double now_s(clockid_t clock)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* watch --dot: where the nodes the alerts named came from, EXPLAIN_DEPTH
+ * edges back, as a lineage picture (lineage.h); a graph saying "no alert"
+ * when there was none. Returns 0, or -1 with err. */
+static int write_alert_dot(struct detector *d, const char *capture, const char *path, char *err,
+			   size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	if (d->nnamed == 0) {
+		fputs("digraph alerts {\n  label=\"no alert\";\n}\n", f);
+	} else {
+		struct lineage *l = lineage_new();
+		rc = l ? lineage_load(l, capture, err, errlen) : -1;
+		for (size_t i = 0; rc == 0 && i < d->nnamed; i++) {
+			char spec[64];
+			snprintf(spec, sizeof(spec), "n%llx_v%u",
+				 (unsigned long long)d->named[i].id, d->named[i].version);
+			rc = lineage_select(l, spec, err, errlen) < 0 ? -1 : 0;
+		}
+		if (rc == 0) {
+			lineage_walk(l, true, EXPLAIN_DEPTH);
+			lineage_write_dot(l, f);
+		} else if (!l) {
+			snprintf(err, errlen, "out of memory");
+		}
+		lineage_free(l);
+	}
+	if (fclose(f) != 0 && rc == 0) {
+		snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 static int watch(int argc, char **argv)
 {
 	struct detector d = {0};
@@ -626,6 +679,11 @@ static int watch(int argc, char **argv)
 		fprintf(stderr, "sabpf detect watch: %s\n%s",
 			!model_path ? "no model: give --model MODEL" : "give one capture",
 			usage_text);
+		return EXIT_USAGE;
+	}
+	if (output && strcmp(argv[optind], "-") == 0) {
+		fprintf(stderr, "sabpf detect watch: --dot reads the capture again, so it needs "
+				"a capture file, not -\n");
 		return EXIT_USAGE;
 	}
 	struct dm_model m;
@@ -681,9 +739,14 @@ static int watch(int argc, char **argv)
 		jbuf_puts(&d.out, "}\n");
 		flush_out(&d);
 	}
+	if (rc == 0 && output && write_alert_dot(&d, capture, output, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf detect watch: %s\n", err);
+		rc = -1;
+	}
 	reset(&d);
 	dm_model_free(&m);
 	jbuf_free(&d.out);
+	free(d.named);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -81,6 +81,21 @@ PY
   fi
 done
 
+# the picture of an alert: where the nodes it named came from; the altered
+# relation (reads made executable maps) is in it; without an alert, none
+if "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/alert.dot" "$tmp/mut-16.raw" >/dev/null &&
+  dot -Tsvg "$tmp/alert.dot" >"$tmp/alert.svg" && grep -q '"mmap_exec"' "$tmp/alert.dot"; then
+  ok "watch --dot: the alert's picture renders and shows the executable maps"
+else
+  not_ok "watch --dot on the altered copy: $(head -3 "$tmp/alert.dot")"
+fi
+if "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/none.dot" "$golden" >/dev/null &&
+  grep -q 'label="no alert"' "$tmp/none.dot" && ! grep -q -- '->' "$tmp/none.dot"; then
+  ok "watch --dot without an alert: a graph saying so"
+else
+  not_ok "watch --dot on the training capture: $(head -3 "$tmp/none.dot")"
+fi
+
 # a model of another format version is refused, naming both versions
 python3 - "$tmp/model" "$tmp/model-v9" <<'PY'
 import struct, sys
@@ -112,6 +127,8 @@ expect_refusal 2 "not a whole number from 1 to 5" detect train -o "$tmp/m2" --ho
 expect_refusal 2 "not a number from 0 to 100" detect train -o "$tmp/m2" --lambda x "$golden"
 expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/none.raw"
 expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
+expect_refusal 2 "needs a capture file, not -" detect watch --model "$tmp/model" --dot "$tmp/x.dot" -
+expect_refusal 2 "is for watch" detect train -o "$tmp/m2" --dot "$tmp/x.dot" "$golden"
 # a training graph of too many sketches (clustering compares every pair)
 python3 bench/detect/tile_capture.py "$golden" "$tmp/tiled.raw" 12
 expect_refusal 1 "more than the 4096 a graph may have" detect train -o "$tmp/m3" --batch 1 \
