@@ -724,6 +724,14 @@ static int watch(int argc, char **argv)
 			jbuf_u64(&d.out, e->edges);
 			jbuf_puts(&d.out, ",\"worst_margin\":");
 			put_double(&d.out, isfinite(e->worst_margin) ? e->worst_margin : 0);
+			/* what the graph is missing: an attacker who floods the ring
+			 * hides edges, so a verdict says how many were lost */
+			__u64 by_cause[SABPF_LOST_CAUSE_MAX], lost = 0;
+			pipeline_container_loss(d.pipe, e->container, by_cause);
+			for (int c = 0; c < SABPF_LOST_CAUSE_MAX; c++)
+				lost += by_cause[c];
+			jbuf_puts(&d.out, ",\"lost\":");
+			jbuf_u64(&d.out, lost);
 			jbuf_puts(&d.out, "}\n");
 		}
 		jbuf_puts(&d.out, "{\"type\":\"stats\",\"edges\":");

@@ -421,7 +421,7 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 		g->name = calloc(1, len + 1);
 		if (!g->name || !get(f, g->name, len) || !get(f, &g->nclusters, 4) ||
 		    !get(f, &g->nevolution, 4) || g->nclusters > DM_MAX_CLUSTERS ||
-		    g->nevolution > 100000000) {
+		    g->nevolution > DM_MAX_SKETCHES) {
 			what = "a graph's header";
 			break;
 		}

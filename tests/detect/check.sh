@@ -58,6 +58,23 @@ else
   not_ok "watch -: $(head -3 "$tmp/stdin.out")"
 fi
 
+# a verdict says how many records its container lost (here 5, in a LOST
+# record appended to the capture; the capture itself lost none)
+python3 - "$golden" "$tmp/lossy.raw" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+# struct sabpf_lost: header (LOST, cpu 0, 64 bytes, seq 0, time, container 40),
+# count 5, first_seq, last_seq, cause 1 (ring), pad
+lost = struct.pack("<HHIQQQQQQII", 4, 0, 64, 0, 1, 40, 5, 0, 0, 1, 0)
+open(sys.argv[2], "wb").write(data + lost)
+PY
+"$sabpf" detect watch --model "$tmp/model" "$tmp/lossy.raw" >"$tmp/lossy.out" 2>&1
+if [ "$(field "$tmp/lossy.out" verdict lost)" = 5 ] && [ "$(field "$tmp/self.out" verdict lost)" = 0 ]; then
+  ok "the verdict counts the container's lost records (5; none in the capture itself)"
+else
+  not_ok "lost in verdict: $(grep verdict "$tmp/lossy.out" "$tmp/self.out")"
+fi
+
 # negative controls: the same processes doing something else
 for m in "16 20 reads turned into executable maps" "17 24 writes turned into hard links"; do
   set -- $m
