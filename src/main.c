@@ -31,9 +31,11 @@
 #include "cmd.h"
 #include "container.h"
 #include "control.h"
+#include "detect_cmd.h"
 #include "doctor.h"
 #include "graph_cmd.h"
 #include "json_write.h"
+#include "lineage.h"
 #include "loader.h"
 #include "metrics.h"
 #include "output.h"
@@ -957,6 +959,10 @@ static const struct cmd cmds[] = {
     {"verify", cmd_verify, "FILE [--key PUB] [--seal S] [--partial] [--json]",
      "check a sealed output against FILE.seal", CMD_JSON, NULL},
     {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
+    {"detect", cmd_detect, "train|watch ...",
+     "intrusion detection on provenance (docs/detection.md)", 0, NULL},
+    {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
+     "what a node came from or led to", 0, NULL},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };

@@ -51,6 +51,9 @@ python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.lo
 tests/tools/systemd_unit.sh >"$logs/systemd.log" 2>&1; tail -1 "$logs/systemd.log"; count "$logs/systemd.log"
 t=$SECONDS; tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"
 took "$logs/golden.log" $t; count "$logs/golden.log"
+# The detector and lineage on the golden capture (tests/detect/check.sh).
+t=$SECONDS; tests/detect/check.sh >"$logs/detect.log" 2>&1; tail -1 "$logs/detect.log"
+took "$logs/detect.log" $t; count "$logs/detect.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
 # "scope" (the glob matches the names ending in n or e), on one kernel.
