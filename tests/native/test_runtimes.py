@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Checks of tests/native/scenarios/50-runtimes.sh: containers of a real
+"""Checks of tests/native/scenarios/70-runtimes.sh: containers of a real
 dockerd and podman, audited with the trace backend, carry their runtime
 identity (name, image, full id, Docker labels; for a plain containerd container its
 id and namespace) in JSON lines, PROV-JSON, SPADE and the summary; a docker container started before the agent is discovered, one

@@ -223,7 +223,7 @@ static void test_docker_config(void **state)
 
 /* The files and cgroup paths of real runs (Docker 20.10 with its data root,
  * podman 4.3 with vfs storage, containerd 1.6 through ctr in namespace
- * sabpf-test; tests/native/scenarios/50-runtimes.sh made
+ * sabpf-test; tests/native/scenarios/70-runtimes.sh made
  * them, scrubbed of the run's temporary paths): identity_resolve() finds
  * each container's name and image under the roots, as expected.tsv says.
  * With the roots elsewhere the same paths give runtime and id only. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 150
-# 50-runtimes.sh: containers of real runtimes, audited natively with the trace
+# 70-runtimes.sh: containers of real runtimes, audited natively with the trace
 # backend, carry their runtime identity (docs/identity.md). A private dockerd
 # (Debian's docker.io, flags of ../shared/platform-notes.md: no iptables, no
 # bridge, vfs storage, data root, exec root, socket and pidfile in a
@@ -250,7 +250,7 @@ if [ "${SABPF_UPDATE_FIXTURES:-0}" = 1 ]; then
   scrub "$w/docker/exec/containerd/daemon/io.containerd.runtime.v2.task/sabpf-test/$ctr_id/config.json" \
     "$fx/containerd/io.containerd.runtime.v2.task/sabpf-test/$ctr_id/config.json"
   {
-    printf '# runtime\tcgroup path\tname\timage (- for none; tests/native/scenarios/50-runtimes.sh; test_identity.c test_real_runtimes)\n'
+    printf '# runtime\tcgroup path\tname\timage (- for none; tests/native/scenarios/70-runtimes.sh; test_identity.c test_real_runtimes)\n'
     printf 'docker\t/docker/%s\tsabpf-early\t%s\n' "$early_id" "$image"
     printf 'podman\t/libpod_parent/libpod-%s\tsabpf-pearly\tlocalhost/%s\n' "$pearly_id" "$image"
     printf 'containerd\t/sabpf-test/%s\t-\t-\n' "$ctr_id"
