@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		while (rate > 0 && (double)calls > rate * (t - start))
 			t = now();
 	}
-	printf("{\"target_rate\":%.0f,\"calls\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", rate,
-	       calls, t - start, (double)calls / (t - start));
+	printf("{\"target_rate\":%.0f,\"calls\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", rate, calls,
+	       t - start, (double)calls / (t - start));
 	return 0;
 }

@@ -52,8 +52,8 @@ class DataError(Exception):
 def need(entry, key, kind, where):
     value = entry.get(key)
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        raise DataError(f"{where}: field \"{key}\" missing or not {getattr(kind, '__name__', kind)}"
-                        f" (got {value!r})")
+        what = "a number" if kind == (int, float) else f"of type {kind.__name__}"
+        raise DataError(f"{where}: field \"{key}\" missing or not {what} (got {value!r})")
     return value
 
 

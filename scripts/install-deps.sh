@@ -20,6 +20,10 @@ PACKAGES=(
   qemu-system-x86 busybox-static cpio gzip xz-utils
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
+  # the native benchmark (bench/native.py): auditd as the reference, and the
+  # macro workloads (it runs its own redis-server and nginx from private
+  # configurations; on a host where apt starts services, stop theirs if unwanted)
+  auditd postmark redis-server redis-tools nginx wrk
 )
 
 if [ "$(id -u)" -ne 0 ]; then
