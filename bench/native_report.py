@@ -78,7 +78,7 @@ def load(path):
         if not isinstance(entry, dict):
             raise DataError(f"{where}: expected an object")
         part = need(entry, "part", str, where)
-        if part in ("micro", "macro", "drain", "scale"):
+        if part in ("micro", "macro", "drain", "scale", "progs"):
             need(entry, "name", str, where)
             if need(entry, "config", str, where) not in CONFIGS:
                 raise DataError(f"{where}: unknown configuration {entry['config']!r}")
@@ -86,7 +86,12 @@ def load(path):
             need(cond, "disturbed", bool, where + ".conditions")
             for key in ("loadavg_before", "loadavg_after", "others_cpu", "steal"):
                 need(cond, key, (int, float), where + ".conditions")
-        if part in ("micro", "scale"):
+        if part == "progs":
+            for name, p in need(entry, "programs", dict, where).items():
+                if not isinstance(p, dict) or not isinstance(p.get("runs"), int) or \
+                        p["runs"] < 1 or not isinstance(p.get("ns"), int):
+                    raise DataError(f"{where}: programs.{name}: expected runs >= 1 and ns")
+        if part in ("micro", "scale", "progs"):
             if need(entry, "us", (int, float), where) <= 0:
                 raise DataError(f"{where}: \"us\" must be positive")
         if part == "macro":
@@ -174,7 +179,7 @@ def micro_table(doc, out):
             line.append("-" if cell is None else
                         cell.text() + ("" if ovh[config] is None else f" ({pct(ovh[config])})"))
         a, s = ovh.get("auditd"), ovh.get("trace-self")
-        line.append("-" if a is None or s is None or a <= 0 else f"{s / a:.3f}")
+        line.append("-" if a is None or s is None or a <= 0 or s < 0 else f"{s / a:.3f}")
         paper = PAPER.get(row)
         line.append("-" if paper is None else pct(paper[1] / paper[0] - 1))
         out.append("| " + " | ".join(line) + " |")
@@ -218,6 +223,9 @@ def macro_table(doc, out):
     if not order:
         out.append("Not measured in this run.")
         return
+    out.append("Median over rounds (range); overhead in brackets: more time for seconds, "
+               "throughput lost for req/s (negative: faster or more than with no agent).")
+    out.append("")
     out.append("| workload | unit | none | auditd (overhead) | sabpf, other container (overhead) "
                "| sabpf, audited (overhead) |")
     out.append("| --- | --- | ---: | ---: | ---: | ---: |")
@@ -300,11 +308,30 @@ def scale_table(doc, out):
         out.append("| " + " | ".join(line) + " |")
 
 
+def progs_table(doc, out):
+    entries = [e for e in doc["results"] if e["part"] == "progs"]
+    if not entries:
+        out.append("Not measured in this run.")
+        return
+    names = list(dict.fromkeys(n for e in entries for n in e["programs"]))
+    out.append("| where | row | µs per operation | " +
+               " | ".join(f"{n} ns/run (runs)" for n in names) + " |")
+    out.append("| --- | --- | ---: | " + " | ".join("---:" for _ in names) + " |")
+    for e in entries:
+        where, row = e["name"].split("/", 1)
+        cols = []
+        for n in names:
+            p = e["programs"].get(n)
+            cols.append("-" if p is None else f"{p['ns'] / p['runs']:.0f} ({p['runs']:,})")
+        out.append(f"| {where} | {ROW_NAMES.get(row, row)} | {fmt_num(e['us'])}"
+                   f"{' †' if e['conditions']['disturbed'] else ''} | " + " | ".join(cols) + " |")
+
+
 def conditions_table(doc, out):
     out.append("| part | measurements | disturbed † | loadavg (min-max) | others' CPU (median) "
                "| steal (max) | BPF tracing programs of others |")
     out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for part in ("micro", "macro", "drain", "scale"):
+    for part in ("micro", "macro", "drain", "scale", "progs"):
         es = [e for e in doc["results"] if e["part"] == part]
         if not es:
             continue
@@ -346,7 +373,8 @@ def render(doc, data_path):
     out.append("### Micro (lmbench rows, build/bench/microbench)")
     out.append("")
     out.append("Median over rounds (range of the rounds); overhead over no agent; "
-               "\"sabpf / auditd\" is the audited sabpf overhead as a fraction of auditd's.")
+               "\"sabpf / auditd\" is the audited sabpf overhead as a fraction of auditd's "
+               "(\"-\" where either is negative, i.e. within noise).")
     out.append("")
     micro = micro_table(doc, out)
     out.append("")
@@ -365,6 +393,15 @@ def render(doc, data_path):
                "holding N-2 child cgroups)")
     out.append("")
     scale_table(doc, out)
+    out.append("")
+    out.append("### Where the time goes (kernel.bpf_stats_enabled on for this part only)")
+    out.append("")
+    out.append("Run time of each of the agent's programs over one row, in a cgroup it does not "
+               "audit and in the one it audits. The family programs are tail-called from "
+               "trace_sys_exit and count in it; its runs include every other process's system "
+               "calls on the host meanwhile (all of them miss the scope).")
+    out.append("")
+    progs_table(doc, out)
     out.append("")
     out.append("### Targets (issue 10; reported, not tuned to)")
     out.append("")
