@@ -47,8 +47,11 @@ else
   not_ok "audit state changed: $(diff "$out/audit-before.txt" "$out/audit-after.txt" | tr '\n' ' ')"
 fi
 ls -d /sys/fs/cgroup/unified/sabpf-bench.* /sys/fs/cgroup/sabpf-bench.* >"$out/leftover.txt" 2>/dev/null
-[ -s "$out/leftover.txt" ] && not_ok "cgroups left behind: $(cat "$out/leftover.txt")" ||
+if [ -s "$out/leftover.txt" ]; then
+  not_ok "cgroups left behind: $(cat "$out/leftover.txt")"
+else
   ok "no sabpf-bench cgroup left behind"
+fi
 
 # The data: one micro entry per configuration, each with its conditions; the
 # agent auditing another cgroup received no record of the benchmark's.
