@@ -874,6 +874,7 @@ def main(argv):
             return 2
 
     bench = Bench(args)
+    host = host_info()  # the commit measured: taken before, not after
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     try:
@@ -889,7 +890,7 @@ def main(argv):
         "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seconds": round(time.monotonic() - t0, 1),
         "command": "bench/native.py " + " ".join(argv),
-        "host": host_info(),
+        "host": host,
         "settings": {"rounds": args.rounds, "macro_rounds": args.macro_rounds,
                      "seconds_per_row": args.seconds, "parts": parts,
                      "quick": args.quick, "scratch": args.scratch,
