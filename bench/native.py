@@ -873,6 +873,8 @@ def main(argv):
             log(f"{binary} missing: build it with {how}")
             return 2
 
+    # SIGTERM as ^C: the teardown (audit state, bpf_stats, cgroups) still runs
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     bench = Bench(args)
     host = host_info()  # the commit measured: taken before, not after
     started = datetime.datetime.now(datetime.timezone.utc)
