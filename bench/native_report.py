@@ -203,7 +203,7 @@ def targets_table(doc, micro, drain_best, out):
         out.append(f"| audited: <= half of ProvBPF's overhead | {ROW_NAMES.get(row, row)} | "
                    f"{'-' if self_o is None else pct(self_o)} | <= {pct(paper / 2)} | "
                    f"{verdict(None if self_o is None else self_o <= paper / 2)} |")
-        ok = None if self_o is None or auditd_o is None else self_o <= auditd_o / 20
+        ok = None if self_o is None or auditd_o is None else self_o < auditd_o / 20
         out.append(f"| audited: < 1/20 of auditd's overhead | {ROW_NAMES.get(row, row)} | "
                    f"{'-' if self_o is None else pct(self_o)} | "
                    f"{'-' if auditd_o is None else '< ' + pct(auditd_o / 20)} | {verdict(ok)} |")

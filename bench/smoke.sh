@@ -6,7 +6,8 @@
 # that auditd's and the kernel's audit state is as before, and that
 # bench/native_report.py renders it into a copy of docs/performance.md.
 # Negative controls: the generator must refuse data missing a field a table
-# needs, data of another format, and a document without its markers.
+# needs, data of another format, and a document without its markers. Then
+# bench/test_native_report.py (pytest): the report's arithmetic.
 # Ends with "bench: N passed, N failed"; exits non-zero on any failure.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -112,6 +113,13 @@ if $py bench/native_report.py "$data" --doc "$out/no-marker.md" >/dev/null 2>"$o
   not_ok "native_report.py accepted a document without its end marker"
 else
   ok "native_report.py refuses a document without its end marker"
+fi
+# The report's arithmetic on synthetic data of known figures (medians,
+# overheads, fractions, targets), and its refusals of bad data.
+if $py -m pytest -q -p no:cacheprovider bench/test_native_report.py >"$out/pytest.log" 2>&1; then
+  ok "test_native_report.py: $(tail -1 "$out/pytest.log")"
+else
+  not_ok "test_native_report.py: $(tail -1 "$out/pytest.log") (log: $out/pytest.log)"
 fi
 echo "bench: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
