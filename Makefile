@@ -21,7 +21,10 @@ BUILD   := build
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iinclude -I$(BUILD) -Isrc \
                  -D_GNU_SOURCE
 CFLAGS   ?=
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -lsodium -lpthread
+# librdkafka.a and what it needs (lz4, OpenSSL); its Cyrus SASL calls are
+# answered by src/kafka_sasl.c (Debian has no static Kerberos for libsasl2.a)
+LDLIBS_STATIC := -static -lbpf -lrdkafka -llz4 -lssl -lcrypto -lm -ldl -lrt -lelf -lz -lzstd \
+                 -lyaml -lsodium -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -29,7 +32,7 @@ BPF_MAIN    := bpf/sabpf.bpf.c
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(BUILD) -Ibpf
 DEPFLAGS     = -MMD -MP -MT $@ -MF $@.d
 SRC         := $(wildcard src/*.c)
-SRC_LIB     := $(filter-out src/main.c,$(SRC))
+SRC_LIB     := $(filter-out src/main.c src/kafka_sasl.c,$(SRC))
 OBJ         := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 OBJ_SAN     := $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRC_LIB))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -40,9 +43,11 @@ TENANT_OBJS := $(patsubst examples/tenant/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildc
 # Generated headers every user-space object may include: made before any
 # compile (the dependency files name the rest once they exist).
 GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.h
+# Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
+HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
 .PHONY: all unit test test-vm bench format clean
-all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS)
+all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) not readable: the build needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=path/to/vmlinux" >&2; exit 1; }
@@ -89,7 +94,11 @@ $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
-	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium
+	    -lcmocka -lbpf -lrdkafka -lelf -lz -lzstd -lyaml -lsodium
+
+$(BUILD)/tools/kafka-mock: tests/native/kafka_mock.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE $(DEPFLAGS) -o $@ $< -lrdkafka
 
 # Static programs the integration scenarios run inside the VM.
 $(BUILD)/progs/%: tests/vm/progs/%.c
