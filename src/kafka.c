@@ -42,6 +42,7 @@ struct kafka_sink {
 	rd_kafka_t *rk;
 	struct spool *spool;
 	char node[256];
+	char run[32]; /* start time of this sink: names the run's sequences */
 	char clock[32];
 	bool raw;
 	kafka_loss_fn on_loss;
@@ -512,6 +513,7 @@ void kafka_sink_send(struct kafka_sink *k, const struct sabpf_hdr *h, const void
 	int klen;
 	rd_kafka_headers_t *hs = rd_kafka_headers_new(8);
 	rd_kafka_header_add(hs, KAFKA_H_NODE, -1, k->node, -1);
+	rd_kafka_header_add(hs, KAFKA_H_RUN, -1, k->run, -1);
 	rd_kafka_header_add(hs, KAFKA_H_FORMAT, -1, k->spec.format, -1);
 	if (h) {
 		klen = snprintf(key, sizeof(key), "%s/%llu", k->node,
@@ -617,6 +619,11 @@ struct kafka_sink *kafka_sink_new(struct kafka_spec *spec, kafka_loss_fn on_loss
 	k->ctx = ctx;
 	k->raw = strcmp(k->spec.format, "raw") == 0;
 	snprintf(k->clock, sizeof(k->clock), "0");
+	struct timespec start;
+	clock_gettime(CLOCK_REALTIME, &start);
+	snprintf(k->run, sizeof(k->run), "%llx",
+		 (unsigned long long)start.tv_sec * 1000000000ull +
+		     (unsigned long long)start.tv_nsec);
 	if (k->spec.node)
 		snprintf(k->node, sizeof(k->node), "%s", k->spec.node);
 	else if (gethostname(k->node, sizeof(k->node) - 1) < 0)

@@ -40,6 +40,7 @@ void kafka_spec_free(struct kafka_spec *s);
 
 /* Header names of every message (values are decimal text, or names). */
 #define KAFKA_H_NODE "sabpf.node"
+#define KAFKA_H_RUN "sabpf.run" /* the agent's run: sequence numbers restart with it */
 #define KAFKA_H_CPU "sabpf.cpu"
 #define KAFKA_H_SEQ "sabpf.seq"
 #define KAFKA_H_CONTAINER "sabpf.container"

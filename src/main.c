@@ -28,6 +28,7 @@
 #include "sabpf_record.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "consume.h"
 #include "container.h"
 #include "control.h"
 #include "doctor.h"
@@ -942,6 +943,8 @@ int main(int argc, char **argv)
 		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cmd_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "consume") == 0)
+		return cmd_consume(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0)
 		return seal_verify_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)
