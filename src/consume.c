@@ -37,6 +37,7 @@ struct stream {
 	__u64 *seqs;
 	size_t nseqs, cap;
 	__u64 explained; /* by LOST records of sequence causes */
+	__u64 lost_last; /* the highest sequence number a LOST record names */
 };
 
 /* One node, container and CPU within a partition: the last number seen. */
@@ -57,7 +58,9 @@ struct consume {
 	size_t setcap, setlen;
 	__u64 messages, records, documents, foreign, duplicates, out_of_order, malformed;
 	__u64 lost_by_cause[SABPF_LOST_CAUSE_MAX];
-	bool clock_set;
+	bool clock_set; /* and the outputs open */
+	const char **outputs;
+	int noutputs;
 	struct sabpf_pipeline *p;
 	const char *not_raw; /* format of the first message that cannot be converted */
 };
@@ -174,6 +177,19 @@ static void check_order(struct consume *c, const char *node, __u64 container, __
 	o->last = seq;
 }
 
+/* Adds the -o outputs to the pipeline (once). */
+static int open_outputs(struct consume *c)
+{
+	char err[1024];
+	for (int i = 0; i < c->noutputs; i++)
+		if (pipeline_add_output(c->p, c->outputs[i], err, sizeof(err))) {
+			fprintf(stderr, "sabpf consume: %s\n", err);
+			return -1;
+		}
+	c->noutputs = 0;
+	return 0;
+}
+
 static int take_message(struct consume *c, const rd_kafka_message_t *m)
 {
 	rd_kafka_headers_t *hs = NULL;
@@ -211,8 +227,14 @@ static int take_message(struct consume *c, const rd_kafka_message_t *m)
 			if (strcmp(record_lost_cause_name(k), name) == 0) {
 				c->lost_by_cause[k] += count;
 				if (k == SABPF_LOST_RING || k == SABPF_LOST_SPOOL ||
-				    k == SABPF_LOST_BROKER)
+				    k == SABPF_LOST_BROKER) {
 					s->explained += count;
+					/* a loss at the end of the sequence
+					 * shows only here */
+					__u64 last = hget_u64(hs, KAFKA_H_LAST_SEQ);
+					if (last > s->lost_last)
+						s->lost_last = last;
+				}
 			}
 	} else if (strcmp(type, "denial") != 0) { /* denials are outside the sequence */
 		if (seq == 0 || seq >= (1ull << 48) || si >= 0xffff) {
@@ -246,9 +268,13 @@ static int take_message(struct consume *c, const rd_kafka_message_t *m)
 								    : "unknown";
 		return 0;
 	}
-	if (!c->clock_set && hget(hs, KAFKA_H_CLOCK, clock, sizeof(clock))) {
-		pipeline_set_clock_offset(c->p, strtoll(clock, NULL, 10));
+	if (!c->clock_set) {
+		/* the outputs open now, with the run's clock (the raw header) */
+		if (hget(hs, KAFKA_H_CLOCK, clock, sizeof(clock)))
+			pipeline_set_clock_offset(c->p, strtoll(clock, NULL, 10));
 		c->clock_set = true;
+		if (open_outputs(c) < 0)
+			return -1;
 	}
 	_Alignas(8) unsigned char buf[RECORD_MAX_SIZE];
 	if (m->len > sizeof(buf) || m->len < sizeof(struct sabpf_hdr)) {
@@ -278,6 +304,8 @@ static __u64 report_gaps(struct consume *c, __u64 *explained, __u64 *unexplained
 		__u64 prev = 0, miss = 0;
 		for (size_t j = 0; j <= s->nseqs; j++) {
 			__u64 cur = j < s->nseqs ? s->seqs[j] : prev + 1;
+			if (j == s->nseqs && s->lost_last > prev)
+				cur = s->lost_last + 1; /* the end, as the LOST records say */
 			if (cur > prev + 1) {
 				miss += cur - prev - 1;
 				if (shown++ < GAPS_SHOWN)
@@ -290,6 +318,8 @@ static __u64 report_gaps(struct consume *c, __u64 *explained, __u64 *unexplained
 			prev = cur;
 		}
 		__u64 max = s->nseqs ? s->seqs[s->nseqs - 1] : 0;
+		if (s->lost_last > max)
+			max = s->lost_last;
 		__u64 expl = s->explained < miss ? s->explained : miss;
 		printf("node %s cpu %u: seq 1..%llu, %zu records, %llu missing, %llu explained by "
 		       "LOST records\n",
@@ -485,11 +515,17 @@ int cmd_consume(int argc, char **argv)
 			fprintf(stderr, "sabpf consume: out of memory\n");
 			goto out;
 		}
-		for (int i = 0; i < noutputs; i++)
-			if (pipeline_add_output(c.p, outputs[i], err, sizeof(err))) {
+		c.outputs = outputs;
+		c.noutputs = noutputs;
+		/* each must be valid before anything is read */
+		struct sabpf_pipeline *check = pipeline_new();
+		for (int i = 0; check && i < noutputs; i++)
+			if (pipeline_add_output(check, outputs[i], err, sizeof(err))) {
 				fprintf(stderr, "sabpf consume: %s\n", err);
+				pipeline_free(check);
 				goto out;
 			}
+		pipeline_free(check);
 	}
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char group[64];
@@ -517,7 +553,7 @@ int cmd_consume(int argc, char **argv)
 		rd_kafka_conf_destroy(conf);
 		goto out;
 	}
-	if (read_topic(rk, &ks, &c, timeout_s))
+	if (read_topic(rk, &ks, &c, timeout_s) || (c.p && open_outputs(&c) < 0))
 		goto out;
 	__u64 explained, unexplained;
 	__u64 missing = report_gaps(&c, &explained, &unexplained);

@@ -54,7 +54,8 @@ struct kafka_sink {
 	void *purged; /* entries purged from librdkafka's queue at the end */
 	size_t purged_len;
 	int drain_below; /* take from the spool while the queue is shorter */
-	int last_error;	 /* error_cb: the last error told (0: none) */
+	int last_error;	 /* the last delivery error told (0: none) */
+	bool told_away;	 /* error_cb told that the broker is away */
 	__u64 sent, delivered, spooled, unspooled, lost_spool, lost_broker;
 };
 
@@ -525,6 +526,7 @@ void kafka_sink_send(struct kafka_sink *k, const struct sabpf_hdr *h, const void
 		if (h->type == SABPF_REC_LOST) {
 			const struct sabpf_lost *l = (const void *)h;
 			add_u64(hs, KAFKA_H_LOST, l->count);
+			add_u64(hs, KAFKA_H_LAST_SEQ, l->last_seq);
 			const char *cause = record_lost_cause_name(l->cause);
 			rd_kafka_header_add(hs, KAFKA_H_CAUSE, -1, cause ? cause : "?", -1);
 		}
@@ -553,6 +555,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	if (!m->err) {
 		k->delivered++;
 		k->last_error = 0;
+		if (k->told_away)
+			fprintf(stderr, "sabpf: kafka %s: delivering again\n", k->spec.brokers);
+		k->told_away = false;
 		return;
 	}
 	rd_kafka_headers_t *hs = NULL;
@@ -577,11 +582,11 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	(void)rk;
 	struct kafka_sink *k = opaque;
-	if (k->last_error == err)
+	if (k->told_away) /* once until records are delivered again */
 		return;
-	k->last_error = err;
-	fprintf(stderr, "sabpf: kafka %s: %s (records wait in memory, then in the spool)\n",
-		k->spec.brokers, reason);
+	k->told_away = true;
+	fprintf(stderr, "sabpf: kafka %s: %s (%s): records wait in memory, then in the spool\n",
+		k->spec.brokers, reason, rd_kafka_err2name(err));
 }
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)

@@ -44,11 +44,12 @@ void kafka_spec_free(struct kafka_spec *s);
 #define KAFKA_H_CPU "sabpf.cpu"
 #define KAFKA_H_SEQ "sabpf.seq"
 #define KAFKA_H_CONTAINER "sabpf.container"
-#define KAFKA_H_TYPE "sabpf.type"     /* node, edge, name, lost, denial; document */
-#define KAFKA_H_FORMAT "sabpf.format" /* jsonl, raw, spade, prov */
-#define KAFKA_H_CLOCK "sabpf.clock"   /* raw: wall clock - boot clock, ns */
-#define KAFKA_H_LOST "sabpf.lost"     /* LOST: count */
-#define KAFKA_H_CAUSE "sabpf.cause"   /* LOST: cause name */
+#define KAFKA_H_TYPE "sabpf.type"	  /* node, edge, name, lost, denial; document */
+#define KAFKA_H_FORMAT "sabpf.format"	  /* jsonl, raw, spade, prov */
+#define KAFKA_H_CLOCK "sabpf.clock"	  /* raw: wall clock - boot clock, ns */
+#define KAFKA_H_LOST "sabpf.lost"	  /* LOST: count */
+#define KAFKA_H_LAST_SEQ "sabpf.last_seq" /* LOST: the last sequence number lost */
+#define KAFKA_H_CAUSE "sabpf.cause"	  /* LOST: cause name */
 
 struct kafka_sink;
 
