@@ -634,7 +634,9 @@ int agent_poll(struct agent *a, int timeout_ms)
 	watch_denials(a);
 	watch_denial_drops(a, false);
 	agent_scope_report(a, false);
-	return ring_buffer__poll(a->ring, timeout_ms);
+	int n = ring_buffer__poll(a->ring, timeout_ms);
+	pipeline_poll(a->pipeline); /* a quiet container: the spool still drains */
+	return n;
 }
 
 /* The kernel writes the LOST records of a CPU at its next successful

@@ -841,6 +841,13 @@ int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max)
 	return n;
 }
 
+void pipeline_poll(struct sabpf_pipeline *p)
+{
+	for (int i = 0; i < p->noutputs; i++)
+		if (p->outputs[i]->kafka)
+			kafka_sink_poll(p->outputs[i]->kafka);
+}
+
 int pipeline_flush(struct sabpf_pipeline *p)
 {
 	int rc = 0;

@@ -104,15 +104,15 @@ static int reset_if_empty(struct spool *s)
 	return save_pos(s);
 }
 
-/* Sets the rest of a damaged file aside and empties the spool. */
-static void set_aside(struct spool *s)
+/* Copies the bytes from `from` to the end into NAME.damaged, and says so. */
+static void save_damaged(struct spool *s, __u64 from)
 {
 	char damaged[4096];
 	snprintf(damaged, sizeof(damaged), "%s.damaged", s->path);
 	int fd = open(damaged, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		char chunk[65536];
-		for (__u64 off = s->read_off; off < s->write_off;) {
+		for (__u64 off = from; off < s->write_off;) {
 			size_t n = s->write_off - off < sizeof(chunk) ? (size_t)(s->write_off - off)
 								      : sizeof(chunk);
 			if (read_at(s->fd, chunk, n, off) < 0 || write(fd, chunk, n) != (ssize_t)n)
@@ -124,8 +124,14 @@ static void set_aside(struct spool *s)
 	fprintf(stderr,
 		"sabpf: spool '%s' is damaged at offset %llu: its %llu bytes from there were "
 		"moved to '%s' and are not sent\n",
-		s->path, (unsigned long long)s->read_off,
-		(unsigned long long)(s->write_off - s->read_off), damaged);
+		s->path, (unsigned long long)from, (unsigned long long)(s->write_off - from),
+		damaged);
+}
+
+/* Sets the rest of a damaged file aside and empties the spool. */
+static void set_aside(struct spool *s)
+{
+	save_damaged(s, s->read_off);
 	s->read_off = s->write_off;
 	reset_if_empty(s);
 }
@@ -184,8 +190,15 @@ struct spool *spool_open(const char *dir, const char *name, __u64 max_bytes, cha
 		s->entries++;
 	}
 	if (off < s->write_off) {
-		fprintf(stderr, "sabpf: spool '%s': %llu bytes of a torn last entry cut off\n",
-			s->path, (unsigned long long)(s->write_off - off));
+		unsigned char h[2] = {0, 0};
+		bool torn = s->write_off - off < HEAD ||
+			    (read_at(s->fd, h, 2, off) == 0 && h[0] == 'S' && h[1] == 'Q');
+		if (torn)
+			fprintf(stderr,
+				"sabpf: spool '%s': %llu bytes of a torn last entry cut off\n",
+				s->path, (unsigned long long)(s->write_off - off));
+		else
+			save_damaged(s, off);
 		s->write_off = off;
 		if (ftruncate(s->fd, (off_t)off) < 0) {
 			set_err(err, errlen, "cannot truncate", s->path);
