@@ -668,7 +668,7 @@ struct kafka_sink *kafka_sink_new(struct kafka_spec *spec, kafka_loss_fn on_loss
 	size_t qlen = sizeof(qmax);
 	if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", qmax, &qlen) ==
 	    RD_KAFKA_CONF_OK)
-		k->drain_below = atoi(qmax) / 2;
+		k->drain_below = atoi(qmax); /* the queue bounds the memory, spooled or not */
 	if (k->drain_below < 1)
 		k->drain_below = 1;
 	rd_kafka_conf_set_opaque(conf, k);
@@ -725,7 +725,7 @@ int kafka_sink_close(struct kafka_sink *k)
 	double deadline = now_s() + k->spec.flush_timeout_s;
 	while ((rd_kafka_outq_len(k->rk) > 0 || spool_pending_entries(k->spool)) &&
 	       now_s() < deadline) {
-		rd_kafka_poll(k->rk, 50);
+		rd_kafka_poll(k->rk, 5);
 		drain(k);
 	}
 	if (rd_kafka_outq_len(k->rk) > 0) {
