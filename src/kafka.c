@@ -702,6 +702,11 @@ fail:
 	return NULL;
 }
 
+int kafka_sink_spool_fd(const struct kafka_sink *k)
+{
+	return spool_fd(k->spool);
+}
+
 const char *kafka_sink_format(const struct kafka_sink *k)
 {
 	return k->spec.format;

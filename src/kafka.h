@@ -63,6 +63,8 @@ typedef void (*kafka_loss_fn)(void *ctx, const struct sabpf_lost *l);
 struct kafka_sink *kafka_sink_new(struct kafka_spec *spec, kafka_loss_fn on_loss, void *ctx,
 				  char *err, size_t errlen);
 const char *kafka_sink_format(const struct kafka_sink *k);
+/* The spool file's descriptor (the agent guards it like its output files). */
+int kafka_sink_spool_fd(const struct kafka_sink *k);
 void kafka_sink_set_clock(struct kafka_sink *k, __s64 offset_ns);
 /* Sends the text of one record (h: its header) keyed by its container, or
  * (h NULL) one document keyed by the node. */

@@ -837,6 +837,8 @@ int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max)
 			fds[n++] = p->outputs[i]->fd;
 		if (p->outputs[i]->seal && n < max)
 			fds[n++] = seal_fd(p->outputs[i]->seal);
+		if (p->outputs[i]->kafka && n < max)
+			fds[n++] = kafka_sink_spool_fd(p->outputs[i]->kafka);
 	}
 	return n;
 }

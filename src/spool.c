@@ -373,6 +373,11 @@ __u64 spool_pending_entries(const struct spool *s)
 	return s->entries;
 }
 
+int spool_fd(const struct spool *s)
+{
+	return s->fd;
+}
+
 const char *spool_path(const struct spool *s)
 {
 	return s->path;

@@ -36,6 +36,8 @@ int spool_entry(void **buf, size_t *buflen, const void *data, size_t len);
 __u64 spool_pending_bytes(const struct spool *s);
 __u64 spool_pending_entries(const struct spool *s);
 const char *spool_path(const struct spool *s);
+/* The file's descriptor (for the agent's self-protection). */
+int spool_fd(const struct spool *s);
 /* Saves the front position; closes. Returns 0 or -1 (errno). */
 int spool_close(struct spool *s);
 

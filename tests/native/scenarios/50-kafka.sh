@@ -16,7 +16,11 @@
 #     consume` finds and the LOST records in the topic are the same number;
 #  4. negative controls: records injected with kcat make a gap (named, exit
 #     1), a LOST record explains it (exit 0), a record out of order and a
-#     duplicate are reported.
+#     duplicate are reported;
+#  5. format=prov sends the PROV-JSON document and format=spade the lines
+#     that the same outputs write to files, byte for byte; consume -o
+#     refuses a topic that is not raw.
+# Bad specs are refused with a message naming the fault.
 # Self-checking (no pytest file).
 
 fails=0
@@ -58,7 +62,7 @@ waitfor() { # waitfor FILE: up to 30 s
 # the mock cluster: commands written to the FIFO $w/ctl (fd 3), answers in
 # $w/mock.out
 mkfifo "$w/ctl"
-"$tools/kafka-mock" --topic plain:4 --topic flap:4 --topic full:2 --topic inject:1 \
+"$tools/kafka-mock" --topic plain:4 --topic flap:4 --topic full:2 --topic inject:1 --topic prov:2 --topic spade:2 \
   <"$w/ctl" >"$w/mock.out" 2>"$OUT/mock.err" &
 mock=$!
 exec 3>"$w/ctl"
@@ -235,6 +239,30 @@ rc=$?
   grep -q "^out of order: .* seq $((seq + 3)) after $((seq + 5))" "$OUT/inject3.out" &&
   ok "a record out of order and a duplicate are reported: exit 1" ||
   not_ok "disorder: rc $rc: $(tail -4 "$OUT/inject3.out")"
+
+# ---- 5. PROV-JSON documents and SPADE lines: the same bytes as the files ----
+"$SABPF" run --backend trace --name kafka-formats \
+  -o "kafka:$B/prov,format=prov,spool=$w/spool5" -o "prov:$OUT/formats.prov.json" \
+  -o "kafka:$B/spade,format=spade,spool=$w/spool6" -o "spade:$OUT/formats.spade.json" \
+  -- sh -c "$LOOP" sh "$w" 20 2>"$OUT/formats.err"
+kcat -b "$B" -C -t prov -e -q -f '%s' >"$OUT/formats.prov.kafka" 2>>"$OUT/kcat.err"
+kcat -b "$B" -C -t spade -e -q -f '%s' >"$OUT/formats.spade.kafka" 2>>"$OUT/kcat.err"
+docs=$(kcat -b "$B" -C -t prov -e -q -f 'x\n' | wc -l)
+[ "$docs" = 1 ] && cmp -s "$OUT/formats.prov.kafka" "$OUT/formats.prov.json" &&
+  /usr/bin/python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); assert d["activity"] and d["entity"]' \
+    "$OUT/formats.prov.kafka" && ok "format=prov: one PROV-JSON document, the file's bytes" ||
+  not_ok "format=prov: $docs messages, or not the file's document"
+[ -s "$OUT/formats.spade.json" ] && cmp -s "$OUT/formats.spade.kafka" "$OUT/formats.spade.json" &&
+  ok "format=spade: the messages are the file's lines" || not_ok "format=spade: not the file's lines"
+"$SABPF" consume --stats "$OUT/formats.consume.json" "$B/prov" >"$OUT/formats.consume.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && [ "$(jget "$OUT/formats.consume.json" documents)" = 1 ] &&
+  ok "consume counts the PROV document" || not_ok "consume of prov: rc $rc: $(tail -2 "$OUT/formats.consume.out")"
+"$SABPF" consume -o "jsonl:$OUT/formats.jsonl" "$B/spade" >"$OUT/formats.convert.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "the topic holds spade messages: -o converts raw records only" "$OUT/formats.convert.out" &&
+  ok "consume -o refuses to convert a topic that is not raw, saying why" ||
+  not_ok "consume -o of spade: rc $rc: $(tail -2 "$OUT/formats.convert.out")"
 
 # bad input: clear errors
 "$SABPF" run --backend trace -o "kafka:$B" -- true 2>"$OUT/bad1.err"
