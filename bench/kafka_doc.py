@@ -74,6 +74,20 @@ records of cause `spool` (with the first and last sequence numbers lost) go
 into the topic once the spool takes entries again. A record the broker
 refuses for good is counted the same way, cause `broker`.
 
+The spool's front is saved when the spool empties and at the end: after a
+crash, records already sent may be sent again. `sabpf consume` recognises
+them by node, run, CPU and sequence number and counts them as duplicates.
+
+What the audited containers can do about it: nothing in the container
+reaches the producer or the spool (the agent runs outside, and the spool
+file is guarded like the output files by the self-protection of the LSM
+backend; a spool rewritten at the end or while compacting is a new file,
+guarded from the next run on). Anyone who may write to the topic can add
+messages that look like sabpf's, as the negative controls of the tests do
+with kcat: give the agents' principal alone the right to write (Kafka ACLs,
+SASL/TLS through the options above). Sealing (docs/sealing.md) applies to
+files, not to topics.
+
 A traced run streamed to a topic (every transcript here is recorded by
 `bench/kafka.sh`; `$B` is the address of the mock cluster of the tests,
 shown as 127.0.0.1:PORT, and `$w` a work directory, /tmp/demo):
