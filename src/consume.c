@@ -530,11 +530,13 @@ int cmd_consume(int argc, char **argv)
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char group[64];
 	snprintf(group, sizeof(group), "sabpf-consume-%d", (int)getpid());
-	const char *fixed[][2] = {{"bootstrap.servers", ks.brokers},
-				  {"group.id", group},
-				  {"enable.auto.commit", "false"},
-				  {"enable.partition.eof", "true"},
-				  {"log_level", "3"}};
+	const char *fixed[][2] = {
+	    {"bootstrap.servers", ks.brokers},
+	    {"group.id", group},
+	    {"enable.auto.commit", "false"},
+	    {"enable.partition.eof", "true"},
+	    {"allow.auto.create.topics", "false"}, /* reading creates nothing */
+	    {"log_level", "2"}}; /* the error at the end says it; log_level=7 for more */
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		rd_kafka_conf_set(conf, fixed[i][0], fixed[i][1], NULL, 0);
 	for (int i = 0; i < ks.nprops; i++) {
@@ -569,6 +571,13 @@ int cmd_consume(int argc, char **argv)
 	       (unsigned long long)missing, (unsigned long long)explained,
 	       (unsigned long long)unexplained, (unsigned long long)c.duplicates,
 	       (unsigned long long)c.out_of_order, (unsigned long long)c.foreign);
+	if (c.messages == 0) {
+		fprintf(stderr,
+			"sabpf consume: topic '%s' on %s holds no message: nothing to check (is "
+			"it the topic the agents write to?)\n",
+			ks.topic, ks.brokers);
+		goto out;
+	}
 	if (c.not_raw) {
 		fprintf(stderr,
 			"sabpf consume: the topic holds %s messages: -o converts raw records only "

@@ -277,6 +277,14 @@ rc=$?
 rc=$?
 [ "$rc" = 125 ] && grep -q "no.such.property=1: No such configuration property" "$OUT/bad3.err" &&
   ok "an unknown librdkafka property is named" || not_ok "bad property: rc $rc: $(cat "$OUT/bad3.err")"
+"$SABPF" consume --timeout 2 127.0.0.1:1/plain >"$OUT/bad4.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "cannot read topic 'plain' from 127.0.0.1:1" "$OUT/bad4.out" &&
+  ok "consume from an absent broker fails, naming it" || not_ok "absent broker: rc $rc: $(tail -2 "$OUT/bad4.out")"
+"$SABPF" consume "$B/no-such-topic" >"$OUT/bad5.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -Eq "cannot read topic 'no-such-topic'|topic 'no-such-topic' on .* holds no message" "$OUT/bad5.out" &&
+  ok "consume of a missing (the mock makes it: empty) topic fails, naming it" || not_ok "missing topic: rc $rc: $(tail -2 "$OUT/bad5.out")"
 
 cleanup
 [ "$fails" -eq 0 ]
