@@ -101,7 +101,9 @@ its start to its end and checks, for each node, run and CPU, that every
 sequence number is there or accounted for by a LOST record; a number seen
 twice is a duplicate (skipped), and a container's records of one CPU must
 come in increasing order within their partition. It exits 0 when the topic
-is complete, 1 otherwise. With `-o FORMAT:PATH` it writes any output format
+is complete, 1 otherwise (a gap without a LOST record, a record out of
+order, an empty topic, a broker that cannot be reached within `--timeout`,
+30 s by default). With `-o FORMAT:PATH` it writes any output format
 from a topic of `format=raw` records, as `sabpf convert` does from a raw
 file (byte for byte the same output):
 
