@@ -352,6 +352,11 @@ static int add_kafka_output(struct sabpf_pipeline *p, const char *spec, char *er
 		return -1;
 	}
 	jbuf_reset(&o->buf); /* no file header: each message stands alone */
+	if (p->seal)
+		fprintf(stderr,
+			"sabpf: --seal: output '%s' is a Kafka topic and is not sealed (sealing "
+			"applies to files; docs/operations.md)\n",
+			spec);
 	if (ops->describes_nodes)
 		p->slots_used++;
 	p->outputs[p->noutputs++] = o;
@@ -362,7 +367,7 @@ static int add_kafka_output(struct sabpf_pipeline *p, const char *spec, char *er
  * as one message (keyed by container); PROV gathers a document. */
 static void kafka_output_record(struct output *o, const struct sabpf_hdr *h)
 {
-	if (o->ops->describes_nodes && o->ops == &format_prov) {
+	if (o->ops == &format_prov) {
 		if (o->buf.len >= KAFKA_DOC_MAX) {
 			o->ops->end_batch(o);
 			kafka_sink_send(o->kafka, NULL, o->buf.data, o->buf.len);
@@ -381,7 +386,8 @@ static void kafka_output_losses(struct output *o)
 	struct sabpf_lost l;
 	while (kafka_sink_due_loss(o->kafka, &l)) {
 		struct record r;
-		char text[8], why[256];
+		static char text[RECORD_TEXT_MAX]; /* unused by LOST; not p->text, in use */
+		char why[256];
 		if (record_decode(&l, sizeof(l), &r, text, why, sizeof(why)) < 0)
 			continue;
 		struct event ev = {.rec = &r, .raw = &l, .raw_size = sizeof(l)};
