@@ -147,9 +147,11 @@ with `liblz4.a`, `libssl.a`, `libcrypto.a`, `libzstd.a` and `libz.a`, but
 its Cyrus SASL library (`libsasl2.a`) carries the GSSAPI and sasldb plugins,
 which need Kerberos and Berkeley DB libraries Debian ships only as shared
 objects. `src/kafka_sasl.c` answers the few Cyrus SASL calls librdkafka
-makes instead: `sasl.mechanisms=GSSAPI` (Kerberos) fails at connection time
-with a message saying so; PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER are
-librdkafka's own code and work. Host names are resolved by glibc's
+makes instead: `sasl.mechanisms=GSSAPI` (Kerberos) is not available (the
+agent refuses to start for want of a keytab, or fails at connection time
+with a message saying why); PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER are
+librdkafka's own code and work, over TLS (`security.protocol=SASL_SSL`,
+OpenSSL linked in). Host names are resolved by glibc's
 `getaddrinfo`, which a static binary can use for numeric addresses and
 `/etc/hosts`; give brokers as addresses where there is no NSS (an
 initramfs).
