@@ -24,7 +24,7 @@ CFLAGS   ?=
 # The agent is linked dynamically: librdkafka and libmicrohttpd have no complete
 # static chain in Debian (gnutls needs p11-kit, which ships no .a). The VM image
 # copies the libraries ldd names (tests/vm/initramfs.sh).
-LDLIBS_AGENT := -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lpthread
+LDLIBS_AGENT := -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lpthread -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -92,7 +92,7 @@ $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
-	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd
+	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lm
 
 # Static programs the integration scenarios run inside the VM.
 $(BUILD)/progs/%: tests/vm/progs/%.c

@@ -22,6 +22,9 @@ PACKAGES=(
   qemu-system-x86 busybox-static cpio gzip xz-utils
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
+  # the OCI image (scripts/build-image.sh, tests/native/scenarios/60-image.sh)
+  # and the judge of the Kubernetes manifests (tests/tools/k8s_manifests.py)
+  podman runc python3-kubernetes python3-yaml
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -5,6 +5,8 @@
  * socket is 0600), and requests change only the scope map. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,7 +20,9 @@
 #include "sabpf_record.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "cmd.h"
 #include "control.h"
+#include "k8s.h"
 
 #define MAX_TARGETS 256
 
@@ -37,6 +41,15 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
 	char path[PATH_MAX];
 	if (cli_parse_cgroup_spec(spec, path, sizeof(path), &t->classes, err, errlen))
 		return -1;
+	if (k8s_is_selector(path)) { /* k8s-pods, k8s-pod=UID: docs/kubernetes.md */
+		char root[PATH_MAX], why[768];
+		if (cgroup2_root(root, sizeof(root), err, errlen))
+			return -1;
+		if (k8s_resolve(root, path, path, sizeof(path), why, sizeof(why))) {
+			snprintf(err, errlen, "--cgroup %s", why);
+			return -1;
+		}
+	}
 	return cgroup_id_of_path(path, &t->id, t->path, sizeof(t->path), err, errlen);
 }
 
@@ -414,34 +427,19 @@ void control_note_target(struct control *c, const struct audit_target *t)
 		c->targets[c->ntargets++] = *t;
 }
 
-int control_client_main(int argc, char **argv)
+static const char ctl_usage[] =
+    "usage: sabpf ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n";
+
+/* --control SOCKET of the `ctl` running now (its verbs read it). */
+static const char *ctl_socket;
+
+/* Sends request to the agent at ctl_socket and prints its answer; the
+ * verdict is the answer's last line. Returns the exit status. */
+static int ctl_send(const char *request)
 {
-	const char *path = NULL;
-	int i = 1;
-	if (i + 1 < argc && strcmp(argv[i], "--control") == 0) {
-		path = argv[i + 1];
-		i += 2;
-	}
-	if (!path || i >= argc) {
-		fprintf(stderr,
-			"usage: sabpf ctl --control SOCKET add PATH[:CLASSES] | remove PATH "
-			"| list\n");
-		return 2;
-	}
-	char request[PATH_MAX + 64];
-	if (strcmp(argv[i], "list") == 0 && i + 1 == argc) {
-		snprintf(request, sizeof(request), "list\n");
-	} else if ((strcmp(argv[i], "add") == 0 || strcmp(argv[i], "remove") == 0) &&
-		   i + 2 == argc) {
-		snprintf(request, sizeof(request), "%s %s\n", argv[i], argv[i + 1]);
-	} else {
-		fprintf(stderr, "sabpf ctl: unknown request: use add PATH[:CLASSES], remove PATH "
-				"or list\n");
-		return 2;
-	}
 	char err[256];
 	struct sockaddr_un sa;
-	if (unix_address(path, &sa, err, sizeof(err))) {
+	if (unix_address(ctl_socket, &sa, err, sizeof(err))) {
 		fprintf(stderr, "sabpf ctl: %s\n", err);
 		return 1;
 	}
@@ -450,7 +448,7 @@ int control_client_main(int argc, char **argv)
 		fprintf(stderr,
 			"sabpf ctl: cannot reach the agent at '%s': %s (is `sabpf audit --control "
 			"%s` running?)\n",
-			path, strerror(errno), path);
+			ctl_socket, strerror(errno), ctl_socket);
 		if (fd >= 0)
 			close(fd);
 		return 1;
@@ -475,4 +473,70 @@ int control_client_main(int argc, char **argv)
 		line = next + 1;
 	snprintf(last, sizeof(last), "%s", line);
 	return strncmp(last, "ok", 2) == 0 ? 0 : 1;
+}
+
+/* add PATH[:CLASSES] and remove PATH: the verb and its one operand. */
+static int cmd_ctl_path(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "sabpf ctl %s: give one PATH%s\n%s", argv[0],
+			strcmp(argv[0], "add") == 0 ? "[:CLASSES]" : "", ctl_usage);
+		return EXIT_USAGE;
+	}
+	char request[PATH_MAX + 64];
+	snprintf(request, sizeof(request), "%s %s\n", argv[0], argv[1]);
+	return ctl_send(request);
+}
+
+static int cmd_ctl_list(int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "sabpf ctl list: unexpected argument '%s'\n%s", argv[1], ctl_usage);
+		return EXIT_USAGE;
+	}
+	return ctl_send("list\n");
+}
+
+const struct cmd ctl_cmds[] = {
+    {"add", cmd_ctl_path, "PATH[:CLASSES]", "audit one more cgroup (and what is made under it)", 0,
+     NULL},
+    {"remove", cmd_ctl_path, "PATH", "stop auditing a cgroup", 0, NULL},
+    {"list", cmd_ctl_list, NULL, "the cgroups audited", 0, NULL},
+    {0},
+};
+
+int cmd_ctl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"control", required_argument, 0, 'c'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
+	};
+	int opt;
+	ctl_socket = NULL;
+	cmd_getopt_reset();
+	/* options before the verb only: what follows it is the verb's */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			ctl_socket = optarg;
+			break;
+		case 'h':
+			fputs(ctl_usage, stdout);
+			return 0;
+		default:
+			fputs(ctl_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(ctl_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (!ctl_socket && strcmp(argv[optind], "help") != 0)
+		return cmd_usage_error("sabpf ctl",
+				       "give --control SOCKET (the one of `sabpf audit "
+				       "--control SOCKET`) before %s",
+				       argv[optind]);
+	return cmd_select(ctl_cmds, "sabpf ctl", argc - optind, argv + optind);
 }

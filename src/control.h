@@ -5,6 +5,8 @@
 #ifndef SABPF_CONTROL_H
 #define SABPF_CONTROL_H
 
+#include "cmd.h"
+
 #include <linux/types.h>
 #include <limits.h>
 #include <stddef.h>
@@ -47,7 +49,9 @@ void control_note_target(struct control *c, const struct audit_target *t);
 void control_serve(struct control *c);
 /* Closes and removes the socket. NULL is fine. */
 void control_close(struct control *c);
-/* `sabpf ctl --control SOCKET add|remove|list [PATH[:CLASSES]]`. */
-int control_client_main(int argc, char **argv);
+/* `sabpf ctl --control SOCKET add|remove|list [PATH[:CLASSES]]` (argv[0]
+ * is "ctl"): runs the verb of ctl_cmds; exit status. */
+int cmd_ctl(int argc, char **argv);
+extern const struct cmd ctl_cmds[];
 
 #endif /* SABPF_CONTROL_H */

@@ -10,12 +10,14 @@
  * accepts a program of that type at that hook. */
 #include "doctor.h"
 #include "cgroup.h"
+#include "cmd.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
@@ -632,6 +634,25 @@ int doctor_run(FILE *out)
 	if (!(broken & FOR_LSM))
 		return 0;
 	return broken & FOR_TRACE ? 1 : DOCTOR_TRACE_ONLY;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	int opt;
+	cmd_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			printf("usage: sabpf doctor\n  check what this host can run (exit 0: "
+			       "every backend, %d: the trace backend only, 1: none)\n",
+			       DOCTOR_TRACE_ONLY);
+			return 0;
+		}
+		return cmd_usage_error("sabpf doctor", "takes no options");
+	}
+	if (optind < argc)
+		return cmd_usage_error("sabpf doctor", "unexpected argument '%s'", argv[optind]);
+	return doctor_run(stdout);
 }
 
 static int require(const probe_fn *probes, size_t n, char *err, size_t errlen)

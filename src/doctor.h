@@ -16,6 +16,8 @@
  * with every backend (scripts test this to run the LSM scenarios natively),
  * DOCTOR_TRACE_ONLY when only with the trace backend, 1 when with none. */
 int doctor_run(FILE *out);
+/* `sabpf doctor` (argv[0] is "doctor"): doctor_run on stdout. */
+int cmd_doctor(int argc, char **argv);
 /* Quick checks the agent needs (BTF, bpf in the LSM list, an lsm/ program
  * loads, cgroup v2, bpffs and securityfs mounted, mounting them if absent).
  * Returns 0, or -1 with the first failure and its remedy in err. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* enforce.h: applying access-control policies to live cgroups with the
  * lsm_cgroup programs of bpf/policy.bpf.c, and the `sabpf policy
- * apply|show|remove` commands. Policies are pinned in bpffs under
+ * check|apply|show|remove|log` verb table. Policies are pinned in bpffs under
  * ENFORCE_PIN_ROOT: they hold without any sabpf process running, and an
  * agent started later finds them (and their denials) there. */
 #ifndef SABPF_ENFORCE_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cmd.h"
 #include "policy.h"
 
 #define ENFORCE_PIN_ROOT "/sys/fs/bpf/sabpf/policy"
@@ -31,7 +32,10 @@ int enforce_show(FILE *out, bool json, char *err, size_t errlen);
  * applied on this boot. */
 int enforce_denials_fd(void);
 
-/* `sabpf policy apply|show|remove ...`; exit status. */
-int enforce_main(int argc, char **argv);
+/* `sabpf policy VERB ...` (argv[0] is "policy"): runs the verb of
+ * policy_cmds; exit status. */
+int cmd_policy(int argc, char **argv);
+/* The verbs of `sabpf policy`: check, apply, show, remove, log. */
+extern const struct cmd policy_cmds[];
 
 #endif

@@ -3,6 +3,7 @@
  * options shared with the dot and summary formats, the containers they saw,
  * and a small hash map the views use as their indexes. */
 #include "graph_cmd.h"
+#include "cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,7 +14,6 @@
 
 #include "format.h"
 
-#define EXIT_USAGE 2
 #define MAX_SEEN 4096 /* containers remembered for error messages */
 
 static const char usage_line[] =
@@ -268,10 +268,10 @@ int graph_parse_args(int argc, char **argv, struct graph_args *out, char *err, s
 	bool max_nodes_given = false;
 	int opt;
 
-	*out = (struct graph_args){.view = {.max_nodes = VIEW_DEFAULT_MAX_NODES}};
-	optind = 1;
+	*out = (struct graph_args){.json = cmd_json, .view = {.max_nodes = VIEW_DEFAULT_MAX_NODES}};
+	cmd_getopt_reset();
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			out->dot = optarg;

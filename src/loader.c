@@ -963,3 +963,18 @@ void agent_prog_stats(struct agent *a,
 		fn(ctx, bpf_program__name(prog), info.run_cnt, info.run_time_ns);
 	}
 }
+
+size_t agent_known_containers(struct agent *a, __u64 *ids, size_t max)
+{
+	size_t n = pipeline_containers(a->pipeline, ids, max);
+	__u64 more[256];
+	size_t m = agent_loss_containers(a, more, 256);
+	for (size_t i = 0; i < m; i++) {
+		bool known = false;
+		for (size_t j = 0; j < n; j++)
+			known |= ids[j] == more[i];
+		if (!known && n < max)
+			ids[n++] = more[i];
+	}
+	return n;
+}

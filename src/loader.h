@@ -73,6 +73,11 @@ __u64 agent_lost(struct agent *a, __u64 container);
 /* The containers with an entry in the kernel's loss table (0: not known,
  * the table was full), at most max; returns how many. */
 size_t agent_loss_containers(struct agent *a, __u64 *ids, size_t max);
+/* The containers the agent knows: those its pipeline named (run, audit
+ * --cgroup, ctl add), then any other with an entry in the kernel's loss
+ * table (0 among them: losses whose container is not known); at most max.
+ * Returns how many. */
+size_t agent_known_containers(struct agent *a, __u64 *ids, size_t max);
 /* Entries of the cred and file maps still held for a container. */
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files);
 /* Entries of the System V IPC maps (objects, messages, shm files) still

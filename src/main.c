@@ -28,11 +28,14 @@
 #include "sabpf_record.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "cmd.h"
 #include "container.h"
 #include "control.h"
+#include "detect_cmd.h"
 #include "doctor.h"
 #include "graph_cmd.h"
 #include "json_write.h"
+#include "lineage.h"
 #include "loader.h"
 #include "metrics.h"
 #include "output.h"
@@ -42,7 +45,6 @@
 #include "seal_verify.h"
 #include "tenant.h"
 
-#define EXIT_USAGE 2
 #define EXIT_RUN_FAILED 125
 #define MAX_OUTPUTS 8
 #define DEFAULT_RING "16M"
@@ -66,34 +68,17 @@ static void install_stop_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+static const struct cmd cmds[];
+
+/* The help text: the command table, then the options of run and audit. */
 static void usage(FILE *out)
 {
+	cmd_print_table(out, cmds, "sabpf");
 	fprintf(
 	    out,
-	    "usage: sabpf COMMAND [OPTIONS]\n"
 	    "\n"
-	    "  run [OPTIONS] [-- CMD [ARGS]]  run CMD in a minimal container and audit it\n"
-	    "      (default CMD: sh -c 'cat /etc/hostname > /tmp/x')\n"
-	    "  audit --cgroup PATH[:CLASSES] [--cgroup ...] [OPTIONS]\n"
-	    "                                 audit existing cgroup v2 directories until\n"
-	    "                                 interrupted (or --duration SECONDS)\n"
-	    "  ctl --control SOCKET add PATH[:CLASSES] | remove PATH | list\n"
-	    "                                 change what a running `audit` records\n"
-	    "  doctor                         check what this host can run\n"
-	    "  convert [-o FORMAT:PATH]... [--seal[-key KEY]] FILE  render a raw capture\n"
-	    "  graph [--dot F] [--summary F] FILE  a raw capture as DOT and a summary\n"
-	    "  policy check [--json] FILE     validate an access-control policy (docs/policy.md)\n"
-	    "  policy apply FILE [--cgroup P] enforce a policy on a live cgroup, atomically\n"
-	    "  policy show [--json]           the policies applied and the lsm_cgroup hook budget\n"
-	    "  policy remove --cgroup P       stop enforcing the policy of a cgroup\n"
-	    "  policy log [--follow]          denials no agent has read, as JSON lines\n"
-	    "  load OBJ.bpf.o --cgroup P [--name N]  attach a tenant's lsm_cgroup programs to P\n"
-	    "  list                           the tenant programs loaded\n"
-	    "  detach --cgroup P --name N     detach a tenant's programs\n"
-	    "  verify FILE [--key PUB] [--seal S] [--partial] [--json]\n"
-	    "                                 check a sealed output against FILE.seal\n"
-	    "  keygen PREFIX                  an Ed25519 key pair for --seal-key and verify\n"
-	    "\n"
+	    "run's default CMD: sh -c 'cat /etc/hostname > /tmp/x'; audit runs until\n"
+	    "interrupted (or --duration SECONDS)\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
 	    "                            summary or summary-json; PATH '-' is stdout;\n"
@@ -226,16 +211,7 @@ static bool unknown_has_loss(const struct sabpf_pipeline *p, struct agent *a)
  * table (0, the unknown one, only when it has some). */
 static size_t stats_containers(const struct sabpf_pipeline *p, struct agent *a, __u64 *ids)
 {
-	size_t n = pipeline_containers(p, ids, STATS_CONTAINERS_MAX);
-	__u64 more[256];
-	size_t m = agent_loss_containers(a, more, 256);
-	for (size_t i = 0; i < m; i++) {
-		bool known = false;
-		for (size_t j = 0; j < n; j++)
-			known |= ids[j] == more[i];
-		if (!known && n < STATS_CONTAINERS_MAX)
-			ids[n++] = more[i];
-	}
+	size_t n = agent_known_containers(a, ids, STATS_CONTAINERS_MAX);
 	if (!unknown_has_loss(p, a)) {
 		size_t kept = 0;
 		for (size_t i = 0; i < n; i++)
@@ -554,7 +530,7 @@ static int parse_run(int argc, char **argv, struct run_opts *r)
 	common_defaults(&r->common);
 	memset(&r->container, 0, sizeof(r->container));
 	r->policy_path = NULL;
-	optind = 1;
+	cmd_getopt_reset();
 	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
 		int handled = common_option(opt, optarg, &r->common);
 		if (handled < 0)
@@ -747,7 +723,7 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	char *end;
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->common);
-	optind = 1;
+	cmd_getopt_reset();
 	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
 		int handled = common_option(opt, optarg, &o->common);
 		if (handled < 0)
@@ -910,18 +886,20 @@ out:
 static int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"output", required_argument, 0, 'o'},
-	    {"quiet", no_argument, 0, 'q'},
-	    {"seal", no_argument, 0, OPT_SEAL},
-	    {"seal-key", required_argument, 0, OPT_SEAL_KEY},
-	    {0, 0, 0, 0},
+	    {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+	    {"seal", no_argument, 0, OPT_SEAL},	   {"seal-key", required_argument, 0, OPT_SEAL_KEY},
+	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
 	};
 	struct common_opts o;
 	char err[1024];
 	int opt;
 	common_defaults(&o);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+o:q", longopts, NULL)) != -1) {
+	cmd_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		}
 		if (common_option(opt, optarg, &o) != 1) {
 			fprintf(stderr, "usage: sabpf convert [-o FORMAT:PATH]... [--seal] "
 					"[--seal-key KEY] FILE.raw\n");
@@ -950,42 +928,70 @@ static int cmd_convert(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
-/* ---- dispatch ----------------------------------------------------------- */
+/* ---- the command table ------------------------------------------------- */
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+/* Every command of `sabpf`: name, function, synopsis, help (cmd.h). The
+ * families' verbs are in their own tables (policy_cmds, ctl_cmds). */
+static const struct cmd cmds[] = {
+    {"run", cmd_run, "[OPTIONS] [-- CMD [ARGS]]", "run CMD in a minimal container and audit it", 0,
+     NULL},
+    {"audit", cmd_audit, "--cgroup PATH[:CLASSES]... [OPTIONS]",
+     "audit existing cgroup v2 directories", 0, NULL},
+    {"ctl", cmd_ctl, "--control SOCKET VERB", "change what a running `audit` records", 0, ctl_cmds},
+    {"doctor", cmd_doctor, NULL, "check what this host can run", 0, NULL},
+    {"convert", cmd_convert, "[-o FORMAT:PATH]... [--seal[-key KEY]] FILE", "render a raw capture",
+     0, NULL},
+    {"graph", cmd_graph, "[--dot F] [--summary F] [--json] FILE",
+     "a raw capture as DOT and a summary (docs/views.md)", CMD_JSON, NULL},
+    {"policy", cmd_policy, "VERB", "access-control policies (docs/policy.md)", 0, policy_cmds},
+    {"load", cmd_load, "OBJ.bpf.o --cgroup P [--name N]",
+     "attach a tenant's lsm_cgroup programs to P", 0, NULL},
+    {"list", cmd_list, NULL, "the tenant programs loaded", 0, NULL},
+    {"detach", cmd_detach, "--cgroup P --name N", "detach a tenant's programs", 0, NULL},
+    {"verify", cmd_verify, "FILE [--key PUB] [--seal S] [--partial] [--json]",
+     "check a sealed output against FILE.seal", CMD_JSON, NULL},
+    {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
+    {"detect", cmd_detect, "train|watch ...",
+     "intrusion detection on provenance (docs/detection.md)", 0, NULL},
+    {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
+     "what a node came from or led to", 0, NULL},
+    {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
+    {0},
+};
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	static const struct option opts[] = {
+	    CMD_JSON_OPTION,
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
+	};
+	int opt;
+	cmd_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			cmd_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cmd_usage_error("sabpf", "options before the command: -j/--json, "
+							"-h/--help");
+		}
+	}
+	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "audit") == 0)
-		return cmd_audit(argc - 1, argv + 1);
-	if (strcmp(cmd, "ctl") == 0)
-		return control_client_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "load") == 0 || strcmp(cmd, "list") == 0 || strcmp(cmd, "detach") == 0)
-		return tenant_main(cmd, argc - 1, argv + 1);
-	if (strcmp(cmd, "policy") == 0)
-		return argc > 2 && (strcmp(argv[2], "check") == 0 || argv[2][0] == '-')
-			   ? policy_check_main(argc - 1, argv + 1)
-			   : enforce_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "doctor") == 0)
-		return doctor_run(stdout);
-	if (strcmp(cmd, "convert") == 0)
-		return cmd_convert(argc - 1, argv + 1);
-	if (strcmp(cmd, "graph") == 0)
-		return cmd_graph(argc - 1, argv + 1);
-	if (strcmp(cmd, "verify") == 0)
-		return seal_verify_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "keygen") == 0)
-		return seal_keygen_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "sabpf: unknown command '%s'\n\n", cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	return cmd_select(cmds, "sabpf", argc - optind, argv + optind);
 }

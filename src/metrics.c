@@ -132,23 +132,6 @@ static int bpf_stats_enabled(void)
 	return v;
 }
 
-/* The containers to list: those the pipeline knows and those with a loss
- * in the kernel's table. */
-static size_t containers_of(const struct sabpf_pipeline *p, struct agent *a, __u64 *ids)
-{
-	size_t n = pipeline_containers(p, ids, METRICS_CONTAINERS_MAX);
-	__u64 more[256];
-	size_t m = agent_loss_containers(a, more, 256);
-	for (size_t i = 0; i < m; i++) {
-		bool known = false;
-		for (size_t j = 0; j < n; j++)
-			known |= ids[j] == more[i];
-		if (!known && n < METRICS_CONTAINERS_MAX)
-			ids[n++] = more[i];
-	}
-	return n;
-}
-
 static void render(FILE *f, const struct sabpf_pipeline *p, struct agent *a)
 {
 	struct sabpf_stats s;
@@ -178,7 +161,7 @@ static void render(FILE *f, const struct sabpf_pipeline *p, struct agent *a)
 	metrics_sample(f, "sabpf_policy_denials_total", NULL, (double)s.denials);
 
 	static __u64 ids[METRICS_CONTAINERS_MAX];
-	size_t n = containers_of(p, a, ids);
+	size_t n = agent_known_containers(a, ids, METRICS_CONTAINERS_MAX);
 	__u64 total[SABPF_LOST_CAUSE_MAX] = {0};
 	metrics_family(f, "sabpf_container_records_lost_total", "counter",
 		       "Records the kernel could not deliver, per container and cause "

@@ -8,12 +8,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <yaml.h>
 
+#include "cmd.h"
 #include "json_write.h"
 #include "policy_glob.h"
 
@@ -1291,31 +1293,33 @@ static int policy_usage(FILE *out)
 	fprintf(out,
 		"usage: sabpf policy check [--json] FILE\n"
 		"  validate a policy (JSON or YAML, docs/policy.md) and print it normalized\n");
-	return 2;
+	return out == stdout ? 0 : EXIT_USAGE;
 }
 
-int policy_check_main(int argc, char **argv)
+int cmd_policy_check(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		policy_usage(stdout);
-		return 0;
-	}
-	if (argc < 2 || strcmp(argv[1], "check") != 0)
-		return policy_usage(stderr);
-	bool json = false;
-	const char *path = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	static const struct option opts[] = {
+	    CMD_JSON_OPTION,
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
+	};
+	bool json = cmd_json;
+	int opt;
+	cmd_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
 			json = true;
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			break;
+		case 'h':
+			return policy_usage(stdout);
+		default:
 			return policy_usage(stderr);
-		else if (path)
-			return policy_usage(stderr);
-		else
-			path = argv[i];
+		}
 	}
-	if (!path)
+	if (optind != argc - 1)
 		return policy_usage(stderr);
+	const char *path = argv[optind];
 	char err[1024];
 	struct policy *p = NULL;
 	if (policy_load_file(path, &p, err, sizeof(err))) {

@@ -190,7 +190,8 @@ void policy_rule_describe(const struct policy *p, uint32_t rule_id, char *buf, s
 void policy_print_text(const struct policy *p, FILE *out);
 void policy_print_json(const struct policy *p, FILE *out);
 
-/* `sabpf policy check [--json] FILE`: 0 valid, 1 invalid, 2 bad usage. */
-int policy_check_main(int argc, char **argv);
+/* `sabpf policy check [--json] FILE` (argv[0] is "check"): 0 valid, 1
+ * invalid, 2 bad usage. */
+int cmd_policy_check(int argc, char **argv);
 
 #endif

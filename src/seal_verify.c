@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "json_read.h"
 #include "json_write.h"
 #include "seal.h"
@@ -378,18 +379,20 @@ int seal_verify(const char *file, const char *seal_path, const unsigned char *tr
 
 /* ---- commands ------------------------------------------------------------ */
 
-int seal_verify_main(int argc, char **argv)
+static const char verify_usage[] =
+    "usage: sabpf verify FILE [--seal FILE.seal] [--key PUB] [--partial] [--json]\n";
+
+int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {{"seal", required_argument, NULL, 's'},
-					     {"key", required_argument, NULL, 'k'},
-					     {"partial", no_argument, NULL, 'p'},
-					     {"json", no_argument, NULL, 'j'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"seal", required_argument, NULL, 's'}, {"key", required_argument, NULL, 'k'},
+	    {"partial", no_argument, NULL, 'p'},    CMD_JSON_OPTION,
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0}};
 	const char *seal_path = NULL, *key_path = NULL;
-	bool json = false, partial = false;
+	bool json = cmd_json, partial = false;
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cmd_getopt_reset();
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			seal_path = optarg;
@@ -403,6 +406,9 @@ int seal_verify_main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'h':
+			printf("%s", verify_usage);
+			return 0;
 		default:
 			goto usage;
 		}
@@ -462,24 +468,36 @@ int seal_verify_main(int argc, char **argv)
 	}
 	return rc;
 usage:
-	fprintf(stderr, "usage: sabpf verify FILE [--seal FILE.seal] [--key PUB] [--partial] "
-			"[--json]\n");
-	return 2;
+	fputs(verify_usage, stderr);
+	return EXIT_USAGE;
 }
 
-int seal_keygen_main(int argc, char **argv)
+int cmd_keygen(int argc, char **argv)
 {
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const char usage[] =
+	    "usage: sabpf keygen PREFIX   (writes PREFIX.key and PREFIX.pub)\n";
 	char err[512];
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr,
-			"usage: sabpf keygen PREFIX   (writes PREFIX.key and PREFIX.pub)\n");
-		return 2;
+	int c;
+	cmd_getopt_reset();
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		}
+		fputs(usage, stderr);
+		return EXIT_USAGE;
 	}
-	if (seal_keygen(argv[1], err, sizeof(err))) {
+	if (optind != argc - 1 || argv[optind][0] == '-') {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *prefix = argv[optind];
+	if (seal_keygen(prefix, err, sizeof(err))) {
 		fprintf(stderr, "sabpf keygen: %s\n", err);
 		return 1;
 	}
-	printf("wrote %s.key (secret: keep it outside every container) and %s.pub\n", argv[1],
-	       argv[1]);
+	printf("wrote %s.key (secret: keep it outside every container) and %s.pub\n", prefix,
+	       prefix);
 	return 0;
 }

@@ -30,7 +30,9 @@ struct seal_report {
 int seal_verify(const char *file, const char *seal_path, const unsigned char *trusted_pk,
 		bool partial_ok, struct seal_report *r, char *err, size_t errlen);
 
-int seal_verify_main(int argc, char **argv);
-int seal_keygen_main(int argc, char **argv);
+/* `sabpf verify` and `sabpf keygen` (argv[0] is the command's name); exit
+ * status: verify 0 whole, 1 not whole, 2 cannot verify or bad usage. */
+int cmd_verify(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 #endif /* SABPF_SEAL_VERIFY_H */

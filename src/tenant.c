@@ -20,10 +20,12 @@
  * stay attached after `sabpf load` exits, until `sabpf detach`. The lsm_cgroup
  * hook budget (10 hooks system-wide) is shared with policies (src/enforce.c). */
 #include "tenant.h"
+#include "cmd.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -372,40 +374,91 @@ static int tenant_usage(FILE *out)
 		"       sabpf detach --cgroup PATH --name NAME\n"
 		"Loads a tenant's own BPF object for one container: lsm_cgroup/ programs only, "
 		"no pinned maps (docs/tenant.md).\n");
-	return out == stdout ? 0 : 2;
+	return out == stdout ? 0 : EXIT_USAGE;
 }
 
-int tenant_main(const char *cmd, int argc, char **argv)
+struct tenant_args {
+	const char *cgroup, *name, *object;
+};
+
+/* The options of load, list and detach: --cgroup, --name, and at most one
+ * operand (the object). Returns 0, 1 after --help, or EXIT_USAGE. */
+static int parse_tenant(int argc, char **argv, struct tenant_args *a)
 {
-	const char *cgroup = NULL, *name = NULL, *object = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc)
-			cgroup = argv[++i];
-		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
-			name = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return tenant_usage(stdout);
-		else if (argv[i][0] != '-' && !object)
-			object = argv[i];
-		else
+	static const struct option opts[] = {
+	    {"cgroup", required_argument, 0, 'c'},
+	    {"name", required_argument, 0, 'n'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
+	};
+	int opt;
+	*a = (struct tenant_args){0};
+	cmd_getopt_reset();
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			a->cgroup = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'h':
+			tenant_usage(stdout);
+			return 1;
+		default:
 			return tenant_usage(stderr);
+		}
 	}
-	char err[PATH_MAX * 4]; /* room for messages naming several paths */
-	int rc;
-	if (strcmp(cmd, "load") == 0 && object && cgroup) {
-		rc = tenant_load(object, cgroup, name, err, sizeof(err));
-		if (rc == 0)
-			printf("loaded %s for %s\n", object, cgroup);
-	} else if (strcmp(cmd, "list") == 0 && !object && !cgroup && !name) {
-		return tenant_list();
-	} else if (strcmp(cmd, "detach") == 0 && cgroup && name && !object) {
-		rc = tenant_detach(cgroup, name, err, sizeof(err));
-		if (rc == 0)
-			printf("detached %s from %s\n", name, cgroup);
-	} else {
+	if (optind < argc)
+		a->object = argv[optind++];
+	if (optind < argc)
 		return tenant_usage(stderr);
-	}
+	return 0;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct tenant_args a;
+	int rc = parse_tenant(argc, argv, &a);
 	if (rc)
-		fprintf(stderr, "sabpf %s: %s\n", cmd, err);
-	return rc ? 1 : 0;
+		return rc == 1 ? 0 : rc;
+	if (!a.object || !a.cgroup)
+		return tenant_usage(stderr);
+	char err[PATH_MAX * 4]; /* room for messages naming several paths */
+	rc = tenant_load(a.object, a.cgroup, a.name, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sabpf load: %s\n", err);
+		return 1;
+	}
+	printf("loaded %s for %s\n", a.object, a.cgroup);
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct tenant_args a;
+	int rc = parse_tenant(argc, argv, &a);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (a.object || a.cgroup || a.name)
+		return tenant_usage(stderr);
+	return tenant_list();
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct tenant_args a;
+	int rc = parse_tenant(argc, argv, &a);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (!a.cgroup || !a.name || a.object)
+		return tenant_usage(stderr);
+	char err[PATH_MAX * 4];
+	rc = tenant_detach(a.cgroup, a.name, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sabpf detach: %s\n", err);
+		return 1;
+	}
+	printf("detached %s from %s\n", a.name, a.cgroup);
+	return 0;
 }

@@ -6,8 +6,11 @@
 
 #include <stddef.h>
 
-/* cmd is "load", "list" or "detach"; argv[0] is cmd. Returns the exit status. */
-int tenant_main(const char *cmd, int argc, char **argv);
+/* `sabpf load`, `sabpf list`, `sabpf detach` (argv[0] is the command's
+ * name). Return the exit status. */
+int cmd_load(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
 
 /* The SABPF_REFUSED_HELPERS helpers a tenant program may not call, as the
  * immediates of their calls in a verified program (the helper's kernel

@@ -662,12 +662,12 @@ static void test_exec_allow_list(void **state)
 
 /* ---- sabpf policy check -------------------------------------------------------------- */
 
-/* Runs policy_check_main with stdout and stderr sent to files; returns its
+/* Runs cmd_policy_check with stdout and stderr sent to files; returns its
  * status and the text of both. */
 static int run_check(const char *a1, const char *a2, char *out, char *errtext, size_t len)
 {
-	char *argv[] = {"policy", "check", (char *)a1, (char *)a2, NULL};
-	int argc = a2 ? 4 : (a1 ? 3 : 2);
+	char *argv[] = {"check", (char *)a1, (char *)a2, NULL};
+	int argc = a2 ? 3 : (a1 ? 2 : 1);
 	char outp[] = "/tmp/test_policy_outXXXXXX", errp[] = "/tmp/test_policy_errXXXXXX";
 	int ofd = mkstemp(outp), efd = mkstemp(errp);
 	assert_true(ofd >= 0 && efd >= 0);
@@ -676,7 +676,7 @@ static int run_check(const char *a1, const char *a2, char *out, char *errtext, s
 	int saved_out = dup(1), saved_err = dup(2);
 	dup2(ofd, 1);
 	dup2(efd, 2);
-	int rc = policy_check_main(argc, argv);
+	int rc = cmd_policy_check(argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, 1);
