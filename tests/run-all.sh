@@ -72,9 +72,9 @@ else
   # long as the longest alone. Each kernel's scenarios are split between two
   # boots by one list, given to --only in one and to --skip in the other:
   # every scenario runs in exactly one of them (a new one in the second),
-  # each with its host-side checks. The list holds the longest scenarios
-  # (docs/testing.md, "How long it takes"), for two boots of about the same
-  # length; a scenario in the wrong half makes the run longer, never smaller.
+  # each with its host-side checks. The list is chosen from the scenarios'
+  # times (docs/testing.md, "How long it takes") for two boots of about the
+  # same length; a scenario in the wrong half makes the run longer, never smaller.
   # Kernels and QEMU are fetched first, one at a time (apt and the cache).
   make -s all >"$logs/make.log" 2>&1
   tests/vm/qemu.sh >/dev/null 2>&1
