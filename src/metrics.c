@@ -77,7 +77,12 @@ void metrics_sample(FILE *f, const char *name, const char *const *labels, double
 		}
 		fputc('}', f);
 	}
-	fprintf(f, " %.17g\n", value);
+	/* counters exactly (up to 2^53), other values to 9 digits */
+	if (value <= 9007199254740992.0 && value >= -9007199254740992.0 &&
+	    value == (double)(long long)value)
+		fprintf(f, " %lld\n", (long long)value);
+	else
+		fprintf(f, " %.9g\n", value);
 }
 
 /* ---- rendering ---------------------------------------------------------- */
