@@ -4,7 +4,7 @@
  * file_ioctl, file_lock, file_fcntl, and file_free_security, which
  * empties the file map.
  * Also the inode nodes and their names, shared with inode.bpf.c and
- * task.bpf.c. Included into sabpf.bpf.c after common.h and task.bpf.c. */
+ * task.bpf.c. Included into sabpf.bpf.c after task.bpf.c. */
 
 /* ---- inode nodes ------------------------------------------------------ */
 
@@ -19,14 +19,7 @@ static __always_inline void inode_record(struct prov_inode *is, struct inode *in
 	if (!n)
 		return;
 	ref_of(&n->node, &is->node);
-	n->inode.ino = BPF_CORE_READ(inode, i_ino);
-	n->inode.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	n->inode.mode = BPF_CORE_READ(inode, i_mode);
-	n->inode.uid = BPF_CORE_READ(inode, i_uid.val);
-	n->inode.gid = BPF_CORE_READ(inode, i_gid.val);
-	n->inode.sock_family = 0;
-	n->inode.sock_type = 0;
-	n->inode.sock_protocol = 0;
+	inode_attrs_fill(&n->inode, inode);
 	record_submit(n);
 }
 

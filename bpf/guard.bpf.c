@@ -33,23 +33,14 @@
  *   the agent's files          its outputs and binary: written, truncated,
  *                              renamed over or removed
  *
- * Included into sabpf.bpf.c right after common.h, before the recording
+ * Included into sabpf.bpf.c right after the bpf/lib headers, before the recording
  * programs: the skeleton attaches them first, and the kernel runs the
  * programs of a hook newest-attached first, so these run last. An attempt
  * is recorded as the operation it is and, when refused, also as a denial. */
 
 #include "sabpf_policy.h"
 
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define BPF_FS_MAGIC 0xcafe4a11
-#define SECURITYFS_MAGIC 0x73636673
-#define GUARD_EPERM 1
 #define GUARD_PATH_MAX 256
-#define GUARD_FMODE_WRITE 0x2
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#define PROC_SUPER_MAGIC 0x9fa0
-#define BINFMTFS_MAGIC 0x42494e4d
-#define GUARD_PTRACE_MODE_NOAUDIT 0x04
 #define GUARD_NR_PRLIMIT64 302	/* x86_64 */
 #define GUARD_PRLIMIT_WRITE 0x2 /* LSM_PRLIMIT_WRITE */
 #define GUARD_CGROUP_DEPTH 32	/* deepest cgroup level searched for an ancestor */
@@ -117,7 +108,7 @@ static __always_inline struct guard_buf *guard_buf_get(void)
 static __always_inline int guard_deny(struct sabpf_scope *scope, struct guard_buf *g, __u32 op)
 {
 	if (!g)
-		return -GUARD_EPERM;
+		return -EPERM;
 	struct sabpf_denial *r = &g->rec;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 size = sizeof(struct sabpf_denial) + bounded(r->path_len, GUARD_PATH_MAX - 1);
@@ -129,7 +120,7 @@ static __always_inline int guard_deny(struct sabpf_scope *scope, struct guard_bu
 	r->tid = (__u32)pid_tgid;
 	r->uid = (__u32)bpf_get_current_uid_gid();
 	r->enforced = 1;
-	r->error = -GUARD_EPERM;
+	r->error = -EPERM;
 	r->family = 0;
 	r->port = 0;
 	r->generation = 0;
@@ -140,7 +131,7 @@ static __always_inline int guard_deny(struct sabpf_scope *scope, struct guard_bu
 		if (cs)
 			note_lost(cs, 0, scope->container);
 	}
-	return -GUARD_EPERM;
+	return -EPERM;
 }
 
 /* Names the file of a refusal (hooks that allow bpf_d_path). */
@@ -543,9 +534,6 @@ static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *
 /* ---- bpf() ------------------------------------------------------------ */
 
 #define GUARD_BPF_CALL 0x85 /* BPF_JMP | BPF_CALL */
-#define GUARD_S_IFMT 0170000
-#define GUARD_S_IFDIR 0040000
-#define GUARD_CGROUP_DEPTH 32 /* levels walked up from an attach target */
 
 /* Refuses a bpf() command from a container; why names the rule broken. */
 static __always_inline int guard_bpf_refuse(struct sabpf_scope *scope, __u32 cmd, const char *why,
@@ -582,7 +570,7 @@ static __always_inline int fd_is_own_cgroup(struct sabpf_scope *scope, __u32 fd)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	if (BPF_CORE_READ(inode, i_sb, s_magic) != CGROUP2_SUPER_MAGIC ||
-	    (BPF_CORE_READ(inode, i_mode) & GUARD_S_IFMT) != GUARD_S_IFDIR)
+	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFDIR)
 		return 0;
 	/* a cgroup directory's kernfs node holds its cgroup: the container's
 	 * own cgroup (by id) must be that cgroup or one of its ancestors */
@@ -792,8 +780,8 @@ int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int 
 		return 0;
 	/* a task outside: the host's, or another container's. Quiet probes
 	 * (/proc/PID/stat fields) are refused without a record. */
-	if (mode & GUARD_PTRACE_MODE_NOAUDIT)
-		return -GUARD_EPERM;
+	if (mode & PTRACE_MODE_NOAUDIT)
+		return -EPERM;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = mode;
@@ -884,7 +872,7 @@ int BPF_PROG(guard_inode_permission, struct inode *inode, int mask)
 SEC("lsm/file_open")
 int BPF_PROG(guard_file_open, struct file *file)
 {
-	if (!(file->f_mode & GUARD_FMODE_WRITE))
+	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 	struct sabpf_scope *scope = guarded_scope();
 	if (!scope)

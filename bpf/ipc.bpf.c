@@ -398,13 +398,7 @@ static __always_inline void current_syscall(struct syscall_args *sc)
  * its open file), or NULL if fd is not an open mqueue. */
 static __always_inline struct inode *mqueue_of_fd(__u64 fd, struct file **file_out)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xffffff]);
+	struct file *file = fd_file(fd);
 	if (!file)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);

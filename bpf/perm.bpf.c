@@ -5,8 +5,6 @@
  * or execute), perm_read, perm_write (write or append), arg: the mask.
  * Included into sabpf.bpf.c after file.bpf.c. */
 
-#define MAY_EXEC 0x1
-
 SEC("lsm/inode_permission")
 int BPF_PROG(on_inode_permission, struct inode *inode, int mask)
 {

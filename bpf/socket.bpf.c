@@ -20,18 +20,9 @@ static __always_inline void socket_record(struct prov_sock *ss, struct socket *s
 	ss->node.recorded = 1;
 	if (!n)
 		return;
-	/* struct socket is the first member of struct socket_alloc, followed
-	 * by the socket's inode */
-	struct socket_alloc *sa = (struct socket_alloc *)sock;
 	ref_of(&n->node, &ss->node);
-	n->inode.ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
-	n->inode.dev = BPF_CORE_READ(sa, vfs_inode.i_sb, s_dev);
-	n->inode.mode = BPF_CORE_READ(sa, vfs_inode.i_mode);
-	n->inode.uid = BPF_CORE_READ(sa, vfs_inode.i_uid.val);
-	n->inode.gid = BPF_CORE_READ(sa, vfs_inode.i_gid.val);
-	n->inode.sock_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
-	n->inode.sock_type = BPF_CORE_READ(sock, type);
-	n->inode.sock_protocol = BPF_CORE_READ(sock, sk, sk_protocol);
+	inode_attrs_fill(&n->inode, socket_inode(sock));
+	sock_attrs_fill(&n->inode, sock);
 	record_submit(n);
 }
 

@@ -18,19 +18,7 @@
  * change or read the process, like setuid); the rest is SABPF_CLASS_SYS.
  * Included into sabpf.bpf.c after mount.bpf.c. */
 
-#define ENOSYS 38
 #define CAP_OPT_NOAUDIT 0x2 /* a probe (has_capability_noaudit), not a use */
-#define NSFS_MAGIC 0x6e736673
-#define FMODE_READ 0x1
-#define FMODE_WRITE 0x2
-#define CLONE_NEWTIME 0x00000080
-#define CLONE_NEWNS 0x00020000
-#define CLONE_NEWCGROUP 0x02000000
-#define CLONE_NEWUTS 0x04000000
-#define CLONE_NEWIPC 0x08000000
-#define CLONE_NEWUSER 0x10000000
-#define CLONE_NEWPID 0x20000000
-#define CLONE_NEWNET 0x40000000
 
 /* Per-task state of this file, freed with the task by the kernel. */
 struct sys_task {
@@ -496,12 +484,7 @@ static __always_inline __u32 ns_type_of(struct ns_common *ns)
  * 0 for anything else (a pidfd). */
 static __always_inline struct ns_common *nsfs_of_fd(struct task_struct *task, int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xffff]);
+	struct file *file = fd_file_of(task, fd);
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	if (!inode || BPF_CORE_READ(inode, i_sb, s_magic) != NSFS_MAGIC)
 		return 0;

@@ -4,70 +4,7 @@
  * argv), credential changes (task_fix_setuid, task_fix_setgid), signals
  * (task_kill), ptrace (ptrace_access_check, ptrace_traceme) and the
  * life of process-memory nodes, kept with struct cred (cred_prepare,
- * cred_free). Included into sabpf.bpf.c after common.h. */
-
-/* ---- task nodes ------------------------------------------------------ */
-
-static __always_inline struct prov_task *task_state_of(struct task_struct *task,
-						       const struct sabpf_scope *scope)
-{
-	struct prov_task *ts =
-	    bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts)
-		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
-	if (ts && ts->node.id == 0)
-		node_init(&ts->node, SABPF_NODE_TASK, scope->container);
-	if (ts && ts->classes == 0) /* new, or first acted on from outside */
-		ts->classes = scope->classes;
-	return ts;
-}
-
-static __always_inline void task_attrs_fill(struct sabpf_task_attrs *t, struct task_struct *task)
-{
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-
-	t->pid = BPF_CORE_READ(task, tgid);
-	t->tid = BPF_CORE_READ(task, pid);
-	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	t->uid = BPF_CORE_READ(cred, uid.val);
-	t->gid = BPF_CORE_READ(cred, gid.val);
-	t->euid = BPF_CORE_READ(cred, euid.val);
-	t->egid = BPF_CORE_READ(cred, egid.val);
-	task_vpid(task, &t->vpid, &t->pidns);
-	t->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	t->utsns = BPF_CORE_READ(task, nsproxy, uts_ns, ns.inum);
-	t->ipcns = BPF_CORE_READ(task, nsproxy, ipc_ns, ns.inum);
-	t->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	t->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	t->cgroupns = BPF_CORE_READ(task, nsproxy, cgroup_ns, ns.inum);
-	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), task->comm);
-}
-
-/* Writes the NODE record of the task's current version, once. */
-static __always_inline void task_record(struct prov_task *ts, struct task_struct *task)
-{
-	if (ts->node.recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_task_attrs);
-	/* a task node's context is the task's own, whoever is current */
-	struct sabpf_node *n = record_reserve_as(size, SABPF_REC_NODE, ts->node.container, task);
-	ts->node.recorded = 1;
-	if (!n)
-		return;
-	ref_of(&n->node, &ts->node);
-	task_attrs_fill(&n->task, task);
-	record_submit(n);
-}
-
-/* The current task's state, recorded: what most hooks start with. */
-static __always_inline struct prov_task *current_task_state(struct sabpf_scope *scope)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
-	if (ts)
-		task_record(ts, task);
-	return ts;
-}
+ * cred_free). Included into sabpf.bpf.c after the lib/ headers. */
 
 /* ---- process memory (kept with struct cred) -------------------------- */
 
@@ -113,28 +50,6 @@ static __always_inline struct prov_node *current_mem_state(__u64 container)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	return mem_state_of_cred(task->real_cred, task->tgid, container);
-}
-
-/* An edge between two arbitrary node versions, written as is (no merging,
- * no versioning): version, exec and terminate edges. */
-static __always_inline void edge_write_refs(__u32 relation, const struct prov_node *from,
-					    __u32 from_version, const struct prov_node *to,
-					    __u32 to_version, __u64 arg, __u64 container,
-					    struct task_struct *actor)
-{
-	struct sabpf_edge *e = record_reserve(sizeof(*e), SABPF_REC_EDGE, container);
-	if (!e)
-		return;
-	e->relation = relation;
-	e->pid = BPF_CORE_READ(actor, tgid);
-	e->tid = BPF_CORE_READ(actor, pid);
-	e->uid = BPF_CORE_READ(actor, real_cred, uid.val);
-	ref_of(&e->from, from);
-	e->from.version = from_version;
-	ref_of(&e->to, to);
-	e->to.version = to_version;
-	e->arg = arg;
-	record_submit(e);
 }
 
 /* ---- hooks ----------------------------------------------------------- */
@@ -207,60 +122,13 @@ void BPF_PROG(on_task_free, struct task_struct *task)
 	bpf_task_storage_delete(&task_store, task);
 }
 
-/* State of the scan for the end of the argc-th argv string, one byte per
- * bpf_loop step (verified once, not once per byte). The strings ended so
- * far are counted in the scratch map value (s->rec.argc), which the
- * verifier does not track, so the step's states repeat at once. */
-struct argv_scan {
-	struct prov_scratch *s;
-	__u32 avail; /* bytes read */
-	__u32 argc;
-	__u32 end; /* length up to the end of the argc-th string, 0 until found */
-};
-
-static long argv_scan_step(__u32 i, void *ctx)
-{
-	struct argv_scan *a = ctx;
-	struct prov_scratch *s = a->s;
-	if (i >= a->avail || !s)
-		return 1;
-	if (s->data[bounded(i, SABPF_ARGV_MAX - 1)] != 0)
-		return 0;
-	s->rec.argc++;
-	if (s->rec.argc == a->argc) {
-		a->end = i + 1;
-		return 1;
-	}
-	return 0;
-}
-
 /* Copies the argv strings of an exec (they sit at bprm->p in the new mm,
  * followed by the environment, which is never sent) into s. */
 static __always_inline void argv_read(struct prov_scratch *s, struct linux_binprm *bprm)
 {
-	unsigned long start = BPF_CORE_READ(bprm, p);
-	unsigned long end = BPF_CORE_READ(bprm, exec); /* where the file name starts */
-	int argc = BPF_CORE_READ(bprm, argc);
-	__u32 avail = end > start ? end - start : 0;
-
-	if (avail > SABPF_ARGV_MAX)
-		avail = SABPF_ARGV_MAX;
-	s->rec.len = 0;
-	s->rec.flags = 0;
-	s->rec.argc = argc;
-	if (avail == 0 ||
-	    bpf_probe_read_user(s->data, bounded(avail, SABPF_ARGV_MAX * 2 - 1), (void *)start))
-		return;
-	struct argv_scan scan = {.s = s, .avail = avail, .argc = argc, .end = 0};
-	s->rec.argc = 0;
-	bpf_loop(SABPF_ARGV_MAX, argv_scan_step, &scan, 0);
-	if (scan.end) {
-		s->rec.len = scan.end;
-		return;
-	}
-	s->rec.len = avail; /* cut before the last argument ended: argc holds the
-			       strings that did end */
-	s->rec.flags = SABPF_NAME_TRUNCATED;
+	argv_read_range(s, BPF_CORE_READ(bprm, p),
+			BPF_CORE_READ(bprm, exec) /* where the file name starts */,
+			BPF_CORE_READ(bprm, argc));
 }
 
 static __always_inline void inode_named_by_path(struct prov_inode *is, const struct path *path,
@@ -277,16 +145,7 @@ void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	struct prov_task *ts = task_state_of(task, scope);
 	if (!ts)
 		return;
-	if (ts->node.recorded) {
-		/* a new version with the new image's attributes, then the edge */
-		__u32 old_version = ts->node.version;
-		node_new_version(&ts->node);
-		task_record(ts, task);
-		edge_write_refs(SABPF_REL_EXEC_TASK, &ts->node, old_version, &ts->node,
-				ts->node.version, 0, scope->container, task);
-	} else {
-		task_record(ts, task);
-	}
+	task_exec_version(ts, task, scope->container);
 
 	struct file *file = bprm->file;
 	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
@@ -299,10 +158,7 @@ void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	if (!s)
 		return;
 	argv_read(s, bprm);
-	struct prov_node argv_node;
-	node_init(&argv_node, SABPF_NODE_ARGV, scope->container);
-	if (name_send(s, &argv_node, scope->container) == 0)
-		edge_write(SABPF_REL_ARG, &argv_node, &ts->node, 0, scope->container);
+	argv_send(s, ts, scope->container);
 }
 
 /* Credentials: prepare_creds copies the process-memory node to the new
@@ -373,9 +229,6 @@ int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int f
 }
 
 /* ---- tasks acting on other tasks -------------------------------------- */
-
-#define PTRACE_MODE_READ 0x01
-#define PTRACE_MODE_ATTACH 0x02
 
 /* The node of another task that an audited task acts on (signal, ptrace).
  * It may be out of scope: it then gets a node, so that repeated acts name

@@ -39,7 +39,7 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 	struct file *file = fd_file((int)ret);
 	if (!file)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	int created = (BPF_CORE_READ(file, f_mode) & FMODE_CREATED_BIT) != 0;
 	struct prov_inode *is = trace_inode_state(inode, scope->container, created);
@@ -87,7 +87,7 @@ int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
 		return 0;
 	int sock;
 	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
-	struct prov_task *ts = is ? trace_current_task(scope) : 0;
+	struct prov_task *ts = is ? current_task_state(scope) : 0;
 	if (ts)
 		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
 			   sock ? ret : 0, scope->container);
@@ -102,7 +102,7 @@ int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 		return 0;
 	int sock;
 	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
-	struct prov_task *ts = is ? trace_current_task(scope) : 0;
+	struct prov_task *ts = is ? current_task_state(scope) : 0;
 	if (ts)
 		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
 			   sock ? ret : 0, scope->container);
@@ -121,7 +121,7 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 		in = (int)regs->si;
 		out = (int)regs->di;
 	}
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	if (!ts)
 		return 0;
 	int sock;
@@ -169,7 +169,7 @@ int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 		arg = S_IFDIR | (regs->dx & 07777);
 		break;
 	}
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct prov_node path_node;
 	if (ts && user_path_send(dirfd, upath, &path_node, scope->container) == 0)
 		edge_write(relation, &ts->node, &path_node, arg, scope->container);
@@ -193,7 +193,7 @@ int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 		if (regs->orig_ax == NR_renameat2)
 			flags = regs->r8;
 	}
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	if (!ts)
 		return 0;
 	struct prov_node old_node, new_node;

@@ -22,7 +22,6 @@
 #define NR_bind 49
 #define NR_listen 50
 #define NR_sendmsg 46
-#define EINPROGRESS 115
 
 struct trace_sockaddr {
 	__u16 family;
@@ -89,7 +88,7 @@ int BPF_PROG(trace_socket, struct pt_regs *regs, long ret)
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
 	if (!scope || ret < 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct prov_inode *ss = socket_of_fd((int)ret, scope->container);
 	if (!ts || !ss)
 		return 0;
@@ -106,7 +105,7 @@ int BPF_PROG(trace_sockaddr, struct pt_regs *regs, long ret)
 	__u64 nr = regs->orig_ax;
 	if (!scope || !(ret == 0 || (nr == NR_connect && ret == -EINPROGRESS)))
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
 	if (!ts || !ss)
 		return 0;
@@ -128,7 +127,7 @@ int BPF_PROG(trace_accept, struct pt_regs *regs, long ret)
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
 	if (!scope || ret < 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct prov_inode *ls = socket_of_fd((int)regs->di, scope->container);
 	struct prov_inode *ns = socket_of_fd((int)ret, scope->container);
 	if (!ts || !ls || !ns)
@@ -145,7 +144,7 @@ int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
 	if (!scope || ret <= 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
 	if (!ts || !ss)
 		return 0;
@@ -167,7 +166,7 @@ int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
 	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
 	if (!scope || ret <= 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = current_task_state(scope);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
 	if (ts && ss)
 		edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, scope->container);
