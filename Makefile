@@ -122,7 +122,7 @@ bench: all
 	bench/run.sh
 
 format:
-	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h tests/unit/*.c bench/*.c)
+	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h bpf/lsm/*.h tests/unit/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD)

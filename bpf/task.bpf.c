@@ -57,16 +57,16 @@ static __always_inline struct prov_node *current_mem_state(__u64 container)
 SEC("lsm/task_alloc")
 int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
-	struct prov_task *parent = current_task_state(scope);
-	struct prov_task *cs = task_state_of(child, scope);
+	struct prov_task *parent = hook_task(&h);
+	struct prov_task *cs = task_state_of(child, h.scope);
 	if (!parent || !cs)
 		return 0;
 	/* The child's pid is not assigned yet: its NODE record is written at
 	 * its first event, or when it is freed. */
-	edge_write(SABPF_REL_CLONE, &parent->node, &cs->node, clone_flags, scope->container);
+	edge_write(SABPF_REL_CLONE, &parent->node, &cs->node, clone_flags, h.container);
 
 	if (clone_flags & CLONE_THREAD)
 		return 0; /* threads share the process memory (and the cred) */
@@ -74,8 +74,8 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 	 * child's pid, in sched_process_fork. */
 	__u64 key = (__u64)child->real_cred;
 	struct prov_node fresh;
-	node_init(&fresh, SABPF_NODE_PROC_MEM, scope->container);
-	lost_if_failed(bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY), scope->container,
+	node_init(&fresh, SABPF_NODE_PROC_MEM, h.container);
+	lost_if_failed(bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY), h.container,
 		       SABPF_LOST_CRED_MAP);
 	cs->clone_flags = (__u32)clone_flags;
 	return 0;
@@ -87,7 +87,8 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!scope_of_current(SABPF_CLASS_PROC))
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	struct prov_task *cs = bpf_task_storage_get(&task_store, child, 0, 0);
 	if (!cs || !cs->node.id)
@@ -131,34 +132,30 @@ static __always_inline void argv_read(struct prov_scratch *s, struct linux_binpr
 			BPF_CORE_READ(bprm, argc));
 }
 
-static __always_inline void inode_named_by_path(struct prov_inode *is, const struct path *path,
-						__u64 container);
-static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __u64 container);
-
 SEC("lsm/bprm_committed_creds")
 void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
+	struct prov_task *ts = task_state_of(task, h.scope);
 	if (!ts)
 		return;
-	task_exec_version(ts, task, scope->container);
+	task_exec_version(ts, task, h.container);
 
 	struct file *file = bprm->file;
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	struct prov_inode *is = inode_state_of(file->f_inode, h.container);
 	if (is) {
-		inode_named_by_path(is, &file->f_path, scope->container);
-		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, scope->container);
+		inode_named_by_path(is, &file->f_path, h.container);
+		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, h.container);
 	}
 
 	struct prov_scratch *s = name_scratch_get();
 	if (!s)
 		return;
 	argv_read(s, bprm);
-	argv_send(s, ts, scope->container);
+	argv_send(s, ts, h.container);
 }
 
 /* Credentials: prepare_creds copies the process-memory node to the new
@@ -167,15 +164,15 @@ void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/cred_prepare")
 int BPF_PROG(on_cred_prepare, struct cred *new, const struct cred *old, gfp_t gfp)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	__u64 old_key = (__u64)old, new_key = (__u64) new;
 	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &old_key);
 	if (m) {
 		struct prov_node copy = *m;
 		lost_if_failed(bpf_map_update_elem(&cred_map, &new_key, &copy, BPF_ANY),
-			       scope->container, SABPF_LOST_CRED_MAP);
+			       h.container, SABPF_LOST_CRED_MAP);
 	}
 	return 0;
 }
@@ -190,42 +187,41 @@ void BPF_PROG(on_cred_free, struct cred *cred)
 /* New credentials (setuid family, setgroups, capset): the process memory
  * of the new cred gets a new version carrying the new ids, written by the
  * task. */
-static __always_inline void cred_change(struct sabpf_scope *scope, struct cred *new, __u32 relation,
-					__u64 arg)
+static __always_inline void cred_change(struct hook *h, struct cred *new, __u32 relation, __u64 arg)
 {
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(h);
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_node *m = mem_state_of_cred(new, task->tgid, scope->container);
+	struct prov_node *m = mem_state_of_cred(new, task->tgid, h->container);
 	if (!ts || !m)
 		return;
 	__u32 old_version = m->version;
 	node_new_version(m);
 	mem_record(m, new, task->tgid);
-	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0,
-			scope->container, task);
-	edge_write(relation, &ts->node, m, arg, scope->container);
+	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0, h->container,
+			task);
+	edge_write(relation, &ts->node, m, arg, h->container);
 }
 
-static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
-{
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		cred_change(scope, new, relation, arg);
-	return 0;
-}
-
+/* The ids are read past the prelude: the out-of-scope path stays one
+ * lookup. */
 SEC("lsm/task_fix_setuid")
 int BPF_PROG(on_task_fix_setuid, struct cred *new, const struct cred *old, int flags)
 {
-	__u64 arg = ((__u64) new->uid.val << 32) | new->euid.val;
-	return id_change(new, SABPF_REL_SETUID, arg);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		cred_change(&h, new, SABPF_REL_SETUID,
+			    ((__u64) new->uid.val << 32) | new->euid.val);
+	return 0;
 }
 
 SEC("lsm/task_fix_setgid")
 int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int flags)
 {
-	__u64 arg = ((__u64) new->gid.val << 32) | new->egid.val;
-	return id_change(new, SABPF_REL_SETGID, arg);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		cred_change(&h, new, SABPF_REL_SETGID,
+			    ((__u64) new->gid.val << 32) | new->egid.val);
+	return 0;
 }
 
 /* ---- tasks acting on other tasks -------------------------------------- */
@@ -250,19 +246,19 @@ static __always_inline struct prov_task *peer_task_state(struct task_struct *tas
 
 /* Information from the current task to another one, or back. A task
  * acting on itself is left out: its two ends would be one node version. */
-static __always_inline void task_to_task(struct sabpf_scope *scope, struct task_struct *other,
-					 __u32 relation, __u64 arg, int to_current)
+static __always_inline void task_to_task(struct hook *h, struct task_struct *other, __u32 relation,
+					 __u64 arg, int to_current)
 {
 	if (BPF_CORE_READ(other, pid) == (__u32)bpf_get_current_pid_tgid())
 		return;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_task *peer = peer_task_state(other, scope->container);
+	struct prov_task *ts = hook_task(h);
+	struct prov_task *peer = peer_task_state(other, h->container);
 	if (!ts || !peer)
 		return;
 	if (to_current)
-		edge_write(relation, &peer->node, &ts->node, arg, scope->container);
+		edge_write(relation, &peer->node, &ts->node, arg, h->container);
 	else
-		edge_write(relation, &ts->node, &peer->node, arg, scope->container);
+		edge_write(relation, &ts->node, &peer->node, arg, h->container);
 }
 
 /* A signal sent by the current task. Only user-sent signals reach this
@@ -275,14 +271,14 @@ SEC("lsm/task_kill")
 int BPF_PROG(on_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	/* cred as a plain value: the verifier takes a hook's pointer
 	 * arguments for non-NULL and would drop the test. */
 	if (sig == 0 || as_value(cred))
 		return 0;
-	task_to_task(scope, p, SABPF_REL_KILL, sig, 0);
+	task_to_task(&h, p, SABPF_REL_KILL, sig, 0);
 	return 0;
 }
 
@@ -292,13 +288,13 @@ int BPF_PROG(on_task_kill, struct task_struct *p, struct kernel_siginfo *info, i
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(on_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	if (mode & PTRACE_MODE_ATTACH)
-		task_to_task(scope, child, SABPF_REL_PTRACE_ATTACH_TASK, mode, 0);
+		task_to_task(&h, child, SABPF_REL_PTRACE_ATTACH_TASK, mode, 0);
 	else if (mode & PTRACE_MODE_READ)
-		task_to_task(scope, child, SABPF_REL_PTRACE_READ_TASK, mode, 1);
+		task_to_task(&h, child, SABPF_REL_PTRACE_READ_TASK, mode, 1);
 	return 0;
 }
 
@@ -306,8 +302,8 @@ int BPF_PROG(on_ptrace_access_check, struct task_struct *child, unsigned int mod
 SEC("lsm/ptrace_traceme")
 int BPF_PROG(on_ptrace_traceme, struct task_struct *parent)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		task_to_task(scope, parent, SABPF_REL_PTRACE_TRACEME, 0, 0);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		task_to_task(&h, parent, SABPF_REL_PTRACE_TRACEME, 0, 0);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* lib/inode.h: the attributes of an inode node (NODE record), for both
  * backends: the inode's own, and a socket's family, type and protocol for
- * the inode of a socket. Where the node lives (inode or socket local
- * storage, or the trace backend's LRU map) is the caller's. */
+ * the inode of a socket; and the ADDRESS nodes linked to sockets. Where a
+ * node lives (inode or socket local storage, or the trace backend's LRU
+ * map) is the caller's. */
 #ifndef SABPF_LIB_INODE_H
 #define SABPF_LIB_INODE_H
 
@@ -41,6 +42,55 @@ static __always_inline struct socket *inode_socket(struct inode *inode)
 {
 	return (struct socket *)((__u64)inode -
 				 bpf_core_field_offset(struct socket_alloc, vfs_inode));
+}
+
+/* Writes the NODE record of an inode node, once: the inode's attributes,
+ * and sock's (0: none) for the inode of a socket. */
+static __always_inline void inode_node_record(struct prov_node *node, struct inode *inode,
+					      struct socket *sock, __u64 container)
+{
+	if (node->recorded)
+		return;
+	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	node->recorded = 1;
+	if (!n)
+		return;
+	ref_of(&n->node, node);
+	inode_attrs_fill(&n->inode, inode);
+	if (sock)
+		sock_attrs_fill(&n->inode, sock);
+	record_submit(n);
+}
+
+/* Key that tells two socket addresses apart, to avoid resending the same
+ * peer. */
+static __always_inline __u64 address_key(const struct sabpf_addr_attrs *a)
+{
+	__u64 key = ((__u64)a->family << 48) | ((__u64)a->port << 32);
+	__u32 word;
+	__builtin_memcpy(&word, &a->addr[12], 4);
+	key ^= word;
+	__builtin_memcpy(&word, &a->addr[0], 4);
+	return key ^ ((__u64)word << 8);
+}
+
+/* Writes an ADDRESS node for a and an `addressed` edge from it to the
+ * socket's node `to`. */
+static __always_inline void address_send(struct prov_node *to, const struct sabpf_addr_attrs *a,
+					 __u64 container)
+{
+	struct prov_node addr_node;
+	node_init(&addr_node, SABPF_NODE_ADDRESS, container);
+	__u32 size = offsetof(struct sabpf_node, addr) + sizeof(struct sabpf_addr_attrs);
+	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
+	if (!n)
+		return;
+	addr_node.recorded = 1;
+	ref_of(&n->node, &addr_node);
+	__builtin_memcpy(&n->addr, a, sizeof(*a));
+	record_submit(n);
+	edge_write(SABPF_REL_ADDRESSED, &addr_node, to, 0, container);
 }
 
 #endif /* SABPF_LIB_INODE_H */

@@ -29,4 +29,26 @@ static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 	return scope;
 }
 
+/* The prelude of every audit program, filled by one call (hook_enter):
+ * the scope entry of the task's cgroup, the container its records are
+ * for, and the current task's node once a program asks for it
+ * (hook_task, lib/task.h). Records take their own time (fill_hdr). */
+struct hook {
+	struct sabpf_scope *scope; /* the audited cgroup's entry: classes on */
+	__u64 container;	   /* scope->container */
+	struct prov_task *ts;	   /* set by hook_task: the task's node, recorded, or 0 */
+};
+
+/* Fills h for the current task; 0 when out of scope (for this class, or
+ * the agent): the program then returns at once. The out-of-scope path is
+ * the one hash lookup of scope_of_current. */
+static __always_inline int hook_enter(struct hook *h, __u32 class)
+{
+	h->scope = scope_of_current(class);
+	if (!h->scope)
+		return 0;
+	h->container = h->scope->container;
+	return 1;
+}
+
 #endif /* SABPF_LIB_SCOPE_H */

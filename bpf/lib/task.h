@@ -7,6 +7,7 @@
 #define SABPF_LIB_TASK_H
 
 #include "lib/node.h"
+#include "lib/scope.h"
 
 static __always_inline struct prov_task *task_state_of(struct task_struct *task,
 						       const struct sabpf_scope *scope)
@@ -150,6 +151,14 @@ static __always_inline void argv_send(struct prov_scratch *s, struct prov_task *
 	node_init(&argv_node, SABPF_NODE_ARGV, container);
 	if (name_send(s, &argv_node, container) == 0)
 		edge_write(SABPF_REL_ARG, &argv_node, &ts->node, 0, container);
+}
+
+/* The current task's node for a program past its prelude, recorded, kept
+ * in h (h->ts). */
+static __always_inline struct prov_task *hook_task(struct hook *h)
+{
+	h->ts = current_task_state(h->scope);
+	return h->ts;
 }
 
 #endif /* SABPF_LIB_TASK_H */

@@ -31,18 +31,8 @@ struct {
 static __always_inline void trace_inode_record(struct prov_inode *is, struct inode *inode,
 					       __u64 container)
 {
-	if (is->node.recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
-	is->node.recorded = 1;
-	if (!n)
-		return;
-	ref_of(&n->node, &is->node);
-	inode_attrs_fill(&n->inode, inode);
-	if (is->node.kind == SABPF_NODE_SOCKET)
-		sock_attrs_fill(&n->inode, inode_socket(inode));
-	record_submit(n);
+	struct socket *sock = is->node.kind == SABPF_NODE_SOCKET ? inode_socket(inode) : 0;
+	inode_node_record(&is->node, inode, sock, container);
 }
 
 /* The node of an inode (recorded); `created`: the file was just made, so

@@ -15,11 +15,11 @@
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
-	struct prov_task *ps = current_task_state(scope);
-	struct prov_task *cs = task_state_of(child, scope);
+	struct prov_task *ps = hook_task(&h);
+	struct prov_task *cs = task_state_of(child, h.scope);
 	if (!ps || !cs)
 		return 0;
 	task_record(cs, child);
@@ -29,7 +29,7 @@ int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 		flags = BPF_CORE_READ(regs, di);
 	else if (child->tgid == parent->tgid)
 		flags = CLONE_THREAD;
-	edge_write(SABPF_REL_CLONE, &ps->node, &cs->node, flags, scope->container);
+	edge_write(SABPF_REL_CLONE, &ps->node, &cs->node, flags, h.container);
 	return 0;
 }
 
@@ -43,25 +43,25 @@ static __always_inline void trace_argv_read(struct prov_scratch *s, struct linux
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
+	struct prov_task *ts = task_state_of(task, h.scope);
 	if (!ts)
 		return 0;
-	task_exec_version(ts, task, scope->container);
+	task_exec_version(ts, task, h.container);
 	struct file *file = bprm->file;
-	struct prov_inode *is = trace_inode_state(file->f_inode, scope->container, 0);
+	struct prov_inode *is = trace_inode_state(file->f_inode, h.container, 0);
 	if (is) {
-		trace_inode_named(is, file, scope->container, &ts->node, 0);
-		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, scope->container);
+		trace_inode_named(is, file, h.container, &ts->node, 0);
+		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, h.container);
 	}
 	struct prov_scratch *s = name_scratch_get();
 	if (!s)
 		return 0;
 	trace_argv_read(s, bprm);
-	argv_send(s, ts, scope->container);
+	argv_send(s, ts, h.container);
 	return 0;
 }
 
