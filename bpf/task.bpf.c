@@ -202,26 +202,29 @@ static __always_inline void cred_change(struct hook *h, struct cred *new, __u32 
 	edge_write(relation, &ts->node, m, arg, h->container);
 }
 
-/* The ids are read past the prelude: the out-of-scope path stays one
- * lookup. */
+/* setuid and setgid families; the ids are read past the prelude, so that
+ * the out-of-scope path stays one lookup. */
+static __always_inline int id_change(struct cred *new, __u32 relation)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
+		return 0;
+	__u64 arg = relation == SABPF_REL_SETUID ? ((__u64) new->uid.val << 32) | new->euid.val
+						 : ((__u64) new->gid.val << 32) | new->egid.val;
+	cred_change(&h, new, relation, arg);
+	return 0;
+}
+
 SEC("lsm/task_fix_setuid")
 int BPF_PROG(on_task_fix_setuid, struct cred *new, const struct cred *old, int flags)
 {
-	struct hook h;
-	if (hook_enter(&h, SABPF_CLASS_PROC))
-		cred_change(&h, new, SABPF_REL_SETUID,
-			    ((__u64) new->uid.val << 32) | new->euid.val);
-	return 0;
+	return id_change(new, SABPF_REL_SETUID);
 }
 
 SEC("lsm/task_fix_setgid")
 int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int flags)
 {
-	struct hook h;
-	if (hook_enter(&h, SABPF_CLASS_PROC))
-		cred_change(&h, new, SABPF_REL_SETGID,
-			    ((__u64) new->gid.val << 32) | new->egid.val);
-	return 0;
+	return id_change(new, SABPF_REL_SETGID);
 }
 
 /* ---- tasks acting on other tasks -------------------------------------- */

@@ -78,8 +78,22 @@ static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u3
 	return is;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
+/* The edge of `bytes` read (write 0: inode -> task, a socket's receive)
+ * or written (write 1: task -> inode, a socket's send). */
+static __always_inline void rw_flow(struct hook *h, struct prov_task *ts, struct prov_inode *is,
+				    int sock, long bytes, int write)
+{
+	__u64 arg = sock ? bytes : 0;
+	if (write)
+		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node, arg,
+			   h->container);
+	else
+		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node, arg,
+			   h->container);
+}
+
+/* read and write families: the descriptor is the first argument. */
+static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
 {
 	struct hook h;
 	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
@@ -88,24 +102,20 @@ int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
 	struct prov_inode *is = rw_inode((int)regs->di, h.container, h.scope->classes, &sock);
 	struct prov_task *ts = is ? hook_task(&h) : 0;
 	if (ts)
-		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
-			   sock ? ret : 0, h.container);
+		rw_flow(&h, ts, is, sock, ret, write);
 	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
+{
+	return rw_exit(regs, ret, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 {
-	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
-		return 0;
-	int sock;
-	struct prov_inode *is = rw_inode((int)regs->di, h.container, h.scope->classes, &sock);
-	struct prov_task *ts = is ? hook_task(&h) : 0;
-	if (ts)
-		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
-			   sock ? ret : 0, h.container);
-	return 0;
+	return rw_exit(regs, ret, 1);
 }
 
 /* sendfile(out, in, ...); copy_file_range and splice(in, off, out, ...). */
@@ -126,12 +136,10 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 	int sock;
 	struct prov_inode *is = rw_inode(in, h.container, h.scope->classes, &sock);
 	if (is)
-		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
-			   sock ? ret : 0, h.container);
+		rw_flow(&h, ts, is, sock, ret, 0);
 	is = rw_inode(out, h.container, h.scope->classes, &sock);
 	if (is)
-		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
-			   sock ? ret : 0, h.container);
+		rw_flow(&h, ts, is, sock, ret, 1);
 	return 0;
 }
 
