@@ -133,7 +133,7 @@ bench: all
 	bench/run.sh --native
 
 format:
-	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h tests/unit/*.c bench/*.c)
+	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h bpf/lsm/*.h tests/unit/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD)

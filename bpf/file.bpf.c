@@ -2,122 +2,8 @@
 /* file.bpf.c: open files: file_open, file_permission (every read and
  * write), mmap_file (shared and private maps told apart), file_mprotect,
  * file_ioctl, file_lock, file_fcntl, and file_free_security, which
- * empties the file map.
- * Also the inode nodes and their names, shared with inode.bpf.c and
- * task.bpf.c. Included into sabpf.bpf.c after common.h and task.bpf.c. */
-
-/* ---- inode nodes ------------------------------------------------------ */
-
-static __always_inline void inode_record(struct prov_inode *is, struct inode *inode,
-					 __u64 container)
-{
-	if (is->node.recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
-	is->node.recorded = 1;
-	if (!n)
-		return;
-	ref_of(&n->node, &is->node);
-	n->inode.ino = BPF_CORE_READ(inode, i_ino);
-	n->inode.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	n->inode.mode = BPF_CORE_READ(inode, i_mode);
-	n->inode.uid = BPF_CORE_READ(inode, i_uid.val);
-	n->inode.gid = BPF_CORE_READ(inode, i_gid.val);
-	n->inode.sock_family = 0;
-	n->inode.sock_type = 0;
-	n->inode.sock_protocol = 0;
-	record_submit(n);
-}
-
-/* POSIX message queues keep their node in a hash map (ipc.bpf.c): their
- * send and receive hooks see them through a descriptor, as plain values,
- * which inode storage does not take. */
-static __always_inline struct prov_inode *mqueue_state_of(__u64 inode, __u64 container);
-
-static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __u64 container)
-{
-	if (!inode)
-		return 0;
-	if ((inode->i_mode & S_IFMT) == S_IFREG && inode->i_sb->s_magic == MQUEUE_MAGIC)
-		return mqueue_state_of(as_value(inode), container);
-	struct prov_inode *is =
-	    bpf_inode_storage_get(&inode_store, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!is) {
-		lost_count(container, SABPF_LOST_STORAGE, 0);
-		return 0;
-	}
-	if (is->node.id == 0)
-		node_init(&is->node, inode_kind_of(inode), container);
-	inode_record(is, inode, container);
-	return is;
-}
-
-/* Writes a PATH node prepared in s and a `named` edge from it to the
- * inode, remembering the name's key so the same name is not sent again. */
-static __always_inline void inode_named_send(struct prov_inode *is, struct prov_scratch *s,
-					     __u64 key, __u64 container)
-{
-	struct prov_node path_node;
-	node_init(&path_node, SABPF_NODE_PATH, container);
-	if (name_send(s, &path_node, container) == 0)
-		edge_write(SABPF_REL_NAMED, &path_node, &is->node, 0, container);
-	is->name_key = key;
-}
-
-/* Names an inode by a struct path with bpf_d_path (hooks that allow it). */
-static __always_inline void inode_named_by_path(struct prov_inode *is, const struct path *path,
-						__u64 container)
-{
-	__u64 key = (__u64)BPF_CORE_READ(path, mnt) ^ (__u64)BPF_CORE_READ(path, dentry);
-	if (is->name_key == key)
-		return;
-	struct prov_scratch *s = name_scratch_get();
-	if (!s)
-		return;
-	long n = bpf_d_path((struct path *)path, s->data, NAME_BUF_SIZE / 2);
-	s->rec.argc = 0;
-	if (n > 0) {
-		s->rec.len = n;
-		s->rec.flags = 0;
-	} else {
-		/* too long for the buffer (or unresolvable): the rebuilt path,
-		 * flagged as truncated where it is cut */
-		s->rec.len = path_rebuild(s, (__u64)BPF_CORE_READ(path, mnt),
-					  (__u64)BPF_CORE_READ(path, dentry));
-	}
-	inode_named_send(is, s, key, container);
-}
-
-/* Names an inode by rebuilding the path of a (mount, dentry) pair, given
- * as plain values (the verifier forbids mixing pointers). */
-static __always_inline void inode_named_by_mount(struct prov_inode *is, __u64 mnt, __u64 dentry,
-						 __u64 container)
-{
-	__u64 key = mnt ^ dentry;
-	if (is->name_key == key)
-		return;
-	struct prov_scratch *s = name_scratch_get();
-	if (!s)
-		return;
-	s->rec.argc = 0;
-	s->rec.len = path_rebuild(s, mnt, dentry);
-	inode_named_send(is, s, key, container);
-}
-
-/* Names the inode of an open file by rebuilding its path. */
-static __always_inline void inode_named_by_rebuild(struct prov_inode *is, struct file *file,
-						   __u64 container)
-{
-	inode_named_by_mount(is, (__u64)BPF_CORE_READ(file, f_path.mnt),
-			     (__u64)BPF_CORE_READ(file, f_path.dentry), container);
-}
-
-static __always_inline int kind_has_path(__u16 kind)
-{
-	return kind == SABPF_NODE_FILE || kind == SABPF_NODE_DIRECTORY || kind == SABPF_NODE_LINK ||
-	       kind == SABPF_NODE_CHAR || kind == SABPF_NODE_BLOCK || kind == SABPF_NODE_MQUEUE;
-}
+ * empties the file map. Inode nodes and their names are lsm/inode.h's.
+ * Included into sabpf.bpf.c after task.bpf.c. */
 
 /* Process memory edges are needed only when threads share it: in a
  * single-threaded process the task node already carries every flow. */
@@ -132,27 +18,27 @@ static __always_inline int threads_share_memory(void)
 SEC("lsm/file_open")
 int BPF_PROG(on_file_open, struct file *file)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(file->f_inode, h.container);
 	if (!ts || !is)
 		return 0;
 	/* a FIFO opened by its path is named too (anonymous pipes are not
 	 * opened through this hook) */
 	if (kind_has_path(is->node.kind) || is->node.kind == SABPF_NODE_FIFO)
-		inode_named_by_path(is, &file->f_path, scope->container);
-	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, file->f_flags, scope->container);
+		inode_named_by_path(is, &file->f_path, h.container);
+	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, file->f_flags, h.container);
 
 	__u64 key = (__u64)file;
 	struct prov_file fs = {
 	    .inode_id = is->node.id,
-	    .container = scope->container,
+	    .container = h.container,
 	    .flags = file->f_flags,
 	    .named = 1,
 	};
-	lost_if_failed(bpf_map_update_elem(&file_map, &key, &fs, BPF_ANY), scope->container,
+	lost_if_failed(bpf_map_update_elem(&file_map, &key, &fs, BPF_ANY), h.container,
 		       SABPF_LOST_FILE_MAP);
 	return 0;
 }
@@ -160,14 +46,14 @@ int BPF_PROG(on_file_open, struct file *file)
 SEC("lsm/file_permission")
 int BPF_PROG(on_file_permission, struct file *file, int mask)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope || !(mask & (MAY_READ | MAY_WRITE | MAY_APPEND)))
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || !(mask & (MAY_READ | MAY_WRITE | MAY_APPEND)))
 		return 0;
 	struct inode *inode = file->f_inode;
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
 		return 0; /* socket_sendmsg and socket_recvmsg record those */
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(inode, h.container);
 	if (!ts || !is)
 		return 0;
 
@@ -177,28 +63,28 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 	__u64 key = (__u64)file;
 	if (is->name_key == 0 && !bpf_map_lookup_elem(&file_map, &key)) {
 		if (kind_has_path(is->node.kind))
-			inode_named_by_rebuild(is, file, scope->container);
+			inode_named_by_rebuild(is, file, h.container);
 		struct prov_file fs = {
 		    .inode_id = is->node.id,
-		    .container = scope->container,
+		    .container = h.container,
 		    .flags = file->f_flags,
 		    .named = 1,
 		};
-		lost_if_failed(bpf_map_update_elem(&file_map, &key, &fs, BPF_NOEXIST),
-			       scope->container, SABPF_LOST_FILE_MAP);
+		lost_if_failed(bpf_map_update_elem(&file_map, &key, &fs, BPF_NOEXIST), h.container,
+			       SABPF_LOST_FILE_MAP);
 	}
 
 	int threads = threads_share_memory();
-	struct prov_node *mem = threads ? current_mem_state(scope->container) : 0;
+	struct prov_node *mem = threads ? current_mem_state(h.container) : 0;
 	if (mask & MAY_READ) {
-		edge_write(SABPF_REL_READ, &is->node, &ts->node, 0, scope->container);
+		edge_write(SABPF_REL_READ, &is->node, &ts->node, 0, h.container);
 		if (mem)
-			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
+			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, h.container);
 	}
 	if (mask & (MAY_WRITE | MAY_APPEND)) {
 		if (mem)
-			edge_write(SABPF_REL_MEMORY_READ, mem, &ts->node, 0, scope->container);
-		edge_write(SABPF_REL_WRITE, &ts->node, &is->node, 0, scope->container);
+			edge_write(SABPF_REL_MEMORY_READ, mem, &ts->node, 0, h.container);
+		edge_write(SABPF_REL_WRITE, &ts->node, &is->node, 0, h.container);
 	}
 	return 0;
 }
@@ -241,21 +127,21 @@ int BPF_PROG(on_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 {
 	if (!file)
 		return 0; /* anonymous memory */
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(file->f_inode, h.container);
 	if (!ts || !is)
 		return 0;
 	if (kind_has_path(is->node.kind))
-		inode_named_by_path(is, &file->f_path, scope->container);
+		inode_named_by_path(is, &file->f_path, h.container);
 	__u64 arg = ((__u64)prot << 32) | (__u32)flags;
-	map_edges(ts, is, prot, map_is_shared(flags), arg, scope->container);
+	map_edges(ts, is, prot, map_is_shared(flags), arg, h.container);
 	if (threads_share_memory()) {
-		struct prov_node *mem = current_mem_state(scope->container);
+		struct prov_node *mem = current_mem_state(h.container);
 		if (mem)
-			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
+			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, h.container);
 	}
 	return 0;
 }
@@ -267,48 +153,46 @@ SEC("lsm/file_mprotect")
 int BPF_PROG(on_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	     unsigned long prot)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
 	struct file *file = vma->vm_file;
 	if (!file) {
-		struct prov_node *mem = current_mem_state(scope->container);
+		struct prov_node *mem = current_mem_state(h.container);
 		if (mem)
-			edge_write(SABPF_REL_MPROTECT, &ts->node, mem, prot, scope->container);
+			edge_write(SABPF_REL_MPROTECT, &ts->node, mem, prot, h.container);
 		return 0;
 	}
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	struct prov_inode *is = inode_state_of(file->f_inode, h.container);
 	if (!is)
 		return 0;
 	if (kind_has_path(is->node.kind))
-		inode_named_by_rebuild(is, file, scope->container);
+		inode_named_by_rebuild(is, file, h.container);
 	int shared = (BPF_CORE_READ(vma, vm_flags) & VM_SHARED) != 0;
 	__u64 arg = ((__u64)prot << 32) | (shared ? MAP_SHARED : MAP_PRIVATE);
-	map_edges(ts, is, prot, shared, arg, scope->container);
+	map_edges(ts, is, prot, shared, arg, h.container);
 	return 0;
 }
 
 /* The common start of the hooks on an open file other than a socket
  * (socket.bpf.c records those on the socket's node): both ends recorded,
  * the inode named by the file's path. */
-static __always_inline int file_op_begin(struct file *file, struct sabpf_scope **scope,
-					 struct prov_task **ts, struct prov_inode **is)
+static __always_inline int file_op_begin(struct hook *h, struct file *file, struct prov_inode **is)
 {
-	*scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!*scope)
+	if (!hook_enter(h, SABPF_CLASS_FILE))
 		return -1;
 	struct inode *inode = file->f_inode;
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
 		return -1;
-	*ts = current_task_state(*scope);
-	*is = inode_state_of(inode, (*scope)->container);
-	if (!*ts || !*is)
+	hook_task(h);
+	*is = inode_state_of(inode, h->container);
+	if (!h->ts || !*is)
 		return -1;
 	if (kind_has_path((*is)->node.kind))
-		inode_named_by_rebuild(*is, file, (*scope)->container);
+		inode_named_by_rebuild(*is, file, h->container);
 	return 0;
 }
 
@@ -317,13 +201,12 @@ static __always_inline int file_op_begin(struct file *file, struct sabpf_scope *
 SEC("lsm/file_ioctl")
 int BPF_PROG(on_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_inode *is;
-	if (file_op_begin(file, &scope, &ts, &is))
+	if (file_op_begin(&h, file, &is))
 		return 0;
-	edge_write(SABPF_REL_WRITE_IOCTL, &ts->node, &is->node, cmd, scope->container);
-	edge_write(SABPF_REL_READ_IOCTL, &is->node, &ts->node, cmd, scope->container);
+	edge_write(SABPF_REL_WRITE_IOCTL, &h.ts->node, &is->node, cmd, h.container);
+	edge_write(SABPF_REL_READ_IOCTL, &is->node, &h.ts->node, cmd, h.container);
 	return 0;
 }
 
@@ -331,24 +214,22 @@ int BPF_PROG(on_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 SEC("lsm/file_lock")
 int BPF_PROG(on_file_lock, struct file *file, unsigned int cmd)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_inode *is;
-	if (file_op_begin(file, &scope, &ts, &is))
+	if (file_op_begin(&h, file, &is))
 		return 0;
-	edge_write(SABPF_REL_FILE_LOCK, &ts->node, &is->node, cmd, scope->container);
+	edge_write(SABPF_REL_FILE_LOCK, &h.ts->node, &is->node, cmd, h.container);
 	return 0;
 }
 
 SEC("lsm/file_fcntl")
 int BPF_PROG(on_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_inode *is;
-	if (file_op_begin(file, &scope, &ts, &is))
+	if (file_op_begin(&h, file, &is))
 		return 0;
-	edge_write(SABPF_REL_FCNTL, &ts->node, &is->node, cmd, scope->container);
+	edge_write(SABPF_REL_FCNTL, &h.ts->node, &is->node, cmd, h.container);
 	return 0;
 }
 

@@ -33,28 +33,20 @@
  *   the agent's files          its outputs and binary: written, truncated,
  *                              renamed over or removed
  *
- * Included into sabpf.bpf.c right after common.h, before the recording
+ * Included into sabpf.bpf.c right after the bpf/lib headers, before the recording
  * programs: the skeleton attaches them first, and the kernel runs the
  * programs of a hook newest-attached first, so these run last. An attempt
  * is recorded as the operation it is and, when refused, also as a denial. */
 
 #include "sabpf_policy.h"
 
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define BPF_FS_MAGIC 0xcafe4a11
-#define SECURITYFS_MAGIC 0x73636673
-#define GUARD_EPERM 1
 #define GUARD_PATH_MAX 256
-#define GUARD_FMODE_WRITE 0x2
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#define PROC_SUPER_MAGIC 0x9fa0
-#define BINFMTFS_MAGIC 0x42494e4d
-#define GUARD_PTRACE_MODE_NOAUDIT 0x04
-#define GUARD_NR_PRLIMIT64 302	/* x86_64 */
-#define GUARD_PRLIMIT_WRITE 0x2 /* LSM_PRLIMIT_WRITE */
-#define GUARD_CGROUP_DEPTH 32	/* deepest cgroup level searched for an ancestor */
-#define GUARD_NAMES 8		/* path components a rebuilt name keeps (the last ones) */
-#define GUARD_NAME_MAX 64	/* bytes kept of one component */
+#define GUARD_CLASSES 0xffffffff /* every audited container, whatever classes it has on */
+#define GUARD_NR_PRLIMIT64 302	 /* x86_64 */
+#define GUARD_PRLIMIT_WRITE 0x2	 /* LSM_PRLIMIT_WRITE */
+#define GUARD_CGROUP_DEPTH 32	 /* deepest cgroup level searched for an ancestor */
+#define GUARD_NAMES 8		 /* path components a rebuilt name keeps (the last ones) */
+#define GUARD_NAME_MAX 64	 /* bytes kept of one component */
 
 /* Set by the loader: 1 lets containers use bpf() for their own objects. */
 const volatile __u32 guard_allow_bpf = 0;
@@ -93,13 +85,6 @@ struct {
 	__type(value, struct guard_buf);
 } guard_scratch SEC(".maps");
 
-/* The scope of the current task for self-protection: every audited
- * container, whatever record classes it has on. */
-static __always_inline struct sabpf_scope *guarded_scope(void)
-{
-	return scope_of_current(0xffffffff);
-}
-
 static __always_inline struct guard_buf *guard_buf_get(void)
 {
 	__u32 zero = 0;
@@ -114,14 +99,14 @@ static __always_inline struct guard_buf *guard_buf_get(void)
 
 /* Writes the denial in g (its path_len bytes of path with it) into the
  * audit stream; returns -EPERM for the hook to return. */
-static __always_inline int guard_deny(struct sabpf_scope *scope, struct guard_buf *g, __u32 op)
+static __always_inline int guard_deny(struct hook *h, struct guard_buf *g, __u32 op)
 {
 	if (!g)
-		return -GUARD_EPERM;
+		return -EPERM;
 	struct sabpf_denial *r = &g->rec;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 size = sizeof(struct sabpf_denial) + bounded(r->path_len, GUARD_PATH_MAX - 1);
-	fill_hdr(&r->hdr, SABPF_REC_DENIAL, size, 0, scope->container);
+	fill_hdr(&r->hdr, SABPF_REC_DENIAL, size, 0, h->container);
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	r->operation = op;
 	r->rule_id = (POL_CLASS_GUARD << 16) | op;
@@ -129,7 +114,7 @@ static __always_inline int guard_deny(struct sabpf_scope *scope, struct guard_bu
 	r->tid = (__u32)pid_tgid;
 	r->uid = (__u32)bpf_get_current_uid_gid();
 	r->enforced = 1;
-	r->error = -GUARD_EPERM;
+	r->error = -EPERM;
 	r->family = 0;
 	r->port = 0;
 	r->generation = 0;
@@ -138,9 +123,9 @@ static __always_inline int guard_deny(struct sabpf_scope *scope, struct guard_bu
 	if (bpf_ringbuf_output(&events, g, size, BPF_RB_FORCE_WAKEUP)) {
 		struct prov_cpu *cs = cpu_state_get();
 		if (cs)
-			note_lost(cs, 0, scope->container);
+			note_lost(cs, 0, h->container);
 	}
-	return -GUARD_EPERM;
+	return -EPERM;
 }
 
 /* Names the file of a refusal (hooks that allow bpf_d_path). */
@@ -297,13 +282,13 @@ static __always_inline int cgroup_file_is(const char *kname, int v1)
 	       str_equals(name, "cgroup.subtree_control", 23);
 }
 
-static __always_inline int cgroup_rule(struct sabpf_scope *scope, struct cgroup *cgrp, int what,
+static __always_inline int cgroup_rule(struct hook *h, struct cgroup *cgrp, int what,
 				       const char *name)
 {
 	if (!cgrp)
 		return 0; /* fail closed: a cgroupfs object without its cgroup */
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) == 0) {
-		int rel = cgroup_relation(cgrp, 0, scope->container);
+		int rel = cgroup_relation(cgrp, 0, h->container);
 		if (rel == 2)
 			return 1;
 		if (rel == 1)
@@ -375,17 +360,17 @@ static __always_inline void guard_kernfs_name(struct guard_buf *g, struct kernfs
 /* Refuses what the cgroup rule refuses: inode is a cgroupfs file being
  * written, or for CG_PARENT and CG_VICTIM, the directory of the cgroup
  * (child: the name of the cgroup being made in it, for the record). */
-static __always_inline int guard_cgroup(struct sabpf_scope *scope, struct inode *inode, int what,
-					__u32 access, const char *child)
+static __always_inline int guard_cgroup(struct hook *h, struct inode *inode, int what, __u32 access,
+					const char *child)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(inode, i_private);
-	if (cgroup_rule(scope, cgroupfs_cgroup(inode), what, BPF_CORE_READ(kn, name)))
+	if (cgroup_rule(h, cgroupfs_cgroup(inode), what, BPF_CORE_READ(kn, name)))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g)
 		g->rec.access = access;
 	guard_kernfs_name(g, kn, BPF_CORE_READ(inode, i_sb, s_magic), child);
-	return guard_deny(scope, g, what == CG_FILE ? SABPF_OP_CGROUP_WRITE : SABPF_OP_CGROUP_DIR);
+	return guard_deny(h, g, what == CG_FILE ? SABPF_OP_CGROUP_WRITE : SABPF_OP_CGROUP_DIR);
 }
 
 /* ---- sysctls and kernel knobs ------------------------------------------- */
@@ -543,12 +528,9 @@ static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *
 /* ---- bpf() ------------------------------------------------------------ */
 
 #define GUARD_BPF_CALL 0x85 /* BPF_JMP | BPF_CALL */
-#define GUARD_S_IFMT 0170000
-#define GUARD_S_IFDIR 0040000
-#define GUARD_CGROUP_DEPTH 32 /* levels walked up from an attach target */
 
 /* Refuses a bpf() command from a container; why names the rule broken. */
-static __always_inline int guard_bpf_refuse(struct sabpf_scope *scope, __u32 cmd, const char *why,
+static __always_inline int guard_bpf_refuse(struct hook *h, __u32 cmd, const char *why,
 					    __u32 why_len)
 {
 	struct guard_buf *g = guard_buf_get();
@@ -557,16 +539,16 @@ static __always_inline int guard_bpf_refuse(struct sabpf_scope *scope, __u32 cmd
 		bpf_probe_read_kernel_str(g->path, why_len, why);
 		g->rec.path_len = why_len;
 	}
-	return guard_deny(scope, g, SABPF_OP_BPF);
+	return guard_deny(h, g, SABPF_OP_BPF);
 }
 
-#define GUARD_BPF_REFUSE(scope, cmd, why) guard_bpf_refuse(scope, cmd, why, sizeof(why))
+#define GUARD_BPF_REFUSE(h, cmd, why) guard_bpf_refuse(h, cmd, why, sizeof(why))
 
 /* Whether fd of the current task is a cgroup of the container's own
  * subtree: 1 yes, 0 no, -1 the fd table is shared (another thread could
  * swap the fd between this check and the kernel's own look-up, so a shared
  * table is refused rather than raced). Reads kernel memory only. */
-static __always_inline int fd_is_own_cgroup(struct sabpf_scope *scope, __u32 fd)
+static __always_inline int fd_is_own_cgroup(struct hook *h, __u32 fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct files_struct *files = BPF_CORE_READ(task, files);
@@ -582,14 +564,14 @@ static __always_inline int fd_is_own_cgroup(struct sabpf_scope *scope, __u32 fd)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	if (BPF_CORE_READ(inode, i_sb, s_magic) != CGROUP2_SUPER_MAGIC ||
-	    (BPF_CORE_READ(inode, i_mode) & GUARD_S_IFMT) != GUARD_S_IFDIR)
+	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFDIR)
 		return 0;
 	/* a cgroup directory's kernfs node holds its cgroup: the container's
 	 * own cgroup (by id) must be that cgroup or one of its ancestors */
 	struct kernfs_node *kn = BPF_CORE_READ(inode, i_private);
 	struct cgroup *cgrp = BPF_CORE_READ(kn, priv);
 	for (int i = 0; i < GUARD_CGROUP_DEPTH && cgrp; i++) {
-		if (BPF_CORE_READ(cgrp, kn, id) == scope->container)
+		if (BPF_CORE_READ(cgrp, kn, id) == h->container)
 			return 1;
 		cgrp = BPF_CORE_READ(cgrp, self.parent, cgroup);
 	}
@@ -597,16 +579,16 @@ static __always_inline int fd_is_own_cgroup(struct sabpf_scope *scope, __u32 fd)
 }
 
 /* An attach or detach: lsm_cgroup only, on a cgroup of the container. */
-static __always_inline int guard_bpf_attach(struct sabpf_scope *scope, __u32 cmd, __u32 attach_type,
+static __always_inline int guard_bpf_attach(struct hook *h, __u32 cmd, __u32 attach_type,
 					    __u32 target_fd)
 {
 	if (attach_type != BPF_LSM_CGROUP)
-		return GUARD_BPF_REFUSE(scope, cmd, "attach type is not lsm_cgroup");
-	int own = fd_is_own_cgroup(scope, target_fd);
+		return GUARD_BPF_REFUSE(h, cmd, "attach type is not lsm_cgroup");
+	int own = fd_is_own_cgroup(h, target_fd);
 	if (own < 0)
-		return GUARD_BPF_REFUSE(scope, cmd, "fd table shared with another task");
+		return GUARD_BPF_REFUSE(h, cmd, "fd table shared with another task");
 	if (!own)
-		return GUARD_BPF_REFUSE(scope, cmd, "target is not a cgroup of the container");
+		return GUARD_BPF_REFUSE(h, cmd, "target is not a cgroup of the container");
 	return 0;
 }
 
@@ -615,27 +597,27 @@ static __always_inline int guard_bpf_attach(struct sabpf_scope *scope, __u32 cmd
 SEC("lsm/bpf")
 int BPF_PROG(guard_bpf, int cmd, union bpf_attr *attr, unsigned int size)
 {
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	if (!guard_allow_bpf)
-		return GUARD_BPF_REFUSE(scope, cmd, "bpf() is not allowed (--allow-bpf)");
+		return GUARD_BPF_REFUSE(&h, cmd, "bpf() is not allowed (--allow-bpf)");
 	switch (cmd) {
 	case BPF_MAP_CREATE: /* its own maps; struct_ops would act for the whole host */
 		if (BPF_CORE_READ(attr, map_type) == BPF_MAP_TYPE_STRUCT_OPS)
-			return GUARD_BPF_REFUSE(scope, cmd, "map type struct_ops");
+			return GUARD_BPF_REFUSE(&h, cmd, "map type struct_ops");
 		return 0;
 	case BPF_PROG_LOAD:
 		if (BPF_CORE_READ(attr, prog_type) != BPF_PROG_TYPE_LSM ||
 		    BPF_CORE_READ(attr, expected_attach_type) != BPF_LSM_CGROUP)
-			return GUARD_BPF_REFUSE(scope, cmd, "program type is not lsm_cgroup");
+			return GUARD_BPF_REFUSE(&h, cmd, "program type is not lsm_cgroup");
 		return 0; /* its helpers are checked once verified, in guard_bpf_prog */
 	case BPF_LINK_CREATE:
-		return guard_bpf_attach(scope, cmd, BPF_CORE_READ(attr, link_create.attach_type),
+		return guard_bpf_attach(&h, cmd, BPF_CORE_READ(attr, link_create.attach_type),
 					BPF_CORE_READ(attr, link_create.target_fd));
 	case BPF_PROG_ATTACH:
 	case BPF_PROG_DETACH:
-		return guard_bpf_attach(scope, cmd, BPF_CORE_READ(attr, attach_type),
+		return guard_bpf_attach(&h, cmd, BPF_CORE_READ(attr, attach_type),
 					BPF_CORE_READ(attr, target_fd));
 	/* on objects it holds fds of (made by itself: nothing else is reachable) */
 	case BPF_MAP_LOOKUP_ELEM:
@@ -663,18 +645,18 @@ int BPF_PROG(guard_bpf, int cmd, union bpf_attr *attr, unsigned int size)
 	}
 	/* by id or by pin (another container's or the agent's objects), pinning,
 	 * global attachments (raw tracepoints, iterators), global statistics */
-	return GUARD_BPF_REFUSE(scope, cmd, "command not allowed to containers");
+	return GUARD_BPF_REFUSE(&h, cmd, "command not allowed to containers");
 }
 
 static __always_inline int guard_bpf_object(__u64 key)
 {
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope || !bpf_map_lookup_elem(&guarded_ids, &key))
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES) || !bpf_map_lookup_elem(&guarded_ids, &key))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g)
 		g->rec.access = (__u32)key;
-	return guard_deny(scope, g, SABPF_OP_BPF);
+	return guard_deny(&h, g, SABPF_OP_BPF);
 }
 
 /* The pinned maps of the enforcement programs (bpf/policy.bpf.c) outlive
@@ -690,13 +672,13 @@ SEC("lsm/bpf_map")
 int BPF_PROG(guard_bpf_map, struct bpf_map *map, fmode_t fmode)
 {
 	if (is_policy_map(map)) {
-		struct sabpf_scope *scope = guarded_scope();
-		if (!scope)
+		struct hook h;
+		if (!hook_enter(&h, GUARD_CLASSES))
 			return 0;
 		struct guard_buf *g = guard_buf_get();
 		if (g)
 			g->rec.access = BPF_CORE_READ(map, id);
-		return guard_deny(scope, g, SABPF_OP_BPF);
+		return guard_deny(&h, g, SABPF_OP_BPF);
 	}
 	return guard_bpf_object(1ull << 32 | BPF_CORE_READ(map, id));
 }
@@ -738,8 +720,8 @@ int BPF_PROG(guard_bpf_prog, struct bpf_prog *prog)
 	int rc = guard_bpf_object(2ull << 32 | BPF_CORE_READ(prog, aux, id));
 	if (rc || !guard_allow_bpf)
 		return rc;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	/* insnsi is the flexible array that ends struct bpf_prog */
 	struct helper_scan s = {.insns = (__u64)prog + bpf_core_type_size(struct bpf_prog),
@@ -747,7 +729,7 @@ int BPF_PROG(guard_bpf_prog, struct bpf_prog *prog)
 	bpf_loop(1 << 20, helper_scan_step, &s, 0); /* BPF_COMPLEXITY_LIMIT_INSNS */
 	if (s.found == 0 && s.len <= (1 << 20))
 		return 0;
-	return GUARD_BPF_REFUSE(scope, BPF_PROG_LOAD, "program calls a refused helper");
+	return GUARD_BPF_REFUSE(&h, BPF_PROG_LOAD, "program calls a refused helper");
 }
 
 /* ---- signals and ptrace ------------------------------------------------ */
@@ -758,15 +740,15 @@ static __always_inline int guard_agent_target(__u32 target_tgid, __u32 detail, _
 {
 	if (target_tgid != agent_tgid)
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = detail;
 		g->rec.target_pid = agent_tgid;
 	}
-	return guard_deny(scope, g, op);
+	return guard_deny(&h, g, op);
 }
 
 SEC("lsm/task_kill")
@@ -777,9 +759,9 @@ int BPF_PROG(guard_task_kill, struct task_struct *p, struct kernel_siginfo *info
 }
 
 /* Whether task is in the current container's subtree (its cgroup v2). */
-static __always_inline int task_in_subtree(struct sabpf_scope *scope, struct task_struct *task)
+static __always_inline int task_in_subtree(struct hook *h, struct task_struct *task)
 {
-	return cgroup_relation(BPF_CORE_READ(task, cgroups, dfl_cgrp), 0, scope->container) != 0;
+	return cgroup_relation(BPF_CORE_READ(task, cgroups, dfl_cgrp), 0, h->container) != 0;
 }
 
 SEC("lsm/ptrace_access_check")
@@ -787,19 +769,19 @@ int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int 
 {
 	if (child->tgid == agent_tgid)
 		return guard_agent_target(child->tgid, mode, SABPF_OP_PTRACE_AGENT);
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope || task_in_subtree(scope, child))
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES) || task_in_subtree(&h, child))
 		return 0;
 	/* a task outside: the host's, or another container's. Quiet probes
 	 * (/proc/PID/stat fields) are refused without a record. */
-	if (mode & GUARD_PTRACE_MODE_NOAUDIT)
-		return -GUARD_EPERM;
+	if (mode & PTRACE_MODE_NOAUDIT)
+		return -EPERM;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = mode;
 		g->rec.target_pid = child->tgid;
 	}
-	return guard_deny(scope, g, SABPF_OP_PTRACE_HOST);
+	return guard_deny(&h, g, SABPF_OP_PTRACE_HOST);
 }
 
 SEC("lsm/ptrace_traceme")
@@ -848,15 +830,15 @@ int BPF_PROG(guard_task_prlimit, const struct cred *cred, const struct cred *tcr
 		return 0;
 	if (pid != agent_tgid || !(flags & GUARD_PRLIMIT_WRITE))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = flags;
 		g->rec.target_pid = agent_tgid;
 	}
-	return guard_deny(scope, g, SABPF_OP_SCHED_AGENT);
+	return guard_deny(&h, g, SABPF_OP_SCHED_AGENT);
 }
 
 /* ---- files: cgroups, kernel knobs, block devices, bpffs and securityfs,
@@ -875,26 +857,26 @@ int BPF_PROG(guard_inode_permission, struct inode *inode, int mask)
 	if (!magic_is_cgroup(BPF_CORE_READ(inode, i_sb, s_magic)) ||
 	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFDIR)
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
-	return guard_cgroup(scope, inode, CG_FILE, mask, 0);
+	return guard_cgroup(&h, inode, CG_FILE, mask, 0);
 }
 
 SEC("lsm/file_open")
 int BPF_PROG(guard_file_open, struct file *file)
 {
-	if (!(file->f_mode & GUARD_FMODE_WRITE))
+	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct inode *inode = file->f_inode;
 	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	struct guard_buf *g = guard_buf_get();
 	__u32 op = guard_write_op(g, file->f_path.dentry, inode);
 	if (op && magic == PROC_SUPER_MAGIC)
-		return guard_deny(scope, g, op); /* named from procfs's root */
+		return guard_deny(&h, g, op); /* named from procfs's root */
 	if (!op) {
 		if (magic_is_guarded(magic))
 			op = SABPF_OP_BPFFS_WRITE;
@@ -904,7 +886,7 @@ int BPF_PROG(guard_file_open, struct file *file)
 			return 0;
 	}
 	guard_path(g, (struct path *)&file->f_path);
-	return guard_deny(scope, g, op);
+	return guard_deny(&h, g, op);
 }
 
 /* Writing through an fd opened before the task was in scope, or passed to
@@ -920,30 +902,30 @@ int BPF_PROG(guard_file_permission, struct file *file, int mask)
 	int cg = magic_is_cgroup(magic);
 	if (!cg && magic != PROC_SUPER_MAGIC && magic != BINFMTFS_MAGIC && !is_raw_device(inode))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	if (cg)
-		return guard_cgroup(scope, inode, CG_FILE, mask, 0);
+		return guard_cgroup(&h, inode, CG_FILE, mask, 0);
 	struct guard_buf *g = guard_buf_get();
 	__u32 op = guard_write_op(g, file->f_path.dentry, inode);
-	return op ? guard_deny(scope, g, op) : 0;
+	return op ? guard_deny(&h, g, op) : 0;
 }
 
 /* Creating, removing or renaming in bpffs or securityfs (unpinning the
  * agent's objects, say), or removing or renaming over the agent's files. */
 static __always_inline int guard_dir_change(struct inode *dir, struct dentry *dentry)
 {
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	__u32 op;
 	if (magic_is_cgroup(BPF_CORE_READ(dir, i_sb, s_magic))) {
 		/* a child made in dir; or the cgroup of dentry removed or renamed */
 		struct inode *victim = BPF_CORE_READ(dentry, d_inode);
 		if (victim)
-			return guard_cgroup(scope, victim, CG_VICTIM, 0, 0);
-		return guard_cgroup(scope, dir, CG_PARENT, 0,
+			return guard_cgroup(&h, victim, CG_VICTIM, 0, 0);
+		return guard_cgroup(&h, dir, CG_PARENT, 0,
 				    (const char *)BPF_CORE_READ(dentry, d_name.name));
 	}
 	if (magic_is_guarded(BPF_CORE_READ(dir, i_sb, s_magic)))
@@ -954,7 +936,7 @@ static __always_inline int guard_dir_change(struct inode *dir, struct dentry *de
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	guard_name(g, dentry);
-	return guard_deny(scope, g, op);
+	return guard_deny(&h, g, op);
 }
 
 SEC("lsm/inode_unlink")
@@ -995,12 +977,12 @@ int BPF_PROG(guard_path_truncate, const struct path *path)
 	struct dentry *dentry = BPF_CORE_READ(path, dentry);
 	if (!inode_is_agents(BPF_CORE_READ(dentry, d_inode)))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	guard_name(g, dentry); /* bpf_d_path is refused in this hook */
-	return guard_deny(scope, g, SABPF_OP_AGENT_FILE);
+	return guard_deny(&h, g, SABPF_OP_AGENT_FILE);
 }
 
 /* ---- mounts ------------------------------------------------------------ */
@@ -1015,8 +997,8 @@ int BPF_PROG(guard_sb_mount, const char *dev_name, const struct path *path, cons
 	bpf_probe_read_kernel_str(fstype, sizeof(fstype), type);
 	if (!str_equals(fstype, "bpf", 4) && !str_equals(fstype, "securityfs", 11))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
@@ -1024,7 +1006,7 @@ int BPF_PROG(guard_sb_mount, const char *dev_name, const struct path *path, cons
 		g->rec.path_len = sizeof(fstype);
 		g->rec.access = flags;
 	}
-	return guard_deny(scope, g, SABPF_OP_MOUNT);
+	return guard_deny(&h, g, SABPF_OP_MOUNT);
 }
 
 /* A cgroup v1 release_agent set by mount or remount option (mount(2),
@@ -1042,15 +1024,15 @@ int BPF_PROG(guard_fs_context_parse_param, struct fs_context *fc, struct fs_para
 	bpf_probe_read_kernel_str(fstype, sizeof(fstype), BPF_CORE_READ(fc, fs_type, name));
 	if (!str_equals(fstype, "cgroup", 7))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		__builtin_memcpy(g->path, "cgroup:release_agent", 21);
 		g->rec.path_len = 21;
 	}
-	return guard_deny(scope, g, SABPF_OP_MOUNT);
+	return guard_deny(&h, g, SABPF_OP_MOUNT);
 }
 
 SEC("lsm/sb_umount")
@@ -1058,13 +1040,13 @@ int BPF_PROG(guard_sb_umount, struct vfsmount *mnt, int flags)
 {
 	if (!magic_is_guarded(BPF_CORE_READ(mnt, mnt_sb, s_magic)))
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g)
 		g->rec.access = flags;
-	return guard_deny(scope, g, SABPF_OP_UMOUNT);
+	return guard_deny(&h, g, SABPF_OP_UMOUNT);
 }
 
 /* ---- kernel modules and kexec ------------------------------------------- */
@@ -1074,8 +1056,8 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 {
 	if (id != READING_MODULE && id != READING_KEXEC_IMAGE && id != READING_KEXEC_INITRAMFS)
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
@@ -1083,7 +1065,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 		if (file)
 			guard_path(g, (struct path *)&file->f_path);
 	}
-	return guard_deny(scope, g, id == READING_MODULE ? SABPF_OP_MODULE_LOAD : SABPF_OP_KEXEC);
+	return guard_deny(&h, g, id == READING_MODULE ? SABPF_OP_MODULE_LOAD : SABPF_OP_KEXEC);
 }
 
 SEC("lsm/kernel_load_data")
@@ -1091,11 +1073,11 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents)
 {
 	if (id != LOADING_MODULE && id != LOADING_KEXEC_IMAGE && id != LOADING_KEXEC_INITRAMFS)
 		return 0;
-	struct sabpf_scope *scope = guarded_scope();
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, GUARD_CLASSES))
 		return 0;
 	struct guard_buf *g = guard_buf_get();
 	if (g)
 		g->rec.access = id;
-	return guard_deny(scope, g, id == LOADING_MODULE ? SABPF_OP_MODULE_LOAD : SABPF_OP_KEXEC);
+	return guard_deny(&h, g, id == LOADING_MODULE ? SABPF_OP_MODULE_LOAD : SABPF_OP_KEXEC);
 }

@@ -12,10 +12,10 @@
 
 static __always_inline struct prov_task *remember_mount(struct vfsmount *mnt)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = task_state_of(bpf_get_current_task_btf(), scope);
+	struct prov_task *ts = task_state_of(bpf_get_current_task_btf(), h.scope);
 	if (ts)
 		ts->pending_mnt = (__u64)mnt;
 	return ts;
@@ -99,35 +99,34 @@ int BPF_PROG(on_file_truncate, struct file *file)
 SEC("lsm/path_mkdir")
 int BPF_PROG(on_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct prov_scratch *s = name_scratch_get();
 	if (!ts || !s)
 		return 0;
 	s->rec.argc = 0;
 	s->rec.len = path_rebuild(s, as_value(dir->mnt), as_value(dentry));
 	struct prov_node path_node;
-	node_init(&path_node, SABPF_NODE_PATH, scope->container);
-	if (name_send(s, &path_node, scope->container) == 0)
-		edge_write(SABPF_REL_MKDIR, &ts->node, &path_node, S_IFDIR | mode,
-			   scope->container);
+	node_init(&path_node, SABPF_NODE_PATH, h.container);
+	if (name_send(s, &path_node, h.container) == 0)
+		edge_write(SABPF_REL_MKDIR, &ts->node, &path_node, S_IFDIR | mode, h.container);
 	return 0;
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(on_path_rmdir, const struct path *dir, struct dentry *dentry)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, h.container);
 	if (!ts || !is)
 		return 0;
-	inode_named_by_mount(is, as_value(dir->mnt), as_value(dentry), scope->container);
-	edge_write(SABPF_REL_RMDIR, &ts->node, &is->node, 0, scope->container);
+	inode_named_by_mount(is, as_value(dir->mnt), as_value(dentry), h.container);
+	edge_write(SABPF_REL_RMDIR, &ts->node, &is->node, 0, h.container);
 	return 0;
 }
 
@@ -163,15 +162,15 @@ static __always_inline void inode_named_by_dentry(struct prov_inode *is, struct 
  * task generated. The inode itself appears when it is opened. */
 static __always_inline int name_created(__u32 relation, struct dentry *dentry, __u64 arg)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
 	struct prov_node path_node;
-	if (dentry_path_send(ts, dentry, &path_node, scope->container) == 0)
-		edge_write(relation, &ts->node, &path_node, arg, scope->container);
+	if (dentry_path_send(ts, dentry, &path_node, h.container) == 0)
+		edge_write(relation, &ts->node, &path_node, arg, h.container);
 	return 0;
 }
 
@@ -196,34 +195,38 @@ int BPF_PROG(on_inode_symlink, struct inode *dir, struct dentry *dentry, const c
 }
 
 /* An operation by the task on an existing inode, named by `dentry`, and
- * optionally a second, new name for it (rename, link). */
+ * optionally a second, new name for it (rename, link). attr (setattr):
+ * the arg is read from it past the prelude, so that the out-of-scope path
+ * stays one lookup. */
 static __always_inline int inode_changed(__u32 relation, struct dentry *dentry,
-					 struct dentry *new_dentry, __u64 arg)
+					 struct dentry *new_dentry, __u64 arg, struct iattr *attr)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	if (attr)
+		arg = ((__u64)BPF_CORE_READ(attr, ia_valid) << 32) | BPF_CORE_READ(attr, ia_mode);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, h.container);
 	if (!ts || !is)
 		return 0;
-	inode_named_by_dentry(is, ts, dentry, scope->container);
-	edge_write(relation, &ts->node, &is->node, arg, scope->container);
+	inode_named_by_dentry(is, ts, dentry, h.container);
+	edge_write(relation, &ts->node, &is->node, arg, h.container);
 	if (new_dentry)
-		inode_named_by_dentry(is, ts, new_dentry, scope->container);
+		inode_named_by_dentry(is, ts, new_dentry, h.container);
 	return 0;
 }
 
 SEC("lsm/inode_unlink")
 int BPF_PROG(on_inode_unlink, struct inode *dir, struct dentry *dentry)
 {
-	return inode_changed(SABPF_REL_UNLINK, dentry, 0, 0);
+	return inode_changed(SABPF_REL_UNLINK, dentry, 0, 0, 0);
 }
 
 SEC("lsm/inode_link")
 int BPF_PROG(on_inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry)
 {
-	return inode_changed(SABPF_REL_LINK, old_dentry, new_dentry, 0);
+	return inode_changed(SABPF_REL_LINK, old_dentry, new_dentry, 0, 0);
 }
 
 SEC("lsm/inode_rename")
@@ -233,13 +236,12 @@ int BPF_PROG(on_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
 	__u64 flags = ts ? ts->rename_flags : 0;
-	return inode_changed(SABPF_REL_RENAME, old_dentry, new_dentry, flags);
+	return inode_changed(SABPF_REL_RENAME, old_dentry, new_dentry, flags, 0);
 }
 
 static __always_inline int setattr(struct dentry *dentry, struct iattr *attr)
 {
-	__u64 arg = ((__u64)BPF_CORE_READ(attr, ia_valid) << 32) | BPF_CORE_READ(attr, ia_mode);
-	return inode_changed(SABPF_REL_SETATTR, dentry, 0, arg);
+	return inode_changed(SABPF_REL_SETATTR, dentry, 0, 0, attr);
 }
 
 /* inode_setattr gained a leading idmap argument in Linux 6.3: the loader
@@ -261,16 +263,16 @@ int BPF_PROG(on_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct 
 SEC("lsm/inode_getattr")
 int BPF_PROG(on_inode_getattr, const struct path *path)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(path->dentry->d_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(path->dentry->d_inode, h.container);
 	if (!ts || !is)
 		return 0;
 	if (kind_has_path(is->node.kind))
-		inode_named_by_path(is, path, scope->container);
-	edge_write(SABPF_REL_GETATTR, &is->node, &ts->node, 0, scope->container);
+		inode_named_by_path(is, path, h.container);
+	edge_write(SABPF_REL_GETATTR, &is->node, &ts->node, 0, h.container);
 	return 0;
 }
 
@@ -298,30 +300,30 @@ static __always_inline int xattr_node_send(struct prov_node *x, const char *name
 static __always_inline int xattr_op(struct dentry *dentry, const char *name, __u32 task_relation,
 				    __u32 inode_relation, __u64 arg, int reading)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, h.container);
 	if (!ts || !is)
 		return 0;
 	/* No path_* hook precedes these: the mount is unknown, so an inode
 	 * already named (at open, mostly) keeps its full path. */
 	if (is->name_key == 0 && kind_has_path(is->node.kind))
-		inode_named_by_dentry(is, ts, dentry, scope->container);
+		inode_named_by_dentry(is, ts, dentry, h.container);
 	if (!name) {
-		edge_write(task_relation, &is->node, &ts->node, arg, scope->container);
+		edge_write(task_relation, &is->node, &ts->node, arg, h.container);
 		return 0;
 	}
 	struct prov_node x;
-	if (xattr_node_send(&x, name, scope->container))
+	if (xattr_node_send(&x, name, h.container))
 		return 0;
 	if (reading) {
-		edge_write(inode_relation, &is->node, &x, 0, scope->container);
-		edge_write(task_relation, &x, &ts->node, arg, scope->container);
+		edge_write(inode_relation, &is->node, &x, 0, h.container);
+		edge_write(task_relation, &x, &ts->node, arg, h.container);
 	} else {
-		edge_write(task_relation, &ts->node, &x, arg, scope->container);
-		edge_write(inode_relation, &x, &is->node, 0, scope->container);
+		edge_write(task_relation, &ts->node, &x, arg, h.container);
+		edge_write(inode_relation, &x, &is->node, 0, h.container);
 	}
 	return 0;
 }

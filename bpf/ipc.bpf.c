@@ -27,7 +27,8 @@
  *   the queue's descriptor are read from the task's saved user registers
  *   (bpf_task_pt_regs, x86_64 numbering) and the descriptor resolved through
  *   the task's file table to the mqueue inode.
- * Included into sabpf.bpf.c after file.bpf.c. */
+ * POSIX queues' nodes (mq_map) are lsm/inode.h's. Included into sabpf.bpf.c
+ * after file.bpf.c. */
 
 #define IPC_RMID 0
 #define IPC_SET 1
@@ -71,35 +72,6 @@ struct {
 	__type(key, int);
 	__type(value, struct prov_ipc_task);
 } ipc_task_store SEC(".maps");
-
-/* POSIX message queues (inodes of the mqueue filesystem), keyed by the
- * inode: mq_timedsend and mq_timedreceive reach them through a descriptor,
- * as plain values, which inode storage does not take. Deleted by
- * inode_free_security. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct prov_inode);
-} mq_map SEC(".maps");
-
-/* ---- POSIX message queue nodes ---------------------------------------- */
-
-static __always_inline struct prov_inode *mqueue_state_of(__u64 inode, __u64 container)
-{
-	struct prov_inode *is = bpf_map_lookup_elem(&mq_map, &inode);
-	if (!is) {
-		struct prov_inode fresh = {};
-		node_init(&fresh.node, SABPF_NODE_MQUEUE, container);
-		lost_if_failed(bpf_map_update_elem(&mq_map, &inode, &fresh, BPF_NOEXIST), container,
-			       SABPF_LOST_OBJECT_MAP);
-		is = bpf_map_lookup_elem(&mq_map, &inode);
-		if (!is)
-			return 0;
-	}
-	inode_record(is, (struct inode *)inode, container);
-	return is;
-}
 
 /* Every inode freed: one test, and the entry of a message queue goes. */
 SEC("lsm/inode_free_security")
@@ -198,19 +170,19 @@ static __always_inline struct prov_ipc_task *ipc_task_of_current(int create)
  * its node and ipc_create edge when ipcget returns. */
 static __always_inline int ipc_alloc(struct kern_ipc_perm *perm, __u16 kind)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_IPC))
 		return 0;
 	__u64 key = as_value(perm);
 	struct prov_ipc fresh = {};
-	node_init(&fresh.node, kind, scope->container);
-	lost_if_failed(bpf_map_update_elem(&ipc_map, &key, &fresh, BPF_ANY), scope->container,
+	node_init(&fresh.node, kind, h.container);
+	lost_if_failed(bpf_map_update_elem(&ipc_map, &key, &fresh, BPF_ANY), h.container,
 		       SABPF_LOST_OBJECT_MAP);
 	struct prov_ipc_task *it = ipc_task_of_current(1);
 	if (it)
 		it->creating = key;
 	else
-		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
+		lost_count(h.container, SABPF_LOST_STORAGE, 0);
 	return 0;
 }
 
@@ -231,27 +203,24 @@ static __always_inline void ipc_free(struct kern_ipc_perm *perm)
 /* The common start of the hooks acting on an existing object: the scope,
  * the task's node and the object's (perm NULL: a system-wide query such as
  * IPC_INFO, left out). */
-static __always_inline int ipc_hook_begin(struct kern_ipc_perm *perm, __u16 kind,
-					  struct sabpf_scope **scope, struct prov_task **ts,
+static __always_inline int ipc_hook_begin(struct hook *h, struct kern_ipc_perm *perm, __u16 kind,
 					  struct prov_ipc **st)
 {
-	*scope = scope_of_current(SABPF_CLASS_IPC);
-	if (!*scope || !as_value(perm))
+	if (!hook_enter(h, SABPF_CLASS_IPC) || !as_value(perm))
 		return -1;
-	*ts = current_task_state(*scope);
-	*st = ipc_state_of(perm, kind, (*scope)->container);
-	return *ts && *st ? 0 : -1;
+	hook_task(h);
+	*st = ipc_state_of(perm, kind, h->container);
+	return h->ts && *st ? 0 : -1;
 }
 
 /* msgget, shmget or semget of an existing key: the task opens it. */
 static __always_inline int ipc_associate(struct kern_ipc_perm *perm, __u16 kind, int flags)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_ipc *st;
-	if (ipc_hook_begin(perm, kind, &scope, &ts, &st))
+	if (ipc_hook_begin(&h, perm, kind, &st))
 		return 0;
-	edge_write(SABPF_REL_OPEN, &st->node, &ts->node, (__u32)flags, scope->container);
+	edge_write(SABPF_REL_OPEN, &st->node, &h.ts->node, (__u32)flags, h.container);
 	return 0;
 }
 
@@ -271,18 +240,17 @@ static __always_inline int ipc_cmd_reads(int cmd, __u16 kind)
  * (task -> object). */
 static __always_inline int ipc_ctl(struct kern_ipc_perm *perm, __u16 kind, int cmd)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_ipc *st;
-	if (ipc_hook_begin(perm, kind, &scope, &ts, &st))
+	if (ipc_hook_begin(&h, perm, kind, &st))
 		return 0;
 	cmd &= ~IPC_64;
 	if (cmd == IPC_RMID)
-		edge_write(SABPF_REL_IPC_DESTROY, &ts->node, &st->node, cmd, scope->container);
+		edge_write(SABPF_REL_IPC_DESTROY, &h.ts->node, &st->node, cmd, h.container);
 	else if (ipc_cmd_reads(cmd, kind))
-		edge_write(SABPF_REL_IPC_CTL, &st->node, &ts->node, cmd, scope->container);
+		edge_write(SABPF_REL_IPC_CTL, &st->node, &h.ts->node, cmd, h.container);
 	else
-		edge_write(SABPF_REL_IPC_CTL, &ts->node, &st->node, cmd, scope->container);
+		edge_write(SABPF_REL_IPC_CTL, &h.ts->node, &st->node, cmd, h.container);
 	return 0;
 }
 
@@ -293,8 +261,8 @@ SEC("fexit/ipcget")
 int BPF_PROG(on_ipcget_exit, struct ipc_namespace *ns, struct ipc_ids *ids,
 	     const struct ipc_ops *ops, struct ipc_params *params, int ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_IPC))
 		return 0;
 	struct prov_ipc_task *it = ipc_task_of_current(0);
 	if (!it || !it->creating)
@@ -305,12 +273,12 @@ int BPF_PROG(on_ipcget_exit, struct ipc_namespace *ns, struct ipc_ids *ids,
 	struct kern_ipc_perm *perm = (struct kern_ipc_perm *)key;
 	if (ret < 0 || !st || BPF_CORE_READ(perm, id) != ret)
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
 	ipc_record(st, perm);
 	edge_write(SABPF_REL_IPC_CREATE, &ts->node, &st->node, (__u32)BPF_CORE_READ(perm, key),
-		   scope->container);
+		   h.container);
 	return 0;
 }
 
@@ -398,13 +366,7 @@ static __always_inline void current_syscall(struct syscall_args *sc)
  * its open file), or NULL if fd is not an open mqueue. */
 static __always_inline struct inode *mqueue_of_fd(__u64 fd, struct file **file_out)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xffffff]);
+	struct file *file = fd_file(fd);
 	if (!file)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
@@ -416,23 +378,22 @@ static __always_inline struct inode *mqueue_of_fd(__u64 fd, struct file **file_o
 
 /* mq_timedsend or mq_timedreceive of the current task: task -> queue
  * (send) or queue -> task (receive), arg: bytes. */
-static __always_inline void mqueue_transfer(struct sabpf_scope *scope, __u64 fd, __u32 relation,
-					    __u64 bytes)
+static __always_inline void mqueue_transfer(struct hook *h, __u64 fd, __u32 relation, __u64 bytes)
 {
 	struct file *file = 0;
 	struct inode *inode = mqueue_of_fd(fd, &file);
 	if (!inode)
 		return;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = mqueue_state_of(as_value(inode), scope->container);
+	struct prov_task *ts = hook_task(h);
+	struct prov_inode *is = mqueue_state_of(as_value(inode), h->container);
 	if (!ts || !is)
 		return;
 	/* a queue opened before it came into scope gets its name here */
-	inode_named_by_rebuild(is, file, scope->container);
+	inode_named_by_rebuild(is, file, h->container);
 	if (relation == SABPF_REL_MQ_SEND)
-		edge_write(relation, &ts->node, &is->node, bytes, scope->container);
+		edge_write(relation, &ts->node, &is->node, bytes, h->container);
 	else
-		edge_write(relation, &is->node, &ts->node, bytes, scope->container);
+		edge_write(relation, &is->node, &ts->node, bytes, h->container);
 }
 
 /* A message is allocated: by msgsnd (a System V message: its node lives
@@ -440,16 +401,16 @@ static __always_inline void mqueue_transfer(struct sabpf_scope *scope, __u64 fd,
 SEC("lsm/msg_msg_alloc_security")
 int BPF_PROG(on_msg_msg_alloc_security, struct msg_msg *msg)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_IPC))
 		return 0;
 	struct syscall_args sc;
 	current_syscall(&sc);
 	if (sc.nr == NR_MQ_TIMEDSEND) {
-		mqueue_transfer(scope, sc.arg1, SABPF_REL_MQ_SEND, sc.arg3);
+		mqueue_transfer(&h, sc.arg1, SABPF_REL_MQ_SEND, sc.arg3);
 		return 0;
 	}
-	msg_state_of(msg, scope->container);
+	msg_state_of(msg, h.container);
 	return 0;
 }
 
@@ -460,24 +421,24 @@ void BPF_PROG(on_msg_msg_free_security, struct msg_msg *msg)
 {
 	__u64 key = as_value(msg);
 	struct prov_msg *m = bpf_map_lookup_elem(&msg_map, &key);
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
-	if (scope) {
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_IPC)) {
 		struct syscall_args sc;
 		current_syscall(&sc);
 		if (sc.nr == NR_MQ_TIMEDRECEIVE) {
-			mqueue_transfer(scope, sc.arg1, SABPF_REL_MQ_RECEIVE,
+			mqueue_transfer(&h, sc.arg1, SABPF_REL_MQ_RECEIVE,
 					BPF_CORE_READ(msg, m_ts));
 		} else if (sc.nr == NR_MSGRCV && m && m->queue) {
 			__u64 queue_key = m->queue;
 			struct prov_ipc *q = bpf_map_lookup_elem(&ipc_map, &queue_key);
-			struct prov_task *ts = current_task_state(scope);
+			struct prov_task *ts = hook_task(&h);
 			if (ts) {
 				msg_record(m, msg, (struct kern_ipc_perm *)queue_key);
 				if (q)
 					edge_write(SABPF_REL_MSG_DEQUEUE, &q->node, &m->node, 0,
-						   scope->container);
+						   h.container);
 				edge_write(SABPF_REL_MSG_RECEIVE, &m->node, &ts->node,
-					   BPF_CORE_READ(msg, m_ts), scope->container);
+					   BPF_CORE_READ(msg, m_ts), h.container);
 			}
 		}
 	}
@@ -490,21 +451,20 @@ void BPF_PROG(on_msg_msg_free_security, struct msg_msg *msg)
 SEC("lsm/msg_queue_msgsnd")
 int BPF_PROG(on_msg_queue_msgsnd, struct kern_ipc_perm *perm, struct msg_msg *msg, int msqflg)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_ipc *q;
-	if (ipc_hook_begin(perm, SABPF_NODE_MSG_QUEUE, &scope, &ts, &q))
+	if (ipc_hook_begin(&h, perm, SABPF_NODE_MSG_QUEUE, &q))
 		return 0;
-	struct prov_msg *m = msg_state_of(msg, scope->container);
+	struct prov_msg *m = msg_state_of(msg, h.container);
 	if (!m || m->sent)
 		return 0;
 	m->queue = as_value(perm);
 	m->sent = 1;
 	msg_record(m, msg, perm);
-	edge_write(SABPF_REL_MSG_SEND, &ts->node, &m->node, BPF_CORE_READ(msg, m_type),
-		   scope->container);
+	edge_write(SABPF_REL_MSG_SEND, &h.ts->node, &m->node, BPF_CORE_READ(msg, m_type),
+		   h.container);
 	edge_write(SABPF_REL_MSG_ENQUEUE, &m->node, &q->node, BPF_CORE_READ(msg, m_ts),
-		   scope->container);
+		   h.container);
 	return 0;
 }
 
@@ -516,9 +476,10 @@ SEC("lsm/msg_queue_msgrcv")
 int BPF_PROG(on_msg_queue_msgrcv, struct kern_ipc_perm *perm, struct msg_msg *msg,
 	     struct task_struct *target, long type, int mode)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
-	__u64 container = scope ? scope->container : 0;
-	if (!scope) {
+	struct hook h;
+	int in_scope = hook_enter(&h, SABPF_CLASS_IPC);
+	__u64 container = in_scope ? h.container : 0;
+	if (!in_scope) {
 		/* an audited receiver waiting, handed a message by a sender out of
 		 * scope: its own task state says so */
 		if (BPF_CORE_READ(target, pid) == (__u32)bpf_get_current_pid_tgid())
@@ -565,24 +526,22 @@ int BPF_PROG(on_shm_shmctl, struct kern_ipc_perm *perm, int cmd)
 SEC("lsm/shm_shmat")
 int BPF_PROG(on_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr, int shmflg)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_ipc *st;
-	if (ipc_hook_begin(perm, SABPF_NODE_SHM, &scope, &ts, &st))
+	if (ipc_hook_begin(&h, perm, SABPF_NODE_SHM, &st))
 		return 0;
 	if (!st->shm_file) {
 		struct shmid_kernel *shp =
 		    (void *)(as_value(perm) - bpf_core_field_offset(struct shmid_kernel, shm_perm));
 		__u64 file = as_value(BPF_CORE_READ(shp, shm_file));
-		struct prov_shm_file sf = {.perm = as_value(perm), .container = scope->container};
+		struct prov_shm_file sf = {.perm = as_value(perm), .container = h.container};
 		if (file && lost_if_failed(bpf_map_update_elem(&shm_file_map, &file, &sf, BPF_ANY),
-					   scope->container, SABPF_LOST_OBJECT_MAP) == 0)
+					   h.container, SABPF_LOST_OBJECT_MAP) == 0)
 			st->shm_file = file;
 	}
-	edge_write(SABPF_REL_SHM_READ, &st->node, &ts->node, (__u32)shmflg, scope->container);
+	edge_write(SABPF_REL_SHM_READ, &st->node, &h.ts->node, (__u32)shmflg, h.container);
 	if (!(shmflg & SHM_RDONLY))
-		edge_write(SABPF_REL_SHM_WRITE, &ts->node, &st->node, (__u32)shmflg,
-			   scope->container);
+		edge_write(SABPF_REL_SHM_WRITE, &h.ts->node, &st->node, (__u32)shmflg, h.container);
 	return 0;
 }
 
@@ -605,18 +564,18 @@ static __always_inline __u64 shm_segment_of_mapping(struct vm_area_struct *vma)
 SEC("fentry/shm_close")
 int BPF_PROG(on_shm_close, struct vm_area_struct *vma)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_IPC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_IPC))
 		return 0;
 	__u64 key = shm_segment_of_mapping(vma);
 	if (!key)
 		return 0;
 	struct prov_ipc *st = bpf_map_lookup_elem(&ipc_map, &key);
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	if (!st || !ts)
 		return 0;
 	ipc_record(st, (struct kern_ipc_perm *)key);
-	edge_write(SABPF_REL_SHM_DETACH, &ts->node, &st->node, 0, scope->container);
+	edge_write(SABPF_REL_SHM_DETACH, &ts->node, &st->node, 0, h.container);
 	return 0;
 }
 
@@ -652,13 +611,12 @@ SEC("lsm/sem_semop")
 int BPF_PROG(on_sem_semop, struct kern_ipc_perm *perm, struct sembuf *sops, unsigned nsops,
 	     int alter)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_ipc *st;
-	if (ipc_hook_begin(perm, SABPF_NODE_SEM, &scope, &ts, &st))
+	if (ipc_hook_begin(&h, perm, SABPF_NODE_SEM, &st))
 		return 0;
-	edge_write(SABPF_REL_SEM_READ, &st->node, &ts->node, nsops, scope->container);
+	edge_write(SABPF_REL_SEM_READ, &st->node, &h.ts->node, nsops, h.container);
 	if (alter)
-		edge_write(SABPF_REL_SEM_WRITE, &ts->node, &st->node, nsops, scope->container);
+		edge_write(SABPF_REL_SEM_WRITE, &h.ts->node, &st->node, nsops, h.container);
 	return 0;
 }

@@ -8,15 +8,15 @@ SEC("lsm/sb_mount")
 int BPF_PROG(on_sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags, void *data)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(path->dentry->d_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(path->dentry->d_inode, h.container);
 	if (!ts || !is)
 		return 0;
-	inode_named_by_path(is, path, scope->container);
-	edge_write(SABPF_REL_MOUNT, &ts->node, &is->node, flags, scope->container);
+	inode_named_by_path(is, path, h.container);
+	edge_write(SABPF_REL_MOUNT, &ts->node, &is->node, flags, h.container);
 	return 0;
 }
 
@@ -25,15 +25,15 @@ int BPF_PROG(on_sb_mount, const char *dev_name, const struct path *path, const c
 SEC("lsm/sb_umount")
 int BPF_PROG(on_sb_umount, struct vfsmount *mnt, int flags)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct dentry *root = mnt->mnt_root;
-	struct prov_inode *is = inode_state_of(root->d_inode, scope->container);
+	struct prov_inode *is = inode_state_of(root->d_inode, h.container);
 	if (!ts || !is)
 		return 0;
-	inode_named_by_mount(is, as_value(mnt), as_value(root), scope->container);
-	edge_write(SABPF_REL_UMOUNT, &ts->node, &is->node, flags, scope->container);
+	inode_named_by_mount(is, as_value(mnt), as_value(root), h.container);
+	edge_write(SABPF_REL_UMOUNT, &ts->node, &is->node, flags, h.container);
 	return 0;
 }

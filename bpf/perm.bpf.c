@@ -5,23 +5,22 @@
  * or execute), perm_read, perm_write (write or append), arg: the mask.
  * Included into sabpf.bpf.c after file.bpf.c. */
 
-#define MAY_EXEC 0x1
-
 SEC("lsm/inode_permission")
 int BPF_PROG(on_inode_permission, struct inode *inode, int mask)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PERM);
-	if (!scope || !(mask & (MAY_EXEC | MAY_READ | MAY_WRITE | MAY_APPEND)))
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PERM) ||
+	    !(mask & (MAY_EXEC | MAY_READ | MAY_WRITE | MAY_APPEND)))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(inode, h.container);
 	if (!ts || !is)
 		return 0;
 	if (mask & MAY_EXEC)
-		edge_write(SABPF_REL_PERM_EXEC, &is->node, &ts->node, mask, scope->container);
+		edge_write(SABPF_REL_PERM_EXEC, &is->node, &ts->node, mask, h.container);
 	if (mask & MAY_READ)
-		edge_write(SABPF_REL_PERM_READ, &is->node, &ts->node, mask, scope->container);
+		edge_write(SABPF_REL_PERM_READ, &is->node, &ts->node, mask, h.container);
 	if (mask & (MAY_WRITE | MAY_APPEND))
-		edge_write(SABPF_REL_PERM_WRITE, &is->node, &ts->node, mask, scope->container);
+		edge_write(SABPF_REL_PERM_WRITE, &is->node, &ts->node, mask, h.container);
 	return 0;
 }

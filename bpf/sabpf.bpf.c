@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* sabpf.bpf.c: the kernel side of sabpf, one object: the shared maps and
- * helpers (common.h), then one file per object class. Every LSM program
- * starts with the scope check of common.h; the cgroup tracepoints keep the
- * scope hierarchical. */
-#include "common.h"
+/* sabpf.bpf.c: the kernel side of sabpf, one object: the library tier
+ * (bpf/lib/: maps, records, nodes and versioning, paths, tasks, inodes, and
+ * the hook prelude, shared with trace.bpf.c), this object's inode nodes
+ * (bpf/lsm/inode.h), then one file per object class. Every LSM program
+ * starts with the scope check of lib/scope.h; the cgroup tracepoints keep
+ * the scope hierarchical. */
+#include "lib/scope.h"
+#include "lib/path.h"
+#include "lib/task.h"
+#include "lib/inode.h"
+#include "lsm/inode.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -13,26 +13,7 @@
 static __always_inline void socket_record(struct prov_sock *ss, struct socket *sock,
 					  __u64 container)
 {
-	if (ss->node.recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
-	ss->node.recorded = 1;
-	if (!n)
-		return;
-	/* struct socket is the first member of struct socket_alloc, followed
-	 * by the socket's inode */
-	struct socket_alloc *sa = (struct socket_alloc *)sock;
-	ref_of(&n->node, &ss->node);
-	n->inode.ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
-	n->inode.dev = BPF_CORE_READ(sa, vfs_inode.i_sb, s_dev);
-	n->inode.mode = BPF_CORE_READ(sa, vfs_inode.i_mode);
-	n->inode.uid = BPF_CORE_READ(sa, vfs_inode.i_uid.val);
-	n->inode.gid = BPF_CORE_READ(sa, vfs_inode.i_gid.val);
-	n->inode.sock_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
-	n->inode.sock_type = BPF_CORE_READ(sock, type);
-	n->inode.sock_protocol = BPF_CORE_READ(sock, sk, sk_protocol);
-	record_submit(n);
+	inode_node_record(&ss->node, socket_inode(sock), sock, container);
 }
 
 /* The NODE record of a socket known only by its struct sock (the server
@@ -92,17 +73,6 @@ static __always_inline struct prov_sock *socket_state_of(struct socket *sock, __
 	return ss;
 }
 
-/* Key that tells two addresses apart, to avoid resending the same peer. */
-static __always_inline __u64 address_key(const struct sabpf_addr_attrs *a)
-{
-	__u64 key = ((__u64)a->family << 48) | ((__u64)a->port << 32);
-	__u32 word;
-	__builtin_memcpy(&word, &a->addr[12], 4);
-	key ^= word;
-	__builtin_memcpy(&word, &a->addr[0], 4);
-	return key ^ ((__u64)word << 8);
-}
-
 /* Reads a kernel copy of a socket address into a NODE record. Returns 0
  * for the families recorded (IPv4, IPv6, unix), -1 otherwise. */
 static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *uaddr)
@@ -140,103 +110,87 @@ static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *
 static __always_inline void socket_addressed(struct prov_sock *ss, const void *uaddr,
 					     __u64 container)
 {
-	__u32 size = offsetof(struct sabpf_node, addr) + sizeof(struct sabpf_addr_attrs);
 	struct sabpf_addr_attrs a;
 	if (address_read(&a, uaddr))
 		return;
 	__u64 key = address_key(&a);
 	if (ss->peer_key == key)
 		return;
-	struct prov_node addr_node;
-	node_init(&addr_node, SABPF_NODE_ADDRESS, container);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
-	if (!n)
-		return;
-	addr_node.recorded = 1;
-	ref_of(&n->node, &addr_node);
-	__builtin_memcpy(&n->addr, &a, sizeof(a));
-	record_submit(n);
-	edge_write(SABPF_REL_ADDRESSED, &addr_node, &ss->node, 0, container);
+	address_send(&ss->node, &a, container);
 	ss->peer_key = key;
 }
 
 /* The common start of the socket hooks. */
-static __always_inline int socket_hook_begin(struct socket *sock, struct sabpf_scope **scope,
-					     struct prov_task **ts, struct prov_sock **ss)
+static __always_inline int socket_hook_begin(struct hook *h, struct socket *sock,
+					     struct prov_sock **ss)
 {
-	*scope = scope_of_current(SABPF_CLASS_NET);
-	if (!*scope)
+	if (!hook_enter(h, SABPF_CLASS_NET))
 		return -1;
-	*ts = current_task_state(*scope);
-	*ss = socket_state_of(sock, (*scope)->container);
-	return *ts && *ss ? 0 : -1;
+	hook_task(h);
+	*ss = socket_state_of(sock, h->container);
+	return h->ts && *ss ? 0 : -1;
 }
 
 SEC("lsm/socket_post_create")
 int BPF_PROG(on_socket_post_create, struct socket *sock, int family, int type, int protocol,
 	     int kern)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (kern || socket_hook_begin(sock, &scope, &ts, &ss))
+	if (kern || socket_hook_begin(&h, sock, &ss))
 		return 0;
 	__u64 arg = ((__u64)family << 32) | ((__u64)(type & 0xffff) << 16) | (protocol & 0xffff);
-	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &ss->node, arg, scope->container);
+	edge_write(SABPF_REL_SOCKET_CREATE, &h.ts->node, &ss->node, arg, h.container);
 	return 0;
 }
 
 SEC("lsm/socket_bind")
 int BPF_PROG(on_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_BIND, &ts->node, &ss->node, 0, scope->container);
+	edge_write(SABPF_REL_BIND, &h.ts->node, &ss->node, 0, h.container);
 	ss->peer_key = 0;
-	socket_addressed(ss, address, scope->container);
+	socket_addressed(ss, address, h.container);
 	return 0;
 }
 
 SEC("lsm/socket_connect")
 int BPF_PROG(on_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_CONNECT, &ts->node, &ss->node, 0, scope->container);
-	socket_addressed(ss, address, scope->container);
+	edge_write(SABPF_REL_CONNECT, &h.ts->node, &ss->node, 0, h.container);
+	socket_addressed(ss, address, h.container);
 	return 0;
 }
 
 SEC("lsm/socket_listen")
 int BPF_PROG(on_socket_listen, struct socket *sock, int backlog)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_LISTEN, &ts->node, &ss->node, backlog, scope->container);
+	edge_write(SABPF_REL_LISTEN, &h.ts->node, &ss->node, backlog, h.container);
 	return 0;
 }
 
 SEC("lsm/socket_accept")
 int BPF_PROG(on_socket_accept, struct socket *sock, struct socket *newsock)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_ACCEPT, &ss->node, &ts->node, 0, scope->container);
+	edge_write(SABPF_REL_ACCEPT, &ss->node, &h.ts->node, 0, h.container);
 	/* the new socket has no struct sock yet: sock_graft links it */
-	ts->accept_id = ss->node.id;
-	ts->accept_version = ss->node.version;
+	h.ts->accept_id = ss->node.id;
+	h.ts->accept_version = ss->node.version;
 	return 0;
 }
 
@@ -247,14 +201,14 @@ int BPF_PROG(on_socket_accept, struct socket *sock, struct socket *newsock)
 SEC("lsm/sock_graft")
 void BPF_PROG(on_sock_graft, struct sock *sk, struct socket *parent)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET))
 		return;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct prov_task *ts = bpf_task_storage_get(&task_store, task, 0, 0);
 	if (!ts || !ts->accept_id)
 		return;
-	struct prov_sock *ns = socket_state_of(parent, scope->container);
+	struct prov_sock *ns = socket_state_of(parent, h.container);
 	if (ns) {
 		struct prov_node listening = {
 		    .id = ts->accept_id,
@@ -262,7 +216,7 @@ void BPF_PROG(on_sock_graft, struct sock *sk, struct socket *parent)
 		    .kind = SABPF_NODE_SOCKET,
 		};
 		edge_write_refs(SABPF_REL_ACCEPT_SOCKET, &listening, listening.version, &ns->node,
-				ns->node.version, 0, scope->container, task);
+				ns->node.version, 0, h.container, task);
 	}
 	ts->accept_id = 0;
 }
@@ -298,35 +252,33 @@ static __always_inline void unix_peer_send(struct socket *sock, struct prov_sock
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(on_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
 	if (threads_share_memory()) {
-		struct prov_node *mem = current_mem_state(scope->container);
+		struct prov_node *mem = current_mem_state(h.container);
 		if (mem)
-			edge_write(SABPF_REL_MEMORY_READ, mem, &ts->node, 0, scope->container);
+			edge_write(SABPF_REL_MEMORY_READ, mem, &h.ts->node, 0, h.container);
 	}
-	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, size, scope->container);
-	socket_addressed(ss, BPF_CORE_READ(msg, msg_name), scope->container);
-	unix_peer_send(sock, ss, size, scope->container);
+	edge_write(SABPF_REL_SEND, &h.ts->node, &ss->node, size, h.container);
+	socket_addressed(ss, BPF_CORE_READ(msg, msg_name), h.container);
+	unix_peer_send(sock, ss, size, h.container);
 	return 0;
 }
 
 SEC("lsm/socket_recvmsg")
 int BPF_PROG(on_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, size, scope->container);
+	edge_write(SABPF_REL_RECEIVE, &ss->node, &h.ts->node, size, h.container);
 	if (threads_share_memory()) {
-		struct prov_node *mem = current_mem_state(scope->container);
+		struct prov_node *mem = current_mem_state(h.container);
 		if (mem)
-			edge_write(SABPF_REL_MEMORY_WRITE, &ts->node, mem, 0, scope->container);
+			edge_write(SABPF_REL_MEMORY_WRITE, &h.ts->node, mem, 0, h.container);
 	}
 	return 0;
 }
@@ -341,12 +293,11 @@ int BPF_PROG(on_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int 
 {
 	if (ret <= 0)
 		return 0;
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, scope->container);
+	edge_write(SABPF_REL_RECEIVE, &ss->node, &h.ts->node, ret, h.container);
 	return 0;
 }
 
@@ -355,28 +306,26 @@ int BPF_PROG(on_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int 
 SEC("lsm/socket_socketpair")
 int BPF_PROG(on_socket_socketpair, struct socket *socka, struct socket *sockb)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(socka, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, socka, &ss))
 		return 0;
-	struct prov_sock *other = socket_state_of(sockb, scope->container);
+	struct prov_sock *other = socket_state_of(sockb, h.container);
 	if (!other)
 		return 0;
-	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &ss->node, 0, scope->container);
-	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &other->node, 0, scope->container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &h.ts->node, &ss->node, 0, h.container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &h.ts->node, &other->node, 0, h.container);
 	return 0;
 }
 
 SEC("lsm/socket_shutdown")
 int BPF_PROG(on_socket_shutdown, struct socket *sock, int how)
 {
-	struct sabpf_scope *scope;
-	struct prov_task *ts;
+	struct hook h;
 	struct prov_sock *ss;
-	if (socket_hook_begin(sock, &scope, &ts, &ss))
+	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
-	edge_write(SABPF_REL_SHUTDOWN, &ts->node, &ss->node, how, scope->container);
+	edge_write(SABPF_REL_SHUTDOWN, &h.ts->node, &ss->node, how, h.container);
 	return 0;
 }
 
@@ -386,18 +335,17 @@ int BPF_PROG(on_socket_shutdown, struct socket *sock, int how)
 SEC("lsm/unix_stream_connect")
 int BPF_PROG(on_unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET))
 		return 0;
 	struct socket *client_socket = BPF_CORE_READ(sock, sk_socket);
-	struct prov_sock *client = sock_state_of(sock, scope->container);
-	struct prov_sock *server = sock_state_of(newsk, scope->container);
+	struct prov_sock *client = sock_state_of(sock, h.container);
+	struct prov_sock *server = sock_state_of(newsk, h.container);
 	if (!client || !server || !client_socket)
 		return 0;
-	socket_record(client, client_socket, scope->container);
-	sock_record_bare(server, newsk, scope->container);
-	edge_write(SABPF_REL_CONNECT_UNIX_STREAM, &client->node, &server->node, 0,
-		   scope->container);
+	socket_record(client, client_socket, h.container);
+	sock_record_bare(server, newsk, h.container);
+	edge_write(SABPF_REL_CONNECT_UNIX_STREAM, &client->node, &server->node, 0, h.container);
 	return 0;
 }
 
@@ -406,13 +354,13 @@ int BPF_PROG(on_unix_stream_connect, struct sock *sock, struct sock *other, stru
 SEC("lsm/unix_may_send")
 int BPF_PROG(on_unix_may_send, struct socket *sock, struct socket *other)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET))
 		return 0;
-	struct prov_sock *from = socket_state_of(sock, scope->container);
-	struct prov_sock *to = socket_state_of(other, scope->container);
+	struct prov_sock *from = socket_state_of(sock, h.container);
+	struct prov_sock *to = socket_state_of(other, h.container);
 	if (from && to)
-		edge_write(SABPF_REL_SEND_UNIX, &from->node, &to->node, 0, scope->container);
+		edge_write(SABPF_REL_SEND_UNIX, &from->node, &to->node, 0, h.container);
 	return 0;
 }
 
@@ -442,13 +390,13 @@ static __always_inline struct prov_node *open_file_node(struct file *file, __u64
 SEC("lsm/file_receive")
 int BPF_PROG(on_file_receive, struct file *file)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_node *object = open_file_node(file, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_node *object = open_file_node(file, h.container);
 	if (ts && object)
-		edge_write(SABPF_REL_FILE_RCV, object, &ts->node, file->f_flags, scope->container);
+		edge_write(SABPF_REL_FILE_RCV, object, &ts->node, file->f_flags, h.container);
 	return 0;
 }
 
@@ -468,18 +416,18 @@ struct fown_struct___file {
 SEC("lsm/file_send_sigiotask")
 int BPF_PROG(on_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE))
 		return 0;
 	if (!bpf_core_field_exists(((struct fown_struct___file *)0)->file))
 		return 0;
 	struct file *file = ((struct fown_struct___file *)fown)->file;
 	if (!file)
 		return 0;
-	struct prov_task *target = peer_task_state(tsk, scope->container);
-	struct prov_node *object = open_file_node(file, scope->container);
+	struct prov_task *target = peer_task_state(tsk, h.container);
+	struct prov_node *object = open_file_node(file, h.container);
 	if (target && object)
 		edge_write(SABPF_REL_FILE_SIGIO, object, &target->node, sig ? sig : SIGIO_,
-			   scope->container);
+			   h.container);
 	return 0;
 }

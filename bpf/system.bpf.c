@@ -18,19 +18,7 @@
  * change or read the process, like setuid); the rest is SABPF_CLASS_SYS.
  * Included into sabpf.bpf.c after mount.bpf.c. */
 
-#define ENOSYS 38
 #define CAP_OPT_NOAUDIT 0x2 /* a probe (has_capability_noaudit), not a use */
-#define NSFS_MAGIC 0x6e736673
-#define FMODE_READ 0x1
-#define FMODE_WRITE 0x2
-#define CLONE_NEWTIME 0x00000080
-#define CLONE_NEWNS 0x00020000
-#define CLONE_NEWCGROUP 0x02000000
-#define CLONE_NEWUTS 0x04000000
-#define CLONE_NEWIPC 0x08000000
-#define CLONE_NEWUSER 0x10000000
-#define CLONE_NEWPID 0x20000000
-#define CLONE_NEWNET 0x40000000
 
 /* Per-task state of this file, freed with the task by the kernel. */
 struct sys_task {
@@ -60,27 +48,27 @@ struct {
 
 /* The current task informs its process memory (setpgid on itself, prctl,
  * bpf, kernel_load_data). */
-static __always_inline void task_to_mem(struct sabpf_scope *scope, __u32 relation, __u64 arg)
+static __always_inline void task_to_mem(struct hook *h, __u32 relation, __u64 arg)
 {
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_node *m = current_mem_state(scope->container);
+	struct prov_task *ts = hook_task(h);
+	struct prov_node *m = current_mem_state(h->container);
 	if (ts && m)
-		edge_write(relation, &ts->node, m, arg, scope->container);
+		edge_write(relation, &ts->node, m, arg, h->container);
 }
 
 /* The current task reads another task's process state (getpgid, capget);
  * reading its own, it reads its process memory. */
-static __always_inline void task_reads_task(struct sabpf_scope *scope, struct task_struct *target,
+static __always_inline void task_reads_task(struct hook *h, struct task_struct *target,
 					    __u32 relation)
 {
 	if (BPF_CORE_READ(target, pid) != (__u32)bpf_get_current_pid_tgid()) {
-		task_to_task(scope, target, relation, 0, 1);
+		task_to_task(h, target, relation, 0, 1);
 		return;
 	}
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_node *m = current_mem_state(scope->container);
+	struct prov_task *ts = hook_task(h);
+	struct prov_node *m = current_mem_state(h->container);
 	if (ts && m)
-		edge_write(relation, m, &ts->node, 0, scope->container);
+		edge_write(relation, m, &ts->node, 0, h->container);
 }
 
 /* A new version of the current task, with its attributes read again (its
@@ -104,22 +92,22 @@ static __always_inline void task_new_attributes(struct prov_task *ts, struct tas
 SEC("lsm/task_setpgid")
 int BPF_PROG(on_task_setpgid, struct task_struct *p, pid_t pgid)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_node *m = mem_state_of_cred(p->real_cred, p->tgid, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_node *m = mem_state_of_cred(p->real_cred, p->tgid, h.container);
 	if (ts && m)
-		edge_write(SABPF_REL_SETPGID, &ts->node, m, (__u32)pgid, scope->container);
+		edge_write(SABPF_REL_SETPGID, &ts->node, m, (__u32)pgid, h.container);
 	return 0;
 }
 
 SEC("lsm/task_getpgid")
 int BPF_PROG(on_task_getpgid, struct task_struct *p)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		task_reads_task(scope, p, SABPF_REL_GETPGID);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		task_reads_task(&h, p, SABPF_REL_GETPGID);
 	return 0;
 }
 
@@ -128,9 +116,9 @@ int BPF_PROG(on_task_getpgid, struct task_struct *p)
 SEC("lsm/task_prctl")
 int BPF_PROG(on_task_prctl, int option)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		task_to_mem(scope, SABPF_REL_PRCTL, (__u32)option);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		task_to_mem(&h, SABPF_REL_PRCTL, (__u32)option);
 	return -ENOSYS;
 }
 
@@ -139,18 +127,18 @@ int BPF_PROG(on_task_prctl, int option)
 SEC("lsm/capget")
 int BPF_PROG(on_capget, struct task_struct *target)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (scope)
-		task_reads_task(scope, target, SABPF_REL_CAPGET);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_SYS))
+		task_reads_task(&h, target, SABPF_REL_CAPGET);
 	return 0;
 }
 
 SEC("lsm/capset")
 int BPF_PROG(on_capset, struct cred *new, const struct cred *old)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (scope)
-		cred_change(scope, new, SABPF_REL_CAPSET, 0);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_SYS))
+		cred_change(&h, new, SABPF_REL_CAPSET, 0);
 	return 0;
 }
 
@@ -162,26 +150,26 @@ SEC("lsm/capable")
 int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int cap,
 	     unsigned int opts)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope || (opts & CAP_OPT_NOAUDIT) || cap < 0 || cap > 63)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS) || (opts & CAP_OPT_NOAUDIT) || cap < 0 || cap > 63)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_task *st =
 	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
-		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
-	struct prov_task *ts = current_task_state(scope);
+		lost_count(h.container, SABPF_LOST_STORAGE, 0);
+	struct prov_task *ts = hook_task(&h);
 	if (!st || !ts)
 		return 0;
 	__u64 bit = 1ULL << cap;
 	if (st->caps_node == ts->node.id && st->caps_version == ts->node.version &&
 	    (st->caps_used & bit))
 		return 0;
-	struct prov_node *m = current_mem_state(scope->container);
+	struct prov_node *m = current_mem_state(h.container);
 	if (!m)
 		return 0;
 	ts->node.last_relation = 0; /* another capability is not a repeat */
-	edge_write(SABPF_REL_CAPABLE, m, &ts->node, cap, scope->container);
+	edge_write(SABPF_REL_CAPABLE, m, &ts->node, cap, h.container);
 	if (st->caps_node != ts->node.id || st->caps_version != ts->node.version)
 		st->caps_used = 0;
 	st->caps_node = ts->node.id;
@@ -193,10 +181,9 @@ int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int
 SEC("lsm/task_fix_setgroups")
 int BPF_PROG(on_task_fix_setgroups, struct cred *new, const struct cred *old)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		cred_change(scope, new, SABPF_REL_SETGROUPS,
-			    BPF_CORE_READ(new, group_info, ngroups));
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		cred_change(&h, new, SABPF_REL_SETGROUPS, BPF_CORE_READ(new, group_info, ngroups));
 	return 0;
 }
 
@@ -206,12 +193,12 @@ int BPF_PROG(on_task_fix_setgroups, struct cred *new, const struct cred *old)
 SEC("fexit/__x64_sys_setgroups")
 int BPF_PROG(on_setgroups_exit, const struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope || ret != 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC) || ret != 0)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct cred *cred = (struct cred *)BPF_CORE_READ(task, real_cred);
-	cred_change(scope, cred, SABPF_REL_SETGROUPS, (__u32)BPF_CORE_READ(regs, di));
+	cred_change(&h, cred, SABPF_REL_SETGROUPS, (__u32)BPF_CORE_READ(regs, di));
 	return 0;
 }
 
@@ -219,33 +206,33 @@ int BPF_PROG(on_setgroups_exit, const struct pt_regs *regs, long ret)
 
 /* The current task changes what a directory shows (move_mount's target,
  * pivot_root's new root): an edge to it, named by its rebuilt path. */
-static __always_inline void task_to_mount_dir(struct sabpf_scope *scope, const struct path *path,
+static __always_inline void task_to_mount_dir(struct hook *h, const struct path *path,
 					      __u32 relation)
 {
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(h);
 	struct dentry *dentry = path->dentry; /* BTF pointers: inode storage wants them */
-	struct prov_inode *is = inode_state_of(dentry->d_inode, scope->container);
+	struct prov_inode *is = inode_state_of(dentry->d_inode, h->container);
 	if (!ts || !is)
 		return;
-	inode_named_by_mount(is, as_value(path->mnt), as_value(dentry), scope->container);
-	edge_write(relation, &ts->node, &is->node, 0, scope->container);
+	inode_named_by_mount(is, as_value(path->mnt), as_value(dentry), h->container);
+	edge_write(relation, &ts->node, &is->node, 0, h->container);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(on_move_mount, const struct path *from_path, const struct path *to_path)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (scope)
-		task_to_mount_dir(scope, to_path, SABPF_REL_MOVE_MOUNT);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_SYS))
+		task_to_mount_dir(&h, to_path, SABPF_REL_MOVE_MOUNT);
 	return 0;
 }
 
 SEC("lsm/sb_pivotroot")
 int BPF_PROG(on_sb_pivotroot, const struct path *old_path, const struct path *new_path)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (scope)
-		task_to_mount_dir(scope, new_path, SABPF_REL_PIVOT_ROOT);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_SYS))
+		task_to_mount_dir(&h, new_path, SABPF_REL_PIVOT_ROOT);
 	return 0;
 }
 
@@ -256,16 +243,16 @@ int BPF_PROG(on_sb_pivotroot, const struct path *old_path, const struct path *ne
 SEC("lsm/kernel_read_file")
 int BPF_PROG(on_kernel_read_file, struct file *file, int id)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope || !as_value(file))
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS) || !as_value(file))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = inode_state_of(file->f_inode, h.container);
 	if (!ts || !is)
 		return 0;
 	inode_named_by_mount(is, as_value(file->f_path.mnt), as_value(file->f_path.dentry),
-			     scope->container);
-	edge_write(SABPF_REL_KERNEL_READ_FILE, &ts->node, &is->node, (__u32)id, scope->container);
+			     h.container);
+	edge_write(SABPF_REL_KERNEL_READ_FILE, &ts->node, &is->node, (__u32)id, h.container);
 	return 0;
 }
 
@@ -273,9 +260,9 @@ int BPF_PROG(on_kernel_read_file, struct file *file, int id)
 SEC("lsm/kernel_load_data")
 int BPF_PROG(on_kernel_load_data, int id)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (scope)
-		task_to_mem(scope, SABPF_REL_KERNEL_LOAD_DATA, (__u32)id);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_SYS))
+		task_to_mem(&h, SABPF_REL_KERNEL_LOAD_DATA, (__u32)id);
 	return 0;
 }
 
@@ -284,10 +271,10 @@ int BPF_PROG(on_kernel_load_data, int id)
 SEC("lsm/kernel_module_request")
 int BPF_PROG(on_kernel_module_request, char *kmod_name)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct prov_scratch *s = name_scratch_get();
 	if (!ts || !s)
 		return 0;
@@ -298,9 +285,9 @@ int BPF_PROG(on_kernel_module_request, char *kmod_name)
 	s->rec.flags = 0;
 	s->rec.argc = 0;
 	struct prov_node module;
-	node_init(&module, SABPF_NODE_KMODULE, scope->container);
-	if (name_send(s, &module, scope->container) == 0)
-		edge_write(SABPF_REL_MODULE_REQUEST, &ts->node, &module, 0, scope->container);
+	node_init(&module, SABPF_NODE_KMODULE, h.container);
+	if (name_send(s, &module, h.container) == 0)
+		edge_write(SABPF_REL_MODULE_REQUEST, &ts->node, &module, 0, h.container);
 	return 0;
 }
 
@@ -312,21 +299,21 @@ int BPF_PROG(on_kernel_module_request, char *kmod_name)
 SEC("lsm/bpf")
 int BPF_PROG(on_bpf, int cmd)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_task *st =
 	    bpf_task_storage_get(&sys_task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
-		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_node *m = current_mem_state(scope->container);
+		lost_count(h.container, SABPF_LOST_STORAGE, 0);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_node *m = current_mem_state(h.container);
 	if (!st || !ts || !m)
 		return 0;
 	if (st->last_bpf_cmd != (__u32)cmd + 1)
 		m->last_relation = 0; /* another command: not a repeat */
-	edge_write(SABPF_REL_BPF, &ts->node, m, (__u32)cmd, scope->container);
+	edge_write(SABPF_REL_BPF, &ts->node, m, (__u32)cmd, h.container);
 	st->last_bpf_cmd = (__u32)cmd + 1;
 	return 0;
 }
@@ -365,18 +352,18 @@ static __always_inline struct prov_node *bpf_obj_state(__u64 key, __u16 kind, __
 SEC("lsm/bpf_map")
 int BPF_PROG(on_bpf_map, struct bpf_map *map, unsigned int fmode)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS))
 		return 0;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct prov_node *n = bpf_obj_state(as_value(map), SABPF_NODE_BPF_MAP, map->id,
-					    map->map_type, map->name, scope->container);
+					    map->map_type, map->name, h.container);
 	if (!ts || !n)
 		return 0;
 	if (fmode & FMODE_WRITE)
-		edge_write(SABPF_REL_BPF_MAP, &ts->node, n, fmode, scope->container);
+		edge_write(SABPF_REL_BPF_MAP, &ts->node, n, fmode, h.container);
 	if (fmode & FMODE_READ)
-		edge_write(SABPF_REL_BPF_MAP, n, &ts->node, fmode, scope->container);
+		edge_write(SABPF_REL_BPF_MAP, n, &ts->node, fmode, h.container);
 	return 0;
 }
 
@@ -384,15 +371,15 @@ int BPF_PROG(on_bpf_map, struct bpf_map *map, unsigned int fmode)
 SEC("lsm/bpf_prog")
 int BPF_PROG(on_bpf_prog, struct bpf_prog *prog)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS))
 		return 0;
 	struct bpf_prog_aux *aux = prog->aux;
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct prov_node *n = bpf_obj_state(as_value(aux), SABPF_NODE_BPF_PROG, aux->id, prog->type,
-					    aux->name, scope->container);
+					    aux->name, h.container);
 	if (ts && n)
-		edge_write(SABPF_REL_BPF_PROG, &ts->node, n, 0, scope->container);
+		edge_write(SABPF_REL_BPF_PROG, &ts->node, n, 0, h.container);
 	return 0;
 }
 
@@ -496,12 +483,7 @@ static __always_inline __u32 ns_type_of(struct ns_common *ns)
  * 0 for anything else (a pidfd). */
 static __always_inline struct ns_common *nsfs_of_fd(struct task_struct *task, int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xffff]);
+	struct file *file = fd_file_of(task, fd);
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	if (!inode || BPF_CORE_READ(inode, i_sb, s_magic) != NSFS_MAGIC)
 		return 0;
@@ -510,24 +492,24 @@ static __always_inline struct ns_common *nsfs_of_fd(struct task_struct *task, in
 
 #define NS_FROM_PIDFD(type)                                                                        \
 	if (flags & (type))                                                                        \
-		namespace_to_task(task_ns_inum(task, (type)), (type), ts, scope->container);
+		namespace_to_task(task_ns_inum(task, (type)), (type), ts, h.container);
 
 SEC("fexit/__x64_sys_setns")
 int BPF_PROG(on_setns_exit, const struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope || ret != 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS) || ret != 0)
 		return 0;
 	int fd = (int)BPF_CORE_READ(regs, di);
 	__u32 flags = (__u32)BPF_CORE_READ(regs, si);
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
+	struct prov_task *ts = task_state_of(task, h.scope);
 	if (!ts)
 		return 0;
-	task_new_attributes(ts, task, scope->container);
+	task_new_attributes(ts, task, h.container);
 	struct ns_common *ns = nsfs_of_fd(task, fd);
 	if (ns) {
-		namespace_to_task(BPF_CORE_READ(ns, inum), ns_type_of(ns), ts, scope->container);
+		namespace_to_task(BPF_CORE_READ(ns, inum), ns_type_of(ns), ts, h.container);
 		return 0;
 	}
 	/* a pidfd: every namespace type asked for, now the task's */
@@ -547,15 +529,15 @@ int BPF_PROG(on_setns_exit, const struct pt_regs *regs, long ret)
 SEC("fexit/__x64_sys_unshare")
 int BPF_PROG(on_unshare_exit, const struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_SYS);
-	if (!scope || ret != 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_SYS) || ret != 0)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
-	struct prov_node *m = current_mem_state(scope->container);
+	struct prov_task *ts = task_state_of(task, h.scope);
+	struct prov_node *m = current_mem_state(h.container);
 	if (!ts || !m)
 		return 0;
-	task_new_attributes(ts, task, scope->container);
-	edge_write(SABPF_REL_UNSHARE, &ts->node, m, BPF_CORE_READ(regs, di), scope->container);
+	task_new_attributes(ts, task, h.container);
+	edge_write(SABPF_REL_UNSHARE, &ts->node, m, BPF_CORE_READ(regs, di), h.container);
 	return 0;
 }

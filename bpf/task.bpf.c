@@ -4,70 +4,7 @@
  * argv), credential changes (task_fix_setuid, task_fix_setgid), signals
  * (task_kill), ptrace (ptrace_access_check, ptrace_traceme) and the
  * life of process-memory nodes, kept with struct cred (cred_prepare,
- * cred_free). Included into sabpf.bpf.c after common.h. */
-
-/* ---- task nodes ------------------------------------------------------ */
-
-static __always_inline struct prov_task *task_state_of(struct task_struct *task,
-						       const struct sabpf_scope *scope)
-{
-	struct prov_task *ts =
-	    bpf_task_storage_get(&task_store, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts)
-		lost_count(scope->container, SABPF_LOST_STORAGE, 0);
-	if (ts && ts->node.id == 0)
-		node_init(&ts->node, SABPF_NODE_TASK, scope->container);
-	if (ts && ts->classes == 0) /* new, or first acted on from outside */
-		ts->classes = scope->classes;
-	return ts;
-}
-
-static __always_inline void task_attrs_fill(struct sabpf_task_attrs *t, struct task_struct *task)
-{
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-
-	t->pid = BPF_CORE_READ(task, tgid);
-	t->tid = BPF_CORE_READ(task, pid);
-	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	t->uid = BPF_CORE_READ(cred, uid.val);
-	t->gid = BPF_CORE_READ(cred, gid.val);
-	t->euid = BPF_CORE_READ(cred, euid.val);
-	t->egid = BPF_CORE_READ(cred, egid.val);
-	task_vpid(task, &t->vpid, &t->pidns);
-	t->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	t->utsns = BPF_CORE_READ(task, nsproxy, uts_ns, ns.inum);
-	t->ipcns = BPF_CORE_READ(task, nsproxy, ipc_ns, ns.inum);
-	t->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	t->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	t->cgroupns = BPF_CORE_READ(task, nsproxy, cgroup_ns, ns.inum);
-	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), task->comm);
-}
-
-/* Writes the NODE record of the task's current version, once. */
-static __always_inline void task_record(struct prov_task *ts, struct task_struct *task)
-{
-	if (ts->node.recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, task) + sizeof(struct sabpf_task_attrs);
-	/* a task node's context is the task's own, whoever is current */
-	struct sabpf_node *n = record_reserve_as(size, SABPF_REC_NODE, ts->node.container, task);
-	ts->node.recorded = 1;
-	if (!n)
-		return;
-	ref_of(&n->node, &ts->node);
-	task_attrs_fill(&n->task, task);
-	record_submit(n);
-}
-
-/* The current task's state, recorded: what most hooks start with. */
-static __always_inline struct prov_task *current_task_state(struct sabpf_scope *scope)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
-	if (ts)
-		task_record(ts, task);
-	return ts;
-}
+ * cred_free). Included into sabpf.bpf.c after the lib/ headers. */
 
 /* ---- process memory (kept with struct cred) -------------------------- */
 
@@ -115,43 +52,21 @@ static __always_inline struct prov_node *current_mem_state(__u64 container)
 	return mem_state_of_cred(task->real_cred, task->tgid, container);
 }
 
-/* An edge between two arbitrary node versions, written as is (no merging,
- * no versioning): version, exec and terminate edges. */
-static __always_inline void edge_write_refs(__u32 relation, const struct prov_node *from,
-					    __u32 from_version, const struct prov_node *to,
-					    __u32 to_version, __u64 arg, __u64 container,
-					    struct task_struct *actor)
-{
-	struct sabpf_edge *e = record_reserve(sizeof(*e), SABPF_REC_EDGE, container);
-	if (!e)
-		return;
-	e->relation = relation;
-	e->pid = BPF_CORE_READ(actor, tgid);
-	e->tid = BPF_CORE_READ(actor, pid);
-	e->uid = BPF_CORE_READ(actor, real_cred, uid.val);
-	ref_of(&e->from, from);
-	e->from.version = from_version;
-	ref_of(&e->to, to);
-	e->to.version = to_version;
-	e->arg = arg;
-	record_submit(e);
-}
-
 /* ---- hooks ----------------------------------------------------------- */
 
 SEC("lsm/task_alloc")
 int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
-	struct prov_task *parent = current_task_state(scope);
-	struct prov_task *cs = task_state_of(child, scope);
+	struct prov_task *parent = hook_task(&h);
+	struct prov_task *cs = task_state_of(child, h.scope);
 	if (!parent || !cs)
 		return 0;
 	/* The child's pid is not assigned yet: its NODE record is written at
 	 * its first event, or when it is freed. */
-	edge_write(SABPF_REL_CLONE, &parent->node, &cs->node, clone_flags, scope->container);
+	edge_write(SABPF_REL_CLONE, &parent->node, &cs->node, clone_flags, h.container);
 
 	if (clone_flags & CLONE_THREAD)
 		return 0; /* threads share the process memory (and the cred) */
@@ -159,8 +74,8 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 	 * child's pid, in sched_process_fork. */
 	__u64 key = (__u64)child->real_cred;
 	struct prov_node fresh;
-	node_init(&fresh, SABPF_NODE_PROC_MEM, scope->container);
-	lost_if_failed(bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY), scope->container,
+	node_init(&fresh, SABPF_NODE_PROC_MEM, h.container);
+	lost_if_failed(bpf_map_update_elem(&cred_map, &key, &fresh, BPF_ANY), h.container,
 		       SABPF_LOST_CRED_MAP);
 	cs->clone_flags = (__u32)clone_flags;
 	return 0;
@@ -172,7 +87,8 @@ int BPF_PROG(on_task_alloc, struct task_struct *child, unsigned long clone_flags
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!scope_of_current(SABPF_CLASS_PROC))
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	struct prov_task *cs = bpf_task_storage_get(&task_store, child, 0, 0);
 	if (!cs || !cs->node.id)
@@ -207,102 +123,39 @@ void BPF_PROG(on_task_free, struct task_struct *task)
 	bpf_task_storage_delete(&task_store, task);
 }
 
-/* State of the scan for the end of the argc-th argv string, one byte per
- * bpf_loop step (verified once, not once per byte). The strings ended so
- * far are counted in the scratch map value (s->rec.argc), which the
- * verifier does not track, so the step's states repeat at once. */
-struct argv_scan {
-	struct prov_scratch *s;
-	__u32 avail; /* bytes read */
-	__u32 argc;
-	__u32 end; /* length up to the end of the argc-th string, 0 until found */
-};
-
-static long argv_scan_step(__u32 i, void *ctx)
-{
-	struct argv_scan *a = ctx;
-	struct prov_scratch *s = a->s;
-	if (i >= a->avail || !s)
-		return 1;
-	if (s->data[bounded(i, SABPF_ARGV_MAX - 1)] != 0)
-		return 0;
-	s->rec.argc++;
-	if (s->rec.argc == a->argc) {
-		a->end = i + 1;
-		return 1;
-	}
-	return 0;
-}
-
 /* Copies the argv strings of an exec (they sit at bprm->p in the new mm,
  * followed by the environment, which is never sent) into s. */
 static __always_inline void argv_read(struct prov_scratch *s, struct linux_binprm *bprm)
 {
-	unsigned long start = BPF_CORE_READ(bprm, p);
-	unsigned long end = BPF_CORE_READ(bprm, exec); /* where the file name starts */
-	int argc = BPF_CORE_READ(bprm, argc);
-	__u32 avail = end > start ? end - start : 0;
-
-	if (avail > SABPF_ARGV_MAX)
-		avail = SABPF_ARGV_MAX;
-	s->rec.len = 0;
-	s->rec.flags = 0;
-	s->rec.argc = argc;
-	if (avail == 0 ||
-	    bpf_probe_read_user(s->data, bounded(avail, SABPF_ARGV_MAX * 2 - 1), (void *)start))
-		return;
-	struct argv_scan scan = {.s = s, .avail = avail, .argc = argc, .end = 0};
-	s->rec.argc = 0;
-	bpf_loop(SABPF_ARGV_MAX, argv_scan_step, &scan, 0);
-	if (scan.end) {
-		s->rec.len = scan.end;
-		return;
-	}
-	s->rec.len = avail; /* cut before the last argument ended: argc holds the
-			       strings that did end */
-	s->rec.flags = SABPF_NAME_TRUNCATED;
+	argv_read_range(s, BPF_CORE_READ(bprm, p),
+			BPF_CORE_READ(bprm, exec) /* where the file name starts */,
+			BPF_CORE_READ(bprm, argc));
 }
-
-static __always_inline void inode_named_by_path(struct prov_inode *is, const struct path *path,
-						__u64 container);
-static __always_inline struct prov_inode *inode_state_of(struct inode *inode, __u64 container);
 
 SEC("lsm/bprm_committed_creds")
 void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, scope);
+	struct prov_task *ts = task_state_of(task, h.scope);
 	if (!ts)
 		return;
-	if (ts->node.recorded) {
-		/* a new version with the new image's attributes, then the edge */
-		__u32 old_version = ts->node.version;
-		node_new_version(&ts->node);
-		task_record(ts, task);
-		edge_write_refs(SABPF_REL_EXEC_TASK, &ts->node, old_version, &ts->node,
-				ts->node.version, 0, scope->container, task);
-	} else {
-		task_record(ts, task);
-	}
+	task_exec_version(ts, task, h.container);
 
 	struct file *file = bprm->file;
-	struct prov_inode *is = inode_state_of(file->f_inode, scope->container);
+	struct prov_inode *is = inode_state_of(file->f_inode, h.container);
 	if (is) {
-		inode_named_by_path(is, &file->f_path, scope->container);
-		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, scope->container);
+		inode_named_by_path(is, &file->f_path, h.container);
+		edge_write(SABPF_REL_EXEC, &is->node, &ts->node, 0, h.container);
 	}
 
 	struct prov_scratch *s = name_scratch_get();
 	if (!s)
 		return;
 	argv_read(s, bprm);
-	struct prov_node argv_node;
-	node_init(&argv_node, SABPF_NODE_ARGV, scope->container);
-	if (name_send(s, &argv_node, scope->container) == 0)
-		edge_write(SABPF_REL_ARG, &argv_node, &ts->node, 0, scope->container);
+	argv_send(s, ts, h.container);
 }
 
 /* Credentials: prepare_creds copies the process-memory node to the new
@@ -311,15 +164,15 @@ void BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/cred_prepare")
 int BPF_PROG(on_cred_prepare, struct cred *new, const struct cred *old, gfp_t gfp)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	__u64 old_key = (__u64)old, new_key = (__u64) new;
 	struct prov_node *m = bpf_map_lookup_elem(&cred_map, &old_key);
 	if (m) {
 		struct prov_node copy = *m;
 		lost_if_failed(bpf_map_update_elem(&cred_map, &new_key, &copy, BPF_ANY),
-			       scope->container, SABPF_LOST_CRED_MAP);
+			       h.container, SABPF_LOST_CRED_MAP);
 	}
 	return 0;
 }
@@ -334,48 +187,47 @@ void BPF_PROG(on_cred_free, struct cred *cred)
 /* New credentials (setuid family, setgroups, capset): the process memory
  * of the new cred gets a new version carrying the new ids, written by the
  * task. */
-static __always_inline void cred_change(struct sabpf_scope *scope, struct cred *new, __u32 relation,
-					__u64 arg)
+static __always_inline void cred_change(struct hook *h, struct cred *new, __u32 relation, __u64 arg)
 {
-	struct prov_task *ts = current_task_state(scope);
+	struct prov_task *ts = hook_task(h);
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_node *m = mem_state_of_cred(new, task->tgid, scope->container);
+	struct prov_node *m = mem_state_of_cred(new, task->tgid, h->container);
 	if (!ts || !m)
 		return;
 	__u32 old_version = m->version;
 	node_new_version(m);
 	mem_record(m, new, task->tgid);
-	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0,
-			scope->container, task);
-	edge_write(relation, &ts->node, m, arg, scope->container);
+	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0, h->container,
+			task);
+	edge_write(relation, &ts->node, m, arg, h->container);
 }
 
-static __always_inline int id_change(struct cred *new, __u32 relation, __u64 arg)
+/* setuid and setgid families; the ids are read past the prelude, so that
+ * the out-of-scope path stays one lookup. */
+static __always_inline int id_change(struct cred *new, __u32 relation)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		cred_change(scope, new, relation, arg);
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
+		return 0;
+	__u64 arg = relation == SABPF_REL_SETUID ? ((__u64) new->uid.val << 32) | new->euid.val
+						 : ((__u64) new->gid.val << 32) | new->egid.val;
+	cred_change(&h, new, relation, arg);
 	return 0;
 }
 
 SEC("lsm/task_fix_setuid")
 int BPF_PROG(on_task_fix_setuid, struct cred *new, const struct cred *old, int flags)
 {
-	__u64 arg = ((__u64) new->uid.val << 32) | new->euid.val;
-	return id_change(new, SABPF_REL_SETUID, arg);
+	return id_change(new, SABPF_REL_SETUID);
 }
 
 SEC("lsm/task_fix_setgid")
 int BPF_PROG(on_task_fix_setgid, struct cred *new, const struct cred *old, int flags)
 {
-	__u64 arg = ((__u64) new->gid.val << 32) | new->egid.val;
-	return id_change(new, SABPF_REL_SETGID, arg);
+	return id_change(new, SABPF_REL_SETGID);
 }
 
 /* ---- tasks acting on other tasks -------------------------------------- */
-
-#define PTRACE_MODE_READ 0x01
-#define PTRACE_MODE_ATTACH 0x02
 
 /* The node of another task that an audited task acts on (signal, ptrace).
  * It may be out of scope: it then gets a node, so that repeated acts name
@@ -397,19 +249,19 @@ static __always_inline struct prov_task *peer_task_state(struct task_struct *tas
 
 /* Information from the current task to another one, or back. A task
  * acting on itself is left out: its two ends would be one node version. */
-static __always_inline void task_to_task(struct sabpf_scope *scope, struct task_struct *other,
-					 __u32 relation, __u64 arg, int to_current)
+static __always_inline void task_to_task(struct hook *h, struct task_struct *other, __u32 relation,
+					 __u64 arg, int to_current)
 {
 	if (BPF_CORE_READ(other, pid) == (__u32)bpf_get_current_pid_tgid())
 		return;
-	struct prov_task *ts = current_task_state(scope);
-	struct prov_task *peer = peer_task_state(other, scope->container);
+	struct prov_task *ts = hook_task(h);
+	struct prov_task *peer = peer_task_state(other, h->container);
 	if (!ts || !peer)
 		return;
 	if (to_current)
-		edge_write(relation, &peer->node, &ts->node, arg, scope->container);
+		edge_write(relation, &peer->node, &ts->node, arg, h->container);
 	else
-		edge_write(relation, &ts->node, &peer->node, arg, scope->container);
+		edge_write(relation, &ts->node, &peer->node, arg, h->container);
 }
 
 /* A signal sent by the current task. Only user-sent signals reach this
@@ -422,14 +274,14 @@ SEC("lsm/task_kill")
 int BPF_PROG(on_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	/* cred as a plain value: the verifier takes a hook's pointer
 	 * arguments for non-NULL and would drop the test. */
 	if (sig == 0 || as_value(cred))
 		return 0;
-	task_to_task(scope, p, SABPF_REL_KILL, sig, 0);
+	task_to_task(&h, p, SABPF_REL_KILL, sig, 0);
 	return 0;
 }
 
@@ -439,13 +291,13 @@ int BPF_PROG(on_task_kill, struct task_struct *p, struct kernel_siginfo *info, i
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(on_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (!scope)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
 	if (mode & PTRACE_MODE_ATTACH)
-		task_to_task(scope, child, SABPF_REL_PTRACE_ATTACH_TASK, mode, 0);
+		task_to_task(&h, child, SABPF_REL_PTRACE_ATTACH_TASK, mode, 0);
 	else if (mode & PTRACE_MODE_READ)
-		task_to_task(scope, child, SABPF_REL_PTRACE_READ_TASK, mode, 1);
+		task_to_task(&h, child, SABPF_REL_PTRACE_READ_TASK, mode, 1);
 	return 0;
 }
 
@@ -453,8 +305,8 @@ int BPF_PROG(on_ptrace_access_check, struct task_struct *child, unsigned int mod
 SEC("lsm/ptrace_traceme")
 int BPF_PROG(on_ptrace_traceme, struct task_struct *parent)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_PROC);
-	if (scope)
-		task_to_task(scope, parent, SABPF_REL_PTRACE_TRACEME, 0, 0);
+	struct hook h;
+	if (hook_enter(&h, SABPF_CLASS_PROC))
+		task_to_task(&h, parent, SABPF_REL_PTRACE_TRACEME, 0, 0);
 	return 0;
 }

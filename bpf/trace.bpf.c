@@ -3,9 +3,10 @@
  * refuse BPF LSM (and every trampoline program): tracepoints only.
  *
  * The scope map, the ring buffer, the record ABI (sabpf_record.h), node
- * identity and versioning (edge_write) and the path rebuild are common.h's,
- * included read-only; the cgroup_mkdir/rmdir scope inheritance is
- * cgroup.bpf.c, included as is. What differs from the LSM object:
+ * identity and versioning (edge_write), the path walker, task nodes and
+ * inode attributes are the library tier's (bpf/lib/), shared with the LSM
+ * object; the cgroup_mkdir/rmdir scope inheritance is cgroup.bpf.c,
+ * included as is. What differs from the LSM object:
  *   - inodes are identified by (dev, ino, generation) in an LRU hash map
  *     (trace/inode.h), as inode local storage is LSM-only;
  *   - system calls are seen at their exit: one tp_btf/sys_exit dispatcher
@@ -14,16 +15,17 @@
  *     number, filled by the agent from the one table of src/trace.c);
  *   - process life comes from the scheduler tracepoints (trace/task.bpf.c);
  *     files are trace/file.bpf.c, sockets trace/net.bpf.c.
- * The LSM-only maps common.h declares (inode_store, sock_store) and those
+ * The LSM-only maps lib/maps.h declares (inode_store, sock_store) and those
  * this object does not use (cred_map, file_map) are not created: the agent
  * turns their autocreate off. x86_64 only (syscall numbers, pt_regs). */
-#include "common.h"
+#include "lib/scope.h"
+#include "lib/path.h"
+#include "lib/task.h"
+#include "lib/inode.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define AT_FDCWD -100
 #define SYSCALL_SLOTS 512
-#define TS_COMPAT 0x0002 /* x86 thread_info.status: in an ia32 system call */
 
 /* syscall number -> the program of its family (src/trace.c fills it). */
 struct {

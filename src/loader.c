@@ -36,7 +36,7 @@
 struct agent {
 	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
 	struct trace_bpf *trace; /* the trace backend, or NULL */
-	/* the maps both backends have (common.h, cgroup.bpf.c) */
+	/* the maps both backends have (bpf/lib/maps.h, cgroup.bpf.c) */
 	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
 	struct bpf_map *scope_failed, *scope_failed_total;
 	struct ring_buffer *ring;

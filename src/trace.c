@@ -58,7 +58,7 @@ const struct trace_syscall trace_syscalls[] = {
 };
 const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
 
-/* Maps common.h declares that this object does not use: two are LSM-only
+/* Maps bpf/lib/maps.h declares that this object does not use: two are LSM-only
  * (inode and socket local storage), two are kept with LSM free hooks. */
 static const char *const unused_maps[] = {"inode_store", "sock_store", "cred_map", "file_map"};
 

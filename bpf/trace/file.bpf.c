@@ -33,22 +33,21 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope || ret < 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret < 0)
 		return 0;
 	struct file *file = fd_file((int)ret);
 	if (!file)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	int created = (BPF_CORE_READ(file, f_mode) & FMODE_CREATED_BIT) != 0;
-	struct prov_inode *is = trace_inode_state(inode, scope->container, created);
+	struct prov_inode *is = trace_inode_state(inode, h.container, created);
 	if (!ts || !is)
 		return 0;
 	if (trace_kind_has_path(is->node.kind))
-		trace_inode_named(is, file, scope->container, &ts->node, created);
-	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, BPF_CORE_READ(file, f_flags),
-		   scope->container);
+		trace_inode_named(is, file, h.container, &ts->node, created);
+	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, BPF_CORE_READ(file, f_flags), h.container);
 	return 0;
 }
 
@@ -79,60 +78,68 @@ static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u3
 	return is;
 }
 
+/* The edge of `bytes` read (write 0: inode -> task, a socket's receive)
+ * or written (write 1: task -> inode, a socket's send). */
+static __always_inline void rw_flow(struct hook *h, struct prov_task *ts, struct prov_inode *is,
+				    int sock, long bytes, int write)
+{
+	__u64 arg = sock ? bytes : 0;
+	if (write)
+		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node, arg,
+			   h->container);
+	else
+		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node, arg,
+			   h->container);
+}
+
+/* read and write families: the descriptor is the first argument. */
+static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+		return 0;
+	int sock;
+	struct prov_inode *is = rw_inode((int)regs->di, h.container, h.scope->classes, &sock);
+	struct prov_task *ts = is ? hook_task(&h) : 0;
+	if (ts)
+		rw_flow(&h, ts, is, sock, ret, write);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
-	if (!scope || ret <= 0)
-		return 0;
-	int sock;
-	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
-	struct prov_task *ts = is ? trace_current_task(scope) : 0;
-	if (ts)
-		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
-			   sock ? ret : 0, scope->container);
-	return 0;
+	return rw_exit(regs, ret, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
-	if (!scope || ret <= 0)
-		return 0;
-	int sock;
-	struct prov_inode *is = rw_inode((int)regs->di, scope->container, scope->classes, &sock);
-	struct prov_task *ts = is ? trace_current_task(scope) : 0;
-	if (ts)
-		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
-			   sock ? ret : 0, scope->container);
-	return 0;
+	return rw_exit(regs, ret, 1);
 }
 
 /* sendfile(out, in, ...); copy_file_range and splice(in, off, out, ...). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE | SABPF_CLASS_NET);
-	if (!scope || ret <= 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int in = (int)regs->di, out = (int)regs->dx;
 	if (regs->orig_ax == NR_sendfile) {
 		in = (int)regs->si;
 		out = (int)regs->di;
 	}
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
 	int sock;
-	struct prov_inode *is = rw_inode(in, scope->container, scope->classes, &sock);
+	struct prov_inode *is = rw_inode(in, h.container, h.scope->classes, &sock);
 	if (is)
-		edge_write(sock ? SABPF_REL_RECEIVE : SABPF_REL_READ, &is->node, &ts->node,
-			   sock ? ret : 0, scope->container);
-	is = rw_inode(out, scope->container, scope->classes, &sock);
+		rw_flow(&h, ts, is, sock, ret, 0);
+	is = rw_inode(out, h.container, h.scope->classes, &sock);
 	if (is)
-		edge_write(sock ? SABPF_REL_SEND : SABPF_REL_WRITE, &ts->node, &is->node,
-			   sock ? ret : 0, scope->container);
+		rw_flow(&h, ts, is, sock, ret, 1);
 	return 0;
 }
 
@@ -141,8 +148,8 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope || ret != 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di;
@@ -169,18 +176,18 @@ int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 		arg = S_IFDIR | (regs->dx & 07777);
 		break;
 	}
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = hook_task(&h);
 	struct prov_node path_node;
-	if (ts && user_path_send(dirfd, upath, &path_node, scope->container) == 0)
-		edge_write(relation, &ts->node, &path_node, arg, scope->container);
+	if (ts && user_path_send(dirfd, upath, &path_node, h.container) == 0)
+		edge_write(relation, &ts->node, &path_node, arg, h.container);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_FILE);
-	if (!scope || ret != 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int olddir = AT_FDCWD, newdir = AT_FDCWD;
 	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
@@ -193,13 +200,13 @@ int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 		if (regs->orig_ax == NR_renameat2)
 			flags = regs->r8;
 	}
-	struct prov_task *ts = trace_current_task(scope);
+	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
 	struct prov_node old_node, new_node;
-	if (user_path_send(olddir, oldpath, &old_node, scope->container) == 0)
-		edge_write(SABPF_REL_RENAME, &ts->node, &old_node, flags, scope->container);
-	if (user_path_send(newdir, newpath, &new_node, scope->container) == 0)
-		edge_write(SABPF_REL_RENAME, &ts->node, &new_node, flags, scope->container);
+	if (user_path_send(olddir, oldpath, &old_node, h.container) == 0)
+		edge_write(SABPF_REL_RENAME, &ts->node, &old_node, flags, h.container);
+	if (user_path_send(newdir, newpath, &new_node, h.container) == 0)
+		edge_write(SABPF_REL_RENAME, &ts->node, &new_node, flags, h.container);
 	return 0;
 }

@@ -28,48 +28,11 @@ struct {
 	__type(value, struct trace_inode);
 } trace_inodes SEC(".maps");
 
-/* The open file behind descriptor fd of the current task, or 0. */
-static __always_inline struct file *fd_file(int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xfffff]);
-	return file;
-}
-
 static __always_inline void trace_inode_record(struct prov_inode *is, struct inode *inode,
 					       __u64 container)
 {
-	if (is->node.recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, inode) + sizeof(struct sabpf_inode_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
-	is->node.recorded = 1;
-	if (!n)
-		return;
-	ref_of(&n->node, &is->node);
-	n->inode.ino = BPF_CORE_READ(inode, i_ino);
-	n->inode.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	n->inode.mode = BPF_CORE_READ(inode, i_mode);
-	n->inode.uid = BPF_CORE_READ(inode, i_uid.val);
-	n->inode.gid = BPF_CORE_READ(inode, i_gid.val);
-	n->inode.sock_family = 0;
-	n->inode.sock_type = 0;
-	n->inode.sock_protocol = 0;
-	if (is->node.kind == SABPF_NODE_SOCKET) {
-		/* a sockfs inode follows its struct socket in struct socket_alloc */
-		struct socket *sock =
-		    (struct socket *)((__u64)inode -
-				      bpf_core_field_offset(struct socket_alloc, vfs_inode));
-		n->inode.sock_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
-		n->inode.sock_type = BPF_CORE_READ(sock, type);
-		n->inode.sock_protocol = BPF_CORE_READ(sock, sk, sk_protocol);
-	}
-	record_submit(n);
+	struct socket *sock = is->node.kind == SABPF_NODE_SOCKET ? inode_socket(inode) : 0;
+	inode_node_record(&is->node, inode, sock, container);
 }
 
 /* The node of an inode (recorded); `created`: the file was just made, so
@@ -173,18 +136,10 @@ static __always_inline int user_path_send(int dirfd, const char *upath, struct p
 			mnt = (__u64)BPF_CORE_READ(dir, f_path.mnt);
 			dentry = (__u64)BPF_CORE_READ(dir, f_path.dentry);
 		}
-		struct path_walk w = {
-		    .s = s,
-		    .dentry = dentry,
-		    .vfsmnt = mnt,
-		    .mnt = mnt - bpf_core_field_offset(struct mount, mnt),
-		    .root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
-		    .root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
-		};
 		/* the user's string is the leaf "component" (slashes in it join
 		 * as they are) */
 		s->rec.flags |= SABPF_NAME_REVERSED;
-		bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
+		path_walk_run(s, mnt, dentry, PATH_DEPTH_MAX);
 	}
 	node_init(path_node, SABPF_NODE_PATH, container);
 	return name_send(s, path_node, container);

@@ -22,7 +22,6 @@
 #define NR_bind 49
 #define NR_listen 50
 #define NR_sendmsg 46
-#define EINPROGRESS 115
 
 struct trace_sockaddr {
 	__u16 family;
@@ -51,23 +50,10 @@ static __always_inline void trace_addressed(struct prov_inode *ss, const void *u
 		a.scope_id = sa.scope_id;
 	} else
 		return;
-	__u32 w0, w3;
-	__builtin_memcpy(&w0, &a.addr[0], 4);
-	__builtin_memcpy(&w3, &a.addr[12], 4);
-	__u64 key = (((__u64)a.family << 48) | ((__u64)a.port << 32) | w3) ^ ((__u64)w0 << 8);
+	__u64 key = address_key(&a);
 	if (ss->name_key == key)
 		return;
-	struct prov_node addr_node;
-	node_init(&addr_node, SABPF_NODE_ADDRESS, container);
-	__u32 size = offsetof(struct sabpf_node, addr) + sizeof(struct sabpf_addr_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, container);
-	if (!n)
-		return;
-	addr_node.recorded = 1;
-	ref_of(&n->node, &addr_node);
-	__builtin_memcpy(&n->addr, &a, sizeof(a));
-	record_submit(n);
-	edge_write(SABPF_REL_ADDRESSED, &addr_node, &ss->node, 0, container);
+	address_send(&ss->node, &a, container);
 	ss->name_key = key;
 }
 
@@ -86,70 +72,72 @@ static __always_inline struct prov_inode *socket_of_fd(int fd, __u64 container)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_socket, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope || ret < 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET) || ret < 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *ss = socket_of_fd((int)ret, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *ss = socket_of_fd((int)ret, h.container);
 	if (!ts || !ss)
 		return 0;
 	__u64 arg =
 	    ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & 0xffff) << 16) | (regs->dx & 0xffff);
-	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &ss->node, arg, scope->container);
+	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &ss->node, arg, h.container);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sockaddr, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	__u64 nr = regs->orig_ax;
-	if (!scope || !(ret == 0 || (nr == NR_connect && ret == -EINPROGRESS)))
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET))
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
+	__u64 nr = regs->orig_ax;
+	if (!(ret == 0 || (nr == NR_connect && ret == -EINPROGRESS)))
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
 	if (!ts || !ss)
 		return 0;
 	if (nr == NR_listen) {
-		edge_write(SABPF_REL_LISTEN, &ts->node, &ss->node, regs->si, scope->container);
+		edge_write(SABPF_REL_LISTEN, &ts->node, &ss->node, regs->si, h.container);
 		return 0;
 	}
 	edge_write(nr == NR_bind ? SABPF_REL_BIND : SABPF_REL_CONNECT, &ts->node, &ss->node, 0,
-		   scope->container);
+		   h.container);
 	if (nr == NR_bind)
 		ss->name_key = 0;
-	trace_addressed(ss, (const void *)regs->si, scope->container);
+	trace_addressed(ss, (const void *)regs->si, h.container);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_accept, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope || ret < 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET) || ret < 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *ls = socket_of_fd((int)regs->di, scope->container);
-	struct prov_inode *ns = socket_of_fd((int)ret, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *ls = socket_of_fd((int)regs->di, h.container);
+	struct prov_inode *ns = socket_of_fd((int)ret, h.container);
 	if (!ts || !ls || !ns)
 		return 0;
-	edge_write(SABPF_REL_ACCEPT, &ls->node, &ts->node, 0, scope->container);
-	edge_write(SABPF_REL_ACCEPT_SOCKET, &ls->node, &ns->node, 0, scope->container);
-	trace_addressed(ns, (const void *)regs->si, scope->container);
+	edge_write(SABPF_REL_ACCEPT, &ls->node, &ts->node, 0, h.container);
+	edge_write(SABPF_REL_ACCEPT_SOCKET, &ls->node, &ns->node, 0, h.container);
+	trace_addressed(ns, (const void *)regs->si, h.container);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope || ret <= 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET) || ret <= 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
 	if (!ts || !ss)
 		return 0;
-	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, ret, scope->container);
+	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, ret, h.container);
 	const void *dest = (const void *)regs->r8; /* sendto */
 	if (regs->orig_ax == NR_sendmsg) {
 		struct user_msghdr msg = {};
@@ -157,19 +145,19 @@ int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 			return 0;
 		dest = msg.msg_name;
 	}
-	trace_addressed(ss, dest, scope->container);
+	trace_addressed(ss, dest, h.container);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
 {
-	struct sabpf_scope *scope = scope_of_current(SABPF_CLASS_NET);
-	if (!scope || ret <= 0)
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_NET) || ret <= 0)
 		return 0;
-	struct prov_task *ts = trace_current_task(scope);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, scope->container);
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
 	if (ts && ss)
-		edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, scope->container);
+		edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, h.container);
 	return 0;
 }
