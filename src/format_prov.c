@@ -11,6 +11,7 @@
  * describes it or of the first relation that implies it (a version edge).
  * Attribute names are listed in docs/formats.md. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "format.h"
 #include "names.h"
@@ -50,40 +51,37 @@ static int prov_open(struct output *o)
 	return 0;
 }
 
-/* Starts a member of a section: `,"sabpf:<id>":` (no comma if first). */
-static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec)
+/* A writer for a member of a section (an object whose braces
+ * prov_end_document writes). */
+static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec, struct jw *w)
 {
 	struct jbuf *b = &s->sections[sec];
-	if (b->len)
-		jbuf_putc(b, ',');
-	jbuf_puts(b, "\"sabpf:");
+	jw_init_in_object(w, b, b->len > 0);
 	return b;
 }
 
-/* `"prov:<role>":"sabpf:n..._v..."`, after a comma unless first. */
-static void put_ref(struct jbuf *b, const char *role, const struct sabpf_ref *ref, bool first)
+/* `"prov:<role>":"sabpf:n..._v..."` (key: "prov:<role>"). */
+static void put_ref(struct jw *w, const char *key, const struct sabpf_ref *ref)
 {
-	if (!first)
-		jbuf_putc(b, ',');
-	jbuf_puts(b, "\"prov:");
-	jbuf_puts(b, role);
-	jbuf_puts(b, "\":\"sabpf:");
-	put_node_id(b, ref->id, ref->version);
-	jbuf_putc(b, '"');
+	char text[NODE_ID_MAX];
+	jw_key_lit(w, key, strlen(key));
+	jw_str_plain(w, text, node_id_text(text, "sabpf:", ref->id, ref->version));
 }
 
 static void describe_node(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
 {
 	struct prov_state *s = o->state;
 	enum prov_section sec = node_kind_is_activity(n->kind) ? SEC_ACTIVITY : SEC_ENTITY;
-	struct jbuf *b = begin_member(s, sec);
+	struct jw jw;
+	struct jbuf *b = begin_member(s, sec, &jw);
 	size_t before = b->len;
-	struct attr_writer w = {.b = b, .style = ATTR_PROV, .first = true};
+	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
+	char key[NODE_ID_MAX];
 
-	put_node_id(b, n->id, version);
-	jbuf_puts(b, "\":");
+	jw_key_lit(&jw, key, node_id_text(key, "sabpf:", n->id, version));
+	jw_object_begin(&jw);
 	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
-	jbuf_putc(b, '}');
+	jw_object_end(&jw);
 	s->pending += b->len - before;
 	mark_node_described(o, n, version);
 }
@@ -97,25 +95,34 @@ static void describe_if_needed(struct output *o, struct gnode *n, __u32 version,
 static void write_relation(struct output *o, const struct sabpf_edge *e)
 {
 	static const char *const roles[][2] = {
-	    /* {role of `to`, role of `from`} per enum prov_class */
-	    [PROV_USED] = {"activity", "entity"},
-	    [PROV_WAS_GENERATED_BY] = {"entity", "activity"},
-	    [PROV_WAS_INFORMED_BY] = {"informed", "informant"},
-	    [PROV_WAS_DERIVED_FROM] = {"generatedEntity", "usedEntity"},
+	    /* {key of `to`, key of `from`} per enum prov_class */
+	    [PROV_USED] = {"prov:activity", "prov:entity"},
+	    [PROV_WAS_GENERATED_BY] = {"prov:entity", "prov:activity"},
+	    [PROV_WAS_INFORMED_BY] = {"prov:informed", "prov:informant"},
+	    [PROV_WAS_DERIVED_FROM] = {"prov:generatedEntity", "prov:usedEntity"},
 	};
 	struct prov_state *s = o->state;
 	enum prov_class c = prov_class_of(e->from.kind, e->to.kind);
-	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c));
+	struct jw jw;
+	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c), &jw);
 	size_t before = b->len;
-	struct attr_writer w = {.b = b, .style = ATTR_PROV, .first = false};
+	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
+	char key[32] = "sabpf:e", digits[20];
+	size_t n = 7, i = sizeof(digits);
+	__u64 v = ++s->edges;
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(key + n, digits + i, sizeof(digits) - i);
+	n += sizeof(digits) - i;
 
-	jbuf_putc(b, 'e');
-	jbuf_u64(b, ++s->edges);
-	jbuf_puts(b, "\":{");
-	put_ref(b, roles[c][0], &e->to, true);
-	put_ref(b, roles[c][1], &e->from, false);
+	jw_key_lit(&jw, key, n);
+	jw_object_begin(&jw);
+	put_ref(&jw, roles[c][0], &e->to);
+	put_ref(&jw, roles[c][1], &e->from);
 	attr_edge(&w, e, pipeline_wall_ns(o->p, e->hdr.time_ns));
-	jbuf_putc(b, '}');
+	jw_object_end(&jw);
 	s->pending += b->len - before;
 }
 

@@ -251,6 +251,11 @@ void jw_init(struct jw *w, struct jbuf *b)
 	*w = (struct jw){.b = b};
 }
 
+void jw_init_in_object(struct jw *w, struct jbuf *b, bool has_members)
+{
+	*w = (struct jw){.b = b, .depth = 1, .has_member = has_members ? 2u : 0u};
+}
+
 int jw_check(const struct jw *w)
 {
 	return w->bad || w->depth || w->after_key || w->b->oom ? -1 : 0;
@@ -420,6 +425,18 @@ void jw_time(struct jw *w, __s64 epoch_ns)
 {
 	before_value(w);
 	json_time(w->b, epoch_ns);
+}
+
+void jw_str_plain(struct jw *w, const char *s, size_t n)
+{
+	before_value(w);
+	if (!jbuf_reserve(w->b, n + 2))
+		return;
+	char *p = w->b->data + w->b->len;
+	*p++ = '"';
+	memcpy(p, s, n);
+	p[n] = '"';
+	w->b->len += n + 2;
 }
 
 void jw_tagged_u64(struct jw *w, const char *prefix, __u64 v)

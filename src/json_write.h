@@ -82,6 +82,10 @@ struct jw {
  * one top-level value after another, each followed by jw_newline). The
  * writer owns no memory: it needs no freeing. */
 void jw_init(struct jw *w, struct jbuf *b);
+/* A writer appending members to an object of b whose braces are written
+ * elsewhere (the PROV sections, assembled into a document later):
+ * has_members says whether b holds a member of it already. */
+void jw_init_in_object(struct jw *w, struct jbuf *b, bool has_members);
 /* Writes a line end; only outside any value (else the writer is bad). */
 void jw_newline(struct jw *w);
 /* 0 when everything opened was closed, nothing was misused and the buffer
@@ -98,6 +102,8 @@ void jw_array_end(struct jw *w);
  * twenty members) pays neither strlen nor a scan. A name that comes from
  * data goes through jw_key_escaped. */
 #define jw_key(w, lit) jw_key_lit(w, "" lit "", sizeof("" lit "") - 1)
+/* The same for n bytes of text the program composed from such literals and
+ * plain characters (as jw_str_plain), e.g. "cf:pid" or "sabpf:e12". */
 void jw_key_lit(struct jw *w, const char *key, size_t n);
 /* A member's name from data, escaped like any string. */
 void jw_key_escaped(struct jw *w, const char *key);
@@ -112,6 +118,9 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* An ISO-8601 time, as json_time. */
 void jw_time(struct jw *w, __s64 epoch_ns);
+/* A string the program made of characters that need no escaping (letters,
+ * digits, ':', '_': node ids), copied as it is. */
+void jw_str_plain(struct jw *w, const char *s, size_t n);
 /* "<prefix><v>" as one string, v in decimal ("task:42") or hexadecimal. */
 void jw_tagged_u64(struct jw *w, const char *prefix, __u64 v);
 void jw_tagged_hex(struct jw *w, const char *prefix, __u64 v);
