@@ -52,10 +52,14 @@ static int prov_open(struct output *o)
 }
 
 /* A writer for a member of a section (an object whose braces
- * prov_end_document writes). */
-static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec, struct jw *w)
+ * prov_end_document writes). *counted: where the bytes that count towards
+ * PROV_DOCUMENT_MAX start, after the comma and the `"sabpf:` of the key
+ * (where documents are cut does not change with the writer). */
+static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec, struct jw *w,
+				 size_t *counted)
 {
 	struct jbuf *b = &s->sections[sec];
+	*counted = b->len + (b->len > 0) + sizeof("\"sabpf:") - 1;
 	jw_init_in_object(w, b, b->len > 0);
 	return b;
 }
@@ -73,8 +77,8 @@ static void describe_node(struct output *o, struct gnode *n, __u32 version, __u6
 	struct prov_state *s = o->state;
 	enum prov_section sec = node_kind_is_activity(n->kind) ? SEC_ACTIVITY : SEC_ENTITY;
 	struct jw jw;
-	struct jbuf *b = begin_member(s, sec, &jw);
-	size_t before = b->len;
+	size_t before;
+	struct jbuf *b = begin_member(s, sec, &jw, &before);
 	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
 	char key[NODE_ID_MAX];
 
@@ -104,8 +108,8 @@ static void write_relation(struct output *o, const struct sabpf_edge *e)
 	struct prov_state *s = o->state;
 	enum prov_class c = prov_class_of(e->from.kind, e->to.kind);
 	struct jw jw;
-	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c), &jw);
-	size_t before = b->len;
+	size_t before;
+	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c), &jw, &before);
 	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
 	char key[32] = "sabpf:e", digits[20];
 	size_t n = 7, i = sizeof(digits);
@@ -131,23 +135,30 @@ static void prov_end_document(struct output *o, bool even_if_empty)
 	struct prov_state *s = o->state;
 	if (s->pending == 0 && !even_if_empty)
 		return;
-	jbuf_puts(&o->buf, "{\"prefix\":{\"prov\":\"http://www.w3.org/ns/prov#\","
-			   "\"cf\":\"http://www.camflow.org\","
-			   "\"sabpf\":\"https://sabpf.invalid/ns#\"}");
+	struct jw w;
+	jw_init(&w, &o->buf);
+	jw_object_begin(&w);
+	jw_key(&w, "prefix");
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "prov", "http://www.w3.org/ns/prov#");
+	jw_key_cstr(&w, "cf", "http://www.camflow.org");
+	jw_key_cstr(&w, "sabpf", "https://sabpf.invalid/ns#");
+	jw_object_end(&w);
 	for (int i = 0; i < SEC_COUNT; i++) {
 		struct jbuf *sec = &s->sections[i];
 		if (sec->len == 0)
 			continue;
-		jbuf_puts(&o->buf, ",\"");
-		jbuf_puts(&o->buf, section_names[i]);
-		jbuf_puts(&o->buf, "\":{");
+		jw_key_lit(&w, section_names[i], strlen(section_names[i]));
+		jw_object_begin(&w);
+		/* the members, written by their own writers (begin_member) */
 		output_put_large(o, sec->data, sec->len);
-		jbuf_putc(&o->buf, '}');
+		jw_object_end(&w);
 		if (sec->oom)
 			o->buf.oom = true; /* reported as a write failure */
 		jbuf_reset(sec);
 	}
-	jbuf_puts(&o->buf, "}\n");
+	jw_object_end(&w);
+	jw_newline(&w);
 	s->pending = 0;
 	s->documents++;
 }
