@@ -4,6 +4,7 @@
  * rules). */
 #include "json_write.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,21 @@ void jw_null(struct jw *w)
 	jbuf_puts(w->b, "null");
 }
 
+void jw_fixed(struct jw *w, double v, int decimals)
+{
+	char text[64];
+	before_value(w);
+	if (!isfinite(v)) {
+		jbuf_puts(w->b, "null");
+		return;
+	}
+	int n = snprintf(text, sizeof(text), "%.*f", decimals, v);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		jbuf_puts(w->b, "null"); /* beyond 1e50: not a latency */
+	else
+		jbuf_put(w->b, text, (size_t)n);
+}
+
 void jw_time(struct jw *w, __s64 epoch_ns)
 {
 	before_value(w);
@@ -495,6 +511,12 @@ void jw_key_bool_lit(struct jw *w, const char *key, size_t keylen, bool v)
 {
 	jw_key_lit(w, key, keylen);
 	jw_bool(w, v);
+}
+
+void jw_key_fixed_lit(struct jw *w, const char *key, size_t keylen, double v, int decimals)
+{
+	jw_key_lit(w, key, keylen);
+	jw_fixed(w, v, decimals);
 }
 
 void jw_key_cstr_or_null_lit(struct jw *w, const char *key, size_t keylen, const char *s)

@@ -116,6 +116,9 @@ void jw_u64(struct jw *w, __u64 v);
 void jw_s64(struct jw *w, __s64 v);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+/* A finite number with `decimals` digits after the point ("%.*f"; NaN and
+ * infinities, which JSON cannot hold, are written as null). */
+void jw_fixed(struct jw *w, double v, int decimals);
 /* An ISO-8601 time, as json_time. */
 void jw_time(struct jw *w, __s64 epoch_ns);
 /* A string the program made of characters that need no escaping (letters,
@@ -132,6 +135,7 @@ void jw_tagged_hex(struct jw *w, const char *prefix, __u64 v);
 #define jw_key_u64(w, lit, v) jw_key_u64_lit(w, JW_LIT(lit), v)
 #define jw_key_s64(w, lit, v) jw_key_s64_lit(w, JW_LIT(lit), v)
 #define jw_key_bool(w, lit, v) jw_key_bool_lit(w, JW_LIT(lit), v)
+#define jw_key_fixed(w, lit, v, decimals) jw_key_fixed_lit(w, JW_LIT(lit), v, decimals)
 /* s, or null when s is NULL. */
 #define jw_key_cstr_or_null(w, lit, s) jw_key_cstr_or_null_lit(w, JW_LIT(lit), s)
 void jw_key_str_lit(struct jw *w, const char *key, size_t keylen, const char *s, size_t n);
@@ -139,6 +143,7 @@ void jw_key_cstr_lit(struct jw *w, const char *key, size_t keylen, const char *s
 void jw_key_u64_lit(struct jw *w, const char *key, size_t keylen, __u64 v);
 void jw_key_s64_lit(struct jw *w, const char *key, size_t keylen, __s64 v);
 void jw_key_bool_lit(struct jw *w, const char *key, size_t keylen, bool v);
+void jw_key_fixed_lit(struct jw *w, const char *key, size_t keylen, double v, int decimals);
 void jw_key_cstr_or_null_lit(struct jw *w, const char *key, size_t keylen, const char *s);
 
 #endif /* SABPF_JSON_WRITE_H */

@@ -202,6 +202,24 @@ static void test_writer_escapes(void **state)
 	jbuf_free(&b);
 }
 
+static void test_writer_fixed(void **state)
+{
+	(void)state;
+	struct jbuf b;
+	struct jw w;
+	jbuf_init(&b);
+	jw_init(&w, &b);
+	jw_array_begin(&w);
+	jw_fixed(&w, 0.8675971, 6);
+	jw_fixed(&w, -2.5, 1);
+	jw_fixed(&w, 0.0 / 0.0, 6); /* NaN: not a JSON number */
+	jw_fixed(&w, 1e300, 6);	    /* longer than a number we write */
+	jw_array_end(&w);
+	assert_int_equal(jw_check(&w), 0);
+	assert_string_equal(text_of(&b), "[0.867597,-2.5,null,null]");
+	jbuf_free(&b);
+}
+
 /* Negative controls: each misuse makes jw_check fail. */
 static void test_writer_misuse(void **state)
 {
@@ -270,6 +288,7 @@ int main(void)
 	    cmocka_unit_test(test_buffer_grows),
 	    cmocka_unit_test(test_writer_commas_and_nesting),
 	    cmocka_unit_test(test_writer_escapes),
+	    cmocka_unit_test(test_writer_fixed),
 	    cmocka_unit_test(test_writer_misuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
