@@ -66,15 +66,24 @@ void jbuf_puts(struct jbuf *b, const char *s)
 	jbuf_put(b, s, strlen(s));
 }
 
-void jbuf_u64(struct jbuf *b, __u64 v)
+#define U64_DIGITS 20
+
+/* The decimal digits of v at the end of tmp; returns where they start. */
+static inline size_t u64_digits(char tmp[U64_DIGITS], __u64 v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	size_t i = U64_DIGITS;
 	do {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	jbuf_put(b, tmp + i, sizeof(tmp) - i);
+	return i;
+}
+
+void jbuf_u64(struct jbuf *b, __u64 v)
+{
+	char tmp[U64_DIGITS];
+	size_t i = u64_digits(tmp, v);
+	jbuf_put(b, tmp + i, U64_DIGITS - i);
 }
 
 void jbuf_hex(struct jbuf *b, __u64 v)
@@ -487,18 +496,16 @@ void jw_key_cstr_lit(struct jw *w, const char *key, size_t keylen, const char *s
 
 void jw_key_u64_lit(struct jw *w, const char *key, size_t keylen, __u64 v)
 {
-	char *p = put_key(w, key, keylen, 20);
+	char *p = put_key(w, key, keylen, U64_DIGITS);
 	w->after_key = false;
 	if (!p)
 		return;
-	char tmp[20];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(p, tmp + i, sizeof(tmp) - i);
-	w->b->len += sizeof(tmp) - i;
+	/* a fixed-size copy (a few moves, no call): the digits, then what
+	 * follows them in tmp, into the room reserved; only the digits count */
+	char tmp[2 * U64_DIGITS] = {0};
+	size_t i = u64_digits(tmp, v);
+	memcpy(p, tmp + i, U64_DIGITS);
+	w->b->len += U64_DIGITS - i;
 }
 
 void jw_key_s64_lit(struct jw *w, const char *key, size_t keylen, __s64 v)
