@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Makefile: builds the BPF programs, their skeleton and the one static `sabpf`
+# Makefile: builds the BPF programs, their skeleton and the one `sabpf`
 # binary, the unit tests (under ASan and UBSan), and runs every test.
 #
 #   make            build build/sabpf
@@ -21,7 +21,10 @@ BUILD   := build
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -Iinclude -I$(BUILD) -Isrc \
                  -D_GNU_SOURCE
 CFLAGS   ?=
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -lsodium -lpthread
+# The agent is linked dynamically: librdkafka and libmicrohttpd have no complete
+# static chain in Debian (gnutls needs p11-kit, which ships no .a). The VM image
+# copies the libraries ldd names (tests/vm/initramfs.sh).
+LDLIBS_AGENT := -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lpthread -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -81,7 +84,7 @@ $(BUILD)/san/%.o: src/%.c $(GEN_HEADERS) | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/sabpf: $(OBJ)
-	$(CC) -o $@ $^ $(LDLIBS_STATIC)
+	$(CC) -o $@ $^ $(LDLIBS_AGENT)
 
 $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 	rm -f $@ && ar rcs $@ $^
@@ -89,7 +92,7 @@ $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
-	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium
+	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lm
 
 # Static programs the integration scenarios run inside the VM.
 $(BUILD)/progs/%: tests/vm/progs/%.c

@@ -6,8 +6,10 @@
 set -euo pipefail
 
 PACKAGES=(
-  # build: compiler, BPF toolchain, static libraries for the one-binary agent
+  # build: compiler, BPF toolchain, libraries of the agent
   make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+  # --metrics: the embedded HTTP server, and curl for its tests
+  libmicrohttpd-dev curl
   # the policy parser (libyaml.a, for JSON and YAML policies; docs/policy.md)
   libyaml-dev
   # sealed (tamper-evident) outputs: SHA-256 and Ed25519 (libsodium.a)
@@ -20,6 +22,9 @@ PACKAGES=(
   qemu-system-x86 busybox-static cpio gzip xz-utils
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
+  # the OCI image (scripts/build-image.sh, tests/native/scenarios/60-image.sh)
+  # and the judge of the Kubernetes manifests (tests/tools/k8s_manifests.py)
+  podman runc python3-kubernetes python3-yaml
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,11 +41,27 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps.sh: all ${#PACKAGES[@]} packages already installed"
-  exit 0
+else
+  echo "install-deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "install-deps.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# promtool, the judge of the --metrics page, without installing the
+# prometheus package (which would enable a Prometheus server on a host with
+# systemd): the package is downloaded and only promtool is unpacked, into
+# $TOOLS (tests look there; nothing outside it changes).
+TOOLS=${SABPF_TOOLS:-/var/cache/sabpf-tools}
+if [ ! -x "$TOOLS/bin/promtool" ]; then
+  mkdir -p "$TOOLS/bin"
+  tmp=$(mktemp -d)
+  chmod 777 "$tmp" # apt-get download fetches as the _apt user
+  (cd "$tmp" && apt-get download -qq prometheus >/dev/null) ||
+    { [ -n "${missing[*]}" ] || apt-get update -qq; (cd "$tmp" && apt-get download -qq prometheus >/dev/null); }
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+  install -m 755 "$tmp/x/usr/bin/promtool" "$TOOLS/bin/promtool"
+  rm -rf "$tmp"
+  echo "install-deps.sh: promtool in $TOOLS/bin"
+fi
 echo "install-deps.sh: done"

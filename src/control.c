@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "control.h"
+#include "k8s.h"
 
 #define MAX_TARGETS 256
 
@@ -40,6 +41,15 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
 	char path[PATH_MAX];
 	if (cli_parse_cgroup_spec(spec, path, sizeof(path), &t->classes, err, errlen))
 		return -1;
+	if (k8s_is_selector(path)) { /* k8s-pods, k8s-pod=UID: docs/kubernetes.md */
+		char root[PATH_MAX], why[768];
+		if (cgroup2_root(root, sizeof(root), err, errlen))
+			return -1;
+		if (k8s_resolve(root, path, path, sizeof(path), why, sizeof(why))) {
+			snprintf(err, errlen, "--cgroup %s", why);
+			return -1;
+		}
+	}
 	return cgroup_id_of_path(path, &t->id, t->path, sizeof(t->path), err, errlen);
 }
 

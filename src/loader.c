@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -634,7 +635,16 @@ int agent_poll(struct agent *a, int timeout_ms)
 	watch_denials(a);
 	watch_denial_drops(a, false);
 	agent_scope_report(a, false);
-	return ring_buffer__poll(a->ring, timeout_ms);
+	int n = ring_buffer__poll(a->ring, timeout_ms);
+	if (n < 0)
+		return n;
+	/* The kernel wakes the reader only once wakeup_bytes are waiting
+	 * (BPF_RB_NO_WAKEUP below that): without this, a quiet container's
+	 * records would wait in the ring until others fill it, however long
+	 * that takes. One call per poll bounds their delay by the poll
+	 * timeout. */
+	int more = ring_buffer__consume(a->ring);
+	return more < 0 ? more : n + more;
 }
 
 /* The kernel writes the LOST records of a CPU at its next successful
@@ -915,4 +925,56 @@ void agent_close(struct agent *a)
 const char *agent_backend_name(const struct agent *a)
 {
 	return a->trace ? "trace" : "lsm";
+}
+
+int agent_ring_usage(struct agent *a, __u64 *used, __u64 *size)
+{
+	/* The ring's two position pages, mapped read-only: the consumer's
+	 * position, then the producer's (the kernel allows a read-only map of
+	 * both; only the consumer page may be mapped writable). */
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = bpf_map__fd(a->events);
+	void *pos = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
+	if (pos == MAP_FAILED)
+		return -1;
+	__u64 cons = __atomic_load_n((__u64 *)pos, __ATOMIC_ACQUIRE);
+	__u64 prod = __atomic_load_n((__u64 *)((char *)pos + page), __ATOMIC_ACQUIRE);
+	munmap(pos, 2 * page);
+	*size = bpf_map__max_entries(a->events);
+	*used = prod >= cons ? prod - cons : 0;
+	return 0;
+}
+
+void agent_prog_stats(struct agent *a,
+		      void (*fn)(void *ctx, const char *name, __u64 run_cnt, __u64 run_time_ns),
+		      void *ctx)
+{
+	struct bpf_object *obj = a->trace ? a->trace->obj : a->skel->obj;
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, obj)
+	{
+		int fd = bpf_program__fd(prog);
+		if (fd < 0)
+			continue; /* a variant not loaded on this kernel */
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		fn(ctx, bpf_program__name(prog), info.run_cnt, info.run_time_ns);
+	}
+}
+
+size_t agent_known_containers(struct agent *a, __u64 *ids, size_t max)
+{
+	size_t n = pipeline_containers(a->pipeline, ids, max);
+	__u64 more[256];
+	size_t m = agent_loss_containers(a, more, 256);
+	for (size_t i = 0; i < m; i++) {
+		bool known = false;
+		for (size_t j = 0; j < n; j++)
+			known |= ids[j] == more[i];
+		if (!known && n < max)
+			ids[n++] = more[i];
+	}
+	return n;
 }

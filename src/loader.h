@@ -73,6 +73,11 @@ __u64 agent_lost(struct agent *a, __u64 container);
 /* The containers with an entry in the kernel's loss table (0: not known,
  * the table was full), at most max; returns how many. */
 size_t agent_loss_containers(struct agent *a, __u64 *ids, size_t max);
+/* The containers the agent knows: those its pipeline named (run, audit
+ * --cgroup, ctl add), then any other with an entry in the kernel's loss
+ * table (0 among them: losses whose container is not known); at most max.
+ * Returns how many. */
+size_t agent_known_containers(struct agent *a, __u64 *ids, size_t max);
 /* Entries of the cred and file maps still held for a container. */
 int agent_count_state(struct agent *a, __u64 container, unsigned *creds, unsigned *files);
 /* Entries of the System V IPC maps (objects, messages, shm files) still
@@ -84,6 +89,14 @@ unsigned agent_count_ipc_state(struct agent *a, __u64 container);
  * outside). Returns how many there were. */
 unsigned agent_purge_container(struct agent *a, __u64 container);
 void agent_close(struct agent *a);
+/* The agent's ring buffer: bytes written and not yet consumed, and its
+ * size. Returns 0, or -1 (the ring could not be mapped). */
+int agent_ring_usage(struct agent *a, __u64 *used, __u64 *size);
+/* Calls fn for every loaded program with the kernel's run count and run
+ * time (both 0 unless kernel.bpf_stats_enabled is 1). */
+void agent_prog_stats(struct agent *a,
+		      void (*fn)(void *ctx, const char *name, __u64 run_cnt, __u64 run_time_ns),
+		      void *ctx);
 /* "lsm" or "trace": the backend an agent runs. */
 const char *agent_backend_name(const struct agent *a);
 

@@ -31,10 +31,13 @@
 #include "cmd.h"
 #include "container.h"
 #include "control.h"
+#include "detect_cmd.h"
 #include "doctor.h"
 #include "graph_cmd.h"
 #include "json_write.h"
+#include "lineage.h"
 #include "loader.h"
+#include "metrics.h"
 #include "output.h"
 #include "enforce.h"
 #include "policy.h"
@@ -88,6 +91,7 @@ static void usage(FILE *out)
 	    "  --allow-bpf               let containers use bpf() (never on sabpf's own maps,\n"
 	    "                            programs, links or pins); default: bpf() is refused\n"
 	    "  --stats FILE              write counters (records, lost, leftover state) as JSON\n"
+	    "  --metrics ADDR:PORT       serve Prometheus /metrics, /healthz, /readyz over HTTP\n"
 	    "  --seal                    seal every output file: PATH.seal, a SHA-256 chain\n"
 	    "  --seal-key KEY            ...signed with this secret key (sabpf keygen)\n"
 	    "  -q, --quiet               no summary on stderr\n"
@@ -124,12 +128,15 @@ struct common_opts {
 	bool seal;	      /* --seal: every output file gets PATH.seal (docs/sealing.md) */
 	const char *seal_key; /* --seal-key FILE: ...signed with this secret key */
 	const char *backend;  /* --backend: "lsm", "trace" or "auto" */
+	const char *metrics;  /* --metrics ADDR:PORT (metrics.h) */
 };
 
 /* ---- the reader thread (run) ------------------------------------------ */
 
 struct reader {
 	struct agent *agent;
+	struct sabpf_pipeline *pipeline;
+	struct sabpf_metrics *metrics; /* or NULL */
 	atomic_bool stop;
 	pthread_t thread;
 };
@@ -137,8 +144,10 @@ struct reader {
 static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
-	while (!atomic_load(&r->stop))
+	while (!atomic_load(&r->stop)) {
 		agent_poll(r->agent, POLL_MS);
+		metrics_tick(r->metrics, r->pipeline, r->agent, false);
+	}
 	return NULL;
 }
 
@@ -203,16 +212,7 @@ static bool unknown_has_loss(const struct sabpf_pipeline *p, struct agent *a)
  * table (0, the unknown one, only when it has some). */
 static size_t stats_containers(const struct sabpf_pipeline *p, struct agent *a, __u64 *ids)
 {
-	size_t n = pipeline_containers(p, ids, STATS_CONTAINERS_MAX);
-	__u64 more[256];
-	size_t m = agent_loss_containers(a, more, 256);
-	for (size_t i = 0; i < m; i++) {
-		bool known = false;
-		for (size_t j = 0; j < n; j++)
-			known |= ids[j] == more[i];
-		if (!known && n < STATS_CONTAINERS_MAX)
-			ids[n++] = more[i];
-	}
+	size_t n = agent_known_containers(a, ids, STATS_CONTAINERS_MAX);
 	if (!unknown_has_loss(p, a)) {
 		size_t kept = 0;
 		for (size_t i = 0; i < n; i++)
@@ -367,6 +367,7 @@ enum {
 	OPT_SCOPE_SIZE,
 	OPT_BACKEND,
 	OPT_PRIVILEGED,
+	OPT_METRICS,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -415,6 +416,9 @@ static int common_option(int opt, const char *arg, struct common_opts *o)
 	case 'q':
 		o->quiet = true;
 		return 1;
+	case OPT_METRICS:
+		o->metrics = arg;
+		return 1;
 	case OPT_BACKEND:
 		if (strcmp(arg, "lsm") && strcmp(arg, "trace") && strcmp(arg, "auto")) {
 			fprintf(stderr, "sabpf: --backend '%s': expected lsm, trace or auto\n",
@@ -440,6 +444,7 @@ static const struct option common_longopts[] = {
     {"seal-key", required_argument, 0, OPT_SEAL_KEY},
     {"scope-size", required_argument, 0, OPT_SCOPE_SIZE},
     {"backend", required_argument, 0, OPT_BACKEND},
+    {"metrics", required_argument, 0, OPT_METRICS},
 };
 #define N_COMMON_LONGOPTS (sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define MAX_LONGOPTS 32
@@ -610,6 +615,7 @@ static int cmd_run(int argc, char **argv)
 				.scope_entries = r.common.scope_entries,
 				.backend = backend};
 	struct agent *a = NULL;
+	struct sabpf_metrics *metrics = NULL;
 	int status = EXIT_RUN_FAILED;
 	bool ok = false;
 	bool policy_applied = false;
@@ -626,8 +632,16 @@ static int cmd_run(int argc, char **argv)
 		policy_applied = true;
 		agent_watch_denials(a); /* before the reader thread shares the ring */
 	}
+	if (r.common.metrics && metrics_start(r.common.metrics, &metrics, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
+		goto out;
+	}
+	if (metrics && !r.common.quiet)
+		fprintf(stderr, "sabpf: metrics at %s/metrics\n", metrics_address(metrics));
+	metrics_tick(metrics, p, a, true);
+	metrics_set_ready(metrics);
 	install_stop_handlers();
-	struct reader reader = {.agent = a};
+	struct reader reader = {.agent = a, .pipeline = p, .metrics = metrics};
 	atomic_init(&reader.stop, false);
 	if (container_start(c, err, sizeof(err))) {
 		/* CMD could not start: its status (127 not found, 126 not
@@ -647,6 +661,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	atomic_store(&reader.stop, true);
 	pthread_join(reader.thread, NULL);
+	metrics_stop(metrics);
+	metrics = NULL;
 
 	struct leftovers left = {0};
 	if (policy_applied && enforce_remove(container_cgroup_path(c), err, sizeof(err)) < 0)
@@ -678,6 +694,7 @@ out:
 		fprintf(stderr, "sabpf run: writing the outputs failed\n");
 		ok = false;
 	}
+	metrics_stop(metrics);
 	pipeline_free(p);
 	agent_close(a);
 	if (c)
@@ -801,7 +818,14 @@ static int cmd_audit(int argc, char **argv)
 				.backend = backend};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
+	struct sabpf_metrics *metrics = NULL;
 	bool ok = false;
+	if (o.common.metrics && metrics_start(o.common.metrics, &metrics, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		goto out;
+	}
+	if (metrics && !o.common.quiet)
+		fprintf(stderr, "sabpf: metrics at %s/metrics\n", metrics_address(metrics));
 	if (agent_open(&ao, p, &a, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
@@ -824,10 +848,13 @@ static int cmd_audit(int argc, char **argv)
 	}
 	for (int i = 0; i < o.ncgroups; i++)
 		control_note_target(ctl, &targets[i]);
+	metrics_tick(metrics, p, a, true);
+	metrics_set_ready(metrics);
 	install_stop_handlers();
 	double start = now_seconds(), last_flush = start;
 	while (!stop_requested) {
 		agent_poll(a, POLL_MS * 5);
+		metrics_tick(metrics, p, a, false);
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
@@ -849,6 +876,7 @@ static int cmd_audit(int argc, char **argv)
 	if (!o.common.quiet)
 		print_summary("audit", &stats, lost, &o.common);
 out:
+	metrics_stop(metrics);
 	control_close(ctl);
 	if (pipeline_finish(p, ok) && ok) {
 		fprintf(stderr, "sabpf audit: writing the outputs failed\n");
@@ -937,6 +965,10 @@ static const struct cmd cmds[] = {
     {"verify", cmd_verify, "FILE [--key PUB] [--seal S] [--partial] [--json]",
      "check a sealed output against FILE.seal", CMD_JSON, NULL},
     {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
+    {"detect", cmd_detect, "train|watch ...",
+     "intrusion detection on provenance (docs/detection.md)", 0, NULL},
+    {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
+     "what a node came from or led to", 0, NULL},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };

@@ -48,7 +48,9 @@ struct sabpf_pipeline {
 	struct graph *graph;
 	struct output *outputs[MAX_OUTPUTS];
 	int noutputs;
-	int slots_used; /* gnode.emitted slots handed out */
+	int slots_used;		       /* gnode.emitted slots handed out */
+	pipeline_observer_fn observer; /* pipeline_set_observer(), or NULL */
+	void *observer_ctx;
 	struct sabpf_stats stats;
 	struct cpu_seq *cpus;
 	size_t ncpus;
@@ -672,8 +674,16 @@ size_t pipeline_containers(const struct sabpf_pipeline *p, __u64 *ids, size_t ma
 	return n;
 }
 
+void pipeline_set_observer(struct sabpf_pipeline *p, pipeline_observer_fn fn, void *ctx)
+{
+	p->observer = fn;
+	p->observer_ctx = ctx;
+}
+
 static void dispatch(struct sabpf_pipeline *p, const struct event *ev)
 {
+	if (p->observer)
+		p->observer(p->observer_ctx, ev);
 	for (int i = 0; i < p->noutputs; i++) {
 		struct output *o = p->outputs[i];
 		o->ops->record(o, ev);

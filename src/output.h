@@ -79,6 +79,14 @@ void pipeline_free(struct sabpf_pipeline *p);
  * self-protection of the agent's files; returns how many, at most max. */
 int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max);
 
+/* A consumer inside the process (the detector, lineage): called for every
+ * well-formed record after the node table is updated and before the
+ * outputs see it, with the decoded record and its two ends or node
+ * (struct event, format.h). NULL removes it. */
+struct event;
+typedef void (*pipeline_observer_fn)(void *ctx, const struct event *ev);
+void pipeline_set_observer(struct sabpf_pipeline *p, pipeline_observer_fn fn, void *ctx);
+
 /* Replays a file written by a raw output through the pipeline (the
  * `sabpf convert` command). Returns 0, or -1 with a message in err. */
 int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen);

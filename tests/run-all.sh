@@ -44,8 +44,16 @@ took "$logs/fuzz.log" $t; count "$logs/fuzz.log"
 # (tests/golden/check.sh), so that a change of structure changes no output.
 # Every source file names its licence (LICENSE; tests/tools/spdx.py).
 python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.log"; count "$logs/license.log"
+# The Kubernetes manifests (deploy/), judged by the official client's models
+# (tests/tools/k8s_manifests.py: no API server here for a server dry run).
+/usr/bin/python3 tests/tools/k8s_manifests.py >"$logs/deploy.log" 2>&1; tail -1 "$logs/deploy.log"; count "$logs/deploy.log"
+# The systemd unit (deploy/sabpf.service), by systemd-analyze verify/security.
+tests/tools/systemd_unit.sh >"$logs/systemd.log" 2>&1; tail -1 "$logs/systemd.log"; count "$logs/systemd.log"
 t=$SECONDS; tests/golden/check.sh >"$logs/golden.log" 2>&1; tail -1 "$logs/golden.log"
 took "$logs/golden.log" $t; count "$logs/golden.log"
+# The detector and lineage on the golden capture (tests/detect/check.sh).
+t=$SECONDS; tests/detect/check.sh >"$logs/detect.log" 2>&1; tail -1 "$logs/detect.log"
+took "$logs/detect.log" $t; count "$logs/detect.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
 # "scope" (the glob matches the names ending in n or e), on one kernel.

@@ -72,10 +72,23 @@ while read -r applet; do
   ln -sf /bin/busybox "$root/$applet"
 done < <("$busybox" --list-full)
 
-# The agent. Missing is allowed (the scenarios then report it), dynamic is not.
+# copy_libs FILE: the shared libraries a dynamically linked FILE needs (ldd's
+# list, the loader included), at the same paths in the image.
+copy_libs() {
+  local lib
+  while read -r lib; do
+    [ -f "$lib" ] || die "$1 needs $lib, which ldd names but does not exist"
+    mkdir -p "$root/$(dirname "$lib")"
+    cp -L "$lib" "$root/$lib"
+  done < <(ldd "$1" | grep -oE '/[^ ]+' | sort -u)
+}
+
+# The agent. Missing is allowed (the scenarios then report it). Linked
+# dynamically (librdkafka and libmicrohttpd have no complete static chain in
+# Debian), it comes with exactly the libraries ldd names.
 if [ -e "$sabpf" ]; then
-  is_static "$sabpf" || die "$sabpf is not statically linked: the VM has no shared libraries"
   cp "$sabpf" "$root/sabpf/build/sabpf"
+  is_static "$sabpf" || copy_libs "$sabpf"
 else
   echo "initramfs.sh: warning: $sabpf does not exist; the image has no agent" >&2
 fi

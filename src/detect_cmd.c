@@ -1,0 +1,778 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* detect_cmd.c: `sabpf detect train` and `sabpf detect watch` (see
+ * detect_cmd.h): per container of a replayed capture, the streaming WL
+ * labels (detect_wl.h) feed a decaying histogram and its sketch
+ * (detect_sketch.h), a sketch is taken every batch of edges, and the
+ * sketches either build a model or are scored against one
+ * (detect_model.h). */
+#include "detect_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "detect_model.h"
+#include "detect_sketch.h"
+#include "detect_wl.h"
+#include "format.h"
+#include "graph_cmd.h"
+#include "json_write.h"
+#include "lineage.h"
+#include "names.h"
+#include "output.h"
+
+#define EXIT_USAGE 2
+#define MAX_CONTAINERS 1024
+#define EXPLAIN_LABELS 5
+#define TRAIN_SEED 0x5eedc0de2026ULL
+#define DESC_LEN 96	    /* what a node is, as an alert shows it (cut) */
+#define DESC_MAX (1u << 20) /* nodes described at most per container */
+#define EXPLAIN_DEPTH 3	    /* watch --dot: edges back from each node named */
+
+static const char usage_text[] =
+    "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
+    "                          [--lambda L] [--batch B] [--no-task-names]\n"
+    "                          [--threshold mean|max] [--stds N] CAPTURE.raw...\n"
+    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] [--dot FILE]\n"
+    "                          CAPTURE.raw|-\n";
+
+/* One container's graph as it streams. */
+struct engine {
+	__u64 container;
+	struct wl *wl;
+	struct hsketch *hs;
+	struct view_map carrier; /* (label, 0) -> index into refs: the vertex that
+				    last took the label */
+	struct sabpf_ref *refs;
+	size_t nrefs, cap_refs;
+	struct view_map desc_index; /* (node id, 0) -> index into descs */
+	char (*descs)[DESC_LEN];
+	size_t ndescs, cap_descs;
+	__u64 edges; /* EDGE records seen */
+	__u32 in_batch;
+	__u64 last_time;
+	/* train */
+	__u64 *sketches;
+	size_t nsketches, cap_sketches; /* in sketches, each S labels */
+	/* watch */
+	struct dm_fit *fits;
+	__u64 alerts;
+	double worst_margin; /* max of distance - threshold */
+	bool oom;
+};
+
+struct detector {
+	struct dm_params p;
+	const struct dm_model *model; /* watch; NULL: train */
+	struct sabpf_pipeline *pipe;
+	struct engine *e[MAX_CONTAINERS];
+	size_t ne;
+	bool too_many;
+	bool oom; /* an engine could not be made */
+	struct jbuf out;
+	/* watch --dot: the nodes the alerts named */
+	struct sabpf_ref *named;
+	size_t nnamed, cap_named;
+};
+
+static void on_label(void *ctx, __u64 label, unsigned hop, const struct sabpf_ref *v)
+{
+	struct engine *e = ctx;
+	(void)hop;
+	if (hs_add(e->hs, label) < 0)
+		e->oom = true;
+	/* one carrier per label, the latest: a slot of refs, overwritten */
+	if (view_reserve(&e->refs, &e->cap_refs, e->nrefs + 1, sizeof(*e->refs)) < 0) {
+		e->oom = true;
+		return;
+	}
+	bool added;
+	size_t *c = view_map_put(&e->carrier, label, 0, e->nrefs, &added);
+	if (!c) {
+		e->oom = true;
+		return;
+	}
+	if (added)
+		e->nrefs++;
+	e->refs[*c] = *v;
+}
+
+/* Remembers what node n is (a task's comm and pid; a path, address, argv,
+ * packet flow), for alerts: the node table forgets a task when it ends. */
+static void remember(struct engine *e, const struct gnode *n)
+{
+	if (!n || (!n->has_attrs && n->text_len == 0))
+		return;
+	char what[DESC_LEN];
+	if (n->kind == SABPF_NODE_TASK && n->has_attrs)
+		snprintf(what, sizeof(what), "%.*s pid %u", SABPF_COMM_LEN, n->a.task.comm,
+			 n->a.task.pid);
+	else if (n->text_len)
+		snprintf(what, sizeof(what), "%s", n->text);
+	else
+		return;
+	size_t *i = view_map_find(&e->desc_index, n->id, 0);
+	if (!i) {
+		if (e->ndescs >= DESC_MAX ||
+		    view_reserve(&e->descs, &e->cap_descs, e->ndescs + 1, sizeof(*e->descs)) < 0)
+			return; /* full: later nodes go undescribed */
+		i = view_map_put(&e->desc_index, n->id, 0, e->ndescs, NULL);
+		if (!i)
+			return;
+		e->ndescs++;
+	}
+	memcpy(e->descs[*i], what, sizeof(what));
+}
+
+static struct engine *engine_of(struct detector *d, __u64 container)
+{
+	for (size_t i = 0; i < d->ne; i++)
+		if (d->e[i]->container == container)
+			return d->e[i];
+	if (d->ne >= MAX_CONTAINERS) {
+		d->too_many = true;
+		return NULL;
+	}
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		d->oom = true;
+		return NULL;
+	}
+	e->container = container;
+	e->worst_margin = -INFINITY;
+	e->wl = wl_new(d->p.hops, on_label, e);
+	e->hs = hs_new(d->p.sketch_size, d->p.lambda, d->p.decay_every);
+	if (d->model)
+		e->fits = calloc(d->model->ngraphs ? d->model->ngraphs : 1, sizeof(*e->fits));
+	if (!e->wl || !e->hs || (d->model && !e->fits)) {
+		wl_free(e->wl);
+		hs_free(e->hs);
+		free(e->fits);
+		free(e);
+		d->oom = true;
+		return NULL;
+	}
+	d->e[d->ne++] = e;
+	return e;
+}
+
+static void engine_free(struct engine *e)
+{
+	wl_free(e->wl);
+	hs_free(e->hs);
+	view_map_free(&e->carrier);
+	free(e->refs);
+	view_map_free(&e->desc_index);
+	free(e->descs);
+	free(e->sketches);
+	free(e->fits);
+	free(e);
+}
+
+static void flush_out(struct detector *d)
+{
+	if (d->out.len) {
+		fwrite(d->out.data, 1, d->out.len, stdout);
+		fflush(stdout); /* an alert goes out as soon as it is known */
+	}
+	jbuf_reset(&d->out);
+}
+
+static void put_container(struct detector *d, const struct engine *e)
+{
+	jbuf_puts(&d->out, "\"container\":");
+	jbuf_u64(&d->out, e->container);
+	const char *name = pipeline_container_name(d->pipe, e->container);
+	if (name) {
+		jbuf_puts(&d->out, ",\"container_name\":");
+		json_cstr(&d->out, name);
+	}
+}
+
+static void put_double(struct jbuf *b, double v)
+{
+	char s[32];
+	snprintf(s, sizeof(s), "%.4f", v);
+	jbuf_puts(b, s);
+}
+
+/* The labels of the sketch that the nearest medoid lacks, most slots first,
+ * with a node that took each: what moved the sketch. */
+static void put_explanation(struct detector *d, const struct engine *e, const __u64 *medoid)
+{
+	const __u64 *s = hs_slots(e->hs);
+	unsigned S = d->p.sketch_size;
+	__u64 top[EXPLAIN_LABELS] = {0};
+	unsigned top_n[EXPLAIN_LABELS] = {0};
+	struct view_map seen = {0};
+	for (unsigned k = 0; k < S; k++) {
+		if (s[k] == medoid[k] || s[k] == 0)
+			continue;
+		size_t *n = view_map_put(&seen, s[k], 0, 0, NULL);
+		if (!n)
+			break;
+		unsigned c = (unsigned)++*n;
+		/* keep the EXPLAIN_LABELS labels of most slots */
+		int at = -1;
+		for (int i = 0; i < EXPLAIN_LABELS; i++)
+			if (top[i] == s[k])
+				at = i;
+		if (at < 0) {
+			at = EXPLAIN_LABELS - 1;
+			if (top_n[at] >= c)
+				continue;
+			top[at] = s[k];
+		}
+		top_n[at] = c;
+		while (at > 0 && top_n[at] > top_n[at - 1]) {
+			__u64 tl = top[at];
+			unsigned tn = top_n[at];
+			top[at] = top[at - 1];
+			top_n[at] = top_n[at - 1];
+			top[at - 1] = tl;
+			top_n[at - 1] = tn;
+			at--;
+		}
+	}
+	view_map_free(&seen);
+	jbuf_puts(&d->out, ",\"labels\":[");
+	for (int i = 0; i < EXPLAIN_LABELS && top_n[i]; i++) {
+		if (i)
+			jbuf_putc(&d->out, ',');
+		jbuf_puts(&d->out, "{\"label\":\"");
+		jbuf_hex(&d->out, top[i]);
+		jbuf_puts(&d->out, "\",\"slots\":");
+		jbuf_u64(&d->out, top_n[i]);
+		size_t *c = view_map_find(&e->carrier, top[i], 0);
+		if (c) {
+			const struct sabpf_ref *v = &e->refs[*c];
+			if (view_reserve(&d->named, &d->cap_named, d->nnamed + 1, sizeof(*v)) == 0)
+				d->named[d->nnamed++] = *v;
+			jbuf_puts(&d->out, ",\"node\":\"");
+			put_node_id(&d->out, v->id, v->version);
+			jbuf_puts(&d->out, "\",\"kind\":");
+			json_cstr(&d->out, node_kind_name(v->kind));
+			size_t *w = view_map_find(&e->desc_index, v->id, 0);
+			if (w) {
+				jbuf_puts(&d->out, ",\"what\":");
+				json_cstr(&d->out, e->descs[*w]);
+			}
+		}
+		jbuf_putc(&d->out, '}');
+	}
+	jbuf_putc(&d->out, ']');
+}
+
+/* The end of a batch: a sketch, kept (train) or scored (watch). */
+static void take_sketch(struct detector *d, struct engine *e)
+{
+	hs_flush(e->hs);
+	e->in_batch = 0;
+	const __u64 *s = hs_slots(e->hs);
+	unsigned S = d->p.sketch_size;
+	if (!d->model) {
+		if (e->nsketches >= DM_MAX_SKETCHES) {
+			e->nsketches++; /* counted, not kept: train refuses the graph */
+			return;
+		}
+		if (view_reserve(&e->sketches, &e->cap_sketches, (e->nsketches + 1) * S,
+				 sizeof(__u64)) < 0) {
+			e->oom = true;
+			return;
+		}
+		memcpy(e->sketches + e->nsketches * S, s, S * sizeof(__u64));
+		e->nsketches++;
+		return;
+	}
+	double dist, thr;
+	__u32 g;
+	__u32 alive = dm_fit_step(d->model, e->fits, s, &dist, &thr, &g);
+	e->nsketches++;
+	if (dist - thr > e->worst_margin)
+		e->worst_margin = dist - thr;
+	if (alive > 0 || d->model->ngraphs == 0 || e->alerts)
+		return;
+	/* no model fits any more: the graph is abnormal, one alert */
+	e->alerts++;
+	jbuf_puts(&d->out, "{\"type\":\"alert\",");
+	put_container(d, e);
+	jbuf_puts(&d->out, ",\"time\":");
+	json_time(&d->out, pipeline_wall_ns(d->pipe, e->last_time));
+	jbuf_puts(&d->out, ",\"sketch\":");
+	jbuf_u64(&d->out, e->nsketches - 1);
+	jbuf_puts(&d->out, ",\"edges\":");
+	jbuf_u64(&d->out, e->edges);
+	jbuf_puts(&d->out, ",\"distance\":");
+	put_double(&d->out, dist);
+	jbuf_puts(&d->out, ",\"threshold\":");
+	put_double(&d->out, thr);
+	const struct dm_graph *mg = &d->model->graphs[g];
+	jbuf_puts(&d->out, ",\"nearest_graph\":");
+	json_cstr(&d->out, mg->name);
+	__u32 step = e->fits[g].step;
+	if (mg->nevolution) {
+		const __u64 *medoid = mg->clusters[mg->evolution[step]].medoid;
+		put_explanation(d, e, medoid);
+	}
+	jbuf_puts(&d->out, "}\n");
+	flush_out(d);
+}
+
+static void observe(void *ctx, const struct event *ev)
+{
+	struct detector *d = ctx;
+	const struct record *r = ev->rec;
+	if ((r->hdr.type == SABPF_REC_NODE || r->hdr.type == SABPF_REC_NAME) && ev->node) {
+		struct engine *e = engine_of(d, r->hdr.container);
+		if (!e)
+			return;
+		remember(e, ev->node);
+		if (r->hdr.type == SABPF_REC_NODE && d->p.task_names &&
+		    r->node.node.kind == SABPF_NODE_TASK &&
+		    wl_node(e->wl, &r->node.node, ev->node->a.task.comm) < 0)
+			e->oom = true;
+		return;
+	}
+	if (r->hdr.type != SABPF_REC_EDGE)
+		return;
+	struct engine *e = engine_of(d, r->hdr.container);
+	if (!e)
+		return;
+	const struct sabpf_edge *x = &r->edge;
+	if (x->relation == SABPF_REL_NAMED)
+		remember(e, ev->to); /* an inode's new name */
+	if (d->p.task_names) {
+		if (ev->from && ev->from->has_attrs && x->from.kind == SABPF_NODE_TASK &&
+		    wl_node(e->wl, &x->from, ev->from->a.task.comm) < 0)
+			e->oom = true;
+		if (ev->to && ev->to->has_attrs && x->to.kind == SABPF_NODE_TASK &&
+		    wl_node(e->wl, &x->to, ev->to->a.task.comm) < 0)
+			e->oom = true;
+	}
+	if (wl_edge(e->wl, &x->from, &x->to, x->relation) < 0)
+		e->oom = true;
+	e->edges++;
+	e->last_time = r->hdr.time_ns;
+	if (++e->in_batch >= d->p.batch)
+		take_sketch(d, e);
+}
+
+/* Replays one capture through a fresh detector state. Returns 0, or -1
+ * with err. */
+static int replay(struct detector *d, const char *path, char *err, size_t errlen)
+{
+	d->pipe = pipeline_new();
+	if (!d->pipe) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pipeline_set_observer(d->pipe, observe, d);
+	int rc = pipeline_replay_file(d->pipe, path, err, errlen);
+	for (size_t i = 0; rc == 0 && i < d->ne; i++) {
+		if (d->e[i]->in_batch)
+			take_sketch(d, d->e[i]);
+		if (d->e[i]->oom) {
+			snprintf(err, errlen, "out of memory scoring '%s'", path);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && d->oom) {
+		snprintf(err, errlen, "out of memory scoring '%s'", path);
+		rc = -1;
+	}
+	if (rc == 0 && d->too_many) {
+		snprintf(err, errlen, "'%s' holds more than %d containers", path, MAX_CONTAINERS);
+		rc = -1;
+	}
+	return rc;
+}
+
+static void reset(struct detector *d)
+{
+	for (size_t i = 0; i < d->ne; i++)
+		engine_free(d->e[i]);
+	d->ne = 0;
+	d->too_many = false;
+	d->oom = false;
+	if (d->pipe) {
+		pipeline_finish(d->pipe, true);
+		pipeline_free(d->pipe);
+		d->pipe = NULL;
+	}
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static int parse_uint(const char *opt, const char *text, unsigned long min, unsigned long max,
+		      __u32 *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "sabpf detect: %s '%s' is not a whole number from %lu to %lu\n",
+			opt, text, min, max);
+		return -1;
+	}
+	*out = (__u32)v;
+	return 0;
+}
+
+static int parse_double(const char *opt, const char *text, double min, double max, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end || !(v >= min && v <= max)) {
+		fprintf(stderr, "sabpf detect: %s '%s' is not a number from %g to %g\n", opt, text,
+			min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_HOPS = 256,
+	OPT_SKETCH,
+	OPT_DECAY,
+	OPT_LAMBDA,
+	OPT_BATCH,
+	OPT_NO_NAMES,
+	OPT_THRESHOLD,
+	OPT_STDS,
+	OPT_MODEL,
+	OPT_DOT,
+};
+
+static const struct option longopts[] = {
+    {"output", required_argument, 0, 'o'},
+    {"hops", required_argument, 0, OPT_HOPS},
+    {"sketch-size", required_argument, 0, OPT_SKETCH},
+    {"decay", required_argument, 0, OPT_DECAY},
+    {"lambda", required_argument, 0, OPT_LAMBDA},
+    {"batch", required_argument, 0, OPT_BATCH},
+    {"no-task-names", no_argument, 0, OPT_NO_NAMES},
+    {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {"stds", required_argument, 0, OPT_STDS},
+    {"model", required_argument, 0, OPT_MODEL},
+    {"dot", required_argument, 0, OPT_DOT},
+    {0, 0, 0, 0},
+};
+
+/* Parses the options of a subcommand into p (and the paths). Returns 0,
+ * or -1 after a message. */
+static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
+			 bool *threshold_set, bool *stds_set, const char **output,
+			 const char **model)
+{
+	int opt;
+	cmd_getopt_reset(); /* optind 0: glibc re-reads the optstring mode */
+	while ((opt = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
+		int rc = 0;
+		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
+		    opt != OPT_DOT && opt != '?') {
+			fprintf(stderr,
+				"sabpf detect watch: %s is a training parameter: the model "
+				"carries it (give it to sabpf detect train)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		if (train && (opt == OPT_MODEL || opt == OPT_DOT)) {
+			fprintf(stderr,
+				"sabpf detect train: %s is for watch; write the "
+				"model with -o MODEL\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		switch (opt) {
+		case 'o':
+			*output = optarg;
+			break;
+		case OPT_MODEL:
+			*model = optarg;
+			break;
+		case OPT_DOT:
+			*output = optarg; /* watch: the picture of the alerts */
+			break;
+		case OPT_HOPS:
+			rc = parse_uint("--hops", optarg, 1, WL_MAX_HOPS, &p->hops);
+			break;
+		case OPT_SKETCH:
+			rc = parse_uint("--sketch-size", optarg, 1, HS_MAX_SIZE, &p->sketch_size);
+			break;
+		case OPT_DECAY:
+			rc = parse_uint("--decay", optarg, 0, 1u << 30, &p->decay_every);
+			break;
+		case OPT_LAMBDA:
+			rc = parse_double("--lambda", optarg, 0, 100, &p->lambda);
+			break;
+		case OPT_BATCH:
+			rc = parse_uint("--batch", optarg, 1, 1u << 30, &p->batch);
+			break;
+		case OPT_NO_NAMES:
+			p->task_names = 0;
+			break;
+		case OPT_THRESHOLD:
+			if (strcmp(optarg, "mean") && strcmp(optarg, "max")) {
+				fprintf(stderr,
+					"sabpf detect: --threshold '%s': use mean or max (the "
+					"base of a cluster's threshold)\n",
+					optarg);
+				rc = -1;
+			}
+			p->use_mean = strcmp(optarg, "mean") == 0;
+			*threshold_set = true;
+			break;
+		case OPT_STDS:
+			rc = parse_double("--stds", optarg, 0, 1e6, &p->stds);
+			*stds_set = true;
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int train(int argc, char **argv)
+{
+	struct detector d = {0};
+	bool tset = false, sset = false;
+	const char *output = NULL, *model = NULL;
+	char err[1024];
+	dm_params_default(&d.p);
+	if (parse_options(argc, argv, true, &d.p, &tset, &sset, &output, &model) < 0)
+		return EXIT_USAGE;
+	if (!output || optind >= argc) {
+		fprintf(stderr, "sabpf detect train: %s\n%s",
+			!output ? "no model file: give -o MODEL" : "no capture to train on",
+			usage_text);
+		return EXIT_USAGE;
+	}
+	struct dm_model m = {.params = d.p};
+	jbuf_init(&d.out);
+	int rc = 0;
+	for (int i = optind; i < argc && rc == 0; i++) {
+		if (replay(&d, argv[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "sabpf detect train: %s\n", err);
+			rc = 1;
+			break;
+		}
+		for (size_t c = 0; c < d.ne && rc == 0; c++) {
+			struct engine *e = d.e[c];
+			if (e->nsketches == 0)
+				continue;
+			if (e->nsketches > DM_MAX_SKETCHES) {
+				fprintf(stderr,
+					"sabpf detect train: container %llu of '%s' gives %zu "
+					"sketches, more than the %d a graph may have (clustering "
+					"compares every pair): train with a larger --batch (now "
+					"%u)\n",
+					(unsigned long long)e->container, argv[i], e->nsketches,
+					DM_MAX_SKETCHES, d.p.batch);
+				rc = 1;
+				break;
+			}
+			char name[4200];
+			snprintf(name, sizeof(name), "%s#%llu", argv[i],
+				 (unsigned long long)e->container);
+			struct dm_graph *grown =
+			    realloc(m.graphs, (m.ngraphs + 1) * sizeof(*m.graphs));
+			if (grown)
+				m.graphs = grown;
+			if (!grown || dm_build_graph(e->sketches, e->nsketches, d.p.sketch_size,
+						     TRAIN_SEED, name, &m.graphs[m.ngraphs]) < 0) {
+				fprintf(stderr,
+					"sabpf detect train: out of memory building the model\n");
+				rc = 1;
+				break;
+			}
+			const struct dm_graph *g = &m.graphs[m.ngraphs++];
+			fprintf(stderr,
+				"sabpf detect train: %s: %llu edges, %zu sketches, %u clusters, "
+				"evolution of %u steps\n",
+				name, (unsigned long long)e->edges, e->nsketches, g->nclusters,
+				g->nevolution);
+		}
+		reset(&d);
+	}
+	if (rc == 0 && m.ngraphs == 0) {
+		fprintf(stderr, "sabpf detect train: the captures hold no edge: nothing to learn "
+				"from (capture a benign run with sabpf run -o raw:FILE)\n");
+		rc = 1;
+	}
+	if (rc == 0 && dm_save(&m, output, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf detect train: %s\n", err);
+		rc = 1;
+	}
+	reset(&d);
+	dm_model_free(&m);
+	jbuf_free(&d.out);
+	return rc;
+}
+
+static double now_s(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* watch --dot: where the nodes the alerts named came from, EXPLAIN_DEPTH
+ * edges back, as a lineage picture (lineage.h); a graph saying "no alert"
+ * when there was none. Returns 0, or -1 with err. */
+static int write_alert_dot(struct detector *d, const char *capture, const char *path, char *err,
+			   size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	if (d->nnamed == 0) {
+		fputs("digraph alerts {\n  label=\"no alert\";\n}\n", f);
+	} else {
+		struct lineage *l = lineage_new();
+		rc = l ? lineage_load(l, capture, err, errlen) : -1;
+		for (size_t i = 0; rc == 0 && i < d->nnamed; i++) {
+			char spec[64];
+			snprintf(spec, sizeof(spec), "n%llx_v%u",
+				 (unsigned long long)d->named[i].id, d->named[i].version);
+			rc = lineage_select(l, spec, err, errlen) < 0 ? -1 : 0;
+		}
+		if (rc == 0) {
+			lineage_walk(l, true, EXPLAIN_DEPTH);
+			lineage_write_dot(l, f);
+		} else if (!l) {
+			snprintf(err, errlen, "out of memory");
+		}
+		lineage_free(l);
+	}
+	if (fclose(f) != 0 && rc == 0) {
+		snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+static int watch(int argc, char **argv)
+{
+	struct detector d = {0};
+	struct dm_params opt;
+	bool tset = false, sset = false;
+	const char *output = NULL, *model_path = NULL;
+	char err[1024];
+	dm_params_default(&opt);
+	if (parse_options(argc, argv, false, &opt, &tset, &sset, &output, &model_path) < 0)
+		return EXIT_USAGE;
+	if (!model_path || optind != argc - 1) {
+		fprintf(stderr, "sabpf detect watch: %s\n%s",
+			!model_path ? "no model: give --model MODEL" : "give one capture",
+			usage_text);
+		return EXIT_USAGE;
+	}
+	if (output && strcmp(argv[optind], "-") == 0) {
+		fprintf(stderr, "sabpf detect watch: --dot reads the capture again, so it needs "
+				"a capture file, not -\n");
+		return EXIT_USAGE;
+	}
+	struct dm_model m;
+	if (dm_load(model_path, &m, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf detect watch: %s\n", err);
+		return 1;
+	}
+	d.p = m.params;
+	if (tset)
+		d.p.use_mean = opt.use_mean;
+	if (sset)
+		d.p.stds = opt.stds;
+	m.params = d.p;
+	d.model = &m;
+	jbuf_init(&d.out);
+	double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	/* "-": the raw stream on standard input, e.g. from a live
+	 * `sabpf audit -o raw:-`, scored as it arrives */
+	const char *capture = strcmp(argv[optind], "-") == 0 ? "/dev/stdin" : argv[optind];
+	int rc = replay(&d, capture, err, sizeof(err));
+	double secs = now_s(CLOCK_MONOTONIC) - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	if (rc < 0) {
+		fprintf(stderr, "sabpf detect watch: %s\n", err);
+	} else {
+		__u64 edges = 0;
+		for (size_t i = 0; i < d.ne; i++) {
+			struct engine *e = d.e[i];
+			edges += e->edges;
+			jbuf_puts(&d.out, "{\"type\":\"verdict\",");
+			put_container(&d, e);
+			jbuf_puts(&d.out, ",\"abnormal\":");
+			jbuf_puts(&d.out, e->alerts ? "true" : "false");
+			jbuf_puts(&d.out, ",\"alerts\":");
+			jbuf_u64(&d.out, e->alerts);
+			jbuf_puts(&d.out, ",\"sketches\":");
+			jbuf_u64(&d.out, e->nsketches);
+			jbuf_puts(&d.out, ",\"edges\":");
+			jbuf_u64(&d.out, e->edges);
+			jbuf_puts(&d.out, ",\"worst_margin\":");
+			put_double(&d.out, isfinite(e->worst_margin) ? e->worst_margin : 0);
+			/* what the graph is missing: an attacker who floods the ring
+			 * hides edges, so a verdict says how many were lost */
+			__u64 by_cause[SABPF_LOST_CAUSE_MAX], lost = 0;
+			pipeline_container_loss(d.pipe, e->container, by_cause);
+			for (int c = 0; c < SABPF_LOST_CAUSE_MAX; c++)
+				lost += by_cause[c];
+			jbuf_puts(&d.out, ",\"lost\":");
+			jbuf_u64(&d.out, lost);
+			jbuf_puts(&d.out, "}\n");
+		}
+		jbuf_puts(&d.out, "{\"type\":\"stats\",\"edges\":");
+		jbuf_u64(&d.out, edges);
+		jbuf_puts(&d.out, ",\"seconds\":");
+		put_double(&d.out, secs);
+		jbuf_puts(&d.out, ",\"edges_per_second\":");
+		jbuf_u64(&d.out, secs > 0 ? (__u64)((double)edges / secs) : 0);
+		jbuf_puts(&d.out, ",\"cpu_seconds\":");
+		put_double(&d.out, cpu);
+		jbuf_puts(&d.out, ",\"edges_per_cpu_second\":");
+		jbuf_u64(&d.out, cpu > 0 ? (__u64)((double)edges / cpu) : 0);
+		jbuf_puts(&d.out, "}\n");
+		flush_out(&d);
+	}
+	if (rc == 0 && output && write_alert_dot(&d, capture, output, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf detect watch: %s\n", err);
+		rc = -1;
+	}
+	reset(&d);
+	dm_model_free(&m);
+	jbuf_free(&d.out);
+	free(d.named);
+	return rc < 0 ? 1 : 0;
+}
+
+int cmd_detect(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "train") == 0)
+		return train(argc - 1, argv + 1);
+	if (strcmp(argv[1], "watch") == 0)
+		return watch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	fprintf(stderr, "sabpf detect: unknown subcommand '%s'\n%s", argv[1], usage_text);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* detect_model.h: the detector's model (docs/detection.md), Unicorn's
+ * evolutionary model: per training graph, its sketches are clustered by
+ * k-medoids over their Hamming distances (k = 2..5, the k with the best
+ * silhouette; one cluster when there are fewer than 3 sketches or all are
+ * equal). Each cluster keeps its medoid and the mean, max and standard
+ * deviation of its members' distances to it; the evolution is the order in
+ * which the graph visited the clusters. A graph being watched fits a
+ * training graph's model while each new sketch lies within the threshold of
+ * the current cluster of the evolution, or of the next one (then it moves
+ * on); it is abnormal when it fits none of the models.
+ *
+ * A model file is binary, host byte order: the magic "SABPFDET", the
+ * __u32 format version DM_FORMAT_VERSION, the parameters, then each graph
+ * model. A file of another version is refused with a message naming both
+ * versions. */
+#ifndef SABPF_DETECT_MODEL_H
+#define SABPF_DETECT_MODEL_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DM_FORMAT_VERSION 1
+#define DM_MAGIC "SABPFDET"
+#define DM_MAX_CLUSTERS 5
+#define DM_MAX_SKETCHES 4096 /* of one training graph (a matrix of every pair) */
+
+/* The parameters a model is built with (and watched with). */
+struct dm_params {
+	__u32 hops;	   /* WL hops R */
+	__u32 sketch_size; /* S */
+	__u32 decay_every; /* labels between two decays; 0: no decay */
+	double lambda;	   /* each decay multiplies counts by exp(-lambda) */
+	__u32 batch;	   /* edges between two sketches */
+	__u32 task_names;  /* 1: a task's hop-0 label includes its comm */
+	__u32 use_mean;	   /* threshold base: 1 mean, 0 max of member distances */
+	double stds;	   /* threshold = base + stds * std */
+};
+
+/* Documented defaults (docs/detection.md). */
+#define DM_DEFAULT_HOPS 3
+#define DM_DEFAULT_SKETCH 2000
+#define DM_DEFAULT_DECAY 500
+#define DM_DEFAULT_LAMBDA 0.02
+#define DM_DEFAULT_BATCH 500
+#define DM_DEFAULT_STDS 2.0
+
+void dm_params_default(struct dm_params *p);
+
+struct dm_cluster {
+	__u64 *medoid; /* sketch_size labels */
+	double mean, max, std;
+	__u32 members;
+};
+
+struct dm_graph {
+	char *name; /* where it came from: CAPTURE#container */
+	__u32 nclusters;
+	struct dm_cluster *clusters;
+	__u32 nevolution;
+	__u32 *evolution; /* cluster indexes in visiting order */
+};
+
+struct dm_model {
+	struct dm_params params;
+	__u32 ngraphs;
+	struct dm_graph *graphs;
+};
+
+void dm_model_free(struct dm_model *m);
+
+/* Clusters n sketches (n * S labels, in order) of one graph into g.
+ * seed makes the k-medoids trials reproducible. Returns 0, or -1 when out
+ * of memory. */
+int dm_build_graph(const __u64 *sketches, size_t n, unsigned S, __u64 seed, const char *name,
+		   struct dm_graph *g);
+
+/* k-medoids (Voronoi iteration) over an n x n distance matrix: assign[i]
+ * receives the cluster of point i, medoids[c] the point at the centre of
+ * cluster c. Returns the total distance to the medoids. */
+double dm_kmedoids(const double *dist, size_t n, unsigned k, __u64 *rng, size_t *assign,
+		   size_t *medoids);
+/* Mean silhouette of a clustering (points alone in their cluster count 0). */
+double dm_silhouette(const double *dist, size_t n, unsigned k, const size_t *assign);
+
+/* Writes the model to path (via path.tmp). Returns 0, or -1 with err. */
+int dm_save(const struct dm_model *m, const char *path, char *err, size_t errlen);
+/* Reads a model. Returns 0, or -1 with err (unreadable, not a model,
+ * another format version, corrupt). */
+int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen);
+
+/* Where a watched graph stands against one graph model. */
+struct dm_fit {
+	__u32 step;  /* index into the evolution */
+	bool broken; /* a sketch fitted neither the current nor the next cluster */
+};
+
+/* The threshold of cluster c under the model's parameters. */
+double dm_threshold(const struct dm_params *p, const struct dm_cluster *c);
+/* Scores one sketch against every graph model, moving fits[ngraphs]
+ * along. Returns how many models still fit. *distance and *threshold
+ * receive the distance to the nearest current cluster and its threshold
+ * (among the models that fitted before this sketch, or all if none did). */
+__u32 dm_fit_step(const struct dm_model *m, struct dm_fit *fits, const __u64 *sketch,
+		  double *distance, double *threshold, __u32 *best_graph);
+
+#endif /* SABPF_DETECT_MODEL_H */

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# check.sh: `sabpf detect` and `sabpf lineage` on the golden capture
+# (tests/golden/workload.raw), on the host, in a few seconds: a model trained
+# on the capture fits the capture again; copies of it whose processes do
+# something else (edges of one relation turned into another,
+# mutate_capture.py) are found abnormal, with an alert that names the score,
+# the threshold and nodes; a model of another format version, bad options
+# and a missing capture are refused with a message. Ends with
+# "detect: N passed, N failed". Then `sabpf lineage` on the same capture:
+# what /tmp/c came from (through cat, a pipe and tr), what /tmp/a led to,
+# a connection crossed through its packet, the DOT picture, bad specs.
+set -u
+cd "$(dirname "$0")/../.."
+sabpf=${SABPF:-build/sabpf}
+golden=tests/golden/workload.raw
+passed=0 failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $*"; failed=$((failed + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# field FILE TYPE KEY: the value of KEY in the first JSON line of that type
+field() {
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == sys.argv[2]:
+        print(json.dumps(o.get(sys.argv[3])))
+        break
+' "$@"
+}
+
+# train: a model from the golden capture (small batches: it has 364 edges)
+if "$sabpf" detect train -o "$tmp/model" --batch 50 "$golden" 2>"$tmp/train.err" &&
+  grep -q "364 edges, 8 sketches" "$tmp/train.err"; then
+  ok "train: $(cat "$tmp/train.err")"
+else
+  not_ok "train failed: $(head -3 "$tmp/train.err")"
+fi
+
+# the training capture fits its own model
+"$sabpf" detect watch --model "$tmp/model" "$golden" >"$tmp/self.out" 2>"$tmp/self.err"
+if [ "$(field "$tmp/self.out" verdict abnormal)" = false ] &&
+  [ "$(field "$tmp/self.out" verdict sketches)" = 8 ] &&
+  ! grep -q '"type":"alert"' "$tmp/self.out"; then
+  ok "watch: the training capture fits (no alert, 8 sketches)"
+else
+  not_ok "watch of the training capture: $(cat "$tmp/self.out" "$tmp/self.err" | head -3)"
+fi
+
+# "-": the raw stream from standard input (how a live agent's raw:- is read)
+if "$sabpf" detect watch --model "$tmp/model" - <"$golden" >"$tmp/stdin.out" 2>&1 &&
+  cmp -s <(grep -v '"stats"' "$tmp/stdin.out") <(grep -v '"stats"' "$tmp/self.out"); then
+  ok "watch - (standard input) gives the same verdict as the file"
+else
+  not_ok "watch -: $(head -3 "$tmp/stdin.out")"
+fi
+
+# a verdict says how many records its container lost (here 5, in a LOST
+# record appended to the capture; the capture itself lost none)
+python3 - "$golden" "$tmp/lossy.raw" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+# struct sabpf_lost: header (LOST, cpu 0, 64 bytes, seq 0, time, container 40),
+# count 5, first_seq, last_seq, cause 1 (ring), pad
+lost = struct.pack("<HHIQQQQQQII", 4, 0, 64, 0, 1, 40, 5, 0, 0, 1, 0)
+open(sys.argv[2], "wb").write(data + lost)
+PY
+"$sabpf" detect watch --model "$tmp/model" "$tmp/lossy.raw" >"$tmp/lossy.out" 2>&1
+if [ "$(field "$tmp/lossy.out" verdict lost)" = 5 ] && [ "$(field "$tmp/self.out" verdict lost)" = 0 ]; then
+  ok "the verdict counts the container's lost records (5; none in the capture itself)"
+else
+  not_ok "lost in verdict: $(grep verdict "$tmp/lossy.out" "$tmp/self.out")"
+fi
+
+# negative controls: the same processes doing something else
+for m in "16 20 reads turned into executable maps" "17 24 writes turned into hard links"; do
+  set -- $m
+  python3 tests/detect/mutate_capture.py "$golden" "$tmp/mut-$1.raw" "$1" "$2" >"$tmp/mut-$1.n"
+  "$sabpf" detect watch --model "$tmp/model" "$tmp/mut-$1.raw" >"$tmp/mut-$1.out" 2>&1
+  if [ "$(field "$tmp/mut-$1.out" verdict abnormal)" = true ] &&
+    python3 - "$tmp/mut-$1.out" <<'PY'
+import json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1]) if '"alert"' in l]
+a = alerts[0]
+assert len(alerts) == 1, alerts
+assert a["container"] == 40 and a["distance"] > a["threshold"], a
+assert a["time"].endswith("Z") and a["edges"] > 0, a
+assert a["labels"] and all(l["node"].startswith("n") and l["slots"] > 0 for l in a["labels"]), a
+assert any(l.get("what") for l in a["labels"]), a  # what the nodes are
+PY
+  then
+    ok "watch: $(cat "$tmp/mut-$1.n") ${*:3}: abnormal, alert with score over threshold and the nodes named"
+  else
+    not_ok "watch did not flag ${*:3}: $(head -3 "$tmp/mut-$1.out")"
+  fi
+done
+
+# the picture of an alert: where the nodes it named came from; the altered
+# relation (reads made executable maps) is in it; without an alert, none
+if "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/alert.dot" "$tmp/mut-16.raw" >/dev/null &&
+  dot -Tsvg "$tmp/alert.dot" >"$tmp/alert.svg" && grep -q '"mmap_exec"' "$tmp/alert.dot"; then
+  ok "watch --dot: the alert's picture renders and shows the executable maps"
+else
+  not_ok "watch --dot on the altered copy: $(head -3 "$tmp/alert.dot")"
+fi
+if "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/none.dot" "$golden" >/dev/null &&
+  grep -q 'label="no alert"' "$tmp/none.dot" && ! grep -q -- '->' "$tmp/none.dot"; then
+  ok "watch --dot without an alert: a graph saying so"
+else
+  not_ok "watch --dot on the training capture: $(head -3 "$tmp/none.dot")"
+fi
+
+# a model of another format version is refused, naming both versions
+python3 - "$tmp/model" "$tmp/model-v9" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<I", b, 8, 9)
+open(sys.argv[2], "wb").write(b)
+PY
+if ! "$sabpf" detect watch --model "$tmp/model-v9" "$golden" >/dev/null 2>"$tmp/v9.err" &&
+  grep -q "format version 9, but this sabpf reads version 1" "$tmp/v9.err"; then
+  ok "a model of format version 9 is refused: $(cat "$tmp/v9.err")"
+else
+  not_ok "model of version 9: $(cat "$tmp/v9.err")"
+fi
+
+# bad input: a training parameter given to watch, a bad number, no capture
+expect_refusal() { # WANT_RC PATTERN ARGS...
+  local want=$1 pat=$2 rc
+  shift 2
+  "$sabpf" "$@" >/dev/null 2>"$tmp/refuse.err"
+  rc=$?
+  if [ "$rc" = "$want" ] && grep -q -- "$pat" "$tmp/refuse.err"; then
+    ok "refused (exit $rc): sabpf $*"
+  else
+    not_ok "sabpf $*: exit $rc, expected $want with '$pat': $(head -2 "$tmp/refuse.err")"
+  fi
+}
+expect_refusal 2 "is a training parameter" detect watch --model "$tmp/model" --hops 2 "$golden"
+expect_refusal 2 "not a whole number from 1 to 5" detect train -o "$tmp/m2" --hops 9 "$golden"
+expect_refusal 2 "not a number from 0 to 100" detect train -o "$tmp/m2" --lambda x "$golden"
+expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/none.raw"
+expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
+expect_refusal 2 "needs a capture file, not -" detect watch --model "$tmp/model" --dot "$tmp/x.dot" -
+expect_refusal 2 "is for watch" detect train -o "$tmp/m2" --dot "$tmp/x.dot" "$golden"
+# a training graph of too many sketches (clustering compares every pair)
+python3 bench/detect/tile_capture.py "$golden" "$tmp/tiled.raw" 12
+expect_refusal 1 "more than the 4096 a graph may have" detect train -o "$tmp/m3" --batch 1 \
+  --sketch-size 8 "$tmp/tiled.raw"
+# negative control of the refusals: the same commands, valid, succeed
+if "$sabpf" detect train -o "$tmp/m2" --hops 2 --lambda 0 "$golden" 2>/dev/null &&
+  "$sabpf" detect train -o "$tmp/m3" --batch 8 --sketch-size 8 "$tmp/tiled.raw" 2>/dev/null &&
+  "$sabpf" detect watch --model "$tmp/m2" --stds 3 "$golden" >/dev/null; then
+  ok "the same options, valid, are accepted"
+else
+  not_ok "valid options refused"
+fi
+
+# lineage: `cat /tmp/a | tr o 0 > /tmp/b; mv /tmp/b /tmp/c` in the golden workload
+lineage_files() { # DIRECTION SPEC: the file paths of the lineage, sorted, one line
+  "$sabpf" lineage "$golden" "$1" "$2" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(sorted({n["text"] for n in d["nodes"] if n["kind"] == "file" and "text" in n})))'
+}
+got=$(lineage_files --backward /tmp/c)
+if [ "$got" = "/bin/busybox /tmp/a /tmp/b /tmp/c" ]; then
+  ok "lineage: /tmp/c comes from /tmp/a through cat, the pipe and tr, and from nothing later"
+else
+  not_ok "lineage --backward /tmp/c: files '$got'"
+fi
+got=$(lineage_files --forward /tmp/a)
+case " $got " in
+*" /tmp/c "*) ok "lineage: /tmp/a leads to /tmp/c" ;;
+*) not_ok "lineage --forward /tmp/a: files '$got'" ;;
+esac
+# negative control: /tmp/a does not come from /tmp/c
+got=$(lineage_files --backward /tmp/a)
+case " $got " in
+*" /tmp/c "* | *" /tmp/b "*) not_ok "lineage --backward /tmp/a reaches later files: '$got'" ;;
+*" /tmp/a "*) ok "lineage: /tmp/a does not come from /tmp/b or /tmp/c ($got)" ;;
+*) not_ok "lineage --backward /tmp/a: files '$got'" ;;
+esac
+# across a TCP connection: what nc -l wrote came from the other nc's argv,
+# through the packet
+if "$sabpf" lineage "$golden" --backward /tmp/tcp-in >"$tmp/tcp.txt" &&
+  grep -q "argv .* nc 127.0.0.1 7000$" "$tmp/tcp.txt" && grep -q "packet .* tcp 127.0.0.1:" "$tmp/tcp.txt"; then
+  ok "lineage: /tmp/tcp-in comes from 'nc 127.0.0.1 7000' through a packet"
+else
+  not_ok "lineage --backward /tmp/tcp-in: $(head -5 "$tmp/tcp.txt")"
+fi
+# the DOT picture renders with graphviz
+if "$sabpf" lineage "$golden" --backward /tmp/c --dot "$tmp/l.dot" >/dev/null &&
+  dot -Tsvg "$tmp/l.dot" >"$tmp/l.svg" 2>"$tmp/dot.err" && grep -q "/tmp/a" "$tmp/l.svg"; then
+  ok "lineage --dot renders with graphviz"
+else
+  not_ok "lineage --dot: $(head -3 "$tmp/dot.err")"
+fi
+expect_refusal 1 "neither a node" lineage "$golden" --backward tmp/c
+expect_refusal 1 "nothing in the capture is '/no/such'" lineage "$golden" --forward /no/such
+expect_refusal 2 "give one of --backward and --forward" lineage "$golden" --backward /tmp/c --forward /tmp/a
+
+echo "detect: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# timeout: 120
+# 50-detect-live.sh: `sabpf detect watch -` on a live agent's raw output
+# (docs/detection.md): a model trained on one run of a workload (trace
+# backend), then a second run piped live into the detector while a copy of
+# the stream is kept. The live verdict and alerts must be those of the same
+# detector on the kept copy, and the run's status must come through. Negative
+# control: the kept stream cut in the middle of a record is refused.
+
+fails=0
+ok() { echo "ok - $*"; }
+not_ok() {
+  echo "not ok - $*"
+  fails=$((fails + 1))
+}
+mkdir -p "$OUT"
+w=$(mktemp -d /tmp/sabpf-detect.XXXXXX)
+workload='for i in 1 2 3 4; do cat /etc/hostname >"$1/x.$i"; ls / >/dev/null; done; cat "$1"/x.* >"$1/all"'
+
+"$SABPF" run --backend trace --name detect-train -o "raw:$OUT/train.raw" -- \
+  sh -c "$workload" sh "$w" >"$OUT/train.stdout" 2>"$OUT/train.stderr" &&
+  "$SABPF" detect train -o "$OUT/model" --batch 20 "$OUT/train.raw" 2>"$OUT/train.log" &&
+  ok "a model from a benign run: $(tail -1 "$OUT/train.log")" ||
+  not_ok "training failed: $(tail -3 "$OUT/train.stderr" "$OUT/train.log")"
+
+# the live run: raw records on standard output, through tee into the detector
+(
+  "$SABPF" run --backend trace --name detect-live -o raw:- -- \
+    sh -c "$workload >/dev/null; exit 3" sh "$w" 2>"$OUT/live.stderr"
+  echo $? >"$OUT/live.rc"
+) | tee "$OUT/live.raw" | "$SABPF" detect watch --model "$OUT/model" - >"$OUT/live.out" 2>"$OUT/live.err"
+echo $? >"$OUT/watch.rc"
+
+[ "$(cat "$OUT/live.rc")" = 3 ] && ok "the run's status comes through the pipe (3)" ||
+  not_ok "run exited $(cat "$OUT/live.rc"): $(tail -3 "$OUT/live.stderr")"
+[ "$(cat "$OUT/watch.rc")" = 0 ] && grep -q '"type":"verdict"' "$OUT/live.out" &&
+  ok "watch - scored the live stream: $(grep '"verdict"' "$OUT/live.out")" ||
+  not_ok "watch - exited $(cat "$OUT/watch.rc"): $(head -3 "$OUT/live.err" "$OUT/live.out")"
+"$SABPF" detect watch --model "$OUT/model" "$OUT/live.raw" >"$OUT/replay.out" 2>&1
+grep -v '"type":"stats"' "$OUT/live.out" >"$OUT/live.cmp"
+grep -v '"type":"stats"' "$OUT/replay.out" >"$OUT/replay.cmp"
+[ -s "$OUT/live.cmp" ] && cmp -s "$OUT/live.cmp" "$OUT/replay.cmp" &&
+  ok "live alerts and verdict equal those of the kept copy" ||
+  not_ok "live and replayed differ: $(diff "$OUT/live.cmp" "$OUT/replay.cmp" | head -4)"
+
+# negative control: the stream cut in the middle of a record
+size=$(wc -c <"$OUT/live.raw")
+head -c $((size - 5)) "$OUT/live.raw" | "$SABPF" detect watch --model "$OUT/model" - \
+  >/dev/null 2>"$OUT/cut.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "truncated" "$OUT/cut.err" &&
+  ok "a stream cut mid-record is refused: $(cat "$OUT/cut.err")" ||
+  not_ok "cut stream: exit $rc, $(cat "$OUT/cut.err")"
+
+rm -rf "$w"
+exit "$fails"
