@@ -968,7 +968,7 @@ static const struct cmd cmds[] = {
     {"detect", cmd_detect, "train|watch ...",
      "intrusion detection on provenance (docs/detection.md)", 0, NULL},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
-     "what a node came from or led to", 0, NULL},
+     "what a node came from or led to", CMD_JSON, NULL},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };
