@@ -531,7 +531,7 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 	return 0;
 }
 
-static int train(int argc, char **argv)
+static int cmd_detect_train(int argc, char **argv)
 {
 	struct detector d = {0};
 	bool tset = false, sset = false;
@@ -653,7 +653,7 @@ static int write_alert_dot(struct detector *d, const char *capture, const char *
 	return rc;
 }
 
-static int watch(int argc, char **argv)
+static int cmd_detect_watch(int argc, char **argv)
 {
 	struct detector d = {0};
 	struct dm_params opt;
@@ -743,20 +743,24 @@ static int watch(int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
+/* The verbs of `sabpf detect`. */
+const struct cmd detect_cmds[] = {
+    {"train", cmd_detect_train, "-o MODEL [OPTIONS] CAPTURE.raw...",
+     "learn the normal graphs of captures", 0, NULL},
+    {"watch", cmd_detect_watch, "--model MODEL [OPTIONS] CAPTURE.raw|-",
+     "score a capture, alerts as JSON lines", CMD_JSON, NULL},
+    {0},
+};
+
 int cmd_detect(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "train") == 0)
-		return train(argc - 1, argv + 1);
-	if (strcmp(argv[1], "watch") == 0)
-		return watch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	fprintf(stderr, "sabpf detect: unknown subcommand '%s'\n%s", argv[1], usage_text);
-	return EXIT_USAGE;
+	return cmd_select(detect_cmds, "sabpf detect", argc - 1, argv + 1);
 }

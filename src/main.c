@@ -966,7 +966,7 @@ static const struct cmd cmds[] = {
      "check a sealed output against FILE.seal", CMD_JSON, NULL},
     {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
     {"detect", cmd_detect, "train|watch ...",
-     "intrusion detection on provenance (docs/detection.md)", 0, NULL},
+     "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
      "what a node came from or led to", CMD_JSON, NULL},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
