@@ -5,7 +5,7 @@
 #   make            build build/sabpf
 #   make test       unit tests, then the integration tests (VM or native)
 #   make unit       unit tests only
-#   make bench      the microbenchmark (bench/README.md)
+#   make bench      the native benchmark: trace backend vs auditd, docs/performance.md (bench/README.md)
 #   make format     clang-format every C file
 #
 # Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
@@ -119,10 +119,12 @@ test: all $(UNIT_TESTS) $(VM_PROGS) $(TENANT_OBJS)
 test-vm: all $(VM_PROGS)
 	@tests/vm/run.sh
 
-# The lmbench-style microbenchmark, in the VM under three configurations
-# (no agent, agent auditing another container, agent auditing it).
+# The native benchmark (bench/native.py): lmbench rows, macro workloads,
+# drain rate and scale under no agent, auditd, and the trace backend auditing
+# another container or the workload's own; regenerates docs/performance.md's
+# native tables. The VM (LSM backend, TCG) variant: bench/run.sh.
 bench: all
-	bench/run.sh
+	bench/run.sh --native
 
 format:
 	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h tests/unit/*.c bench/*.c)

@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run.sh: the whole microbenchmark in one command, from the host. Builds
 # build/bench/microbench, runs bench/run-guest.sh in the test VM (or natively
-# when this host runs BPF LSM programs) through tests/vm/run.sh, then turns
-# the results into a table and build/bench-results/report.md.
+# when this host runs BPF LSM programs: --lsm-native) through tests/vm/run.sh,
+# then turns the results into a table and build/bench-results/report.md.
 #
 #   bench/run.sh [--seconds S] [--rounds N] [--rows LIST] [--cpu N|none]
-#                [--kernel 6.1|6.12] [--native|--vm] [--out DIR]
+#                [--kernel 6.1|6.12] [--lsm-native|--vm] [--out DIR]
+#   bench/run.sh --native [--quick] [bench/native.py options]
+#
+# --native (what `make bench` runs): the trace backend on this host, no VM,
+# beside auditd (bench/native.py), then docs/performance.md's native tables
+# regenerated from the data (bench/native_report.py). With --quick: a smoke
+# run into build/bench-native/, the docs left alone.
 #
 # The settings travel into the VM inside a generated copy of run-guest.sh
 # (build/bench-run/run-guest.sh), since the VM sees only its initramfs.
@@ -14,6 +20,26 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+if [ "${1:-}" = --native ]; then
+  shift
+  make -s all
+  make -s -C bench
+  data=bench/results/native.json
+  report=(--doc docs/performance.md)
+  for a in "$@"; do
+    if [ "$a" = --quick ]; then
+      data=build/bench-native/quick.json
+      report=(--markdown build/bench-native/quick.md)
+    fi
+  done
+  status=0
+  bench/native.py --out "$data" "$@" || status=$?
+  # 1: some measurements failed, the data says which; 2: nothing measured
+  [ "$status" -le 1 ] || exit "$status"
+  /usr/bin/python3 bench/native_report.py "$data" "${report[@]}" || exit 1
+  echo "bench/run.sh: $data -> ${report[1]}" >&2
+  exit "$status"
+fi
 seconds=1
 rounds=3
 rows=""
@@ -33,9 +59,10 @@ while [ $# -gt 0 ]; do
   --rows) rows=$2; shift 2 ;;
   --cpu) cpu=$2; shift 2 ;;
   --kernel) vm_args+=(--kernel "$2"); shift 2 ;;
-  --native | --vm) vm_args+=("$1"); shift ;;
+  --lsm-native) vm_args+=(--native); shift ;;
+  --vm) vm_args+=("$1"); shift ;;
   --out) out=$2; shift 2 ;;
-  -h | --help) sed -n '7,8p' "$0" | sed 's/^# *//'; exit 0 ;;
+  -h | --help) sed -n '7,14p' "$0" | sed 's/^# *//'; exit 0 ;;
   *) die "unknown argument '$1' (see --help)" ;;
   esac
 done

@@ -20,11 +20,18 @@ PACKAGES=(
   libcmocka-dev clang-format iproute2
   # VM harness: emulator, initramfs contents and tools
   qemu-system-x86 busybox-static cpio gzip xz-utils
+  # real container runtimes for the native identity test (tests/native/scenarios/70-runtimes.sh);
+  # (podman and runc below); their services are not started: the test runs its own dockerd
+  docker.io containerd
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
   # the OCI image (scripts/build-image.sh, tests/native/scenarios/60-image.sh)
   # and the judge of the Kubernetes manifests (tests/tools/k8s_manifests.py)
   podman runc python3-kubernetes python3-yaml
+  # the native benchmark (bench/native.py): auditd as the reference, and the
+  # macro workloads (it runs its own redis-server and nginx from private
+  # configurations; on a host where apt starts services, stop theirs if unwanted)
+  auditd postmark redis-server redis-tools nginx wrk
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -46,6 +53,22 @@ else
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Packages that come with a service (the benchmark's auditd, redis-server
+  # and nginx) start and enable it on a host run by systemd. This script
+  # installs them as tools, not as services: a service it just installed is
+  # stopped and disabled again, so the host runs what it ran before.
+  if [ -d /run/systemd/system ]; then
+    for pkg in "${missing[@]}"; do
+      case "$pkg" in
+      auditd | redis-server | nginx | docker.io | containerd)
+        svc=${pkg%.io}
+        [ "$pkg" = redis-server ] && svc=redis-server
+        systemctl disable --now "$svc" >/dev/null 2>&1 &&
+          echo "install-deps.sh: $pkg's service $svc stopped and disabled (it was not there before)"
+        ;;
+      esac
+    done
+  fi
 fi
 
 # promtool, the judge of the --metrics page, without installing the

@@ -93,9 +93,14 @@ struct attr_writer {
 
 void attr_u64(struct attr_writer *w, const char *key, __u64 v);
 void attr_str(struct attr_writer *w, const char *key, const char *s, size_t n);
-/* Node attributes (see docs/formats.md) of version `version` of n. */
+/* Node attributes (see docs/formats.md) of version `version` of n; who:
+ * the runtime identity of its container (identity_* attributes), or NULL. */
 void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *n, __u32 version,
-	       __s64 wall_ns);
+	       __s64 wall_ns, const struct sabpf_identity *who);
+/* The runtime identity a node's description shows: a task's (its own
+ * cgroup's, else its container's, pipeline_identity()); NULL for other
+ * nodes and for containers of no runtime. */
+const struct sabpf_identity *node_identity(const struct sabpf_pipeline *p, const struct gnode *n);
 /* Edge attributes: type, date, acting task, arg. */
 void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns);
 /* "n<id hex>_v<version>" (no quotes). */

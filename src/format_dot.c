@@ -48,6 +48,7 @@ struct dvert {
 	char *text;    /* an inode's path while at this version (NULL: the object's) */
 	bool has_task; /* task attributes below are known */
 	__u32 pid, tid;
+	__u64 cgroup; /* the task's own cgroup */
 	char comm[SABPF_COMM_LEN + 1];
 };
 
@@ -181,6 +182,7 @@ static void refresh_vertex(struct dot_state *s, struct dvert *v, const struct gn
 		v->has_task = true;
 		v->pid = n->a.task.pid;
 		v->tid = n->a.task.tid;
+		v->cgroup = n->a.task.cgroup_id;
 		memcpy(v->comm, n->a.task.comm, SABPF_COMM_LEN);
 		v->comm[SABPF_COMM_LEN] = '\0';
 		if (s->opt.collapse)
@@ -410,8 +412,11 @@ static void put_versions(struct jbuf *b, const struct dot_state *s, const struct
 	}
 }
 
-/* "cat 4242 v2", "cat 4242/4250 v2" for a thread, "sh,cat 4242 v1-4". */
-static void put_task_label(struct jbuf *b, const struct dot_state *s, const struct dvert *v)
+/* "cat 4242 v2", "cat 4242/4250 v2" for a thread, "sh,cat 4242 v1-4";
+ * then the runtime's container it is in when that is not its cluster's
+ * (a container under a registered /docker): "\ndocker:web". */
+static void put_task_label(struct jbuf *b, const struct dot_state *s, const struct dvert *v,
+			   const char *in)
 {
 	const struct dobj *ob = &s->objs[v->obj];
 	if (!v->has_task) {
@@ -427,6 +432,10 @@ static void put_task_label(struct jbuf *b, const struct dot_state *s, const stru
 		}
 	}
 	put_versions(b, s, v);
+	if (in) {
+		jbuf_puts(b, "\\n");
+		put_label_text(b, in, true);
+	}
 }
 
 /* Shape, colours and label of an entity kind. */
@@ -495,14 +504,18 @@ static void put_entity_label(struct jbuf *b, const struct dot_state *s, const st
 		jbuf_puts(b, "\\ntruncated path");
 }
 
-static void write_vertex(struct jbuf *b, const struct dot_state *s, const struct dvert *v)
+static void write_vertex(struct output *o, const struct dot_state *s, const struct dvert *v)
 {
+	struct jbuf *b = &o->buf;
 	const struct dobj *ob = &s->objs[v->obj];
 	jbuf_puts(b, "    ");
 	put_dot_id(b, s, v);
 	if (ob->kind == SABPF_NODE_TASK) {
+		const char *in = v->has_task && v->cgroup && v->cgroup != ob->container
+				     ? pipeline_identity_name(o->p, v->cgroup)
+				     : NULL;
 		jbuf_puts(b, " [shape=box, fillcolor=\"#9FB1FC\", label=\"");
-		put_task_label(b, s, v);
+		put_task_label(b, s, v, in);
 	} else {
 		struct entity_style st = entity_style(ob->kind);
 		jbuf_puts(b, " [shape=");
@@ -540,7 +553,7 @@ static void write_cluster(struct output *o, const struct dot_state *s, const str
 	jbuf_puts(b, "\";\n    style=rounded; color=\"#808080\";\n");
 	for (size_t i = 0; i < s->nverts; i++) {
 		if (s->objs[s->verts[i].obj].container == c->id)
-			write_vertex(b, s, &s->verts[i]);
+			write_vertex(o, s, &s->verts[i]);
 		output_maybe_write(o);
 	}
 	jbuf_puts(b, "  }\n");

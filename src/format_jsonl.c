@@ -19,11 +19,16 @@
  * task's node was described, its namespaces follow "uid": uts_ns, ipc_ns,
  * mnt_ns, pid_ns, net_ns, cgroup_ns (inode numbers, from its context block).
  * An object whose path or argv was cut (SABPF_NAME_TRUNCATED) has
- * "object_truncated":true, and its text shows "..." where it was cut. */
+ * "object_truncated":true, and its text shows "..." where it was cut.
+ * For a container of a runtime (the acting task's cgroup, else the record's
+ * container: docs/identity.md) "identity":{"runtime":..,"id":..,"name":..,
+ * "image":..,"pod_name":..} follows "container_id", with the fields known;
+ * "container" is then its display name. */
 #include <string.h>
 
 #include "denial.h"
 #include "format.h"
+#include "identity.h"
 #include "names.h"
 
 static int jsonl_open(struct output *o)
@@ -32,8 +37,20 @@ static int jsonl_open(struct output *o)
 	return 0;
 }
 
-/* Opens the line's object: "time", "container", "container_id". */
-static void put_time_and_container(struct output *o, struct jw *w, const struct sabpf_hdr *h)
+/* Writes a runtime identity's fields into the object w has open; their
+ * keys come from the identity (label.<key>): escaped. */
+static void put_identity_field(const char *key, const char *value, void *ctx)
+{
+	struct jw *w = ctx;
+	jw_key_escaped(w, key);
+	jw_cstr(w, value);
+}
+
+/* Opens the line's object: "time", "container", "container_id", and
+ * "identity" for a container of a runtime. cgroup: the acting task's own
+ * cgroup, 0 when not known. */
+static void put_time_and_container(struct output *o, struct jw *w, const struct sabpf_hdr *h,
+				   __u64 cgroup)
 {
 	const char *name = pipeline_container_name(o->p, h->container);
 
@@ -47,6 +64,13 @@ static void put_time_and_container(struct output *o, struct jw *w, const struct 
 	else
 		jw_tagged_u64(w, "", h->container);
 	jw_key_u64(w, "container_id", h->container);
+	const struct sabpf_identity *who = pipeline_identity(o->p, h->container, cgroup);
+	if (who) { /* "identity":{"runtime":"docker","id":"...","name":"web",...} */
+		jw_key(w, "identity");
+		jw_object_begin(w);
+		identity_fields(who, put_identity_field, w);
+		jw_object_end(w);
+	}
 }
 
 /* Closes the line's object and ends the line. */
@@ -101,7 +125,7 @@ static void jsonl_edge(struct output *o, const struct event *ev)
 	const struct sabpf_ref *object_ref = object_is_from ? &e->from : &e->to;
 	bool actor_known = actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK;
 
-	put_time_and_container(o, &w, &e->hdr);
+	put_time_and_container(o, &w, &e->hdr, actor_known ? actor->a.task.cgroup_id : 0);
 	jw_key_u64(&w, "pid", e->pid);
 	jw_key_u64(&w, "tid", e->tid);
 	if (actor_known)
@@ -126,7 +150,7 @@ static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
 {
 	struct jw w;
 
-	put_time_and_container(o, &w, &l->hdr);
+	put_time_and_container(o, &w, &l->hdr, 0);
 	jw_key_cstr(&w, "action", "records_lost");
 	jw_key_cstr(&w, "cause", record_lost_cause_name(l->cause));
 	jw_key_u64(&w, "count", l->count);
@@ -140,7 +164,7 @@ static void jsonl_denial(struct output *o, const struct record_denial *d)
 {
 	struct jw w;
 
-	put_time_and_container(o, &w, &d->d.hdr);
+	put_time_and_container(o, &w, &d->d.hdr, d->d.cgroup_id);
 	denial_json_fields(&w, &d->d, d->path, d->path_len);
 	end_line(&w);
 }

@@ -84,7 +84,8 @@ static void describe_node(struct output *o, struct gnode *n, __u32 version, __u6
 
 	jw_key_lit(&jw, key, node_id_text(key, "sabpf:", n->id, version));
 	jw_object_begin(&jw);
-	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
+	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns),
+		  node_identity(o->p, n));
 	jw_object_end(&jw);
 	s->pending += b->len - before;
 	mark_node_described(o, n, version);

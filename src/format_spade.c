@@ -46,7 +46,8 @@ static void write_vertex(struct output *o, struct gnode *n, __u32 version, __u64
 	put_id(&jw, JW_LIT("id"), n->id, version);
 	jw_key(&jw, "annotations");
 	jw_object_begin(&jw);
-	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns));
+	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns),
+		  node_identity(o->p, n));
 	end_line(&jw);
 	mark_node_described(o, n, version);
 }

@@ -46,6 +46,7 @@ struct suid_change {
 
 struct sproc {
 	__u32 pid, vpid, ppid;
+	__u64 cgroup; /* its own cgroup (last described) */
 	bool ids_known;
 	__u32 first_uid, first_euid; /* when first seen */
 	__u32 uid, euid;	     /* now */
@@ -216,6 +217,7 @@ static void task_described(struct summary_state *s, struct sctr *c,
 	if (!p)
 		return;
 	p->vpid = t->vpid;
+	p->cgroup = t->cgroup_id;
 	if (!p->ppid)
 		p->ppid = t->ppid;
 	char comm[SABPF_COMM_LEN + 1] = {0};
@@ -532,8 +534,13 @@ static void text_list(struct jbuf *b, const char *title, const struct strset *se
 	}
 }
 
-static void text_process(struct jbuf *b, const struct sproc *p)
+/* in: the name of the runtime's container a process is in when it is
+ * not the container's own (a container under a registered /docker). */
+static void text_process(struct output *o, const struct sctr *c, const struct sproc *p)
 {
+	struct jbuf *b = &o->buf;
+	const char *in =
+	    p->cgroup && p->cgroup != c->id ? pipeline_identity_name(o->p, p->cgroup) : NULL;
 	put_num(b, "    pid ", p->pid, "");
 	if (p->vpid)
 		put_num(b, " (vpid ", p->vpid, ")");
@@ -546,6 +553,10 @@ static void text_process(struct jbuf *b, const struct sproc *p)
 	}
 	if (p->tids.n > 1)
 		put_num(b, " threads ", p->tids.n, "");
+	if (in) {
+		jbuf_puts(b, " in ");
+		put_text(b, in);
+	}
 	jbuf_puts(b, ":");
 	for (size_t i = 0; i < p->comms.n; i++) {
 		jbuf_puts(b, i ? ", " : " ");
@@ -589,7 +600,7 @@ static void text_container(struct output *o, const struct sctr *c)
 		put_num(b, " (in ", c->loss_reports, " loss reports)");
 	put_num(b, "\n  processes (", c->nprocs, "):\n");
 	for (size_t i = 0; i < c->nprocs; i++)
-		text_process(b, &c->procs[i]);
+		text_process(o, c, &c->procs[i]);
 	for (int l = 0; l < F_COUNT; l++) {
 		char title[32];
 		snprintf(title, sizeof(title), "files %s", file_list_names[l]);

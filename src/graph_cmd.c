@@ -368,7 +368,8 @@ static int render(struct sabpf_pipeline *p, const struct graph_args *a)
 		list_containers(p, list, sizeof(list));
 		fprintf(stderr,
 			"sabpf graph: no container '%s' in '%s': its containers are %s (a raw "
-			"capture knows containers by cgroup id only)\n",
+			"capture knows containers by cgroup id, and runtimes' containers by "
+			"the names in FILE.identity.jsonl)\n",
 			a->view.container, a->capture, list);
 		return 1;
 	}

@@ -225,6 +225,23 @@ int identity_from_oci_config(const char *text, size_t len, struct sabpf_identity
 		type = json_scalar(json_get(&doc, ann, "io.kubernetes.cri-o.ContainerType"), &n);
 	if (type)
 		id->sandbox = equals(type, n, "sandbox");
+	/* CRI-O: the pod's labels, a JSON object in a string (the io.kubernetes.*
+	 * ones are the fields above) */
+	const char *labels = json_scalar(json_get(&doc, ann, "io.kubernetes.cri-o.Labels"), &n);
+	yaml_document_t ldoc;
+	char ignored[128];
+	if (labels && json_load_object(&ldoc, labels, n, "labels", ignored, sizeof(ignored)) == 0) {
+		yaml_node_t *map = json_root(&ldoc);
+		for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+		     p < map->data.mapping.pairs.top; p++) {
+			size_t kn, vn;
+			const char *k = json_scalar(yaml_document_get_node(&ldoc, p->key), &kn);
+			const char *v = json_scalar(yaml_document_get_node(&ldoc, p->value), &vn);
+			if (k && v && !(kn > 14 && strncmp(k, "io.kubernetes.", 14) == 0))
+				identity_add_label(id, k, kn, v, vn);
+		}
+		yaml_document_delete(&ldoc);
+	}
 	yaml_document_delete(&doc);
 	return 0;
 }
@@ -242,8 +259,47 @@ int identity_from_docker_config(const char *text, size_t len, struct sabpf_ident
 		name++, n--;
 	if (name && n)
 		copy(id->name, sizeof(id->name), name, n);
-	json_copy_string(&doc, json_get(&doc, root, "Config"), "Image", id->image,
-			 sizeof(id->image));
+	yaml_node_t *config = json_get(&doc, root, "Config");
+	json_copy_string(&doc, config, "Image", id->image, sizeof(id->image));
+	yaml_node_t *labels = json_get(&doc, config, "Labels");
+	if (labels && labels->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = labels->data.mapping.pairs.start;
+		     p < labels->data.mapping.pairs.top; p++) {
+			size_t kn, vn;
+			const char *k = json_scalar(yaml_document_get_node(&doc, p->key), &kn);
+			const char *v = json_scalar(yaml_document_get_node(&doc, p->value), &vn);
+			if (k && v)
+				identity_add_label(id, k, kn, v, vn);
+		}
+	}
 	yaml_document_delete(&doc);
 	return 0;
+}
+
+/* ---- labels -------------------------------------------------------------- */
+
+bool identity_add_label(struct sabpf_identity *id, const char *key, size_t klen, const char *value,
+			size_t vlen)
+{
+	if (!klen || memchr(key, '\0', klen) || memchr(value, '\0', vlen) ||
+	    id->labels_len + klen + vlen + 2 > sizeof(id->labels))
+		return false;
+	char *at = id->labels + id->labels_len;
+	memcpy(at, key, klen);
+	at[klen] = '\0';
+	memcpy(at + klen + 1, value, vlen);
+	at[klen + 1 + vlen] = '\0';
+	id->labels_len += klen + vlen + 2;
+	return true;
+}
+
+const char *identity_label(const struct sabpf_identity *id, const char *key)
+{
+	for (size_t at = 0; at < id->labels_len;) {
+		const char *k = id->labels + at, *v = k + strlen(k) + 1;
+		if (strcmp(k, key) == 0)
+			return v;
+		at = (size_t)(v + strlen(v) + 1 - id->labels);
+	}
+	return NULL;
 }

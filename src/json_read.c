@@ -5,8 +5,8 @@
 
 #include "json_read.h"
 
-int json_load_object(yaml_document_t *doc, const char *text, size_t len, const char *what,
-		     char *err, size_t errlen)
+int json_load(yaml_document_t *doc, const char *text, size_t len, const char *what, char *err,
+	      size_t errlen)
 {
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
@@ -22,6 +22,14 @@ int json_load_object(yaml_document_t *doc, const char *text, size_t len, const c
 		return -1;
 	}
 	yaml_parser_delete(&parser);
+	return 0;
+}
+
+int json_load_object(yaml_document_t *doc, const char *text, size_t len, const char *what,
+		     char *err, size_t errlen)
+{
+	if (json_load(doc, text, len, what, err, errlen))
+		return -1;
 	yaml_node_t *root = yaml_document_get_root_node(doc);
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		snprintf(err, errlen, "%s: the document is not a JSON object", what);

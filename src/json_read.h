@@ -14,6 +14,10 @@
  * column 7"). Returns 0 (free doc with yaml_document_delete), or -1 with err. */
 int json_load_object(yaml_document_t *doc, const char *text, size_t len, const char *what,
 		     char *err, size_t errlen);
+/* The same for a document of any kind (object, array, scalar; the root is
+ * NULL for an empty one). */
+int json_load(yaml_document_t *doc, const char *text, size_t len, const char *what, char *err,
+	      size_t errlen);
 /* The root object of a loaded document. */
 yaml_node_t *json_root(yaml_document_t *doc);
 /* The value of key in object map; NULL when map is not an object or has no key. */

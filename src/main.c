@@ -43,12 +43,14 @@
 #include "policy.h"
 #include "record.h"
 #include "seal_verify.h"
+#include "select.h"
 #include "tenant.h"
 
 #define EXIT_RUN_FAILED 125
 #define MAX_OUTPUTS 8
 #define DEFAULT_RING "16M"
 #define POLL_MS 10
+#define SELECT_SCAN_S 0.2 /* --select: how often the cgroup tree is scanned */
 
 static const char *default_command[] = {"sh", "-c", "cat /etc/hostname > /tmp/x", NULL};
 
@@ -112,7 +114,12 @@ static void usage(FILE *out)
 	    "options of audit:\n"
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
-	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n");
+	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n"
+	    "  --select K=V[,K=V]        follow the containers that match, as they start\n"
+	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
+	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
+	    "  --runtime R               ... those of runtime R (docker, podman, containerd,\n"
+	    "                            cri-o); --all: every runtime's (docs/identity.md)\n");
 }
 
 /* Options shared by run and audit. */
@@ -368,6 +375,9 @@ enum {
 	OPT_BACKEND,
 	OPT_PRIVILEGED,
 	OPT_METRICS,
+	OPT_SELECT,
+	OPT_RUNTIME,
+	OPT_ALL,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -711,6 +721,7 @@ struct audit_opts {
 	bool follow;
 	double duration;
 	const char *control_path;
+	struct selection *selection; /* --select, --runtime, --all (select.h) */
 };
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
@@ -720,6 +731,9 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"follow", no_argument, 0, OPT_FOLLOW},
 	    {"duration", required_argument, 0, OPT_DURATION},
 	    {"control", required_argument, 0, OPT_CONTROL},
+	    {"select", required_argument, 0, OPT_SELECT},
+	    {"runtime", required_argument, 0, OPT_RUNTIME},
+	    {"all", no_argument, 0, OPT_ALL},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -757,6 +771,19 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 				return -1;
 			}
 			break;
+		case OPT_SELECT:
+		case OPT_RUNTIME:
+		case OPT_ALL: {
+			char text[300], err[1024];
+			snprintf(text, sizeof(text), "%s%s", opt == OPT_RUNTIME ? "runtime=" : "",
+				 opt == OPT_ALL ? "" : optarg);
+			if (selection_add(&o->selection, text, err, sizeof(err))) {
+				fprintf(stderr, "sabpf audit: --%s: %s\n",
+					opt == OPT_SELECT ? "select" : "runtime", err);
+				return -1;
+			}
+			break;
+		}
 		case OPT_CONTROL:
 			o->control_path = optarg;
 			break;
@@ -772,9 +799,10 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		fprintf(stderr, "sabpf audit: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (o->ncgroups == 0 && !o->control_path) {
-		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH (or --control SOCKET "
-				"to add them later)\n");
+	if (o->ncgroups == 0 && !o->control_path && !o->selection) {
+		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH, or containers by "
+				"--select, --runtime or --all (or --control SOCKET to add them "
+				"later)\n");
 		return -1;
 	}
 	if (o->common.noutputs == 0)
@@ -811,6 +839,11 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		return 1;
 	}
+	if (pipeline_track_identities(p)) { /* runtime containers: docs/identity.md */
+		fprintf(stderr, "sabpf audit: out of memory\n");
+		pipeline_free(p);
+		return 1;
+	}
 	struct agent_opts ao = {.ring_bytes = o.common.ring_bytes,
 				.wakeup_bytes = o.common.ring_bytes / 4,
 				.allow_bpf = o.common.allow_bpf,
@@ -842,6 +875,11 @@ static int cmd_audit(int argc, char **argv)
 				targets[i].path, (unsigned long long)targets[i].id,
 				targets[i].cgroups, targets[i].cgroups == 1 ? "" : "s");
 	}
+	if (o.selection && selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
+					  sizeof(err)) < 0) {
+		fprintf(stderr, "sabpf audit: following containers: %s\n", err);
+		goto out;
+	}
 	if (o.control_path && control_open(o.control_path, a, p, &ctl, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
@@ -851,13 +889,19 @@ static int cmd_audit(int argc, char **argv)
 	metrics_tick(metrics, p, a, true);
 	metrics_set_ready(metrics);
 	install_stop_handlers();
-	double start = now_seconds(), last_flush = start;
+	double start = now_seconds(), last_flush = start, last_scan = start;
 	while (!stop_requested) {
 		agent_poll(a, POLL_MS * 5);
 		metrics_tick(metrics, p, a, false);
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
+		if (o.selection && now - last_scan >= SELECT_SCAN_S) {
+			if (selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
+					   sizeof(err)) < 0)
+				fprintf(stderr, "sabpf audit: following containers: %s\n", err);
+			last_scan = now;
+		}
 		if (o.follow && now - last_flush >= 1.0) {
 			pipeline_flush(p);
 			last_flush = now;
@@ -878,6 +922,7 @@ static int cmd_audit(int argc, char **argv)
 out:
 	metrics_stop(metrics);
 	control_close(ctl);
+	selection_free(o.selection);
 	if (pipeline_finish(p, ok) && ok) {
 		fprintf(stderr, "sabpf audit: writing the outputs failed\n");
 		ok = false;
@@ -949,8 +994,8 @@ static int cmd_help(int argc, char **argv)
 static const struct cmd cmds[] = {
     {"run", cmd_run, "[OPTIONS] [-- CMD [ARGS]]", "run CMD in a minimal container and audit it", 0,
      NULL},
-    {"audit", cmd_audit, "--cgroup PATH[:CLASSES]... [OPTIONS]",
-     "audit existing cgroup v2 directories", 0, NULL},
+    {"audit", cmd_audit, "--cgroup PATH[:CLASSES]... | --select K=V,... | --runtime R | --all",
+     "audit cgroups, or containers chosen by identity", 0, NULL},
     {"ctl", cmd_ctl, "--control SOCKET VERB", "change what a running `audit` records", 0, ctl_cmds},
     {"doctor", cmd_doctor, NULL, "check what this host can run", 0, NULL},
     {"convert", cmd_convert, "[-o FORMAT:PATH]... [--seal[-key KEY]] FILE", "render a raw capture",

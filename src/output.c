@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "format.h"
 #include "graph.h"
+#include "identity.h"
 #include "names.h"
 #include "record.h"
 
@@ -59,7 +61,9 @@ struct sabpf_pipeline {
 	size_t nnames;
 	struct container_loss *losses;
 	size_t nlosses;
-	char text[RECORD_TEXT_MAX]; /* decoded NAME text of the current record */
+	struct identity_table *identities; /* NULL: no identities known */
+	bool identities_live;		   /* resolve the cgroups records name */
+	char text[RECORD_TEXT_MAX];	   /* decoded NAME text of the current record */
 	char last_error[256];
 	bool seal; /* outputs added from now on are sealed (seal.h) */
 	bool seal_signed;
@@ -140,8 +144,59 @@ void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const ch
 	p->nnames++;
 }
 
+static int make_identity_table(struct sabpf_pipeline *p)
+{
+	if (!p->identities)
+		p->identities = identity_table_new();
+	return p->identities ? 0 : -1;
+}
+
+int pipeline_track_identities(struct sabpf_pipeline *p)
+{
+	if (make_identity_table(p))
+		return -1;
+	p->identities_live = true;
+	return 0;
+}
+
+int pipeline_set_identity(struct sabpf_pipeline *p, __u64 cgroup, const struct sabpf_identity *id)
+{
+	if (make_identity_table(p))
+		return -1;
+	return identity_table_put(p->identities, cgroup, id);
+}
+
+const struct sabpf_identity *pipeline_identity(const struct sabpf_pipeline *p, __u64 container,
+					       __u64 cgroup)
+{
+	const struct sabpf_identity *id = identity_table_get(p->identities, cgroup);
+	return id ? id : identity_table_get(p->identities, container);
+}
+
+/* Resolves, once each, the identities a record refers to: its container's
+ * and, for a task node or a denial, the task's own cgroup's (a container
+ * started under a registered runtime parent such as /docker). */
+static void resolve_identities(struct sabpf_pipeline *p, const struct record *r)
+{
+	if (!p->identities_live)
+		return;
+	identity_table_resolve(p->identities, r->hdr.container);
+	if (r->hdr.type == SABPF_REC_NODE && r->node.node.kind == SABPF_NODE_TASK)
+		identity_table_resolve(p->identities, r->node.task.cgroup_id);
+	else if (r->hdr.type == SABPF_REC_DENIAL)
+		identity_table_resolve(p->identities, r->denial.d.cgroup_id);
+}
+
+const char *pipeline_identity_name(const struct sabpf_pipeline *p, __u64 cgroup)
+{
+	return identity_table_name(p->identities, cgroup);
+}
+
 const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container)
 {
+	const char *display = identity_table_name(p->identities, container);
+	if (display)
+		return display;
 	for (size_t i = 0; i < p->nnames; i++)
 		if (p->names[i].id == container)
 			return p->names[i].name;
@@ -704,6 +759,7 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 	/* LOST and DENIAL records are outside the sequence */
 	if (r.hdr.type != SABPF_REC_LOST && r.hdr.type != SABPF_REC_DENIAL)
 		track_seq(p, &r.hdr);
+	resolve_identities(p, &r);
 	switch (r.hdr.type) {
 	case SABPF_REC_NODE:
 		p->stats.nodes++;
@@ -815,11 +871,44 @@ static int output_finish(struct output *o, bool success)
 	return rc;
 }
 
+/* The identities of a raw capture, beside it in PATH.identity.jsonl (none:
+ * no file, and a stale one from an earlier capture is removed). Returns 0,
+ * or -1 (said on stderr). */
+static int save_identities(const struct sabpf_pipeline *p, const char *path)
+{
+	char side[PATH_MAX], tmp[PATH_MAX + 8];
+	struct jbuf b;
+	snprintf(side, sizeof(side), "%s.identity.jsonl", path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", side);
+	jbuf_init(&b);
+	int n = identity_table_save(p->identities, &b), rc = 0;
+	if (n == 0) {
+		if (unlink(side) < 0 && errno != ENOENT)
+			fprintf(stderr, "sabpf: cannot remove the stale '%s': %s\n", side,
+				strerror(errno));
+		jbuf_free(&b);
+		return 0;
+	}
+	FILE *f = n < 0 ? NULL : fopen(tmp, "we");
+	if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0 || rename(tmp, side) < 0) {
+		fprintf(stderr, "sabpf: writing '%s' failed: %s\n", side,
+			n < 0 ? "out of memory" : strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	jbuf_free(&b);
+	return rc;
+}
+
 int pipeline_finish(struct sabpf_pipeline *p, bool success)
 {
 	int rc = 0;
 	for (int i = 0; i < p->noutputs; i++) {
+		struct output *o = p->outputs[i];
 		if (output_finish(p->outputs[i], success) < 0)
+			rc = -1;
+		else if (success && o->ops == &format_raw && o->tmp_path &&
+			 save_identities(p, o->path) < 0)
 			rc = -1;
 		output_free(p->outputs[i]);
 		p->outputs[i] = NULL;
@@ -839,6 +928,7 @@ void pipeline_free(struct sabpf_pipeline *p)
 	free(p->names);
 	free(p->losses);
 	free(p->cpus);
+	identity_table_free(p->identities);
 	free(p);
 }
 
@@ -905,10 +995,41 @@ static int replay_records(struct sabpf_pipeline *p, FILE *f, const char *path,
 	return 0;
 }
 
+/* PATH.identity.jsonl, if the capture has one (save_identities). */
+static int load_identities(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen)
+{
+	char side[PATH_MAX];
+	snprintf(side, sizeof(side), "%s.identity.jsonl", path);
+	FILE *f = fopen(side, "re");
+	if (!f)
+		return 0;
+	struct jbuf b;
+	char chunk[4096];
+	size_t n;
+	jbuf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		jbuf_put(&b, chunk, n);
+	int rc = 0;
+	if (ferror(f) || b.oom) {
+		set_err(err, errlen, "cannot read '%s'", side);
+		rc = -1;
+	} else if (make_identity_table(p) ||
+		   identity_table_load(p->identities, b.data ? b.data : "", b.len, side, err,
+				       errlen)) {
+		rc = -1;
+	}
+	fclose(f);
+	jbuf_free(&b);
+	return rc;
+}
+
 int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, size_t errlen)
 {
 	unsigned char head[16];
 	__u32 abi;
+
+	if (load_identities(p, path, err, errlen))
+		return -1;
 
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -1186,8 +1307,27 @@ static void build_label(struct jbuf *s, const struct gnode *n)
 	}
 }
 
+/* identity_<key>; a label whose key is not a PROV local name (letters,
+ * digits, '.', '_', '-') is left out of PROV and SPADE (JSON lines has it). */
+static void attr_identity_field(const char *key, const char *value, void *ctx)
+{
+	char name[IDENTITY_LABELS + 16];
+	if (strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+	    strlen(key))
+		return;
+	snprintf(name, sizeof(name), "identity_%s", key);
+	attr_cstr(ctx, name, value);
+}
+
+const struct sabpf_identity *node_identity(const struct sabpf_pipeline *p, const struct gnode *n)
+{
+	if (n->kind != SABPF_NODE_TASK || !n->has_attrs)
+		return NULL;
+	return pipeline_identity(p, n->container, n->a.task.cgroup_id);
+}
+
 void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *n, __u32 version,
-	       __s64 wall_ns)
+	       __s64 wall_ns, const struct sabpf_identity *who)
 {
 	build_label(scratch, n);
 	attr_cstr(w, "type", node_kind_name(n->kind));
@@ -1196,6 +1336,8 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 	attr_u64(w, "version", version);
 	attr_date(w, wall_ns);
 	attr_u64(w, "container", n->container);
+	if (who)
+		identity_fields(who, attr_identity_field, w);
 	attr_ctx(w, &n->ctx);
 	switch (n->kind) {
 	case SABPF_NODE_TASK:

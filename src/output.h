@@ -45,6 +45,23 @@ int pipeline_set_seal(struct sabpf_pipeline *p, const char *key_path, size_t blo
 		      size_t errlen);
 /* Names a container (e.g. its cgroup path) for outputs that show it. */
 void pipeline_name_container(struct sabpf_pipeline *p, __u64 container, const char *name);
+/* Resolves the runtime identity (identity.h) of each container and task
+ * cgroup the records name, once each, when first seen; outputs then show it
+ * for containers of a runtime (docs/identity.md). Only for live capture: a
+ * replayed file's cgroup ids are not this host's. Returns 0, or -1 (out of
+ * memory). */
+int pipeline_track_identities(struct sabpf_pipeline *p);
+struct sabpf_identity;
+/* Gives cgroup an identity known otherwise (a test's, a hook's); nothing
+ * is resolved unless pipeline_track_identities() was called. Returns 0, or -1 (out of memory). */
+int pipeline_set_identity(struct sabpf_pipeline *p, __u64 cgroup, const struct sabpf_identity *id);
+/* The identity of the task cgroup `cgroup` (0: none known) if it is a
+ * runtime's container, else that of `container`; NULL when neither is. */
+const struct sabpf_identity *pipeline_identity(const struct sabpf_pipeline *p, __u64 container,
+					       __u64 cgroup);
+/* The display name of the runtime's container at cgroup (identity.h), or
+ * NULL when it is none or not resolved. */
+const char *pipeline_identity_name(const struct sabpf_pipeline *p, __u64 cgroup);
 /* Consumes one raw record as read from the ring buffer. Returns 0, or -1 if
  * the record is malformed (it is counted and not written). */
 int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size);
@@ -62,7 +79,8 @@ void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out)
  * sabpf_lost_cause; 0 unused). */
 void pipeline_container_loss(const struct sabpf_pipeline *p, __u64 container,
 			     __u64 by_cause[SABPF_LOST_CAUSE_MAX]);
-/* The name given to a container, or NULL. */
+/* The name of a container: its identity's display name (a runtime's
+ * container), else the name given to it, else NULL. */
 const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container);
 /* The containers the pipeline knows: named ones, then those with losses,
  * at most max; returns how many. */

@@ -6,7 +6,8 @@
 # scenarios (natively where the host kernel runs BPF LSM programs, else inside
 # the QEMU test VM, on both LTS kernels, then again with the hybrid cgroup
 # layout), then the host-side checks of their artifacts, then the native
-# scenarios of the trace backend (tests/native/run.sh). Ends with the line
+# scenarios of the trace backend (tests/native/run.sh), then a smoke test of
+# the native benchmark (bench/smoke.sh). Ends with the line
 # "N passed, N failed, N skipped" (skipped: strict expected failures).
 set -u
 cd "$(dirname "$0")/.."
@@ -84,6 +85,10 @@ fi
 # The trace backend natively on this host, whatever its LSM support
 # (tests/native: a few seconds, no VM).
 tests/native/run.sh 2>&1 | tee "$logs/native.log"; count "$logs/native.log"
+# The native benchmark's pipeline with tiny counts (bench/smoke.sh, ~10 s):
+# data well-formed, audit state restored, the doc generator and its refusals.
+t=$SECONDS; bench/smoke.sh >"$logs/bench.log" 2>&1; tail -1 "$logs/bench.log"
+took "$logs/bench.log" $t; count "$logs/bench.log"
 # "skipped" are strict expected failures (xfail): known gaps, each with its
 # reason (e.g. a motif whose hook is not captured yet); an unexpected pass fails
 { echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"

@@ -23,6 +23,8 @@
 #include "fixtures.h"
 #include "testdir.h"
 #include "output.h"
+#include "identity.h"
+#include "sabpf_policy.h"
 
 #define PY "/usr/bin/python3"
 #define PROV_CHECK "tests/tools/prov_check.py"
@@ -1208,6 +1210,245 @@ static void test_stdout_output(void **state)
 	pipeline_free(p);
 }
 
+#define DOCKER_ID "cb3a25b42bcca7ddbb2b55a2e8a6feb9b4ad231d41acf1e07467df0c4f671370"
+
+/* The cat scenario with the container given a runtime identity (docker,
+ * name, image) in every format of `sabpf audit`: jsonl's "identity" object
+ * and display name, the identity_* attributes of PROV and SPADE task nodes,
+ * the summary and DOT labels. An identity of sabpf run's own changes
+ * nothing (negative control: jsonl as without identity). */
+static void test_identity_in_every_format(void **state)
+{
+	(void)state;
+	static const char *const formats[] = {"jsonl", "prov", "spade", "summary", "dot"};
+	const size_t nformats = sizeof(formats) / sizeof(formats[0]);
+	for (int shown = 1; shown >= 0; shown--) {
+		struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+		char spec[300], name[32];
+		for (size_t i = 0; i < nformats; i++) {
+			snprintf(name, sizeof(name), "id%d.%s", shown, formats[i]);
+			snprintf(spec, sizeof(spec), "%s:%s", formats[i], in_dir(name));
+			if (pipeline_add_output(p, spec, err, sizeof(err)) < 0)
+				fail_msg("%s", err);
+		}
+		struct sabpf_identity id;
+		memset(&id, 0, sizeof(id));
+		id.runtime = shown ? SABPF_RT_DOCKER : SABPF_RT_SABPF;
+		strcpy(id.id, shown ? DOCKER_ID : "web");
+		strcpy(id.name, "web");
+		strcpy(id.image, "busybox:1.36");
+		assert_int_equal(pipeline_set_identity(p, FX_CONTAINER, &id), 0);
+		fx_cat_scenario(&stream);
+		assert_int_equal(fx_feed(&stream, p), 0);
+		assert_int_equal(pipeline_finish(p, true), 0);
+		pipeline_free(p);
+	}
+	char *jsonl = read_all(in_dir("id1.jsonl"), NULL);
+	assert_int_equal(count_lines(jsonl), 7);
+	assert_int_equal(count_occurrences(jsonl,
+					   "\"container\":\"docker:web\",\"container_id\":42,"
+					   "\"identity\":{\"runtime\":\"docker\",\"id\":"
+					   "\"" DOCKER_ID "\",\"name\":\"web\",\"image\":"
+					   "\"busybox:1.36\"},\"pid\":4242,"),
+			 7);
+	free(jsonl);
+	char *prov = read_all(in_dir("id1.prov"), NULL);
+	/* every version of the one task, and no other node */
+	int tasks = count_occurrences(prov, "\"prov:type\":\"task\"");
+	assert_true(tasks >= 2);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_name\":\"web\""), tasks);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_runtime\":\"docker\""), tasks);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_image\":\"busybox:1.36\""), tasks);
+	assert_int_equal(count_occurrences(prov, "\"cf:identity_id\":\"" DOCKER_ID "\""), tasks);
+	free(prov);
+	char *spade = read_all(in_dir("id1.spade"), NULL);
+	assert_int_equal(count_occurrences(spade, "\"identity_name\":\"web\""),
+			 count_occurrences(spade, "\"subtype\":\"task\""));
+	free(spade);
+	char *summary = read_all(in_dir("id1.summary"), NULL);
+	assert_contains(summary, "container 42 (docker:web)");
+	free(summary);
+	char *dot = read_all(in_dir("id1.dot"), NULL);
+	assert_contains(dot, "container 42 (docker:web)");
+	free(dot);
+
+	/* sabpf run's identity: the outputs of a plain container */
+	char *plain = read_all(in_dir("id0.jsonl"), NULL);
+	assert_null(strstr(plain, "identity"));
+	assert_int_equal(
+	    count_occurrences(plain, "\"container\":\"web\",\"container_id\":42,\"pid\""), 7);
+	free(plain);
+	plain = read_all(in_dir("id0.prov"), NULL);
+	assert_null(strstr(plain, "identity"));
+	free(plain);
+}
+
+/* A denial names the denied task's own cgroup: a container of a runtime
+ * started under a registered parent (container 42, task cgroup 77) shows
+ * the identity of cgroup 77, and the parent's name as "container". */
+static void test_identity_of_a_denial(void **state)
+{
+	(void)state;
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	char spec[300];
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("denial.jsonl"));
+	if (pipeline_add_output(p, spec, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = SABPF_RT_DOCKER;
+	strcpy(id.id, DOCKER_ID);
+	strcpy(id.name, "late");
+	assert_int_equal(pipeline_set_identity(p, 77, &id), 0);
+	static const char path[] = "/etc/shadow";
+	unsigned char rec[sizeof(struct sabpf_denial) + sizeof(path)];
+	struct sabpf_denial d;
+	memset(&d, 0, sizeof(d));
+	d.hdr.type = SABPF_REC_DENIAL;
+	d.hdr.size = sizeof(rec);
+	d.hdr.container = FX_CONTAINER;
+	d.cgroup_id = 77;
+	d.operation = SABPF_OP_FILE_OPEN;
+	d.pid = d.tid = 9;
+	d.enforced = 1;
+	d.error = -1;
+	strcpy(d.comm, "cat");
+	d.path_len = sizeof(path);
+	memcpy(rec, &d, sizeof(d));
+	memcpy(rec + sizeof(d), path, sizeof(path));
+	assert_int_equal(pipeline_consume(p, rec, sizeof(rec)), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("denial.jsonl"), NULL);
+	assert_int_equal(count_lines(out), 1);
+	assert_contains(out, "\"container\":\"web\",\"container_id\":42,\"identity\":{\"runtime\":"
+			     "\"docker\",\"id\":\"" DOCKER_ID "\",\"name\":\"late\"},");
+	assert_contains(out, "/etc/shadow");
+	free(out);
+}
+
+/* A container of a runtime under a registered parent (the stream's
+ * container 42 is "web", a plain cgroup; its task runs in cgroup 77, a
+ * docker container "late"): JSON lines, PROV and SPADE show 77's identity,
+ * the summary's process line and the DOT task label say "in docker:late";
+ * the clusters stay the parent's. */
+static void test_identity_of_a_task_cgroup(void **state)
+{
+	(void)state;
+	static const char *const formats[] = {"jsonl", "prov", "summary", "dot"};
+	struct sabpf_pipeline *p = new_pipeline(NULL, NULL);
+	char spec[300], name[32];
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		snprintf(name, sizeof(name), "tc.%s", formats[i]);
+		snprintf(spec, sizeof(spec), "%s:%s", formats[i], in_dir(name));
+		if (pipeline_add_output(p, spec, err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+	}
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = SABPF_RT_DOCKER;
+	strcpy(id.id, DOCKER_ID);
+	strcpy(id.name, "late");
+	assert_int_equal(pipeline_set_identity(p, 77, &id), 0);
+	fx_cat_scenario(&stream);
+	int tasks = 0;
+	for (int i = 0; i < stream.count; i++) {
+		struct sabpf_node *n = (struct sabpf_node *)(stream.buf + stream.off[i]);
+		if (n->hdr.type == SABPF_REC_NODE && n->node.kind == SABPF_NODE_TASK) {
+			n->task.cgroup_id = 77;
+			tasks++;
+		}
+	}
+	assert_true(tasks > 0);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("tc.jsonl"), NULL);
+	assert_int_equal(count_occurrences(out, "\"container\":\"web\",\"container_id\":42,"
+						"\"identity\":{\"runtime\":\"docker\",\"id\":"
+						"\"" DOCKER_ID "\",\"name\":\"late\"},"),
+			 7);
+	free(out);
+	out = read_all(in_dir("tc.prov"), NULL);
+	assert_int_equal(count_occurrences(out, "\"cf:identity_name\":\"late\""),
+			 count_occurrences(out, "\"prov:type\":\"task\""));
+	free(out);
+	out = read_all(in_dir("tc.summary"), NULL);
+	assert_contains(out, "container 42 (web)");
+	assert_contains(out, " in docker:late: ");
+	free(out);
+	out = read_all(in_dir("tc.dot"), NULL);
+	assert_contains(out, "container 42 (web)");
+	assert_contains(out, "\\ndocker:late");
+	free(out);
+}
+
+/* A raw capture keeps the identities its records name beside it
+ * (FILE.identity.jsonl), which a replay shows again; a capture without
+ * identities at the same path removes a stale one; a broken one is an error
+ * naming its line. */
+static void test_identity_saved_beside_raw(void **state)
+{
+	(void)state;
+	char spec[300], side[300];
+	snprintf(spec, sizeof(spec), "raw:%s", in_dir("id.raw"));
+	snprintf(side, sizeof(side), "%s.identity.jsonl", in_dir("id.raw"));
+	struct sabpf_pipeline *p = new_pipeline(spec, NULL);
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = SABPF_RT_PODMAN;
+	strcpy(id.id, DOCKER_ID);
+	strcpy(id.name, "db \"1\"");
+	strcpy(id.image, "localhost/busybox:test");
+	assert_true(identity_add_label(&id, "app", 3, "db", 2));
+	assert_int_equal(pipeline_set_identity(p, FX_CONTAINER, &id), 0);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *saved = read_all(side, NULL);
+	assert_string_equal(saved,
+			    "{\"cgroup\":42,\"runtime\":\"podman\",\"id\":\"" DOCKER_ID
+			    "\",\"name\":\"db \\\"1\\\"\",\"image\":\"localhost/busybox:test\","
+			    "\"label.app\":\"db\"}\n");
+	free(saved);
+
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("id-replayed.jsonl"));
+	p = new_pipeline(spec, NULL);
+	if (pipeline_replay_file(p, in_dir("id.raw"), err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	char *out = read_all(in_dir("id-replayed.jsonl"), NULL);
+	assert_int_equal(count_occurrences(out,
+					   "\"container\":\"podman:db \\\"1\\\"\",\"container_id\":"
+					   "42,\"identity\":{\"runtime\":\"podman\",\"id\":"
+					   "\"" DOCKER_ID "\",\"name\":\"db \\\"1\\\"\",\"image\":"
+					   "\"localhost/busybox:test\",\"label.app\":\"db\"},"),
+			 7);
+	free(out);
+
+	/* broken: the error names the file and line */
+	FILE *f = fopen(side, "w");
+	assert_non_null(f);
+	fputs("{\"cgroup\":42,\"runtime\":\"docker\",\"id\":\"" DOCKER_ID "\"}\n", f);
+	fputs("{\"cgroup\":43,\"runtime\":\"rkt\"}\n", f);
+	fclose(f);
+	p = new_pipeline(NULL, NULL);
+	assert_int_equal(pipeline_replay_file(p, in_dir("id.raw"), err, sizeof(err)), -1);
+	assert_contains(err, "id.raw.identity.jsonl line 2: \"runtime\" is none of docker");
+	pipeline_free(p);
+
+	/* a capture with no identity at the same path: no stale file left */
+	snprintf(spec, sizeof(spec), "raw:%s", in_dir("id.raw"));
+	p = new_pipeline(spec, NULL);
+	fx_cat_scenario(&stream);
+	assert_int_equal(fx_feed(&stream, p), 0);
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	assert_int_equal(access(side, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1220,6 +1461,10 @@ int main(void)
 	    cmocka_unit_test(test_spade_lines_are_json_with_string_annotations),
 	    cmocka_unit_test(test_jsonl_fields),
 	    cmocka_unit_test(test_jsonl_objects_and_lost),
+	    cmocka_unit_test(test_identity_in_every_format),
+	    cmocka_unit_test(test_identity_of_a_denial),
+	    cmocka_unit_test(test_identity_of_a_task_cgroup),
+	    cmocka_unit_test(test_identity_saved_beside_raw),
 	    cmocka_unit_test(test_output_specs),
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* select.h: `sabpf audit --select`, `--runtime`, `--all`: containers chosen
+ * by their runtime identity (identity.h), followed as they start and stop.
+ * A selection is a list of alternatives (one per --select, --runtime or
+ * --all; any may match), each a list of key=value terms (all must match):
+ *   runtime=docker|podman|containerd|cri-o, id=<full id or a prefix of at
+ *   least 12 digits>, name=, image=, k8s.namespace=, k8s.pod=,
+ *   k8s.container= (the container name), k8s.uid=, containerd.namespace=,
+ *   label.KEY= (k8s.label.KEY= alike: the runtime's labels), and
+ *   <runtime>.name=N, short for runtime=<runtime>,name=N.
+ * The agent scans the cgroup v2 tree (selection_scan), registers each
+ * container that matches as it appears and reports it, and reports it
+ * again when its cgroup is gone (docs/identity.md). */
+#ifndef SABPF_SELECT_H
+#define SABPF_SELECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "identity.h"
+
+struct selection;
+struct agent;
+struct sabpf_pipeline;
+
+/* Adds an alternative to *s (made when NULL): "k=v,k=v" (--select), or
+ * "runtime=NAME" for --runtime NAME, or "" (every runtime's container) for
+ * --all. Returns 0, or -1 with err naming the term and the keys allowed. */
+int selection_add(struct selection **s, const char *text, char *err, size_t errlen);
+/* Does the container with this identity match any alternative? Only
+ * containers of a runtime (identity_shown) ever match. */
+bool selection_matches(const struct selection *s, const struct sabpf_identity *id);
+/* One scan of the cgroup v2 tree: containers that match and are new are put
+ * in scope (with the classes given) and named in the pipeline, those gone
+ * are forgotten; each is reported on stderr unless quiet ("sabpf: container
+ * started: docker:web (docker <id>, cgroup id N)" / "... stopped: ...").
+ * Returns the number of containers followed now, or -1 with err. */
+int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *p, unsigned classes,
+		   bool quiet, char *err, size_t errlen);
+void selection_free(struct selection *s);
+
+#endif /* SABPF_SELECT_H */
