@@ -947,6 +947,13 @@ const struct cmd policy_cmds[] = {
 
 int cmd_policy(int argc, char **argv)
 {
+	/* `sabpf policy --json check FILE` was accepted: -j/--json before the
+	 * verb means what it means before the command */
+	while (argc >= 2 && (strcmp(argv[1], "--json") == 0 || strcmp(argv[1], "-j") == 0)) {
+		cmd_json = true;
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		enforce_usage(stderr);
 		return EXIT_USAGE;
