@@ -24,7 +24,7 @@ CFLAGS   ?=
 # The agent is linked dynamically: librdkafka and libmicrohttpd have no complete
 # static chain in Debian (gnutls needs p11-kit, which ships no .a). The VM image
 # copies the libraries ldd names (tests/vm/initramfs.sh).
-LDLIBS_AGENT := -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lpthread -lm
+LDLIBS_AGENT := -lbpf -lrdkafka -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lpthread -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -43,9 +43,11 @@ TENANT_OBJS := $(patsubst examples/tenant/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildc
 # Generated headers every user-space object may include: made before any
 # compile (the dependency files name the rest once they exist).
 GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.h
+# Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
+HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
 .PHONY: all unit test test-vm bench format clean
-all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS)
+all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) not readable: the build needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=path/to/vmlinux" >&2; exit 1; }
@@ -92,7 +94,11 @@ $(BUILD)/libsabpf-san.a: $(OBJ_SAN)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
-	    -lcmocka -lbpf -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lm
+	    -lcmocka -lbpf -lrdkafka -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lm
+
+$(BUILD)/tools/kafka-mock: tests/native/kafka_mock.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE $(DEPFLAGS) -o $@ $< -lrdkafka
 
 # Static programs the integration scenarios run inside the VM.
 $(BUILD)/progs/%: tests/vm/progs/%.c

@@ -401,6 +401,10 @@ enum sabpf_lost_cause {
 	SABPF_LOST_FILE_MAP = 5,   /* file_map full: an open file was not kept */
 	SABPF_LOST_OBJECT_MAP = 6, /* another object map full (System V IPC objects and
 				      messages, POSIX queues, BPF objects): no node */
+	SABPF_LOST_SPOOL = 7,	   /* records not sent to Kafka: the agent's disk spool was
+				      full (written by the agent, src/kafka.c) */
+	SABPF_LOST_BROKER = 8,	   /* records the Kafka broker refused for good (written by
+				      the agent) */
 	SABPF_LOST_CAUSE_MAX
 };
 

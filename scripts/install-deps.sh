@@ -14,6 +14,9 @@ PACKAGES=(
   libyaml-dev
   # sealed (tamper-evident) outputs: SHA-256 and Ed25519 (libsodium.a)
   libsodium-dev
+  # the Kafka sink and `sabpf consume` (librdkafka.a with lz4 and OpenSSL; the
+  # Cyrus SASL headers for src/kafka_sasl.c); kcat, the tests' independent consumer
+  librdkafka-dev liblz4-dev libssl-dev libsasl2-dev kcat
   # fuzzing the policy parser: libFuzzer and the sanitizer runtimes (tests/fuzz/run.sh)
   libclang-rt-dev
   # unit tests and formatting (test_container uses busybox-static and ip from iproute2)

@@ -48,13 +48,14 @@ struct output {
 	char *path;	/* as given; "-" for standard output */
 	char *tmp_path; /* path + ".tmp"; NULL for standard output */
 	int fd;
-	struct jbuf buf;     /* bytes waiting to be written to fd */
-	struct jbuf scratch; /* for building small strings (labels) */
-	int slot;	     /* index into gnode.emitted, -1 if none */
-	void *state;	     /* the format's own */
-	int write_errno;     /* first write error, 0 if none */
-	struct seal *seal;   /* its seal (seal.h), NULL when not sealed */
-	char *seal_tmp;	     /* PATH.seal.tmp, renamed to PATH.seal at the end */
+	struct jbuf buf;	  /* bytes waiting to be written to fd */
+	struct jbuf scratch;	  /* for building small strings (labels) */
+	int slot;		  /* index into gnode.emitted, -1 if none */
+	void *state;		  /* the format's own */
+	int write_errno;	  /* first write error, 0 if none */
+	struct seal *seal;	  /* its seal (seal.h), NULL when not sealed */
+	char *seal_tmp;		  /* PATH.seal.tmp, renamed to PATH.seal at the end */
+	struct kafka_sink *kafka; /* a Kafka output (kafka.h): no file, fd -1 */
 };
 
 extern const struct format_ops format_prov;

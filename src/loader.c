@@ -644,6 +644,7 @@ int agent_poll(struct agent *a, int timeout_ms)
 	 * that takes. One call per poll bounds their delay by the poll
 	 * timeout. */
 	int more = ring_buffer__consume(a->ring);
+	pipeline_poll(a->pipeline); /* a quiet container: the spool still drains */
 	return more < 0 ? more : n + more;
 }
 

@@ -29,6 +29,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "cmd.h"
+#include "consume.h"
 #include "container.h"
 #include "control.h"
 #include "detect_cmd.h"
@@ -1010,6 +1011,9 @@ static const struct cmd cmds[] = {
     {"verify", cmd_verify, "FILE [--key PUB] [--seal S] [--partial] [--json]",
      "check a sealed output against FILE.seal", CMD_JSON, NULL},
     {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
+    {"consume", cmd_consume, "BROKERS/TOPIC [-o FORMAT:PATH]...",
+     "read a Kafka topic back, check every sequence number is there (docs/operations.md)", 0,
+     NULL},
     {"detect", cmd_detect, "train|watch ...",
      "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",

@@ -5,6 +5,7 @@
  * (written to PATH.tmp, renamed on success) and the node and edge attributes
  * shared by the PROV and SPADE writers. */
 #include "output.h"
+#include "kafka.h"
 #include "seal.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,7 @@
 #define MAX_OUTPUTS 8
 #define WRITE_BLOCK (64 * 1024) /* output_maybe_write() writes beyond this */
 #define RAW_MAGIC "SABPFRAW"
+#define KAFKA_DOC_MAX (512 * 1024) /* a PROV document sent to Kafka ends here */
 
 /* Sequence accounting of one CPU. */
 struct cpu_seq {
@@ -107,6 +109,9 @@ struct sabpf_pipeline *pipeline_new(void)
 void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns)
 {
 	p->clock_offset_ns = offset_ns;
+	for (int i = 0; i < p->noutputs; i++)
+		if (p->outputs[i]->kafka)
+			kafka_sink_set_clock(p->outputs[i]->kafka, offset_ns);
 }
 
 __s64 pipeline_wall_ns(const struct sabpf_pipeline *p, __u64 boot_ns)
@@ -264,6 +269,7 @@ static const struct format_ops *format_by_name(const char *name, size_t len)
 
 static void output_free(struct output *o)
 {
+	kafka_sink_free(o->kafka);
 	if (o->seal) { /* not finished: the seal goes with its file */
 		seal_close(o->seal);
 		unlink(o->seal_tmp);
@@ -350,8 +356,107 @@ static bool path_in_use(const struct sabpf_pipeline *p, const char *path)
 	return false;
 }
 
+static void note_loss(struct sabpf_pipeline *p, const struct sabpf_lost *l);
+
+/* Records the Kafka sink could not deliver: counted like the kernel's. */
+static void kafka_lost(void *ctx, const struct sabpf_lost *l)
+{
+	struct sabpf_pipeline *p = ctx;
+	p->stats.lost += l->count;
+	note_loss(p, l);
+}
+
+/* -o kafka:BROKERS/TOPIC[,KEY=VALUE]... (kafka.h) */
+static int add_kafka_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen)
+{
+	struct kafka_spec ks;
+	char why[512];
+	if (kafka_spec_parse(spec + strlen("kafka:"), &ks, why, sizeof(why))) {
+		set_err(err, errlen, "output '%s': %s", spec, why);
+		return -1;
+	}
+	const struct format_ops *ops = format_by_name(ks.format, strlen(ks.format));
+	if (path_in_use(p, spec) || p->noutputs >= MAX_OUTPUTS ||
+	    (ops->describes_nodes && p->slots_used >= GRAPH_SLOTS)) {
+		set_err(err, errlen, "output '%s' is given twice, or there are too many outputs",
+			spec);
+		kafka_spec_free(&ks);
+		return -1;
+	}
+	struct output *o = calloc(1, sizeof(*o));
+	if (!o || !(o->path = strdup(spec))) {
+		free(o);
+		kafka_spec_free(&ks);
+		set_err(err, errlen, "out of memory adding output '%s'", spec);
+		return -1;
+	}
+	o->ops = ops;
+	o->p = p;
+	o->fd = -1;
+	o->slot = ops->describes_nodes ? p->slots_used : -1;
+	jbuf_init(&o->buf);
+	jbuf_init(&o->scratch);
+	o->kafka = kafka_sink_new(&ks, kafka_lost, p, why, sizeof(why));
+	if (!o->kafka) {
+		set_err(err, errlen, "output '%s': %s", spec, why);
+		output_free(o);
+		return -1;
+	}
+	kafka_sink_set_clock(o->kafka, p->clock_offset_ns);
+	if (ops->open(o) < 0) {
+		set_err(err, errlen, "out of memory setting up output '%s'", spec);
+		output_free(o);
+		return -1;
+	}
+	jbuf_reset(&o->buf); /* no file header: each message stands alone */
+	if (p->seal)
+		fprintf(stderr,
+			"sabpf: --seal: output '%s' is a Kafka topic and is not sealed (sealing "
+			"applies to files; docs/operations.md)\n",
+			spec);
+	if (ops->describes_nodes)
+		p->slots_used++;
+	p->outputs[p->noutputs++] = o;
+	return 0;
+}
+
+/* A Kafka output after a record: a streaming format sends what it wrote
+ * as one message (keyed by container); PROV gathers a document. */
+static void kafka_output_record(struct output *o, const struct sabpf_hdr *h)
+{
+	if (o->ops == &format_prov) {
+		if (o->buf.len >= KAFKA_DOC_MAX) {
+			o->ops->end_batch(o);
+			kafka_sink_send(o->kafka, NULL, o->buf.data, o->buf.len);
+			jbuf_reset(&o->buf);
+		}
+		return;
+	}
+	kafka_sink_send(o->kafka, h, o->buf.data, o->buf.len);
+	jbuf_reset(&o->buf);
+}
+
+/* The LOST records the sink owes (records it dropped), through the
+ * output's format only: the other outputs lost nothing. */
+static void kafka_output_losses(struct output *o)
+{
+	struct sabpf_lost l;
+	while (kafka_sink_due_loss(o->kafka, &l)) {
+		struct record r;
+		static char text[RECORD_TEXT_MAX]; /* unused by LOST; not p->text, in use */
+		char why[256];
+		if (record_decode(&l, sizeof(l), &r, text, why, sizeof(why)) < 0)
+			continue;
+		struct event ev = {.rec = &r, .raw = &l, .raw_size = sizeof(l)};
+		o->ops->record(o, &ev);
+		kafka_output_record(o, &l.hdr);
+	}
+}
+
 int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen)
 {
+	if (strncmp(spec, "kafka:", 6) == 0)
+		return add_kafka_output(p, spec, err, errlen);
 	const char *colon = strchr(spec, ':');
 	if (!colon) {
 		set_err(err, errlen,
@@ -742,7 +847,12 @@ static void dispatch(struct sabpf_pipeline *p, const struct event *ev)
 	for (int i = 0; i < p->noutputs; i++) {
 		struct output *o = p->outputs[i];
 		o->ops->record(o, ev);
-		output_maybe_write(o);
+		if (o->kafka) {
+			kafka_output_record(o, &ev->rec->hdr);
+			kafka_output_losses(o);
+		} else {
+			output_maybe_write(o);
+		}
 	}
 }
 
@@ -799,8 +909,17 @@ int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max)
 			fds[n++] = p->outputs[i]->fd;
 		if (p->outputs[i]->seal && n < max)
 			fds[n++] = seal_fd(p->outputs[i]->seal);
+		if (p->outputs[i]->kafka && n < max)
+			fds[n++] = kafka_sink_spool_fd(p->outputs[i]->kafka);
 	}
 	return n;
+}
+
+void pipeline_poll(struct sabpf_pipeline *p)
+{
+	for (int i = 0; i < p->noutputs; i++)
+		if (p->outputs[i]->kafka)
+			kafka_sink_poll(p->outputs[i]->kafka);
 }
 
 int pipeline_flush(struct sabpf_pipeline *p)
@@ -809,6 +928,13 @@ int pipeline_flush(struct sabpf_pipeline *p)
 	for (int i = 0; i < p->noutputs; i++) {
 		struct output *o = p->outputs[i];
 		o->ops->end_batch(o);
+		if (o->kafka) {
+			if (o->buf.len)
+				kafka_sink_send(o->kafka, NULL, o->buf.data, o->buf.len);
+			jbuf_reset(&o->buf);
+			kafka_sink_poll(o->kafka);
+			continue;
+		}
 		output_write(o);
 		if (o->seal && seal_checkpoint(o->seal) != 0 && !o->write_errno)
 			o->write_errno = errno;
@@ -823,6 +949,16 @@ static int output_finish(struct output *o, bool success)
 {
 	int rc = 0;
 
+	if (o->kafka) { /* sent whatever success says: it has left already */
+		kafka_sink_ending(o->kafka);
+		kafka_output_losses(o);
+		o->ops->close(o);
+		if (o->buf.len)
+			kafka_sink_send(o->kafka, NULL, o->buf.data, o->buf.len);
+		jbuf_reset(&o->buf);
+		kafka_output_losses(o);
+		return kafka_sink_close(o->kafka);
+	}
 	o->ops->close(o);
 	if (success)
 		output_write(o);

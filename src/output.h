@@ -65,6 +65,9 @@ const char *pipeline_identity_name(const struct sabpf_pipeline *p, __u64 cgroup)
 /* Consumes one raw record as read from the ring buffer. Returns 0, or -1 if
  * the record is malformed (it is counted and not written). */
 int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size);
+/* Serves the outputs that work in the background (Kafka: delivery
+ * reports, sending the spool), without waiting; called between reads. */
+void pipeline_poll(struct sabpf_pipeline *p);
 /* Streaming outputs end their current document/batch and flush to disk. */
 int pipeline_flush(struct sabpf_pipeline *p);
 /* Closes every output. success=true renames PATH.tmp to PATH; false

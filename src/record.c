@@ -136,6 +136,7 @@ static const char *const lost_cause_names[SABPF_LOST_CAUSE_MAX] = {
     [SABPF_LOST_RING] = "ring",		[SABPF_LOST_DENIAL] = "denial",
     [SABPF_LOST_STORAGE] = "storage",	[SABPF_LOST_CRED_MAP] = "cred_map",
     [SABPF_LOST_FILE_MAP] = "file_map", [SABPF_LOST_OBJECT_MAP] = "object_map",
+    [SABPF_LOST_SPOOL] = "spool",	[SABPF_LOST_BROKER] = "broker",
 };
 
 const char *record_lost_cause_name(__u32 cause)

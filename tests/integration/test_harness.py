@@ -2,7 +2,8 @@
 """test_harness.py: checks of the integration harness itself. Runs
 tests/vm/guest-run.sh on the host (under busybox sh, the guest's shell) with
 small made-up scenarios, and checks the lines it adds for scenarios that fail
-without saying so, its time limit, --only, the environment it gives a
+without saying so, its time limit, --only and --skip (and run.sh's choice
+of host-side checks by the same lists), the environment it gives a
 scenario, and the base64 artifact stream it prints when there is no disk.
 Needs no BPF and no VM."""
 
@@ -121,6 +122,54 @@ def test_only_selects_by_name(dirs):
     nothing = run("--only", "gamma")
     assert nothing.returncode != 0
     assert "not ok - no scenario in" in nothing.stdout
+
+
+def test_only_and_skip_take_lists_and_split_the_scenarios(dirs):
+    scenarios, out, run = dirs
+    names = ["alpha", "beta", "beta2", "gamma", "delta"]
+    for i, name in enumerate(names):
+        write_scenario(scenarios, f"{i:02d}-{name}.sh", f'echo "ok - {name} ran"\n')
+
+    def ran(result):
+        assert result.returncode == 0, result.stdout + result.stderr
+        return {line.split()[2] for line in result.stdout.splitlines() if line.startswith("ok - ")}
+
+    shard = "bet,g*a"  # a word (any name containing it) and a glob
+    first, rest = ran(run("--only", shard)), ran(run("--skip", shard))
+    assert first == {"beta", "beta2", "gamma"}
+    assert rest == {"alpha", "delta"}
+    # the same from the environment (the VM's kernel command line)
+    assert ran(run(env_extra={"SABPF_SKIP": shard})) == rest
+    nothing = run("--only", "alpha", "--skip", "al")
+    assert nothing.returncode != 0
+    assert "not ok - no scenario in" in nothing.stdout and "outside 'al'" in nothing.stdout
+
+
+def test_run_sh_selects_host_side_checks_like_the_scenarios():
+    """run.sh's pytest_files picks test files by the scenario they name in
+    SCENARIO = "..." (else by file name), with the matcher of guest-run.sh:
+    each check file lands on the side of its scenario, and --only/--skip of
+    one list divide them, none twice, none lost."""
+    script = REPO / "tests/vm/run.sh"
+    body = script.read_text()
+    funcs = re.search(r"^matches\(\) \{.*?^\}\n.*?^pytest_files\(\) \{.*?^\}\n", body, re.S | re.M)
+    assert funcs, "matches() and pytest_files() not found in run.sh"
+
+    def files(only="", skip=""):
+        cmd = f'cd {REPO} && only="{only}" skip="{skip}"\n{funcs.group(0)}\npytest_files'
+        proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=True)
+        return set(proc.stdout.split())
+
+    everything = files()
+    assert "tests/integration/test_views.py" in everything
+    shard = "loss,policy"
+    a, b = files(only=shard), files(skip=shard)
+    assert a | b == everything and not a & b
+    assert "tests/integration/test_loss.py" in a and "tests/integration/test_policy.py" in a
+    assert "tests/integration/test_harness.py" in b
+    # test_views.py reads scenario run's artifacts: it goes where run goes
+    assert "tests/integration/test_views.py" in files(only="run")
+    assert "tests/integration/test_views.py" not in files(skip="run")
 
 
 def test_artifacts_stream_over_the_console_without_a_disk(dirs):

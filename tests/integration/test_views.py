@@ -16,6 +16,7 @@ import pytest
 from provgraph import REPO, load_prov
 
 SABPF = REPO / "build" / "sabpf"
+SCENARIO = "run"  # whose artifacts these checks read (tests/vm/run.sh selects by it)
 
 
 def graph(*args, check=True):

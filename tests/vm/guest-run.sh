@@ -3,8 +3,8 @@
 # guest-run.sh: runs the integration scenarios, inside the test VM (from its
 # /init) or natively on a host whose kernel runs BPF LSM programs.
 #
-#   guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH]
-#                [--stream] [--check-dmesg]
+#   guest-run.sh [--scenarios DIR] [--only PATTERNS] [--skip PATTERNS] [--out DIR]
+#                [--sabpf PATH] [--stream] [--check-dmesg]
 #
 # Each DIR/NN-name.sh runs in turn (sorted by file name) as
 #   SABPF=<sabpf binary> OUT=<out>/<name> SCENARIO=<name> sh NN-name.sh
@@ -18,8 +18,12 @@
 # number on a "# timeout: N" line in the first 10 lines of the scenario. Each
 # scenario runs in a session of its own: at its limit, and when it exits,
 # every process still in that session is killed.
-# PATTERN (or $SABPF_ONLY) is a shell glob matched against <name>; a plain
-# word matches any name containing it.
+# PATTERNS (or $SABPF_ONLY) is a comma-separated list of shell globs matched
+# against <name>; a plain word matches any name containing it. Only the
+# scenarios matching one of them run. --skip PATTERNS (or $SABPF_SKIP), in
+# the same form, leaves out those matching one of them: the same list given
+# to --only in one run and to --skip in another splits the scenarios between
+# the two runs, every scenario in exactly one of them.
 #
 # Each scenario's console output is also saved as <out>/<name>.tap and its
 # exit code as <out>/<name>.rc. With --stream the whole <out> tree is then
@@ -41,13 +45,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 scenarios="$here/scenarios"
 only=${SABPF_ONLY:-}
+skip=${SABPF_SKIP:-}
 out=""
 sabpf="$repo/build/sabpf"
 stream=0
 check_dmesg=0
 
 usage() {
-  echo "usage: guest-run.sh [--scenarios DIR] [--only PATTERN] [--out DIR] [--sabpf PATH] [--stream] [--check-dmesg]" >&2
+  echo "usage: guest-run.sh [--scenarios DIR] [--only PATTERNS] [--skip PATTERNS] [--out DIR] [--sabpf PATH] [--stream] [--check-dmesg]" >&2
   exit 2
 }
 
@@ -55,6 +60,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
   --scenarios) scenarios=$2; shift 2 ;;
   --only) only=$2; shift 2 ;;
+  --skip) skip=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
   --sabpf) sabpf=$2; shift 2 ;;
   --stream) stream=1; shift ;;
@@ -80,18 +86,31 @@ scenario_name() {
   echo "${base#[0-9][0-9]-}"
 }
 
-# wanted NAME: true when NAME passes the --only pattern.
-wanted() {
-  [ -z "$only" ] && return 0
-  case "$only" in
-  *[*?[]*) pattern=$only ;;
-  *) pattern="*$only*" ;;
-  esac
-  # shellcheck disable=SC2254
-  case "$1" in
-  $pattern) return 0 ;;
-  esac
+# matches NAME PATTERNS: true when NAME matches one of the comma-separated
+# PATTERNS (a shell glob, or a plain word: any name containing it).
+matches() {
+  rest="$2,"
+  while [ -n "$rest" ]; do
+    pattern=${rest%%,*}
+    rest=${rest#*,}
+    [ -n "$pattern" ] || continue
+    case "$pattern" in
+    *[*?[]*) ;;
+    *) pattern="*$pattern*" ;;
+    esac
+    # shellcheck disable=SC2254
+    case "$1" in
+    $pattern) return 0 ;;
+    esac
+  done
   return 1
+}
+
+# wanted NAME: true when NAME passes --only and --skip.
+wanted() {
+  if [ -n "$only" ] && ! matches "$1" "$only"; then return 1; fi
+  if [ -n "$skip" ] && matches "$1" "$skip"; then return 1; fi
+  return 0
 }
 
 # time_limit FILE: the scenario's own "# timeout: N" or the default.
@@ -191,7 +210,7 @@ for file in "$scenarios"/[0-9][0-9]-*.sh; do
   count=$((count + 1))
 done
 if [ "$count" -eq 0 ]; then
-  echo "not ok - no scenario in $scenarios matched '${only:-*}'" | tee "$out/none.tap"
+  echo "not ok - no scenario in $scenarios matched '${only:-*}'${skip:+ outside '$skip'}" | tee "$out/none.tap"
 fi
 [ "$check_dmesg" -eq 1 ] && check_kernel_log
 

@@ -16,7 +16,8 @@
 #   SABPF_VM_CGROUP=v2|hybrid   pure cgroup v2 at /sys/fs/cgroup (default), or
 #                               a tmpfs there with v1 controllers beside
 #                               cgroup2 at /sys/fs/cgroup/unified (our hosts)
-#   SABPF_ONLY=PATTERN          run only the matching scenarios
+#   SABPF_ONLY=PATTERNS         run only the matching scenarios
+#   SABPF_SKIP=PATTERNS         run all but the matching scenarios
 #   SABPF_SCENARIO_TIMEOUT=N    default per-scenario limit in seconds
 # No kernel modules are needed: everything is built into the cloud kernel.
 set -euo pipefail

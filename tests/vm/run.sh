@@ -6,14 +6,21 @@
 # brings their artifacts back and runs the host-side checks (pytest on
 # tests/integration). See docs/testing.md.
 #
-#   tests/vm/run.sh [--kernel 6.1|6.12|all (default)] [--native|--vm] [--only PATTERN]
-#                   [--cgroup v2|hybrid] [--extra FILE]...
+#   tests/vm/run.sh [--kernel 6.1|6.12|all (default)] [--native|--vm] [--only PATTERNS]
+#                   [--skip PATTERNS] [--cgroup v2|hybrid] [--extra FILE]...
 #   tests/vm/run.sh --script FILE --out DIR [--kernel 6.1 (default)|6.12] [--native|--vm]
 #
 # Scenario mode ends with the line "integration: N passed, N failed" (the
 # scenarios' ok/not ok lines plus pytest's passed/failed counts) and exits
 # non-zero if anything failed. A VM that does not boot, times out or prints
 # no results counts as a failure, never as a skip.
+#
+# PATTERNS: comma-separated shell globs or plain words (a word matches every
+# name containing it), as tests/vm/guest-run.sh reads them. --only runs the
+# scenarios matching one of them, --skip the others; each selects the
+# host-side checks test_NAME.py the same way, by the scenario the file
+# names in a line SCENARIO = "..." or else by NAME. One list given to --only
+# in one run and to --skip in another splits the suite between two VMs.
 #
 # Script mode runs one guest script the same way (SABPF, OUT and SCENARIO
 # set), copies what it wrote to $OUT into DIR, and exits with its status.
@@ -32,6 +39,7 @@ cd "$repo" || exit 2
 kernels=${SABPF_VM_KERNELS:-6.1 6.12}
 mode=auto
 only=""
+skip=""
 script=""
 script_out=""
 cgroup=${SABPF_VM_CGROUP:-v2}
@@ -60,6 +68,7 @@ while [ $# -gt 0 ]; do
   --native) mode=native; shift ;;
   --vm) mode=vm; shift ;;
   --only) only=$2; shift 2 ;;
+  --skip) skip=$2; shift 2 ;;
   --cgroup) cgroup=$2; shift 2 ;;
   --script) script=$2; shift 2 ;;
   --out) script_out=$2; shift 2 ;;
@@ -76,7 +85,7 @@ case "$cgroup" in v2 | hybrid) ;; *) die "unknown --cgroup '$cgroup': use v2 or 
 if [ -n "$script" ]; then
   [ -f "$script" ] || die "--script $script: no such file"
   [ -n "$script_out" ] || die "--script needs --out DIR (where its artifacts go)"
-  [ -n "$only" ] && die "--only makes no sense with --script"
+  [ -n "$only$skip" ] && die "--only and --skip make no sense with --script"
 elif [ -n "$script_out" ]; then
   die "--out is only for --script"
 fi
@@ -205,6 +214,7 @@ boot_vm() {
 guest_cmdline() {
   local c="SABPF_VM_CGROUP=$cgroup"
   [ -n "$only" ] && c="$c SABPF_ONLY=$only"
+  [ -n "$skip" ] && c="$c SABPF_SKIP=$skip"
   [ -n "${SABPF_SCENARIO_TIMEOUT:-}" ] && c="$c SABPF_SCENARIO_TIMEOUT=$SABPF_SCENARIO_TIMEOUT"
   echo "$c"
 }
@@ -276,21 +286,37 @@ count_scenario_lines() {
   echo "# scenarios: $ok ok, $not_ok not ok"
 }
 
-# pytest_files: the host-side checks to run; with --only, those whose file
-# name matches the pattern (test_<scenario>.py checks scenario <scenario>).
+# matches NAME PATTERNS: as in guest-run.sh, NAME matches one of the
+# comma-separated PATTERNS (a glob, or a plain word: any name containing it).
+matches() {
+  local name=$1 pattern patterns
+  IFS=, read -r -a patterns <<<"$2"
+  for pattern in "${patterns[@]}"; do
+    [ -n "$pattern" ] || continue
+    # shellcheck disable=SC2053 # a glob on purpose
+    case "$pattern" in
+    *[*?[]*) [[ "$name" == $pattern ]] && return 0 ;;
+    *) [[ "$name" == *"$pattern"* ]] && return 0 ;;
+    esac
+  done
+  return 1
+}
+
+# pytest_files: the host-side checks to run; with --only or --skip, those
+# whose scenario passes them: the one named by the file's line
+# SCENARIO = "NAME" (test_views.py checks scenario run), or else the NAME of
+# test_NAME.py.
 pytest_files() {
   local f name
   for f in tests/integration/test_*.py; do
     [ -f "$f" ] || continue
-    name=$(basename "$f" .py)
-    name=${name#test_}
-    if [ -n "$only" ]; then
-      # shellcheck disable=SC2053 # $only is a glob on purpose
-      case "$only" in
-      *[*?[]*) [[ "$name" == $only ]] || continue ;; # a glob on purpose
-      *) [[ "$name" == *"$only"* ]] || continue ;;
-      esac
+    name=$(sed -n 's/^SCENARIO = "\([^"]*\)".*/\1/p' "$f" | head -n 1)
+    if [ -z "$name" ]; then
+      name=$(basename "$f" .py)
+      name=${name#test_}
     fi
+    if [ -n "$only" ] && ! matches "$name" "$only"; then continue; fi
+    if [ -n "$skip" ] && matches "$name" "$skip"; then continue; fi
     echo "$f"
   done
 }
@@ -300,7 +326,7 @@ run_pytest() {
   local artifacts=$1 label=$2 files log summary n word p=0 f=0
   mapfile -t files < <(pytest_files)
   if [ "${#files[@]}" -eq 0 ]; then
-    echo "# pytest: no host-side check matches '${only:-*}'"
+    echo "# pytest: no host-side check matches '${only:-*}'${skip:+ outside '$skip'}"
     return
   fi
   log="$(dirname "$artifacts")/pytest.log"
@@ -372,7 +398,8 @@ main() {
     echo "# integration: native run on $(uname -r) ($why_mode)"
     rm -rf build/native/out
     mkdir -p build/native
-    sh tests/vm/guest-run.sh --out build/native/out --sabpf "$repo/build/sabpf" ${only:+--only "$only"} |
+    sh tests/vm/guest-run.sh --out build/native/out --sabpf "$repo/build/sabpf" ${only:+--only "$only"} \
+      ${skip:+--skip "$skip"} |
       tee build/native/console.log
     count_scenario_lines build/native/out
     run_pytest "$repo/build/native/out" native

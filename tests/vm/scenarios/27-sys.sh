@@ -69,7 +69,7 @@ mkdir -p "$cg/sys-pod"
   >"$OUT/ctl.stdout" 2>"$OUT/ctl.stderr" &
 agent=$!
 i=0
-while [ ! -S "$ctl" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -S "$ctl" ] && [ $i -lt 3000 ] && kill -0 "$agent" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 [ -S "$ctl" ] && ok "audit agent listening" || not_ok "no control socket: $(cat "$OUT/ctl.stderr")"
 for off in none proc file net sys; do
   sh -c 'echo $$ > "$0/cgroup.procs" && exec sh -c "$1"' "$cg/classes-$off" "$(workload "$D/c-$off")" \

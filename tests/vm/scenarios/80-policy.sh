@@ -115,7 +115,7 @@ start_agent() { # OUTPUT-NAME
     >"$OUT/$1.stdout" 2>"$OUT/$1.stderr" &
   agent=$!
   i=0
-  while [ ! -S "$ctl" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  while [ ! -S "$ctl" ] && [ $i -lt 3000 ] && kill -0 "$agent" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
   [ -S "$ctl" ] && ok "agent $1 running" || not_ok "agent $1 did not start: $(cat "$OUT/$1.stderr")"
 }
 

@@ -58,7 +58,7 @@ start_agent() { # NAME [OPTIONS]: the agent in its own cgroup, agentcg
     --stats "$OUT/$name-stats.json" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr" &
   agent=$!
   i=0
-  while [ ! -S "$ctl" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  while [ ! -S "$ctl" ] && [ $i -lt 3000 ] && kill -0 "$agent" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
   [ -S "$ctl" ] && ok "agent $name running" || not_ok "agent $name did not start: $(cat "$OUT/$name.stderr")"
   echo "$agent" >"$OUT/$name.pid"
 }

@@ -41,7 +41,7 @@ rm -f "$ctl"
   --stats "$OUT/gv1-stats.json" >"$OUT/gv1.stdout" 2>"$OUT/gv1.stderr" &
 agent=$!
 i=0
-while [ ! -S "$ctl" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -S "$ctl" ] && [ $i -lt 3000 ] && kill -0 "$agent" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 [ -S "$ctl" ] && ok "agent running" || not_ok "agent did not start: $(cat "$OUT/gv1.stderr")"
 echo "$agent" >"$OUT/gv1.pid"
 
