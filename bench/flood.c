@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_write.h"
+
 static double now(void)
 {
 	struct timespec ts;
@@ -85,7 +87,18 @@ int main(int argc, char **argv)
 		while (rate > 0 && (double)calls > rate * (t - start))
 			t = now();
 	}
-	printf("{\"target_rate\":%.0f,\"calls\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", rate, calls,
-	       t - start, (double)calls / (t - start));
+	struct jbuf b;
+	struct jw w;
+	jbuf_init(&b);
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key_fixed(&w, "target_rate", rate, 0);
+	jw_key_s64(&w, "calls", calls);
+	jw_key_fixed(&w, "seconds", t - start, 6);
+	jw_key_fixed(&w, "rate", (double)calls / (t - start), 1);
+	jw_object_end(&w);
+	jw_newline(&w);
+	fwrite(b.data, 1, b.len, stdout);
+	jbuf_free(&b);
 	return 0;
 }

@@ -17,6 +17,7 @@
  * at once. */
 #include "options.h"
 #include "stats.h"
+#include "json_write.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -631,11 +632,23 @@ static void print_table_row(FILE *out, const struct row_result *r)
 /* One JSON object per line; row names need no escaping (see ROWS). */
 static void print_json_row(FILE *out, const struct row_result *r)
 {
-	fprintf(out,
-		"{\"row\":\"%s\",\"us\":%.6f,\"stddev_us\":%.6f,\"min_us\":%.6f,"
-		"\"max_us\":%.6f,\"mean_us\":%.6f,\"iterations\":%lu,\"repetitions\":%zu}\n",
-		r->name, r->stats.median, r->stats.stddev, r->stats.min, r->stats.max,
-		r->stats.mean, r->iterations, r->stats.n);
+	struct jbuf b;
+	struct jw w;
+	jbuf_init(&b);
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "row", r->name);
+	jw_key_fixed(&w, "us", r->stats.median, 6);
+	jw_key_fixed(&w, "stddev_us", r->stats.stddev, 6);
+	jw_key_fixed(&w, "min_us", r->stats.min, 6);
+	jw_key_fixed(&w, "max_us", r->stats.max, 6);
+	jw_key_fixed(&w, "mean_us", r->stats.mean, 6);
+	jw_key_u64(&w, "iterations", r->iterations);
+	jw_key_u64(&w, "repetitions", r->stats.n);
+	jw_object_end(&w);
+	jw_newline(&w);
+	fwrite(b.data, 1, b.len, out);
+	jbuf_free(&b);
 }
 
 /* ---- scratch directory ---- */

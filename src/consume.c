@@ -337,36 +337,51 @@ static __u64 report_gaps(struct consume *c, __u64 *explained, __u64 *unexplained
 static int write_stats(const char *path, const struct consume *c, __u64 missing, __u64 explained,
 		       __u64 unexplained)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "sabpf consume: cannot write --stats file '%s': %s\n", path,
-			strerror(errno));
-		return -1;
+	struct jbuf b;
+	struct jw w;
+	jbuf_init(&b);
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key_u64(&w, "messages", c->messages);
+	jw_key_u64(&w, "records", c->records);
+	jw_key_u64(&w, "documents", c->documents);
+	jw_key_u64(&w, "foreign", c->foreign);
+	jw_key_u64(&w, "duplicates", c->duplicates);
+	jw_key_u64(&w, "out_of_order", c->out_of_order);
+	jw_key_u64(&w, "malformed", c->malformed);
+	jw_key_u64(&w, "missing", missing);
+	jw_key_u64(&w, "explained", explained);
+	jw_key_u64(&w, "unexplained", unexplained);
+	jw_key(&w, "lost");
+	jw_object_begin(&w);
+	for (__u32 k = 1; k < SABPF_LOST_CAUSE_MAX; k++) {
+		jw_key_escaped(&w, record_lost_cause_name(k));
+		jw_u64(&w, c->lost_by_cause[k]);
 	}
-	fprintf(f,
-		"{\"messages\":%llu,\"records\":%llu,\"documents\":%llu,\"foreign\":%llu,"
-		"\"duplicates\":%llu,\"out_of_order\":%llu,\"malformed\":%llu,\"missing\":%llu,"
-		"\"explained\":%llu,\"unexplained\":%llu,\"lost\":{",
-		(unsigned long long)c->messages, (unsigned long long)c->records,
-		(unsigned long long)c->documents, (unsigned long long)c->foreign,
-		(unsigned long long)c->duplicates, (unsigned long long)c->out_of_order,
-		(unsigned long long)c->malformed, (unsigned long long)missing,
-		(unsigned long long)explained, (unsigned long long)unexplained);
-	for (__u32 k = 1; k < SABPF_LOST_CAUSE_MAX; k++)
-		fprintf(f, "%s\"%s\":%llu", k > 1 ? "," : "", record_lost_cause_name(k),
-			(unsigned long long)c->lost_by_cause[k]);
-	fputs("},\"streams\":[", f);
+	jw_object_end(&w);
+	jw_key(&w, "streams");
+	jw_array_begin(&w);
 	for (size_t i = 0; i < c->nstreams; i++) {
 		const struct stream *s = &c->streams[i];
-		struct jbuf b;
-		jbuf_init(&b);
-		json_cstr(&b, s->node);
-		fprintf(f, "%s{\"node\":%.*s,\"cpu\":%u,\"records\":%zu,\"max_seq\":%llu}",
-			i ? "," : "", (int)b.len, b.data, s->cpu, s->nseqs,
-			(unsigned long long)(s->nseqs ? s->seqs[s->nseqs - 1] : 0));
-		jbuf_free(&b);
+		jw_object_begin(&w);
+		jw_key_cstr(&w, "node", s->node);
+		jw_key_u64(&w, "cpu", s->cpu);
+		jw_key_u64(&w, "records", s->nseqs);
+		jw_key_u64(&w, "max_seq", s->nseqs ? s->seqs[s->nseqs - 1] : 0);
+		jw_object_end(&w);
 	}
-	fputs("]}\n", f);
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
+	FILE *f = jw_check(&w) ? NULL : fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "sabpf consume: cannot write --stats file '%s': %s\n", path,
+			b.oom ? "out of memory" : strerror(errno));
+		jbuf_free(&b);
+		return -1;
+	}
+	fwrite(b.data, 1, b.len, f);
+	jbuf_free(&b);
 	if (fclose(f)) {
 		fprintf(stderr, "sabpf consume: writing '%s' failed\n", path);
 		return -1;

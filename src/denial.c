@@ -70,7 +70,7 @@ void denial_rule_name(__u32 rule_id, char *buf, size_t len)
 		snprintf(buf, len, "%s.default", cls == POL_CLASS_EXEC ? "exec" : name);
 }
 
-static void put_access(struct jbuf *b, __u32 access)
+static void put_access(struct jw *w, __u32 access)
 {
 	char text[8];
 	size_t n = 0;
@@ -82,63 +82,45 @@ static void put_access(struct jbuf *b, __u32 access)
 		text[n++] = 'x';
 	if (access & POL_FILE_MAP_EXEC)
 		text[n++] = 'm';
-	json_str(b, text, n);
+	jw_str(w, text, n);
 }
 
-void denial_json_fields(struct jbuf *b, const struct sabpf_denial *d, const char *path,
+void denial_json_fields(struct jw *w, const struct sabpf_denial *d, const char *path,
 			size_t path_len)
 {
 	char rule[64];
 	const char *op = denial_operation_name(d->operation);
 	denial_rule_name(d->rule_id, rule, sizeof(rule));
-	jbuf_puts(b, d->enforced ? ",\"action\":\"denied\"" : ",\"action\":\"would_deny\"");
-	jbuf_puts(b, ",\"operation\":");
-	json_cstr(b, op ? op : "unknown");
-	jbuf_puts(b, ",\"rule_id\":");
-	jbuf_u64(b, d->rule_id);
-	jbuf_puts(b, ",\"rule\":");
-	json_cstr(b, rule);
-	jbuf_puts(b, ",\"generation\":");
-	jbuf_u64(b, d->generation);
-	jbuf_puts(b, ",\"pid\":");
-	jbuf_u64(b, d->pid);
-	jbuf_puts(b, ",\"tid\":");
-	jbuf_u64(b, d->tid);
-	jbuf_puts(b, ",\"uid\":");
-	jbuf_u64(b, d->uid);
-	jbuf_puts(b, ",\"comm\":");
-	json_str(b, d->comm, strnlen(d->comm, sizeof(d->comm)));
-	jbuf_puts(b, ",\"cgroup_id\":");
-	jbuf_u64(b, d->cgroup_id);
+	jw_key_cstr(w, "action", d->enforced ? "denied" : "would_deny");
+	jw_key_cstr(w, "operation", op ? op : "unknown");
+	jw_key_u64(w, "rule_id", d->rule_id);
+	jw_key_cstr(w, "rule", rule);
+	jw_key_u64(w, "generation", d->generation);
+	jw_key_u64(w, "pid", d->pid);
+	jw_key_u64(w, "tid", d->tid);
+	jw_key_u64(w, "uid", d->uid);
+	jw_key_str(w, "comm", d->comm, strnlen(d->comm, sizeof(d->comm)));
+	jw_key_u64(w, "cgroup_id", d->cgroup_id);
 	if (d->operation >= SABPF_OP_BPF) { /* self-protection */
-		if (path_len) {
-			jbuf_puts(b, ",\"path\":");
-			json_str(b, path, strnlen(path, path_len));
-		}
-		jbuf_puts(b, ",\"detail\":"); /* bpf cmd, signal, ptrace mode, id, mask */
-		jbuf_u64(b, d->access);
+		if (path_len)
+			jw_key_str(w, "path", path, strnlen(path, path_len));
+		/* bpf cmd, signal, ptrace mode, id, mask */
+		jw_key_u64(w, "detail", d->access);
 		if (d->operation == SABPF_OP_SIGNAL_AGENT ||
 		    d->operation == SABPF_OP_PTRACE_AGENT || d->operation == SABPF_OP_PTRACE_HOST ||
-		    d->operation == SABPF_OP_SCHED_AGENT) {
-			jbuf_puts(b, ",\"target_pid\":");
-			jbuf_u64(b, d->target_pid);
-		}
+		    d->operation == SABPF_OP_SCHED_AGENT)
+			jw_key_u64(w, "target_pid", d->target_pid);
 	} else if (path_len) {
-		jbuf_puts(b, ",\"path\":");
-		json_str(b, path, strnlen(path, path_len));
-		jbuf_puts(b, ",\"access\":");
-		put_access(b, d->access);
+		jw_key_str(w, "path", path, strnlen(path, path_len));
+		jw_key(w, "access");
+		put_access(w, d->access);
 	} else if (d->operation == SABPF_OP_SOCKET_CREATE) {
-		jbuf_puts(b, ",\"family\":");
-		jbuf_u64(b, d->family);
+		jw_key_u64(w, "family", d->family);
 	} else {
 		char addr[INET6_ADDRSTRLEN] = "";
 		inet_ntop(d->family == AF_INET6 ? AF_INET6 : AF_INET, d->addr, addr, sizeof(addr));
-		jbuf_puts(b, ",\"address\":");
-		json_cstr(b, addr);
-		jbuf_puts(b, ",\"port\":");
-		jbuf_u64(b, d->port);
+		jw_key_cstr(w, "address", addr);
+		jw_key_u64(w, "port", d->port);
 	}
-	jbuf_puts(b, ",\"result\":");
-	json_cstr(b, d->enforced ? "EPERM" : "allowed (monitor mode)");
+	jw_key_cstr(w, "result", d->enforced ? "EPERM" : "allowed (monitor mode)");
 }

@@ -18,9 +18,9 @@ const char *denial_operation_name(__u32 op);
  * "files.default", "exec.allow[0]", ... */
 void denial_rule_name(__u32 rule_id, char *buf, size_t len);
 
-/* The fields of a denial after "time" and "container", as JSON members
- * (",\"action\":...") without the closing brace. */
-void denial_json_fields(struct jbuf *b, const struct sabpf_denial *d, const char *path,
+/* The members of a denial after "time" and "container", written into the
+ * object w has open ("action", "operation", ...). */
+void denial_json_fields(struct jw *w, const struct sabpf_denial *d, const char *path,
 			size_t path_len);
 
 #endif

@@ -184,27 +184,18 @@ static void flush_out(struct detector *d)
 	jbuf_reset(&d->out);
 }
 
-static void put_container(struct detector *d, const struct engine *e)
+static void put_container(struct detector *d, struct jw *w, const struct engine *e)
 {
-	jbuf_puts(&d->out, "\"container\":");
-	jbuf_u64(&d->out, e->container);
+	jw_key_u64(w, "container", e->container);
 	const char *name = pipeline_container_name(d->pipe, e->container);
-	if (name) {
-		jbuf_puts(&d->out, ",\"container_name\":");
-		json_cstr(&d->out, name);
-	}
-}
-
-static void put_double(struct jbuf *b, double v)
-{
-	char s[32];
-	snprintf(s, sizeof(s), "%.4f", v);
-	jbuf_puts(b, s);
+	if (name)
+		jw_key_cstr(w, "container_name", name);
 }
 
 /* The labels of the sketch that the nearest medoid lacks, most slots first,
  * with a node that took each: what moved the sketch. */
-static void put_explanation(struct detector *d, const struct engine *e, const __u64 *medoid)
+static void put_explanation(struct detector *d, struct jw *jw, const struct engine *e,
+			    const __u64 *medoid)
 {
 	const __u64 *s = hs_slots(e->hs);
 	unsigned S = d->p.sketch_size;
@@ -241,32 +232,29 @@ static void put_explanation(struct detector *d, const struct engine *e, const __
 		}
 	}
 	view_map_free(&seen);
-	jbuf_puts(&d->out, ",\"labels\":[");
+	jw_key(jw, "labels");
+	jw_array_begin(jw);
 	for (int i = 0; i < EXPLAIN_LABELS && top_n[i]; i++) {
-		if (i)
-			jbuf_putc(&d->out, ',');
-		jbuf_puts(&d->out, "{\"label\":\"");
-		jbuf_hex(&d->out, top[i]);
-		jbuf_puts(&d->out, "\",\"slots\":");
-		jbuf_u64(&d->out, top_n[i]);
+		jw_object_begin(jw);
+		jw_key(jw, "label");
+		jw_tagged_hex(jw, "", top[i]);
+		jw_key_u64(jw, "slots", top_n[i]);
 		size_t *c = view_map_find(&e->carrier, top[i], 0);
 		if (c) {
 			const struct sabpf_ref *v = &e->refs[*c];
+			char id[NODE_ID_MAX];
 			if (view_reserve(&d->named, &d->cap_named, d->nnamed + 1, sizeof(*v)) == 0)
 				d->named[d->nnamed++] = *v;
-			jbuf_puts(&d->out, ",\"node\":\"");
-			put_node_id(&d->out, v->id, v->version);
-			jbuf_puts(&d->out, "\",\"kind\":");
-			json_cstr(&d->out, node_kind_name(v->kind));
+			jw_key(jw, "node");
+			jw_str_plain(jw, id, node_id_text(id, "", v->id, v->version));
+			jw_key_cstr(jw, "kind", node_kind_name(v->kind));
 			size_t *w = view_map_find(&e->desc_index, v->id, 0);
-			if (w) {
-				jbuf_puts(&d->out, ",\"what\":");
-				json_cstr(&d->out, e->descs[*w]);
-			}
+			if (w)
+				jw_key_cstr(jw, "what", e->descs[*w]);
 		}
-		jbuf_putc(&d->out, '}');
+		jw_object_end(jw);
 	}
-	jbuf_putc(&d->out, ']');
+	jw_array_end(jw);
 }
 
 /* The end of a batch: a sketch, kept (train) or scored (watch). */
@@ -300,27 +288,26 @@ static void take_sketch(struct detector *d, struct engine *e)
 		return;
 	/* no model fits any more: the graph is abnormal, one alert */
 	e->alerts++;
-	jbuf_puts(&d->out, "{\"type\":\"alert\",");
-	put_container(d, e);
-	jbuf_puts(&d->out, ",\"time\":");
-	json_time(&d->out, pipeline_wall_ns(d->pipe, e->last_time));
-	jbuf_puts(&d->out, ",\"sketch\":");
-	jbuf_u64(&d->out, e->nsketches - 1);
-	jbuf_puts(&d->out, ",\"edges\":");
-	jbuf_u64(&d->out, e->edges);
-	jbuf_puts(&d->out, ",\"distance\":");
-	put_double(&d->out, dist);
-	jbuf_puts(&d->out, ",\"threshold\":");
-	put_double(&d->out, thr);
+	struct jw w;
+	jw_init(&w, &d->out);
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "type", "alert");
+	put_container(d, &w, e);
+	jw_key(&w, "time");
+	jw_time(&w, pipeline_wall_ns(d->pipe, e->last_time));
+	jw_key_u64(&w, "sketch", e->nsketches - 1);
+	jw_key_u64(&w, "edges", e->edges);
+	jw_key_fixed(&w, "distance", dist, 4);
+	jw_key_fixed(&w, "threshold", thr, 4);
 	const struct dm_graph *mg = &d->model->graphs[g];
-	jbuf_puts(&d->out, ",\"nearest_graph\":");
-	json_cstr(&d->out, mg->name);
+	jw_key_cstr(&w, "nearest_graph", mg->name);
 	__u32 step = e->fits[g].step;
 	if (mg->nevolution) {
 		const __u64 *medoid = mg->clusters[mg->evolution[step]].medoid;
-		put_explanation(d, e, medoid);
+		put_explanation(d, &w, e, medoid);
 	}
-	jbuf_puts(&d->out, "}\n");
+	jw_object_end(&w);
+	jw_newline(&w);
 	flush_out(d);
 }
 
@@ -544,7 +531,7 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 	return 0;
 }
 
-static int train(int argc, char **argv)
+static int cmd_detect_train(int argc, char **argv)
 {
 	struct detector d = {0};
 	bool tset = false, sset = false;
@@ -666,7 +653,7 @@ static int write_alert_dot(struct detector *d, const char *capture, const char *
 	return rc;
 }
 
-static int watch(int argc, char **argv)
+static int cmd_detect_watch(int argc, char **argv)
 {
 	struct detector d = {0};
 	struct dm_params opt;
@@ -710,42 +697,39 @@ static int watch(int argc, char **argv)
 		fprintf(stderr, "sabpf detect watch: %s\n", err);
 	} else {
 		__u64 edges = 0;
+		struct jw w;
+		jw_init(&w, &d.out);
 		for (size_t i = 0; i < d.ne; i++) {
 			struct engine *e = d.e[i];
 			edges += e->edges;
-			jbuf_puts(&d.out, "{\"type\":\"verdict\",");
-			put_container(&d, e);
-			jbuf_puts(&d.out, ",\"abnormal\":");
-			jbuf_puts(&d.out, e->alerts ? "true" : "false");
-			jbuf_puts(&d.out, ",\"alerts\":");
-			jbuf_u64(&d.out, e->alerts);
-			jbuf_puts(&d.out, ",\"sketches\":");
-			jbuf_u64(&d.out, e->nsketches);
-			jbuf_puts(&d.out, ",\"edges\":");
-			jbuf_u64(&d.out, e->edges);
-			jbuf_puts(&d.out, ",\"worst_margin\":");
-			put_double(&d.out, isfinite(e->worst_margin) ? e->worst_margin : 0);
+			jw_object_begin(&w);
+			jw_key_cstr(&w, "type", "verdict");
+			put_container(&d, &w, e);
+			jw_key_bool(&w, "abnormal", e->alerts);
+			jw_key_u64(&w, "alerts", e->alerts);
+			jw_key_u64(&w, "sketches", e->nsketches);
+			jw_key_u64(&w, "edges", e->edges);
+			jw_key_fixed(&w, "worst_margin",
+				     isfinite(e->worst_margin) ? e->worst_margin : 0, 4);
 			/* what the graph is missing: an attacker who floods the ring
 			 * hides edges, so a verdict says how many were lost */
 			__u64 by_cause[SABPF_LOST_CAUSE_MAX], lost = 0;
 			pipeline_container_loss(d.pipe, e->container, by_cause);
 			for (int c = 0; c < SABPF_LOST_CAUSE_MAX; c++)
 				lost += by_cause[c];
-			jbuf_puts(&d.out, ",\"lost\":");
-			jbuf_u64(&d.out, lost);
-			jbuf_puts(&d.out, "}\n");
+			jw_key_u64(&w, "lost", lost);
+			jw_object_end(&w);
+			jw_newline(&w);
 		}
-		jbuf_puts(&d.out, "{\"type\":\"stats\",\"edges\":");
-		jbuf_u64(&d.out, edges);
-		jbuf_puts(&d.out, ",\"seconds\":");
-		put_double(&d.out, secs);
-		jbuf_puts(&d.out, ",\"edges_per_second\":");
-		jbuf_u64(&d.out, secs > 0 ? (__u64)((double)edges / secs) : 0);
-		jbuf_puts(&d.out, ",\"cpu_seconds\":");
-		put_double(&d.out, cpu);
-		jbuf_puts(&d.out, ",\"edges_per_cpu_second\":");
-		jbuf_u64(&d.out, cpu > 0 ? (__u64)((double)edges / cpu) : 0);
-		jbuf_puts(&d.out, "}\n");
+		jw_object_begin(&w);
+		jw_key_cstr(&w, "type", "stats");
+		jw_key_u64(&w, "edges", edges);
+		jw_key_fixed(&w, "seconds", secs, 4);
+		jw_key_u64(&w, "edges_per_second", secs > 0 ? (__u64)((double)edges / secs) : 0);
+		jw_key_fixed(&w, "cpu_seconds", cpu, 4);
+		jw_key_u64(&w, "edges_per_cpu_second", cpu > 0 ? (__u64)((double)edges / cpu) : 0);
+		jw_object_end(&w);
+		jw_newline(&w);
 		flush_out(&d);
 	}
 	if (rc == 0 && output && write_alert_dot(&d, capture, output, err, sizeof(err)) < 0) {
@@ -759,20 +743,24 @@ static int watch(int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
+/* The verbs of `sabpf detect`. */
+const struct cmd detect_cmds[] = {
+    {"train", cmd_detect_train, "-o MODEL [OPTIONS] CAPTURE.raw...",
+     "learn the normal graphs of captures", 0, NULL},
+    {"watch", cmd_detect_watch, "--model MODEL [OPTIONS] CAPTURE.raw|-",
+     "score a capture, alerts as JSON lines", CMD_JSON, NULL},
+    {0},
+};
+
 int cmd_detect(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "train") == 0)
-		return train(argc - 1, argv + 1);
-	if (strcmp(argv[1], "watch") == 0)
-		return watch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	fprintf(stderr, "sabpf detect: unknown subcommand '%s'\n%s", argv[1], usage_text);
-	return EXIT_USAGE;
+	return cmd_select(detect_cmds, "sabpf detect", argc - 1, argv + 1);
 }

@@ -14,6 +14,10 @@
 #ifndef SABPF_DETECT_CMD_H
 #define SABPF_DETECT_CMD_H
 
+#include "cmd.h"
+
 int cmd_detect(int argc, char **argv);
+/* Its verbs: train, watch. */
+extern const struct cmd detect_cmds[];
 
 #endif /* SABPF_DETECT_CMD_H */

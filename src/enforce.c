@@ -623,14 +623,15 @@ static const char *sections_text(__u32 s, char *buf, size_t len)
 	return buf;
 }
 
-/* One applied policy, as a JSON object or as text. */
-static void show_one(struct jbuf *b, bool json, bool first, __u64 cgroup_id,
-		     const struct pol_binding *bind, const struct pol_head *h)
+/* One applied policy, as text in b, or as a JSON object through w when w
+ * is not NULL. */
+static void show_one(struct jbuf *b, struct jw *w, __u64 cgroup_id, const struct pol_binding *bind,
+		     const struct pol_head *h)
 {
 	char secs[64], line[1024];
 	sections_text(h->sections, secs, sizeof(secs));
 	const char *mode = h->monitor ? "monitor" : "enforce";
-	if (!json) {
+	if (!w) {
 		snprintf(line, sizeof(line),
 			 "%s (cgroup id %llu): %s, %s mode, generation %u, sections: %s\n  hooks:",
 			 h->cgroup_path, (unsigned long long)cgroup_id, h->source, mode,
@@ -645,29 +646,20 @@ static void show_one(struct jbuf *b, bool json, bool first, __u64 cgroup_id,
 		jbuf_putc(b, '\n');
 		return;
 	}
-	jbuf_puts(b, first ? "{\"cgroup\":" : ",{\"cgroup\":");
-	json_cstr(b, h->cgroup_path);
-	jbuf_puts(b, ",\"cgroup_id\":");
-	jbuf_u64(b, cgroup_id);
-	jbuf_puts(b, ",\"source\":");
-	json_cstr(b, h->source);
-	jbuf_puts(b, ",\"mode\":");
-	json_cstr(b, mode);
-	jbuf_puts(b, ",\"generation\":");
-	jbuf_u64(b, bind->generation);
-	jbuf_puts(b, ",\"sections\":");
-	json_cstr(b, secs);
-	jbuf_puts(b, ",\"hooks\":[");
-	bool any = false;
-	for (size_t i = 0; i < NHOOKS; i++) {
-		if (!link_is_pinned(cgroup_id, hooks[i].name))
-			continue;
-		if (any)
-			jbuf_putc(b, ',');
-		json_cstr(b, hooks[i].name);
-		any = true;
-	}
-	jbuf_puts(b, "]}");
+	jw_object_begin(w);
+	jw_key_cstr(w, "cgroup", h->cgroup_path);
+	jw_key_u64(w, "cgroup_id", cgroup_id);
+	jw_key_cstr(w, "source", h->source);
+	jw_key_cstr(w, "mode", mode);
+	jw_key_u64(w, "generation", bind->generation);
+	jw_key_cstr(w, "sections", secs);
+	jw_key(w, "hooks");
+	jw_array_begin(w);
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (link_is_pinned(cgroup_id, hooks[i].name))
+			jw_cstr(w, hooks[i].name);
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
 int enforce_show(FILE *out, bool json, char *err, size_t errlen)
@@ -677,16 +669,21 @@ int enforce_show(FILE *out, bool json, char *err, size_t errlen)
 	int bind_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_bind");
 	int heads_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_heads");
 	struct jbuf b;
+	struct jw w;
 	char line[128];
 	jbuf_init(&b);
-	if (json)
-		snprintf(line, sizeof(line),
-			 "{\"hook_budget\":%d,\"hooks_in_use\":%d,\"policies\":[", hook_budget(),
-			 nused);
-	else
+	jw_init(&w, &b);
+	if (json) {
+		jw_object_begin(&w);
+		jw_key_s64(&w, "hook_budget", hook_budget());
+		jw_key_s64(&w, "hooks_in_use", nused);
+		jw_key(&w, "policies");
+		jw_array_begin(&w);
+	} else {
 		snprintf(line, sizeof(line), "lsm_cgroup hooks in use system-wide: %d of %d\n",
 			 nused, hook_budget());
-	jbuf_puts(&b, line);
+		jbuf_puts(&b, line);
+	}
 	int count = 0;
 	__u64 key, next;
 	const __u64 *prev = NULL;
@@ -698,14 +695,17 @@ int enforce_show(FILE *out, bool json, char *err, size_t errlen)
 		if (bpf_map_lookup_elem(bind_fd, &key, &bind) ||
 		    bpf_map_lookup_elem(heads_fd, &bind.slot, &h))
 			continue;
-		show_one(&b, json, count == 0, key, &bind, &h);
+		show_one(&b, json ? &w : NULL, key, &bind, &h);
 		count++;
 	}
-	if (json)
-		jbuf_puts(&b, "]}\n");
-	else if (!count)
+	if (json) {
+		jw_array_end(&w);
+		jw_object_end(&w);
+		jw_newline(&w);
+	} else if (!count) {
 		jbuf_puts(&b, "no policy applied\n");
-	int rc = b.oom ? -1 : 0;
+	}
+	int rc = jw_check(&w);
 	if (rc)
 		fail(err, errlen, "out of memory");
 	else
@@ -744,13 +744,16 @@ static int print_denial(void *ctx, void *data, size_t size)
 	const char *path = (const char *)data + sizeof(d);
 	size_t path_len = size - sizeof(d) < d.path_len ? size - sizeof(d) : d.path_len;
 	struct jbuf b;
+	struct jw w;
 	jbuf_init(&b);
-	jbuf_puts(&b, "{\"time\":");
-	json_time(&b, (__s64)d.hdr.time_ns + *offset);
-	jbuf_puts(&b, ",\"container\":");
-	jbuf_u64(&b, d.hdr.container);
-	denial_json_fields(&b, &d, path, path_len);
-	jbuf_puts(&b, "}\n");
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key(&w, "time");
+	jw_time(&w, (__s64)d.hdr.time_ns + *offset);
+	jw_key_u64(&w, "container", d.hdr.container);
+	denial_json_fields(&w, &d, path, path_len);
+	jw_object_end(&w);
+	jw_newline(&w);
 	fwrite(b.data, 1, b.len, stdout);
 	jbuf_free(&b);
 	return 0;
@@ -944,6 +947,13 @@ const struct cmd policy_cmds[] = {
 
 int cmd_policy(int argc, char **argv)
 {
+	/* `sabpf policy --json check FILE` was accepted: -j/--json before the
+	 * verb means what it means before the command */
+	while (argc >= 2 && (strcmp(argv[1], "--json") == 0 || strcmp(argv[1], "-j") == 0)) {
+		cmd_json = true;
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		enforce_usage(stderr);
 		return EXIT_USAGE;

@@ -86,10 +86,10 @@ enum attr_style {
 	ATTR_SPADE, /* "pid": "12", "subtype": "task" (SPADE wants strings) */
 };
 
+/* Writes attributes as members of the object w has open. */
 struct attr_writer {
-	struct jbuf *b;
+	struct jw *w;
 	enum attr_style style;
-	bool first; /* no member written yet in the current object */
 };
 
 void attr_u64(struct attr_writer *w, const char *key, __u64 v);
@@ -106,6 +106,10 @@ const struct sabpf_identity *node_identity(const struct sabpf_pipeline *p, const
 void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns);
 /* "n<id hex>_v<version>" (no quotes). */
 void put_node_id(struct jbuf *b, __u64 id, __u32 version);
+/* prefix, then the node id text of put_node_id, into buf (NODE_ID_MAX
+ * bytes with a prefix of at most 8); returns its length. */
+#define NODE_ID_MAX 48
+size_t node_id_text(char *buf, const char *prefix, __u64 id, __u32 version);
 /* Should output o describe version `version` of n now? True when n has
  * attributes and o has not described this or a later version yet. */
 bool node_needs_description(const struct output *o, const struct gnode *n, __u32 version);

@@ -37,91 +37,77 @@ static int jsonl_open(struct output *o)
 	return 0;
 }
 
-struct identity_writer {
-	struct jbuf *b;
-	bool first;
-};
-
+/* Writes a runtime identity's fields into the object w has open; their
+ * keys come from the identity (label.<key>): escaped. */
 static void put_identity_field(const char *key, const char *value, void *ctx)
 {
-	struct identity_writer *w = ctx;
-	jbuf_puts(w->b, w->first ? "\"" : ",\"");
-	w->first = false;
-	jbuf_puts(w->b, key);
-	jbuf_puts(w->b, "\":");
-	json_cstr(w->b, value);
+	struct jw *w = ctx;
+	jw_key_escaped(w, key);
+	jw_cstr(w, value);
 }
 
-/* cgroup: the acting task's own cgroup, 0 when not known. */
-static void put_time_and_container(struct output *o, const struct sabpf_hdr *h, __u64 cgroup)
+/* Opens the line's object: "time", "container", "container_id", and
+ * "identity" for a container of a runtime. cgroup: the acting task's own
+ * cgroup, 0 when not known. */
+static void put_time_and_container(struct output *o, struct jw *w, const struct sabpf_hdr *h,
+				   __u64 cgroup)
 {
-	struct jbuf *b = &o->buf;
 	const char *name = pipeline_container_name(o->p, h->container);
 
-	jbuf_puts(b, "{\"time\":");
-	json_time(b, pipeline_wall_ns(o->p, h->time_ns));
-	jbuf_puts(b, ",\"container\":");
-	if (name) {
-		json_cstr(b, name);
-	} else {
-		jbuf_putc(b, '"');
-		jbuf_u64(b, h->container);
-		jbuf_putc(b, '"');
-	}
-	jbuf_puts(b, ",\"container_id\":");
-	jbuf_u64(b, h->container);
+	jw_init(w, &o->buf);
+	jw_object_begin(w);
+	jw_key(w, "time");
+	jw_time(w, pipeline_wall_ns(o->p, h->time_ns));
+	jw_key(w, "container");
+	if (name)
+		jw_cstr(w, name);
+	else
+		jw_tagged_u64(w, "", h->container);
+	jw_key_u64(w, "container_id", h->container);
 	const struct sabpf_identity *who = pipeline_identity(o->p, h->container, cgroup);
-	if (who) { /* ,"identity":{"runtime":"docker","id":"...","name":"web",...} */
-		struct identity_writer w = {.b = b, .first = true};
-		jbuf_puts(b, ",\"identity\":{");
-		identity_fields(who, put_identity_field, &w);
-		jbuf_putc(b, '}');
+	if (who) { /* "identity":{"runtime":"docker","id":"...","name":"web",...} */
+		jw_key(w, "identity");
+		jw_object_begin(w);
+		identity_fields(who, put_identity_field, w);
+		jw_object_end(w);
 	}
 }
 
-/* "<prefix><number>" as a JSON string. */
-static void put_tagged_number(struct jbuf *b, const char *prefix, __u64 v)
+/* Closes the line's object and ends the line. */
+static void end_line(struct jw *w)
 {
-	jbuf_putc(b, '"');
-	jbuf_puts(b, prefix);
-	jbuf_u64(b, v);
-	jbuf_putc(b, '"');
+	jw_object_end(w);
+	jw_newline(w);
 }
 
-static void put_object(struct jbuf *b, const struct gnode *n, const struct sabpf_ref *ref)
+static void put_object(struct jw *w, const struct gnode *n, const struct sabpf_ref *ref)
 {
 	bool known = n && n->has_attrs;
 
 	if (n && n->text_len && ref->kind != SABPF_NODE_TASK && ref->kind != SABPF_NODE_PROC_MEM) {
-		json_str(b, n->text, n->text_len);
+		jw_str(w, n->text, n->text_len);
 	} else if (ref->kind == SABPF_NODE_TASK && known) {
-		put_tagged_number(b, "task:", n->a.task.pid);
+		jw_tagged_u64(w, "task:", n->a.task.pid);
 	} else if (ref->kind == SABPF_NODE_PROC_MEM && known) {
-		put_tagged_number(b, "task:", n->a.mem.pid);
+		jw_tagged_u64(w, "task:", n->a.mem.pid);
 	} else if (ref->kind == SABPF_NODE_SOCKET && known) {
-		put_tagged_number(b, "socket:", n->a.inode.ino);
+		jw_tagged_u64(w, "socket:", n->a.inode.ino);
 	} else if (node_kind_is_inode(ref->kind) && known) {
-		put_tagged_number(b, "inode:", n->a.inode.ino);
+		jw_tagged_u64(w, "inode:", n->a.inode.ino);
 	} else { /* never described: only its id is known */
-		jbuf_puts(b, "\"node:");
-		jbuf_hex(b, ref->id);
-		jbuf_putc(b, '"');
+		jw_tagged_hex(w, "node:", ref->id);
 	}
 }
 
-/* ,"uts_ns":N,... of the acting task's context block. */
-static void put_namespaces(struct jbuf *b, const struct sabpf_ctx *c)
+/* "uts_ns":N,... of the acting task's context block. */
+static void put_namespaces(struct jw *w, const struct sabpf_ctx *c)
 {
-	const struct {
-		const char *key;
-		__u32 inum;
-	} ns[] = {{",\"uts_ns\":", c->utsns}, {",\"ipc_ns\":", c->ipcns},
-		  {",\"mnt_ns\":", c->mntns}, {",\"pid_ns\":", c->pidns},
-		  {",\"net_ns\":", c->netns}, {",\"cgroup_ns\":", c->cgroupns}};
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		jbuf_puts(b, ns[i].key);
-		jbuf_u64(b, ns[i].inum);
-	}
+	jw_key_u64(w, "uts_ns", c->utsns);
+	jw_key_u64(w, "ipc_ns", c->ipcns);
+	jw_key_u64(w, "mnt_ns", c->mntns);
+	jw_key_u64(w, "pid_ns", c->pidns);
+	jw_key_u64(w, "net_ns", c->netns);
+	jw_key_u64(w, "cgroup_ns", c->cgroupns);
 }
 
 static void jsonl_edge(struct output *o, const struct event *ev)
@@ -129,7 +115,7 @@ static void jsonl_edge(struct output *o, const struct event *ev)
 	const struct sabpf_edge *e = &ev->rec->edge;
 	bool from_task = e->from.kind == SABPF_NODE_TASK;
 	bool to_task = e->to.kind == SABPF_NODE_TASK;
-	struct jbuf *b = &o->buf;
+	struct jw w;
 
 	if (relation_is_version(e->relation) || (!from_task && !to_task))
 		return;
@@ -137,56 +123,50 @@ static void jsonl_edge(struct output *o, const struct event *ev)
 	bool object_is_from = !from_task;
 	const struct gnode *object = object_is_from ? ev->from : ev->to;
 	const struct sabpf_ref *object_ref = object_is_from ? &e->from : &e->to;
-
 	bool actor_known = actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK;
-	put_time_and_container(o, &e->hdr, actor_known ? actor->a.task.cgroup_id : 0);
-	jbuf_puts(b, ",\"pid\":");
-	jbuf_u64(b, e->pid);
-	jbuf_puts(b, ",\"tid\":");
-	jbuf_u64(b, e->tid);
-	jbuf_puts(b, ",\"comm\":");
-	if (actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK)
-		json_str(b, actor->a.task.comm, strnlen(actor->a.task.comm, SABPF_COMM_LEN));
+
+	put_time_and_container(o, &w, &e->hdr, actor_known ? actor->a.task.cgroup_id : 0);
+	jw_key_u64(&w, "pid", e->pid);
+	jw_key_u64(&w, "tid", e->tid);
+	if (actor_known)
+		jw_key_str(&w, "comm", actor->a.task.comm,
+			   strnlen(actor->a.task.comm, SABPF_COMM_LEN));
 	else
-		jbuf_puts(b, "\"\"");
-	jbuf_puts(b, ",\"uid\":");
-	jbuf_u64(b, e->uid);
-	if (actor && actor->has_attrs && actor->kind == SABPF_NODE_TASK)
-		put_namespaces(b, &actor->ctx);
-	jbuf_puts(b, ",\"action\":\"");
-	jbuf_puts(b, relation_name(e->relation));
-	jbuf_puts(b, "\",\"object_kind\":\"");
-	jbuf_puts(b, node_kind_name(object_ref->kind));
-	jbuf_puts(b, "\",\"object\":");
-	put_object(b, object, object_ref);
+		jw_key_str(&w, "comm", "", 0);
+	jw_key_u64(&w, "uid", e->uid);
+	if (actor_known)
+		put_namespaces(&w, &actor->ctx);
+	jw_key_cstr(&w, "action", relation_name(e->relation));
+	jw_key_cstr(&w, "object_kind", node_kind_name(object_ref->kind));
+	jw_key(&w, "object");
+	put_object(&w, object, object_ref);
 	if (object && object->text_len && (object->name_flags & SABPF_NAME_TRUNCATED))
-		jbuf_puts(b, ",\"object_truncated\":true");
-	jbuf_puts(b, ",\"result\":\"ok\"}\n");
+		jw_key_bool(&w, "object_truncated", true);
+	jw_key_cstr(&w, "result", "ok");
+	end_line(&w);
 }
 
 static void jsonl_lost(struct output *o, const struct sabpf_lost *l)
 {
-	struct jbuf *b = &o->buf;
+	struct jw w;
 
-	put_time_and_container(o, &l->hdr, 0);
-	jbuf_puts(b, ",\"action\":\"records_lost\",\"cause\":\"");
-	jbuf_puts(b, record_lost_cause_name(l->cause));
-	jbuf_puts(b, "\",\"count\":");
-	jbuf_u64(b, l->count);
-	jbuf_puts(b, ",\"cpu\":");
-	jbuf_u64(b, l->hdr.cpu);
-	jbuf_puts(b, ",\"first_seq\":");
-	jbuf_u64(b, l->first_seq);
-	jbuf_puts(b, ",\"last_seq\":");
-	jbuf_u64(b, l->last_seq);
-	jbuf_puts(b, "}\n");
+	put_time_and_container(o, &w, &l->hdr, 0);
+	jw_key_cstr(&w, "action", "records_lost");
+	jw_key_cstr(&w, "cause", record_lost_cause_name(l->cause));
+	jw_key_u64(&w, "count", l->count);
+	jw_key_u64(&w, "cpu", l->hdr.cpu);
+	jw_key_u64(&w, "first_seq", l->first_seq);
+	jw_key_u64(&w, "last_seq", l->last_seq);
+	end_line(&w);
 }
 
 static void jsonl_denial(struct output *o, const struct record_denial *d)
 {
-	put_time_and_container(o, &d->d.hdr, d->d.cgroup_id);
-	denial_json_fields(&o->buf, &d->d, d->path, d->path_len);
-	jbuf_puts(&o->buf, "}\n");
+	struct jw w;
+
+	put_time_and_container(o, &w, &d->d.hdr, d->d.cgroup_id);
+	denial_json_fields(&w, &d->d, d->path, d->path_len);
+	end_line(&w);
 }
 
 static void jsonl_record(struct output *o, const struct event *ev)

@@ -11,6 +11,7 @@
  * describes it or of the first relation that implies it (a version edge).
  * Attribute names are listed in docs/formats.md. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "format.h"
 #include "names.h"
@@ -50,41 +51,42 @@ static int prov_open(struct output *o)
 	return 0;
 }
 
-/* Starts a member of a section: `,"sabpf:<id>":` (no comma if first). */
-static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec)
+/* A writer for a member of a section (an object whose braces
+ * prov_end_document writes). *counted: where the bytes that count towards
+ * PROV_DOCUMENT_MAX start, after the comma and the `"sabpf:` of the key
+ * (where documents are cut does not change with the writer). */
+static struct jbuf *begin_member(struct prov_state *s, enum prov_section sec, struct jw *w,
+				 size_t *counted)
 {
 	struct jbuf *b = &s->sections[sec];
-	if (b->len)
-		jbuf_putc(b, ',');
-	jbuf_puts(b, "\"sabpf:");
+	*counted = b->len + (b->len > 0) + sizeof("\"sabpf:") - 1;
+	jw_init_in_object(w, b, b->len > 0);
 	return b;
 }
 
-/* `"prov:<role>":"sabpf:n..._v..."`, after a comma unless first. */
-static void put_ref(struct jbuf *b, const char *role, const struct sabpf_ref *ref, bool first)
+/* `"prov:<role>":"sabpf:n..._v..."` (key: "prov:<role>"). */
+static void put_ref(struct jw *w, const char *key, const struct sabpf_ref *ref)
 {
-	if (!first)
-		jbuf_putc(b, ',');
-	jbuf_puts(b, "\"prov:");
-	jbuf_puts(b, role);
-	jbuf_puts(b, "\":\"sabpf:");
-	put_node_id(b, ref->id, ref->version);
-	jbuf_putc(b, '"');
+	char text[NODE_ID_MAX];
+	jw_key_lit(w, key, strlen(key));
+	jw_str_plain(w, text, node_id_text(text, "sabpf:", ref->id, ref->version));
 }
 
 static void describe_node(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
 {
 	struct prov_state *s = o->state;
 	enum prov_section sec = node_kind_is_activity(n->kind) ? SEC_ACTIVITY : SEC_ENTITY;
-	struct jbuf *b = begin_member(s, sec);
-	size_t before = b->len;
-	struct attr_writer w = {.b = b, .style = ATTR_PROV, .first = true};
+	struct jw jw;
+	size_t before;
+	struct jbuf *b = begin_member(s, sec, &jw, &before);
+	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
+	char key[NODE_ID_MAX];
 
-	put_node_id(b, n->id, version);
-	jbuf_puts(b, "\":");
+	jw_key_lit(&jw, key, node_id_text(key, "sabpf:", n->id, version));
+	jw_object_begin(&jw);
 	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns),
 		  node_identity(o->p, n));
-	jbuf_putc(b, '}');
+	jw_object_end(&jw);
 	s->pending += b->len - before;
 	mark_node_described(o, n, version);
 }
@@ -98,25 +100,34 @@ static void describe_if_needed(struct output *o, struct gnode *n, __u32 version,
 static void write_relation(struct output *o, const struct sabpf_edge *e)
 {
 	static const char *const roles[][2] = {
-	    /* {role of `to`, role of `from`} per enum prov_class */
-	    [PROV_USED] = {"activity", "entity"},
-	    [PROV_WAS_GENERATED_BY] = {"entity", "activity"},
-	    [PROV_WAS_INFORMED_BY] = {"informed", "informant"},
-	    [PROV_WAS_DERIVED_FROM] = {"generatedEntity", "usedEntity"},
+	    /* {key of `to`, key of `from`} per enum prov_class */
+	    [PROV_USED] = {"prov:activity", "prov:entity"},
+	    [PROV_WAS_GENERATED_BY] = {"prov:entity", "prov:activity"},
+	    [PROV_WAS_INFORMED_BY] = {"prov:informed", "prov:informant"},
+	    [PROV_WAS_DERIVED_FROM] = {"prov:generatedEntity", "prov:usedEntity"},
 	};
 	struct prov_state *s = o->state;
 	enum prov_class c = prov_class_of(e->from.kind, e->to.kind);
-	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c));
-	size_t before = b->len;
-	struct attr_writer w = {.b = b, .style = ATTR_PROV, .first = false};
+	struct jw jw;
+	size_t before;
+	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c), &jw, &before);
+	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
+	char key[32] = "sabpf:e", digits[20];
+	size_t n = 7, i = sizeof(digits);
+	__u64 v = ++s->edges;
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(key + n, digits + i, sizeof(digits) - i);
+	n += sizeof(digits) - i;
 
-	jbuf_putc(b, 'e');
-	jbuf_u64(b, ++s->edges);
-	jbuf_puts(b, "\":{");
-	put_ref(b, roles[c][0], &e->to, true);
-	put_ref(b, roles[c][1], &e->from, false);
+	jw_key_lit(&jw, key, n);
+	jw_object_begin(&jw);
+	put_ref(&jw, roles[c][0], &e->to);
+	put_ref(&jw, roles[c][1], &e->from);
 	attr_edge(&w, e, pipeline_wall_ns(o->p, e->hdr.time_ns));
-	jbuf_putc(b, '}');
+	jw_object_end(&jw);
 	s->pending += b->len - before;
 }
 
@@ -125,23 +136,30 @@ static void prov_end_document(struct output *o, bool even_if_empty)
 	struct prov_state *s = o->state;
 	if (s->pending == 0 && !even_if_empty)
 		return;
-	jbuf_puts(&o->buf, "{\"prefix\":{\"prov\":\"http://www.w3.org/ns/prov#\","
-			   "\"cf\":\"http://www.camflow.org\","
-			   "\"sabpf\":\"https://sabpf.invalid/ns#\"}");
+	struct jw w;
+	jw_init(&w, &o->buf);
+	jw_object_begin(&w);
+	jw_key(&w, "prefix");
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "prov", "http://www.w3.org/ns/prov#");
+	jw_key_cstr(&w, "cf", "http://www.camflow.org");
+	jw_key_cstr(&w, "sabpf", "https://sabpf.invalid/ns#");
+	jw_object_end(&w);
 	for (int i = 0; i < SEC_COUNT; i++) {
 		struct jbuf *sec = &s->sections[i];
 		if (sec->len == 0)
 			continue;
-		jbuf_puts(&o->buf, ",\"");
-		jbuf_puts(&o->buf, section_names[i]);
-		jbuf_puts(&o->buf, "\":{");
+		jw_key_lit(&w, section_names[i], strlen(section_names[i]));
+		jw_object_begin(&w);
+		/* the members, written by their own writers (begin_member) */
 		output_put_large(o, sec->data, sec->len);
-		jbuf_putc(&o->buf, '}');
+		jw_object_end(&w);
 		if (sec->oom)
 			o->buf.oom = true; /* reported as a write failure */
 		jbuf_reset(sec);
 	}
-	jbuf_puts(&o->buf, "}\n");
+	jw_object_end(&w);
+	jw_newline(&w);
 	s->pending = 0;
 	s->documents++;
 }

@@ -19,18 +19,36 @@ static int spade_open(struct output *o)
 	return 0;
 }
 
+/* "key":"n<id>_v<version>" */
+static void put_id(struct jw *w, const char *key, size_t keylen, __u64 id, __u32 version)
+{
+	char text[NODE_ID_MAX];
+	jw_key_lit(w, key, keylen);
+	jw_str_plain(w, text, node_id_text(text, "", id, version));
+}
+
+/* Ends the annotations and the line's object. */
+static void end_line(struct jw *w)
+{
+	jw_object_end(w);
+	jw_object_end(w);
+	jw_newline(w);
+}
+
 static void write_vertex(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
 {
-	struct jbuf *b = &o->buf;
-	struct attr_writer w = {.b = b, .style = ATTR_SPADE, .first = true};
+	struct jw jw;
+	struct attr_writer w = {.w = &jw, .style = ATTR_SPADE};
 
-	jbuf_puts(b, node_kind_is_activity(n->kind) ? "{\"type\":\"Process\",\"id\":\""
-						    : "{\"type\":\"Artifact\",\"id\":\"");
-	put_node_id(b, n->id, version);
-	jbuf_puts(b, "\",\"annotations\":");
+	jw_init(&jw, &o->buf);
+	jw_object_begin(&jw);
+	jw_key_cstr(&jw, "type", node_kind_is_activity(n->kind) ? "Process" : "Artifact");
+	put_id(&jw, JW_LIT("id"), n->id, version);
+	jw_key(&jw, "annotations");
+	jw_object_begin(&jw);
 	attr_node(&w, &o->scratch, n, version, pipeline_wall_ns(o->p, boot_ns),
 		  node_identity(o->p, n));
-	jbuf_puts(b, "}}\n");
+	end_line(&jw);
 	mark_node_described(o, n, version);
 }
 
@@ -42,18 +60,18 @@ static void vertex_if_needed(struct output *o, struct gnode *n, __u32 version, _
 
 static void write_edge(struct output *o, const struct sabpf_edge *e)
 {
-	struct jbuf *b = &o->buf;
-	struct attr_writer w = {.b = b, .style = ATTR_SPADE, .first = true};
+	struct jw jw;
+	struct attr_writer w = {.w = &jw, .style = ATTR_SPADE};
 
-	jbuf_puts(b, "{\"type\":\"");
-	jbuf_puts(b, spade_edge_type(prov_class_of(e->from.kind, e->to.kind)));
-	jbuf_puts(b, "\",\"from\":\"");
-	put_node_id(b, e->to.id, e->to.version); /* the effect */
-	jbuf_puts(b, "\",\"to\":\"");
-	put_node_id(b, e->from.id, e->from.version); /* the cause */
-	jbuf_puts(b, "\",\"annotations\":");
+	jw_init(&jw, &o->buf);
+	jw_object_begin(&jw);
+	jw_key_cstr(&jw, "type", spade_edge_type(prov_class_of(e->from.kind, e->to.kind)));
+	put_id(&jw, JW_LIT("from"), e->to.id, e->to.version);	/* the effect */
+	put_id(&jw, JW_LIT("to"), e->from.id, e->from.version); /* the cause */
+	jw_key(&jw, "annotations");
+	jw_object_begin(&jw);
 	attr_edge(&w, e, pipeline_wall_ns(o->p, e->hdr.time_ns));
-	jbuf_puts(b, "}}\n");
+	end_line(&jw);
 }
 
 static void spade_record(struct output *o, const struct event *ev)

@@ -648,164 +648,133 @@ static void write_text(struct output *o, const struct summary_state *s,
 
 /* ---- writing JSON ------------------------------------------------------- */
 
-static void json_key(struct jbuf *b, const char *key, bool first)
+/* "key":["a","b",...]; key is program text (a literal or a list name). */
+static void json_set(struct jw *w, const char *key, const struct strset *set)
 {
-	if (!first)
-		jbuf_putc(b, ',');
-	json_cstr(b, key);
-	jbuf_putc(b, ':');
+	jw_key_lit(w, key, strlen(key));
+	jw_array_begin(w);
+	for (size_t i = 0; i < set->n; i++)
+		jw_cstr(w, set->items[i]);
+	jw_array_end(w);
 }
 
-static void json_num(struct jbuf *b, const char *key, __u64 v, bool first)
+/* "key":N, or null when not known. */
+static void json_u64_or_null(struct jw *w, const char *key, bool known, __u64 v)
 {
-	json_key(b, key, first);
-	jbuf_u64(b, v);
-}
-
-static void json_set(struct jbuf *b, const char *key, const struct strset *set, bool first)
-{
-	json_key(b, key, first);
-	jbuf_putc(b, '[');
-	for (size_t i = 0; i < set->n; i++) {
-		if (i)
-			jbuf_putc(b, ',');
-		json_cstr(b, set->items[i]);
-	}
-	jbuf_putc(b, ']');
-}
-
-static void json_nullable(struct jbuf *b, const char *key, const char *v)
-{
-	json_key(b, key, false);
-	if (v)
-		json_cstr(b, v);
+	jw_key_lit(w, key, strlen(key));
+	if (known)
+		jw_u64(w, v);
 	else
-		jbuf_puts(b, "null");
+		jw_null(w);
 }
 
-static void json_process(struct jbuf *b, const struct sproc *p)
+static void json_process(struct jw *w, const struct sproc *p)
 {
-	json_num(b, "pid", p->pid, true);
-	json_num(b, "vpid", p->vpid, false);
-	json_num(b, "ppid", p->ppid, false);
-	json_key(b, "uid", false);
-	if (p->ids_known)
-		jbuf_u64(b, p->first_uid);
-	else
-		jbuf_puts(b, "null");
-	json_key(b, "euid", false);
-	if (p->ids_known)
-		jbuf_u64(b, p->first_euid);
-	else
-		jbuf_puts(b, "null");
-	json_num(b, "threads", p->tids.n, false);
-	json_set(b, "comms", &p->comms, false);
-	json_key(b, "execs", false);
-	jbuf_putc(b, '[');
+	jw_object_begin(w);
+	jw_key_u64(w, "pid", p->pid);
+	jw_key_u64(w, "vpid", p->vpid);
+	jw_key_u64(w, "ppid", p->ppid);
+	json_u64_or_null(w, "uid", p->ids_known, p->first_uid);
+	json_u64_or_null(w, "euid", p->ids_known, p->first_euid);
+	jw_key_u64(w, "threads", p->tids.n);
+	json_set(w, "comms", &p->comms);
+	jw_key(w, "execs");
+	jw_array_begin(w);
 	for (size_t i = 0; i < p->nexecs; i++) {
-		jbuf_puts(b, i ? ",{" : "{");
-		json_key(b, "comm", true);
-		json_cstr(b, p->execs[i].comm);
-		json_nullable(b, "binary", p->execs[i].binary);
-		json_nullable(b, "argv", p->execs[i].argv);
-		jbuf_putc(b, '}');
+		jw_object_begin(w);
+		jw_key_cstr(w, "comm", p->execs[i].comm);
+		jw_key_cstr_or_null(w, "binary", p->execs[i].binary);
+		jw_key_cstr_or_null(w, "argv", p->execs[i].argv);
+		jw_object_end(w);
 	}
-	jbuf_puts(b, "]");
-	json_key(b, "uid_changes", false);
-	jbuf_putc(b, '[');
+	jw_array_end(w);
+	jw_key(w, "uid_changes");
+	jw_array_begin(w);
 	for (size_t i = 0; i < p->nuids; i++) {
 		const struct suid_change *u = &p->uids[i];
-		jbuf_puts(b, i ? ",{" : "{");
-		json_num(b, "uid_from", u->uid_from, true);
-		json_num(b, "uid_to", u->uid_to, false);
-		json_num(b, "euid_from", u->euid_from, false);
-		json_num(b, "euid_to", u->euid_to, false);
-		json_key(b, "by", false);
-		json_cstr(b, u->by);
-		jbuf_putc(b, '}');
+		jw_object_begin(w);
+		jw_key_u64(w, "uid_from", u->uid_from);
+		jw_key_u64(w, "uid_to", u->uid_to);
+		jw_key_u64(w, "euid_from", u->euid_from);
+		jw_key_u64(w, "euid_to", u->euid_to);
+		jw_key_cstr(w, "by", u->by);
+		jw_object_end(w);
 	}
-	jbuf_puts(b, "]");
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
-static void json_files(struct jbuf *b, const struct sctr *c)
+static void json_files(struct jw *w, const struct sctr *c)
 {
-	json_key(b, "files", false);
-	for (int l = 0; l < F_COUNT; l++) {
-		jbuf_putc(b, l ? ',' : '{');
-		json_set(b, file_list_names[l], &c->files[l], true);
-	}
-	json_key(b, "renamed", false);
-	jbuf_putc(b, '[');
+	jw_key(w, "files");
+	jw_object_begin(w);
+	for (int l = 0; l < F_COUNT; l++)
+		json_set(w, file_list_names[l], &c->files[l]);
+	jw_key(w, "renamed");
+	jw_array_begin(w);
 	for (size_t i = 0; i < c->nrenames; i++) {
-		jbuf_puts(b, i ? ",{" : "{");
-		json_key(b, "from", true);
-		json_cstr(b, c->renames[i].from);
-		json_nullable(b, "to", c->renames[i].to);
-		jbuf_putc(b, '}');
+		jw_object_begin(w);
+		jw_key_cstr(w, "from", c->renames[i].from);
+		jw_key_cstr_or_null(w, "to", c->renames[i].to);
+		jw_object_end(w);
 	}
-	jbuf_puts(b, "]}");
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
-static void json_container(struct output *o, const struct sctr *c, bool first)
+static void json_container(struct output *o, struct jw *w, const struct sctr *c)
 {
-	struct jbuf *b = &o->buf;
 	const char *name = pipeline_container_name(o->p, c->id);
-	jbuf_puts(b, first ? "{" : ",{");
-	json_num(b, "container_id", c->id, true);
-	json_key(b, "container", false);
+	jw_object_begin(w);
+	jw_key_u64(w, "container_id", c->id);
+	jw_key(w, "container");
 	if (name)
-		json_cstr(b, name);
+		jw_cstr(w, name);
 	else
-		put_num(b, "\"", c->id, "\"");
-	json_num(b, "records", c->records, false);
-	json_num(b, "nodes", c->nodes, false);
-	json_num(b, "edges", c->edges, false);
-	json_num(b, "lost", c->lost, false);
-	json_num(b, "loss_reports", c->loss_reports, false);
-	json_key(b, "processes", false);
-	jbuf_putc(b, '[');
-	for (size_t i = 0; i < c->nprocs; i++) {
-		jbuf_puts(b, i ? ",{" : "{");
-		json_process(b, &c->procs[i]);
-		jbuf_putc(b, '}');
-	}
-	jbuf_putc(b, ']');
-	json_files(b, c);
-	json_key(b, "network", false);
-	for (int l = 0; l < N_COUNT; l++) {
-		jbuf_putc(b, l ? ',' : '{');
-		json_set(b, net_list_names[l], &c->net[l], true);
-	}
-	jbuf_putc(b, '}');
+		jw_tagged_u64(w, "", c->id);
+	jw_key_u64(w, "records", c->records);
+	jw_key_u64(w, "nodes", c->nodes);
+	jw_key_u64(w, "edges", c->edges);
+	jw_key_u64(w, "lost", c->lost);
+	jw_key_u64(w, "loss_reports", c->loss_reports);
+	jw_key(w, "processes");
+	jw_array_begin(w);
+	for (size_t i = 0; i < c->nprocs; i++)
+		json_process(w, &c->procs[i]);
+	jw_array_end(w);
+	json_files(w, c);
+	jw_key(w, "network");
+	jw_object_begin(w);
+	for (int l = 0; l < N_COUNT; l++)
+		json_set(w, net_list_names[l], &c->net[l]);
+	jw_object_end(w);
 	if (c->ipc.n)
-		json_set(b, "ipc", &c->ipc, false);
-	jbuf_putc(b, '}');
+		json_set(w, "ipc", &c->ipc);
+	jw_object_end(w);
 	output_maybe_write(o);
 }
 
 static void write_json(struct output *o, const struct summary_state *s,
 		       const struct sabpf_stats *st)
 {
-	struct jbuf *b = &o->buf;
-	const char *filter = view_options_get()->container;
-	jbuf_putc(b, '{');
-	json_key(b, "container_filter", true);
-	if (filter)
-		json_cstr(b, filter);
-	else
-		jbuf_puts(b, "null");
-	json_key(b, "capture", false);
-	jbuf_putc(b, '{');
-	json_num(b, "records", st->records, true);
-	json_num(b, "lost", st->lost, false);
-	json_num(b, "seq_missing", st->seq_missing, false);
-	json_num(b, "malformed", st->malformed, false);
-	jbuf_putc(b, '}');
-	json_key(b, "containers", false);
-	jbuf_putc(b, '[');
+	struct jw w;
+	jw_init(&w, &o->buf);
+	jw_object_begin(&w);
+	jw_key_cstr_or_null(&w, "container_filter", view_options_get()->container);
+	jw_key(&w, "capture");
+	jw_object_begin(&w);
+	jw_key_u64(&w, "records", st->records);
+	jw_key_u64(&w, "lost", st->lost);
+	jw_key_u64(&w, "seq_missing", st->seq_missing);
+	jw_key_u64(&w, "malformed", st->malformed);
+	jw_object_end(&w);
+	jw_key(&w, "containers");
+	jw_array_begin(&w);
 	for (size_t i = 0; i < s->nctrs; i++)
-		json_container(o, &s->ctrs[i], i == 0);
-	jbuf_puts(b, "]}\n");
+		json_container(o, &w, &s->ctrs[i]);
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
 }
 
 /* ---- closing ------------------------------------------------------------ */

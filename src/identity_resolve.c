@@ -419,29 +419,31 @@ const struct sabpf_identity *identity_table_resolve(struct identity_table *t,
 
 /* ---- saved beside a raw capture ------------------------------------------ */
 
+/* A field of an identity (its key from labels: escaped). */
 static void put_saved_field(const char *key, const char *value, void *ctx)
 {
-	struct jbuf *b = ctx;
-	jbuf_putc(b, ',');
-	json_cstr(b, key);
-	jbuf_putc(b, ':');
-	json_cstr(b, value);
+	struct jw *w = ctx;
+	jw_key_escaped(w, key);
+	jw_cstr(w, value);
 }
 
 int identity_table_save(const struct identity_table *t, struct jbuf *b)
 {
 	int n = 0;
+	struct jw w;
+	jw_init(&w, b);
 	for (size_t i = 0; t && i < t->cap; i++) {
 		const struct identity_slot *s = &t->slots[i];
 		if (!s->cgroup || !s->id)
 			continue;
-		jbuf_puts(b, "{\"cgroup\":");
-		jbuf_u64(b, s->cgroup);
-		identity_fields(s->id, put_saved_field, b);
-		jbuf_puts(b, "}\n");
+		jw_object_begin(&w);
+		jw_key_u64(&w, "cgroup", s->cgroup);
+		identity_fields(s->id, put_saved_field, &w);
+		jw_object_end(&w);
+		jw_newline(&w);
 		n++;
 	}
-	return b->oom ? -1 : n;
+	return jw_check(&w) ? -1 : n;
 }
 
 /* One saved line into id; the fields of identity_fields(). */

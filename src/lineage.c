@@ -437,55 +437,58 @@ void lineage_write_text(const struct lineage *l, FILE *f)
 	free(order);
 }
 
+/* "key":"n<id>_v<version>" */
+static void put_id(struct jw *w, const char *key, const struct sabpf_ref *ref)
+{
+	char text[NODE_ID_MAX];
+	jw_key_lit(w, key, strlen(key));
+	jw_str_plain(w, text, node_id_text(text, "", ref->id, ref->version));
+}
+
 void lineage_write_json(const struct lineage *l, FILE *f)
 {
 	size_t n;
 	__u32 *order = ordered(l, &n);
 	struct jbuf b;
+	struct jw w;
 	jbuf_init(&b);
-	jbuf_puts(&b, "{\"direction\":");
-	json_cstr(&b, l->backward ? "backward" : "forward");
-	jbuf_puts(&b, ",\"nodes\":[");
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "direction", l->backward ? "backward" : "forward");
+	jw_key(&w, "nodes");
+	jw_array_begin(&w);
 	for (size_t i = 0; i < n; i++) {
 		const struct lvert *x = &l->v[order[i]];
-		jbuf_puts(&b, i ? ",{\"id\":\"" : "{\"id\":\"");
-		put_node_id(&b, x->ref.id, x->ref.version);
-		jbuf_puts(&b, "\",\"kind\":");
-		json_cstr(&b, node_kind_name(x->ref.kind));
-		jbuf_puts(&b, ",\"depth\":");
-		jbuf_u64(&b, x->depth);
-		jbuf_puts(&b, ",\"start\":");
-		jbuf_puts(&b, x->start ? "true" : "false");
-		jbuf_puts(&b, ",\"container\":");
-		jbuf_u64(&b, x->container);
+		jw_object_begin(&w);
+		put_id(&w, "id", &x->ref);
+		jw_key_cstr(&w, "kind", node_kind_name(x->ref.kind));
+		jw_key_u64(&w, "depth", x->depth);
+		jw_key_bool(&w, "start", x->start);
+		jw_key_u64(&w, "container", x->container);
 		if (x->ref.kind == SABPF_NODE_TASK && x->comm[0]) {
-			jbuf_puts(&b, ",\"comm\":");
-			json_cstr(&b, x->comm);
-			jbuf_puts(&b, ",\"pid\":");
-			jbuf_u64(&b, x->pid);
+			jw_key_cstr(&w, "comm", x->comm);
+			jw_key_u64(&w, "pid", x->pid);
 		}
-		if (x->text) {
-			jbuf_puts(&b, ",\"text\":");
-			json_cstr(&b, x->text);
-		}
-		jbuf_putc(&b, '}');
+		if (x->text)
+			jw_key_cstr(&w, "text", x->text);
+		jw_object_end(&w);
 	}
-	jbuf_puts(&b, "],\"edges\":[");
-	bool first = true;
+	jw_array_end(&w);
+	jw_key(&w, "edges");
+	jw_array_begin(&w);
 	for (size_t i = 0; i < l->ne; i++) {
 		const struct ledge *e = &l->e[i];
 		if (!edge_walked(l, e))
 			continue;
-		jbuf_puts(&b, first ? "{\"from\":\"" : ",{\"from\":\"");
-		first = false;
-		put_node_id(&b, l->v[e->from].ref.id, l->v[e->from].ref.version);
-		jbuf_puts(&b, "\",\"to\":\"");
-		put_node_id(&b, l->v[e->to].ref.id, l->v[e->to].ref.version);
-		jbuf_puts(&b, "\",\"relation\":");
-		json_cstr(&b, relation_text(e->relation));
-		jbuf_puts(&b, "}");
+		jw_object_begin(&w);
+		put_id(&w, "from", &l->v[e->from].ref);
+		put_id(&w, "to", &l->v[e->to].ref);
+		jw_key_cstr(&w, "relation", relation_text(e->relation));
+		jw_object_end(&w);
 	}
-	jbuf_puts(&b, "]}\n");
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
 	fwrite(b.data, 1, b.len, f);
 	jbuf_free(&b);
 	free(order);
@@ -567,7 +570,7 @@ int cmd_lineage(int argc, char **argv)
 	    {0, 0, 0, 0},
 	};
 	const char *spec = NULL, *dot = NULL;
-	bool backward = true, json = false;
+	bool backward = true, json = cmd_json;
 	unsigned long max_depth = 0;
 	int opt;
 	cmd_getopt_reset(); /* optind 0: glibc re-reads the optstring mode */

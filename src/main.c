@@ -191,14 +191,15 @@ struct leftovers {
 	unsigned purged; /* entries of objects still alive outside, removed by us */
 };
 
-/* Writes counts by cause as a JSON object: {"ring":N,...}, every cause. */
-static void put_causes(FILE *f, const __u64 by_cause[SABPF_LOST_CAUSE_MAX])
+/* Counts by cause as a JSON object: {"ring":N,...}, every cause. */
+static void put_causes(struct jw *w, const __u64 by_cause[SABPF_LOST_CAUSE_MAX])
 {
-	fputc('{', f);
-	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++)
-		fprintf(f, "%s\"%s\":%llu", cause > 1 ? "," : "", record_lost_cause_name(cause),
-			(unsigned long long)by_cause[cause]);
-	fputc('}', f);
+	jw_object_begin(w);
+	for (__u32 cause = 1; cause < SABPF_LOST_CAUSE_MAX; cause++) {
+		jw_key_escaped(w, record_lost_cause_name(cause));
+		jw_u64(w, by_cause[cause]);
+	}
+	jw_object_end(w);
 }
 
 #define STATS_CONTAINERS_MAX 4096
@@ -253,58 +254,63 @@ static int write_stats(const char *path, const struct sabpf_pipeline *p, struct 
 	struct sabpf_stats s;
 	pipeline_get_stats(p, &s);
 	__u64 kernel_lost = kernel_lost_total(p, a);
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", tmp,
-			strerror(errno));
-		return -1;
-	}
-	fprintf(f,
-		"{\"container_id\":%llu,\"records\":%llu,\"nodes\":%llu,\"edges\":%llu,"
-		"\"lost\":%llu,\"lost_ring\":%llu,\"kernel_lost\":%llu,\"seq_missing\":%llu,"
-		"\"malformed\":%llu,\"denials\":%llu,",
-		(unsigned long long)container, (unsigned long long)s.records,
-		(unsigned long long)s.nodes, (unsigned long long)s.edges,
-		(unsigned long long)s.lost, (unsigned long long)s.lost_ring,
-		(unsigned long long)kernel_lost, (unsigned long long)s.seq_missing,
-		(unsigned long long)s.malformed, (unsigned long long)s.denials);
-	fputs("\"containers\":[", f);
+	struct jbuf b;
+	struct jw w;
+	jbuf_init(&b);
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key_u64(&w, "container_id", container);
+	jw_key_u64(&w, "records", s.records);
+	jw_key_u64(&w, "nodes", s.nodes);
+	jw_key_u64(&w, "edges", s.edges);
+	jw_key_u64(&w, "lost", s.lost);
+	jw_key_u64(&w, "lost_ring", s.lost_ring);
+	jw_key_u64(&w, "kernel_lost", kernel_lost);
+	jw_key_u64(&w, "seq_missing", s.seq_missing);
+	jw_key_u64(&w, "malformed", s.malformed);
+	jw_key_u64(&w, "denials", s.denials);
+	jw_key(&w, "containers");
+	jw_array_begin(&w);
 	size_t n = stats_containers(p, a, ids);
 	for (size_t i = 0; i < n; i++) {
 		__u64 stream[SABPF_LOST_CAUSE_MAX], kernel[SABPF_LOST_CAUSE_MAX];
 		pipeline_container_loss(p, ids[i], stream);
 		agent_kernel_loss(a, ids[i], kernel);
-		const char *name = pipeline_container_name(p, ids[i]);
-		fprintf(f, "%s{\"container_id\":%llu,\"name\":", i ? "," : "",
-			(unsigned long long)ids[i]);
-		if (name) {
-			struct jbuf b;
-			jbuf_init(&b);
-			json_cstr(&b, name);
-			fwrite(b.data, 1, b.len, f);
-			jbuf_free(&b);
-		} else {
-			fputs("null", f);
-		}
-		fputs(",\"lost\":", f);
-		put_causes(f, stream);
-		fputs(",\"kernel_lost\":", f);
-		put_causes(f, kernel);
-		fputc('}', f);
+		jw_object_begin(&w);
+		jw_key_u64(&w, "container_id", ids[i]);
+		jw_key_cstr_or_null(&w, "name", pipeline_container_name(p, ids[i]));
+		jw_key(&w, "lost");
+		put_causes(&w, stream);
+		jw_key(&w, "kernel_lost");
+		put_causes(&w, kernel);
+		jw_object_end(&w);
 	}
-	fputs("],", f);
-	if (left)
-		fprintf(f,
-			"\"cred_entries_left\":%u,\"file_entries_left\":%u,"
-			"\"ipc_entries_left\":%u,\"entries_purged\":%u,",
-			left->creds, left->files, left->ipcs, left->purged);
+	jw_array_end(&w);
+	if (left) {
+		jw_key_u64(&w, "cred_entries_left", left->creds);
+		jw_key_u64(&w, "file_entries_left", left->files);
+		jw_key_u64(&w, "ipc_entries_left", left->ipcs);
+		jw_key_u64(&w, "entries_purged", left->purged);
+	}
 	/* cgroups made under audited containers the kernel could not put in
 	 * scope (scope map full), and the map's size */
-	fprintf(f, "\"scope_failed\":%llu,\"scope_size\":%u,",
-		(unsigned long long)agent_scope_failed_total(a), agent_scope_capacity(a));
-	fprintf(f, "\"backend\":\"%s\",\"exit_status\":%d}\n", agent_backend_name(a), status);
+	jw_key_u64(&w, "scope_failed", agent_scope_failed_total(a));
+	jw_key_u64(&w, "scope_size", agent_scope_capacity(a));
+	jw_key_cstr(&w, "backend", agent_backend_name(a));
+	jw_key_s64(&w, "exit_status", status);
+	jw_object_end(&w);
+	jw_newline(&w);
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = jw_check(&w) ? NULL : fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", tmp,
+			b.oom ? "out of memory" : strerror(errno));
+		jbuf_free(&b);
+		return -1;
+	}
+	fwrite(b.data, 1, b.len, f);
+	jbuf_free(&b);
 	if (fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "sabpf: cannot write --stats file '%s': %s\n", path,
 			strerror(errno));
@@ -1009,9 +1015,9 @@ static const struct cmd cmds[] = {
      "read a Kafka topic back, check every sequence number is there (docs/operations.md)", 0,
      NULL},
     {"detect", cmd_detect, "train|watch ...",
-     "intrusion detection on provenance (docs/detection.md)", 0, NULL},
+     "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
-     "what a node came from or led to", 0, NULL},
+     "what a node came from or led to", CMD_JSON, NULL},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };

@@ -1220,39 +1220,42 @@ int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, 
 
 /* ---- attributes shared by the PROV and SPADE writers ---- */
 
+/* The key of an attribute: "cf:key" (PROV) or "key" (SPADE); "type" and
+ * "label" are PROV's own ("prov:type"), SPADE calls them subtype, label. */
 static void attr_key(struct attr_writer *w, const char *key)
 {
-	jbuf_putc(w->b, w->first ? '{' : ',');
-	w->first = false;
-	jbuf_putc(w->b, '"');
-	/* "type" and "label" are PROV's own; SPADE calls them subtype, label */
+	char name[64];
+	const char *prefix = "";
 	if ((key[0] == 't' && strcmp(key, "type") == 0) ||
 	    (key[0] == 'l' && strcmp(key, "label") == 0)) {
 		if (w->style == ATTR_PROV)
-			jbuf_puts(w->b, "prov:");
+			prefix = "prov:";
 		else if (key[0] == 't')
-			jbuf_puts(w->b, "sub");
+			prefix = "sub";
 	} else if (w->style == ATTR_PROV) {
-		jbuf_puts(w->b, "cf:");
+		prefix = "cf:";
 	}
-	jbuf_puts(w->b, key);
-	jbuf_puts(w->b, "\":");
+	size_t p = strlen(prefix), k = strlen(key);
+	if (p + k > sizeof(name))
+		k = sizeof(name) - p; /* the keys are the short names below */
+	memcpy(name, prefix, p);
+	memcpy(name + p, key, k);
+	jw_key_lit(w->w, name, p + k);
 }
 
 void attr_u64(struct attr_writer *w, const char *key, __u64 v)
 {
 	attr_key(w, key);
 	if (w->style == ATTR_SPADE)
-		jbuf_putc(w->b, '"');
-	jbuf_u64(w->b, v);
-	if (w->style == ATTR_SPADE)
-		jbuf_putc(w->b, '"');
+		jw_tagged_u64(w->w, "", v); /* SPADE wants strings */
+	else
+		jw_u64(w->w, v);
 }
 
 void attr_str(struct attr_writer *w, const char *key, const char *s, size_t n)
 {
 	attr_key(w, key);
-	json_str(w->b, s, n);
+	jw_str(w->w, s, n);
 }
 
 static void attr_cstr(struct attr_writer *w, const char *key, const char *s)
@@ -1270,7 +1273,7 @@ static void attr_octal(struct attr_writer *w, const char *key, __u32 v)
 static void attr_date(struct attr_writer *w, __s64 wall_ns)
 {
 	attr_key(w, "date");
-	json_time(w->b, wall_ns);
+	jw_time(w->w, wall_ns);
 }
 
 void put_node_id(struct jbuf *b, __u64 id, __u32 version)
@@ -1279,6 +1282,31 @@ void put_node_id(struct jbuf *b, __u64 id, __u32 version)
 	jbuf_hex(b, id);
 	jbuf_puts(b, "_v");
 	jbuf_u64(b, version);
+}
+
+size_t node_id_text(char *buf, const char *prefix, __u64 id, __u32 version)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[20];
+	size_t n = strlen(prefix), i;
+	memcpy(buf, prefix, n); /* at most 8 bytes */
+	buf[n++] = 'n';
+	i = sizeof(tmp);
+	do {
+		tmp[--i] = hex[id & 0xf];
+		id >>= 4;
+	} while (id);
+	memcpy(buf + n, tmp + i, sizeof(tmp) - i);
+	n += sizeof(tmp) - i;
+	buf[n++] = '_';
+	buf[n++] = 'v';
+	i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + version % 10);
+		version /= 10;
+	} while (version);
+	memcpy(buf + n, tmp + i, sizeof(tmp) - i);
+	return n + sizeof(tmp) - i;
 }
 
 static void attr_task(struct attr_writer *w, const struct sabpf_task_attrs *t)

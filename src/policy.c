@@ -1156,130 +1156,126 @@ void policy_print_text(const struct policy *p, FILE *out)
 	}
 }
 
-static void json_origin(struct jbuf *b, uint32_t id, struct policy_origin o)
+static void json_origin(struct jw *w, uint32_t id, struct policy_origin o)
 {
-	jbuf_puts(b, "\"id\":");
-	jbuf_u64(b, id);
-	jbuf_puts(b, ",\"line\":");
-	jbuf_u64(b, o.line);
-	jbuf_puts(b, ",\"column\":");
-	jbuf_u64(b, o.column);
+	jw_key_u64(w, "id", id);
+	jw_key_u64(w, "line", o.line);
+	jw_key_u64(w, "column", o.column);
 }
 
-static void json_net_rules(struct jbuf *b, const struct policy_net_rule *rules, uint32_t n,
+static void json_net_rules(struct jw *w, const struct policy_net_rule *rules, uint32_t n,
 			   enum policy_class cls)
 {
-	jbuf_putc(b, '[');
+	jw_array_begin(w);
 	for (uint32_t i = 0; i < n; i++) {
 		char addr[64];
 		format_address(&rules[i], addr, sizeof(addr));
-		jbuf_puts(b, i ? ",{" : "{");
-		json_origin(b, POLICY_RULE_ID(cls, i), rules[i].origin);
-		jbuf_puts(b, ",\"port_lo\":");
-		jbuf_u64(b, rules[i].port_lo);
-		jbuf_puts(b, ",\"port_hi\":");
-		jbuf_u64(b, rules[i].port_hi);
-		jbuf_puts(b, ",\"address\":");
-		json_cstr(b, addr);
-		jbuf_puts(b, ",\"source_rule\":");
-		jbuf_u64(b, rules[i].source_rule);
-		jbuf_putc(b, '}');
+		jw_object_begin(w);
+		json_origin(w, POLICY_RULE_ID(cls, i), rules[i].origin);
+		jw_key_u64(w, "port_lo", rules[i].port_lo);
+		jw_key_u64(w, "port_hi", rules[i].port_hi);
+		jw_key_cstr(w, "address", addr);
+		jw_key_u64(w, "source_rule", rules[i].source_rule);
+		jw_object_end(w);
 	}
-	jbuf_putc(b, ']');
+	jw_array_end(w);
 }
 
-static void json_network(struct jbuf *b, const struct policy *p)
+static void json_network(struct jw *w, const struct policy *p)
 {
 	if (!p->net.present) {
-		jbuf_puts(b, "null");
+		jw_null(w);
 		return;
 	}
-	jbuf_puts(b, "{\"default\":");
-	json_cstr(b, p->net.def == POLICY_DENY ? "deny" : "allow");
-	jbuf_puts(b, ",\"egress\":");
-	json_net_rules(b, p->net.egress, p->net.negress, POLICY_CLASS_EGRESS);
-	jbuf_puts(b, ",\"bind\":");
-	json_net_rules(b, p->net.bind, p->net.nbind, POLICY_CLASS_BIND);
-	jbuf_puts(b, ",\"families\":");
+	jw_object_begin(w);
+	jw_key_cstr(w, "default", p->net.def == POLICY_DENY ? "deny" : "allow");
+	jw_key(w, "egress");
+	json_net_rules(w, p->net.egress, p->net.negress, POLICY_CLASS_EGRESS);
+	jw_key(w, "bind");
+	json_net_rules(w, p->net.bind, p->net.nbind, POLICY_CLASS_BIND);
+	jw_key(w, "families");
 	if (!p->net.families_listed) {
-		jbuf_puts(b, "null}");
-		return;
+		jw_null(w);
+	} else {
+		jw_array_begin(w);
+		for (uint32_t i = 0; i < p->net.nfamilies; i++) {
+			jw_object_begin(w);
+			json_origin(w, POLICY_RULE_ID(POLICY_CLASS_FAMILY, i),
+				    p->net.families[i].origin);
+			jw_key_cstr(w, "family", family_name(p->net.families[i].family));
+			jw_object_end(w);
+		}
+		jw_array_end(w);
 	}
-	jbuf_putc(b, '[');
-	for (uint32_t i = 0; i < p->net.nfamilies; i++) {
-		jbuf_puts(b, i ? ",{" : "{");
-		json_origin(b, POLICY_RULE_ID(POLICY_CLASS_FAMILY, i), p->net.families[i].origin);
-		jbuf_puts(b, ",\"family\":");
-		json_cstr(b, family_name(p->net.families[i].family));
-		jbuf_putc(b, '}');
-	}
-	jbuf_puts(b, "]}");
+	jw_object_end(w);
 }
 
-static void json_files(struct jbuf *b, const struct policy *p)
+static void json_files(struct jw *w, const struct policy *p)
 {
 	if (!p->files.present) {
-		jbuf_puts(b, "null");
+		jw_null(w);
 		return;
 	}
-	jbuf_puts(b, "{\"default\":");
-	json_cstr(b, file_mode_name(p->files.def_access));
-	jbuf_puts(b, ",\"rules\":[");
+	jw_object_begin(w);
+	jw_key_cstr(w, "default", file_mode_name(p->files.def_access));
+	jw_key(w, "rules");
+	jw_array_begin(w);
 	for (uint32_t i = 0; i < p->files.nrules; i++) {
 		const struct policy_file_rule *r = &p->files.rules[i];
-		jbuf_puts(b, i ? ",{" : "{");
-		json_origin(b, POLICY_RULE_ID(POLICY_CLASS_FILE, i), r->origin);
-		jbuf_puts(b, ",\"mode\":");
-		json_cstr(b, file_mode_name(r->access));
-		jbuf_puts(b, ",\"glob\":");
-		json_cstr(b, r->glob);
-		jbuf_puts(b, r->recursive ? ",\"recursive\":true}" : ",\"recursive\":false}");
+		jw_object_begin(w);
+		json_origin(w, POLICY_RULE_ID(POLICY_CLASS_FILE, i), r->origin);
+		jw_key_cstr(w, "mode", file_mode_name(r->access));
+		jw_key_cstr(w, "glob", r->glob);
+		jw_key_bool(w, "recursive", r->recursive);
+		jw_object_end(w);
 	}
-	jbuf_puts(b, "]}");
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
-static void json_exec(struct jbuf *b, const struct policy *p)
+static void json_exec(struct jw *w, const struct policy *p)
 {
 	if (!p->exec.present) {
-		jbuf_puts(b, "null");
+		jw_null(w);
 		return;
 	}
-	jbuf_puts(b, "{\"default\":");
-	json_cstr(b, p->exec.def == POLICY_DENY ? "deny" : "allow");
-	jbuf_puts(b, ",\"allow\":[");
+	jw_object_begin(w);
+	jw_key_cstr(w, "default", p->exec.def == POLICY_DENY ? "deny" : "allow");
+	jw_key(w, "allow");
+	jw_array_begin(w);
 	for (uint32_t i = 0; i < p->exec.nrules; i++) {
-		jbuf_puts(b, i ? ",{" : "{");
-		json_origin(b, POLICY_RULE_ID(POLICY_CLASS_EXEC, i), p->exec.rules[i].origin);
-		jbuf_puts(b, ",\"glob\":");
-		json_cstr(b, p->exec.rules[i].glob);
-		jbuf_putc(b, '}');
+		jw_object_begin(w);
+		json_origin(w, POLICY_RULE_ID(POLICY_CLASS_EXEC, i), p->exec.rules[i].origin);
+		jw_key_cstr(w, "glob", p->exec.rules[i].glob);
+		jw_object_end(w);
 	}
-	jbuf_puts(b, "]}");
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
 void policy_print_json(const struct policy *p, FILE *out)
 {
 	struct jbuf b;
+	struct jw w;
 	jbuf_init(&b);
-	jbuf_puts(&b, "{\"source\":");
-	json_cstr(&b, p->source);
-	jbuf_puts(&b, ",\"mode\":");
-	json_cstr(&b, p->mode == POLICY_MONITOR ? "monitor" : "enforce");
-	jbuf_puts(&b, ",\"target\":{\"cgroup\":");
-	json_cstr(&b, p->cgroup);
-	jbuf_puts(&b, ",\"executable\":");
-	if (p->executable[0])
-		json_cstr(&b, p->executable);
-	else
-		jbuf_puts(&b, "null");
-	jbuf_puts(&b, "},\"network\":");
-	json_network(&b, p);
-	jbuf_puts(&b, ",\"files\":");
-	json_files(&b, p);
-	jbuf_puts(&b, ",\"exec\":");
-	json_exec(&b, p);
-	jbuf_puts(&b, "}\n");
-	if (b.oom)
+	jw_init(&w, &b);
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "source", p->source);
+	jw_key_cstr(&w, "mode", p->mode == POLICY_MONITOR ? "monitor" : "enforce");
+	jw_key(&w, "target");
+	jw_object_begin(&w);
+	jw_key_cstr(&w, "cgroup", p->cgroup);
+	jw_key_cstr_or_null(&w, "executable", p->executable[0] ? p->executable : NULL);
+	jw_object_end(&w);
+	jw_key(&w, "network");
+	json_network(&w, p);
+	jw_key(&w, "files");
+	json_files(&w, p);
+	jw_key(&w, "exec");
+	json_exec(&w, p);
+	jw_object_end(&w);
+	jw_newline(&w);
+	if (jw_check(&w))
 		fprintf(stderr, "sabpf: out of memory printing the policy\n");
 	else
 		fwrite(b.data, 1, b.len, out);

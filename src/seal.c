@@ -202,29 +202,29 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void put_hex_field(struct jbuf *b, const char *name, const unsigned char *bytes, size_t n)
+/* The value of a hex field: the bytes in hexadecimal, "" when NULL. */
+static void put_hex(struct jw *w, const unsigned char *bytes, size_t n)
 {
-	char hex[2 * SEAL_SIG_BYTES + 1];
-	jbuf_puts(b, ",\"");
-	jbuf_puts(b, name);
-	jbuf_puts(b, "\":\"");
-	if (bytes) {
+	char hex[2 * SEAL_SIG_BYTES + 1] = "";
+	if (bytes)
 		seal_hex(bytes, n, hex);
-		jbuf_puts(b, hex);
-	}
-	jbuf_putc(b, '"');
+	jw_cstr(w, hex);
 }
 
-/* Chain and signature fields, then the line out to the file. */
-static int finish_line(struct seal *s)
+/* Chain and signature fields, then the line (the object w has open) out
+ * to the file. */
+static int finish_line(struct seal *s, struct jw *w)
 {
 	unsigned char sig[SEAL_SIG_BYTES];
-	put_hex_field(&s->line, "chain", s->chain, SEAL_HASH_BYTES);
+	jw_key(w, "chain");
+	put_hex(w, s->chain, SEAL_HASH_BYTES);
 	if (s->signed_)
 		crypto_sign_detached(sig, NULL, s->chain, SEAL_HASH_BYTES, s->key.sk);
-	put_hex_field(&s->line, "sig", s->signed_ ? sig : NULL, SEAL_SIG_BYTES);
-	jbuf_puts(&s->line, "}\n");
-	if (s->line.oom) {
+	jw_key(w, "sig");
+	put_hex(w, s->signed_ ? sig : NULL, SEAL_SIG_BYTES);
+	jw_object_end(w);
+	jw_newline(w);
+	if (jw_check(w)) {
 		s->failed = ENOMEM;
 		return -1;
 	}
@@ -269,12 +269,15 @@ struct seal *seal_open(const char *seal_path, const char *name, const struct sea
 
 	uint64_t t = now_ns();
 	seal_chain_header(name, t, key ? key->pk : NULL, s->chain);
-	jbuf_puts(&s->line, "{\"seal\":1,\"file\":");
-	json_cstr(&s->line, name);
-	jbuf_puts(&s->line, ",\"time\":");
-	jbuf_u64(&s->line, t);
-	put_hex_field(&s->line, "key", key ? key->pk : NULL, SEAL_PK_BYTES);
-	if (finish_line(s) != 0) {
+	struct jw w;
+	jw_init(&w, &s->line);
+	jw_object_begin(&w);
+	jw_key_u64(&w, "seal", 1);
+	jw_key_cstr(&w, "file", name);
+	jw_key_u64(&w, "time", t);
+	jw_key(&w, "key");
+	put_hex(&w, key ? key->pk : NULL, SEAL_PK_BYTES);
+	if (finish_line(s, &w) != 0) {
 		set_err(err, errlen, "cannot write the seal %s: %s", seal_path,
 			strerror(s->failed));
 		close(s->fd);
@@ -292,17 +295,17 @@ static int close_block(struct seal *s, bool final)
 	uint64_t t = now_ns();
 	crypto_hash_sha256_final(&s->block, hash);
 	seal_chain_block(s->chain, s->index, s->offset, s->length, t, final, hash, s->chain);
-	jbuf_puts(&s->line, "{\"block\":");
-	jbuf_u64(&s->line, s->index);
-	jbuf_puts(&s->line, ",\"offset\":");
-	jbuf_u64(&s->line, s->offset);
-	jbuf_puts(&s->line, ",\"length\":");
-	jbuf_u64(&s->line, s->length);
-	jbuf_puts(&s->line, ",\"time\":");
-	jbuf_u64(&s->line, t);
-	jbuf_puts(&s->line, final ? ",\"final\":true" : ",\"final\":false");
-	put_hex_field(&s->line, "hash", hash, SEAL_HASH_BYTES);
-	int rc = finish_line(s);
+	struct jw w;
+	jw_init(&w, &s->line);
+	jw_object_begin(&w);
+	jw_key_u64(&w, "block", s->index);
+	jw_key_u64(&w, "offset", s->offset);
+	jw_key_u64(&w, "length", s->length);
+	jw_key_u64(&w, "time", t);
+	jw_key_bool(&w, "final", final);
+	jw_key(&w, "hash");
+	put_hex(&w, hash, SEAL_HASH_BYTES);
+	int rc = finish_line(s, &w);
 	s->index++;
 	s->offset += s->length;
 	s->length = 0;

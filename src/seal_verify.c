@@ -439,21 +439,20 @@ int cmd_verify(int argc, char **argv)
 	if (json) {
 		struct jbuf b;
 		jbuf_init(&b);
-		jbuf_puts(&b, "{\"file\":");
-		json_cstr(&b, file);
-		jbuf_puts(&b, r.whole ? ",\"whole\":true" : ",\"whole\":false");
-		jbuf_puts(&b, ",\"problem\":");
-		json_cstr(&b, r.problem);
-		jbuf_puts(&b, ",\"blocks\":");
-		jbuf_u64(&b, r.blocks);
-		jbuf_puts(&b, ",\"sealed_bytes\":");
-		jbuf_u64(&b, r.sealed_bytes);
-		jbuf_puts(&b, ",\"file_bytes\":");
-		jbuf_u64(&b, r.file_bytes);
-		jbuf_puts(&b, r.signed_ ? ",\"signed\":true" : ",\"signed\":false");
-		jbuf_puts(&b,
-			  r.authenticated ? ",\"authenticated\":true" : ",\"authenticated\":false");
-		jbuf_puts(&b, r.closed ? ",\"closed\":true}\n" : ",\"closed\":false}\n");
+		struct jw w;
+		jw_init(&w, &b);
+		jw_object_begin(&w);
+		jw_key_cstr(&w, "file", file);
+		jw_key_bool(&w, "whole", r.whole);
+		jw_key_cstr(&w, "problem", r.problem);
+		jw_key_u64(&w, "blocks", r.blocks);
+		jw_key_u64(&w, "sealed_bytes", r.sealed_bytes);
+		jw_key_u64(&w, "file_bytes", r.file_bytes);
+		jw_key_bool(&w, "signed", r.signed_);
+		jw_key_bool(&w, "authenticated", r.authenticated);
+		jw_key_bool(&w, "closed", r.closed);
+		jw_object_end(&w);
+		jw_newline(&w);
 		fwrite(b.data, 1, b.len, stdout);
 		jbuf_free(&b);
 	} else if (r.whole) {

@@ -1401,6 +1401,8 @@ static void test_identity_saved_beside_raw(void **state)
 	strcpy(id.name, "db \"1\"");
 	strcpy(id.image, "localhost/busybox:test");
 	assert_true(identity_add_label(&id, "app", 3, "db", 2));
+	/* a label key is data (an image's author sets it): escaped as a key */
+	assert_true(identity_add_label(&id, "a\"b", 3, "x", 1));
 	assert_int_equal(pipeline_set_identity(p, FX_CONTAINER, &id), 0);
 	fx_cat_scenario(&stream);
 	assert_int_equal(fx_feed(&stream, p), 0);
@@ -1410,7 +1412,7 @@ static void test_identity_saved_beside_raw(void **state)
 	assert_string_equal(saved,
 			    "{\"cgroup\":42,\"runtime\":\"podman\",\"id\":\"" DOCKER_ID
 			    "\",\"name\":\"db \\\"1\\\"\",\"image\":\"localhost/busybox:test\","
-			    "\"label.app\":\"db\"}\n");
+			    "\"label.app\":\"db\",\"label.a\\\"b\":\"x\"}\n");
 	free(saved);
 
 	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("id-replayed.jsonl"));
@@ -1424,7 +1426,8 @@ static void test_identity_saved_beside_raw(void **state)
 					   "\"container\":\"podman:db \\\"1\\\"\",\"container_id\":"
 					   "42,\"identity\":{\"runtime\":\"podman\",\"id\":"
 					   "\"" DOCKER_ID "\",\"name\":\"db \\\"1\\\"\",\"image\":"
-					   "\"localhost/busybox:test\",\"label.app\":\"db\"},"),
+					   "\"localhost/busybox:test\",\"label.app\":\"db\","
+					   "\"label.a\\\"b\":\"x\"},"),
 			 7);
 	free(out);
 
