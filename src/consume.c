@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "json_write.h"
 #include "kafka.h"
 #include "output.h"
@@ -476,7 +477,7 @@ int cmd_consume(int argc, char **argv)
 	const char *outputs[MAX_OUTPUTS], *stats_path = NULL;
 	int noutputs = 0, opt;
 	double timeout_s = 30;
-	optind = 1;
+	cmd_getopt_reset(); /* optind 0: glibc re-reads the optstring mode */
 	while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
