@@ -717,7 +717,8 @@ int enforce_show(FILE *out, bool json, char *err, size_t errlen)
 	return rc;
 }
 
-int enforce_denials_fd(void)
+/* The pinned log ring, or -1 when no policy was ever applied on this boot. */
+static int enforce_denials_fd(void)
 {
 	return bpf_obj_get(ENFORCE_PIN_ROOT "/denials");
 }
@@ -755,8 +756,27 @@ static int print_denial(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* `sabpf policy log [--follow]`: the denials waiting in the pinned ring
- * (those no agent has read), as JSON lines. */
+/* Denials the log ring had no room for since the policy maps were pinned
+ * (pol_log_lost, summed over CPUs). */
+static __u64 log_lost(void)
+{
+	int fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_log_lost");
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 sum = 0, *per_cpu = ncpus > 0 ? calloc((size_t)ncpus, sizeof(__u64)) : NULL;
+	__u32 zero = 0;
+	if (fd >= 0 && per_cpu && bpf_map_lookup_elem(fd, &zero, per_cpu) == 0)
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sum += per_cpu[cpu];
+	free(per_cpu);
+	if (fd >= 0)
+		close(fd);
+	return sum;
+}
+
+/* `sabpf policy log [--follow]`: the denials waiting in the pinned log ring,
+ * as JSON lines: those made while no agent held a denial slot (agents
+ * receive theirs in their own slots, src/denial_slot.h). The log ring is
+ * one queue: what one `policy log` prints, another does not. */
 static int enforce_log(bool follow)
 {
 	int fd = enforce_denials_fd();
@@ -787,6 +807,13 @@ static int enforce_log(bool follow)
 	}
 	ring_buffer__free(ring);
 	close(fd);
+	__u64 lost = log_lost();
+	if (lost)
+		fprintf(
+		    stderr,
+		    "sabpf policy log: %llu denial(s) made while no agent ran did not fit in the "
+		    "log ring since the policies were first applied on this boot: not shown\n",
+		    (unsigned long long)lost);
 	return 0;
 }
 
