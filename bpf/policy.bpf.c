@@ -184,7 +184,7 @@ static __always_inline int bump(void *map, void *key)
 	}
 	if (!n)
 		return -1;
-	*n += 1; /* per CPU, and the programs of one CPU do not nest */
+	__sync_fetch_and_add(n, 1); /* a preempted program's task may share the CPU */
 	return 0;
 }
 
@@ -212,29 +212,6 @@ static __always_inline void denial_made(__u64 cgroup_id)
 	}
 }
 
-/* Writes a denial record into every occupied slot, or into the log ring
- * when there is none. */
-static __always_inline void deliver(void *rec, __u64 size, __u64 cgroup_id)
-{
-	int delivered = 0;
-	denial_made(cgroup_id);
-	for (__u32 i = 0; i < POL_DENIAL_SLOTS; i++) {
-		__u32 slot = i;
-		void *ring = bpf_map_lookup_elem(&pol_slots, &slot);
-		if (!ring)
-			continue;
-		delivered++;
-		if (bpf_ringbuf_output(ring, rec, size, 0))
-			denial_lost(cgroup_id, slot);
-	}
-	if (!delivered && bpf_ringbuf_output(&denials, rec, size, 0)) {
-		__u32 zero = 0;
-		__u64 *c = bpf_map_lookup_elem(&pol_log_lost, &zero);
-		if (c)
-			*c += 1;
-	}
-}
-
 /* One denial record with room for its path, which follows it directly
  * (sizeof(struct sabpf_denial) is a multiple of 8); the path is also what the
  * glob matcher reads. */
@@ -249,6 +226,63 @@ struct {
 	__type(key, __u32);
 	__type(value, struct denial_buf);
 } denial_scratch SEC(".maps");
+
+/* The state of one delivery (deliver_step in bpf_loop): in a per-CPU map,
+ * as the states of the other loops (loop_states, below). */
+struct deliver_state {
+	__u64 size;
+	__u64 cgroup_id;
+	__u32 delivered;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct deliver_state);
+} deliver_states SEC(".maps");
+
+/* Writes the denial record (the scratch buffer's) into slot i's ring, if
+ * the slot is occupied. A callback, verified once, rather than a loop the
+ * verifier would walk POL_DENIAL_SLOTS times at every denial site. */
+static int deliver_step(__u32 i, void *unused)
+{
+	__u32 zero = 0, slot = i;
+	struct deliver_state *st = bpf_map_lookup_elem(&deliver_states, &zero);
+	struct denial_buf *d = bpf_map_lookup_elem(&denial_scratch, &zero);
+	if (!st || !d)
+		return 1;
+	void *ring = bpf_map_lookup_elem(&pol_slots, &slot);
+	if (!ring)
+		return 0;
+	st->delivered = 1;
+	__u64 size = st->size;
+	if (size > sizeof(*d))
+		return 1;
+	if (bpf_ringbuf_output(ring, d, size, 0))
+		denial_lost(st->cgroup_id, slot);
+	return 0;
+}
+
+/* Writes a denial record (d: the scratch buffer) into every occupied slot,
+ * or into the log ring when there is none. */
+static __always_inline void deliver(struct denial_buf *d, __u64 size, __u64 cgroup_id)
+{
+	__u32 zero = 0;
+	denial_made(cgroup_id);
+	struct deliver_state *st = bpf_map_lookup_elem(&deliver_states, &zero);
+	if (st) {
+		st->size = size;
+		st->cgroup_id = cgroup_id;
+		st->delivered = 0;
+		bpf_loop(POL_DENIAL_SLOTS, deliver_step, NULL, 0);
+	}
+	if ((!st || !st->delivered) && bpf_ringbuf_output(&denials, d, size, 0)) {
+		__u64 *c = bpf_map_lookup_elem(&pol_log_lost, &zero);
+		if (c)
+			__sync_fetch_and_add(c, 1);
+	}
+}
 
 /* The policy that governs the current task, or NULL. */
 struct governing {

@@ -214,6 +214,7 @@ static void read_denial_drops(struct agent *a, bool baseline)
  * (pol_denied, read now as the baseline). */
 static void count_denials(struct agent *a)
 {
+	a->denials = DENIALS_COUNTED; /* whatever happens: not looked for again */
 	a->pol_denied_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_denied");
 	if (a->pol_denied_fd < 0) {
 		fprintf(stderr,
@@ -226,7 +227,6 @@ static void count_denials(struct agent *a)
 	if (zero) /* where the programs count when the map is full */
 		bpf_map_update_elem(a->pol_denied_fd, &unknown, zero, BPF_NOEXIST);
 	free(zero);
-	a->denials = DENIALS_COUNTED;
 	a->ndrops = 0;
 	read_denial_drops(a, true);
 }
