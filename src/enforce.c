@@ -40,6 +40,7 @@
 
 #include "cgroup.h"
 #include "denial.h"
+#include "denial_slot.h"
 #include "json_write.h"
 #include "policy_glob.h"
 #include "sabpf_policy.h"
@@ -773,18 +774,35 @@ static __u64 log_lost(void)
 	return sum;
 }
 
+static void add_lost(void *ctx, __u64 cgroup_id, __u64 count)
+{
+	(void)cgroup_id;
+	*(__u64 *)ctx += count;
+}
+
 /* `sabpf policy log [--follow]`: the denials waiting in the pinned log ring,
  * as JSON lines: those made while no agent held a denial slot (agents
  * receive theirs in their own slots, src/denial_slot.h). The log ring is
- * one queue: what one `policy log` prints, another does not. */
+ * one queue: what one `policy log` prints, another does not. --follow
+ * claims a slot first (from then on no denial goes to the log ring), prints
+ * the log ring, then every new denial as it comes, of every cgroup,
+ * alongside any running agents. */
 static int enforce_log(bool follow)
 {
+	struct denial_slot slot;
+	char err[256];
+	denial_slot_init(&slot);
+	if (follow && denial_slot_claim(&slot, err, sizeof(err))) {
+		fprintf(stderr, "sabpf policy log --follow: %s\n", err);
+		return 1;
+	}
 	int fd = enforce_denials_fd();
 	if (fd < 0) {
 		fprintf(stderr,
 			"sabpf policy log: no denial ring at %s/denials: no policy was "
 			"applied since boot\n",
 			ENFORCE_PIN_ROOT);
+		denial_slot_release(&slot);
 		return 1;
 	}
 	struct timespec real, boot;
@@ -796,17 +814,36 @@ static int enforce_log(bool follow)
 		fprintf(stderr, "sabpf policy log: cannot read the denial ring: %s\n",
 			strerror(errno));
 		close(fd);
+		denial_slot_release(&slot);
 		return 1;
 	}
 	signal(SIGINT, on_log_signal);
 	signal(SIGTERM, on_log_signal);
 	ring_buffer__consume(ring);
-	while (follow && !log_stop) {
+	int rc = 0;
+	int index = slot.index;
+	if (follow && ring_buffer__add(ring, slot.ring_fd, print_denial, &offset)) {
+		fprintf(stderr, "sabpf policy log --follow: cannot read denial slot %d: %s\n",
+			index, strerror(errno));
+		rc = 1;
+	} else if (follow) {
+		fprintf(stderr, "sabpf policy log: following every denial (slot %d of %d)\n", index,
+			POL_DENIAL_SLOTS);
+	}
+	while (follow && !rc && !log_stop) {
 		ring_buffer__poll(ring, 200);
 		fflush(stdout);
 	}
+	__u64 slot_lost = 0;
+	if (follow && !rc) {
+		denial_slot_stop(&slot); /* then the ring and the drop counts are final */
+		ring_buffer__consume(ring);
+		denial_slot_lost(&slot, libbpf_num_possible_cpus(), add_lost, &slot_lost);
+	}
+	fflush(stdout);
 	ring_buffer__free(ring);
 	close(fd);
+	denial_slot_release(&slot);
 	__u64 lost = log_lost();
 	if (lost)
 		fprintf(
@@ -814,7 +851,12 @@ static int enforce_log(bool follow)
 		    "sabpf policy log: %llu denial(s) made while no agent ran did not fit in the "
 		    "log ring since the policies were first applied on this boot: not shown\n",
 		    (unsigned long long)lost);
-	return 0;
+	if (slot_lost)
+		fprintf(stderr,
+			"sabpf policy log: %llu denial(s) did not fit in this reader's ring (slot "
+			"%d): not shown\n",
+			(unsigned long long)slot_lost, index);
+	return rc;
 }
 
 /* ---- the command -------------------------------------------------------- */

@@ -2,7 +2,8 @@
 """test_denials.py: checks of the "denials" scenario
 (tests/vm/scenarios/82-denials.sh): with two agents running, each reports
 exactly the policy denials of the container it audits and none of the
-other's; an agent that finds every denial slot taken says so and counts
+other's, and a `policy log --follow` beside them every denial of both; an
+agent that finds every denial slot taken says so and counts
 each denial of its container as lost, exactly; root in a container cannot
 open the slot map; with no agent running, `policy log` shows exactly the
 denials made then. Each check function is also run on a mutated input
@@ -69,8 +70,41 @@ def test_each_of_two_agents_gets_exactly_its_containers_denials(out):
         f"{want_a - 1} denials of den-a, want {want_a}"]
 
 
+def test_policy_log_follow_gets_every_denial_beside_the_agents(out):
+    followed = [json.loads(line) for line in (out / "follow.jsonl").read_text().splitlines()]
+    assert "following every denial" in (out / "follow.err").read_text()
+    assert "not shown" not in (out / "follow.err").read_text()
+    want = {"den-a": refused(out / "a-denied.txt"),
+            "den-b": refused(out / "b-denied.txt") + refused(out / "b-denied-2.txt")}
+    assert follow_errors(followed, want, cgroup_ids(out)) == []
+    # negative control: one denial missing is caught
+    assert follow_errors(followed[1:], want, cgroup_ids(out)) != []
+
+
+def cgroup_ids(out):
+    """{container name: cgroup id} from the agents' stats."""
+    ids = {}
+    for name in ("a", "b"):
+        s = json.loads((out / f"{name}-stats.json").read_text())
+        ids[s["containers"][0]["name"].rsplit("/", 1)[1]] = s["container_id"]
+    return ids
+
+
+def follow_errors(followed, want, ids):
+    """The followed denials not exactly want[container] file_open denials of
+    /tmp/den/target per container (by task cgroup id)."""
+    errors = []
+    for name, n in want.items():
+        got = [e for e in followed if e["cgroup_id"] == ids[name]]
+        if len(got) != n or any(e["operation"] != "file_open" or e["path"] != "/tmp/den/target" for e in got):
+            errors.append(f"{name}: {len(got)} denials, want {n}")
+    if len(followed) != sum(want.values()):
+        errors.append(f"{len(followed)} denials in all, want {sum(want.values())}")
+    return errors
+
+
 def test_an_agent_without_a_slot_says_so_and_counts_every_denial_lost(out):
-    assert (out / "lockall.txt").read_text().strip() == "locked=14"  # 16 less agents a and b
+    assert (out / "lockall.txt").read_text().strip() == "locked=13"  # 16 less agents a, b and the follower
     err = (out / "c.out").read_text()
     assert "WARNING: all 16 denial slots are taken" in err
     assert "counted as a lost record (cause denial)" in err

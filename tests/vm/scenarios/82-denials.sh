@@ -6,9 +6,10 @@
 # agents run at once, one auditing den-a, the other den-b, both under a
 # policy refusing writes; each container makes a known number of denials and
 # each agent must report exactly its own container's, none of the other's
-# (with one shared ring, one agent took and dropped the other's). Then a
-# third agent finds every slot taken: it says so and counts each denial of
-# its container as lost, exactly. Root in den-a cannot open the slot map.
+# (with one shared ring, one agent took and dropped the other's), while a
+# `policy log --follow` gets them all. Then a third agent finds every slot
+# taken: it says so and counts each denial of its container as lost,
+# exactly. Root in den-a cannot open the slot map.
 # Last, with no agent running, `policy log` shows exactly the denials made
 # then. Checked by tests/integration/test_denials.py.
 
@@ -73,6 +74,10 @@ stop_agent() { # NAME
 # Two agents, each with its own slot; each container makes its denials.
 start_agent a den-a "policy denials: slot"
 start_agent b den-b "policy denials: slot"
+# a `policy log --follow` beside them: every denial, of both containers
+"$SABPF" policy log --follow >"$OUT/follow.jsonl" 2>"$OUT/follow.err" &
+follower=$!
+wait_for "$OUT/follow.err" "following every denial" || not_ok "policy log --follow: $(cat "$OUT/follow.err")"
 run_in den-a a-denied "$lossgen" denied 3 /tmp/den/target
 run_in den-b b-denied "$lossgen" denied 5 /tmp/den/target
 # root in den-a cannot reach the slot map (the host can: it is there)
@@ -89,6 +94,8 @@ sleep 1.5 # agent c reads the counts once a second (and once more at the end)
 stop_agent c
 kill "$locker"
 wait "$locker" 2>/dev/null
+kill -INT "$follower"
+wait "$follower" && ok "policy log --follow stopped cleanly" || not_ok "policy log --follow exited $?: $(cat "$OUT/follow.err")"
 stop_agent a
 stop_agent b
 
