@@ -49,10 +49,11 @@ run_in() {
     not_ok "$* in $cgdir failed: $(tail -3 "$OUT/$name.txt")"
 }
 
-# wait_for FILE TEXT: up to 120 s for TEXT to appear in FILE
+# wait_for FILE TEXT: up to 300 s for TEXT to appear in FILE (an agent loads in
+# seconds under TCG, minutes on a loaded machine)
 wait_for() {
   i=0
-  while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+  while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done
   grep -q "$2" "$1"
 }
 
