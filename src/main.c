@@ -624,7 +624,8 @@ static int cmd_run(int argc, char **argv)
 				.wakeup_bytes = r.common.ring_bytes / 4,
 				.allow_bpf = r.common.allow_bpf,
 				.scope_entries = r.common.scope_entries,
-				.backend = backend};
+				.backend = backend,
+				.quiet = r.common.quiet};
 	struct agent *a = NULL;
 	struct sabpf_metrics *metrics = NULL;
 	int status = EXIT_RUN_FAILED;
@@ -849,7 +850,8 @@ static int cmd_audit(int argc, char **argv)
 				.wakeup_bytes = o.common.ring_bytes / 4,
 				.allow_bpf = o.common.allow_bpf,
 				.scope_entries = o.common.scope_entries,
-				.backend = backend};
+				.backend = backend,
+				.quiet = o.common.quiet};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	struct sabpf_metrics *metrics = NULL;
