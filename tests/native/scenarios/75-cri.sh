@@ -197,7 +197,7 @@ cid2=$(field "$OUT/pod2.json" container_id)
 pods="$sid1 $sid2"
 sleep 3 # the containers' commands end
 for a in $agent1 $agent2; do
-  kill -INT "$a"
+  kill -INT "$a" 2>/dev/null
   wait "$a"
   rc=$?
   [ "$rc" -eq 0 ] && ok "agent $a stops cleanly" || not_ok "agent $a exited $rc"
