@@ -40,7 +40,7 @@ def run(artifacts):
     return root, json.loads((root / "expect.json").read_text())
 
 
-WEB_CMD = "sh -c cat /etc/hostname; echo x >/tmp/cri-web.txt; sleep 3"
+WEB_CMD = "sh -c cat /etc/hostname; echo x >/tmp/cri-web.txt; sleep 1.5; cat /etc/hostname; sleep 1.5"
 OTHER_CMD = "sh -c cat /etc/hostname; echo x >/tmp/cri-other.txt; sleep 3"
 
 
@@ -74,6 +74,23 @@ def test_kubepods_takes_both_pods(run):
     recs = load_jsonl(root / "pods.jsonl")
     check_first_exec(recs, exp["web"], WEB_CMD, "/tmp/cri-web.txt")
     check_first_exec(recs, exp["other"], OTHER_CMD, "/tmp/cri-other.txt")
+
+
+def test_select_follows_the_pod_container_by_namespace_and_name(run):
+    root, exp = run
+    w, o = exp["web"], exp["other"]
+    err = (root / "select.stderr").read_text()
+    assert f"container started: payments/web/app (containerd {w['id']}," in err, err
+    assert f"container stopped: payments/web/app (containerd {w['id']}," in err, err
+    recs = load_jsonl(root / "select.jsonl")
+    # found by a scan (every 0.2 s), not from its first exec: its second
+    # cat, 1.5 s after the start, is recorded with the pod's identity
+    mine = records_of(recs, w)
+    assert [r for r in mine if r["action"] == "arg" and r["object"] == "cat /etc/hostname"], mine
+    # every record is the selected container's: not its sandbox, not the other pod
+    assert {r["identity"]["id"] for r in recs} == {w["id"]}
+    assert o["id"] not in err and "default/other" not in err
+    assert not records_of(recs, {"pod_uid": o["pod_uid"]})
 
 
 def test_summary_names_the_pod_container(run):

@@ -19,6 +19,10 @@
 #     namespace, uid, container name and image from the annotations; pod
 #     default/other, started at the same time, is absent (negative control).
 #   - agent 2, `--cgroup k8s-pods`: both pods, each with its own identity.
+#   - agent 3, `--select k8s.namespace=payments,k8s.container=app`: follows
+#     payments/web's container when a scan finds it (every 0.2 s: its
+#     second cat, 1.5 s in, is recorded; its first exec need not be) and
+#     when it stops; not default/other's (negative control).
 # One deviation from a production node, forced by this machine: root here
 # lacks CAP_SYS_RESOURCE, so runc cannot set the sandbox's oom_score_adj of
 # -998 and RunPodSandbox fails ("can't get final child's PID from pipe:
@@ -26,7 +30,8 @@
 # tests/native/test_cri.py checks the outputs against $OUT/expect.json, and
 # that a wrong expectation fails (negative control). Missing pieces are
 # failures with the reason, never skips. Cleanup (pods, containerd, its
-# shims, mounts, the kubepods cgroups this test made) runs on every exit.
+# shims, mounts, the kubepods cgroups this test made, if empty) runs on
+# every exit.
 # With SABPF_UPDATE_FIXTURES=1 the pod's real config.json files and cgroup
 # paths go to tests/unit/fixtures/identity (test_identity.c).
 
@@ -72,9 +77,9 @@ cleanup() {
       [ -d "$h/kubepods/besteffort/pod$u" ] || continue
       find "$h/kubepods/besteffort/pod$u" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
-    if [ -n "$made_kubepods" ]; then
-      rmdir "$h/kubepods/besteffort" "$h/kubepods" 2>/dev/null
-    fi
+    # only if empty (rmdir), and kubepods only if this test made it
+    rmdir "$h/kubepods/besteffort" 2>/dev/null
+    [ -n "$made_kubepods" ] && rmdir "$h/kubepods" 2>/dev/null
   done
 }
 trap cleanup EXIT
@@ -88,11 +93,9 @@ if [ -n "$missing" ]; then
   not_ok "cri: not installed:$missing (scripts/install-deps.sh installs containerd, runc, busybox-static, python3-grpcio, python3-grpc-tools)"
   exit 1
 fi
-if [ -e "$cg/kubepods" ] || [ -e "$cg/kubepods.slice" ]; then
-  not_ok "cri: this host already has a kubepods cgroup ($cg/kubepods*): a kubelet runs here; the test would mix its pods with the node's"
-  exit 1
-fi
-made_kubepods=1
+# kubepods may exist already (another test's pods, as 60-image makes them
+# in kubepods/burstable): then it stays, and only this test's pods go
+[ -d "$cg/kubepods" ] || made_kubepods=1
 
 cat >"$w/config.toml" <<EOF
 version = 2
@@ -152,7 +155,12 @@ agent1=$!
 SABPF_CONTAINERD_STATE="$w/state" "$SABPF" audit --backend trace --cgroup k8s-pods \
   -o "jsonl:$OUT/pods.jsonl" >"$OUT/pods.stdout" 2>"$OUT/pods.stderr" &
 agent2=$!
-agents="$agent1 $agent2"
+# agent 3: by identity, followed as the pod's containers start and stop
+SABPF_CONTAINERD_STATE="$w/state" "$SABPF" audit --backend trace \
+  --select k8s.namespace=payments,k8s.container=app \
+  -o "jsonl:$OUT/select.jsonl" >"$OUT/select.stdout" 2>"$OUT/select.stderr" &
+agent3=$!
+agents="$agent1 $agent2 $agent3"
 i=0
 while ! { grep -q '^sabpf: auditing' "$OUT/pod.stderr" && grep -q '^sabpf: auditing' "$OUT/pods.stderr"; } 2>/dev/null &&
   [ $i -lt 200 ]; do
@@ -165,7 +173,7 @@ grep -q "^sabpf: auditing $cg/kubepods " "$OUT/pods.stderr" &&
   ok "agent 2 audits k8s-pods ($cg/kubepods)" || not_ok "agent 2 not auditing kubepods: $(cat "$OUT/pods.stderr")"
 
 if $CRI run-pod --name web --namespace payments --uid "$uid1" --container app --image $image -- \
-  sh -c 'cat /etc/hostname; echo x >/tmp/cri-web.txt; sleep 3' >"$OUT/pod1.json" 2>"$OUT/cri.err"; then
+  sh -c 'cat /etc/hostname; echo x >/tmp/cri-web.txt; sleep 1.5; cat /etc/hostname; sleep 1.5' >"$OUT/pod1.json" 2>"$OUT/cri.err"; then
   ok "cri: RunPodSandbox, CreateContainer, StartContainer of payments/web"
 else
   not_ok "cri: pod payments/web: $(tail -3 "$OUT/cri.err")"
@@ -196,7 +204,7 @@ sid2=$(field "$OUT/pod2.json" sandbox_id)
 cid2=$(field "$OUT/pod2.json" container_id)
 pods="$sid1 $sid2"
 sleep 3 # the containers' commands end
-for a in $agent1 $agent2; do
+for a in $agent1 $agent2 $agent3; do
   kill -INT "$a" 2>/dev/null
   wait "$a"
   rc=$?
