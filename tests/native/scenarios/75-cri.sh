@@ -18,7 +18,8 @@
 #     container `app` is recorded from its first exec, with pod name,
 #     namespace, uid, container name and image from the annotations; pod
 #     default/other, started at the same time, is absent (negative control).
-#   - agent 2, `--cgroup k8s-pods`: both pods, each with its own identity.
+#   - agent 2, `--cgroup k8s-pods`: both pods (web besteffort, other
+#     guaranteed: /kubepods/pod<uid>), each with its own identity.
 #   - agent 3, `--select k8s.namespace=payments,k8s.container=app`: follows
 #     payments/web's container when a scan finds it (every 0.2 s: its
 #     second cat, 1.5 s in, is recorded; its first exec need not be) and
@@ -73,9 +74,9 @@ cleanup() {
   # the pod cgroups in every hierarchy (runc makes them in the v1 ones
   # too), and kubepods itself if this test made it
   for h in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
-    for u in ${uid1:-} ${uid2:-}; do
-      [ -d "$h/kubepods/besteffort/pod$u" ] || continue
-      find "$h/kubepods/besteffort/pod$u" -depth -type d -exec rmdir {} \; 2>/dev/null
+    for d in "$h/kubepods/besteffort/pod${uid1:-none}" "$h/kubepods/pod${uid2:-none}"; do
+      [ -d "$d" ] || continue
+      find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
     # only if empty (rmdir), and kubepods only if this test made it
     rmdir "$h/kubepods/besteffort" 2>/dev/null
@@ -147,7 +148,9 @@ fi
 uid1=$(cat /proc/sys/kernel/random/uuid)
 uid2=$(cat /proc/sys/kernel/random/uuid)
 # the kubelet makes the pod's cgroup before RunPodSandbox
-mkdir -p "$cg/kubepods/besteffort/pod$uid1" "$cg/kubepods/besteffort/pod$uid2"
+# (pod web is besteffort, pod other guaranteed: the QoS class without a
+# level of its own, /kubepods/pod<uid>)
+mkdir -p "$cg/kubepods/besteffort/pod$uid1" "$cg/kubepods/pod$uid2"
 
 SABPF_CONTAINERD_STATE="$w/state" "$SABPF" audit --backend trace --cgroup "k8s-pod=$uid1" \
   -o "jsonl:$OUT/pod.jsonl" -o "summary:$OUT/pod.summary" >"$OUT/pod.stdout" 2>"$OUT/pod.stderr" &
@@ -194,7 +197,7 @@ if [ -n "$cid1" ]; then
   cp "$bundle/$cid1/config.json" "$OUT/container-config.json" 2>/dev/null
   cp "$bundle/$sid1/config.json" "$OUT/sandbox-config.json" 2>/dev/null
 fi
-if $CRI run-pod --name other --namespace default --uid "$uid2" --container other-app --image $image -- \
+if $CRI run-pod --name other --namespace default --uid "$uid2" --qos guaranteed --container other-app --image $image -- \
   sh -c 'cat /etc/hostname; echo x >/tmp/cri-other.txt; sleep 3' >"$OUT/pod2.json" 2>>"$OUT/cri.err"; then
   ok "cri: pod default/other started"
 else
@@ -203,6 +206,9 @@ fi
 sid2=$(field "$OUT/pod2.json" sandbox_id)
 cid2=$(field "$OUT/pod2.json" container_id)
 pods="$sid1 $sid2"
+[ -d "$cg/kubepods/pod$uid2/$cid2" ] &&
+  ok "cri: guaranteed pod's container in cgroup /kubepods/pod<uid>/<id>" ||
+  not_ok "cri: no cgroup $cg/kubepods/pod$uid2/$cid2"
 sleep 3 # the containers' commands end
 for a in $agent1 $agent2 $agent3; do
   kill -INT "$a" 2>/dev/null
