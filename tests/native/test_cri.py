@@ -118,6 +118,9 @@ def test_real_bundle_annotations_and_cgroup(run):
     assert spec["linux"]["cgroupsPath"] == exp["web_cgroup"]
     sandbox = json.loads((root / "sandbox-config.json").read_text())
     assert sandbox["annotations"]["io.kubernetes.cri.container-type"] == "sandbox"
+    # restrict_oom_score_adj (docs/kubernetes.md): the sandbox's -998 is
+    # raised to containerd's own value, which root here cannot go below
+    assert sandbox["process"]["oomScoreAdj"] == exp["containerd_oom_score_adj"]
 
 
 def test_a_wrong_expectation_fails(run):

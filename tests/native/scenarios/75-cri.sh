@@ -225,6 +225,7 @@ cat >"$OUT/expect.json" <<EOF
  "other": {"runtime": "containerd", "id": "$cid2", "name": "other-app", "image": "$image",
            "pod_name": "other", "pod_namespace": "default", "pod_uid": "$uid2"},
  "web_cgroup": "/kubepods/besteffort/pod$uid1/$cid1",
+ "containerd_oom_score_adj": $(cat /proc/$ctrd_pid/oom_score_adj),
  "bundle_root": "$bundle"}
 EOF
 
