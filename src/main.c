@@ -32,6 +32,7 @@
 #include "consume.h"
 #include "container.h"
 #include "control.h"
+#include "oci_hook.h"
 #include "detect_cmd.h"
 #include "doctor.h"
 #include "graph_cmd.h"
@@ -879,6 +880,7 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
 	}
+	control_set_selection(ctl, o.selection, o.common.classes, o.common.quiet);
 	for (int i = 0; i < o.ncgroups; i++)
 		control_note_target(ctl, &targets[i]);
 	metrics_tick(metrics, p, a, true);
@@ -992,6 +994,8 @@ static const struct cmd cmds[] = {
     {"audit", cmd_audit, "--cgroup PATH[:CLASSES]... | --select K=V,... | --runtime R | --all",
      "audit cgroups, or containers chosen by identity", 0, NULL},
     {"ctl", cmd_ctl, "--control SOCKET VERB", "change what a running `audit` records", 0, ctl_cmds},
+    {"oci-hook", cmd_oci_hook, "[--control SOCKET] [--fail open|closed] < STATE",
+     "OCI createRuntime hook: register a selected container (docs/identity.md)", 0, NULL},
     {"doctor", cmd_doctor, NULL, "check what this host can run", 0, NULL},
     {"convert", cmd_convert, "[-o FORMAT:PATH]... [--seal[-key KEY]] FILE", "render a raw capture",
      0, NULL},

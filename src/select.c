@@ -275,6 +275,30 @@ static struct seen *add_seen(struct selection *s, unsigned long long cgroup)
 	return e;
 }
 
+/* Registers the container at path (its identity id, seen entry e) and
+ * reports it. Returns 0, or -1 with why (gone, scope map full). */
+static int follow(struct scan *sc, const char *path, unsigned long long cgroup,
+		  const struct sabpf_identity *id, struct seen *e, char *why, size_t whylen)
+{
+	struct audit_target t;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.path, sizeof(t.path), "%s", path);
+	t.id = cgroup;
+	t.classes = sc->classes;
+	if (control_attach_target(sc->agent, &t, why, whylen))
+		return -1;
+	pipeline_set_identity(sc->p, cgroup, id);
+	pipeline_name_container(sc->p, cgroup, path);
+	e->followed = true;
+	e->runtime = id->runtime;
+	snprintf(e->id, sizeof(e->id), "%s", id->id);
+	identity_display_name(id, e->display, sizeof(e->display));
+	if (!sc->quiet)
+		fprintf(stderr, "sabpf: container started: %s (%s %s, cgroup id %llu)\n",
+			e->display, identity_runtime_name(id->runtime), id->id, cgroup);
+	return 0;
+}
+
 /* A new container's cgroup: resolve, match, register. */
 static int consider(struct scan *sc, const char *path, unsigned long long cgroup, char *err,
 		    size_t errlen)
@@ -294,27 +318,10 @@ static int consider(struct scan *sc, const char *path, unsigned long long cgroup
 			s->nseen--; /* its runtime may not have written its files yet */
 		return 0;
 	}
-	struct audit_target t;
-	memset(&t, 0, sizeof(t));
-	snprintf(t.path, sizeof(t.path), "%s", path);
-	t.id = cgroup;
-	t.classes = sc->classes;
 	char why[512];
-	if (control_attach_target(sc->agent, &t, why, sizeof(why))) {
+	if (follow(sc, path, cgroup, &id, e, why, sizeof(why)) && !sc->quiet)
 		/* gone already, or the scope map is full: said, not fatal */
-		if (!sc->quiet)
-			fprintf(stderr, "sabpf: container %s not followed: %s\n", path, why);
-		return 0;
-	}
-	pipeline_set_identity(sc->p, cgroup, &id);
-	pipeline_name_container(sc->p, cgroup, path);
-	e->followed = true;
-	e->runtime = id.runtime;
-	snprintf(e->id, sizeof(e->id), "%s", id.id);
-	identity_display_name(&id, e->display, sizeof(e->display));
-	if (!sc->quiet)
-		fprintf(stderr, "sabpf: container started: %s (%s %s, cgroup id %llu)\n",
-			e->display, identity_runtime_name(id.runtime), id.id, cgroup);
+		fprintf(stderr, "sabpf: container %s not followed: %s\n", path, why);
 	return 0;
 }
 
@@ -366,4 +373,58 @@ int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *
 		*e = s->seen[--s->nseen];
 	}
 	return followed;
+}
+
+int selection_register(struct selection *s, struct agent *a, struct sabpf_pipeline *p,
+		       unsigned classes, bool quiet, const char *cgpath, const char *state_id,
+		       char *msg, size_t msglen)
+{
+	char full[2 * PATH_MAX];
+	struct sabpf_identity id;
+	__u64 cgroup;
+	if (!s->root[0] && cgroup2_root(s->root, sizeof(s->root), msg, msglen))
+		return -1;
+	if (cgpath[0] != '/' || strstr(cgpath, "/../") || strstr(cgpath, "/./")) {
+		snprintf(msg, msglen, "cgroup path '%s' is not an absolute cgroup v2 path", cgpath);
+		return -1;
+	}
+	snprintf(full, sizeof(full), "%s%s", s->root, strcmp(cgpath, "/") ? cgpath : "");
+	if (cgroup_id_of_dir(full, &cgroup, msg, msglen))
+		return -1;
+	struct seen *e = find_seen(s, cgroup);
+	if (e && e->followed) {
+		snprintf(msg, msglen, "already followed: %s", e->display);
+		return 1;
+	}
+	if (!identity_resolve(cgpath, &s->roots, &id)) {
+		snprintf(msg, msglen, "not selected: %s is no runtime's container cgroup", cgpath);
+		return 0;
+	}
+	/* the cgroup must be the container's own, and the one the runtime
+	 * named: a process that moved elsewhere is not that container */
+	const char *last = strrchr(cgpath, '/');
+	if (!last || !strstr(last, id.id) || (state_id[0] && strcmp(state_id, id.id))) {
+		snprintf(msg, msglen, "cgroup %s is not the own cgroup of container %s", cgpath,
+			 state_id[0] ? state_id : id.id);
+		return -1;
+	}
+	char display[IDENTITY_TEXT * 3 + 4];
+	identity_display_name(&id, display, sizeof(display));
+	if (!selection_matches(s, &id)) {
+		snprintf(msg, msglen, "not selected: %s", display);
+		return 0;
+	}
+	if (!e && !(e = add_seen(s, cgroup))) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	e->present = true;
+	struct scan sc = {.s = s, .agent = a, .p = p, .classes = classes, .quiet = quiet};
+	char why[512];
+	if (follow(&sc, full, cgroup, &id, e, why, sizeof(why))) {
+		snprintf(msg, msglen, "%s not followed: %s", display, why);
+		return -1;
+	}
+	snprintf(msg, msglen, "followed: %s (cgroup id %llu)", display, (unsigned long long)cgroup);
+	return 1;
 }

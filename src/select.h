@@ -37,6 +37,16 @@ bool selection_matches(const struct selection *s, const struct sabpf_identity *i
  * Returns the number of containers followed now, or -1 with err. */
 int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *p, unsigned classes,
 		   bool quiet, char *err, size_t errlen);
+/* An OCI createRuntime hook's request (oci_hook.h): the container whose own
+ * cgroup is cgpath (relative to the cgroup v2 root, read from /proc/PID/
+ * cgroup of the runtime's init process) and whose id the runtime gave as
+ * state_id ("" if none) is resolved, matched and, when selected,
+ * registered now, before its first instruction, and reported as a scan
+ * would. Returns 1 (followed, also when it was already), 0 (not selected)
+ * or -1 (error), each with a message for the hook to log in msg. */
+int selection_register(struct selection *s, struct agent *a, struct sabpf_pipeline *p,
+		       unsigned classes, bool quiet, const char *cgpath, const char *state_id,
+		       char *msg, size_t msglen);
 void selection_free(struct selection *s);
 
 #endif /* SABPF_SELECT_H */
