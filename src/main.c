@@ -31,6 +31,7 @@
 #include "cmd.h"
 #include "consume.h"
 #include "container.h"
+#include "config.h"
 #include "control.h"
 #include "oci_hook.h"
 #include "detect_cmd.h"
@@ -117,6 +118,9 @@ static void usage(FILE *out)
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
 	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n"
+	    "  --config FILE             outputs and containers (selectors, classes);\n"
+	    "                            default /etc/sabpf/sabpf.yaml if it exists;\n"
+	    "                            reloaded on SIGHUP (docs/configuration.md)\n"
 	    "  --select K=V[,K=V]        follow the containers that match, as they start\n"
 	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
 	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
@@ -374,6 +378,7 @@ enum {
 	OPT_SELECT,
 	OPT_RUNTIME,
 	OPT_ALL,
+	OPT_CONFIG,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -718,6 +723,8 @@ struct audit_opts {
 	double duration;
 	const char *control_path;
 	struct selection *selection; /* --select, --runtime, --all (select.h) */
+	const char *config_path;     /* --config FILE (config.h) */
+	struct config_state *config;
 };
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
@@ -730,6 +737,7 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"select", required_argument, 0, OPT_SELECT},
 	    {"runtime", required_argument, 0, OPT_RUNTIME},
 	    {"all", no_argument, 0, OPT_ALL},
+	    {"config", required_argument, 0, OPT_CONFIG},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -783,6 +791,9 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		case OPT_CONTROL:
 			o->control_path = optarg;
 			break;
+		case OPT_CONFIG:
+			o->config_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -793,6 +804,12 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sabpf audit: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	char err[1024];
+	if (config_start(o->config_path, &o->selection, o->common.outputs, &o->common.noutputs,
+			 MAX_OUTPUTS, &o->config, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
 		return -1;
 	}
 	if (o->ncgroups == 0 && !o->control_path && !o->selection) {
@@ -893,6 +910,7 @@ static int cmd_audit(int argc, char **argv)
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
+		config_poll(o.config, o.selection);
 		if (o.selection && now - last_scan >= SELECT_SCAN_S) {
 			if (selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
 					   sizeof(err)) < 0)
@@ -920,6 +938,7 @@ out:
 	metrics_stop(metrics);
 	control_close(ctl);
 	selection_free(o.selection);
+	config_free(o.config);
 	if (pipeline_finish(p, ok) && ok) {
 		fprintf(stderr, "sabpf audit: writing the outputs failed\n");
 		ok = false;

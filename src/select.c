@@ -59,7 +59,9 @@ struct term {
 
 struct alternative {
 	struct term terms[MAX_TERMS];
-	int nterms; /* 0: every runtime's container (--all) */
+	int nterms;	  /* 0: every runtime's container (--all) */
+	unsigned classes; /* record classes of its containers; 0: the agent's */
+	bool from_config; /* from the configuration file (replaced on reload) */
 };
 
 /* A container seen by a scan. */
@@ -162,22 +164,27 @@ static int parse_term(struct alternative *alt, const char *term, size_t len, con
 	return -1;
 }
 
-int selection_add(struct selection **sp, const char *text, char *err, size_t errlen)
+struct selection *selection_new(void)
 {
-	if (!*sp) {
-		*sp = calloc(1, sizeof(**sp));
-		if (!*sp) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		identity_default_roots(&(*sp)->roots);
+	struct selection *s = calloc(1, sizeof(*s));
+	if (s)
+		identity_default_roots(&s->roots);
+	return s;
+}
+
+static int add_alternative(struct selection **sp, const char *text, unsigned classes,
+			   bool from_config, char *err, size_t errlen)
+{
+	if (!*sp && !(*sp = selection_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	struct selection *s = *sp;
 	if (s->nalts == MAX_ALTERNATIVES) {
 		snprintf(err, errlen, "at most %d selections", MAX_ALTERNATIVES);
 		return -1;
 	}
-	struct alternative alt = {.nterms = 0};
+	struct alternative alt = {.nterms = 0, .classes = classes, .from_config = from_config};
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, ",");
 		if (parse_term(&alt, p, n, text, err, errlen))
@@ -189,6 +196,40 @@ int selection_add(struct selection **sp, const char *text, char *err, size_t err
 		}
 	}
 	s->alts[s->nalts++] = alt;
+	return 0;
+}
+
+int selection_add(struct selection **sp, const char *text, char *err, size_t errlen)
+{
+	return add_alternative(sp, text, 0, false, err, errlen);
+}
+
+int selection_add_config(struct selection **sp, const char *text, unsigned classes, char *err,
+			 size_t errlen)
+{
+	return add_alternative(sp, text, classes, true, err, errlen);
+}
+
+int selection_replace_config(struct selection *dst, const struct selection *src, char *err,
+			     size_t errlen)
+{
+	struct alternative alts[MAX_ALTERNATIVES];
+	int n = 0;
+	for (int a = 0; a < dst->nalts; a++)
+		if (!dst->alts[a].from_config)
+			alts[n++] = dst->alts[a];
+	for (int a = 0; src && a < src->nalts; a++) {
+		if (n == MAX_ALTERNATIVES) {
+			snprintf(err, errlen,
+				 "at most %d selections, command line and configuration together",
+				 MAX_ALTERNATIVES);
+			return -1;
+		}
+		alts[n] = src->alts[a];
+		alts[n++].from_config = true;
+	}
+	memcpy(dst->alts, alts, sizeof(alts[0]) * n);
+	dst->nalts = n;
 	return 0;
 }
 
@@ -219,18 +260,31 @@ static bool term_matches(const struct term *t, const struct sabpf_identity *id)
 	return false;
 }
 
-bool selection_matches(const struct selection *s, const struct sabpf_identity *id)
+/* The first alternative that matches id, or NULL. */
+static const struct alternative *match(const struct selection *s, const struct sabpf_identity *id)
 {
 	if (!s || !identity_shown(id) || id->sandbox)
-		return false;
+		return NULL;
 	for (int a = 0; a < s->nalts; a++) {
 		bool all = true;
 		for (int i = 0; i < s->alts[a].nterms && all; i++)
 			all = term_matches(&s->alts[a].terms[i], id);
 		if (all)
-			return true;
+			return &s->alts[a];
 	}
-	return false;
+	return NULL;
+}
+
+bool selection_matches(const struct selection *s, const struct sabpf_identity *id)
+{
+	return match(s, id) != NULL;
+}
+
+unsigned selection_classes(const struct selection *s, const struct sabpf_identity *id,
+			   unsigned dflt)
+{
+	const struct alternative *alt = match(s, id);
+	return alt && alt->classes ? alt->classes : dflt;
 }
 
 void selection_free(struct selection *s)
@@ -284,7 +338,7 @@ static int follow(struct scan *sc, const char *path, unsigned long long cgroup,
 	memset(&t, 0, sizeof(t));
 	snprintf(t.path, sizeof(t.path), "%s", path);
 	t.id = cgroup;
-	t.classes = sc->classes;
+	t.classes = selection_classes(sc->s, id, sc->classes);
 	if (control_attach_target(sc->agent, &t, why, whylen))
 		return -1;
 	pipeline_set_identity(sc->p, cgroup, id);

@@ -23,10 +23,28 @@ struct selection;
 struct agent;
 struct sabpf_pipeline;
 
+/* An empty selection (matches nothing until alternatives are added), or
+ * NULL (out of memory). */
+struct selection *selection_new(void);
 /* Adds an alternative to *s (made when NULL): "k=v,k=v" (--select), or
  * "runtime=NAME" for --runtime NAME, or "" (every runtime's container) for
  * --all. Returns 0, or -1 with err naming the term and the keys allowed. */
 int selection_add(struct selection **s, const char *text, char *err, size_t errlen);
+/* The same for an alternative of the configuration file (config.h): its
+ * containers get these record classes (0: the agent's --classes), and
+ * selection_replace_config() replaces it on reload. */
+int selection_add_config(struct selection **s, const char *text, unsigned classes, char *err,
+			 size_t errlen);
+/* Replaces the configuration file's alternatives of dst by those of src
+ * (NULL: none), keeping the command line's and every container followed
+ * already (a reload changes what happens to containers found after it).
+ * Returns 0, or -1 with err (too many alternatives; dst unchanged). */
+int selection_replace_config(struct selection *dst, const struct selection *src, char *err,
+			     size_t errlen);
+/* The record classes of a container: those of the first alternative that
+ * matches it, when it has some, else dflt. */
+unsigned selection_classes(const struct selection *s, const struct sabpf_identity *id,
+			   unsigned dflt);
 /* Does the container with this identity match any alternative? Only
  * containers of a runtime (identity_shown) ever match. */
 bool selection_matches(const struct selection *s, const struct sabpf_identity *id);
