@@ -280,10 +280,8 @@ static bool has_entry(const struct sabpf_config *c, const struct config_entry *e
 
 static void say_entry(FILE *out, const char *what, const struct config_entry *e)
 {
-	fprintf(out, "sabpf: configuration: %s %s%s%s\n", what, e->select[0] ? "select " : "all",
-		e->select, "");
-	if (e->classes[0])
-		fprintf(out, "sabpf: configuration:   (classes %s)\n", e->classes);
+	fprintf(out, "sabpf: configuration: %s %s%s%s%s\n", what, e->select[0] ? "select " : "all",
+		e->select, e->classes[0] ? ", classes " : "", e->classes);
 }
 
 int config_diff(const struct sabpf_config *old, const struct sabpf_config *new, FILE *out)
