@@ -317,21 +317,32 @@ static void on_hup(int sig)
 	reload_requested = 1;
 }
 
+/* SIGHUP is taken by the agent whether or not it has a file: a reload
+ * (systemctl reload) must never stop it without writing its outputs. */
+static void arm_sighup(void)
+{
+	struct sigaction sa = {.sa_handler = on_hup};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 int config_start(const char *path, struct selection **s, const char **outputs, int *noutputs,
 		 int max, struct config_state **st, char *err, size_t errlen)
 {
 	struct stat sb;
-	*st = NULL;
-	if (!path) {
-		if (stat(CONFIG_DEFAULT_PATH, &sb) && errno == ENOENT)
-			return 0; /* no configuration file: the command line only */
-		path = CONFIG_DEFAULT_PATH;
-	}
 	struct config_state *c = calloc(1, sizeof(*c));
+	*st = NULL;
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (!path && stat(CONFIG_DEFAULT_PATH, &sb) && errno == ENOENT) {
+		*st = c; /* no file: the command line only; SIGHUP says so */
+		arm_sighup();
+		return 0;
+	}
+	if (!path)
+		path = CONFIG_DEFAULT_PATH;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	if (config_load(path, &c->cur, err, errlen) || config_selection(&c->cur, s, err, errlen)) {
 		free(c);
@@ -345,9 +356,7 @@ int config_start(const char *path, struct selection **s, const char **outputs, i
 	if (*noutputs == 0)
 		for (int i = 0; i < c->cur.noutputs && *noutputs < max; i++)
 			outputs[(*noutputs)++] = c->cur.outputs[i];
-	struct sigaction sa = {.sa_handler = on_hup};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
+	arm_sighup();
 	*st = c;
 	return 0;
 }
@@ -357,6 +366,13 @@ void config_poll(struct config_state *st, struct selection *s)
 	if (!st || !reload_requested)
 		return;
 	reload_requested = 0;
+	if (!st->path[0]) {
+		fprintf(stderr,
+			"sabpf: SIGHUP: no configuration file to reload (%s did not exist "
+			"at start and no --config was given): restart the agent to use one\n",
+			CONFIG_DEFAULT_PATH);
+		return;
+	}
 	char err[1024];
 	struct sabpf_config *next = malloc(sizeof(*next));
 	struct selection *fresh = NULL;

@@ -52,9 +52,10 @@ int config_selection(const struct sabpf_config *c, struct selection **s, char *e
 int config_diff(const struct sabpf_config *old, const struct sabpf_config *new, FILE *out);
 
 /* The agent's side. config_start: loads path (NULL: CONFIG_DEFAULT_PATH,
- * skipped when it does not exist), adds its entries to *s and, when
- * *noutputs is 0, its outputs to outputs[] (up to max), and arms SIGHUP.
- * Returns 0 (with *st NULL when no file was read), or -1 with err. */
+ * skipped when it does not exist), adds its entries to *s (made, empty if
+ * need be) and, when *noutputs is 0, its outputs to outputs[] (up to max),
+ * and takes SIGHUP (without a file, a SIGHUP is only reported). Returns 0
+ * with *st set, or -1 with err. */
 struct config_state;
 int config_start(const char *path, struct selection **s, const char **outputs, int *noutputs,
 		 int max, struct config_state **st, char *err, size_t errlen);

@@ -55,12 +55,31 @@ $PODMAN import "$w/busybox.tar" $image >/dev/null 2>"$OUT/podman-import.err" ||
 
 # a bad file at start
 printf 'containers:\n  - select: podman.name=cfg-a\n    classes: proc,flie\n' >"$cfg"
-if "$SABPF" audit --backend trace --config "$cfg" -o jsonl:/dev/null 2>"$OUT/bad-start.err"; then
+if "$SABPF" audit --backend trace --config "$cfg" -o "jsonl:$OUT/bad-start.jsonl" 2>"$OUT/bad-start.err"; then
   not_ok "a bad configuration file at start is accepted"
 else
   grep -q "^sabpf audit: $cfg:3:14: classes: unknown record class 'flie'" "$OUT/bad-start.err" &&
     ok "a bad configuration file at start: non-zero exit, FILE:LINE:COLUMN" ||
     not_ok "bad file at start: unexpected error: $(cat "$OUT/bad-start.err")"
+fi
+
+# no configuration file (this host has no /etc/sabpf/sabpf.yaml): SIGHUP is
+# reported and the agent goes on, then stops cleanly on SIGINT
+if [ ! -e /etc/sabpf/sabpf.yaml ]; then
+  "$SABPF" audit --backend trace --select podman.name=nothing-here -o "jsonl:$OUT/nofile.jsonl" \
+    --stats "$OUT/nofile-stats.json" 2>"$OUT/nofile.stderr" &
+  nofile=$!
+  i=0
+  while [ ! -s "$OUT/nofile-stats.json" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+  kill -HUP $nofile
+  i=0
+  while ! grep -q 'SIGHUP: no configuration file to reload' "$OUT/nofile.stderr" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  kill -INT $nofile
+  wait $nofile
+  nrc=$?
+  grep -q 'SIGHUP: no configuration file to reload' "$OUT/nofile.stderr" && [ $nrc -eq 0 ] &&
+    ok "no configuration file: SIGHUP is reported, not fatal (exit 0 on SIGINT after it)" ||
+    not_ok "no configuration file: SIGHUP: exit $nrc: $(cat "$OUT/nofile.stderr")"
 fi
 
 # v1
