@@ -11,6 +11,8 @@
 #     with nothing of it before but runc's init;
 #   - a container named otherwise is not registered (negative control: the
 #     agent answers "not selected", no record has its identity);
+#   - with the `when` condition of docs/identity.md, the hook runs for a
+#     container annotated io.sabpf.audit=true and not for one without it;
 #   - the agent down: --fail open lets the container run and says so on
 #     stderr; --fail closed makes podman refuse it (non-zero exit);
 #   - the checks of the records fail on a wrong expected name (negative
@@ -36,7 +38,7 @@ agent=""
 
 cleanup() {
   [ -n "$agent" ] && kill "$agent" 2>/dev/null && wait "$agent" 2>/dev/null
-  $PODMAN rm -f -t 0 sabpf-hooked sabpf-other sabpf-open sabpf-closed >/dev/null 2>&1
+  $PODMAN rm -f -t 0 sabpf-hooked sabpf-other sabpf-open sabpf-closed sabpf-plain sabpf-annotated >/dev/null 2>&1
   i=0
   while pgrep -f "$w/" >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   grep -o " $w/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount "$m" 2>/dev/null; done
@@ -55,12 +57,14 @@ if [ -n "$missing" ]; then
 fi
 
 # hooks directories: the deployed file with this build's binary, socket and --fail
-hooks() { # DIR FAIL
+hooks() { # DIR FAIL [when-annotation]
   mkdir -p "$1"
-  /usr/bin/python3 - "$repo/deploy/oci-hooks.d/sabpf.json" "$1/sabpf.json" "$SABPF" "$sock" "$2" "$w/hook-$2.log" <<'PY'
+  /usr/bin/python3 - "$repo/deploy/oci-hooks.d/sabpf.json" "$1/sabpf.json" "$SABPF" "$sock" "$2" "$1.log" "${3:-}" <<'PY'
 import json, sys
-src, dst, binary, sock, fail, log = sys.argv[1:]
+src, dst, binary, sock, fail, log, when = sys.argv[1:]
 h = json.load(open(src))
+if when:  # the condition of docs/identity.md: only containers with this annotation
+    h["when"] = {"annotations": {"^io\\.sabpf\\.audit$": "^true$"}}
 args = h["hook"]["args"]
 args[args.index("--control") + 1] = sock
 args[args.index("--fail") + 1] = fail
@@ -71,6 +75,7 @@ PY
 }
 hooks "$w/hooks-open" open
 hooks "$w/hooks-closed" closed
+hooks "$w/hooks-when" open annotation
 
 mkdir -p "$w/rootfs/bin" "$w/rootfs/etc" "$w/rootfs/proc" "$w/rootfs/sys" "$w/rootfs/dev" "$w/rootfs/tmp"
 cp /usr/bin/busybox "$w/rootfs/bin/busybox"
@@ -109,7 +114,7 @@ other_id=$($PODMAN inspect -f '{{.Id}}' sabpf-other)
 grep -q "container started: podman:sabpf-hooked (podman $hooked_id" "$OUT/stderr" &&
   ok "agent reports the hooked container started" || not_ok "no start report: $(cat "$OUT/stderr")"
 # runc passes a hook's stderr on only when it fails: the hook's --log file
-cp "$w/hook-open.log" "$OUT/hook-open.log"
+cp "$w/hooks-open.log" "$OUT/hook-open.log"
 # "already followed" when the agent's 0.2 s scan found the new cgroup first:
 # either way the container was in scope when the hook returned
 grep -Eq "sabpf oci-hook\[[0-9]+\]: container $hooked_id: (already )?followed: podman:sabpf-hooked" "$OUT/hook-open.log" &&
@@ -120,6 +125,19 @@ grep -q "container $other_id: not selected: podman:sabpf-other" "$OUT/hook-open.
   not_ok "hook did not log 'not selected': $(cat "$OUT/hook-open.log")"
 grep -q "sabpf-other" "$OUT/stderr" && not_ok "the container not selected was reported: $(cat "$OUT/stderr")" ||
   ok "the container not selected is not registered"
+# the hook only for containers annotated io.sabpf.audit=true (when: annotations)
+$PODMAN --hooks-dir "$w/hooks-when" $PODMAN_RUN --name sabpf-plain $image true >/dev/null 2>>"$OUT/when.err"
+$PODMAN --hooks-dir "$w/hooks-when" $PODMAN_RUN --name sabpf-annotated --annotation io.sabpf.audit=true \
+  $image true >/dev/null 2>>"$OUT/when.err"
+plain_id=$($PODMAN inspect -f '{{.Id}}' sabpf-plain 2>/dev/null)
+annotated_id=$($PODMAN inspect -f '{{.Id}}' sabpf-annotated 2>/dev/null)
+cp "$w/hooks-when.log" "$OUT/hook-when.log" 2>/dev/null
+grep -q "container $annotated_id: not selected: podman:sabpf-annotated" "$OUT/hook-when.log" 2>/dev/null &&
+  ok "when annotation: the hook runs for the annotated container" ||
+  not_ok "when annotation: no hook run for the annotated container: $(cat "$OUT/hook-when.log" "$OUT/when.err" 2>&1)"
+[ -n "$plain_id" ] && [ -s "$OUT/hook-when.log" ] && ! grep -q "$plain_id" "$OUT/hook-when.log" &&
+  ok "when annotation: not run for a container without it (negative control)" ||
+  not_ok "when annotation: the hook ran for the plain container (or it did not start)"
 kill -INT "$agent"
 wait "$agent"
 rc=$?
@@ -167,7 +185,7 @@ if $PODMAN --hooks-dir "$w/hooks-open" $PODMAN_RUN --name sabpf-open $image true
 else
   not_ok "agent down, --fail open: podman failed: $(tail -3 "$OUT/open.err")"
 fi
-cp "$w/hook-open.log" "$OUT/hook-open.log"
+cp "$w/hooks-open.log" "$OUT/hook-open.log"
 grep -q "cannot reach the agent at $sock.*failing open (--fail open): container .* starts NOT audited" "$OUT/hook-open.log" &&
   ok "agent down, --fail open: said in the hook's log" ||
   not_ok "agent down, --fail open: nothing said: $(cat "$OUT/hook-open.log")"
