@@ -6,6 +6,7 @@
 #   make test       unit tests, then the integration tests (VM or native)
 #   make unit       unit tests only
 #   make bench      the microbenchmark (bench/README.md)
+#   make eval       the detector's evaluation (docs/detection.md)
 #   make format     clang-format every C file
 #
 # Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
@@ -44,7 +45,7 @@ TENANT_OBJS := $(patsubst examples/tenant/%.bpf.c,$(BUILD)/progs/%.bpf.o,$(wildc
 # compile (the dependency files name the rest once they exist).
 GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.h
 
-.PHONY: all unit test test-vm bench format clean
+.PHONY: all unit test test-vm bench eval format clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -123,6 +124,11 @@ test-vm: all $(VM_PROGS)
 # (no agent, agent auditing another container, agent auditing it).
 bench: all
 	bench/run.sh
+
+# The detector's evaluation, natively on the trace backend, as root (about
+# 10 to 15 minutes; docs/detection.md, "Evaluation")
+eval: all
+	bench/detect/eval.sh
 
 format:
 	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h tests/unit/*.c bench/*.c)

@@ -25,6 +25,9 @@ PACKAGES=(
   # the OCI image (scripts/build-image.sh, tests/native/scenarios/60-image.sh)
   # and the judge of the Kubernetes manifests (tests/tools/k8s_manifests.py)
   podman runc python3-kubernetes python3-yaml
+  # the detector's evaluation (bench/detect/eval.sh): a database under a benchmark
+  # (the web server is busybox httpd, the build gcc and make, the client curl)
+  redis-server redis-tools sqlite3
 )
 
 if [ "$(id -u)" -ne 0 ]; then
