@@ -216,7 +216,7 @@ def score_config(dirname, runs, params, stds_list, pool, tmp, splits=("validatio
 
 def metrics(runs, scored, split="test"):
     benign = [r for r in runs if r["split"] == split]
-    attacks = [r for r in runs if r["split"] == "attack"]
+    attacks = [r for r in runs if r["split"] == "attack" and r["name"] in scored]
     judged = {r["name"]: judge(r, scored[r["name"]]) for r in benign + attacks}
     fp = sum(judged[r["name"]][0] == "fp" for r in benign)
     early = sum(judged[r["name"]][0] == "early" for r in attacks)
