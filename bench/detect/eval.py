@@ -40,7 +40,8 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SABPF = os.path.join(REPO, "build", "sabpf")
+# another build of sabpf (an older detector, for a before/after comparison)
+SABPF = os.environ.get("SABPF_EVAL_BIN", os.path.join(REPO, "build", "sabpf"))
 HERE = os.path.join(REPO, "bench", "detect")
 DOC = os.path.join(REPO, "docs", "detection.md")
 RESULT = os.path.join(HERE, "results", "eval.json")
@@ -344,6 +345,21 @@ def docs(path):
     L.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for s, m in r["by_stds"].items():
         L.append(f"| {s} | {fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(m['f1'])} | {m['fp']} | {m['early']} |")
+    before = os.path.join(os.path.dirname(path), "eval-before-c.json")
+    if os.path.exists(before):
+        with open(before) as f:
+            b = json.load(f)
+        L.append("")
+        L.append("The same captures scored by the detector before the fix of problem (c) (commit fbbdaff, "
+                 "every vertex counting its labels of hops 1..R before its first in-edge; "
+                 "`SABPF_EVAL_BIN=old/build/sabpf eval.py score` wrote `eval-before-c.json`):")
+        L.append("")
+        L.append("| detector | stds chosen | precision | recall | F1 | benign flagged | early |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, x in (("before (c)", b), ("now", r)):
+            m = x["test"]
+            L.append(f"| {name} | {x['chosen_stds']} | {fmt(m['precision'])} | {fmt(m['recall'])} | "
+                     f"{fmt(m['f1'])} | {m['fp']} | {m['early']} |")
     if r.get("sweep"):
         L.append("")
         L.append("Sensitivity: one parameter at a time from the defaults (first row), and a fast "
