@@ -99,7 +99,7 @@ void wl_free(struct wl *w)
  * in-edge: before that it is a function of the hop-0 label alone, the same
  * for every vertex of that kind and name, and counting it R more times for
  * every vertex made would weigh the labels of kinds alone far above what
- * the graph's structure says (it diluted the sketch). It is still computed,
+ * the graph's structure says. It is still computed,
  * as the definition wants, for the labels it feeds. */
 static void emit(struct wl *w, const struct wl_vertex *x, unsigned hop)
 {
