@@ -125,8 +125,8 @@ test-vm: all $(VM_PROGS)
 bench: all
 	bench/run.sh
 
-# The detector's evaluation, natively on the trace backend, as root (about
-# 10 to 15 minutes; docs/detection.md, "Evaluation")
+# The detector's evaluation, natively on the trace backend, as root (it takes
+# minutes; docs/detection.md, "Evaluation")
 eval: all
 	bench/detect/eval.sh
 

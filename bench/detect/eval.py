@@ -316,7 +316,9 @@ def docs(path):
              f"sketch {r['params']['sketch']}, decay {r['params']['decay']}, lambda {r['params']['lambda']}, threshold max + "
              f"**{r['chosen_stds']}** stds, chosen on the validation runs alone "
              f"(false positives there per stds: "
-             + ", ".join(f"{s}: {n}" for s, n in r["validation_fp"].items()) + ").")
+             + ", ".join(f"{s}: {n}" for s, n in r["validation_fp"].items()) + "). "
+             f"The runs took {sum(x['seconds'] for x in r['runs']):.0f} s of wall time to collect, "
+             f"the scoring {r['score_seconds']:.0f} s.")
     L.append("")
     L.append("| | value |")
     L.append("| --- | ---: |")

@@ -6,7 +6,7 @@
 # trains, chooses the threshold on benign validation runs, scores the test
 # runs and attacks, runs the parameter sweep, writes
 # bench/detect/results/eval.json and the figures of docs/detection.md.
-# About 10 to 15 minutes on 2 cores. `make eval` runs it.
+# Takes minutes (docs/detection.md gives the last run's times). `make eval` runs it.
 #
 #   bench/detect/eval.sh [--no-sweep] [--reuse]
 #

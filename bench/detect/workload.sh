@@ -28,7 +28,7 @@ RANDOM=$seed
 export HOME=$dir/home
 mkdir -p "$HOME" "$dir/tmp"
 export TMPDIR=$dir/tmp
-rnd() { echo $((($RANDOM % ($2 - $1 + 1)) + $1)); } # rnd LO HI
+rnd() { echo $(((RANDOM % ($2 - $1 + 1)) + $1)); } # rnd LO HI
 
 # the attack happens after step number $at (of the workload's steps)
 steps=4
