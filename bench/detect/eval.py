@@ -56,12 +56,13 @@ SMOKE = {"kinds": ["maint"], "splits": {"train": 2, "validation": 1, "test": 1},
 # 100 edges gives tens of sketches per run (the default 500, made for busier
 # containers, gives a handful)
 BATCH = 100
-DEFAULTS = {"hops": 3, "sketch": 2000, "decay": 500, "lambda": 0.02}
+DEFAULTS = {"hops": 3, "sketch": 2000, "decay": 500, "lambda": 0.02, "threshold": "max"}
 STDS_GRID = [0, 0.5, 1, 2, 3, 4]
 # one parameter at a time from the defaults, and a fast decay (half-life
 # of about 350 label additions instead of about 17,000)
 SWEEP = [{"hops": 1}, {"hops": 2}, {"hops": 4}, {"sketch": 250}, {"sketch": 500}, {"sketch": 1000},
-         {"decay": 0}, {"decay": 100}, {"decay": 2000}, {"decay": 100, "lambda": 0.2}]
+         {"decay": 0}, {"decay": 100}, {"decay": 2000}, {"decay": 100, "lambda": 0.2},
+         {"threshold": "mean"}]
 
 
 def free_port():
@@ -161,8 +162,8 @@ def train(dirname, runs, params, model):
         sys.exit(f"eval.py: training failed: {p.stderr[-400:]}")
 
 
-def watch(dirname, run, model, stds):
-    cmd = [SABPF, "detect", "watch", "--model", model, "--stds", str(stds),
+def watch(dirname, run, model, stds, base="max"):
+    cmd = [SABPF, "detect", "watch", "--model", model, "--stds", str(stds), "--threshold", base,
            os.path.join(dirname, run["capture"])]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
@@ -200,7 +201,7 @@ def judge(run, scored):
 def score_config(dirname, runs, params, stds_list, pool, tmp, splits=("validation", "test", "attack")):
     """models per kind for params; each run of the splits watched with each
     stds: {stds: {run name: scored}}"""
-    tag = "h%(hops)d-s%(sketch)d-d%(decay)d-l%(lambda)g" % params
+    tag = "h%(hops)d-s%(sketch)d-d%(decay)d-l%(lambda)g-%(threshold)s" % params
     kinds = sorted({r["kind"] for r in runs})
     models = {}
     for kind in kinds:
@@ -208,7 +209,8 @@ def score_config(dirname, runs, params, stds_list, pool, tmp, splits=("validatio
     list(pool.map(lambda k: train(dirname, [r for r in runs if r["kind"] == k and r["split"] == "train"],
                                   params, models[k]), kinds))
     jobs = [(r, s) for s in stds_list for r in runs if r["split"] in splits]
-    results = list(pool.map(lambda j: (j[1], watch(dirname, j[0], models[j[0]["kind"]], j[1])), jobs))
+    results = list(pool.map(lambda j: (j[1], watch(dirname, j[0], models[j[0]["kind"]], j[1], params["threshold"])),
+                            jobs))
     out = {s: {} for s in stds_list}
     for (run, _), (s, scored) in zip(jobs, results):
         out[s][run["name"]] = scored
@@ -364,14 +366,16 @@ def docs(path):
                      f"{fmt(m['f1'])} | {m['fp']} | {m['early']} |")
     if r.get("sweep"):
         L.append("")
-        L.append("Sensitivity: one parameter at a time from the defaults (first row), and a fast "
-                 "decay (last row); each point chose its stds on its validation runs the same way; "
+        L.append("Sensitivity: one parameter at a time from the defaults (first row), a fast "
+                 "decay, and the mean as the threshold's base; each point chose its stds on its validation runs the same way; "
                  "the figures are on the test runs and attacks, and chose nothing:")
         L.append("")
-        L.append("| hops | sketch | decay | lambda | stds chosen | precision | recall | F1 | benign flagged | early |")
-        L.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        L.append("| hops | sketch | decay | lambda | threshold | stds chosen | precision | recall | F1 | "
+                 "benign flagged | early |")
+        L.append("| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for m in r["sweep"]:
-            L.append(f"| {m['hops']} | {m['sketch']} | {m['decay']} | {m['lambda']} | {m['stds']} | "
+            L.append(f"| {m['hops']} | {m['sketch']} | {m['decay']} | {m['lambda']} | "
+                     f"{m.get('threshold', 'max')} | {m['stds']} | "
                      f"{fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(m['f1'])} | {m['fp']} | {m['early']} |")
     with open(DOC) as f:
         text = f.read()
