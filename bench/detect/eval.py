@@ -277,6 +277,16 @@ def score(dirname, out, sweep):
         "by_stds": {str(s): strip(metrics(runs, base[s])) for s in STDS_GRID},
         "runs": [{k: r.get(k) for k in ("name", "kind", "split", "attack", "seed", "seconds")} for r in runs],
     }
+    # how tight the models are: each kind's test runs against every other
+    # kind's model (a model that accepts another workload is loose)
+    kinds = sorted({r["kind"] for r in runs})
+    tag = "h%(hops)d-s%(sketch)d-d%(decay)d-l%(lambda)g-%(threshold)s" % DEFAULTS
+    jobs = [(r, k) for r in runs if r["split"] == "test" for k in kinds if k != r["kind"]]
+    cross = list(pool.map(lambda j: (j, watch(dirname, j[0], os.path.join(tmp, f"{j[1]}-{tag}.det"), chosen)),
+                          jobs))
+    result["cross_kind"] = {k: {m: sum(bool(s["alerts"]) for (r, mk), s in cross if r["kind"] == k and mk == m)
+                                for m in kinds if m != k} for k in kinds}
+    result["cross_kind_runs"] = {k: sum(r["split"] == "test" and r["kind"] == k for r in runs) for k in kinds}
     if sweep:
         # each point chooses its own stds the same way, on validation runs
         rows = [dict(DEFAULTS, stds=chosen, **strip(metrics(runs, base[chosen])))]
@@ -349,6 +359,18 @@ def docs(path):
     L.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for s, m in r["by_stds"].items():
         L.append(f"| {s} | {fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(m['f1'])} | {m['fp']} | {m['early']} |")
+    if r.get("cross_kind"):
+        kinds = sorted(r["cross_kind"])
+        L.append("")
+        L.append("How tight the models are: test runs of one kind (rows) flagged by the model of "
+                 "another kind (columns), of the runs of that kind, at the chosen threshold:")
+        L.append("")
+        L.append("| test runs \\ model | " + " | ".join(kinds) + " |")
+        L.append("| --- | " + " | ".join("---:" for _ in kinds) + " |")
+        for k in kinds:
+            n = r["cross_kind_runs"][k]
+            L.append(f"| {k} | " + " | ".join("" if m == k else f"{r['cross_kind'][k][m]} of {n}"
+                                               for m in kinds) + " |")
     before = os.path.join(os.path.dirname(path), "eval-before-c.json")
     if os.path.exists(before):
         with open(before) as f:
