@@ -38,6 +38,8 @@ PACKAGES=(
   # macro workloads (it runs its own redis-server and nginx from private
   # configurations; on a host where apt starts services, stop theirs if unwanted)
   auditd postmark redis-server redis-tools nginx wrk
+  # the detector's evaluation (bench/detect/eval.sh): sqlite3 (redis above)
+  sqlite3
 )
 
 if [ "$(id -u)" -ne 0 ]; then
