@@ -120,7 +120,12 @@ static void usage(FILE *out)
 	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
 	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
 	    "  --runtime R               ... those of runtime R (docker, podman, containerd,\n"
-	    "                            cri-o); --all: every runtime's (docs/identity.md)\n");
+	    "                            cri-o); --all: every runtime's (docs/identity.md)\n"
+	    "  --pin DIR                 keep the kernel side pinned in DIR (bpffs) across\n"
+	    "                            restarts: a stop leaves the programs recording,\n"
+	    "                            the next `audit --pin DIR` takes them over\n"
+	    "  --unpin                   with --pin: at the end, detach and remove the pins\n"
+	    "                            (docs/operations.md, Restarts)\n");
 }
 
 /* Options shared by run and audit. */
@@ -373,6 +378,8 @@ enum {
 	OPT_SELECT,
 	OPT_RUNTIME,
 	OPT_ALL,
+	OPT_PIN,
+	OPT_UNPIN,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -717,6 +724,8 @@ struct audit_opts {
 	double duration;
 	const char *control_path;
 	struct selection *selection; /* --select, --runtime, --all (select.h) */
+	const char *pin_dir;	     /* --pin (pin.h) */
+	bool unpin;
 };
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
@@ -729,6 +738,8 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"select", required_argument, 0, OPT_SELECT},
 	    {"runtime", required_argument, 0, OPT_RUNTIME},
 	    {"all", no_argument, 0, OPT_ALL},
+	    {"pin", required_argument, 0, OPT_PIN},
+	    {"unpin", no_argument, 0, OPT_UNPIN},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -782,6 +793,12 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		case OPT_CONTROL:
 			o->control_path = optarg;
 			break;
+		case OPT_PIN:
+			o->pin_dir = optarg;
+			break;
+		case OPT_UNPIN:
+			o->unpin = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -798,6 +815,10 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH, or containers by "
 				"--select, --runtime or --all (or --control SOCKET to add them "
 				"later)\n");
+		return -1;
+	}
+	if (o->unpin && !o->pin_dir) {
+		fprintf(stderr, "sabpf audit: --unpin needs --pin DIR (the pins to remove)\n");
 		return -1;
 	}
 	if (o->common.noutputs == 0)
@@ -843,7 +864,9 @@ static int cmd_audit(int argc, char **argv)
 				.wakeup_bytes = o.common.ring_bytes / 4,
 				.allow_bpf = o.common.allow_bpf,
 				.scope_entries = o.common.scope_entries,
-				.backend = backend};
+				.backend = backend,
+				.pin_dir = o.pin_dir,
+				.unpin = o.unpin};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	struct sabpf_metrics *metrics = NULL;
@@ -1006,8 +1029,7 @@ static const struct cmd cmds[] = {
      "check a sealed output against FILE.seal", CMD_JSON, NULL},
     {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
     {"consume", cmd_consume, "BROKERS/TOPIC [-o FORMAT:PATH]...",
-     "read a Kafka topic back, check every sequence number is there (docs/operations.md)", 0,
-     NULL},
+     "read a Kafka topic back, check every sequence number is there (docs/operations.md)", 0, NULL},
     {"detect", cmd_detect, "train|watch ...",
      "intrusion detection on provenance (docs/detection.md)", 0, NULL},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
