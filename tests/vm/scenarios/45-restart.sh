@@ -104,6 +104,14 @@ stopped A "$A" TERM
 t_exit=$(now)
 at_exit=$(written "$d")
 [ -n "$(ls "$pins/links" 2>/dev/null)" ] && ok "A left its links pinned" || not_ok "no pinned link under $pins"
+if [ "$backend" = lsm ]; then
+  # with no agent running, the guard's pinned links still refuse the pod
+  # any change to bpffs (docs/operations.md, Restarts)
+  l=$(ls "$pins/links" | head -n 1)
+  sh -c 'echo $$ >"$0/cgroup.procs" && exec rm -f "$1"' "$pod" "$pins/links/$l" 2>/dev/null
+  [ -e "$pins/links/$l" ] && ok "gap: the pod cannot remove the pin links/$l" ||
+    not_ok "gap: the pod removed $pins/links/$l"
+fi
 sleep 1.5
 t_start=$(now)
 at_start=$(written "$d")
