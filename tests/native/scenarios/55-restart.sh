@@ -5,4 +5,4 @@
 # --pin while its container writes throughout loses nothing; a crash; a
 # gap that outlasts a tiny ring is reported exactly), natively with the
 # trace backend.
-BACKEND=trace RESTART_WAIT_STEPS=400 exec sh "$(dirname "$0")/../../vm/scenarios/45-restart.sh"
+BACKEND=trace RESTART_CASES=all RESTART_WAIT_STEPS=400 exec sh "$(dirname "$0")/../../vm/scenarios/45-restart.sh"
