@@ -33,6 +33,7 @@
 #include "enforce.h"
 #include "sabpf_policy.h"
 #include "loader.h"
+#include "pin.h"
 #include "tenant.h"
 
 /* How an agent gets the policy programs' denials (src/denial_slot.h). */
@@ -63,6 +64,10 @@ struct agent {
 	size_t ndrops;
 	struct kernel_loss *denial_loss; /* per container: denial drops reported */
 	size_t ndenial_loss;
+	struct pin *pin;	   /* --pin: the kernel side kept across restarts, or NULL */
+	bool unpin;		   /* --unpin: detach and remove the pins at the end */
+	bool drain_note;	   /* resumed: say what the first read drained */
+	struct timespec pin_saved; /* when the sequence accounting was last saved */
 };
 
 /* A count of the policy programs for one task cgroup, summed over CPUs, as
@@ -447,9 +452,17 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
+	a->unpin = opts->unpin;
+	char settings[160];
+	snprintf(settings, sizeof(settings),
+		 "backend %s, --ring-size %llu, --scope-size %u, --allow-bpf %d, wakeup %llu",
+		 opts->backend == SABPF_BACKEND_TRACE ? "trace" : "lsm",
+		 (unsigned long long)opts->ring_bytes, (unsigned)opts->scope_entries,
+		 (int)opts->allow_bpf, (unsigned long long)opts->wakeup_bytes);
 	if (opts->backend == SABPF_BACKEND_TRACE) {
-		a->trace = trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes,
-				      opts->scope_entries, err, errlen);
+		a->trace =
+		    trace_load(getpid(), opts->ring_bytes, opts->wakeup_bytes, opts->scope_entries,
+			       opts->pin_dir, settings, &a->pin, err, errlen);
 		if (!a->trace)
 			goto fail;
 		a->scope_map = a->trace->maps.scope_map;
@@ -484,6 +497,11 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	}
 	if (size_state_maps(a->skel, err, errlen) || select_programs(a->skel, err, errlen))
 		goto fail;
+	size_t elf_size;
+	const void *elf = sabpf_bpf__elf_bytes(&elf_size);
+	if (opts->pin_dir &&
+	    pin_prepare(opts->pin_dir, a->skel->obj, elf, elf_size, settings, &a->pin, err, errlen))
+		goto fail;
 	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);
 	double t1 = timing_mark("load", t0);
@@ -494,7 +512,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(-rc));
 		goto fail;
 	}
-	rc = sabpf_bpf__attach(a->skel);
+	/* taking over pinned links: nothing to attach (pin.h) */
+	rc = pin_resumed(a->pin) ? 0 : sabpf_bpf__attach(a->skel);
 	timing_mark("attach", t1);
 	if (rc) {
 		snprintf(err, errlen,
@@ -503,6 +522,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(-rc));
 		goto fail;
 	}
+	if (a->pin && !pin_resumed(a->pin) && pin_links(a->pin, a->skel->skeleton, err, errlen))
+		goto fail;
 	if (guard_agent(a, err, errlen))
 		goto fail;
 	a->scope_map = a->skel->maps.scope_map;
@@ -512,8 +533,16 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->lost_by_container = a->skel->maps.lost_by_container;
 	a->events = a->skel->maps.events;
 ring:
-	if (loss_table_init(a, err, errlen))
+	/* resumed: the loss table holds the counts so far, and the sequence
+	 * accounting goes on from where the last agent saved it */
+	if (!pin_resumed(a->pin) && loss_table_init(a, err, errlen))
 		goto fail;
+	if (pin_resumed(a->pin) && pin_load_seq(a->pin, pipeline)) {
+		snprintf(err, errlen, "--pin %s: cannot read the saved sequence accounting: %s",
+			 opts->pin_dir, strerror(errno));
+		goto fail;
+	}
+	a->drain_note = pin_resumed(a->pin);
 	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
@@ -523,6 +552,8 @@ ring:
 	*out = a;
 	return 0;
 fail:
+	if (a->pin && !pin_resumed(a->pin))
+		pin_remove(a->pin, true); /* half made: nothing to keep */
 	agent_close(a);
 	return -1;
 }
@@ -703,6 +734,25 @@ void agent_watch_denials(struct agent *a)
 	watch_denials(a);
 }
 
+/* --pin: every second (and at the end), flushes the outputs, then saves
+ * the sequence accounting of what they hold: an agent killed after this
+ * leaves its successor a baseline at which every record it consumed since
+ * counts as missing (docs/operations.md, Restarts). */
+static void pin_checkpoint(struct agent *a, bool now)
+{
+	if (!a->pin)
+		return;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!now && t.tv_sec - a->pin_saved.tv_sec < 1)
+		return;
+	a->pin_saved = t;
+	pipeline_flush(a->pipeline);
+	if (pin_save_seq(a->pin, a->pipeline))
+		fprintf(stderr, "sabpf: cannot save the sequence accounting under --pin: %s\n",
+			strerror(errno));
+}
+
 int agent_poll(struct agent *a, int timeout_ms)
 {
 	watch_denials(a);
@@ -718,6 +768,16 @@ int agent_poll(struct agent *a, int timeout_ms)
 	 * timeout. */
 	int more = ring_buffer__consume(a->ring);
 	pipeline_poll(a->pipeline); /* a quiet container: the spool still drains */
+	if (a->drain_note && more >= 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		fprintf(stderr,
+			"sabpf: took over the pinned kernel side: drained %d records that "
+			"waited (at %lld.%06ld)\n",
+			n + more, (long long)now.tv_sec, now.tv_nsec / 1000);
+		a->drain_note = false;
+	}
+	pin_checkpoint(a, false);
 	return more < 0 ? more : n + more;
 }
 
@@ -772,6 +832,18 @@ out:
 
 int agent_finish(struct agent *a)
 {
+	if (a->pin && !a->unpin) {
+		/* the programs stay attached, and keep writing into the ring for
+		 * the next agent: drain what is there, leave the kernel's pending
+		 * loss counts for it (reported from here, they would be reported
+		 * twice), and save where the sequence stands */
+		int n = ring_buffer__consume(a->ring);
+		agent_scope_report(a, true);
+		pin_checkpoint(a, true);
+		return n;
+	}
+	if (a->pin)
+		pin_remove(a->pin, false); /* the links go with the agent's descriptors */
 	double t0 = timing_mark(NULL, 0);
 	if (a->skel)
 		sabpf_bpf__detach(a->skel);
@@ -786,6 +858,8 @@ int agent_finish(struct agent *a)
 	report_pending_loss(a);
 	read_denial_drops(a, false);
 	agent_scope_report(a, true);
+	if (a->pin)
+		pin_remove(a->pin, true);
 	return n;
 }
 
@@ -995,6 +1069,7 @@ void agent_close(struct agent *a)
 	free(a->denial_loss);
 	sabpf_bpf__destroy(a->skel);
 	trace_bpf__destroy(a->trace);
+	pin_free(a->pin);
 	free(a);
 }
 

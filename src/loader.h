@@ -25,7 +25,9 @@ struct agent_opts {
 	bool allow_bpf;	     /* containers may use bpf() for their own objects */
 	__u32 scope_entries; /* scope_map's size (--scope-size); 0: the default */
 	enum sabpf_backend backend;
-	bool quiet; /* no notice on stderr (warnings still) */
+	bool quiet;	     /* no notice on stderr (warnings still) */
+	const char *pin_dir; /* --pin: keep the kernel side there across restarts (pin.h) */
+	bool unpin;	     /* --unpin: at the end, detach and remove the pins */
 };
 
 struct agent;

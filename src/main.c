@@ -125,7 +125,12 @@ static void usage(FILE *out)
 	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
 	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
 	    "  --runtime R               ... those of runtime R (docker, podman, containerd,\n"
-	    "                            cri-o); --all: every runtime's (docs/identity.md)\n");
+	    "                            cri-o); --all: every runtime's (docs/identity.md)\n"
+	    "  --pin DIR                 keep the kernel side pinned in DIR (bpffs) across\n"
+	    "                            restarts: a stop leaves the programs recording,\n"
+	    "                            the next `audit --pin DIR` takes them over\n"
+	    "  --unpin                   with --pin: at the end, detach and remove the pins\n"
+	    "                            (docs/operations.md, Restarts)\n");
 }
 
 /* Options shared by run and audit. */
@@ -385,6 +390,8 @@ enum {
 	OPT_RUNTIME,
 	OPT_ALL,
 	OPT_CONFIG,
+	OPT_PIN,
+	OPT_UNPIN,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -732,6 +739,8 @@ struct audit_opts {
 	struct selection *selection; /* --select, --runtime, --all (select.h) */
 	const char *config_path;     /* --config FILE (config.h) */
 	struct config_state *config;
+	const char *pin_dir; /* --pin (pin.h) */
+	bool unpin;
 };
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
@@ -745,6 +754,8 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"runtime", required_argument, 0, OPT_RUNTIME},
 	    {"all", no_argument, 0, OPT_ALL},
 	    {"config", required_argument, 0, OPT_CONFIG},
+	    {"pin", required_argument, 0, OPT_PIN},
+	    {"unpin", no_argument, 0, OPT_UNPIN},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -801,6 +812,12 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		case OPT_CONFIG:
 			o->config_path = optarg;
 			break;
+		case OPT_PIN:
+			o->pin_dir = optarg;
+			break;
+		case OPT_UNPIN:
+			o->unpin = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -823,6 +840,10 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		fprintf(stderr, "sabpf audit: give at least one --cgroup PATH, or containers by "
 				"--select, --runtime or --all (or --control SOCKET to add them "
 				"later)\n");
+		return -1;
+	}
+	if (o->unpin && !o->pin_dir) {
+		fprintf(stderr, "sabpf audit: --unpin needs --pin DIR (the pins to remove)\n");
 		return -1;
 	}
 	if (o->common.noutputs == 0)
@@ -869,7 +890,10 @@ static int cmd_audit(int argc, char **argv)
 				.allow_bpf = o.common.allow_bpf,
 				.scope_entries = o.common.scope_entries,
 				.backend = backend,
-				.quiet = o.common.quiet};
+				.quiet = o.common.quiet,
+
+				.pin_dir = o.pin_dir,
+				.unpin = o.unpin};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	struct sabpf_metrics *metrics = NULL;

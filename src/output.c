@@ -587,6 +587,22 @@ void pipeline_note_issued(struct sabpf_pipeline *p, unsigned cpu, __u64 last_seq
 		c->max_seq = last_seq;
 }
 
+void pipeline_seq_get(const struct sabpf_pipeline *p, unsigned cpu, __u64 *max_seq, __u64 *received)
+{
+	*max_seq = cpu < p->ncpus ? p->cpus[cpu].max_seq : 0;
+	*received = cpu < p->ncpus ? p->cpus[cpu].received : 0;
+}
+
+int pipeline_seq_set(struct sabpf_pipeline *p, unsigned cpu, __u64 max_seq, __u64 received)
+{
+	struct cpu_seq *c = cpu_seq_of(p, cpu);
+	if (!c)
+		return -1;
+	c->max_seq = max_seq;
+	c->received = received;
+	return 0;
+}
+
 void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out)
 {
 	*out = p->stats;

@@ -78,6 +78,12 @@ int pipeline_finish(struct sabpf_pipeline *p, bool success);
  * stream then show as missing too, which no later record could reveal. */
 void pipeline_note_issued(struct sabpf_pipeline *p, unsigned cpu, __u64 last_seq);
 void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out);
+/* One CPU's sequence accounting (highest number seen, records received;
+ * zeros if none), and setting it on a fresh pipeline (returns 0, or -1 out
+ * of memory): how an agent that restarts carries it on (pin.h). */
+void pipeline_seq_get(const struct sabpf_pipeline *p, unsigned cpu, __u64 *max_seq,
+		      __u64 *received);
+int pipeline_seq_set(struct sabpf_pipeline *p, unsigned cpu, __u64 max_seq, __u64 received);
 /* The counts of the LOST records of one container, by cause (index: enum
  * sabpf_lost_cause; 0 unused). */
 void pipeline_container_loss(const struct sabpf_pipeline *p, __u64 container,

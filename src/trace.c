@@ -12,6 +12,7 @@
 
 #include "trace.skel.h"
 #include "trace.h"
+#include "pin.h"
 
 const struct trace_syscall trace_syscalls[] = {
     /* files: open (bpf/trace/file.bpf.c) */
@@ -99,7 +100,8 @@ int trace_check_table(const struct trace_syscall *table, size_t n, char *err, si
 }
 
 struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes,
-			     __u32 scope_entries, char *err, size_t errlen)
+			     __u32 scope_entries, const char *pin_dir, const char *settings,
+			     struct pin **pin, char *err, size_t errlen)
 {
 	struct trace_bpf *skel = trace_bpf__open();
 	if (!skel) {
@@ -135,6 +137,10 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 		    prog != skel->progs.trace_sys_exit)
 			bpf_program__set_autoattach(prog, false);
 	}
+	size_t elf_size;
+	const void *elf = trace_bpf__elf_bytes(&elf_size);
+	if (pin_dir && pin_prepare(pin_dir, skel->obj, elf, elf_size, settings, pin, err, errlen))
+		goto fail;
 	int rc = trace_bpf__load(skel);
 	if (rc) {
 		snprintf(err, errlen,
@@ -143,6 +149,8 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 			 strerror(-rc));
 		goto fail;
 	}
+	if (pin_resumed(pin_dir ? *pin : NULL))
+		return skel; /* the pinned links hold the programs (and their array) */
 	int calls = bpf_map__fd(skel->maps.trace_calls);
 	for (size_t i = 0; i < trace_nsyscalls; i++) {
 		int fd = bpf_program__fd(
@@ -160,6 +168,8 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 			 strerror(-rc));
 		goto fail;
 	}
+	if (pin_dir && pin_links(*pin, skel->skeleton, err, errlen))
+		goto fail;
 	return skel;
 fail:
 	trace_bpf__destroy(skel);

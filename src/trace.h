@@ -23,11 +23,16 @@ extern const size_t trace_nsyscalls;
 
 struct trace_bpf;
 
+struct pin;
+
 /* Opens, loads and attaches the trace programs, with the table in their
  * program array; scope_entries sizes the scope map (0: the default).
+ * pin_dir (NULL: none): the kernel side is pinned there, or taken over
+ * from there (pin.h; *pin is set, `settings` tells the options apart).
  * Returns the skeleton, or NULL with err. */
 struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes,
-			     __u32 scope_entries, char *err, size_t errlen);
+			     __u32 scope_entries, const char *pin_dir, const char *settings,
+			     struct pin **pin, char *err, size_t errlen);
 /* Checks the table against the object's programs (no kernel needed).
  * Returns 0, or -1 with the first bad entry in err. */
 int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen);

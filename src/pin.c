@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* pin.c: the kernel side kept across agent restarts (pin.h).
+ *
+ * DIR/maps/NAME   every map of the object but its internal ones (.rodata,
+ *                 .bss: per load), pinned by libbpf at load (created, or
+ *                 reused when already there). Program arrays too: the
+ *                 kernel empties one when no descriptor or pin holds it
+ *                 any more, which would silence the tail calls
+ * DIR/links/PROG  the links of the attached programs
+ * DIR/restart     an array made here: slot 0 = {hash of the BPF object,
+ *                 hash of the settings, pid of the agent that loaded the
+ *                 programs}; slot 1 + cpu = {highest sequence number seen,
+ *                 records received} of the pipeline, as last saved.
+ * Slot 0 is written last: a DIR without it is incomplete (an agent died
+ * while starting) and is removed by the next one. */
+#include "pin.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#define BPF_FS_MAGIC 0xcafe4a11
+
+struct pin_slot {
+	__u64 a, b, c;
+};
+
+struct pin {
+	char dir[PATH_MAX - 64];
+	int restart_fd; /* DIR/restart */
+	int ncpus;
+	bool resumed;
+	__u64 build, settings;
+};
+
+static __u64 fnv1a(const void *data, size_t n, __u64 h)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* Removes every entry of DIR/sub, then DIR/sub. */
+static void remove_dir(const struct pin *p, const char *sub)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", p->dir, sub);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char file[PATH_MAX + 256];
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		unlink(file);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static int count_entries(const struct pin *p, const char *sub)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", p->dir, sub);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs fs;
+	return statfs(path, &fs) == 0 && (unsigned long)fs.f_type == BPF_FS_MAGIC;
+}
+
+/* DIR must be on a bpf filesystem; /sys/fs/bpf is mounted if it is not yet
+ * (as `sabpf policy` does: src/enforce.c). */
+static int make_dir(const struct pin *p, char *err, size_t errlen)
+{
+	if (strncmp(p->dir, "/sys/fs/bpf/", 12) == 0 && !is_bpffs("/sys/fs/bpf")) {
+		mkdir("/sys/fs/bpf", 0700);
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			snprintf(err, errlen,
+				 "--pin %s: /sys/fs/bpf is not a bpf filesystem and mounting one "
+				 "failed: %s (mount -t bpf bpf /sys/fs/bpf)",
+				 p->dir, strerror(errno));
+			return -1;
+		}
+	}
+	char sub[PATH_MAX];
+	snprintf(sub, sizeof(sub), "%s/links", p->dir);
+	if (mkdir_p(sub) || (snprintf(sub, sizeof(sub), "%s/maps", p->dir), mkdir_p(sub))) {
+		snprintf(err, errlen, "--pin %s: cannot create it: %s%s", p->dir, strerror(errno),
+			 errno == EPERM ? " (bpffs refuses names with a dot)" : "");
+		return -1;
+	}
+	if (!is_bpffs(p->dir)) {
+		snprintf(err, errlen,
+			 "--pin %s: not on a bpf filesystem (pins live in bpffs: give a "
+			 "directory under /sys/fs/bpf)",
+			 p->dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_slot(const struct pin *p, __u32 i, struct pin_slot *s)
+{
+	memset(s, 0, sizeof(*s));
+	return bpf_map_lookup_elem(p->restart_fd, &i, s);
+}
+
+static int write_slot(const struct pin *p, __u32 i, const struct pin_slot *s)
+{
+	return bpf_map_update_elem(p->restart_fd, &i, s, BPF_ANY);
+}
+
+/* Opens DIR/restart, or makes and pins it. Returns 1 if it was complete
+ * (slot 0 written), 0 if fresh, -1 on error. */
+static int open_restart(struct pin *p, struct pin_slot *head, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/restart", p->dir);
+	p->restart_fd = bpf_obj_get(path);
+	if (p->restart_fd >= 0) {
+		if (read_slot(p, 0, head) == 0 && head->a && count_entries(p, "links") > 0)
+			return 1;
+		close(p->restart_fd);
+		p->restart_fd = -1;
+	}
+	/* nothing, or incomplete (an agent died while starting): start again */
+	pin_remove(p, true);
+	if (make_dir(p, err, errlen))
+		return -1;
+	p->restart_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sabpf_restart", sizeof(__u32),
+				       sizeof(struct pin_slot), (__u32)p->ncpus + 1, NULL);
+	if (p->restart_fd < 0 || bpf_obj_pin(p->restart_fd, path)) {
+		snprintf(err, errlen, "--pin %s: cannot make %s: %s", p->dir, path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t elf_size,
+		const char *settings, struct pin **out, char *err, size_t errlen)
+{
+	struct pin *p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p->restart_fd = -1;
+	p->ncpus = libbpf_num_possible_cpus();
+	if (dir[0] != '/' || strlen(dir) >= sizeof(p->dir)) {
+		snprintf(err, errlen, "--pin '%s': give an absolute path under /sys/fs/bpf", dir);
+		goto fail;
+	}
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	size_t len = strlen(p->dir);
+	while (len > 1 && p->dir[len - 1] == '/')
+		p->dir[--len] = '\0';
+	p->build = fnv1a(elf, elf_size, 0xcbf29ce484222325ULL);
+	p->settings = fnv1a(settings, strlen(settings), 0xcbf29ce484222325ULL);
+	if (make_dir(p, err, errlen))
+		goto fail;
+	struct pin_slot head;
+	int rc = open_restart(p, &head, err, errlen);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		if (head.a != p->build) {
+			snprintf(err, errlen,
+				 "--pin %s: the programs pinned there are of another sabpf build; "
+				 "an upgrade needs a stop: end the old agent's programs with "
+				 "`sabpf audit --pin %s --unpin ...` of the old build, or "
+				 "`rm -r %s` (what the ring holds is then lost), and start again",
+				 p->dir, p->dir, p->dir);
+			goto fail;
+		}
+		if (head.b != p->settings) {
+			snprintf(
+			    err, errlen,
+			    "--pin %s: the kernel side pinned there was loaded with other "
+			    "settings than these (%s): give the same --ring-size, --scope-size "
+			    "and --allow-bpf, or remove it (`rm -r %s`)",
+			    p->dir, settings, p->dir);
+			goto fail;
+		}
+		p->resumed = true;
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/%llu", (unsigned long long)head.c);
+		if (head.c != (__u64)getpid() && access(proc, F_OK) == 0)
+			fprintf(stderr,
+				"sabpf: warning: pid %llu, of the agent that loaded the pinned "
+				"programs, is alive: the programs treat it as the agent (not "
+				"recorded, and guarded as the agent); see docs/operations.md, "
+				"Restarts\n",
+				(unsigned long long)head.c);
+	}
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, obj)
+	{
+		if (bpf_map__is_internal(map) || !bpf_map__autocreate(map))
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/maps/%s", p->dir, bpf_map__name(map));
+		if (bpf_map__set_pin_path(map, path)) {
+			snprintf(err, errlen, "--pin %s: cannot pin map %s", p->dir,
+				 bpf_map__name(map));
+			goto fail;
+		}
+	}
+	if (p->resumed) {
+		struct bpf_program *prog;
+		bpf_object__for_each_program(prog, obj) bpf_program__set_autoload(prog, false);
+	}
+	*out = p;
+	return 0;
+fail:
+	pin_free(p);
+	return -1;
+}
+
+bool pin_resumed(const struct pin *p)
+{
+	return p && p->resumed;
+}
+
+int pin_links(struct pin *p, struct bpf_object_skeleton *s, char *err, size_t errlen)
+{
+	int n = 0;
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_link *link = *s->progs[i].link;
+		if (!link)
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/links/%s", p->dir, s->progs[i].name);
+		if (bpf_link__pin(link, path)) {
+			snprintf(err, errlen, "--pin %s: cannot pin the link of %s: %s", p->dir,
+				 s->progs[i].name, strerror(errno));
+			return -1;
+		}
+		n++;
+	}
+	struct pin_slot head = {.a = p->build, .b = p->settings, .c = (__u64)getpid()};
+	if (n == 0 || write_slot(p, 0, &head)) {
+		snprintf(err, errlen, "--pin %s: cannot mark it complete: %s", p->dir,
+			 n ? strerror(errno) : "no link");
+		return -1;
+	}
+	return 0;
+}
+
+int pin_save_seq(struct pin *p, const struct sabpf_pipeline *pl)
+{
+	int rc = 0;
+	for (int cpu = 0; cpu < p->ncpus; cpu++) {
+		struct pin_slot s = {0};
+		pipeline_seq_get(pl, (unsigned)cpu, &s.a, &s.b);
+		rc |= write_slot(p, (__u32)cpu + 1, &s);
+	}
+	return rc ? -1 : 0;
+}
+
+int pin_load_seq(struct pin *p, struct sabpf_pipeline *pl)
+{
+	for (int cpu = 0; cpu < p->ncpus; cpu++) {
+		struct pin_slot s;
+		if (read_slot(p, (__u32)cpu + 1, &s))
+			return -1;
+		if ((s.a || s.b) && pipeline_seq_set(pl, (unsigned)cpu, s.a, s.b))
+			return -1;
+	}
+	return 0;
+}
+
+void pin_remove(struct pin *p, bool maps_too)
+{
+	remove_dir(p, "links");
+	if (!maps_too)
+		return;
+	remove_dir(p, "maps");
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/restart", p->dir);
+	unlink(path);
+	rmdir(p->dir);
+}
+
+void pin_free(struct pin *p)
+{
+	if (!p)
+		return;
+	if (p->restart_fd >= 0)
+		close(p->restart_fd);
+	free(p);
+}
