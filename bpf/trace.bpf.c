@@ -41,6 +41,7 @@ struct {
 #include "trace/file.bpf.c"
 #include "trace/net.bpf.c"
 #include "trace/attr.bpf.c"
+#include "trace/mount.bpf.c"
 
 /* Every system call of every task ends here: tasks out of scope pay one
  * hash lookup; syscalls without a family program fall through the tail

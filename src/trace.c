@@ -61,6 +61,9 @@ const struct trace_syscall trace_syscalls[] = {
     {198, "lremovexattr", "trace_xattr"},
     {199, "fremovexattr", "trace_xattr"},
     {466, "removexattrat", "trace_xattr"},
+    /* mounts (bpf/trace/mount.bpf.c) */
+    {165, "mount", "trace_mount"},
+    {166, "umount2", "trace_mount"},
     /* sockets (bpf/trace/net.bpf.c) */
     {41, "socket", "trace_socket"},
     {49, "bind", "trace_sockaddr"},
