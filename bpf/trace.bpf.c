@@ -40,6 +40,8 @@ struct {
 #include "trace/task.bpf.c"
 #include "trace/file.bpf.c"
 #include "trace/net.bpf.c"
+#include "trace/attr.bpf.c"
+#include "trace/mount.bpf.c"
 
 /* Every system call of every task ends here: tasks out of scope pay one
  * hash lookup; syscalls without a family program fall through the tail

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* trace/net.bpf.c: the network families of the trace backend, IPv4 and
- * IPv6 addresses (unix socket addresses are not read yet), at the syscall's
- * exit:
+/* trace/net.bpf.c: the network families of the trace backend, IPv4, IPv6
+ * and unix addresses (path-named and abstract), at the syscall's exit:
  *   socket   socket: socket_create task -> socket (arg family<<32 |
  *            type<<16 | protocol)
  *   sockaddr bind, connect (0, or EINPROGRESS): bind or connect task ->
@@ -31,9 +30,24 @@ struct trace_sockaddr {
 	__u32 scope_id;
 };
 
-/* Sends an ADDRESS node for a socket address in user memory and links it
- * to the socket, unless it is the one last linked. */
-static __always_inline void trace_addressed(struct prov_inode *ss, const void *uaddr,
+/* A key for a unix address (address_key sees only the family there: the
+ * path is past addr[]): the family and the path's bytes, folded. */
+static __always_inline __u64 unix_address_key(const struct sabpf_addr_attrs *a)
+{
+	__u64 key = (__u64)AF_UNIX << 48, word;
+#pragma unroll
+	for (int i = 0; i + 8 <= SABPF_UNIX_PATH_MAX; i += 8) {
+		__builtin_memcpy(&word, &a->unix_path[i], 8);
+		key = ((key << 7) | (key >> 57)) ^ word;
+	}
+	return key;
+}
+
+/* Sends an ADDRESS node for a socket address of addrlen bytes in user
+ * memory and links it to the socket, unless it is the one last linked. A
+ * unix address's path is read up to addrlen (an abstract name starts with
+ * a NUL and is not NUL-terminated); an unnamed one (addrlen 2) is none. */
+static __always_inline void trace_addressed(struct prov_inode *ss, const void *uaddr, __u64 addrlen,
 					    __u64 container)
 {
 	struct trace_sockaddr sa = {};
@@ -43,14 +57,24 @@ static __always_inline void trace_addressed(struct prov_inode *ss, const void *u
 	__builtin_memset(&a, 0, sizeof(a));
 	a.family = sa.family;
 	a.port = bpf_ntohs(sa.port);
+	__u64 key;
 	if (sa.family == AF_INET)
 		__builtin_memcpy(a.addr, &sa.flowinfo_or_addr, 4);
 	else if (sa.family == AF_INET6) {
 		__builtin_memcpy(a.addr, sa.addr6, 16);
 		a.scope_id = sa.scope_id;
+	} else if (sa.family == AF_UNIX) {
+		a.port = 0;
+		__u64 n = (__u32)addrlen > 2 ? (__u32)addrlen - 2 : 0;
+		if (n > SABPF_UNIX_PATH_MAX)
+			n = SABPF_UNIX_PATH_MAX;
+		barrier_var(n); /* keep the bound where the verifier sees it */
+		if (n == 0 || n > SABPF_UNIX_PATH_MAX ||
+		    bpf_probe_read_user(a.unix_path, n, (const char *)uaddr + 2))
+			return;
 	} else
 		return;
-	__u64 key = address_key(&a);
+	key = sa.family == AF_UNIX ? unix_address_key(&a) : address_key(&a);
 	if (ss->name_key == key)
 		return;
 	address_send(&ss->node, &a, container);
@@ -106,7 +130,7 @@ int BPF_PROG(trace_sockaddr, struct pt_regs *regs, long ret)
 		   h.container);
 	if (nr == NR_bind)
 		ss->name_key = 0;
-	trace_addressed(ss, (const void *)regs->si, h.container);
+	trace_addressed(ss, (const void *)regs->si, regs->dx, h.container);
 	return 0;
 }
 
@@ -123,7 +147,10 @@ int BPF_PROG(trace_accept, struct pt_regs *regs, long ret)
 		return 0;
 	edge_write(SABPF_REL_ACCEPT, &ls->node, &ts->node, 0, h.container);
 	edge_write(SABPF_REL_ACCEPT_SOCKET, &ls->node, &ns->node, 0, h.container);
-	trace_addressed(ns, (const void *)regs->si, h.container);
+	int addrlen = 0;
+	if (regs->dx)
+		bpf_probe_read_user(&addrlen, sizeof(addrlen), (const void *)regs->dx);
+	trace_addressed(ns, (const void *)regs->si, addrlen, h.container);
 	return 0;
 }
 
@@ -139,13 +166,15 @@ int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 		return 0;
 	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, ret, h.container);
 	const void *dest = (const void *)regs->r8; /* sendto */
+	__u64 destlen = regs->r9;
 	if (regs->orig_ax == NR_sendmsg) {
 		struct user_msghdr msg = {};
 		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)regs->si))
 			return 0;
 		dest = msg.msg_name;
+		destlen = msg.msg_namelen;
 	}
-	trace_addressed(ss, dest, h.container);
+	trace_addressed(ss, dest, destlen, h.container);
 	return 0;
 }
 

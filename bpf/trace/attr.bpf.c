@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* trace/attr.bpf.c: the attribute families of the trace backend, tail-called
+ * by trace_sys_exit at the syscall's exit (ret 0 only), with the relations
+ * of the LSM backend's inode_setattr and inode_*xattr hooks:
+ *   setattr  chmod, fchmod, fchmodat, fchmodat2, chown, fchown, lchown,
+ *            fchownat: task -> the file, SETATTR, arg ia_valid<<32 | mode
+ *            (ATTR_MODE and the new permission bits for the chmods;
+ *            ATTR_UID and/or ATTR_GID, as the call asked, for the chowns;
+ *            ATTR_CTIME always, as the kernel sets it)
+ *   xattr    setxattr, lsetxattr, fsetxattr, setxattrat (SETXATTR, arg: the
+ *            flags), removexattr, lremovexattr, fremovexattr, removexattrat
+ *            (REMOVEXATTR): task -> XATTR node (the attribute's name) ->
+ *            the file (SETXATTR_INODE, REMOVEXATTR_INODE)
+ * A call on a descriptor (fchmod, fchown, fsetxattr, fremovexattr, and the
+ * *at calls with AT_EMPTY_PATH and an empty name) reaches the inode: the
+ * edge goes to the file's node, as in the LSM backend. A call by name
+ * reaches only the string the task passed (a tracepoint cannot look a path
+ * up): the edge goes to a PATH node for that name, read from user memory at
+ * the exit (it can have changed since the kernel read it) and made absolute
+ * against the directory it is relative to; the name is not resolved through
+ * symbolic links. docs/backends.md lists the difference.
+ * Included into trace.bpf.c. */
+
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_chown 92
+#define NR_fchown 93
+#define NR_lchown 94
+#define NR_fchownat 260
+#define NR_fchmodat 268
+#define NR_fchmodat2 452
+#define NR_setxattr 188
+#define NR_lsetxattr 189
+#define NR_fsetxattr 190
+#define NR_removexattr 197
+#define NR_lremovexattr 198
+#define NR_fremovexattr 199
+#define NR_setxattrat 463
+#define NR_removexattrat 466
+#define TRACE_ATTR_MODE 1
+#define TRACE_ATTR_UID 2
+#define TRACE_ATTR_GID 4
+#define TRACE_ATTR_CTIME 64
+#define TRACE_AT_EMPTY_PATH 0x1000
+
+/* The node of the file behind descriptor fd, named if it has no name yet. */
+static __always_inline struct prov_inode *attr_fd_inode(int fd, __u64 container)
+{
+	struct file *file = fd_file(fd);
+	if (!file)
+		return 0;
+	struct prov_inode *is = trace_inode_state(BPF_CORE_READ(file, f_inode), container, 0);
+	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind))
+		trace_inode_named(is, file, container, &is->node, 0);
+	return is;
+}
+
+/* The target of a call: the file's node (by descriptor: fd >= 0, or upath
+ * empty with AT_EMPTY_PATH) or a PATH node for upath, relative to dirfd,
+ * made in *path_node. Returns the node, or 0. */
+static __always_inline struct prov_node *attr_target(int fd, int dirfd, const char *upath,
+						     __u64 at_flags, struct prov_node *path_node,
+						     __u64 container)
+{
+	if (fd < 0 && upath && (at_flags & TRACE_AT_EMPTY_PATH)) {
+		char c = 0;
+		bpf_probe_read_user(&c, 1, upath);
+		if (c == 0)
+			fd = dirfd;
+	}
+	if (fd >= 0) {
+		struct prov_inode *is = attr_fd_inode(fd, container);
+		return is ? &is->node : 0;
+	}
+	return user_path_send(dirfd, upath, path_node, container) == 0 ? path_node : 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_setattr, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+		return 0;
+	int fd = -1, dirfd = AT_FDCWD;
+	const char *upath = (const char *)regs->di;
+	__u64 at_flags = 0, valid = TRACE_ATTR_CTIME, mode = 0, uid = regs->si, gid = regs->dx;
+	int chmod = 0;
+	switch (regs->orig_ax) {
+	case NR_chmod:
+		chmod = 1;
+		mode = regs->si;
+		break;
+	case NR_fchmod:
+		chmod = 1;
+		fd = (int)regs->di;
+		mode = regs->si;
+		break;
+	case NR_fchmodat2:
+		at_flags = regs->r10;
+		/* fall through */
+	case NR_fchmodat:
+		chmod = 1;
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		mode = regs->dx;
+		break;
+	case NR_fchown:
+		fd = (int)regs->di;
+		break;
+	case NR_fchownat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		uid = regs->dx;
+		gid = regs->r10;
+		at_flags = regs->r8;
+		break;
+	}
+	if (chmod) {
+		valid |= TRACE_ATTR_MODE;
+		mode &= 07777;
+	} else {
+		if ((__u32)uid != (__u32)-1)
+			valid |= TRACE_ATTR_UID;
+		if ((__u32)gid != (__u32)-1)
+			valid |= TRACE_ATTR_GID;
+	}
+	struct prov_task *ts = hook_task(&h);
+	struct prov_node path_node, *target;
+	if (ts && (target = attr_target(fd, dirfd, upath, at_flags, &path_node, h.container)))
+		edge_write(SABPF_REL_SETATTR, &ts->node, target, (valid << 32) | mode, h.container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_xattr, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+		return 0;
+	int fd = -1, dirfd = AT_FDCWD;
+	const char *upath = (const char *)regs->di, *uname = (const char *)regs->si;
+	__u64 at_flags = 0, arg = regs->r8; /* setxattr's flags */
+	__u32 to_xattr = SABPF_REL_SETXATTR, to_inode = SABPF_REL_SETXATTR_INODE;
+	switch (regs->orig_ax) {
+	case NR_fsetxattr:
+		fd = (int)regs->di;
+		break;
+	case NR_setxattrat:
+		/* the flags are in the struct xattr_args uargs points to */
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		at_flags = regs->dx;
+		uname = (const char *)regs->r10;
+		arg = 0;
+		bpf_probe_read_user(&arg, 4, (const char *)regs->r8 + 12);
+		break;
+	case NR_fremovexattr:
+		fd = (int)regs->di;
+		/* fall through */
+	case NR_removexattr:
+	case NR_lremovexattr:
+		to_xattr = SABPF_REL_REMOVEXATTR;
+		to_inode = SABPF_REL_REMOVEXATTR_INODE;
+		arg = 0;
+		break;
+	case NR_removexattrat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		at_flags = regs->dx;
+		uname = (const char *)regs->r10;
+		to_xattr = SABPF_REL_REMOVEXATTR;
+		to_inode = SABPF_REL_REMOVEXATTR_INODE;
+		arg = 0;
+		break;
+	}
+	struct prov_task *ts = hook_task(&h);
+	struct prov_node path_node, x;
+	struct prov_node *target =
+	    ts ? attr_target(fd, dirfd, upath, at_flags, &path_node, h.container) : 0;
+	if (!target)
+		return 0;
+	struct prov_scratch *s = name_scratch_get();
+	if (!s)
+		return 0;
+	long n = bpf_probe_read_user_str(s->data, SABPF_XATTR_NAME_MAX, uname);
+	if (n <= 1)
+		return 0;
+	s->rec.len = n;
+	s->rec.flags = 0;
+	s->rec.argc = 0;
+	node_init(&x, SABPF_NODE_XATTR, h.container);
+	if (name_send(s, &x, h.container))
+		return 0;
+	edge_write(to_xattr, &ts->node, &x, arg, h.container);
+	edge_write(to_inode, &x, target, 0, h.container);
+	return 0;
+}
