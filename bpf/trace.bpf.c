@@ -43,13 +43,17 @@ struct {
 #include "trace/attr.bpf.c"
 #include "trace/mount.bpf.c"
 
-/* Every system call of every task ends here: tasks out of scope pay one
- * hash lookup; syscalls without a family program fall through the tail
- * call (an empty slot) and cost nothing more. */
+/* Every system call of every task ends here, so the path of a syscall
+ * without a family program (most of them) is the shortest: its number,
+ * the ia32 test, and a tail call into an empty slot, which falls through;
+ * no map lookup. The scope check (lib/scope.h) is the family program's
+ * own first step (hook_enter, with its record class): every program in
+ * trace_calls must begin with it, as the dispatcher does not check. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 {
-	if (!scope_of_current(SABPF_CLASS_ALL))
+	__u32 nr = (__u32)regs->orig_ax;
+	if (nr >= SYSCALL_SLOTS)
 		return 0;
 	/* An ia32 system call (int $0x80, even from a 64-bit program) has
 	 * numbers and argument registers of its own: dispatching it by the
@@ -58,9 +62,6 @@ int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 	 * recorded yet (docs/backends.md). x32 numbers are past the slots. */
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (task->thread_info.status & TS_COMPAT)
-		return 0;
-	__u32 nr = (__u32)regs->orig_ax;
-	if (nr >= SYSCALL_SLOTS)
 		return 0;
 	bpf_tail_call(ctx, &trace_calls, nr);
 	return 0;

@@ -63,6 +63,15 @@ static __always_inline __u32 version_bump(struct prov_node *n)
 	return (__u32)__sync_fetch_and_add((__u64 *)&n->version, 1) + 1;
 }
 
+/* A repeat of the last relation into `to` from this version of `from`:
+ * merged, nothing written. */
+static __always_inline int edge_merges(__u32 relation, const struct prov_node *from,
+				       const struct prov_node *to)
+{
+	return to->last_relation == relation && to->last_from_id == from->id &&
+	       to->last_from_version == from->version;
+}
+
 /* Writes one edge, by CamFlow's rules, with pid_tgid and uid as its actor:
  * a repeat of the last relation into `to` is merged (nothing written); if
  * `to` already informed another node, it first gets a new version, linked
@@ -73,8 +82,7 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 					  struct prov_node *to, __u64 arg, __u64 container,
 					  __u64 pid_tgid, __u32 uid)
 {
-	if (to->last_relation == relation && to->last_from_id == from->id &&
-	    to->last_from_version == from->version)
+	if (edge_merges(relation, from, to))
 		return;
 
 	__u32 to_version;
@@ -123,6 +131,8 @@ static __always_inline void edge_write_as(__u32 relation, struct prov_node *from
 static __always_inline void edge_write(__u32 relation, struct prov_node *from, struct prov_node *to,
 				       __u64 arg, __u64 container)
 {
+	if (edge_merges(relation, from, to)) /* before the actor's helper calls */
+		return;
 	edge_write_as(relation, from, to, arg, container, bpf_get_current_pid_tgid(),
 		      (__u32)bpf_get_current_uid_gid());
 }

@@ -142,13 +142,19 @@ static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_tas
 }
 
 /* The open file behind descriptor fd of `task`, or 0 (fd out of the
- * table, or not open). The mask is NR_OPEN - 1, for the verifier. */
+ * table, or not open). The mask is NR_OPEN - 1, for the verifier. On the
+ * hot path of every audited read and write: the walk to the table is by
+ * direct (BTF) loads, which fault-check without a helper call; only the
+ * table slot, a pointer to a pointer, needs a probe read. */
 static __always_inline struct file *fd_file_of(struct task_struct *task, __u64 fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
+	struct files_struct *files = task->files;
+	if (!files)
 		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	struct file **fds = fdt->fd;
 	struct file *file = 0;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xfffff]);
 	return file;

@@ -63,15 +63,24 @@ static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u3
 	if (!file)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK) {
+	if (!inode)
+		return 0;
+	/* A node already made tells a socket by its kind (SOCKET exactly when
+	 * the mode is S_IFSOCK): the mode is read only for a new node. */
+	struct trace_inode_key key;
+	__u32 generation;
+	struct trace_inode *ti = trace_inode_find(inode, &key, &generation);
+	int is_sock = ti ? ti->is.node.kind == SABPF_NODE_SOCKET
+			 : (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK;
+	if (is_sock) {
 		if (!(classes & SABPF_CLASS_NET))
 			return 0;
 		*sock = 1;
-		return trace_inode_state(inode, container, 0);
+		return trace_inode_state_at(inode, &key, generation, ti, container, 0);
 	}
 	if (!(classes & SABPF_CLASS_FILE))
 		return 0;
-	struct prov_inode *is = trace_inode_state(inode, container, 0);
+	struct prov_inode *is = trace_inode_state_at(inode, &key, generation, ti, container, 0);
 	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind) &&
 	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
 		trace_inode_named(is, file, container, &is->node, 0); /* no creator */

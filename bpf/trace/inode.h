@@ -35,6 +35,37 @@ static __always_inline void trace_inode_record(struct prov_inode *is, struct ino
 	inode_node_record(&is->node, inode, sock, container);
 }
 
+/* An inode's entry in trace_inodes, by its key (dev, ino), if it still
+ * belongs to this inode (same generation); key and generation are filled
+ * for trace_inode_state_at. */
+static __always_inline struct trace_inode *
+trace_inode_find(struct inode *inode, struct trace_inode_key *key, __u32 *generation)
+{
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->pad = 0;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	*generation = BPF_CORE_READ(inode, i_generation);
+	struct trace_inode *ti = bpf_map_lookup_elem(&trace_inodes, key);
+	return ti && ti->generation == *generation ? ti : 0;
+}
+
+/* trace_inode_state past trace_inode_find (ti: what it found). */
+static __always_inline struct prov_inode *
+trace_inode_state_at(struct inode *inode, struct trace_inode_key *key, __u32 generation,
+		     struct trace_inode *ti, __u64 container, int created)
+{
+	if (!ti || created) {
+		struct trace_inode fresh = {.generation = generation};
+		node_init(&fresh.is.node, inode_kind_of(inode), container);
+		bpf_map_update_elem(&trace_inodes, key, &fresh, BPF_ANY);
+		ti = bpf_map_lookup_elem(&trace_inodes, key);
+		if (!ti)
+			return 0;
+	}
+	trace_inode_record(&ti->is, inode, container);
+	return &ti->is;
+}
+
 /* The node of an inode (recorded); `created`: the file was just made, so
  * any entry left under its (dev, ino) belongs to a file gone before. */
 static __always_inline struct prov_inode *trace_inode_state(struct inode *inode, __u64 container,
@@ -42,22 +73,10 @@ static __always_inline struct prov_inode *trace_inode_state(struct inode *inode,
 {
 	if (!inode)
 		return 0;
-	struct trace_inode_key key = {
-	    .dev = BPF_CORE_READ(inode, i_sb, s_dev),
-	    .ino = BPF_CORE_READ(inode, i_ino),
-	};
-	__u32 generation = BPF_CORE_READ(inode, i_generation);
-	struct trace_inode *ti = bpf_map_lookup_elem(&trace_inodes, &key);
-	if (!ti || ti->generation != generation || created) {
-		struct trace_inode fresh = {.generation = generation};
-		node_init(&fresh.is.node, inode_kind_of(inode), container);
-		bpf_map_update_elem(&trace_inodes, &key, &fresh, BPF_ANY);
-		ti = bpf_map_lookup_elem(&trace_inodes, &key);
-		if (!ti)
-			return 0;
-	}
-	trace_inode_record(&ti->is, inode, container);
-	return &ti->is;
+	struct trace_inode_key key;
+	__u32 generation;
+	struct trace_inode *ti = trace_inode_find(inode, &key, &generation);
+	return trace_inode_state_at(inode, &key, generation, ti, container, created);
 }
 
 static __always_inline int trace_kind_has_path(__u16 kind)
