@@ -46,7 +46,7 @@ GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.
 # Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
 HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
-.PHONY: all unit test test-vm bench format clean
+.PHONY: all unit test test-vm bench docs format clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -131,6 +131,13 @@ test-vm: all $(VM_PROGS)
 # native tables. The VM (LSM backend, TCG) variant: bench/run.sh.
 bench: all
 	bench/run.sh --native
+
+# The flow diagram of docs/architecture.md, rendered by graphviz.
+docs: $(BUILD)/docs/architecture.svg
+
+$(BUILD)/docs/architecture.svg: docs/architecture.dot
+	@mkdir -p $(@D)
+	dot -Tsvg $< -o $@.tmp && mv $@.tmp $@
 
 format:
 	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h bpf/lsm/*.h tests/unit/*.c bench/*.c)
