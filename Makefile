@@ -6,6 +6,7 @@
 #   make test       unit tests, then the integration tests (VM or native)
 #   make unit       unit tests only
 #   make bench      the native benchmark: trace backend vs auditd, docs/performance.md (bench/README.md)
+#   make eval       the detector's evaluation (docs/detection.md)
 #   make format     clang-format every C file
 #
 # Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
@@ -46,7 +47,7 @@ GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.
 # Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
 HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
-.PHONY: all unit test test-vm bench docs format clean
+.PHONY: all unit test test-vm bench eval docs format clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -131,6 +132,11 @@ test-vm: all $(VM_PROGS)
 # native tables. The VM (LSM backend, TCG) variant: bench/run.sh.
 bench: all
 	bench/run.sh --native
+
+# The detector's evaluation, natively on the trace backend, as root (it takes
+# minutes; docs/detection.md, "Evaluation")
+eval: all
+	bench/detect/eval.sh
 
 # The flow diagram of docs/architecture.md, rendered by graphviz.
 docs: $(BUILD)/docs/architecture.svg

@@ -12,7 +12,8 @@
  *      cgroup (pol_bind), and its slot (pol_heads ...);
  *   2. decides as the reference functions of src/policy.c do (verdict and
  *      rule id), globs with the matcher of include/sabpf_glob.h in bpf_loop;
- *   3. on a denial writes a struct sabpf_denial into the `denials` ring, and
+ *   3. on a denial writes a struct sabpf_denial into the ring of every
+ *      reader's slot (pol_slots; the `denials` log ring when none), and
  *      returns 0 (the kernel turns it into -EPERM) unless the policy is in
  *      monitor mode. An lsm_cgroup program returns 1 to allow.
  * Decisions fail closed: a path that cannot be resolved whole (bpf_d_path
@@ -99,16 +100,34 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pol_execs SEC(".maps");
 
-/* Denials (and would-be denials) for the agent, which adds them to the
- * stream of the container they belong to. */
+/* Denial delivery (src/denial_slot.c). Every reader of denials (an agent)
+ * claims a slot of pol_slots and puts a ring buffer of its own in it; each
+ * denial is written into every occupied slot, so no reader takes a denial
+ * from another: each keeps those of the cgroups it audits. */
+struct pol_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, POL_DENIAL_SLOTS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct pol_ring);
+} pol_slots SEC(".maps");
+
+/* The log ring: denials made while no slot was occupied (no agent ran),
+ * kept for `sabpf policy log` (src/enforce.c), which alone reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } denials SEC(".maps");
 
-/* Per CPU: [0] decisions made, [1] denials, [2] denial records lost (ring
- * full), [3] decisions cut short (the matcher's step budget ran out). */
+/* Per CPU: [0] decisions made, [1] denials, [2] denial records lost (a
+ * slot's ring full, once per slot), [3] decisions cut short (the matcher's
+ * step budget ran out). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 4);
@@ -117,33 +136,80 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pol_counters SEC(".maps");
 
-/* Task cgroup id -> denial records lost (the ring was full), per CPU: the
- * agent that audits the cgroup reports them as LOST records of cause
- * SABPF_LOST_DENIAL for its container (src/loader.c). */
+/* (task cgroup id, slot) -> denial records that slot's ring had no room
+ * for, per CPU: the slot's agent reports those of the cgroups it audits as
+ * LOST records of cause SABPF_LOST_DENIAL (src/loader.c). When the map is
+ * full they are counted under cgroup 0 (an entry the agent makes when it
+ * claims the slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pol_lost_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_slot_lost SEC(".maps");
+
+/* Task cgroup id -> denials made, per CPU (cgroup 0: the map was full): an
+ * agent that could not claim a slot reports the growth for the cgroups it
+ * audits as denials lost (src/loader.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pol_lost SEC(".maps");
+} pol_denied SEC(".maps");
 
-/* Counts a denial record the ring had no room for, under the task's cgroup
- * (and in pol_counters[2], which alone counts it when pol_lost is full). */
-static __always_inline void denial_lost(__u64 cgroup_id)
+/* Per CPU: denials the log ring had no room for (`sabpf policy log` says
+ * how many). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pol_log_lost SEC(".maps");
+
+/* Adds one to a per-CPU hash entry, made when missing; returns 0, or -1
+ * when the map has no room for it. */
+static __always_inline int bump(void *map, void *key)
+{
+	__u64 *n = bpf_map_lookup_elem(map, key);
+	if (!n) {
+		__u64 zero = 0;
+		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(map, key);
+	}
+	if (!n)
+		return -1;
+	__sync_fetch_and_add(n, 1); /* a preempted program's task may share the CPU */
+	return 0;
+}
+
+/* Counts a denial record slot `slot`'s ring had no room for, under the
+ * task's cgroup (cgroup 0 when the count map is full). */
+static __always_inline void denial_lost(__u64 cgroup_id, __u32 slot)
 {
 	__u32 which = 2;
 	__u64 *c = bpf_map_lookup_elem(&pol_counters, &which);
 	if (c)
 		*c += 1;
-	__u64 *n = bpf_map_lookup_elem(&pol_lost, &cgroup_id);
-	if (!n) {
-		__u64 zero = 0;
-		bpf_map_update_elem(&pol_lost, &cgroup_id, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&pol_lost, &cgroup_id);
+	struct pol_lost_key key = {.cgroup_id = cgroup_id, .slot = slot};
+	if (bump(&pol_slot_lost, &key)) {
+		key.cgroup_id = 0;
+		bump(&pol_slot_lost, &key);
 	}
-	if (n)
-		__sync_fetch_and_add(n, 1);
+}
+
+/* Counts a denial of the task's cgroup (for agents without a slot). */
+static __always_inline void denial_made(__u64 cgroup_id)
+{
+	if (bump(&pol_denied, &cgroup_id)) {
+		__u64 zero = 0;
+		bump(&pol_denied, &zero);
+	}
 }
 
 /* One denial record with room for its path, which follows it directly
@@ -160,6 +226,63 @@ struct {
 	__type(key, __u32);
 	__type(value, struct denial_buf);
 } denial_scratch SEC(".maps");
+
+/* The state of one delivery (deliver_step in bpf_loop): in a per-CPU map,
+ * as the states of the other loops (loop_states, below). */
+struct deliver_state {
+	__u64 size;
+	__u64 cgroup_id;
+	__u32 delivered;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct deliver_state);
+} deliver_states SEC(".maps");
+
+/* Writes the denial record (the scratch buffer's) into slot i's ring, if
+ * the slot is occupied. A callback, verified once, rather than a loop the
+ * verifier would walk POL_DENIAL_SLOTS times at every denial site. */
+static int deliver_step(__u32 i, void *unused)
+{
+	__u32 zero = 0, slot = i;
+	struct deliver_state *st = bpf_map_lookup_elem(&deliver_states, &zero);
+	struct denial_buf *d = bpf_map_lookup_elem(&denial_scratch, &zero);
+	if (!st || !d)
+		return 1;
+	void *ring = bpf_map_lookup_elem(&pol_slots, &slot);
+	if (!ring)
+		return 0;
+	st->delivered = 1;
+	__u64 size = st->size;
+	if (size > sizeof(*d))
+		return 1;
+	if (bpf_ringbuf_output(ring, d, size, 0))
+		denial_lost(st->cgroup_id, slot);
+	return 0;
+}
+
+/* Writes a denial record (d: the scratch buffer) into every occupied slot,
+ * or into the log ring when there is none. */
+static __always_inline void deliver(struct denial_buf *d, __u64 size, __u64 cgroup_id)
+{
+	__u32 zero = 0;
+	denial_made(cgroup_id);
+	struct deliver_state *st = bpf_map_lookup_elem(&deliver_states, &zero);
+	if (st) {
+		st->size = size;
+		st->cgroup_id = cgroup_id;
+		st->delivered = 0;
+		bpf_loop(POL_DENIAL_SLOTS, deliver_step, NULL, 0);
+	}
+	if ((!st || !st->delivered) && bpf_ringbuf_output(&denials, d, size, 0)) {
+		__u64 *c = bpf_map_lookup_elem(&pol_log_lost, &zero);
+		if (c)
+			__sync_fetch_and_add(c, 1);
+	}
+}
 
 /* The policy that governs the current task, or NULL. */
 struct governing {
@@ -271,8 +394,7 @@ static __always_inline int deny(struct governing *g, struct denial_buf *d, __u32
 	__u32 size = sizeof(struct sabpf_denial) + (glob_bound(path_len, GLOB_PATH_MAX - 1));
 	r->hdr.size = size;
 	count(1);
-	if (bpf_ringbuf_output(&denials, d, size, 0))
-		denial_lost(r->cgroup_id);
+	deliver(d, size, r->cgroup_id);
 	return enforce ? DENY : ALLOW;
 }
 

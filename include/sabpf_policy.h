@@ -29,6 +29,19 @@
 #define POL_HARDLINK_INDEX 0xfffdu   /* denied: a rule's grant on a file with other names */
 #define POL_MOUNT_INDEX 0xfffcu	     /* denied: a mount, chroot or namespace change */
 
+/* Denial delivery: each reader (an agent) claims one of POL_DENIAL_SLOTS
+ * slots of pol_slots and puts a ring buffer of its own there; the policy
+ * programs write every denial into every occupied slot (src/denial_slot.c). */
+#define POL_DENIAL_SLOTS 16
+
+/* Key of pol_slot_lost: denial records a slot's ring had no room for, per
+ * task cgroup (cgroup_id 0: the map was full, cgroup not known). */
+struct pol_lost_key {
+	__u64 cgroup_id;
+	__u32 slot;
+	__u32 pad;
+};
+
 /* The helpers a tenant program may not call (src/tenant.c), also refused to
  * programs a container loads with --allow-bpf (bpf/guard.bpf.c). */
 #define SABPF_REFUSED_HELPERS 6

@@ -26,6 +26,9 @@ PACKAGES=(
   # real container runtimes for the native identity test (tests/native/scenarios/70-runtimes.sh);
   # (podman and runc below); their services are not started: the test runs its own dockerd
   docker.io containerd
+  # the CRI test (tests/native/scenarios/75-cri.sh): its minimal CRI client
+  # (tests/native/cri/cri_client.py) compiles its proto with grpcio-tools
+  python3-grpcio python3-grpc-tools python3-protobuf
   # third-party judges of our output
   python3 python3-prov python3-networkx python3-pytest graphviz
   # the OCI image (scripts/build-image.sh, tests/native/scenarios/60-image.sh)
@@ -35,6 +38,8 @@ PACKAGES=(
   # macro workloads (it runs its own redis-server and nginx from private
   # configurations; on a host where apt starts services, stop theirs if unwanted)
   auditd postmark redis-server redis-tools nginx wrk
+  # the detector's evaluation (bench/detect/eval.sh): sqlite3 (redis above)
+  sqlite3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "control.h"
 #include "k8s.h"
+#include "select.h"
 
 #define MAX_TARGETS 256
 
@@ -33,7 +34,10 @@ struct control {
 	struct sabpf_pipeline *pipeline;
 	struct audit_target targets[MAX_TARGETS];
 	int ntargets;
-	ino_t ino; /* of the socket bound: only that one is removed at exit */
+	ino_t ino;		     /* of the socket bound: only that one is removed at exit */
+	struct selection *selection; /* for oci-hook requests (control_set_selection) */
+	unsigned classes;
+	bool quiet;
 };
 
 int control_resolve_target(const char *spec, struct audit_target *t, char *err, size_t errlen)
@@ -319,6 +323,62 @@ static void handle_remove(struct control *c, int fd, const char *spec)
 	}
 }
 
+/* The cgroup v2 path of process pid (the "0::" line of /proc/PID/cgroup,
+ * relative to the root of this agent's cgroup namespace, the host's), or
+ * "" when it cannot be read. */
+static void proc_cgroup_path(int pid, char *path, size_t len)
+{
+	char file[64], line[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	FILE *f = fopen(file, "re");
+	path[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(path, len, "%s", line + 3);
+		}
+	if (f)
+		fclose(f);
+}
+
+void control_set_selection(struct control *c, struct selection *s, unsigned classes, bool quiet)
+{
+	if (!c)
+		return;
+	c->selection = s;
+	c->classes = classes;
+	c->quiet = quiet;
+}
+
+/* "oci-hook PID ID" from `sabpf oci-hook` (oci_hook.c): the runtime's init
+ * process PID of container ID is in the container's cgroup already; it is
+ * registered now if the selection matches it, before the runtime lets the
+ * container run. */
+static void handle_oci_hook(struct control *c, int fd, const char *args)
+{
+	int pid = 0, used = 0;
+	char id[IDENTITY_ID_LEN + 2] = "", path[PATH_MAX], msg[PATH_MAX + 256];
+	if (sscanf(args, "%d%n", &pid, &used) != 1 || pid <= 0 ||
+	    (args[used] && sscanf(args + used, " %65s", id) != 1) || strlen(id) > IDENTITY_ID_LEN) {
+		answer(fd, "error bad oci-hook request '%s': use oci-hook PID [ID]\n", args);
+		return;
+	}
+	if (!c->selection) {
+		answer(fd, "ok not selected: this agent selects no containers (use --select, "
+			   "--runtime or --all)\n");
+		return;
+	}
+	proc_cgroup_path(pid, path, sizeof(path));
+	if (path[0] != '/') {
+		answer(fd, "error cannot read the cgroup of process %d (/proc/%d/cgroup)\n", pid,
+		       pid);
+		return;
+	}
+	int rc = selection_register(c->selection, c->agent, c->pipeline, c->classes, c->quiet, path,
+				    id, msg, sizeof(msg));
+	answer(fd, "%s %s\n", rc < 0 ? "error" : "ok", msg);
+}
+
 static void handle_request(struct control *c, int fd)
 {
 	char line[PATH_MAX + 64];
@@ -331,6 +391,8 @@ static void handle_request(struct control *c, int fd)
 		handle_add(c, fd, line + 4);
 	} else if (strncmp(line, "remove ", 7) == 0) {
 		handle_remove(c, fd, line + 7);
+	} else if (strncmp(line, "oci-hook ", 9) == 0) {
+		handle_oci_hook(c, fd, line + 9);
 	} else if (strcmp(line, "list") == 0) {
 		for (int i = 0; i < c->ntargets; i++)
 			answer(fd, "%llu %s\n", (unsigned long long)c->targets[i].id,
@@ -338,8 +400,8 @@ static void handle_request(struct control *c, int fd)
 		answer(fd, "ok %d\n", c->ntargets);
 	} else {
 		answer(fd,
-		       "error unknown request '%s': use add PATH[:CLASSES], remove PATH or "
-		       "list\n",
+		       "error unknown request '%s': use add PATH[:CLASSES], remove PATH, "
+		       "list or oci-hook PID [ID]\n",
 		       line);
 	}
 }
@@ -352,22 +414,14 @@ static int peer_is_audited(struct control *c, int fd, char *why, size_t len)
 {
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	char file[64], line[PATH_MAX + 8], err[512];
+	char err[512];
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.pid <= 0) {
 		snprintf(why, len, "cannot tell which process sent it (SO_PEERCRED: %s)",
 			 strerror(errno));
 		return 1;
 	}
-	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)cred.pid);
-	FILE *f = fopen(file, "re");
-	char path[PATH_MAX + 8] = "";
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "0::", 3) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			snprintf(path, sizeof(path), "%s", line + 3);
-		}
-	if (f)
-		fclose(f);
+	char path[PATH_MAX + 8];
+	proc_cgroup_path((int)cred.pid, path, sizeof(path));
 	/* the path is relative to the cgroup v2 root (this agent's cgroup
 	 * namespace is the host's) */
 	char root[PATH_MAX], full[2 * PATH_MAX + 16];

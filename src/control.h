@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "loader.h"
@@ -45,6 +46,11 @@ int control_open(const char *path, struct agent *a, struct sabpf_pipeline *p, st
 /* Lists a target registered on the command line too (for `list`, and
  * `remove` by path once its cgroup is gone). NULL c is fine. */
 void control_note_target(struct control *c, const struct audit_target *t);
+/* Lets the socket take "oci-hook PID [ID]" requests (`sabpf oci-hook`):
+ * containers are matched against s and registered with these classes
+ * (select.h selection_register). NULL c or s is fine. */
+struct selection;
+void control_set_selection(struct control *c, struct selection *s, unsigned classes, bool quiet);
 /* Serves the requests waiting, without blocking. */
 void control_serve(struct control *c);
 /* Closes and removes the socket. NULL is fine. */

@@ -16,6 +16,7 @@ struct wl_vertex {
 	__u64 acc[WL_MAX_HOPS + 1];
 	__u32 out_head; /* index + 1 into outs, 0: none */
 	__u32 dirty;	/* bit h: in the worklist of hop h */
+	bool in;	/* has an in-edge: its labels of hop >= 1 count */
 };
 
 struct wl_out {
@@ -94,9 +95,15 @@ void wl_free(struct wl *w)
 	free(w);
 }
 
+/* A vertex's label of hop h >= 1 is handed on only once the vertex has an
+ * in-edge: before that it is a function of the hop-0 label alone, the same
+ * for every vertex of that kind and name, and counting it R more times for
+ * every vertex made would weigh the labels of kinds alone far above what
+ * the graph's structure says. It is still computed,
+ * as the definition wants, for the labels it feeds. */
 static void emit(struct wl *w, const struct wl_vertex *x, unsigned hop)
 {
-	if (w->fn)
+	if (w->fn && (hop == 0 || x->in))
 		w->fn(w->ctx, x->label[hop], hop, &x->ref);
 }
 
@@ -233,6 +240,7 @@ int wl_edge(struct wl *w, const struct sabpf_ref *from, const struct sabpf_ref *
 	w->outs[w->nouts] =
 	    (struct wl_out){.to = (__u32)ti, .relation = relation, .next = w->v[fi].out_head};
 	w->v[fi].out_head = (__u32)++w->nouts;
+	w->v[ti].in = true;
 	for (unsigned h = 1; h <= w->hops; h++)
 		if (count_key(w, (__u32)ti, h, wl_key(relation, w->v[fi].label[h - 1]), +1) < 0 ||
 		    mark(w, (__u32)ti, h) < 0)

@@ -20,8 +20,9 @@
  * out-neighbours of every vertex whose label changed), in time
  * proportional to the labels that change, not to the graph.
  *
- * Every label a vertex takes (at its creation, every hop; and at every
- * change) is handed to a callback: the detector counts them in its
+ * Every label a vertex takes (at its creation its hop-0 label; the labels
+ * of hops 1..R once it has an in-edge; and every change) is handed to a
+ * callback: the detector counts them in its
  * histogram (detect_sketch.h). */
 #ifndef SABPF_DETECT_WL_H
 #define SABPF_DETECT_WL_H

@@ -41,6 +41,7 @@
 
 #include "cgroup.h"
 #include "denial.h"
+#include "denial_slot.h"
 #include "json_write.h"
 #include "policy_glob.h"
 #include "sabpf_policy.h"
@@ -718,7 +719,8 @@ int enforce_show(FILE *out, bool json, char *err, size_t errlen)
 	return rc;
 }
 
-int enforce_denials_fd(void)
+/* The pinned log ring, or -1 when no policy was ever applied on this boot. */
+static int enforce_denials_fd(void)
 {
 	return bpf_obj_get(ENFORCE_PIN_ROOT "/denials");
 }
@@ -759,16 +761,52 @@ static int print_denial(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* `sabpf policy log [--follow]`: the denials waiting in the pinned ring
- * (those no agent has read), as JSON lines. */
+/* Denials the log ring had no room for since the policy maps were pinned
+ * (pol_log_lost, summed over CPUs). */
+static __u64 log_lost(void)
+{
+	int fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_log_lost");
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 sum = 0, *per_cpu = ncpus > 0 ? calloc((size_t)ncpus, sizeof(__u64)) : NULL;
+	__u32 zero = 0;
+	if (fd >= 0 && per_cpu && bpf_map_lookup_elem(fd, &zero, per_cpu) == 0)
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sum += per_cpu[cpu];
+	free(per_cpu);
+	if (fd >= 0)
+		close(fd);
+	return sum;
+}
+
+static void add_lost(void *ctx, __u64 cgroup_id, __u64 count)
+{
+	(void)cgroup_id;
+	*(__u64 *)ctx += count;
+}
+
+/* `sabpf policy log [--follow]`: the denials waiting in the pinned log ring,
+ * as JSON lines: those made while no agent held a denial slot (agents
+ * receive theirs in their own slots, src/denial_slot.h). The log ring is
+ * one queue: what one `policy log` prints, another does not. --follow
+ * claims a slot first (from then on no denial goes to the log ring), prints
+ * the log ring, then every new denial as it comes, of every cgroup,
+ * alongside any running agents. */
 static int enforce_log(bool follow)
 {
+	struct denial_slot slot;
+	char err[256];
+	denial_slot_init(&slot);
+	if (follow && denial_slot_claim(&slot, err, sizeof(err))) {
+		fprintf(stderr, "sabpf policy log --follow: %s\n", err);
+		return 1;
+	}
 	int fd = enforce_denials_fd();
 	if (fd < 0) {
 		fprintf(stderr,
 			"sabpf policy log: no denial ring at %s/denials: no policy was "
 			"applied since boot\n",
 			ENFORCE_PIN_ROOT);
+		denial_slot_release(&slot);
 		return 1;
 	}
 	struct timespec real, boot;
@@ -780,18 +818,49 @@ static int enforce_log(bool follow)
 		fprintf(stderr, "sabpf policy log: cannot read the denial ring: %s\n",
 			strerror(errno));
 		close(fd);
+		denial_slot_release(&slot);
 		return 1;
 	}
 	signal(SIGINT, on_log_signal);
 	signal(SIGTERM, on_log_signal);
 	ring_buffer__consume(ring);
-	while (follow && !log_stop) {
+	int rc = 0;
+	int index = slot.index;
+	if (follow && ring_buffer__add(ring, slot.ring_fd, print_denial, &offset)) {
+		fprintf(stderr, "sabpf policy log --follow: cannot read denial slot %d: %s\n",
+			index, strerror(errno));
+		rc = 1;
+	} else if (follow) {
+		fprintf(stderr, "sabpf policy log: following every denial (slot %d of %d)\n", index,
+			POL_DENIAL_SLOTS);
+	}
+	while (follow && !rc && !log_stop) {
 		ring_buffer__poll(ring, 200);
 		fflush(stdout);
 	}
+	__u64 slot_lost = 0;
+	if (follow && !rc) {
+		denial_slot_stop(&slot); /* then the ring and the drop counts are final */
+		ring_buffer__consume(ring);
+		denial_slot_lost(&slot, libbpf_num_possible_cpus(), add_lost, &slot_lost);
+	}
+	fflush(stdout);
 	ring_buffer__free(ring);
 	close(fd);
-	return 0;
+	denial_slot_release(&slot);
+	__u64 lost = log_lost();
+	if (lost)
+		fprintf(
+		    stderr,
+		    "sabpf policy log: %llu denial(s) made while no agent ran did not fit in the "
+		    "log ring since the policies were first applied on this boot: not shown\n",
+		    (unsigned long long)lost);
+	if (slot_lost)
+		fprintf(stderr,
+			"sabpf policy log: %llu denial(s) did not fit in this reader's ring (slot "
+			"%d): not shown\n",
+			(unsigned long long)slot_lost, index);
+	return rc;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -940,7 +1009,8 @@ const struct cmd policy_cmds[] = {
     {"show", cmd_policy_show, "[--json]", "the policies applied and the lsm_cgroup hook budget",
      CMD_JSON, NULL},
     {"remove", cmd_policy_remove, "--cgroup P", "stop enforcing the policy of a cgroup", 0, NULL},
-    {"log", cmd_policy_log, "[--follow]", "denials no agent has read, as JSON lines", CMD_JSON,
+    {"log", cmd_policy_log, "[--follow]",
+     "denials made with no agent running (--follow: and every new one), as JSON lines", CMD_JSON,
      NULL},
     {0},
 };

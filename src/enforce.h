@@ -3,7 +3,8 @@
  * lsm_cgroup programs of bpf/policy.bpf.c, and the `sabpf policy
  * check|apply|show|remove|log` verb table. Policies are pinned in bpffs under
  * ENFORCE_PIN_ROOT: they hold without any sabpf process running, and an
- * agent started later finds them (and their denials) there. */
+ * agent started later finds them there, and claims a slot for their denials
+ * (src/denial_slot.h). */
 #ifndef SABPF_ENFORCE_H
 #define SABPF_ENFORCE_H
 
@@ -27,10 +28,6 @@ int enforce_remove(const char *cgroup, char *err, size_t errlen);
 
 /* Prints the policies applied and the hook budget. Returns 0 or -1. */
 int enforce_show(FILE *out, bool json, char *err, size_t errlen);
-
-/* A new descriptor of the pinned denial ring, or -1 when no policy was ever
- * applied on this boot. */
-int enforce_denials_fd(void);
 
 /* `sabpf policy VERB ...` (argv[0] is "policy"): runs the verb of
  * policy_cmds; exit status. */

@@ -48,6 +48,7 @@ struct output {
 	char *path;	/* as given; "-" for standard output */
 	char *tmp_path; /* path + ".tmp"; NULL for standard output */
 	int fd;
+	bool close_fd;		  /* a device or FIFO opened as it is (no PATH.tmp) */
 	struct jbuf buf;	  /* bytes waiting to be written to fd */
 	struct jbuf scratch;	  /* for building small strings (labels) */
 	int slot;		  /* index into gnode.emitted, -1 if none */

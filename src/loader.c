@@ -29,9 +29,18 @@
 #include "cgroup.h"
 #include "trace.skel.h"
 #include "trace.h"
+#include "denial_slot.h"
 #include "enforce.h"
+#include "sabpf_policy.h"
 #include "loader.h"
 #include "tenant.h"
+
+/* How an agent gets the policy programs' denials (src/denial_slot.h). */
+enum denial_mode {
+	DENIALS_NONE = 0, /* no policy maps yet: looked for once a second */
+	DENIALS_SLOT,	  /* its own slot: every denial, and the slot's drops */
+	DENIALS_COUNTED,  /* no slot to be had: every denial of its cgroups counted lost */
+};
 
 struct agent {
 	struct sabpf_bpf *skel;	 /* the LSM backend, or NULL */
@@ -42,20 +51,23 @@ struct agent {
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
-	int denials_fd;		       /* the pinned denial ring of src/enforce.c, or -1 */
-	struct timespec denials_tried; /* when the agent last looked for it */
+	bool quiet;
+	enum denial_mode denials;
+	struct denial_slot slot;       /* DENIALS_SLOT */
+	int pol_denied_fd;	       /* DENIALS_COUNTED: the policy's count of denials */
+	struct timespec denials_tried; /* when the agent last looked for the slots */
 	__u64 scope_failed_seen;       /* scope failures already reported */
 	struct timespec scope_checked; /* when scope_failed was last read */
-	int pol_lost_fd;	       /* the policy's pinned count of denials dropped, or -1 */
-	struct timespec pol_lost_read; /* when the agent last read it */
+	struct timespec drops_read;    /* when the drop counts were last read */
 	struct denial_drops *drops;    /* per task cgroup: the count last read */
 	size_t ndrops;
 	struct kernel_loss *denial_loss; /* per container: denial drops reported */
 	size_t ndenial_loss;
 };
 
-/* The policy programs' count of denials dropped (ring full) for one task
- * cgroup, summed over CPUs, as last read. */
+/* A count of the policy programs for one task cgroup, summed over CPUs, as
+ * last read: records the agent's slot had no room for (DENIALS_SLOT), or
+ * denials made (DENIALS_COUNTED). */
 struct denial_drops {
 	__u64 cgroup_id;
 	__u64 seen;
@@ -67,6 +79,7 @@ struct kernel_loss {
 };
 
 static int guard_agent(struct agent *a, char *err, size_t errlen);
+static int guard_fd(struct agent *a, int fd);
 static int loss_table_init(struct agent *a, char *err, size_t errlen);
 
 /* SABPF_TIMING=1: how long loading, attaching and detaching took, on
@@ -88,9 +101,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* A denial from the policy programs: it belongs to the container that
- * audits the task's cgroup (the policy may be bound higher, to the pod);
- * denials in cgroups this agent does not audit are not its to report. */
+/* A denial from the policy programs (every denial reaches every agent's
+ * slot): it belongs to the container that audits the task's cgroup (the
+ * policy may be bound higher, to the pod); denials in cgroups this agent
+ * does not audit are other agents' to report. */
 static int on_denial(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -108,12 +122,14 @@ static int on_denial(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Denials the policy programs dropped (their ring was full), counted per
- * task cgroup in the pinned map pol_lost (bpf/policy.bpf.c): what grew since
- * the last read, for cgroups this agent audits, becomes a LOST record of
- * cause SABPF_LOST_DENIAL for the container. The counts found when the
- * map is first opened are other agents' (or older): they set the baseline. */
-static struct denial_drops *drops_of(struct agent *a, __u64 cgroup_id, bool *fresh)
+/* Denials this agent did not receive, counted by the policy programs per
+ * task cgroup: those its slot's ring had no room for (pol_slot_lost), or,
+ * without a slot, every denial (pol_denied). What grew since the last read,
+ * for cgroups this agent audits, becomes a LOST record of cause
+ * SABPF_LOST_DENIAL for the container (cgroup 0, a full count map: for
+ * container 0, not known). A slot's counts start at 0 when it is claimed;
+ * pol_denied's, read first as a baseline, are older or other agents'. */
+static struct denial_drops *drops_of(struct agent *a, __u64 cgroup_id)
 {
 	for (size_t i = 0; i < a->ndrops; i++)
 		if (a->drops[i].cgroup_id == cgroup_id)
@@ -123,7 +139,6 @@ static struct denial_drops *drops_of(struct agent *a, __u64 cgroup_id, bool *fre
 		return NULL;
 	a->drops = d;
 	a->drops[a->ndrops] = (struct denial_drops){.cgroup_id = cgroup_id};
-	*fresh = true;
 	return &a->drops[a->ndrops++];
 }
 
@@ -142,84 +157,141 @@ static void add_denial_loss(struct agent *a, __u64 container, __u64 count)
 	a->denial_loss[a->ndenial_loss++] = (struct kernel_loss){container, count};
 }
 
+struct drops_read {
+	struct agent *agent;
+	bool baseline;
+};
+
+static void note_drops(void *ctx, __u64 cgroup_id, __u64 sum)
+{
+	struct drops_read *r = ctx;
+	struct agent *a = r->agent;
+	struct denial_drops *d = drops_of(a, cgroup_id);
+	if (!d)
+		return;
+	__u64 grown = sum - d->seen;
+	d->seen = sum;
+	struct sabpf_scope scope = {.container = 0};
+	if (r->baseline || grown == 0 ||
+	    (cgroup_id && bpf_map__lookup_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), &scope,
+					       sizeof(scope), 0)))
+		return;
+	struct sabpf_lost lost = {
+	    .hdr = {.type = SABPF_REC_LOST, .size = sizeof(lost), .container = scope.container},
+	    .count = grown,
+	    .cause = SABPF_LOST_DENIAL,
+	};
+	add_denial_loss(a, scope.container, grown);
+	pipeline_consume(a->pipeline, &lost, sizeof(lost));
+}
+
 static void read_denial_drops(struct agent *a, bool baseline)
 {
+	struct drops_read r = {a, baseline};
+	if (a->denials == DENIALS_SLOT) {
+		denial_slot_lost(&a->slot, a->ncpus, note_drops, &r);
+		return;
+	}
+	if (a->denials != DENIALS_COUNTED)
+		return;
 	__u64 *per_cpu = calloc(a->ncpus, sizeof(__u64));
 	__u64 key, next, *prev = NULL;
 	if (!per_cpu)
 		return;
-	while (bpf_map_get_next_key(a->pol_lost_fd, prev, &next) == 0) {
+	while (bpf_map_get_next_key(a->pol_denied_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(a->pol_lost_fd, &key, per_cpu))
+		if (bpf_map_lookup_elem(a->pol_denied_fd, &key, per_cpu))
 			continue;
 		__u64 sum = 0;
 		for (int cpu = 0; cpu < a->ncpus; cpu++)
 			sum += per_cpu[cpu];
-		bool fresh = false;
-		struct denial_drops *d = drops_of(a, key, &fresh);
-		if (!d)
-			continue;
-		__u64 grown = sum - d->seen;
-		d->seen = sum;
-		struct sabpf_scope scope;
-		if (baseline || grown == 0 ||
-		    bpf_map__lookup_elem(a->scope_map, &key, sizeof(key), &scope, sizeof(scope), 0))
-			continue;
-		struct sabpf_lost lost = {
-		    .hdr = {.type = SABPF_REC_LOST,
-			    .size = sizeof(lost),
-			    .container = scope.container},
-		    .count = grown,
-		    .cause = SABPF_LOST_DENIAL,
-		};
-		add_denial_loss(a, scope.container, grown);
-		pipeline_consume(a->pipeline, &lost, sizeof(lost));
+		note_drops(&r, key, sum);
 	}
 	free(per_cpu);
 }
 
-/* Opens the policy's drop counts with the denial ring (baseline), and reads
- * them at most once a second, or now when `now` is set. */
-static void watch_denial_drops(struct agent *a, bool now)
+/* No slot: from now on every denial of the agent's cgroups is counted lost
+ * (pol_denied, read now as the baseline). */
+static void count_denials(struct agent *a)
 {
-	if (a->pol_lost_fd < 0) {
-		if (a->denials_fd < 0)
-			return;
-		a->pol_lost_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_lost");
-		if (a->pol_lost_fd < 0)
-			return;
-		read_denial_drops(a, true);
-		clock_gettime(CLOCK_MONOTONIC, &a->pol_lost_read);
+	a->denials = DENIALS_COUNTED; /* whatever happens: not looked for again */
+	a->pol_denied_fd = bpf_obj_get(ENFORCE_PIN_ROOT "/pol_denied");
+	if (a->pol_denied_fd < 0) {
+		fprintf(stderr,
+			"sabpf: WARNING: cannot open %s/pol_denied: %s: policy denials in the "
+			"audited containers are NEITHER recorded NOR counted\n",
+			ENFORCE_PIN_ROOT, strerror(errno));
 		return;
 	}
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (!now && t.tv_sec - a->pol_lost_read.tv_sec < 1)
-		return;
-	a->pol_lost_read = t;
-	read_denial_drops(a, false);
+	__u64 *zero = calloc(a->ncpus, sizeof(__u64)), unknown = 0;
+	if (zero) /* where the programs count when the map is full */
+		bpf_map_update_elem(a->pol_denied_fd, &unknown, zero, BPF_NOEXIST);
+	free(zero);
+	a->ndrops = 0;
+	read_denial_drops(a, true);
 }
 
-/* Adds the denial ring to the reader once a policy has created it (looked
- * for at most once a second). */
+/* Reads the drop counts at most once a second (now: at once), and checks
+ * that the slot is still the agent's. */
+static void watch_denial_drops(struct agent *a, bool now)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (a->denials == DENIALS_NONE || (!now && t.tv_sec - a->drops_read.tv_sec < 1))
+		return;
+	a->drops_read = t;
+	read_denial_drops(a, false);
+	if (a->denials == DENIALS_SLOT && !denial_slot_held(&a->slot)) {
+		fprintf(stderr,
+			"sabpf: WARNING: denial slot %d no longer holds this agent's ring (another "
+			"process replaced it; were %s/denial-slot-*.lock removed?): from now on "
+			"policy denials in the audited containers are counted lost, not recorded\n",
+			a->slot.index, DENIAL_SLOT_LOCK_DIR);
+		count_denials(a);
+	}
+}
+
+/* Claims a denial slot once a policy has made the slots (looked for at most
+ * once a second), and adds its ring to the reader; when every slot is
+ * taken, says so and counts the denials it cannot receive. */
 static void watch_denials(struct agent *a)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (a->denials_fd >= 0 ||
+	if (a->denials != DENIALS_NONE ||
 	    (a->denials_tried.tv_sec && now.tv_sec - a->denials_tried.tv_sec < 1))
 		return;
 	a->denials_tried = now;
-	int fd = enforce_denials_fd();
-	if (fd < 0)
-		return;
-	if (ring_buffer__add(a->ring, fd, on_denial, a)) {
-		close(fd);
+	char err[256];
+	if (denial_slot_claim(&a->slot, err, sizeof(err))) {
+		if (errno == ENOENT)
+			return; /* no policy yet */
+		fprintf(stderr,
+			"sabpf: WARNING: %s: this agent does NOT receive policy denials; each one "
+			"in its containers is counted as a lost record (cause denial) instead; "
+			"stop an agent and restart this one to receive them\n",
+			err);
+		count_denials(a);
 		return;
 	}
-	a->denials_fd = fd;
-	watch_denial_drops(a, false);
+	if (ring_buffer__add(a->ring, a->slot.ring_fd, on_denial, a)) {
+		fprintf(stderr,
+			"sabpf: WARNING: cannot read denial slot %d: %s; its denials are counted "
+			"lost instead\n",
+			a->slot.index, strerror(errno));
+		denial_slot_release(&a->slot);
+		count_denials(a);
+		return;
+	}
+	a->denials = DENIALS_SLOT;
+	a->ndrops = 0;
+	clock_gettime(CLOCK_MONOTONIC, &a->drops_read);
+	if (a->skel)
+		guard_fd(a, a->slot.lock_fd); /* containers may not remove the lock */
+	if (!a->quiet)
+		fprintf(stderr, "sabpf: policy denials: slot %d of %d\n", a->slot.index,
+			POL_DENIAL_SLOTS);
 }
 
 /* Number of arguments of an LSM hook in the running kernel, or -1 if the
@@ -369,8 +441,9 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		return -1;
 	}
 	a->pipeline = pipeline;
-	a->denials_fd = -1;
-	a->pol_lost_fd = -1;
+	a->quiet = opts->quiet;
+	denial_slot_init(&a->slot);
+	a->pol_denied_fd = -1;
 	a->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_quiet);
 
@@ -705,10 +778,13 @@ int agent_finish(struct agent *a)
 	else
 		trace_bpf__detach(a->trace);
 	timing_mark("detach", t0);
+	/* the ring out of the slot first: then what the denial ring holds and
+	 * the slot's drop counts are final */
+	if (a->denials == DENIALS_SLOT)
+		denial_slot_stop(&a->slot);
 	int n = ring_buffer__consume(a->ring);
 	report_pending_loss(a);
-	if (a->pol_lost_fd >= 0)
-		read_denial_drops(a, false);
+	read_denial_drops(a, false);
 	agent_scope_report(a, true);
 	return n;
 }
@@ -912,10 +988,9 @@ void agent_close(struct agent *a)
 	if (!a)
 		return;
 	ring_buffer__free(a->ring);
-	if (a->denials_fd >= 0)
-		close(a->denials_fd);
-	if (a->pol_lost_fd >= 0)
-		close(a->pol_lost_fd);
+	denial_slot_release(&a->slot);
+	if (a->pol_denied_fd >= 0)
+		close(a->pol_denied_fd);
 	free(a->drops);
 	free(a->denial_loss);
 	sabpf_bpf__destroy(a->skel);

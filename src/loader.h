@@ -25,6 +25,7 @@ struct agent_opts {
 	bool allow_bpf;	     /* containers may use bpf() for their own objects */
 	__u32 scope_entries; /* scope_map's size (--scope-size); 0: the default */
 	enum sabpf_backend backend;
+	bool quiet; /* no notice on stderr (warnings still) */
 };
 
 struct agent;
@@ -54,9 +55,9 @@ void agent_scope_report(struct agent *a, bool force);
 int agent_scope_remove(struct agent *a, __u64 container);
 /* Is this cgroup id in the scope map? */
 int agent_scope_has(struct agent *a, __u64 cgroup_id);
-/* Adds the denial ring of the policy programs to the reader now, if it
- * exists (agent_poll looks for it once a second on its own). Not while
- * another thread polls. */
+/* Claims a slot for the denials of the policy programs now and adds its
+ * ring to the reader, if a policy made the slots (agent_poll looks once a
+ * second on its own; src/denial_slot.h). Not while another thread polls. */
 void agent_watch_denials(struct agent *a);
 /* Waits up to timeout_ms for records and consumes them. Returns the number
  * consumed, or a negative errno. */

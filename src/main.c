@@ -31,7 +31,9 @@
 #include "cmd.h"
 #include "consume.h"
 #include "container.h"
+#include "config.h"
 #include "control.h"
+#include "oci_hook.h"
 #include "detect_cmd.h"
 #include "doctor.h"
 #include "graph_cmd.h"
@@ -116,6 +118,9 @@ static void usage(FILE *out)
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
 	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n"
+	    "  --config FILE             outputs and containers (selectors, classes);\n"
+	    "                            default /etc/sabpf/sabpf.yaml if it exists;\n"
+	    "                            reloaded on SIGHUP (docs/configuration.md)\n"
 	    "  --select K=V[,K=V]        follow the containers that match, as they start\n"
 	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
 	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
@@ -379,6 +384,7 @@ enum {
 	OPT_SELECT,
 	OPT_RUNTIME,
 	OPT_ALL,
+	OPT_CONFIG,
 };
 
 /* Handles an option common to run and audit. Returns 1 if it was one, 0
@@ -624,7 +630,8 @@ static int cmd_run(int argc, char **argv)
 				.wakeup_bytes = r.common.ring_bytes / 4,
 				.allow_bpf = r.common.allow_bpf,
 				.scope_entries = r.common.scope_entries,
-				.backend = backend};
+				.backend = backend,
+				.quiet = r.common.quiet};
 	struct agent *a = NULL;
 	struct sabpf_metrics *metrics = NULL;
 	int status = EXIT_RUN_FAILED;
@@ -723,6 +730,8 @@ struct audit_opts {
 	double duration;
 	const char *control_path;
 	struct selection *selection; /* --select, --runtime, --all (select.h) */
+	const char *config_path;     /* --config FILE (config.h) */
+	struct config_state *config;
 };
 
 static int parse_audit(int argc, char **argv, struct audit_opts *o)
@@ -735,6 +744,7 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"select", required_argument, 0, OPT_SELECT},
 	    {"runtime", required_argument, 0, OPT_RUNTIME},
 	    {"all", no_argument, 0, OPT_ALL},
+	    {"config", required_argument, 0, OPT_CONFIG},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -788,6 +798,9 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		case OPT_CONTROL:
 			o->control_path = optarg;
 			break;
+		case OPT_CONFIG:
+			o->config_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -798,6 +811,12 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sabpf audit: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	char err[1024];
+	if (config_start(o->config_path, &o->selection, o->common.outputs, &o->common.noutputs,
+			 MAX_OUTPUTS, &o->config, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
 		return -1;
 	}
 	if (o->ncgroups == 0 && !o->control_path && !o->selection) {
@@ -849,7 +868,8 @@ static int cmd_audit(int argc, char **argv)
 				.wakeup_bytes = o.common.ring_bytes / 4,
 				.allow_bpf = o.common.allow_bpf,
 				.scope_entries = o.common.scope_entries,
-				.backend = backend};
+				.backend = backend,
+				.quiet = o.common.quiet};
 	struct agent *a = NULL;
 	struct control *ctl = NULL;
 	struct sabpf_metrics *metrics = NULL;
@@ -885,6 +905,7 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		goto out;
 	}
+	control_set_selection(ctl, o.selection, o.common.classes, o.common.quiet);
 	for (int i = 0; i < o.ncgroups; i++)
 		control_note_target(ctl, &targets[i]);
 	metrics_tick(metrics, p, a, true);
@@ -897,6 +918,7 @@ static int cmd_audit(int argc, char **argv)
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
+		config_poll(o.config, o.selection);
 		if (o.selection && now - last_scan >= SELECT_SCAN_S) {
 			if (selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
 					   sizeof(err)) < 0)
@@ -924,6 +946,7 @@ out:
 	metrics_stop(metrics);
 	control_close(ctl);
 	selection_free(o.selection);
+	config_free(o.config);
 	if (pipeline_finish(p, ok) && ok) {
 		fprintf(stderr, "sabpf audit: writing the outputs failed\n");
 		ok = false;
@@ -998,6 +1021,8 @@ static const struct cmd cmds[] = {
     {"audit", cmd_audit, "--cgroup PATH[:CLASSES]... | --select K=V,... | --runtime R | --all",
      "audit cgroups, or containers chosen by identity", 0, NULL},
     {"ctl", cmd_ctl, "--control SOCKET VERB", "change what a running `audit` records", 0, ctl_cmds},
+    {"oci-hook", cmd_oci_hook, "[--control SOCKET] [--fail open|closed] < STATE",
+     "OCI createRuntime hook: register a selected container (docs/identity.md)", 0, NULL},
     {"doctor", cmd_doctor, NULL, "check what this host can run", 0, NULL},
     {"convert", cmd_convert, "[-o FORMAT:PATH]... [--seal[-key KEY]] FILE", "render a raw capture",
      0, NULL},
@@ -1012,8 +1037,7 @@ static const struct cmd cmds[] = {
      "check a sealed output against FILE.seal", CMD_JSON, NULL},
     {"keygen", cmd_keygen, "PREFIX", "an Ed25519 key pair for --seal-key and verify", 0, NULL},
     {"consume", cmd_consume, "BROKERS/TOPIC [-o FORMAT:PATH]...",
-     "read a Kafka topic back, check every sequence number is there (docs/operations.md)", 0,
-     NULL},
+     "read a Kafka topic back, check every sequence number is there (docs/operations.md)", 0, NULL},
     {"detect", cmd_detect, "train|watch ...",
      "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",

@@ -59,7 +59,9 @@ struct term {
 
 struct alternative {
 	struct term terms[MAX_TERMS];
-	int nterms; /* 0: every runtime's container (--all) */
+	int nterms;	  /* 0: every runtime's container (--all) */
+	unsigned classes; /* record classes of its containers; 0: the agent's */
+	bool from_config; /* from the configuration file (replaced on reload) */
 };
 
 /* A container seen by a scan. */
@@ -162,22 +164,27 @@ static int parse_term(struct alternative *alt, const char *term, size_t len, con
 	return -1;
 }
 
-int selection_add(struct selection **sp, const char *text, char *err, size_t errlen)
+struct selection *selection_new(void)
 {
-	if (!*sp) {
-		*sp = calloc(1, sizeof(**sp));
-		if (!*sp) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		identity_default_roots(&(*sp)->roots);
+	struct selection *s = calloc(1, sizeof(*s));
+	if (s)
+		identity_default_roots(&s->roots);
+	return s;
+}
+
+static int add_alternative(struct selection **sp, const char *text, unsigned classes,
+			   bool from_config, char *err, size_t errlen)
+{
+	if (!*sp && !(*sp = selection_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	struct selection *s = *sp;
 	if (s->nalts == MAX_ALTERNATIVES) {
 		snprintf(err, errlen, "at most %d selections", MAX_ALTERNATIVES);
 		return -1;
 	}
-	struct alternative alt = {.nterms = 0};
+	struct alternative alt = {.nterms = 0, .classes = classes, .from_config = from_config};
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, ",");
 		if (parse_term(&alt, p, n, text, err, errlen))
@@ -189,6 +196,40 @@ int selection_add(struct selection **sp, const char *text, char *err, size_t err
 		}
 	}
 	s->alts[s->nalts++] = alt;
+	return 0;
+}
+
+int selection_add(struct selection **sp, const char *text, char *err, size_t errlen)
+{
+	return add_alternative(sp, text, 0, false, err, errlen);
+}
+
+int selection_add_config(struct selection **sp, const char *text, unsigned classes, char *err,
+			 size_t errlen)
+{
+	return add_alternative(sp, text, classes, true, err, errlen);
+}
+
+int selection_replace_config(struct selection *dst, const struct selection *src, char *err,
+			     size_t errlen)
+{
+	struct alternative alts[MAX_ALTERNATIVES];
+	int n = 0;
+	for (int a = 0; a < dst->nalts; a++)
+		if (!dst->alts[a].from_config)
+			alts[n++] = dst->alts[a];
+	for (int a = 0; src && a < src->nalts; a++) {
+		if (n == MAX_ALTERNATIVES) {
+			snprintf(err, errlen,
+				 "at most %d selections, command line and configuration together",
+				 MAX_ALTERNATIVES);
+			return -1;
+		}
+		alts[n] = src->alts[a];
+		alts[n++].from_config = true;
+	}
+	memcpy(dst->alts, alts, sizeof(alts[0]) * n);
+	dst->nalts = n;
 	return 0;
 }
 
@@ -219,18 +260,31 @@ static bool term_matches(const struct term *t, const struct sabpf_identity *id)
 	return false;
 }
 
-bool selection_matches(const struct selection *s, const struct sabpf_identity *id)
+/* The first alternative that matches id, or NULL. */
+static const struct alternative *match(const struct selection *s, const struct sabpf_identity *id)
 {
 	if (!s || !identity_shown(id) || id->sandbox)
-		return false;
+		return NULL;
 	for (int a = 0; a < s->nalts; a++) {
 		bool all = true;
 		for (int i = 0; i < s->alts[a].nterms && all; i++)
 			all = term_matches(&s->alts[a].terms[i], id);
 		if (all)
-			return true;
+			return &s->alts[a];
 	}
-	return false;
+	return NULL;
+}
+
+bool selection_matches(const struct selection *s, const struct sabpf_identity *id)
+{
+	return match(s, id) != NULL;
+}
+
+unsigned selection_classes(const struct selection *s, const struct sabpf_identity *id,
+			   unsigned dflt)
+{
+	const struct alternative *alt = match(s, id);
+	return alt && alt->classes ? alt->classes : dflt;
 }
 
 void selection_free(struct selection *s)
@@ -275,6 +329,30 @@ static struct seen *add_seen(struct selection *s, unsigned long long cgroup)
 	return e;
 }
 
+/* Registers the container at path (its identity id, seen entry e) and
+ * reports it. Returns 0, or -1 with why (gone, scope map full). */
+static int follow(struct scan *sc, const char *path, unsigned long long cgroup,
+		  const struct sabpf_identity *id, struct seen *e, char *why, size_t whylen)
+{
+	struct audit_target t;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.path, sizeof(t.path), "%s", path);
+	t.id = cgroup;
+	t.classes = selection_classes(sc->s, id, sc->classes);
+	if (control_attach_target(sc->agent, &t, why, whylen))
+		return -1;
+	pipeline_set_identity(sc->p, cgroup, id);
+	pipeline_name_container(sc->p, cgroup, path);
+	e->followed = true;
+	e->runtime = id->runtime;
+	snprintf(e->id, sizeof(e->id), "%s", id->id);
+	identity_display_name(id, e->display, sizeof(e->display));
+	if (!sc->quiet)
+		fprintf(stderr, "sabpf: container started: %s (%s %s, cgroup id %llu)\n",
+			e->display, identity_runtime_name(id->runtime), id->id, cgroup);
+	return 0;
+}
+
 /* A new container's cgroup: resolve, match, register. */
 static int consider(struct scan *sc, const char *path, unsigned long long cgroup, char *err,
 		    size_t errlen)
@@ -294,27 +372,10 @@ static int consider(struct scan *sc, const char *path, unsigned long long cgroup
 			s->nseen--; /* its runtime may not have written its files yet */
 		return 0;
 	}
-	struct audit_target t;
-	memset(&t, 0, sizeof(t));
-	snprintf(t.path, sizeof(t.path), "%s", path);
-	t.id = cgroup;
-	t.classes = sc->classes;
 	char why[512];
-	if (control_attach_target(sc->agent, &t, why, sizeof(why))) {
+	if (follow(sc, path, cgroup, &id, e, why, sizeof(why)) && !sc->quiet)
 		/* gone already, or the scope map is full: said, not fatal */
-		if (!sc->quiet)
-			fprintf(stderr, "sabpf: container %s not followed: %s\n", path, why);
-		return 0;
-	}
-	pipeline_set_identity(sc->p, cgroup, &id);
-	pipeline_name_container(sc->p, cgroup, path);
-	e->followed = true;
-	e->runtime = id.runtime;
-	snprintf(e->id, sizeof(e->id), "%s", id.id);
-	identity_display_name(&id, e->display, sizeof(e->display));
-	if (!sc->quiet)
-		fprintf(stderr, "sabpf: container started: %s (%s %s, cgroup id %llu)\n",
-			e->display, identity_runtime_name(id.runtime), id.id, cgroup);
+		fprintf(stderr, "sabpf: container %s not followed: %s\n", path, why);
 	return 0;
 }
 
@@ -366,4 +427,58 @@ int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *
 		*e = s->seen[--s->nseen];
 	}
 	return followed;
+}
+
+int selection_register(struct selection *s, struct agent *a, struct sabpf_pipeline *p,
+		       unsigned classes, bool quiet, const char *cgpath, const char *state_id,
+		       char *msg, size_t msglen)
+{
+	char full[2 * PATH_MAX];
+	struct sabpf_identity id;
+	__u64 cgroup;
+	if (!s->root[0] && cgroup2_root(s->root, sizeof(s->root), msg, msglen))
+		return -1;
+	if (cgpath[0] != '/' || strstr(cgpath, "/../") || strstr(cgpath, "/./")) {
+		snprintf(msg, msglen, "cgroup path '%s' is not an absolute cgroup v2 path", cgpath);
+		return -1;
+	}
+	snprintf(full, sizeof(full), "%s%s", s->root, strcmp(cgpath, "/") ? cgpath : "");
+	if (cgroup_id_of_dir(full, &cgroup, msg, msglen))
+		return -1;
+	struct seen *e = find_seen(s, cgroup);
+	if (e && e->followed) {
+		snprintf(msg, msglen, "already followed: %s", e->display);
+		return 1;
+	}
+	if (!identity_resolve(cgpath, &s->roots, &id)) {
+		snprintf(msg, msglen, "not selected: %s is no runtime's container cgroup", cgpath);
+		return 0;
+	}
+	/* the cgroup must be the container's own, and the one the runtime
+	 * named: a process that moved elsewhere is not that container */
+	const char *last = strrchr(cgpath, '/');
+	if (!last || !strstr(last, id.id) || (state_id[0] && strcmp(state_id, id.id))) {
+		snprintf(msg, msglen, "cgroup %s is not the own cgroup of container %s", cgpath,
+			 state_id[0] ? state_id : id.id);
+		return -1;
+	}
+	char display[IDENTITY_TEXT * 3 + 4];
+	identity_display_name(&id, display, sizeof(display));
+	if (!selection_matches(s, &id)) {
+		snprintf(msg, msglen, "not selected: %s", display);
+		return 0;
+	}
+	if (!e && !(e = add_seen(s, cgroup))) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	e->present = true;
+	struct scan sc = {.s = s, .agent = a, .p = p, .classes = classes, .quiet = quiet};
+	char why[512];
+	if (follow(&sc, full, cgroup, &id, e, why, sizeof(why))) {
+		snprintf(msg, msglen, "%s not followed: %s", display, why);
+		return -1;
+	}
+	snprintf(msg, msglen, "followed: %s (cgroup id %llu)", display, (unsigned long long)cgroup);
+	return 1;
 }

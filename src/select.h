@@ -23,10 +23,28 @@ struct selection;
 struct agent;
 struct sabpf_pipeline;
 
+/* An empty selection (matches nothing until alternatives are added), or
+ * NULL (out of memory). */
+struct selection *selection_new(void);
 /* Adds an alternative to *s (made when NULL): "k=v,k=v" (--select), or
  * "runtime=NAME" for --runtime NAME, or "" (every runtime's container) for
  * --all. Returns 0, or -1 with err naming the term and the keys allowed. */
 int selection_add(struct selection **s, const char *text, char *err, size_t errlen);
+/* The same for an alternative of the configuration file (config.h): its
+ * containers get these record classes (0: the agent's --classes), and
+ * selection_replace_config() replaces it on reload. */
+int selection_add_config(struct selection **s, const char *text, unsigned classes, char *err,
+			 size_t errlen);
+/* Replaces the configuration file's alternatives of dst by those of src
+ * (NULL: none), keeping the command line's and every container followed
+ * already (a reload changes what happens to containers found after it).
+ * Returns 0, or -1 with err (too many alternatives; dst unchanged). */
+int selection_replace_config(struct selection *dst, const struct selection *src, char *err,
+			     size_t errlen);
+/* The record classes of a container: those of the first alternative that
+ * matches it, when it has some, else dflt. */
+unsigned selection_classes(const struct selection *s, const struct sabpf_identity *id,
+			   unsigned dflt);
 /* Does the container with this identity match any alternative? Only
  * containers of a runtime (identity_shown) ever match. */
 bool selection_matches(const struct selection *s, const struct sabpf_identity *id);
@@ -37,6 +55,16 @@ bool selection_matches(const struct selection *s, const struct sabpf_identity *i
  * Returns the number of containers followed now, or -1 with err. */
 int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *p, unsigned classes,
 		   bool quiet, char *err, size_t errlen);
+/* An OCI createRuntime hook's request (oci_hook.h): the container whose own
+ * cgroup is cgpath (relative to the cgroup v2 root, read from /proc/PID/
+ * cgroup of the runtime's init process) and whose id the runtime gave as
+ * state_id ("" if none) is resolved, matched and, when selected,
+ * registered now, before its first instruction, and reported as a scan
+ * would. Returns 1 (followed, also when it was already), 0 (not selected)
+ * or -1 (error), each with a message for the hook to log in msg. */
+int selection_register(struct selection *s, struct agent *a, struct sabpf_pipeline *p,
+		       unsigned classes, bool quiet, const char *cgpath, const char *state_id,
+		       char *msg, size_t msglen);
 void selection_free(struct selection *s);
 
 #endif /* SABPF_SELECT_H */

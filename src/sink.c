@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kafka.h"
@@ -100,6 +101,26 @@ static int output_open_file(struct output *o, const char *spec, char *err, size_
 		o->fd = STDOUT_FILENO;
 		return 0;
 	}
+	/* A device or a FIFO (/dev/null, a pipe to a log shipper) is written
+	 * as it is: PATH.tmp renamed over it would replace the device with a
+	 * regular file (as root, /dev/null itself). */
+	struct stat st;
+	if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			pipeline_set_err(err, errlen,
+					 "output '%s': '%s' is a directory: give a file name", spec,
+					 o->path);
+			return -1;
+		}
+		o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0) {
+			pipeline_set_err(err, errlen, "cannot open output '%s' for '%s': %s",
+					 o->path, spec, strerror(errno));
+			return -1;
+		}
+		o->close_fd = true;
+		return 0;
+	}
 	size_t len = strlen(o->path) + sizeof(".tmp");
 	o->tmp_path = malloc(len);
 	if (!o->tmp_path) {
@@ -127,9 +148,9 @@ static int output_open_seal(struct sabpf_pipeline *p, struct output *o, const ch
 	if (!o->tmp_path) {
 		pipeline_set_err(
 		    err, errlen,
-		    "--seal: output '%s' goes to standard output, which cannot be sealed: "
-		    "write it to a file",
-		    spec);
+		    "--seal: output '%s' goes to %s, which cannot be sealed: write it to "
+		    "a regular file",
+		    spec, o->close_fd ? "a device or FIFO" : "standard output");
 		return -1;
 	}
 	size_t len = strlen(o->path) + sizeof(".seal.tmp");
@@ -370,8 +391,14 @@ int output_finish(struct output *o, bool success)
 			strerror(o->write_errno));
 		rc = -1;
 	}
-	if (!o->tmp_path) /* standard output stays open */
+	if (!o->tmp_path) { /* standard output stays open; a device is closed */
+		if (o->close_fd && close(o->fd) < 0 && success && rc == 0) {
+			fprintf(stderr, "sabpf: closing output '%s' failed: %s\n", o->path,
+				strerror(errno));
+			rc = -1;
+		}
 		return rc;
+	}
 	if (o->seal) {
 		int sealed = seal_close(o->seal);
 		o->seal = NULL;

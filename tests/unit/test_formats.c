@@ -1452,9 +1452,56 @@ static void test_identity_saved_beside_raw(void **state)
 	assert_int_equal(access(side, F_OK), -1);
 }
 
+/* An output path that is a FIFO (or a device such as /dev/null) is written
+ * as it is: renaming PATH.tmp over it would replace it with a regular file
+ * (as root, /dev/null itself). A regular file still goes through PATH.tmp
+ * (the control), a directory is refused, and a FIFO cannot be sealed. */
+static void test_output_to_fifo_stays_fifo(void **state)
+{
+	(void)state;
+	char fifo[256], spec[300], err[512];
+	snprintf(fifo, sizeof(fifo), "%s", in_dir("out.fifo"));
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	int reader = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(reader >= 0);
+	struct sabpf_pipeline *p = pipeline_new();
+	snprintf(spec, sizeof(spec), "jsonl:%s", fifo);
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "jsonl:%s", in_dir("regular.jsonl"));
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+	assert_true(exists(in_dir("regular.jsonl.tmp"))); /* control: the usual way */
+	assert_false(exists(in_dir("out.fifo.tmp")));
+	assert_int_equal(pipeline_finish(p, true), 0);
+	pipeline_free(p);
+	close(reader);
+	struct stat st;
+	assert_int_equal(stat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(stat(in_dir("regular.jsonl"), &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	p = pipeline_new();
+	snprintf(spec, sizeof(spec), "jsonl:%s", dir);
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is a directory"));
+	reader = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_int_equal(pipeline_set_seal(p, NULL, 0, err, sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "jsonl:%s", fifo);
+	assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a device or FIFO, which cannot be sealed"));
+	pipeline_finish(p, false);
+	pipeline_free(p);
+	close(reader);
+	assert_int_equal(stat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	unlink(fifo);
+	unlink(in_dir("regular.jsonl"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_output_to_fifo_stays_fifo),
 	    cmocka_unit_test(test_prov_fields),
 	    cmocka_unit_test(test_prov_read_by_python_prov),
 	    cmocka_unit_test(test_prov_one_document_per_flush),

@@ -282,6 +282,61 @@ static void test_real_runtimes(void **state)
 	assert_int_equal(rows, 3);
 }
 
+/* A pod made through containerd 1.6's CRI API (tests/native/scenarios/
+ * 75-cri.sh: RunPodSandbox with cgroup parent /kubepods/besteffort/pod<uid>,
+ * cgroupfs driver, then CreateContainer): the real cgroup paths and bundle
+ * config.json files of the pod's container and of its sandbox, as
+ * containerd-cri/expected.tsv lists them. */
+static void test_real_cri_pod(void **state)
+{
+	(void)state;
+	FILE *f = fopen(FIXTURES "/containerd-cri/expected.tsv", "r");
+	assert_non_null(f);
+	char line[1024];
+	int rows = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		char *kind = strtok(line, "\t"), *path = strtok(NULL, "\t");
+		char *name = strtok(NULL, "\t"), *image = strtok(NULL, "\t");
+		char *pod = strtok(NULL, "\t"), *pod_ns = strtok(NULL, "\t");
+		char *uid = strtok(NULL, "\t");
+		assert_non_null(uid);
+		name = strcmp(name, "-") == 0 ? "" : name;
+		image = strcmp(image, "-") == 0 ? "" : image;
+		struct identity_roots roots = {.docker = "/nonexistent",
+					       .storage = "/nonexistent",
+					       .storage_run = "/nonexistent",
+					       .containerd_state = FIXTURES "/containerd-cri"};
+		struct sabpf_identity id;
+		assert_int_equal(identity_resolve(path, &roots, &id), 1);
+		assert_string_equal(identity_runtime_name(id.runtime), "containerd");
+		assert_string_equal(id.id, path + strlen(path) - IDENTITY_ID_LEN);
+		assert_string_equal(id.driver, "cgroupfs");
+		assert_string_equal(id.qos, "besteffort");
+		assert_string_equal(id.pod_uid, uid);
+		assert_string_equal(id.pod_name, pod);
+		assert_string_equal(id.pod_namespace, pod_ns);
+		assert_string_equal(id.name, name);
+		assert_string_equal(id.image, image);
+		assert_int_equal(id.sandbox, strcmp(kind, "sandbox") == 0);
+		assert_true(identity_shown(&id));
+
+		/* without the bundle (negative control): the path's fields only */
+		roots.containerd_state = "/nonexistent";
+		assert_int_equal(identity_resolve(path, &roots, &id), 1);
+		assert_string_equal(id.pod_uid, uid);
+		assert_string_equal(id.pod_name, "");
+		assert_string_equal(id.pod_namespace, "");
+		assert_string_equal(id.name, "");
+		assert_false(id.sandbox);
+		rows++;
+	}
+	fclose(f);
+	assert_int_equal(rows, 2);
+}
+
 static void test_storage_containers(void **state)
 {
 	(void)state;
@@ -396,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_json),
 	    cmocka_unit_test(test_docker_config),
 	    cmocka_unit_test(test_real_runtimes),
+	    cmocka_unit_test(test_real_cri_pod),
 	    cmocka_unit_test(test_storage_containers),
 	    cmocka_unit_test(test_fields_and_display),
 	    cmocka_unit_test(test_table),

@@ -7,6 +7,7 @@
  *   guardprobe kill PID            kill(PID, 0)
  *   guardprobe procmem PID         open /proc/PID/mem (a ptrace access check)
  *   guardprobe ptrace PID          PTRACE_SEIZE, then stop and detach at once
+ *   guardprobe bpfget PATH         bpf(BPF_OBJ_GET) of the object pinned at PATH
  *   guardprobe bpf-grab            every map by id (BPF_MAP_GET_FD_BY_ID): prints how
  *                                  many it got and how many were refused
  *   guardprobe cgmove DIR          write our pid into DIR/cgroup.procs
@@ -61,6 +62,18 @@ static int sys_bpf_map_create(void)
 	attr.value_size = 4;
 	attr.max_entries = 1;
 	int fd = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int sys_bpf_obj_get(const char *path)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = (__u64)(unsigned long)path;
+	int fd = (int)syscall(SYS_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
 	if (fd < 0)
 		return errno;
 	close(fd);
@@ -293,6 +306,8 @@ int main(int argc, char **argv)
 	int e;
 	if (strcmp(op, "bpf") == 0)
 		e = sys_bpf_map_create();
+	else if (strcmp(op, "bpfget") == 0 && argc == 3)
+		e = sys_bpf_obj_get(arg);
 	else if (strcmp(op, "kill") == 0 && argc == 3)
 		e = kill(atoi(arg), 0) < 0 ? errno : 0;
 	else if (strcmp(op, "procmem") == 0 && argc == 3) {

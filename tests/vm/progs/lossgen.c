@@ -10,12 +10,17 @@
  *   lossgen tree N LEN      makes N nested directories, each named by LEN
  *                           times 'd', from the working directory (relative
  *                           calls: the whole path may exceed PATH_MAX), then
- *                           writes and reads a file f at the bottom */
+ *                           writes and reads a file f at the bottom
+ *   lossgen lockall N DIR   takes every free lock DIR/denial-slot-00.lock ..
+ *                           -{N-1}.lock (src/denial_slot.c) with flock, prints
+ *                           "locked=K" and holds them until killed: no agent
+ *                           can claim a denial slot meanwhile */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +104,24 @@ static int tree(long n, long len)
 	return 0;
 }
 
+static _Noreturn void lockall(long n, const char *dir)
+{
+	long locked = 0;
+	char path[4096];
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/denial-slot-%02ld.lock", dir, i);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			locked++;
+		else if (fd >= 0)
+			close(fd);
+	}
+	printf("locked=%ld\n", locked);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "tree") == 0)
@@ -109,6 +132,10 @@ int main(int argc, char **argv)
 		return hold(atol(argv[2]), argv[3]);
 	if (argc == 3 && strcmp(argv[1], "trickle") == 0)
 		return trickle(atol(argv[2]));
-	fprintf(stderr, "usage: lossgen denied N PATH | hold K DIR | trickle N\n");
+	if (argc == 4 && strcmp(argv[1], "lockall") == 0)
+		lockall(atol(argv[2]), argv[3]);
+	fprintf(
+	    stderr,
+	    "usage: lossgen denied N PATH | hold K DIR | trickle N | tree N LEN | lockall N DIR\n");
 	return 2;
 }

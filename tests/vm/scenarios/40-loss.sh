@@ -76,8 +76,8 @@ wait "$agent" && ok "two containers through a 4 KiB ring" || not_ok "audit of tw
 echo "$cg/loss-b" >"$OUT/two.b-path"
 
 # Denials dropped: a policy denies writes under /tmp/loss-deny; the agent is
-# stopped (SIGSTOP, from the host) while 12000 denied opens fill the policy's
-# 1 MiB denial ring. Refused opens = DENIAL records + denials counted lost.
+# stopped (SIGSTOP, from the host) while 12000 denied opens fill its own
+# 1 MiB denial ring (its slot, src/denial_slot.h). Refused opens = DENIAL records + denials counted lost.
 mkdir -p "$cg/loss-deny" /tmp/loss-deny && touch /tmp/loss-deny/target
 cat >/tmp/loss-deny.yaml <<'POLICY'
 version: 1

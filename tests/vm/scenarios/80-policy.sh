@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# timeout: 600
+# timeout: 900
 # 80-policy.sh: access control from a policy (issue 4, part 1). Policies are
 # applied with `sabpf policy apply` to live cgroups while `sabpf audit`
 # records them; every operation a policy governs is tried inside (allowed
@@ -68,11 +68,14 @@ cat >/tmp/pol/deep.json <<'EOF'
 EOF
 printf '{"target": {"cgroup": "/pol-free"},\n "network": {"default": "deny", "egress": [70000]}}\n' >/tmp/pol/bad.json
 
-# in CGROUP ARGS...: the probe run by a shell moved into CGROUP (fork + exec)
+# in CGROUP ARGS...: the probe run by a shell moved into CGROUP (fork + exec);
+# "PID CGROUP-PATH PROBE ARGS" of each run is appended to $OUT/pids.txt (exec
+# keeps the shell's pid: a denial record must name it)
 in_cgroup() {
   cgdir=$1
   shift
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg/$cgdir" "$probe" "$@"
+  sh -c 'echo "$$ $*" >>"$0"; echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
+    "$OUT/pids.txt" "$cg/$cgdir" "$probe" "$@"
 }
 
 # The cases: "op args" one per line.
@@ -237,8 +240,7 @@ echo "rc=$?" >>"$OUT/apply-budget.txt"
 echo "rc=$?" >>"$OUT/run.txt"
 "$SABPF" policy show --json >"$OUT/show-after-run.json" 2>&1
 # sabpf run --policy with a files section: the run's own setup mounts (before
-# its child execs) are not refused, the command's are (no other agent runs:
-# agents share the policy's denial ring). --privileged: a default container
+# its child execs) are not refused, the command's are. --privileged: a default container
 # has no CAP_SYS_ADMIN, and the kernel refuses its mount before any LSM asks.
 sed 's|"/pol-deep"|"/ignored"|' /tmp/pol/deep.json >/tmp/pol/deep-run.json
 "$SABPF" run -q --privileged --policy /tmp/pol/deep-run.json -o "jsonl:$OUT/run-deep.jsonl" -- \

@@ -1,0 +1,502 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""eval.py: the evaluation of `sabpf detect` (docs/detection.md, "Evaluation"):
+benign workloads and attacks run in audited containers (trace backend),
+models trained on benign runs only, the threshold chosen on held-out benign
+runs only, then scored on other held-out benign runs and on the attacks.
+
+    eval.py collect --dir DIR [--smoke]    run the workloads, keep captures
+                                           and DIR/runs.json
+    eval.py score --dir DIR --out FILE [--sweep] [--smoke]
+                                           train, choose, test; results JSON
+    eval.py docs [FILE]                    rewrite docs/detection.md between
+                                           the eval markers from FILE
+    eval.py check --dir DIR FILE           the smoke test's assertions
+
+bench/detect/eval.sh runs collect, score and docs in a row. Each run is
+`sabpf run --backend trace -- bench/detect/workload.sh KIND SEED DIR PORT
+[ATTACK APORT]` (a container: its own cgroup, pid, mount, uts and ipc
+namespaces, Docker's default capabilities); attacks talk to
+bench/detect/attacker.py on loopback, outside the container.
+
+Splits, per workload kind, by seed: train (model), validation (the choice
+of --stds: the smallest of the grid with no false positive on validation
+runs), test (the figures). Attacks are never used to choose anything. A run
+counts as detected when it has an alert at or after its first attack edge
+(the first record of DIR/ATTACK_BEGIN); an alert before that counts as a
+false alarm. Latency is the time from that first attack edge to the alert
+(the time of the alert's last edge), and the edges between them.
+"""
+import concurrent.futures
+import datetime
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# another build of sabpf (an older detector, for a before/after comparison)
+SABPF = os.environ.get("SABPF_EVAL_BIN", os.path.join(REPO, "build", "sabpf"))
+HERE = os.path.join(REPO, "bench", "detect")
+DOC = os.path.join(REPO, "docs", "detection.md")
+RESULT = os.path.join(HERE, "results", "eval.json")
+
+KINDS = ["web", "db", "build", "batch", "maint"]
+ATTACKS = ["dropexec", "revshell", "credexfil", "webshell", "miner", "tamper", "persist"]
+SPLITS = {"train": 6, "validation": 3, "test": 4}  # benign runs per kind
+ATTACK_RUNS = 5  # per attack kind, spread over the workload kinds
+SMOKE = {"kinds": ["maint"], "splits": {"train": 2, "validation": 1, "test": 1},
+         "attacks": ["dropexec"]}
+# fixed for all: these runs make 1,000 to 10,000 edges, so a sketch every
+# 100 edges gives tens of sketches per run (the default 500, made for busier
+# containers, gives a handful)
+BATCH = 100
+DEFAULTS = {"hops": 3, "sketch": 2000, "decay": 500, "lambda": 0.02, "threshold": "max"}
+STDS_GRID = [0, 0.5, 1, 2, 3, 4]
+# one parameter at a time from the defaults, and a fast decay (half-life
+# of about 350 label additions instead of about 17,000)
+SWEEP = [{"hops": 1}, {"hops": 2}, {"hops": 4}, {"sketch": 250}, {"sketch": 500}, {"sketch": 1000},
+         {"decay": 0}, {"decay": 100}, {"decay": 2000}, {"decay": 100, "lambda": 0.2},
+         {"threshold": "mean"}]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def parse_time(text):
+    # "2026-12-07T00:51:14.546189172Z": seconds since the epoch, ns kept
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", text)
+    base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    frac = float("0." + m.group(2)) if m.group(2) else 0.0
+    return base.replace(tzinfo=datetime.timezone.utc).timestamp() + frac
+
+
+def plan(smoke):
+    kinds = SMOKE["kinds"] if smoke else KINDS
+    splits = SMOKE["splits"] if smoke else SPLITS
+    runs = []
+    for kind in kinds:
+        seed = 0
+        for split, n in splits.items():
+            for _ in range(n):
+                seed += 1
+                runs.append({"name": f"{kind}-{split}-{seed}", "kind": kind, "split": split,
+                             "seed": seed, "attack": None})
+    rng = random.Random(13)
+    for attack in SMOKE["attacks"] if smoke else ATTACKS:
+        hosts = ["web"] if attack == "webshell" else kinds
+        n = 1 if smoke else ATTACK_RUNS
+        for i in range(n):
+            kind = hosts[i % len(hosts)]
+            runs.append({"name": f"{kind}-{attack}-{i + 1}", "kind": kind, "split": "attack",
+                         "seed": 1000 + rng.randrange(100000), "attack": attack})
+    return runs
+
+
+def collect(dirname, smoke):
+    os.makedirs(dirname, exist_ok=True)
+    aport = free_port()
+    attacker = subprocess.Popen([sys.executable, os.path.join(HERE, "attacker.py"), str(aport)])
+    runs = plan(smoke)
+    try:
+        time.sleep(0.3)
+        for run in runs:
+            work = tempfile.mkdtemp(prefix="sabpf-eval.")
+            raw = os.path.join(dirname, run["name"] + ".raw")
+            cmd = [SABPF, "run", "--backend", "trace", "-q", "--name", "eval-" + run["name"],
+                   "-o", "raw:" + raw, "--", "bash", os.path.join(HERE, "workload.sh"),
+                   run["kind"], str(run["seed"]), work, str(free_port())]
+            if run["attack"]:
+                cmd += [run["attack"], str(aport)]
+            start = time.time()
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, timeout=180)
+            run["seconds"] = round(time.time() - start, 3)
+            run["status"] = p.returncode
+            run["capture"] = os.path.basename(raw)
+            if p.returncode != 0:
+                sys.exit(f"eval.py: run {run['name']} exited {p.returncode}: {p.stderr[-400:]}")
+            if run["attack"]:
+                run["attack_time"] = attack_begin(raw)
+            subprocess.run(["rm", "-rf", work])
+            print(f"eval.py: {run['name']}: {run['seconds']} s", file=sys.stderr)
+    finally:
+        attacker.kill()
+        attacker.wait()
+    with open(os.path.join(dirname, "runs.json"), "w") as f:
+        json.dump({"smoke": smoke, "runs": runs}, f, indent=1)
+
+
+def attack_begin(raw):
+    """the time of the first record naming DIR/ATTACK_BEGIN"""
+    p = subprocess.Popen([SABPF, "convert", "-o", "jsonl:-", raw], stdout=subprocess.PIPE, text=True)
+    found = None
+    for line in p.stdout:
+        if "/ATTACK_BEGIN" in line:
+            found = parse_time(json.loads(line)["time"])
+            break
+    p.stdout.close()
+    p.wait()
+    if found is None:
+        sys.exit(f"eval.py: {raw} has no record of ATTACK_BEGIN: the attack did not start")
+    return found
+
+
+def train(dirname, runs, params, model):
+    caps = [os.path.join(dirname, r["capture"]) for r in runs]
+    cmd = [SABPF, "detect", "train", "-o", model, "--batch", str(BATCH), "--hops", str(params["hops"]),
+           "--sketch-size", str(params["sketch"]), "--decay", str(params["decay"]),
+           "--lambda", str(params["lambda"])] + caps
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"eval.py: training failed: {p.stderr[-400:]}")
+
+
+def watch(dirname, run, model, stds, base="max"):
+    cmd = [SABPF, "detect", "watch", "--model", model, "--stds", str(stds), "--threshold", base,
+           os.path.join(dirname, run["capture"])]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"eval.py: watch of {run['name']} failed: {p.stderr[-400:]}")
+    alerts, verdicts = [], []
+    for line in p.stdout.splitlines():
+        o = json.loads(line)
+        if o["type"] == "alert":
+            alerts.append(o)
+        elif o["type"] == "verdict":
+            verdicts.append(o)
+    out = {"name": run["name"], "edges": sum(v["edges"] for v in verdicts),
+           "worst_margin": max((v["worst_margin"] for v in verdicts), default=None),
+           "alerts": [{"time": parse_time(a["time"]), "edges": a["edges"], "distance": a["distance"],
+                       "threshold": a["threshold"], "what": [lab.get("what") for lab in a["labels"]]}
+                      for a in alerts]}
+    return out
+
+
+def judge(run, scored):
+    """(outcome, latency seconds, latency edges): outcome tp, fn, fp, tn"""
+    alerts = scored["alerts"]
+    if not run["attack"]:
+        return ("fp" if alerts else "tn"), None, None
+    t0 = run["attack_time"]
+    early = [a for a in alerts if a["time"] < t0]
+    late = [a for a in alerts if a["time"] >= t0]
+    if early:
+        return "early", None, None
+    if late:
+        return "tp", round(late[0]["time"] - t0, 3), None
+    return "fn", None, None
+
+
+def score_config(dirname, runs, params, stds_list, pool, tmp, splits=("validation", "test", "attack")):
+    """models per kind for params; each run of the splits watched with each
+    stds: {stds: {run name: scored}}"""
+    tag = "h%(hops)d-s%(sketch)d-d%(decay)d-l%(lambda)g-%(threshold)s" % params
+    kinds = sorted({r["kind"] for r in runs})
+    models = {}
+    for kind in kinds:
+        models[kind] = os.path.join(tmp, f"{kind}-{tag}.det")
+    list(pool.map(lambda k: train(dirname, [r for r in runs if r["kind"] == k and r["split"] == "train"],
+                                  params, models[k]), kinds))
+    jobs = [(r, s) for s in stds_list for r in runs if r["split"] in splits]
+    results = list(pool.map(lambda j: (j[1], watch(dirname, j[0], models[j[0]["kind"]], j[1], params["threshold"])),
+                            jobs))
+    out = {s: {} for s in stds_list}
+    for (run, _), (s, scored) in zip(jobs, results):
+        out[s][run["name"]] = scored
+    return out
+
+
+def metrics(runs, scored, split="test"):
+    benign = [r for r in runs if r["split"] == split]
+    attacks = [r for r in runs if r["split"] == "attack" and r["name"] in scored]
+    judged = {r["name"]: judge(r, scored[r["name"]]) for r in benign + attacks}
+    fp = sum(judged[r["name"]][0] == "fp" for r in benign)
+    early = sum(judged[r["name"]][0] == "early" for r in attacks)
+    tp = sum(judged[r["name"]][0] == "tp" for r in attacks)
+    fn = len(attacks) - tp - early
+    benign_alerts = sum(len(scored[r["name"]]["alerts"]) for r in benign)
+    hours = sum(r["seconds"] for r in benign) / 3600
+    prec = tp / (tp + fp + early) if tp + fp + early else None
+    rec = tp / len(attacks) if attacks else None
+    f1 = 2 * prec * rec / (prec + rec) if prec and rec else 0.0
+    per_attack = {}
+    for a in sorted({r["attack"] for r in attacks}):
+        rs = [r for r in attacks if r["attack"] == a]
+        lat = [judged[r["name"]][1] for r in rs if judged[r["name"]][0] == "tp"]
+        ed = []
+        for r in rs:
+            if judged[r["name"]][0] == "tp":
+                ed.append(scored[r["name"]]["alerts"][-1]["edges"])
+        per_attack[a] = {"runs": len(rs), "detected": len(lat),
+                         "early": sum(judged[r["name"]][0] == "early" for r in rs),
+                         "hosts": sorted({r["kind"] for r in rs}),
+                         "latency_median_s": sorted(lat)[len(lat) // 2] if lat else None,
+                         "latency_max_s": max(lat) if lat else None}
+    per_kind = {}
+    for k in sorted({r["kind"] for r in benign}):
+        rs = [r for r in benign if r["kind"] == k]
+        per_kind[k] = {"runs": len(rs), "false_positives": sum(judged[r["name"]][0] == "fp" for r in rs),
+                       "edges_median": sorted(scored[r["name"]]["edges"] for r in rs)[len(rs) // 2]}
+    return {"benign_runs": len(benign), "attack_runs": len(attacks), "tp": tp, "fn": fn, "fp": fp,
+            "early": early, "precision": prec, "recall": rec, "f1": f1,
+            "benign_hours": hours, "benign_alerts": benign_alerts,
+            "fp_per_hour": benign_alerts / hours if hours else None,
+            "per_attack": per_attack, "per_kind": per_kind,
+            "runs": {n: {"outcome": j[0], "latency_s": j[1]} for n, j in judged.items()}}
+
+
+def score(dirname, out, sweep):
+    with open(os.path.join(dirname, "runs.json")) as f:
+        data = json.load(f)
+    runs = data["runs"]
+    tmp = tempfile.mkdtemp(prefix="sabpf-eval-models.")
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    t0 = time.time()
+    base = score_config(dirname, runs, DEFAULTS, STDS_GRID, pool, tmp)
+    # the choice, on benign validation runs only: the smallest stds of the
+    # grid with the fewest false positives there
+    val = {s: metrics(runs, base[s], "validation")["fp"] for s in STDS_GRID}
+    chosen = min(STDS_GRID, key=lambda s: (val[s], s))
+    result = {
+        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "smoke": data["smoke"], "backend": "trace", "batch": BATCH, "params": DEFAULTS,
+        "splits": {s: sum(r["split"] == s for r in runs) for s in ("train", "validation", "test", "attack")},
+        "validation_fp": {str(s): val[s] for s in STDS_GRID}, "chosen_stds": chosen,
+        "test": metrics(runs, base[chosen]),
+        "by_stds": {str(s): strip(metrics(runs, base[s])) for s in STDS_GRID},
+        "runs": [{k: r.get(k) for k in ("name", "kind", "split", "attack", "seed", "seconds")} for r in runs],
+    }
+    # how tight the models are: each kind's test runs against every other
+    # kind's model (a model that accepts another workload is loose)
+    kinds = sorted({r["kind"] for r in runs})
+    tag = "h%(hops)d-s%(sketch)d-d%(decay)d-l%(lambda)g-%(threshold)s" % DEFAULTS
+    jobs = [(r, k) for r in runs if r["split"] == "test" for k in kinds if k != r["kind"]]
+    cross = list(pool.map(lambda j: (j, watch(dirname, j[0], os.path.join(tmp, f"{j[1]}-{tag}.det"), chosen)),
+                          jobs))
+    result["cross_kind"] = {k: {m: sum(bool(s["alerts"]) for (r, mk), s in cross if r["kind"] == k and mk == m)
+                                for m in kinds if m != k} for k in kinds}
+    result["cross_kind_runs"] = {k: sum(r["split"] == "test" and r["kind"] == k for r in runs) for k in kinds}
+    if sweep:
+        # each point chooses its own stds the same way, on validation runs
+        rows = [dict(DEFAULTS, stds=chosen, **strip(metrics(runs, base[chosen])))]
+        for change in SWEEP:
+            params = dict(DEFAULTS, **change)
+            res = score_config(dirname, runs, params, STDS_GRID, pool, tmp, ("validation",))
+            vfp = {s: metrics(runs, res[s], "validation")["fp"] for s in STDS_GRID}
+            s = min(STDS_GRID, key=lambda x: (vfp[x], x))
+            res = score_config(dirname, runs, params, [s], pool, tmp, ("test", "attack"))
+            m = strip(metrics(runs, res[s]))
+            rows.append(dict(params, stds=s, **m))
+            print(f"eval.py: sweep {params} stds {s}: P {m['precision']} R {m['recall']}", file=sys.stderr)
+        result["sweep"] = rows
+    result["score_seconds"] = round(time.time() - t0, 1)
+    subprocess.run(["rm", "-rf", tmp])
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def strip(m):
+    return {k: m[k] for k in ("tp", "fn", "fp", "early", "precision", "recall", "f1", "fp_per_hour")}
+
+
+def fmt(x, nd=2):
+    return "n/a" if x is None else f"{x:.{nd}f}"
+
+
+def docs(path):
+    with open(path) as f:
+        r = json.load(f)
+    t = r["test"]
+    sp = r["splits"]
+    L = []
+    L.append(f"Generated {r['generated']} by `bench/detect/eval.py docs` from `{os.path.relpath(path, REPO)}` "
+             f"(made by `make eval`, i.e. `bench/detect/eval.sh`); trace backend, natively; "
+             f"{sp['train']} training, {sp['validation']} validation and {sp['test']} test benign runs, "
+             f"{sp['attack']} attack runs; `--batch {r['batch']}`, hops {r['params']['hops']}, "
+             f"sketch {r['params']['sketch']}, decay {r['params']['decay']}, lambda {r['params']['lambda']}, threshold max + "
+             f"**{r['chosen_stds']}** stds, chosen on the validation runs alone "
+             f"(false positives there per stds: "
+             + ", ".join(f"{s}: {n}" for s, n in r["validation_fp"].items()) + "). "
+             f"The runs took {sum(x['seconds'] for x in r['runs']):.0f} s of wall time to collect, "
+             f"the scoring {r['score_seconds']:.0f} s.")
+    L.append("")
+    L.append("| | value |")
+    L.append("| --- | ---: |")
+    L.append(f"| precision | {fmt(t['precision'])} |")
+    L.append(f"| recall | {fmt(t['recall'])} ({t['tp']} of {t['attack_runs']} attack runs) |")
+    L.append(f"| F1 | {fmt(t['f1'])} |")
+    L.append(f"| benign test runs flagged | {t['fp']} of {t['benign_runs']} |")
+    L.append(f"| attack runs flagged before the attack began | {t['early']} |")
+    L.append(f"| false positives per hour of benign runtime | {fmt(t['fp_per_hour'], 0)} "
+             f"({t['benign_alerts']} alerts in {fmt(t['benign_hours'] * 3600, 0)} s) |")
+    L.append("")
+    L.append("| attack | workload kinds | runs | detected | flagged early | latency median s | latency max s |")
+    L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for a, m in t["per_attack"].items():
+        L.append(f"| {a} | {', '.join(m['hosts'])} | {m['runs']} | {m['detected']} | {m['early']} | "
+                 f"{fmt(m['latency_median_s'])} | {fmt(m['latency_max_s'])} |")
+    L.append("")
+    L.append("| benign kind | test runs | flagged | median edges |")
+    L.append("| --- | ---: | ---: | ---: |")
+    for k, m in t["per_kind"].items():
+        L.append(f"| {k} | {m['runs']} | {m['false_positives']} | {m['edges_median']} |")
+    L.append("")
+    L.append("Every stds of the grid on the test runs (not used to choose):")
+    L.append("")
+    L.append("| stds | precision | recall | F1 | benign flagged | early |")
+    L.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s, m in r["by_stds"].items():
+        L.append(f"| {s} | {fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(m['f1'])} | {m['fp']} | {m['early']} |")
+    if r.get("cross_kind"):
+        kinds = sorted(r["cross_kind"])
+        L.append("")
+        L.append("How tight the models are: test runs of one kind (rows) flagged by the model of "
+                 "another kind (columns), of the runs of that kind, at the chosen threshold:")
+        L.append("")
+        L.append("| test runs \\ model | " + " | ".join(kinds) + " |")
+        L.append("| --- | " + " | ".join("---:" for _ in kinds) + " |")
+        for k in kinds:
+            n = r["cross_kind_runs"][k]
+            L.append(f"| {k} | " + " | ".join("" if m == k else f"{r['cross_kind'][k][m]} of {n}"
+                                               for m in kinds) + " |")
+    before = os.path.join(os.path.dirname(path), "eval-before-c.json")
+    if os.path.exists(before):
+        with open(before) as f:
+            b = json.load(f)
+        L.append("")
+        L.append("The same captures scored by the detector before the fix of problem (c) (commit fbbdaff, "
+                 "every vertex counting its labels of hops 1..R before its first in-edge; "
+                 "`SABPF_EVAL_BIN=old/build/sabpf eval.py score` wrote `eval-before-c.json`):")
+        L.append("")
+        L.append("| detector | stds chosen | precision | recall | F1 | benign flagged | early |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, x in (("before (c)", b), ("now", r)):
+            m = x["test"]
+            L.append(f"| {name} | {x['chosen_stds']} | {fmt(m['precision'])} | {fmt(m['recall'])} | "
+                     f"{fmt(m['f1'])} | {m['fp']} | {m['early']} |")
+    if r.get("sweep"):
+        L.append("")
+        L.append("Sensitivity: one parameter at a time from the defaults (first row), a fast "
+                 "decay, and the mean as the threshold's base; each point chose its stds on its validation runs the same way; "
+                 "the figures are on the test runs and attacks, and chose nothing:")
+        L.append("")
+        L.append("| hops | sketch | decay | lambda | threshold | stds chosen | precision | recall | F1 | "
+                 "benign flagged | early |")
+        L.append("| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for m in r["sweep"]:
+            L.append(f"| {m['hops']} | {m['sketch']} | {m['decay']} | {m['lambda']} | "
+                     f"{m.get('threshold', 'max')} | {m['stds']} | "
+                     f"{fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(m['f1'])} | {m['fp']} | {m['early']} |")
+    with open(DOC) as f:
+        text = f.read()
+    begin = "<!-- eval:begin (generated by bench/detect/eval.py docs) -->\n"
+    end = "<!-- eval:end -->"
+    if begin not in text or end not in text:
+        sys.exit(f"eval.py: {DOC} lacks the eval markers")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(DOC, "w") as f:
+        f.write(head + begin + "\n".join(L) + "\n" + end + tail)
+
+
+def check(dirname, path):
+    """the smoke test (tests/native/scenarios/55-detect-eval.sh): the result
+    judges every held-out run once, consistently with its own counts; each
+    training capture fits its kind's model; a test run whose reads became
+    executable maps and writes hard links is abnormal against its kind's
+    model. Prints TAP-like lines; the number of
+    failures."""
+    with open(os.path.join(dirname, "runs.json")) as f:
+        runs = json.load(f)["runs"]
+    with open(path) as f:
+        r = json.load(f)
+    t = r["test"]
+    fails = 0
+
+    def say(ok, text):
+        nonlocal fails
+        fails += not ok
+        print(f"{'ok' if ok else 'not ok'} - {text}")
+
+    held = [x for x in runs if x["split"] in ("test", "attack")]
+    outcomes = {n: j["outcome"] for n, j in t["runs"].items()}
+    say(sorted(outcomes) == sorted(x["name"] for x in held) and
+        all(outcomes[x["name"]] in (("tp", "fn", "early") if x["attack"] else ("fp", "tn")) for x in held),
+        f"every held-out run judged once: {outcomes}")
+    tp = sum(o == "tp" for o in outcomes.values())
+    say(tp == t["tp"] and sum(o == "fp" for o in outcomes.values()) == t["fp"] and
+        all((j["latency_s"] is not None and j["latency_s"] >= 0) == (j["outcome"] == "tp") for j in t["runs"].values()),
+        f"counts and latencies agree with the outcomes (tp {t['tp']}, fp {t['fp']})")
+    say(all(x.get("attack_time") for x in runs if x["attack"]), "every attack started (ATTACK_BEGIN recorded)")
+    tmp = tempfile.mkdtemp(prefix="sabpf-eval-check.")
+    kinds = sorted({x["kind"] for x in runs})
+    params = dict(r["params"])
+    for k in kinds:
+        train(dirname, [x for x in runs if x["kind"] == k and x["split"] == "train"], params, f"{tmp}/{k}.det")
+    for x in runs:
+        if x["split"] == "train":
+            s = watch(dirname, x, f"{tmp}/{x['kind']}.det", r["chosen_stds"])
+            say(not s["alerts"], f"training run {x['name']} fits its model ({s['worst_margin']})")
+    for x in runs:
+        if x["split"] == "test":
+            # the same processes doing something else: reads (16) turned into
+            # executable maps (20), writes (17) into hard links (24), as
+            # tests/detect/check.sh does
+            mut = dict(x, capture=os.path.join(tmp, x["name"] + ".mut.raw"))
+            src = os.path.join(dirname, x["capture"])
+            for a, b in (("16", "20"), ("17", "24")):
+                subprocess.run([sys.executable, os.path.join(REPO, "tests", "detect", "mutate_capture.py"),
+                                src, mut["capture"], a, b], check=True, stdout=subprocess.DEVNULL)
+                src = mut["capture"] + ".1"
+                os.replace(mut["capture"], src)
+            os.replace(src, mut["capture"])
+            s = watch(dirname, mut, f"{tmp}/{x['kind']}.det", r["chosen_stds"])
+            say(bool(s["alerts"]), f"test run {x['name']} with reads made executable maps and writes "
+                f"hard links is abnormal ({s['worst_margin']})")
+    subprocess.run(["rm", "-rf", tmp])
+    return fails
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        sys.exit(__doc__)
+    cmd = args.pop(0)
+    opt = {"--dir": None, "--out": RESULT}
+    flags = set()
+    while args:
+        a = args.pop(0)
+        if a in opt and args:
+            opt[a] = args.pop(0)
+        elif a in ("--smoke", "--sweep"):
+            flags.add(a)
+        elif cmd in ("docs", "check") and not a.startswith("-"):
+            opt["--out"] = a
+        else:
+            sys.exit(f"eval.py: unknown argument '{a}'\n{__doc__}")
+    if cmd == "collect" and opt["--dir"]:
+        collect(opt["--dir"], "--smoke" in flags)
+    elif cmd == "score" and opt["--dir"]:
+        score(opt["--dir"], opt["--out"], "--sweep" in flags)
+    elif cmd == "docs":
+        docs(opt["--out"])
+    elif cmd == "check" and opt["--dir"]:
+        sys.exit(1 if check(opt["--dir"], opt["--out"]) else 0)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

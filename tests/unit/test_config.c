@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* test_config.c: unit tests of config.c: a configuration file gives its
+ * outputs and container entries (selectors with record classes), which
+ * become a selection whose classes apply per container; bad files are
+ * refused with FILE:LINE:COLUMN and what to do; a reload replaces only the
+ * file's alternatives and config_diff says what changed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "sabpf_record.h"
+#include "select.h"
+
+#define ID "3f9c5a1b2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
+
+static const char good[] = "# sabpf.yaml\n"
+			   "outputs:\n"
+			   "  - jsonl:/var/log/sabpf/audit.jsonl\n"
+			   "  - summary:-\n"
+			   "containers:\n"
+			   "  - select: podman.name=web\n"
+			   "    classes: file,net\n"
+			   "  - select: [k8s.namespace=payments, 'label.app=db']\n"
+			   "  - all: true\n"
+			   "    classes: proc\n";
+
+static struct sabpf_identity ident(enum sabpf_runtime rt, const char *name)
+{
+	struct sabpf_identity id;
+	memset(&id, 0, sizeof(id));
+	id.runtime = rt;
+	strcpy(id.id, ID);
+	strcpy(id.name, name);
+	return id;
+}
+
+static void test_good(void **state)
+{
+	(void)state;
+	struct sabpf_config c;
+	char err[1024];
+	assert_int_equal(config_parse(good, strlen(good), "sabpf.yaml", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.noutputs, 2);
+	assert_string_equal(c.outputs[0], "jsonl:/var/log/sabpf/audit.jsonl");
+	assert_string_equal(c.outputs[1], "summary:-");
+	assert_int_equal(c.nentries, 4);
+	assert_string_equal(c.entries[0].select, "podman.name=web");
+	assert_string_equal(c.entries[0].classes, "file,net");
+	assert_string_equal(c.entries[2].select, "label.app=db");
+	assert_string_equal(c.entries[2].classes, "");
+	assert_string_equal(c.entries[3].select, "");
+
+	struct selection *s = NULL;
+	assert_int_equal(config_selection(&c, &s, err, sizeof(err)), 0);
+	struct sabpf_identity web = ident(SABPF_RT_PODMAN, "web");
+	struct sabpf_identity other = ident(SABPF_RT_DOCKER, "other");
+	/* first matching entry decides the classes; all: true takes the rest */
+	assert_int_equal(selection_classes(s, &web, 0x1), SABPF_CLASS_FILE | SABPF_CLASS_NET);
+	assert_int_equal(selection_classes(s, &other, 0x1), SABPF_CLASS_PROC);
+	/* negative control: a docker container named web is not the podman entry */
+	struct sabpf_identity dweb = ident(SABPF_RT_DOCKER, "web");
+	assert_int_equal(selection_classes(s, &dweb, 0x1), SABPF_CLASS_PROC);
+	selection_free(s);
+}
+
+static void test_reload(void **state)
+{
+	(void)state;
+	struct sabpf_config a, b;
+	char err[1024];
+	const char *t2 = "outputs: [jsonl:-]\n"
+			 "containers:\n"
+			 "  - select: podman.name=db\n"
+			 "  - select: podman.name=web\n"
+			 "    classes: file,net\n";
+	assert_int_equal(config_parse(good, strlen(good), "a", &a, err, sizeof(err)), 0);
+	assert_int_equal(config_parse(t2, strlen(t2), "b", &b, err, sizeof(err)), 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	/* removed: the two selectors of the list and all; added podman.name=db;
+	 * outputs changed */
+	assert_int_equal(config_diff(&a, &b, out), 5);
+	fclose(out);
+	assert_non_null(strstr(text, "removed select k8s.namespace=payments\n"));
+	if (!strstr(text, "removed all, classes proc\n"))
+		fail_msg("diff said: %s", text);
+	assert_non_null(strstr(text, "added select podman.name=db\n"));
+	assert_non_null(strstr(text, "outputs changed"));
+	assert_null(strstr(text, "podman.name=web")); /* unchanged: not said */
+	free(text);
+	out = open_memstream(&text, &len);
+	assert_int_equal(config_diff(&a, &a, out), 0); /* negative control */
+	fclose(out);
+	assert_string_equal(text, "");
+	free(text);
+
+	/* the command line's alternative stays, the file's are replaced */
+	struct selection *s = NULL, *fresh = NULL;
+	assert_int_equal(selection_add(&s, "docker.name=cli", err, sizeof(err)), 0);
+	assert_int_equal(config_selection(&a, &s, err, sizeof(err)), 0);
+	assert_int_equal(config_selection(&b, &fresh, err, sizeof(err)), 0);
+	struct sabpf_identity cli = ident(SABPF_RT_DOCKER, "cli");
+	struct sabpf_identity other = ident(SABPF_RT_DOCKER, "other");
+	struct sabpf_identity db = ident(SABPF_RT_PODMAN, "db");
+	assert_true(selection_matches(s, &other)); /* all: true of a */
+	assert_false(selection_matches(s, &db) && !selection_matches(s, &other));
+	assert_int_equal(selection_replace_config(s, fresh, err, sizeof(err)), 0);
+	assert_true(selection_matches(s, &cli));
+	assert_false(selection_matches(s, &other));
+	assert_true(selection_matches(s, &db));
+	assert_int_equal(selection_replace_config(s, NULL, err, sizeof(err)), 0);
+	assert_true(selection_matches(s, &cli));
+	assert_false(selection_matches(s, &db));
+	selection_free(s);
+	selection_free(fresh);
+}
+
+static void bad(const char *text, const char *want)
+{
+	struct sabpf_config c;
+	char err[1024] = "";
+	assert_int_equal(config_parse(text, strlen(text), "f.yaml", &c, err, sizeof(err)), -1);
+	if (strncmp(err, want, strlen(want)) != 0 && !strstr(err, want))
+		fail_msg("error '%s' does not say '%s'", err, want);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	bad("", "f.yaml:1:1: the file is empty");
+	bad("[1, 2]", "f.yaml:1:1: the top level must be a mapping");
+	bad("outputs: [jsonl:-]\ncontainer: []\n",
+	    "f.yaml:2:1: unknown key 'container' (keys: outputs, containers)");
+	bad("outputs: jsonl:-\n", "f.yaml:1:10: outputs must be a list");
+	bad("outputs: [jsonl]\n", "f.yaml:1:11: output 'jsonl' has no ':'");
+	bad("containers:\n  - select: podman.name=web\n    classes: file,nett\n",
+	    "f.yaml:3:14: classes: unknown record class 'nett'");
+	bad("containers:\n  - select: [podman.name=web, colour=red]\n",
+	    "f.yaml:2:31: select: unknown key 'colour'");
+	bad("containers:\n  - classes: file\n", "f.yaml:2:5: a containers entry needs select");
+	bad("containers:\n  - select: name=a\n    all: true\n", "not both");
+	bad("containers:\n  - all: yes\n", "f.yaml:2:10: all: must be true");
+	bad("containers:\n  - select: name=a\n    policy: p.yaml\n",
+	    "f.yaml:3:5: policy: per-container access-control policies are not taken");
+	bad("containers:\n  - select: name=a\n    colour: red\n",
+	    "f.yaml:3:5: unknown key 'colour' in a containers entry");
+	bad("containers: podman.name=web\n", "f.yaml:1:13: containers must be a list");
+	bad("containers:\n  - select: []\n", "f.yaml:2:13: select: the list is empty");
+	bad("containers: [\n", "f.yaml:2:1: not valid YAML");
+	/* negative control: the smallest good file is not an error */
+	struct sabpf_config c;
+	char err[256];
+	assert_int_equal(config_parse("containers: [{all: true}]\n", 26, "f", &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.nentries, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_good),
+	    cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
