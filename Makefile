@@ -47,7 +47,7 @@ GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.
 # Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
 HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
-.PHONY: all unit test test-vm bench eval format clean
+.PHONY: all unit test test-vm bench eval docs format clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -137,6 +137,13 @@ bench: all
 # minutes; docs/detection.md, "Evaluation")
 eval: all
 	bench/detect/eval.sh
+
+# The flow diagram of docs/architecture.md, rendered by graphviz.
+docs: $(BUILD)/docs/architecture.svg
+
+$(BUILD)/docs/architecture.svg: docs/architecture.dot
+	@mkdir -p $(@D)
+	dot -Tsvg $< -o $@.tmp && mv $@.tmp $@
 
 format:
 	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h bpf/lsm/*.h tests/unit/*.c bench/*.c)

@@ -29,8 +29,13 @@ int enforce_remove(const char *cgroup, char *err, size_t errlen);
 /* Prints the policies applied and the hook budget. Returns 0 or -1. */
 int enforce_show(FILE *out, bool json, char *err, size_t errlen);
 
-/* `sabpf policy VERB ...` (argv[0] is "policy"): runs the verb of
- * policy_cmds; exit status. */
+/* `sabpf policy log [--follow]` (policy_log.c): prints the denials of the
+ * pinned log ring as JSON lines, and with follow every new one until
+ * SIGINT or SIGTERM. Exit status. */
+int enforce_log(bool follow);
+
+/* `sabpf policy VERB ...` (argv[0] is "policy", policy_cmd.c): runs the
+ * verb of policy_cmds; exit status. */
 int cmd_policy(int argc, char **argv);
 /* The verbs of `sabpf policy`: check, apply, show, remove, log. */
 extern const struct cmd policy_cmds[];

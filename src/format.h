@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* format.h: the interface between the pipeline (output.c) and the output
+/* format.h: the interface between the pipeline (pipeline.c, sink.c) and the output
  * formats (format_*.c). Each output owns a buffer of text ready to be
  * written to its file descriptor; a format appends to it and calls
  * output_maybe_write() once per record, which writes in large blocks. */
@@ -79,7 +79,7 @@ __s64 pipeline_wall_ns(const struct sabpf_pipeline *p, __u64 boot_ns);
 /* Name given by pipeline_name_container(), or NULL. */
 const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container);
 
-/* Shared by the PROV and SPADE writers, implemented in output.c. */
+/* Shared by the PROV and SPADE writers, implemented in attrs.c. */
 
 /* How attribute keys and values are written. */
 enum attr_style {

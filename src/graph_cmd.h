@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "output.h"
+#include "view_map.h"
 
 /* Nodes drawn at most unless --max-nodes says otherwise. */
 #define VIEW_DEFAULT_MAX_NODES 500
@@ -44,28 +45,10 @@ bool view_container_matched(void);
  * n receives how many. */
 const __u64 *view_containers_seen(size_t *n);
 
-/* A small open-addressing hash map from a pair of 64-bit keys to a value,
- * shared by the views for their indexes. Zero-initialise before use. */
-struct view_map {
-	struct view_map_slot *slots;
-	size_t cap; /* a power of two, or 0 */
-	size_t count;
-};
-
-/* The value stored for (a, b), or NULL. */
-size_t *view_map_find(const struct view_map *m, __u64 a, __u64 b);
-/* The value for (a, b), set to `value` first if absent (*added says
- * which). NULL on allocation failure. */
-size_t *view_map_put(struct view_map *m, __u64 a, __u64 b, size_t value, bool *added);
-void view_map_free(struct view_map *m);
-
-/* Makes room for `need` elements of `size` bytes in *array (capacity in
- * *cap, doubled as needed). Returns 0, or -1 on allocation failure. */
-int view_reserve(void *array, size_t *cap, size_t need, size_t size);
-
 /* Length of the UTF-8 character at s[i] (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF), or 0 if the byte there starts no
- * well-formed character. i < len. */
+ * well-formed character. i < len. The check is json_write.h's
+ * utf8_sequence_length(), the one UTF-8 check. */
 size_t view_utf8_char_len(const unsigned char *s, size_t len, size_t i);
 
 /* Command-line arguments of `sabpf graph`. */

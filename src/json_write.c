@@ -103,9 +103,7 @@ static bool is_continuation(unsigned char c)
 	return c >= 0x80 && c <= 0xbf;
 }
 
-/* Length of the well-formed UTF-8 sequence of 2 to 4 bytes starting at s
- * (RFC 3629, table 3-7 of Unicode), or 0 if s[0] does not start one. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t n)
+size_t utf8_sequence_length(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */

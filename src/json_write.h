@@ -146,4 +146,10 @@ void jw_key_bool_lit(struct jw *w, const char *key, size_t keylen, bool v);
 void jw_key_fixed_lit(struct jw *w, const char *key, size_t keylen, double v, int decimals);
 void jw_key_cstr_or_null_lit(struct jw *w, const char *key, size_t keylen, const char *s);
 
+/* Length of the well-formed UTF-8 sequence of 2 to 4 bytes starting at s
+ * (RFC 3629, table 3-7 of Unicode: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0 if s[0] does not start one; n bytes are
+ * readable at s. The one UTF-8 check of sabpf. */
+size_t utf8_sequence_length(const unsigned char *s, size_t n);
+
 #endif /* SABPF_JSON_WRITE_H */

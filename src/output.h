@@ -9,7 +9,9 @@
  * PATH.tmp and renamed into place only by pipeline_finish(p, true), so a
  * failed run never leaves a file that looks complete. The formats, their
  * attributes and the loss counters are described in docs/formats.md.
- * A pipeline is used by one thread at a time. */
+ * A pipeline is used by one thread at a time. Implemented in pipeline.c
+ * (consume, loss, finish), graph_update.c (node table), sink.c (outputs),
+ * attrs.c (shared attributes) and format_raw.c (pipeline_replay_file). */
 #ifndef SABPF_OUTPUT_H
 #define SABPF_OUTPUT_H
 

@@ -166,6 +166,12 @@ int policy_load_file(const char *path, struct policy **out, char *err, size_t er
 
 void policy_free(struct policy *p);
 
+/* Names in the policy language (policy_parse.c), for printing
+ * (policy_print.c): a file mode's key ("r", "rw", ...) and an address
+ * family's name ("inet", ...; "?" if unknown). */
+const char *file_mode_name(uint32_t access);
+const char *family_name(int family);
+
 /* The reference decisions (see the top of this file). addr is in network
  * order, 4 or 16 bytes by family; access is a set of policy_file_access. */
 struct policy_verdict policy_decide_connect(const struct policy *p, int family, const uint8_t *addr,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* policy_glob.h: compiles a policy path glob (validated by src/policy.c)
+/* policy_glob.h: compiles a policy path glob (validated by src/policy_parse.c)
  * into the token form the kernel matcher reads (include/sabpf_glob.h). */
 #ifndef SABPF_POLICY_GLOB_H
 #define SABPF_POLICY_GLOB_H

@@ -43,8 +43,12 @@ fi
 took "$logs/fuzz.log" $t; count "$logs/fuzz.log"
 # The golden capture: `sabpf convert` output byte-identical in every format
 # (tests/golden/check.sh), so that a change of structure changes no output.
-# Every source file names its licence (LICENSE; tests/tools/spdx.py).
+# Every source file names its licence, and every C file of src/ and bpf/
+# says what it is for in its top comment (LICENSE; tests/tools/spdx.py).
 python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.log"; count "$logs/license.log"
+# The flow diagram of docs/architecture.md parses (dot -Tsvg) and names only
+# files that exist (tests/tools/diagram.sh).
+tests/tools/diagram.sh >"$logs/diagram.log" 2>&1; tail -1 "$logs/diagram.log"; count "$logs/diagram.log"
 # The Kubernetes manifests (deploy/), judged by the official client's models
 # (tests/tools/k8s_manifests.py: no API server here for a server dry run).
 /usr/bin/python3 tests/tools/k8s_manifests.py >"$logs/deploy.log" 2>&1; tail -1 "$logs/deploy.log"; count "$logs/deploy.log"

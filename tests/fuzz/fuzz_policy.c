@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* fuzz_policy.c: libFuzzer harness of the policy parser (policy.c). Every
+/* fuzz_policy.c: libFuzzer harness of the policy parser (policy_parse.c). Every
  * input is parsed; a policy that parses must hold the invariants of the
  * in-memory form (policy.h), print, describe each of its rules and answer
  * the reference decisions; an input that does not parse must give an error

@@ -26,7 +26,7 @@ cd "$root"
 ${CLANG:-clang} -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -fno-omit-frame-pointer \
-  -o "$out/fuzz_policy" tests/fuzz/fuzz_policy.c src/policy.c src/policy_glob.c src/json_write.c -l:libyaml.a
+  -o "$out/fuzz_policy" tests/fuzz/fuzz_policy.c src/policy_parse.c src/policy_decide.c src/policy_print.c src/policy_glob.c src/json_write.c -l:libyaml.a
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
