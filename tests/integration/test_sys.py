@@ -199,7 +199,6 @@ def test_bpf_objects_are_named_and_typed(sys_cap, sys_events):
     progs = [a for a in sys_cap.nodes.values() if a["prov:type"] == "bpf_prog"]
     assert [(m["cf:bpf_name"], m["cf:bpf_type"]) for m in maps] == [("motif_map", 2)]
     assert [(p["cf:bpf_name"], p["cf:bpf_type"]) for p in progs] == [("motif_prog", 29)]  # BPF_PROG_TYPE_LSM
-    assert maps[0]["cf:bpf_id"] > 0 and progs[0]["cf:bpf_id"] > 0
     # the ids are the kernel's, the same in every output format: the JSON-lines view names them
     objects = sorted(e["object"] for e in sys_events if e["action"] in ("bpf_map", "bpf_prog"))
     assert set(objects) == {f"{maps[0]['cf:bpf_id']} motif_map", f"{progs[0]['cf:bpf_id']} motif_prog"}
