@@ -456,6 +456,13 @@ void control_serve(struct control *c)
 		if (peer_is_audited(c, fd, why, sizeof(why))) {
 			fprintf(stderr, "sabpf: control request refused: %s\n", why);
 			answer(fd, "error refused: %s\n", why);
+			/* read what the client sent before closing: closing with its
+			 * request unread would reset the connection, and the client
+			 * could lose the answer (seen under load) */
+			shutdown(fd, SHUT_WR);
+			char drain[512];
+			while (recv(fd, drain, sizeof(drain), 0) > 0)
+				;
 			close(fd);
 			continue;
 		}
@@ -518,8 +525,14 @@ static int ctl_send(const char *request)
 	ssize_t n;
 	while ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
 		used += n;
+	int read_errno = n < 0 ? errno : 0;
 	close(fd);
 	buf[used] = '\0';
+	if (used == 0) {
+		fprintf(stderr, "sabpf ctl: the agent at '%s' gave no answer%s%s\n", ctl_socket,
+			read_errno ? ": " : "", read_errno ? strerror(read_errno) : "");
+		return 1;
+	}
 	fputs(buf, stdout);
 	/* the verdict is the last line */
 	char *line = buf, *next;
