@@ -85,7 +85,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- bpffs, lock, skeleton ---------------------------------------------- */
 
-static int mkdir_p(const char *path)
+int bpffs_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
 	snprintf(buf, sizeof(buf), "%s", path);
@@ -114,7 +114,7 @@ static int prepare_bpffs(char *err, size_t errlen)
 			    "(policies are pinned there; mount -t bpf bpf /sys/fs/bpf)",
 			    strerror(errno));
 	}
-	if (mkdir_p(LINKS_DIR))
+	if (bpffs_mkdir_p(LINKS_DIR))
 		return fail(err, errlen, "cannot create %s: %s", LINKS_DIR, strerror(errno));
 	return 0;
 }

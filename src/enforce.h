@@ -40,4 +40,8 @@ int cmd_policy(int argc, char **argv);
 /* The verbs of `sabpf policy`: check, apply, show, remove, log. */
 extern const struct cmd policy_cmds[];
 
+/* mkdir -p with mode 0700 (pin directories in bpffs). Returns 0 or -1
+ * with errno. */
+int bpffs_mkdir_p(const char *path);
+
 #endif

@@ -14,6 +14,7 @@
  * Slot 0 is written last: a DIR without it is incomplete (an agent died
  * while starting) and is removed by the next one. */
 #include "pin.h"
+#include "enforce.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,21 +51,6 @@ static __u64 fnv1a(const void *data, size_t n, __u64 h)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) && errno != EEXIST ? -1 : 0;
 }
 
 /* Removes every entry of DIR/sub, then DIR/sub. */
@@ -124,7 +110,8 @@ static int make_dir(const struct pin *p, char *err, size_t errlen)
 	}
 	char sub[PATH_MAX];
 	snprintf(sub, sizeof(sub), "%s/links", p->dir);
-	if (mkdir_p(sub) || (snprintf(sub, sizeof(sub), "%s/maps", p->dir), mkdir_p(sub))) {
+	if (bpffs_mkdir_p(sub) ||
+	    (snprintf(sub, sizeof(sub), "%s/maps", p->dir), bpffs_mkdir_p(sub))) {
 		snprintf(err, errlen, "--pin %s: cannot create it: %s%s", p->dir, strerror(errno),
 			 errno == EPERM ? " (bpffs refuses names with a dot)" : "");
 		return -1;

@@ -198,6 +198,26 @@ static void kafka_lost(void *ctx, const struct sabpf_lost *l)
 	note_loss(p, l);
 }
 
+/* A new output of format ops writing to path (spec: for messages), its
+ * buffers ready and no file open yet; NULL with err when out of memory. */
+static struct output *output_new(struct sabpf_pipeline *p, const struct format_ops *ops,
+				 const char *path, const char *spec, char *err, size_t errlen)
+{
+	struct output *o = calloc(1, sizeof(*o));
+	if (!o || !(o->path = strdup(path))) {
+		free(o);
+		pipeline_set_err(err, errlen, "out of memory adding output '%s'", spec);
+		return NULL;
+	}
+	o->ops = ops;
+	o->p = p;
+	o->fd = -1;
+	o->slot = ops->describes_nodes ? p->slots_used : -1;
+	jbuf_init(&o->buf);
+	jbuf_init(&o->scratch);
+	return o;
+}
+
 /* -o kafka:BROKERS/TOPIC[,KEY=VALUE]... (kafka.h) */
 static int add_kafka_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen)
 {
@@ -215,19 +235,11 @@ static int add_kafka_output(struct sabpf_pipeline *p, const char *spec, char *er
 		kafka_spec_free(&ks);
 		return -1;
 	}
-	struct output *o = calloc(1, sizeof(*o));
-	if (!o || !(o->path = strdup(spec))) {
-		free(o);
+	struct output *o = output_new(p, ops, spec, spec, err, errlen);
+	if (!o) {
 		kafka_spec_free(&ks);
-		pipeline_set_err(err, errlen, "out of memory adding output '%s'", spec);
 		return -1;
 	}
-	o->ops = ops;
-	o->p = p;
-	o->fd = -1;
-	o->slot = ops->describes_nodes ? p->slots_used : -1;
-	jbuf_init(&o->buf);
-	jbuf_init(&o->scratch);
 	o->kafka = kafka_sink_new(&ks, kafka_lost, p, why, sizeof(why));
 	if (!o->kafka) {
 		pipeline_set_err(err, errlen, "output '%s': %s", spec, why);
@@ -333,18 +345,9 @@ int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, s
 		return -1;
 	}
 
-	struct output *o = calloc(1, sizeof(*o));
-	if (!o || !(o->path = strdup(path))) {
-		free(o);
-		pipeline_set_err(err, errlen, "out of memory adding output '%s'", spec);
+	struct output *o = output_new(p, ops, path, spec, err, errlen);
+	if (!o)
 		return -1;
-	}
-	o->ops = ops;
-	o->p = p;
-	o->fd = -1;
-	o->slot = ops->describes_nodes ? p->slots_used : -1;
-	jbuf_init(&o->buf);
-	jbuf_init(&o->scratch);
 	if (output_open_file(o, spec, err, errlen) < 0 ||
 	    (p->seal && output_open_seal(p, o, spec, err, errlen) < 0)) {
 		if (o->tmp_path && o->fd >= 0) {
