@@ -7,7 +7,8 @@
 # its own under the policy (deny by default; egress to one port on
 # 127.0.0.1 and ::1; bind on that port): the allowed connect succeeds; a
 # denied connect (IPv4, IPv6, IPv4-mapped IPv6, TCP Fast Open sendto), UDP
-# sendto and sendmsg, bind (IPv4, IPv6) and a raw socket fail with EPERM,
+# sendto, sendmsg and sendmmsg, io_uring connect and sendmsg, bind (IPv4,
+# IPv6) and a raw socket fail with EPERM,
 # and each denial is in `sabpf policy log --follow`, named by its rule; a
 # child cgroup made after the policy was applied inherits it; a sibling
 # cgroup outside it does everything the policy denies (negative control),
@@ -127,9 +128,13 @@ attempt("bind6-denied", lambda: bind(socket.AF_INET6, "::1", NO + 1))
 attempt("raw-denied", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).close())
 attempt("unix-allowed", lambda: socket.socket(socket.AF_UNIX).close())
 PY
-# runs the probe in cgroup $1, output in $OUT/$2.txt
+# runs the probe in cgroup $1, output in $OUT/$2.txt; then io_uring and
+# sendmmsg through build/progs/policyprobe ("OP ARGS: ok" or ": errno=N NAME")
+pp=$(dirname "$SABPF")/progs/policyprobe
 probe() {
-  /bin/sh -c 'echo $$ >"$1/cgroup.procs" && exec /usr/bin/python3 "$2"' sh "$1" "$OUT/probe.py" \
+  /bin/sh -c 'echo $$ >"$1/cgroup.procs" && /usr/bin/python3 "$2" &&
+    for op in uring-connect uring-sendmsg sendmmsg; do "$3" $op 127.0.0.1 "$4"; done &&
+    "$3" uring-connect 127.0.0.1 "$5"' sh "$1" "$OUT/probe.py" "$pp" "$nop" "$okp" \
     >"$OUT/$2.txt" 2>"$OUT/$2.err"
 }
 # expect FILE "NAME RESULT"...: every line is in FILE
@@ -156,13 +161,13 @@ for _ in $(seq 50); do grep -q "following every denial" "$OUT/log.err" && break;
 
 probe "$base" in
 expect "$OUT/in.txt" "connect4-allowed ok" "connect6-allowed ok" "mapped-allowed ok" "udp4-allowed ok" \
-  "bind4-allowed ok" "unix-allowed ok" &&
-  ok "allowed connects (IPv4, IPv6, IPv4-mapped), sendto, bind and a unix socket succeed" ||
+  "bind4-allowed ok" "unix-allowed ok" "uring-connect 127.0.0.1 $okp: ok" &&
+  ok "allowed connects (IPv4, IPv6, IPv4-mapped, io_uring), sendto, bind and a unix socket succeed" ||
   not_ok "allowed: $(cat "$OUT/in.txt" "$OUT/in.err")"
-denied="connect4-denied EPERM|connect6-denied EPERM|mapped-denied EPERM|tfo-denied EPERM|udp4-denied EPERM|udp4-sendmsg-denied EPERM|udp6-denied EPERM|udp6-mapped-denied EPERM|bind4-denied EPERM|bind6-denied EPERM|raw-denied EPERM"
+denied="uring-connect 127.0.0.1 $nop: errno=1 EPERM|uring-sendmsg 127.0.0.1 $nop: errno=1 EPERM|sendmmsg 127.0.0.1 $nop: errno=1 EPERM|connect4-denied EPERM|connect6-denied EPERM|mapped-denied EPERM|tfo-denied EPERM|udp4-denied EPERM|udp4-sendmsg-denied EPERM|udp6-denied EPERM|udp6-mapped-denied EPERM|bind4-denied EPERM|bind6-denied EPERM|raw-denied EPERM"
 # shellcheck disable=SC2086 # split on | on purpose
 (IFS='|' && expect "$OUT/in.txt" $denied) &&
-  ok "denied: connect (IPv4, IPv6, mapped, Fast Open), UDP sendto/sendmsg, bind, raw socket: EPERM" ||
+  ok "denied: connect (IPv4, IPv6, mapped, Fast Open, io_uring), UDP sendto/sendmsg/sendmmsg (also io_uring), bind, raw socket: EPERM" ||
   not_ok "denied: $(cat "$OUT/in.txt" "$OUT/in.err")"
 # negative control of the check itself: a mutated expectation fails
 ! expect "$OUT/in.txt" "connect4-denied ok" && ok "a mutated expectation fails the check" ||
@@ -174,7 +179,8 @@ probe "$child" child
   ok "a child cgroup made after the policy inherits it" || not_ok "child: $(cat "$OUT/child.txt" "$OUT/child.err")"
 probe "$sib" sib
 expect "$OUT/sib.txt" "connect4-denied ok" "connect6-denied ok" "mapped-denied ok" "udp4-denied ok" \
-  "udp6-denied ok" "bind4-denied ok" "bind6-denied ok" "raw-denied ok" &&
+  "udp6-denied ok" "bind4-denied ok" "bind6-denied ok" "raw-denied ok" "uring-connect 127.0.0.1 $nop: ok" \
+  "uring-sendmsg 127.0.0.1 $nop: ok" "sendmmsg 127.0.0.1 $nop: ok" &&
   ok "an unaudited sibling cgroup does what the policy denies (negative control)" ||
   not_ok "sibling: $(cat "$OUT/sib.txt" "$OUT/sib.err")"
 
@@ -191,8 +197,8 @@ has "$bid" "\"action\":\"denied\",\"operation\":\"connect\",\"rule_id\":131071,\
   has "$bid" "\"operation\":\"connect\"" && has "$bid" "\"address\":\"::1\",\"port\":$nop" &&
   ok "denied connects are in the policy log (rule network.default, address, port, EPERM)" ||
   not_ok "connect denial not in the log: $(head -c 600 "$OUT/log.jsonl")"
-[ "$(grep -F "\"cgroup_id\":$bid," "$OUT/log.jsonl" | grep -cF "\"operation\":\"sendmsg\"")" -eq 4 ] &&
-  ok "the four denied datagrams are in the log as sendmsg" ||
+[ "$(grep -F "\"cgroup_id\":$bid," "$OUT/log.jsonl" | grep -cF "\"operation\":\"sendmsg\"")" -eq 6 ] &&
+  ok "the six denied datagrams are in the log as sendmsg" ||
   not_ok "sendmsg denials: $(grep -F sendmsg "$OUT/log.jsonl" | head -c 600)"
 [ "$(grep -F "\"cgroup_id\":$bid," "$OUT/log.jsonl" | grep -cF "\"operation\":\"bind\",\"rule_id\":196607")" -eq 2 ] &&
   has "$bid" "\"operation\":\"socket_create\",\"rule_id\":131067,\"rule\":\"network.unhooked\"" &&
