@@ -132,8 +132,8 @@ static int net_op(const char *op, const char *addr, const char *port)
 		return errno;
 	int rc, e = 0;
 	struct iovec iov = {.iov_base = "x", .iov_len = 1};
-	struct mmsghdr mm = {.msg_hdr = {.msg_name = &ss, .msg_namelen = len, .msg_iov = &iov,
-					 .msg_iovlen = 1}};
+	struct mmsghdr mm = {
+	    .msg_hdr = {.msg_name = &ss, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1}};
 	if (strcmp(op, "sendmmsg") == 0)
 		rc = sendmmsg(fd, &mm, 1, 0);
 	else if (udp)
@@ -173,14 +173,12 @@ static int uring_op(const char *op, const char *addr, const char *port)
 		sq_len = cq_len; /* one mapping for both (IORING_FEAT_SINGLE_MMAP) */
 	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
 			IORING_OFF_SQ_RING);
-	struct io_uring_sqe *sqes =
-	    mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
 	if (sq == MAP_FAILED || sqes == MAP_FAILED || !(p.features & IORING_FEAT_SINGLE_MMAP))
 		return ENOSYS;
 	struct iovec iov = {.iov_base = "x", .iov_len = 1};
-	struct msghdr mh = {
-	    .msg_name = &ss, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr mh = {.msg_name = &ss, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1};
 	struct io_uring_sqe *sqe = &sqes[0];
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->fd = fd;
@@ -510,7 +508,8 @@ static int run_op(int argc, char **argv)
 	     strcmp(op, "sendmmsg") == 0 || strcmp(op, "bind") == 0) &&
 	    argc == 4)
 		e = net_op(op, argv[2], argv[3]);
-	else if ((strcmp(op, "uring-connect") == 0 || strcmp(op, "uring-sendmsg") == 0) && argc == 4)
+	else if ((strcmp(op, "uring-connect") == 0 || strcmp(op, "uring-sendmsg") == 0) &&
+		 argc == 4)
 		e = uring_op(op, argv[2], argv[3]);
 	else if (strcmp(op, "listen") == 0)
 		e = listen_op(argv[2]);
