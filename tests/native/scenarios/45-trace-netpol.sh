@@ -6,7 +6,7 @@
 # where only the trace backend runs, or --backend trace). In a cgroup of
 # its own under the policy (deny by default; egress to one port on
 # 127.0.0.1 and ::1; bind on that port): the allowed connect succeeds; a
-# denied connect (IPv4, IPv6, IPv4-mapped IPv6, TCP Fast Open sendto), UDP
+# denied connect (IPv4, IPv6, IPv4-mapped IPv6, TCP Fast Open sendto, UDP), UDP
 # sendto, sendmsg and sendmmsg, io_uring connect and sendmsg, bind (IPv4,
 # IPv6) and a raw socket fail with EPERM,
 # and each denial is in `sabpf policy log --follow`, named by its rule; a
@@ -118,6 +118,7 @@ attempt("mapped-allowed", lambda: connect(socket.AF_INET6, "::ffff:127.0.0.1", O
 attempt("mapped-denied", lambda: connect(socket.AF_INET6, "::ffff:127.0.0.1", NO))
 attempt("tfo-denied", lambda: tfo(NO))
 attempt("udp4-allowed", lambda: u4.sendto(b"x", ("127.0.0.1", OK)))
+attempt("udp-connect-denied", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(("127.0.0.1", NO)))
 attempt("udp4-denied", lambda: u4.sendto(b"x", ("127.0.0.1", NO)))
 attempt("udp4-sendmsg-denied", lambda: u4.sendmsg([b"x"], [], 0, ("127.0.0.1", NO)))
 attempt("udp6-denied", lambda: u6.sendto(b"x", ("::1", NO)))
@@ -164,7 +165,7 @@ expect "$OUT/in.txt" "connect4-allowed ok" "connect6-allowed ok" "mapped-allowed
   "bind4-allowed ok" "unix-allowed ok" "uring-connect 127.0.0.1 $okp: ok" &&
   ok "allowed connects (IPv4, IPv6, IPv4-mapped, io_uring), sendto, bind and a unix socket succeed" ||
   not_ok "allowed: $(cat "$OUT/in.txt" "$OUT/in.err")"
-denied="uring-connect 127.0.0.1 $nop: errno=1 EPERM|uring-sendmsg 127.0.0.1 $nop: errno=1 EPERM|sendmmsg 127.0.0.1 $nop: errno=1 EPERM|connect4-denied EPERM|connect6-denied EPERM|mapped-denied EPERM|tfo-denied EPERM|udp4-denied EPERM|udp4-sendmsg-denied EPERM|udp6-denied EPERM|udp6-mapped-denied EPERM|bind4-denied EPERM|bind6-denied EPERM|raw-denied EPERM"
+denied="uring-connect 127.0.0.1 $nop: errno=1 EPERM|uring-sendmsg 127.0.0.1 $nop: errno=1 EPERM|sendmmsg 127.0.0.1 $nop: errno=1 EPERM|connect4-denied EPERM|connect6-denied EPERM|mapped-denied EPERM|tfo-denied EPERM|udp4-denied EPERM|udp-connect-denied EPERM|udp4-sendmsg-denied EPERM|udp6-denied EPERM|udp6-mapped-denied EPERM|bind4-denied EPERM|bind6-denied EPERM|raw-denied EPERM"
 # shellcheck disable=SC2086 # split on | on purpose
 (IFS='|' && expect "$OUT/in.txt" $denied) &&
   ok "denied: connect (IPv4, IPv6, mapped, Fast Open, io_uring), UDP sendto/sendmsg/sendmmsg (also io_uring), bind, raw socket: EPERM" ||
@@ -179,7 +180,7 @@ probe "$child" child
   ok "a child cgroup made after the policy inherits it" || not_ok "child: $(cat "$OUT/child.txt" "$OUT/child.err")"
 probe "$sib" sib
 expect "$OUT/sib.txt" "connect4-denied ok" "connect6-denied ok" "mapped-denied ok" "udp4-denied ok" \
-  "udp6-denied ok" "bind4-denied ok" "bind6-denied ok" "raw-denied ok" "uring-connect 127.0.0.1 $nop: ok" \
+  "udp-connect-denied ok" "udp6-denied ok" "bind4-denied ok" "bind6-denied ok" "raw-denied ok" "uring-connect 127.0.0.1 $nop: ok" \
   "uring-sendmsg 127.0.0.1 $nop: ok" "sendmmsg 127.0.0.1 $nop: ok" &&
   ok "an unaudited sibling cgroup does what the policy denies (negative control)" ||
   not_ok "sibling: $(cat "$OUT/sib.txt" "$OUT/sib.err")"
@@ -194,7 +195,8 @@ sid=$(stat -c %i "$sib")
 has() { grep -F "\"container\":$bid," "$OUT/log.jsonl" | grep -F "\"cgroup_id\":$1," | grep -qF "$2"; }
 has "$bid" "\"action\":\"denied\",\"operation\":\"connect\",\"rule_id\":131071,\"rule\":\"network.default\"" &&
   has "$bid" "\"address\":\"127.0.0.1\",\"port\":$nop,\"result\":\"EPERM\"" &&
-  has "$bid" "\"operation\":\"connect\"" && has "$bid" "\"address\":\"::1\",\"port\":$nop" &&
+  has "$bid" "\"address\":\"::1\",\"port\":$nop" &&
+  [ "$(grep -F "\"cgroup_id\":$bid," "$OUT/log.jsonl" | grep -cF "\"operation\":\"connect\"")" -eq 6 ] &&
   ok "denied connects are in the policy log (rule network.default, address, port, EPERM)" ||
   not_ok "connect denial not in the log: $(head -c 600 "$OUT/log.jsonl")"
 [ "$(grep -F "\"cgroup_id\":$bid," "$OUT/log.jsonl" | grep -cF "\"operation\":\"sendmsg\"")" -eq 6 ] &&
