@@ -7,7 +7,9 @@
  * Every program is an lsm_cgroup/ program (BPF_LSM_CGROUP): attached to a
  * container's (or pod's) cgroup, the kernel runs it only for tasks of that
  * cgroup and its descendants, and at most 10 distinct hooks can carry such
- * programs system-wide. Each program
+ * programs system-wide; but for the cgroup-bpf socket programs (cgroup/
+ * connect4 ..., below) that enforce the network section where BPF LSM is
+ * not available (the trace backend). Each program
  *   1. finds the policy bound to the nearest audited ancestor of the task's
  *      cgroup (pol_bind), and its slot (pol_heads ...);
  *   2. decides as the reference functions of src/policy.c do (verdict and

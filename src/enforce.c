@@ -9,7 +9,9 @@
  *   2. writes it into a free slot (head, network rules, file and exec rules);
  *   3. attaches the programs of the hooks it needs to the cgroup, one link per
  *      hook pinned as ENFORCE_PIN_ROOT/links/<cgroup id>/<hook>; a hook the
- *      cgroup already has keeps its link;
+ *      cgroup already has keeps its link (lsm_cgroup hooks, or with the trace
+ *      backend cgroup-bpf socket hooks: network rules only, the rest is
+ *      refused before step 1 by enforce_trace_refusal);
  *   4. binds the cgroup to the new slot with one map update: this is the
  *      moment the new policy takes effect, whole;
  *   5. drops the links of hooks the new policy does not need, and frees the

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* enforce.h: applying access-control policies to live cgroups with the
- * lsm_cgroup programs of bpf/policy.bpf.c, and the `sabpf policy
+ * lsm_cgroup programs of bpf/policy.bpf.c (or, without BPF LSM, its
+ * cgroup-bpf socket programs for the network section), and the `sabpf policy
  * check|apply|show|remove|log` verb table. Policies are pinned in bpffs under
  * ENFORCE_PIN_ROOT: they hold without any sabpf process running, and an
  * agent started later finds them there, and claims a slot for their denials
