@@ -59,7 +59,7 @@
 /* The hooks, the program on each, and the policy sections that need it.
  * The lsm_cgroup ones serve the LSM backend; the cgroup-bpf socket hooks
  * serve the trace backend (hosts without BPF LSM), which can enforce the
- * network section without families and nothing else (trace_refusal). */
+ * network section without families and nothing else (enforce_trace_refusal). */
 static const struct hook {
 	const char *name;    /* LSM hook, or cgroup-bpf attach point */
 	const char *program; /* in bpf/policy.bpf.c */
@@ -521,7 +521,7 @@ int enforce_trace_refusal(const struct policy *p, const char *why, char *err, si
 	};
 	char more[256] = "";
 	int first = -1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < (int)(sizeof(lsm_only) / sizeof(lsm_only[0])); i++) {
 		if (!lsm_only[i].present)
 			continue;
 		if (first < 0) {
