@@ -45,28 +45,42 @@ mkdir -p "$base" "$sib" || {
   exit 1
 }
 
-# Two ports: the policy allows OKP and denies NOP; a server outside the
-# cgroups listens on both, on 127.0.0.1 and ::1, so a connect that is not
-# refused by the policy succeeds.
-okp=$((40000 + $$ % 5000))
-nop=$((okp + 5000))
-cat >"$OUT/server.py" <<PY
-import socket, select
-ls = []
-for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-    for port in ($okp, $nop):
-        s = socket.socket(fam)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((host, port))
-        s.listen(64)
-        ls.append(s)
-open("$OUT/server.ready", "w").close()
+# Two ports the kernel picks free on 127.0.0.1 and ::1: the policy allows
+# the first and denies the second; a server outside the cgroups listens on
+# both, so a connect that is not refused by the policy succeeds.
+cat >"$OUT/server.py" <<'PY'
+import socket, select, sys
+def pair():
+    while True:
+        a = socket.socket(socket.AF_INET)
+        a.bind(("127.0.0.1", 0))
+        port = a.getsockname()[1]
+        b = socket.socket(socket.AF_INET6)
+        try:
+            b.bind(("::1", port))
+        except OSError:
+            continue
+        return port, [a, b]
+okp, ls = pair()
+nop, more = pair()
+ls += more
+for s in ls:
+    s.listen(64)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(f"{okp} {nop}\n")
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 while True:
     for s in select.select(ls, [], [])[0]:
         s.accept()[0].close()
 PY
-/usr/bin/python3 "$OUT/server.py" &
+/usr/bin/python3 "$OUT/server.py" "$OUT/server.ready" &
 server_pid=$!
+for _ in $(seq 50); do [ -s "$OUT/server.ready" ] && break; sleep 0.1; done
+read -r okp nop <"$OUT/server.ready" || {
+  not_ok "the server did not start"
+  exit 1
+}
 
 cat >"$OUT/policy.yaml" <<EOF
 version: 1
@@ -124,8 +138,8 @@ attempt("udp4-sendmsg-denied", lambda: u4.sendmsg([b"x"], [], 0, ("127.0.0.1", N
 attempt("udp6-denied", lambda: u6.sendto(b"x", ("::1", NO)))
 attempt("udp6-mapped-denied", lambda: u6.sendto(b"x", ("::ffff:127.0.0.1", NO)))
 attempt("bind4-allowed", lambda: bind(socket.AF_INET, "127.0.0.1", OK))
-attempt("bind4-denied", lambda: bind(socket.AF_INET, "127.0.0.1", NO + 1))
-attempt("bind6-denied", lambda: bind(socket.AF_INET6, "::1", NO + 1))
+attempt("bind4-denied", lambda: bind(socket.AF_INET, "127.0.0.1", NO))
+attempt("bind6-denied", lambda: bind(socket.AF_INET6, "::1", NO))
 attempt("raw-denied", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).close())
 attempt("unix-allowed", lambda: socket.socket(socket.AF_UNIX).close())
 PY
@@ -147,7 +161,6 @@ expect() {
   done
 }
 
-for _ in $(seq 50); do [ -e "$OUT/server.ready" ] && break; sleep 0.1; done
 "$SABPF" policy apply --cgroup "$base" "$OUT/policy.yaml" >"$OUT/apply.out" 2>"$OUT/apply.err"
 rc=$?
 [ "$rc" -eq 0 ] && ok "network policy applied" || not_ok "apply: rc $rc: $(cat "$OUT/apply.err")"
