@@ -525,13 +525,24 @@ static int choose_backend(const struct common_opts *o, const char *cmd, enum sab
 /* ---- sabpf run ---------------------------------------------------------- */
 
 /* --policy: the policy file enforced on the run's own cgroup (its
- * target.cgroup is replaced by the container's). */
-static int apply_run_policy(const char *path, const char *cgroup, char *err, size_t errlen)
+ * target.cgroup is replaced by the container's), by the programs of the
+ * backend chosen; cgroup NULL only checks that the backend can enforce it
+ * (the trace backend: network rules only). */
+static int apply_run_policy(const char *path, const char *cgroup, enum sabpf_backend backend,
+			    char *err, size_t errlen)
 {
 	struct policy *pol = NULL;
+	char why[768] = "";
 	if (policy_load_file(path, &pol, err, errlen))
 		return -1;
-	int rc = enforce_apply(pol, cgroup, err, errlen);
+	if (backend == SABPF_BACKEND_TRACE && doctor_require(why, sizeof(why)) == 0)
+		snprintf(why, sizeof(why), "--backend trace was asked for");
+	int rc =
+	    !cgroup ? (backend == SABPF_BACKEND_TRACE ? enforce_trace_refusal(pol, why, err, errlen)
+						      : 0)
+		    : enforce_apply_on(pol, cgroup,
+				       backend == SABPF_BACKEND_TRACE ? ENFORCE_TRACE : ENFORCE_LSM,
+				       why, err, errlen);
 	policy_free(pol);
 	return rc;
 }
@@ -609,9 +620,9 @@ static int cmd_run(int argc, char **argv)
 	enum sabpf_backend backend;
 	if (choose_backend(&r.common, "sabpf run", &backend))
 		return EXIT_RUN_FAILED;
-	if (backend == SABPF_BACKEND_TRACE && r.policy_path) {
-		fprintf(stderr, "sabpf run: --policy needs the LSM backend (BPF LSM programs): the "
-				"trace backend cannot deny anything (docs/backends.md)\n");
+	/* a rule the backend cannot enforce: refused before anything starts */
+	if (r.policy_path && apply_run_policy(r.policy_path, NULL, backend, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
 		return EXIT_RUN_FAILED;
 	}
 	struct container *c = NULL;
@@ -650,7 +661,8 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (r.policy_path) {
-		if (apply_run_policy(r.policy_path, container_cgroup_path(c), err, sizeof(err))) {
+		if (apply_run_policy(r.policy_path, container_cgroup_path(c), backend, err,
+				     sizeof(err))) {
 			fprintf(stderr, "sabpf run: %s\n", err);
 			goto out;
 		}
