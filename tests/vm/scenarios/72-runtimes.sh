@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# timeout: 420
+# timeout: 600
 # vm-binaries: /usr/sbin/runc
 # vm-binaries-containerd: /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/bin/ctr
 # 72-runtimes.sh: real container runtimes under the LSM backend (issue 11,
