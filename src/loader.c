@@ -99,6 +99,29 @@ static double timing_mark(const char *what, double since)
 	return t;
 }
 
+/* SABPF_TIMING=2 also: each loaded program's verified instructions (the
+ * verifier's work, which is most of the start-up time under emulation). */
+static void timing_verified(struct bpf_object *obj)
+{
+	const char *t = getenv("SABPF_TIMING");
+	if (!t || strcmp(t, "2") != 0)
+		return;
+	struct bpf_program *prog;
+	unsigned long long total = 0;
+	bpf_object__for_each_program(prog, obj)
+	{
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		total += info.verified_insns;
+		fprintf(stderr, "sabpf: timing: verified %u %s\n", info.verified_insns,
+			bpf_program__name(prog));
+	}
+	fprintf(stderr, "sabpf: timing: verified %llu in all\n", total);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -505,6 +528,8 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);
 	double t1 = timing_mark("load", t0);
+	if (!rc)
+		timing_verified(a->skel->obj);
 	if (rc) {
 		snprintf(err, errlen,
 			 "the kernel refused to load sabpf's BPF programs: %s (run `sabpf doctor` "
