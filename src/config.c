@@ -3,7 +3,8 @@
  * with libyaml into outputs and container entries (selectors of select.c
  * with record classes and a policy file), checked term by term with
  * FILE:LINE:COLUMN in every error, and reloaded on SIGHUP or an inotify
- * event on its directory by the agent's loop (config_poll). */
+ * event on its directory by the agent's loop (config_poll); and `sabpf
+ * config check`, which validates a file as the agent would read it. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <yaml.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "policy.h"
 #include "select.h"
@@ -492,4 +494,62 @@ void config_free(struct config_state *st)
 	if (st && st->watch_fd >= 0)
 		close(st->watch_fd);
 	free(st);
+}
+
+/* ---- sabpf config check ---------------------------------------------------- */
+
+static int cmd_config_check(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: sabpf config check [FILE]\n"
+		       "validate a configuration file (default " CONFIG_DEFAULT_PATH
+		       ") as `sabpf audit` reads it, policy files included, and print its "
+		       "entries\n");
+		return 0;
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+		return cmd_usage_error("sabpf config check", "expected at most one FILE");
+	const char *path = argc == 2 ? argv[1] : CONFIG_DEFAULT_PATH;
+	struct sabpf_config *c = malloc(sizeof(*c));
+	struct selection *s = NULL;
+	char err[1024];
+	if (!c) {
+		fprintf(stderr, "sabpf config check: out of memory\n");
+		return 1;
+	}
+	int rc =
+	    config_load(path, c, err, sizeof(err)) || config_selection(c, &s, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sabpf config check: %s\n", err);
+	} else {
+		for (int i = 0; i < c->noutputs; i++)
+			printf("output %s\n", c->outputs[i]);
+		for (int i = 0; i < c->nentries; i++) {
+			const struct config_entry *e = &c->entries[i];
+			printf("%d: %s%s classes %s policy %s\n", i + 1,
+			       e->select[0] ? "select " : "all", e->select,
+			       e->classes[0] ? e->classes : "(the agent's --classes)",
+			       e->policy[0] ? e->policy : "(none)");
+		}
+		printf("%s: valid (%d output%s, %d selector%s)\n", path, c->noutputs,
+		       c->noutputs == 1 ? "" : "s", c->nentries, c->nentries == 1 ? "" : "s");
+	}
+	selection_free(s);
+	free(c);
+	return rc ? 1 : 0;
+}
+
+const struct cmd config_cmds[] = {
+    {"check", cmd_config_check, "[FILE]",
+     "validate a configuration file (policy files included) and print its entries", 0, NULL},
+    {0},
+};
+
+int cmd_config(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_print_table(stderr, config_cmds, "sabpf config");
+		return EXIT_USAGE;
+	}
+	return cmd_select(config_cmds, "sabpf config", argc - 1, argv + 1);
 }

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cmd.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/sabpf/sabpf.yaml"
 #define CONFIG_MAX_OUTPUTS 16
 #define CONFIG_MAX_ENTRIES 16
@@ -80,5 +82,10 @@ int config_watch(struct config_state *st, char *err, size_t errlen);
  * fine. */
 int config_poll(struct config_state *st, struct selection *s);
 void config_free(struct config_state *st);
+
+/* `sabpf config VERB` (argv[0] is "config"): `check [FILE]` validates a
+ * file as the agent reads it. Exit status: 0 valid, 1 invalid, 2 usage. */
+int cmd_config(int argc, char **argv);
+extern const struct cmd config_cmds[];
 
 #endif /* SABPF_CONFIG_H */

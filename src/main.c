@@ -1083,6 +1083,8 @@ static const struct cmd cmds[] = {
      "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
      "what a node came from or led to", CMD_JSON, NULL},
+    {"config", cmd_config, "VERB",
+     "validate a configuration file of `audit` (docs/configuration.md)", 0, config_cmds},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };
