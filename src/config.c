@@ -433,8 +433,9 @@ static bool watch_changed(struct config_state *st)
 	while ((n = read(st->watch_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
-			if (ev->len && (!strcmp(ev->name, base) || !strcmp(ev->name, "..data")))
-				changed = true;
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && (!strcmp(ev->name, base) || !strcmp(ev->name, "..data"))))
+				changed = true; /* an overflow may have hidden one */
 			p += sizeof(*ev) + ev->len;
 		}
 	}

@@ -421,6 +421,8 @@ static int follow(struct scan *sc, const char *path, unsigned long long cgroup,
 int selection_reapply(struct selection *s, struct agent *a, unsigned classes, bool quiet)
 {
 	int changed = 0;
+	if (!s->root[0])
+		return 0; /* no scan yet: nothing followed */
 	for (size_t i = 0; i < s->nseen;) {
 		struct seen *e = &s->seen[i];
 		struct sabpf_identity id;

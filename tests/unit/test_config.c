@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "sabpf_record.h"
@@ -279,6 +281,66 @@ static void test_policy(void **state)
 	free(d);
 }
 
+/* --watch-config: a ConfigMap-style update (a new version directory, the
+ * ..data link swapped by a rename) is a reload; a bad one is refused and
+ * the configuration in use stays; a file of another name in the directory
+ * is no reload (negative control). */
+static void test_watch(void **state)
+{
+	(void)state;
+	char err[1024], path[512];
+	const char *outputs[4];
+	int noutputs = 1; /* as if -o was given: the file's are not taken */
+	struct selection *s = NULL;
+	struct config_state *st = NULL;
+	struct sabpf_identity web = ident(SABPF_RT_PODMAN, "web");
+	snprintf(path, sizeof(path), "%s", in_dir("cm"));
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(mkdir(in_dir("cm/..v1"), 0700), 0);
+	assert_int_equal(mkdir(in_dir("cm/..v2"), 0700), 0);
+	assert_int_equal(mkdir(in_dir("cm/..v3"), 0700), 0);
+	write_file(in_dir("cm/..v1/sabpf.yaml"),
+		   "containers:\n  - select: podman.name=web\n    classes: proc\n");
+	write_file(in_dir("cm/..v2/sabpf.yaml"),
+		   "containers:\n  - select: podman.name=web\n    classes: file\n");
+	write_file(in_dir("cm/..v3/sabpf.yaml"),
+		   "containers:\n  - select: podman.name=web\n    classes: flie\n");
+	assert_int_equal(symlink("..v1", in_dir("cm/..data")), 0);
+	assert_int_equal(symlink("..data/sabpf.yaml", in_dir("cm/sabpf.yaml")), 0);
+	snprintf(path, sizeof(path), "%s", in_dir("cm/sabpf.yaml"));
+	if (config_start(path, &s, outputs, &noutputs, 4, &st, err, sizeof(err)) ||
+	    config_watch(st, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(selection_classes(s, &web, 0), SABPF_CLASS_PROC);
+	assert_int_equal(config_poll(st, s), 0); /* nothing happened */
+	write_file(in_dir("cm/notes.txt"), "not the configuration\n");
+	assert_int_equal(config_poll(st, s), 0); /* negative control */
+	/* the kubelet's update */
+	assert_int_equal(symlink("..v2", in_dir("cm/..data_tmp")), 0);
+	assert_int_equal(rename(in_dir("cm/..data_tmp"), in_dir("cm/..data")), 0);
+	assert_int_equal(config_poll(st, s), 1);
+	assert_int_equal(selection_classes(s, &web, 0), SABPF_CLASS_FILE);
+	/* a bad update: refused, v2 stays */
+	assert_int_equal(symlink("..v3", in_dir("cm/..data_tmp")), 0);
+	assert_int_equal(rename(in_dir("cm/..data_tmp"), in_dir("cm/..data")), 0);
+	assert_int_equal(config_poll(st, s), 0);
+	assert_int_equal(selection_classes(s, &web, 0), SABPF_CLASS_FILE);
+	/* --watch-config without a file */
+	struct config_state *none = NULL;
+	struct selection *s2 = NULL;
+	int n2 = 1;
+	if (access(CONFIG_DEFAULT_PATH, F_OK) != 0) {
+		assert_int_equal(config_start(NULL, &s2, outputs, &n2, 4, &none, err, sizeof(err)),
+				 0);
+		assert_int_equal(config_watch(none, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "no configuration file to watch"));
+	}
+	config_free(none);
+	selection_free(s2);
+	config_free(st);
+	selection_free(s);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -295,10 +357,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good),
-	    cmocka_unit_test(test_reload),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_good),   cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_errors), cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_watch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
