@@ -534,6 +534,15 @@ int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *
 		if (e->followed && !quiet)
 			fprintf(stderr, "sabpf: container stopped: %s (%s %s, cgroup id %llu)\n",
 				e->display, identity_runtime_name(e->runtime), e->id, e->cgroup);
+		/* the policy the file gave it frees its slot (by id: no path now) */
+		char why[1024];
+		if (e->followed && e->policy[0] &&
+		    enforce_remove_id(e->cgroup, why, sizeof(why)) < 0)
+			fprintf(stderr, "sabpf: container %s: policy %s not removed: %s\n",
+				e->display, e->policy, why);
+		else if (e->followed && e->policy[0] && !quiet)
+			fprintf(stderr, "sabpf: container %s: policy %s removed (stopped)\n",
+				e->display, e->policy);
 		*e = s->seen[--s->nseen];
 	}
 	return followed;

@@ -10,6 +10,10 @@
 # none: a write in web is refused, one in other is not (negative control).
 # v2 (SIGHUP) moves the policy to other: while both keep running, web's is
 # removed (its write goes through) and other's applied (its write refused).
+# v3: other stops (its cgroup is removed) while the agent runs: the agent
+# frees its policy's slot (enforce_remove_id), listed before, not after.
+# Then `sabpf policy apply --cgroup` on a cgroup removed without `policy
+# remove`: listed still (negative control) until the next apply frees it.
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -86,15 +90,45 @@ wait_for "$OUT/agent.err" "container docker:web: policy $w/web-policy.yaml remov
 [ "$(try other)" = refused ] && ok "v2: a write in other is refused (policy applied)" ||
   not_ok "v2: a write in other went through"
 
+# listed: the cgroup ids of the policies applied now, as `policy show` says
+listed() { "$SABPF" policy show --json 2>&1 | grep -o '"cgroup_id":[0-9]*' | cut -d: -f2 | tr '\n' ' '; }
+has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+oid=$(ls -di "$cg/docker/$other" | awk '{ print $1 }')
+before=$(listed)
+has "$before" "$oid" && ok "v3: other's policy is listed while it runs (negative control)" ||
+  not_ok "v3: other ($oid) not listed: $before"
+for p in $(cat "$cg/docker/$other/cgroup.procs"); do echo "$p" >"$cg/cgroup.procs"; done
+rmdir "$cg/docker/$other"
+wait_for "$OUT/agent.err" "container docker:other: policy $w/web-policy.yaml removed (stopped)" &&
+  after=$(listed) && ! has "$after" "$oid" &&
+  ok "v3: other stops: the agent frees its policy's slot (listed: '$after')" ||
+  not_ok "v3: after other stopped, listed '$(listed)': $(tail -3 "$OUT/agent.err")"
+
+# a policy applied by hand to a cgroup removed without `policy remove`
+mkdir "$cg/cfgpol-gone" "$cg/cfgpol-next"
+gid=$(ls -di "$cg/cfgpol-gone" | awk '{ print $1 }')
+nid=$(ls -di "$cg/cfgpol-next" | awk '{ print $1 }')
+"$SABPF" policy apply "$w/web-policy.yaml" --cgroup "$cg/cfgpol-gone" >"$OUT/apply.txt" 2>&1 ||
+  not_ok "policy apply cfgpol-gone: $(cat "$OUT/apply.txt")"
+rmdir "$cg/cfgpol-gone"
+has "$(listed)" "$gid" && ok "apply: a removed cgroup's policy stays listed until an apply (negative control)" ||
+  not_ok "apply: cfgpol-gone ($gid) not listed after its rmdir: $(listed)"
+"$SABPF" policy apply "$w/web-policy.yaml" --cgroup "$cg/cfgpol-next" >"$OUT/apply.txt" 2>&1 ||
+  not_ok "policy apply cfgpol-next: $(cat "$OUT/apply.txt")"
+now=$(listed)
+has "$now" "$nid" && ! has "$now" "$gid" &&
+  ok "apply: the next apply frees the removed cgroup's slot (listed: '$now')" ||
+  not_ok "apply: listed '$now' (gone $gid, next $nid)"
+"$SABPF" policy remove --cgroup "$cg/cfgpol-next" >"$OUT/remove.txt" 2>&1 ||
+  not_ok "policy remove cfgpol-next: $(cat "$OUT/remove.txt")"
+rmdir "$cg/cfgpol-next"
+
 kill -INT $agent
 wait $agent && ok "agent stops cleanly" || not_ok "agent exited $?: $(tail -3 "$OUT/agent.err")"
-# the policy stays pinned after the agent (docs/policy.md): take it away
-"$SABPF" policy remove --cgroup "$cg/docker/$other" >"$OUT/remove.txt" 2>&1 ||
-  not_ok "policy remove other: $(cat "$OUT/remove.txt")"
 for c in web other; do
   id=$(eval echo "\$$c")
   for p in $(cat "$cg/docker/$id/cgroup.procs" 2>/dev/null); do echo "$p" >"$cg/cgroup.procs"; done
-  rmdir "$cg/docker/$id"
+  rmdir "$cg/docker/$id" 2>/dev/null
 done
 rmdir "$cg/docker" 2>/dev/null
 exit $((fails > 0))
