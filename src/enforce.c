@@ -15,7 +15,10 @@
  *   5. drops the links of hooks the new policy does not need, and frees the
  *      old slot.
  * On any failure before step 4 what steps 2 and 3 made is undone, so a
- * policy is either fully applied or not at all. `sabpf policy log` is in
+ * policy is either fully applied or not at all. Before step 1, the slots of
+ * cgroups that no longer exist are freed (reclaim_gone); a stopped
+ * container's policy is also removed by cgroup id (enforce_remove_id).
+ * `sabpf policy log` is in
  * policy_log.c, the `sabpf policy` command and its verb table in
  * policy_cmd.c. */
 #include "enforce.h"
