@@ -17,7 +17,10 @@
  *   5. drops the links of hooks the new policy does not need, and frees the
  *      old slot.
  * On any failure before step 4 what steps 2 and 3 made is undone, so a
- * policy is either fully applied or not at all. `sabpf policy log` is in
+ * policy is either fully applied or not at all. Before step 1, the slots of
+ * cgroups that no longer exist are freed (reclaim_gone); a stopped
+ * container's policy is also removed by cgroup id (enforce_remove_id).
+ * `sabpf policy log` is in
  * policy_log.c, the `sabpf policy` command and its verb table in
  * policy_cmd.c. */
 #include "enforce.h"
@@ -571,9 +574,43 @@ static int bound_slot(struct policy_bpf *skel, __u64 cgroup_id, struct pol_bindi
 				    sizeof(*b), 0);
 }
 
+/* Takes the policy off cgroup id: unbinds it, drops its links, frees its
+ * slot. */
+static void unbind(struct policy_bpf *skel, __u64 id, __u32 slot)
+{
+	bpf_map__delete_elem(skel->maps.pol_bind, &id, sizeof(id), 0);
+	for (size_t i = 0; i < NHOOKS; i++)
+		unpin_link(id, hooks[i].name);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%llu", LINKS_DIR, (unsigned long long)id);
+	rmdir(dir);
+	usleep(50 * 1000); /* let programs still reading the slot finish */
+	free_slot(skel, slot);
+}
+
+/* Frees the slots whose cgroup no longer exists (removed without `policy
+ * remove`: the kernel detached their links at rmdir, nothing can run under
+ * them any more, and cgroup ids are never reused). Only a cgroup the
+ * kernel says is gone counts: one it cannot tell about keeps its slot. */
+static void reclaim_gone(struct policy_bpf *skel)
+{
+	for (__u32 s = 0; s < POL_SLOTS; s++) {
+		struct pol_head h;
+		struct pol_binding b;
+		if (bpf_map__lookup_elem(skel->maps.pol_heads, &s, sizeof(s), &h, sizeof(h), 0) ||
+		    !h.in_use || cgroup_id_exists(h.cgroup_id) != 0)
+			continue;
+		if (bound_slot(skel, h.cgroup_id, &b) == 0 && b.slot == s)
+			unbind(skel, h.cgroup_id, s);
+		else
+			free_slot(skel, s); /* not bound: left by an apply that died */
+	}
+}
+
 static int apply_locked(struct policy_bpf *skel, const struct policy *p, const struct target *t,
 			bool lsm, char *err, size_t errlen)
 {
+	reclaim_gone(skel);
 	unsigned needed = hooks_needed(sections_of(p), lsm);
 	struct pol_binding old;
 	bool had = bound_slot(skel, t->id, &old) == 0;
@@ -676,16 +713,37 @@ int enforce_remove(const char *cgroup, char *err, size_t errlen)
 		fail(err, errlen, "no policy is applied to %s", t.path);
 		goto out;
 	}
-	bpf_map__delete_elem(skel->maps.pol_bind, &t.id, sizeof(t.id), 0);
-	for (size_t i = 0; i < NHOOKS; i++)
-		unpin_link(t.id, hooks[i].name);
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/%llu", LINKS_DIR, (unsigned long long)t.id);
-	rmdir(dir);
-	usleep(50 * 1000);
-	free_slot(skel, b.slot);
+	unbind(skel, t.id, b.slot);
 	rc = 0;
 out:
+	policy_bpf__destroy(skel);
+	close(lock);
+	return rc;
+}
+
+int enforce_remove_id(__u64 cgroup_id, char *err, size_t errlen)
+{
+	if (cgroup_id_exists(cgroup_id) == 1)
+		return fail(err, errlen,
+			    "cgroup id %llu still exists: its policy is removed by its path "
+			    "(sabpf policy remove --cgroup PATH)",
+			    (unsigned long long)cgroup_id);
+	if (prepare_bpffs(err, errlen))
+		return -1;
+	int lock = take_lock(err, errlen);
+	if (lock < 0)
+		return -1;
+	struct policy_bpf *skel = open_skeleton(0, err, errlen);
+	int rc = -1;
+	struct pol_binding b;
+	if (skel && bound_slot(skel, cgroup_id, &b)) {
+		rc = 1;
+		fail(err, errlen, "no policy is bound to cgroup id %llu",
+		     (unsigned long long)cgroup_id);
+	} else if (skel) {
+		unbind(skel, cgroup_id, b.slot);
+		rc = 0;
+	}
 	policy_bpf__destroy(skel);
 	close(lock);
 	return rc;

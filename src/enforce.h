@@ -46,6 +46,12 @@ int enforce_trace_refusal(const struct policy *p, const char *why, char *err, si
 /* Removes the policy of cgroup. Returns 0, 1 when it had none, -1 on error. */
 int enforce_remove(const char *cgroup, char *err, size_t errlen);
 
+/* Removes the policy bound to a cgroup that no longer exists, by its id
+ * (a container that stopped: its path is gone). Refused (-1) while a
+ * cgroup with that id exists. Returns 0, 1 when it had none, -1 on
+ * error. `apply` also frees the slots of cgroups gone, first. */
+int enforce_remove_id(__u64 cgroup_id, char *err, size_t errlen);
+
 /* Prints the policies applied and the hook budget. Returns 0 or -1. */
 int enforce_show(FILE *out, bool json, char *err, size_t errlen);
 

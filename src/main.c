@@ -118,9 +118,11 @@ static void usage(FILE *out)
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
 	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n"
-	    "  --config FILE             outputs and containers (selectors, classes);\n"
-	    "                            default /etc/sabpf/sabpf.yaml if it exists;\n"
-	    "                            reloaded on SIGHUP (docs/configuration.md)\n"
+	    "  --config FILE             outputs and containers (selectors, classes,\n"
+	    "                            policy); default /etc/sabpf/sabpf.yaml if it\n"
+	    "                            exists; reloaded on SIGHUP (docs/configuration.md)\n"
+	    "  --watch-config            ... and when the file (or a ConfigMap's ..data\n"
+	    "                            link next to it) is replaced (inotify)\n"
 	    "  --select K=V[,K=V]        follow the containers that match, as they start\n"
 	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
 	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
@@ -390,6 +392,7 @@ enum {
 	OPT_RUNTIME,
 	OPT_ALL,
 	OPT_CONFIG,
+	OPT_WATCH_CONFIG,
 	OPT_PIN,
 	OPT_UNPIN,
 };
@@ -750,6 +753,7 @@ struct audit_opts {
 	const char *control_path;
 	struct selection *selection; /* --select, --runtime, --all (select.h) */
 	const char *config_path;     /* --config FILE (config.h) */
+	bool watch_config;	     /* --watch-config */
 	struct config_state *config;
 	const char *pin_dir; /* --pin (pin.h) */
 	bool unpin;
@@ -766,6 +770,7 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"runtime", required_argument, 0, OPT_RUNTIME},
 	    {"all", no_argument, 0, OPT_ALL},
 	    {"config", required_argument, 0, OPT_CONFIG},
+	    {"watch-config", no_argument, 0, OPT_WATCH_CONFIG},
 	    {"pin", required_argument, 0, OPT_PIN},
 	    {"unpin", no_argument, 0, OPT_UNPIN},
 	    {"help", no_argument, 0, 'h'},
@@ -824,6 +829,9 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		case OPT_CONFIG:
 			o->config_path = optarg;
 			break;
+		case OPT_WATCH_CONFIG:
+			o->watch_config = true;
+			break;
 		case OPT_PIN:
 			o->pin_dir = optarg;
 			break;
@@ -846,6 +854,11 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	if (config_start(o->config_path, &o->selection, o->common.outputs, &o->common.noutputs,
 			 MAX_OUTPUTS, &o->config, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
+		return -1;
+	}
+	if (o->watch_config && config_watch(o->config, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		config_free(o->config);
 		return -1;
 	}
 	if (o->ncgroups == 0 && !o->control_path && !o->selection) {
@@ -954,7 +967,11 @@ static int cmd_audit(int argc, char **argv)
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
-		config_poll(o.config, o.selection);
+		if (config_poll(o.config, o.selection) && o.selection) {
+			/* the new file's classes and policies, then its new containers */
+			selection_reapply(o.selection, a, o.common.classes, o.common.quiet);
+			last_scan = 0;
+		}
 		if (o.selection && now - last_scan >= SELECT_SCAN_S) {
 			if (selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
 					   sizeof(err)) < 0)
@@ -1078,6 +1095,8 @@ static const struct cmd cmds[] = {
      "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
      "what a node came from or led to", CMD_JSON, NULL},
+    {"config", cmd_config, "VERB",
+     "validate a configuration file of `audit` (docs/configuration.md)", 0, config_cmds},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };
