@@ -4,7 +4,8 @@
  *   open    open, openat, openat2, creat, open_by_handle_at: the new
  *           descriptor's struct file gives the inode (its node) and the path
  *           (rebuilt across mounts); a file the call created gets a fresh
- *           node and a CREATE edge
+ *           node and a CREATE edge; the open edge's arg is f_flags with
+ *           the call's O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC put back
  *   read    read, pread64, readv, preadv, preadv2 (bytes > 0): inode -> task
  *   write   write, pwrite64, writev, pwritev, pwritev2 (bytes > 0)
  *   copy    sendfile, copy_file_range, splice (bytes > 0): the input
@@ -29,6 +30,37 @@
 #define NR_mkdirat 258
 #define NR_renameat2 316
 #define NR_sendfile 40
+#define NR_open 2
+#define NR_creat 85
+#define NR_openat 257
+#define NR_openat2 437
+/* O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC: cleared from f_flags once the
+ * file is open (do_dentry_open), after the LSM hook file_open saw them */
+#define OPEN_CALL_ONLY 01700
+#define CREAT_FLAGS 01101 /* creat(2): O_CREAT | O_WRONLY | O_TRUNC */
+
+/* The open flags that f_flags no longer holds at the exit, from the
+ * call's own argument (openat2: the first field of its struct open_how):
+ * with them, the open edge's arg is what file_open gives in the LSM backend. */
+static __always_inline __u64 open_call_flags(struct pt_regs *regs)
+{
+	__u64 flags = 0;
+	switch (regs->orig_ax) {
+	case NR_open:
+		flags = regs->si;
+		break;
+	case NR_openat:
+		flags = regs->dx;
+		break;
+	case NR_creat:
+		flags = CREAT_FLAGS;
+		break;
+	case NR_openat2:
+		bpf_probe_read_user(&flags, sizeof(flags), (const void *)regs->dx);
+		break;
+	}
+	return flags & OPEN_CALL_ONLY;
+}
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
@@ -47,7 +79,8 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 		return 0;
 	if (trace_kind_has_path(is->node.kind))
 		trace_inode_named(is, file, h.container, &ts->node, created);
-	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, BPF_CORE_READ(file, f_flags), h.container);
+	edge_write(SABPF_REL_OPEN, &is->node, &ts->node,
+		   BPF_CORE_READ(file, f_flags) | open_call_flags(regs), h.container);
 	return 0;
 }
 
