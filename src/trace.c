@@ -42,6 +42,8 @@ const struct trace_syscall trace_syscalls[] = {
     {84, "rmdir", "trace_name"},
     {83, "mkdir", "trace_name"},
     {258, "mkdirat", "trace_name"},
+    {133, "mknod", "trace_name"},
+    {259, "mknodat", "trace_name"},
     {82, "rename", "trace_rename"},
     {264, "renameat", "trace_rename"},
     {316, "renameat2", "trace_rename"},

@@ -11,7 +11,8 @@
  *   copy    sendfile, copy_file_range, splice (bytes > 0): the input
  *           file -> task -> the output file, as a read then a write
  *   name    unlink, unlinkat, rmdir (UNLINK or RMDIR), mkdir, mkdirat
- *           (MKDIR, arg S_IFDIR | mode): task -> PATH node
+ *           (MKDIR, arg S_IFDIR | mode), mknod, mknodat (CREATE, arg
+ *           the file type, S_IFREG when none, | mode): task -> PATH node
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
  * The name and rename families name a path, not the inode (the name is
  * gone, or moved, by the exit, and a tracepoint cannot look it up): the
@@ -28,6 +29,8 @@
 #define NR_rmdir 84
 #define NR_unlinkat 263
 #define NR_mkdirat 258
+#define NR_mknod 133
+#define NR_mknodat 259
 #define NR_renameat2 316
 #define NR_sendfile 40
 #define NR_open 2
@@ -217,7 +220,20 @@ int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 		relation = SABPF_REL_MKDIR;
 		arg = S_IFDIR | (regs->dx & 07777);
 		break;
+	case NR_mknod:
+		relation = SABPF_REL_CREATE;
+		arg = regs->si;
+		break;
+	case NR_mknodat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		relation = SABPF_REL_CREATE;
+		arg = regs->dx;
+		break;
 	}
+	/* mknod's mode: no file type is a regular file, as the kernel has it */
+	if (relation == SABPF_REL_CREATE)
+		arg = ((arg & S_IFMT) ? (arg & S_IFMT) : S_IFREG) | (arg & 07777);
 	struct prov_task *ts = hook_task(&h);
 	struct prov_node path_node;
 	if (ts && user_path_send(dirfd, upath, &path_node, h.container) == 0)
