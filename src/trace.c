@@ -56,6 +56,8 @@ const struct trace_syscall trace_syscalls[] = {
     {93, "fchown", "trace_setattr"},
     {94, "lchown", "trace_setattr"},
     {260, "fchownat", "trace_setattr"},
+    {76, "truncate", "trace_setattr"},
+    {77, "ftruncate", "trace_setattr"},
     {188, "setxattr", "trace_xattr"},
     {189, "lsetxattr", "trace_xattr"},
     {190, "fsetxattr", "trace_xattr"},
