@@ -14,6 +14,14 @@
  *           (MKDIR, arg S_IFDIR | mode), mknod, mknodat (CREATE, arg
  *           the file type, S_IFREG when none, | mode): task -> PATH node
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
+ *           (symlink, symlinkat: SYMLINK task -> the new name's PATH node,
+ *           in the name family)
+ *   fdop    ioctl (WRITE_IOCTL task -> file and READ_IOCTL back, arg: cmd),
+ *           fcntl (FCNTL, arg: cmd; not yet the FILE_LOCK that the LSM
+ *           backend adds for a lock command), flock (FILE_LOCK,
+ *           arg F_RDLCK, F_WRLCK or F_UNLCK as the kernel translates it), on
+ *           any descriptor but a socket, as the LSM backend's file_ioctl,
+ *           file_fcntl and file_lock
  * The name and rename families name a path, not the inode (the name is
  * gone, or moved, by the exit, and a tracepoint cannot look it up): the
  * string is read from user memory. A socket read or written (read, write,
@@ -31,6 +39,11 @@
 #define NR_mkdirat 258
 #define NR_mknod 133
 #define NR_mknodat 259
+#define NR_symlink 88
+#define NR_symlinkat 266
+#define NR_ioctl 16
+#define NR_fcntl 72
+#define NR_flock 73
 #define NR_renameat2 316
 #define NR_sendfile 40
 #define NR_open 2
@@ -230,6 +243,15 @@ int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 		relation = SABPF_REL_CREATE;
 		arg = regs->dx;
 		break;
+	case NR_symlink: /* (target, linkpath): the new name */
+		upath = (const char *)regs->si;
+		relation = SABPF_REL_SYMLINK;
+		break;
+	case NR_symlinkat: /* (target, newdirfd, linkpath) */
+		dirfd = (int)regs->si;
+		upath = (const char *)regs->dx;
+		relation = SABPF_REL_SYMLINK;
+		break;
 	}
 	/* mknod's mode: no file type is a regular file, as the kernel has it */
 	if (relation == SABPF_REL_CREATE)
@@ -266,5 +288,53 @@ int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 		edge_write(SABPF_REL_RENAME, &ts->node, &old_node, flags, h.container);
 	if (user_path_send(newdir, newpath, &new_node, h.container) == 0)
 		edge_write(SABPF_REL_RENAME, &ts->node, &new_node, flags, h.container);
+	return 0;
+}
+
+/* flock's operation as the kernel gives it to file_lock (flock_translate_cmd):
+ * LOCK_SH F_RDLCK, LOCK_EX F_WRLCK, LOCK_UN F_UNLCK */
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_UN 8
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+		return 0;
+	struct file *file = fd_file((int)regs->di);
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = ts ? trace_inode_state(inode, h.container, 0) : 0;
+	if (!is)
+		return 0;
+	if (is->name_key == 0 && trace_kind_has_path(is->node.kind))
+		trace_inode_named(is, file, h.container, &is->node, 0);
+	__u64 cmd = (__u32)regs->si;
+	short type = F_UNLCK;
+	switch (regs->orig_ax) {
+	case NR_ioctl:
+		edge_write(SABPF_REL_WRITE_IOCTL, &ts->node, &is->node, cmd, h.container);
+		edge_write(SABPF_REL_READ_IOCTL, &is->node, &ts->node, cmd, h.container);
+		break;
+	case NR_flock:
+		if (cmd & LOCK_SH)
+			type = F_RDLCK;
+		else if (cmd & LOCK_EX)
+			type = F_WRLCK;
+		edge_write(SABPF_REL_FILE_LOCK, &ts->node, &is->node, type, h.container);
+		break;
+	case NR_fcntl:
+		edge_write(SABPF_REL_FCNTL, &ts->node, &is->node, cmd, h.container);
+		break;
+	}
 	return 0;
 }
