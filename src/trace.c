@@ -85,6 +85,8 @@ const struct trace_syscall trace_syscalls[] = {
     {46, "sendmsg", "trace_send"},
     {45, "recvfrom", "trace_recv"},
     {47, "recvmsg", "trace_recv"},
+    {53, "socketpair", "trace_socketpair"},
+    {48, "shutdown", "trace_shutdown"},
 };
 const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
 
