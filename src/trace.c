@@ -52,6 +52,7 @@ const struct trace_syscall trace_syscalls[] = {
     {16, "ioctl", "trace_fdop"},
     {72, "fcntl", "trace_fdop"},
     {73, "flock", "trace_fdop"},
+    {9, "mmap", "trace_mmap"},
     /* files: attributes (bpf/trace/attr.bpf.c) */
     {90, "chmod", "trace_setattr"},
     {91, "fchmod", "trace_setattr"},

@@ -22,6 +22,8 @@
  *           arg F_RDLCK, F_WRLCK or F_UNLCK as the kernel translates it), on
  *           any descriptor but a socket, as the LSM backend's file_ioctl,
  *           file_fcntl and file_lock
+ *   mmap    mmap of a file: the edges of lib/mmap.h (map_edges, the LSM
+ *           backend's mmap_file), arg prot<<32 | flags
  * The name and rename families name a path, not the inode (the name is
  * gone, or moved, by the exit, and a tracepoint cannot look it up): the
  * string is read from user memory. A socket read or written (read, write,
@@ -300,24 +302,32 @@ int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 #define F_WRLCK 1
 #define F_UNLCK 2
 
+/* The node of the file (not a socket) behind descriptor fd, named if it
+ * has no name yet; 0 for a socket or no file. */
+static __always_inline struct prov_inode *fd_file_node(int fd, __u64 container)
+{
+	struct file *file = fd_file(fd);
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
+		return 0;
+	struct prov_inode *is = trace_inode_state(inode, container, 0);
+	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind))
+		trace_inode_named(is, file, container, &is->node, 0);
+	return is;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
 {
 	struct hook h;
 	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret < 0)
 		return 0;
-	struct file *file = fd_file((int)regs->di);
-	if (!file)
-		return 0;
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
-		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *is = ts ? trace_inode_state(inode, h.container, 0) : 0;
+	struct prov_inode *is = ts ? fd_file_node((int)regs->di, h.container) : 0;
 	if (!is)
 		return 0;
-	if (is->name_key == 0 && trace_kind_has_path(is->node.kind))
-		trace_inode_named(is, file, h.container, &is->node, 0);
 	__u64 cmd = (__u32)regs->si;
 	short type = F_UNLCK;
 	switch (regs->orig_ax) {
@@ -336,5 +346,25 @@ int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
 		edge_write(SABPF_REL_FCNTL, &ts->node, &is->node, cmd, h.container);
 		break;
 	}
+	return 0;
+}
+
+#define MAP_ANONYMOUS 0x20
+
+/* mmap(addr, len, prot, flags, fd, offset): ret is the address, or -errno. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_mmap, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || (unsigned long)ret >= (unsigned long)-4095)
+		return 0;
+	unsigned long prot = regs->dx, flags = regs->r10;
+	if (flags & MAP_ANONYMOUS)
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = ts ? fd_file_node((int)regs->r8, h.container) : 0;
+	if (is)
+		map_edges(ts, is, prot, map_is_shared(flags), ((__u64)prot << 32) | (__u32)flags,
+			  h.container);
 	return 0;
 }
