@@ -25,6 +25,7 @@ Bad input: one message naming the file and what is wrong; exit 1.
 import argparse
 import json
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -146,8 +147,9 @@ def render(lsm, trace, differences, motifs):
     counts = {b: {o: sum(1 for r in d["motifs"].values() if r["outcome"] == o) for o in OUTCOMES}
               for b, d in (("lsm", lsm), ("trace", trace))}
     lines = [BEGIN, "",
-             f"Command: `{lsm['command']}` (LSM, kernel {lsm.get('kernel', '?')}), "
-             f"`{trace['command']}` (trace, kernel {trace.get('kernel', '?')}), then "
+             f"Commands: `{lsm['command']}` (LSM, kernel {lsm.get('kernel', '?')}), then "
+             f"`{lsm.get('made_by', '?')}`; `{trace['command']}` (trace, kernel "
+             f"{trace.get('kernel', '?')}), then `{trace.get('made_by', '?')}`; then "
              "`tests/tools/motif_compare.py table`. The reasons are "
              "tests/motifs/backends/trace-differences.json; `tests/native/test_trace_motifs.py` fails "
              "when a motif differs on trace without a reason there, or a reason is stale.",
@@ -199,8 +201,9 @@ def main():
     try:
         motifs = motif_table.load_motifs()
         if a.cmd == "results":
+            made_by = shlex.join(["tests/tools/motif_compare.py"] + sys.argv[1:])
             data = {"backend": a.backend, "kernel": a.kernel, "command": a.command,
-                    "motifs": classify(a.artifacts, motifs)}
+                    "made_by": made_by, "motifs": classify(a.artifacts, motifs)}
             Path(a.out).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
             counts = {o: sum(1 for v in data["motifs"].values() if v["outcome"] == o)
                       for o in OUTCOMES}
