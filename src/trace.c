@@ -42,9 +42,17 @@ const struct trace_syscall trace_syscalls[] = {
     {84, "rmdir", "trace_name"},
     {83, "mkdir", "trace_name"},
     {258, "mkdirat", "trace_name"},
+    {133, "mknod", "trace_name"},
+    {259, "mknodat", "trace_name"},
+    {88, "symlink", "trace_name"},
+    {266, "symlinkat", "trace_name"},
     {82, "rename", "trace_rename"},
     {264, "renameat", "trace_rename"},
     {316, "renameat2", "trace_rename"},
+    {16, "ioctl", "trace_fdop"},
+    {72, "fcntl", "trace_fdop"},
+    {73, "flock", "trace_fdop"},
+    {9, "mmap", "trace_mmap"},
     /* files: attributes (bpf/trace/attr.bpf.c) */
     {90, "chmod", "trace_setattr"},
     {91, "fchmod", "trace_setattr"},
@@ -54,6 +62,8 @@ const struct trace_syscall trace_syscalls[] = {
     {93, "fchown", "trace_setattr"},
     {94, "lchown", "trace_setattr"},
     {260, "fchownat", "trace_setattr"},
+    {76, "truncate", "trace_setattr"},
+    {77, "ftruncate", "trace_setattr"},
     {188, "setxattr", "trace_xattr"},
     {189, "lsetxattr", "trace_xattr"},
     {190, "fsetxattr", "trace_xattr"},
@@ -76,6 +86,8 @@ const struct trace_syscall trace_syscalls[] = {
     {46, "sendmsg", "trace_send"},
     {45, "recvfrom", "trace_recv"},
     {47, "recvmsg", "trace_recv"},
+    {53, "socketpair", "trace_socketpair"},
+    {48, "shutdown", "trace_shutdown"},
 };
 const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
 
