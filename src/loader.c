@@ -543,6 +543,8 @@ ring:
 		goto fail;
 	}
 	a->drain_note = pin_resumed(a->pin);
+	if (pin_run(a->pin)) /* one run for every agent of the pinned side */
+		pipeline_set_run(pipeline, pin_run(a->pin));
 	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
