@@ -9,10 +9,10 @@
  * DIR/links/PROG  the links of the attached programs
  * DIR/restart     an array made here: slot 0 = {hash of the BPF object,
  *                 hash of the settings, pid of the agent that loaded the
- *                 programs}; slot 1 + cpu = {highest sequence number seen,
- *                 records received} of the pipeline, as last saved; slot
- *                 1 + ncpus = {the run: when the programs were loaded,
- *                 ns of the wall clock}, which names the sequences for
+ *                 programs (for the record: the programs take the agent's
+ *                 pid from maps/agent_map, which each agent sets)}; slot 1 + cpu = {highest
+ * sequence number seen, records received} of the pipeline, as last saved; slot 1 + ncpus = {the
+ * run: when the programs were loaded, ns of the wall clock}, which names the sequences for
  *                 consumers (the Kafka header sabpf.run).
  * Slot 0 is written last: a DIR without it is incomplete (an agent died
  * while starting) and is removed by the next one. */
@@ -218,15 +218,26 @@ int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t
 		struct pin_slot run;
 		if (read_slot(p, (__u32)p->ncpus + 1, &run) == 0)
 			p->run = run.a;
-		char proc[64];
-		snprintf(proc, sizeof(proc), "/proc/%llu", (unsigned long long)head.c);
-		if (head.c != (__u64)getpid() && access(proc, F_OK) == 0)
-			fprintf(stderr,
-				"sabpf: warning: pid %llu, of the agent that loaded the pinned "
-				"programs, is alive: the programs treat it as the agent (not "
-				"recorded, and guarded as the agent); see docs/operations.md, "
-				"Restarts\n",
-				(unsigned long long)head.c);
+		/* the agent of DIR now (0 once it left; a crashed one's pid
+		 * stays): alive, it would share the ring with this one */
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/maps/agent_map", p->dir);
+		int fd = bpf_obj_get(path);
+		__u32 zero = 0, agent = 0;
+		if (fd >= 0 && bpf_map_lookup_elem(fd, &zero, &agent) == 0 && agent &&
+		    agent != (__u32)getpid()) {
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/%u", agent);
+			if (access(proc, F_OK) == 0)
+				fprintf(stderr,
+					"sabpf: warning: pid %u, the agent of %s, is alive (or "
+					"its pid was reused after a crash): two agents on one "
+					"DIR share its ring, each record going to one of them; "
+					"stop the other first\n",
+					agent, p->dir);
+		}
+		if (fd >= 0)
+			close(fd);
 	}
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, obj)

@@ -20,7 +20,8 @@
 # completeness and kcat's per-container message counts. Negative controls:
 # the checker fails on the same data with one message taken out, and with
 # one loss count faked.
-#   SOAK_SECONDS (default 45): the workload's length; SOAK_PACE (default
+#   SOAK_SECONDS (default 40): the workload's length between the events
+#   (the outages and the restart add their own time); SOAK_PACE (default
 #   0.3): each container's pause between iterations, in seconds.
 #   bench/soak.sh runs it longer and keeps the figures
 #   ($OUT/soak-figures.json).
@@ -32,7 +33,7 @@ not_ok() {
   fails=$((fails + 1))
 }
 mkdir -p "$OUT"
-T=${SOAK_SECONDS:-45}
+T=${SOAK_SECONDS:-40}
 PACE=${SOAK_PACE:-0.3}
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
 tools=$(dirname "$SABPF")/tools
@@ -104,15 +105,21 @@ start_agent() { # NAME [OPTIONS]
   "$SABPF" audit --backend trace --pin "$pins" -o "$KAFKA" --metrics 127.0.0.1:0 \
     --stats "$OUT/soak-$name.stats.json" "$@" >"$OUT/soak-$name.stdout" 2>"$OUT/soak-$name.stderr" &
   agent=$!
+  # (cat: the file may not be there yet, and grep -c prints a number)
   i=0
-  while [ "$(grep -c '^sabpf: auditing' "$OUT/soak-$name.stderr" 2>/dev/null)" -lt 3 ] && [ $i -lt 400 ]; do
+  while [ "$(cat "$OUT/soak-$name.stderr" 2>/dev/null | grep -c '^sabpf: auditing')" -lt 3 ] &&
+    [ $i -lt 1200 ] && kill -0 "$agent" 2>/dev/null; do
     sleep 0.05
     i=$((i + 1))
   done
   url=$(sed -n 's|^sabpf: metrics at \(http://[0-9.:]*\)/metrics$|\1|p' "$OUT/soak-$name.stderr")
-  [ "$(grep -c '^sabpf: auditing' "$OUT/soak-$name.stderr")" = 3 ] && [ -n "$url" ] &&
-    ok "agent $name audits the 3 containers, metrics at $url" ||
+  if [ "$(grep -c '^sabpf: auditing' "$OUT/soak-$name.stderr")" = 3 ] && [ -n "$url" ]; then
+    ok "agent $name audits the 3 containers, metrics at $url"
+  else
     not_ok "agent $name did not start: $(tail -3 "$OUT/soak-$name.stderr")"
+    cleanup
+    exit 1
+  fi
 }
 metric() { # NAME{LABELS} from a fresh scrape (empty if absent)
   curl -s "$url/metrics" | awk -v m="$1" '$1 == m { print $2 }'
@@ -161,7 +168,7 @@ set -- $pods
 workload "$1" files
 workload "$2" exec
 workload "$3" mixed
-sleep "$(awk -v t="$T" 'BEGIN { print t * 0.15 }')"
+sleep "$(awk -v t="$T" 'BEGIN { print t * 0.2 }')"
 log "outage 1: broker down"
 mockctl "down 1" 1 || not_ok "could not take the broker down"
 waitmetric 'sabpf_kafka_spool_records{topic="soak"}' 'v > 0' 30 &&
@@ -177,7 +184,7 @@ waitmetric 'sabpf_kafka_spool_records{topic="soak"}' 'v == 0' 60 &&
   ok "outage 1: nothing lost" || not_ok "outage 1: records lost"
 
 # ---- the restart ----
-sleep "$(awk -v t="$T" 'BEGIN { print t * 0.25 }')"
+sleep "$(awk -v t="$T" 'BEGIN { print t * 0.3 }')"
 log "restart: agent A stopped"
 kill -TERM "$A"
 wait "$A"
@@ -194,7 +201,7 @@ grep -q '^sabpf: took over the pinned kernel side' "$OUT/soak-B.stderr" &&
   not_ok "agent B did not take over: $(tail -3 "$OUT/soak-B.stderr")"
 
 # ---- outage 2: until the spool is full ----
-sleep "$(awk -v t="$T" 'BEGIN { print t * 0.15 }')"
+sleep "$(awk -v t="$T" 'BEGIN { print t * 0.2 }')"
 log "outage 2: broker down"
 mockctl "down 1" 2 || not_ok "could not take the broker down"
 i=0
@@ -212,7 +219,7 @@ waitmetric 'sabpf_kafka_spool_records{topic="soak"}' 'v == 0' 60 &&
   not_ok "outage 2: the spool still holds $(metric 'sabpf_kafka_spool_records{topic="soak"}') records"
 
 # ---- the end: stop the workload, let it settle, take the counts ----
-sleep "$(awk -v t="$T" 'BEGIN { print t * 0.2 }')"
+sleep "$(awk -v t="$T" 'BEGIN { print t * 0.3 }')"
 log "end of the workload"
 touch "$w/stop"
 for j in $loads; do wait "$j"; done
