@@ -557,10 +557,11 @@ static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *
 			return SABPF_OP_SYSCTL;
 		/* the agent's oom_score_adj, timerslack_ns, ...: named as above */
 		struct task_struct *t = proc_task(inode);
-		if (!t || !agent_tgid || BPF_CORE_READ(t, tgid) != agent_tgid)
+		__u32 agent = agent_pid();
+		if (!t || !agent || BPF_CORE_READ(t, tgid) != agent)
 			return 0;
 		if (g)
-			g->rec.target_pid = agent_tgid;
+			g->rec.target_pid = agent;
 		return SABPF_OP_SCHED_AGENT;
 	}
 	if (magic == BINFMTFS_MAGIC) {
@@ -787,7 +788,7 @@ int BPF_PROG(guard_bpf_prog, struct bpf_prog *prog)
  * detail is the signal or the ptrace mode. */
 static __always_inline int guard_agent_target(__u32 target_tgid, __u32 detail, __u32 op)
 {
-	if (target_tgid != agent_tgid)
+	if (!target_tgid || target_tgid != agent_pid())
 		return 0;
 	struct hook h;
 	if (!hook_enter(&h, GUARD_CLASSES))
@@ -795,7 +796,7 @@ static __always_inline int guard_agent_target(__u32 target_tgid, __u32 detail, _
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = detail;
-		g->rec.target_pid = agent_tgid;
+		g->rec.target_pid = target_tgid;
 	}
 	return guard_deny(&h, g, op);
 }
@@ -816,7 +817,7 @@ static __always_inline int task_in_subtree(struct hook *h, struct task_struct *t
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	if (child->tgid == agent_tgid)
+	if (child->tgid && child->tgid == agent_pid())
 		return guard_agent_target(child->tgid, mode, SABPF_OP_PTRACE_AGENT);
 	struct hook h;
 	if (!hook_enter(&h, GUARD_CLASSES) || task_in_subtree(&h, child))
@@ -877,7 +878,8 @@ int BPF_PROG(guard_task_prlimit, const struct cred *cred, const struct cred *tcr
 	__u32 pid = (__u32)BPF_CORE_READ(regs, di);
 	if (BPF_CORE_READ(task, thread_pid, level) != 0)
 		return 0;
-	if (pid != agent_tgid || !(flags & GUARD_PRLIMIT_WRITE))
+	__u32 agent = agent_pid();
+	if (!agent || pid != agent || !(flags & GUARD_PRLIMIT_WRITE))
 		return 0;
 	struct hook h;
 	if (!hook_enter(&h, GUARD_CLASSES))
@@ -885,7 +887,7 @@ int BPF_PROG(guard_task_prlimit, const struct cred *cred, const struct cred *tcr
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = flags;
-		g->rec.target_pid = agent_tgid;
+		g->rec.target_pid = agent;
 	}
 	return guard_deny(&h, g, SABPF_OP_SCHED_AGENT);
 }

@@ -49,6 +49,7 @@ struct agent {
 	/* the maps both backends have (bpf/lib/maps.h, cgroup.bpf.c) */
 	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
 	struct bpf_map *scope_failed, *scope_failed_total;
+	struct bpf_map *agent_map; /* slot 0: the pid the programs take for the agent */
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
@@ -120,6 +121,14 @@ static void timing_verified(struct bpf_object *obj)
 			bpf_program__name(prog));
 	}
 	fprintf(stderr, "sabpf: timing: verified %llu in all\n", total);
+}
+
+/* Slot 0 of agent_map (bpf/lib/maps.h): the pid the programs take for the
+ * agent's. Returns 0, or -1 (errno). */
+static int agent_pid_set(struct bpf_map *map, __u32 pid)
+{
+	__u32 zero = 0;
+	return bpf_map__update_elem(map, &zero, sizeof(zero), &pid, sizeof(pid), BPF_ANY) ? -1 : 0;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -493,6 +502,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		a->scope_failed_total = a->trace->maps.scope_failed_total;
 		a->cpu_states = a->trace->maps.cpu_states;
 		a->lost_by_container = a->trace->maps.lost_by_container;
+		a->agent_map = a->trace->maps.agent_map;
 		a->events = a->trace->maps.events;
 		goto ring; /* no self-protection: its hooks are LSM programs */
 	}
@@ -501,7 +511,6 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	a->skel->rodata->agent_tgid = getpid();
 	a->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
 	a->skel->rodata->guard_allow_bpf = opts->allow_bpf;
 	if (opts->allow_bpf &&
@@ -537,6 +546,13 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(-rc));
 		goto fail;
 	}
+	/* the agent, before anything is attached (or, taking over, the new
+	 * agent in place of the last: the guard protects this one) */
+	if (agent_pid_set(a->skel->maps.agent_map, (__u32)getpid())) {
+		snprintf(err, errlen, "cannot tell the programs the agent's pid: %s",
+			 strerror(errno));
+		goto fail;
+	}
 	/* taking over pinned links: nothing to attach (pin.h) */
 	rc = pin_resumed(a->pin) ? 0 : sabpf_bpf__attach(a->skel);
 	timing_mark("attach", t1);
@@ -556,6 +572,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->scope_failed_total = a->skel->maps.scope_failed_total;
 	a->cpu_states = a->skel->maps.cpu_states;
 	a->lost_by_container = a->skel->maps.lost_by_container;
+	a->agent_map = a->skel->maps.agent_map;
 	a->events = a->skel->maps.events;
 ring:
 	/* resumed: the loss table holds the counts so far, and the sequence
@@ -568,6 +585,8 @@ ring:
 		goto fail;
 	}
 	a->drain_note = pin_resumed(a->pin);
+	if (pin_run(a->pin)) /* one run for every agent of the pinned side */
+		pipeline_set_run(pipeline, pin_run(a->pin));
 	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
@@ -865,6 +884,12 @@ int agent_finish(struct agent *a)
 		int n = ring_buffer__consume(a->ring);
 		agent_scope_report(a, true);
 		pin_checkpoint(a, true);
+		/* no agent until the next takes over: none is left out or
+		 * guarded as the agent (a reused pid would be) */
+		if (agent_pid_set(a->agent_map, 0))
+			fprintf(stderr,
+				"sabpf: cannot clear the agent's pid in the pinned agent_map: %s\n",
+				strerror(errno));
 		return n;
 	}
 	if (a->pin)

@@ -291,6 +291,7 @@ static int write_stats(const char *path, const struct sabpf_pipeline *p, struct 
 		jw_object_begin(&w);
 		jw_key_u64(&w, "container_id", ids[i]);
 		jw_key_cstr_or_null(&w, "name", pipeline_container_name(p, ids[i]));
+		jw_key_u64(&w, "records", pipeline_container_records(p, ids[i]));
 		jw_key(&w, "lost");
 		put_causes(&w, stream);
 		jw_key(&w, "kernel_lost");

@@ -140,7 +140,6 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 		snprintf(err, errlen, "cannot open the trace BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	skel->rodata->agent_tgid = agent_tgid;
 	skel->rodata->wakeup_bytes = wakeup_bytes;
 	if (bpf_map__set_max_entries(skel->maps.events, ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
@@ -179,6 +178,15 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 			 "the kernel refused to load the trace backend's programs: %s "
 			 "(SABPF_DEBUG=1 shows the verifier log; `sabpf doctor`)",
 			 strerror(-rc));
+		goto fail;
+	}
+	/* the agent, before anything is attached (or, taking over, the new
+	 * agent in place of the last) */
+	__u32 zero = 0;
+	if (bpf_map__update_elem(skel->maps.agent_map, &zero, sizeof(zero), &agent_tgid,
+				 sizeof(agent_tgid), BPF_ANY)) {
+		snprintf(err, errlen, "cannot tell the programs the agent's pid: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	if (pin_resumed(pin_dir ? *pin : NULL))

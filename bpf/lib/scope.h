@@ -18,13 +18,16 @@ static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 	if (!scope || !(scope->classes & class))
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (tgid == agent_tgid)
+	__u32 agent = agent_pid();
+	if (!agent)
+		return scope; /* no agent runs (a pinned side between agents) */
+	if (tgid == agent)
 		return 0; /* the agent is opaque: it never records itself */
 	/* A child the agent forked to start a container runs the agent's code
 	 * until its exec commits (its exec id then moves past its parent's):
 	 * it is the agent, and opaque, until then. */
 	struct task_struct *task = bpf_get_current_task_btf();
-	if (task->real_parent->tgid == agent_tgid && task->self_exec_id == task->parent_exec_id)
+	if (task->real_parent->tgid == agent && task->self_exec_id == task->parent_exec_id)
 		return 0;
 	return scope;
 }
