@@ -546,6 +546,17 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 		      !get(f, &nlabels, sizeof(nlabels)) || nlabels > (1ull << 32)))
 		what = "the leave-one-out spreads";
 	if (!what) {
+		/* no more labels than the bytes left can hold (a corrupt count
+		 * must not make a huge allocation) */
+		long at = ftell(f);
+		if (at < 0 || fseek(f, 0, SEEK_END) != 0)
+			what = "the training labels (unseekable file)";
+		long end = what ? 0 : ftell(f);
+		if (!what && (end < at || fseek(f, at, SEEK_SET) != 0 ||
+			      nlabels > (__u64)(end - at) / sizeof(__u64)))
+			what = "the training labels (more than the file holds)";
+	}
+	if (!what) {
 		m->labels = malloc((nlabels ? nlabels : 1) * sizeof(__u64));
 		if (!m->labels || !get(f, m->labels, nlabels * sizeof(__u64)))
 			what = "the training labels";

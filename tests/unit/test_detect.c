@@ -588,6 +588,18 @@ static void test_model_round_trip_and_version(void **state)
 	fclose(f);
 	assert_int_equal(dm_load(in_dir("long"), &l, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bytes after"));
+	/* a label count larger than the file: refused, not allocated (the
+	 * model has no labels: the count is the last 8 bytes) */
+	__u64 huge = 1ull << 31, none;
+	memcpy(&none, bytes + len - 8, 8);
+	assert_true(none == 0);
+	memcpy(bytes + len - 8, &huge, 8);
+	f = fopen(in_dir("huge"), "wb");
+	fwrite(bytes, 1, len, f);
+	fclose(f);
+	assert_int_equal(dm_load(in_dir("huge"), &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than the file holds"));
+	memcpy(bytes + len - 8, &none, 8);
 	f = fopen(in_dir("junk"), "wb");
 	fputs("not a model at all, just text", f);
 	fclose(f);
