@@ -40,7 +40,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# another build of sabpf (an older detector, for a before/after comparison)
+# another build of sabpf (one whose verdicts carry "tests", format 2 on)
 SABPF = os.environ.get("SABPF_EVAL_BIN", os.path.join(REPO, "build", "sabpf"))
 HERE = os.path.join(REPO, "bench", "detect")
 DOC = os.path.join(REPO, "docs", "detection.md")
