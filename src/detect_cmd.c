@@ -2,8 +2,10 @@
 /* detect_cmd.c: `sabpf detect train` and `sabpf detect watch` (see
  * detect_cmd.h): per container of a replayed capture, the streaming WL
  * labels (detect_wl.h) feed a decaying histogram and its sketch
- * (detect_sketch.h), a sketch is taken every batch of edges, and the
- * sketches either build a model or are scored against one
+ * (detect_sketch.h), a sketch is taken every batch of edges (then the
+ * histogram decays by its half-life), and the sketches either build a
+ * model (with a second replay for the leave-one-out novelty) or are scored
+ * against one by the novelty, distance and evolution tests
  * (detect_model.h). */
 #include "detect_cmd.h"
 
