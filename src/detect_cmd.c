@@ -2,8 +2,10 @@
 /* detect_cmd.c: `sabpf detect train` and `sabpf detect watch` (see
  * detect_cmd.h): per container of a replayed capture, the streaming WL
  * labels (detect_wl.h) feed a decaying histogram and its sketch
- * (detect_sketch.h), a sketch is taken every batch of edges, and the
- * sketches either build a model or are scored against one
+ * (detect_sketch.h), a sketch is taken every batch of edges (then the
+ * histogram decays by its half-life), and the sketches either build a
+ * model (with a second replay for the leave-one-out novelty) or are scored
+ * against one by the novelty, distance and evolution tests
  * (detect_model.h). */
 #include "detect_cmd.h"
 
@@ -37,13 +39,31 @@
 
 static const char usage_text[] =
     "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
-    "                          [--lambda L] [--batch B] [--no-task-names]\n"
-    "                          [--threshold mean|max] [--stds N] CAPTURE.raw...\n"
-    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] [--dot FILE]\n"
-    "                          CAPTURE.raw|-\n";
+    "                          [--lambda L] [--batch B] [--half-life H] [--no-task-names]\n"
+    "                          [--threshold mean|max] [--stds N] [--tests LIST]\n"
+    "                          [--novelty-floor F] CAPTURE.raw...\n"
+    "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] [--tests LIST]\n"
+    "                          [--novelty-floor F] [--dot FILE] CAPTURE.raw|-\n"
+    "  LIST: comma-separated tests among novelty, distance, evolution, or all\n";
+
+/* The tests of a sketch, in the order an alert names them. */
+static const struct {
+	const char *name;
+	__u32 bit;
+} tests[] = {
+    {"novelty", DM_TEST_NOVELTY}, {"distance", DM_TEST_DISTANCE}, {"evolution", DM_TEST_EVOLUTION}};
+#define NTESTS 3
+
+/* The first sketch at which a test fired, and its worst margin. */
+struct test_state {
+	double worst_margin; /* max of score - threshold */
+	bool fired;
+	__u64 sketch, edges, time;
+};
 
 /* One container's graph as it streams. */
 struct engine {
+	struct detector *d;
 	__u64 container;
 	struct wl *wl;
 	struct hsketch *hs;
@@ -60,7 +80,10 @@ struct engine {
 	/* train */
 	__u64 *sketches;
 	size_t nsketches, cap_sketches; /* in sketches, each S labels */
+	/* train, second pass: the worst leave-one-out novelty */
+	double max_novelty;
 	/* watch */
+	struct test_state test[NTESTS];
 	struct dm_fit *fits;
 	__u64 alerts;
 	double worst_margin; /* max of distance - threshold */
@@ -75,17 +98,32 @@ struct detector {
 	size_t ne;
 	bool too_many;
 	bool oom; /* an engine could not be made */
+	/* train, second pass: (label, 0) -> how many training graphs had it */
+	const struct view_map *label_graphs;
 	struct jbuf out;
 	/* watch --dot: the nodes the alerts named */
 	struct sabpf_ref *named;
 	size_t nnamed, cap_named;
 };
 
+/* Whether a label is new: no training graph had it (watch), or no
+ * training graph but this one (train, leave-one-out). */
+static bool novel(const struct detector *d, __u64 label)
+{
+	if (d->model)
+		return !dm_knows_label(d->model, label);
+	if (d->label_graphs) {
+		const size_t *n = view_map_find(d->label_graphs, label, 0);
+		return !n || *n <= 1;
+	}
+	return false;
+}
+
 static void on_label(void *ctx, __u64 label, unsigned hop, const struct sabpf_ref *v)
 {
 	struct engine *e = ctx;
 	(void)hop;
-	if (hs_add(e->hs, label) < 0)
+	if (hs_add_marked(e->hs, label, novel(e->d, label)) < 0)
 		e->oom = true;
 	/* one carrier per label, the latest: a slot of refs, overwritten */
 	if (view_reserve(&e->refs, &e->cap_refs, e->nrefs + 1, sizeof(*e->refs)) < 0) {
@@ -144,8 +182,11 @@ static struct engine *engine_of(struct detector *d, __u64 container)
 		d->oom = true;
 		return NULL;
 	}
+	e->d = d;
 	e->container = container;
 	e->worst_margin = -INFINITY;
+	for (int t = 0; t < NTESTS; t++)
+		e->test[t].worst_margin = -INFINITY;
 	e->wl = wl_new(d->p.hops, on_label, e);
 	e->hs = hs_new(d->p.sketch_size, d->p.lambda, d->p.decay_every);
 	if (d->model)
@@ -257,36 +298,79 @@ static void put_explanation(struct detector *d, struct jw *jw, const struct engi
 	jw_array_end(jw);
 }
 
-/* The end of a batch: a sketch, kept (train) or scored (watch). */
+static void score_sketch(struct detector *d, struct engine *e);
+
+/* The end of a batch: a sketch, kept (train) or scored (watch); then the
+ * histogram decays by its per-batch half-life. */
 static void take_sketch(struct detector *d, struct engine *e)
 {
 	hs_flush(e->hs);
 	e->in_batch = 0;
 	const __u64 *s = hs_slots(e->hs);
 	unsigned S = d->p.sketch_size;
-	if (!d->model) {
-		if (e->nsketches >= DM_MAX_SKETCHES) {
-			e->nsketches++; /* counted, not kept: train refuses the graph */
-			return;
-		}
-		if (view_reserve(&e->sketches, &e->cap_sketches, (e->nsketches + 1) * S,
-				 sizeof(__u64)) < 0) {
-			e->oom = true;
-			return;
-		}
+	if (d->model) {
+		score_sketch(d, e);
+	} else if (d->label_graphs) {
+		double nov = hs_marked_fraction(e->hs);
+		e->max_novelty = nov > e->max_novelty ? nov : e->max_novelty;
+		e->nsketches++;
+	} else if (e->nsketches >= DM_MAX_SKETCHES) {
+		e->nsketches++; /* counted, not kept: train refuses the graph */
+	} else if (view_reserve(&e->sketches, &e->cap_sketches, (e->nsketches + 1) * S,
+				sizeof(__u64)) < 0) {
+		e->oom = true;
+	} else {
 		memcpy(e->sketches + e->nsketches * S, s, S * sizeof(__u64));
 		e->nsketches++;
-		return;
 	}
-	double dist, thr;
+	if (d->p.half_life > 0)
+		hs_decay(e->hs, M_LN2 / d->p.half_life);
+}
+
+/* Scores the sketch just taken with every test; the first time an
+ * enabled test fires, one alert. */
+static void score_sketch(struct detector *d, struct engine *e)
+{
+	const __u64 *s = hs_slots(e->hs);
+	const struct dm_model *m = d->model;
+	double score[NTESTS], thr[NTESTS];
+	bool fired[NTESTS];
+	/* novelty */
+	score[0] = hs_marked_fraction(e->hs);
+	thr[0] = dm_novelty_threshold(&d->p, m);
+	/* distance to the nearest medoid of any training graph */
+	const __u64 *near_medoid;
+	score[1] = dm_nearest(m, s, m->ngraphs, &near_medoid);
+	thr[1] = dm_spread_threshold(&d->p, &m->loo_distance);
+	/* evolution */
+	double dist, ethr;
 	__u32 g;
-	__u32 alive = dm_fit_step(d->model, e->fits, s, &dist, &thr, &g);
+	__u32 alive = dm_fit_step(m, e->fits, s, &dist, &ethr, &g);
+	score[2] = dist;
+	thr[2] = ethr;
+	for (int t = 0; t < 2; t++)
+		fired[t] = score[t] > thr[t];
+	fired[2] = alive == 0 && m->ngraphs > 0;
 	e->nsketches++;
-	if (dist - thr > e->worst_margin)
-		e->worst_margin = dist - thr;
-	if (alive > 0 || d->model->ngraphs == 0 || e->alerts)
+	if (dist - ethr > e->worst_margin)
+		e->worst_margin = dist - ethr;
+	int first = -1;
+	for (int t = 0; t < NTESTS; t++) {
+		struct test_state *ts = &e->test[t];
+		if (score[t] - thr[t] > ts->worst_margin)
+			ts->worst_margin = score[t] - thr[t];
+		if (fired[t] && !ts->fired)
+			*ts = (struct test_state){.worst_margin = ts->worst_margin,
+						  .fired = true,
+						  .sketch = e->nsketches - 1,
+						  .edges = e->edges,
+						  .time = e->last_time};
+		if (fired[t] && first < 0 && (d->p.tests & tests[t].bit))
+			first = t;
+	}
+	if (first < 0 || e->alerts)
 		return;
-	/* no model fits any more: the graph is abnormal, one alert */
+	/* an enabled test fired: the graph is abnormal, one alert */
 	e->alerts++;
 	struct jw w;
 	jw_init(&w, &d->out);
@@ -297,15 +381,18 @@ static void take_sketch(struct detector *d, struct engine *e)
 	jw_time(&w, pipeline_wall_ns(d->pipe, e->last_time));
 	jw_key_u64(&w, "sketch", e->nsketches - 1);
 	jw_key_u64(&w, "edges", e->edges);
-	jw_key_fixed(&w, "distance", dist, 4);
-	jw_key_fixed(&w, "threshold", thr, 4);
-	const struct dm_graph *mg = &d->model->graphs[g];
+	jw_key_cstr(&w, "test", tests[first].name);
+	jw_key_fixed(&w, "score", score[first], 4);
+	jw_key_fixed(&w, "threshold", thr[first], 4);
+	jw_key_fixed(&w, "novelty", score[0], 4);
+	jw_key_fixed(&w, "distance", score[1], 4);
+	const struct dm_graph *mg = &m->graphs[g];
 	jw_key_cstr(&w, "nearest_graph", mg->name);
-	__u32 step = e->fits[g].step;
-	if (mg->nevolution) {
-		const __u64 *medoid = mg->clusters[mg->evolution[step]].medoid;
+	const __u64 *medoid = near_medoid;
+	if (first == 2 && mg->nevolution)
+		medoid = mg->clusters[mg->evolution[e->fits[g].step]].medoid;
+	if (medoid)
 		put_explanation(d, &w, e, medoid);
-	}
 	jw_object_end(&w);
 	jw_newline(&w);
 	flush_out(d);
@@ -436,6 +523,9 @@ enum {
 	OPT_STDS,
 	OPT_MODEL,
 	OPT_DOT,
+	OPT_HALF_LIFE,
+	OPT_TESTS,
+	OPT_NOVELTY_FLOOR,
 };
 
 static const struct option longopts[] = {
@@ -450,21 +540,58 @@ static const struct option longopts[] = {
     {"stds", required_argument, 0, OPT_STDS},
     {"model", required_argument, 0, OPT_MODEL},
     {"dot", required_argument, 0, OPT_DOT},
+    {"half-life", required_argument, 0, OPT_HALF_LIFE},
+    {"tests", required_argument, 0, OPT_TESTS},
+    {"novelty-floor", required_argument, 0, OPT_NOVELTY_FLOOR},
     {0, 0, 0, 0},
 };
+
+/* --tests LIST: "all" or names of tests, comma-separated. Returns 0, or -1
+ * after a message. */
+static int parse_tests(const char *text, __u32 *out)
+{
+	if (strcmp(text, "all") == 0) {
+		*out = DM_TESTS_ALL;
+		return 0;
+	}
+	__u32 bits = 0;
+	const char *p = text;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int t = 0;
+		while (t < NTESTS && (strlen(tests[t].name) != n || strncmp(p, tests[t].name, n)))
+			t++;
+		if (t == NTESTS) {
+			fprintf(stderr,
+				"sabpf detect: --tests '%s': '%.*s' is no test (use novelty, "
+				"distance, evolution, comma-separated, or all)\n",
+				text, (int)n, p);
+			return -1;
+		}
+		bits |= tests[t].bit;
+		p += n + (p[n] == ',');
+	}
+	if (!bits) {
+		fprintf(stderr, "sabpf detect: --tests is empty (use novelty, distance, evolution, "
+				"comma-separated, or all)\n");
+		return -1;
+	}
+	*out = bits;
+	return 0;
+}
 
 /* Parses the options of a subcommand into p (and the paths). Returns 0,
  * or -1 after a message. */
 static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
-			 bool *threshold_set, bool *stds_set, const char **output,
-			 const char **model)
+			 bool *threshold_set, bool *stds_set, bool *tests_set, bool *floor_set,
+			 const char **output, const char **model)
 {
 	int opt;
 	cmd_getopt_reset(); /* optind 0: glibc re-reads the optstring mode */
 	while ((opt = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
 		int rc = 0;
 		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
-		    opt != OPT_DOT && opt != '?') {
+		    opt != OPT_DOT && opt != OPT_TESTS && opt != OPT_NOVELTY_FLOOR && opt != '?') {
 			fprintf(stderr,
 				"sabpf detect watch: %s is a training parameter: the model "
 				"carries it (give it to sabpf detect train)\n",
@@ -503,6 +630,17 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 		case OPT_BATCH:
 			rc = parse_uint("--batch", optarg, 1, 1u << 30, &p->batch);
 			break;
+		case OPT_HALF_LIFE:
+			rc = parse_double("--half-life", optarg, 0, 1e6, &p->half_life);
+			break;
+		case OPT_NOVELTY_FLOOR:
+			rc = parse_double("--novelty-floor", optarg, 0, 1, &p->novelty_floor);
+			*floor_set = true;
+			break;
+		case OPT_TESTS:
+			rc = parse_tests(optarg, &p->tests);
+			*tests_set = true;
+			break;
 		case OPT_NO_NAMES:
 			p->task_names = 0;
 			break;
@@ -531,14 +669,71 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The leave-one-out scores of the training graphs, each against the
+ * others: its worst sketch's distance to their medoids (from the kept
+ * sketches), and its worst novelty against their labels (a second replay,
+ * with a label novel when no other graph had it); then the model's
+ * spreads, and its labels sorted. Returns 0, or 1 after a message. */
+static int leave_one_out(struct detector *d, struct dm_model *m, __u64 *const *kept,
+			 const size_t *nkept, const struct view_map *label_graphs, int argc,
+			 char **argv)
+{
+	unsigned S = d->p.sketch_size;
+	qsort(m->labels, m->nlabels, sizeof(__u64), cmp_u64);
+	for (__u32 g = 0; g < m->ngraphs; g++) {
+		double worst = 0;
+		for (size_t k = 0; k < nkept[g]; k++) {
+			double x = dm_nearest(m, kept[g] + k * S, g, NULL);
+			worst = x > worst ? x : worst;
+		}
+		m->graphs[g].loo_distance = m->ngraphs > 1 ? worst : 1;
+		m->graphs[g].loo_novelty = 1;
+	}
+	if (m->ngraphs > 1) {
+		char err[1024];
+		__u32 g = 0;
+		d->label_graphs = label_graphs;
+		for (int i = optind; i < argc; i++) {
+			if (replay(d, argv[i], err, sizeof(err)) < 0) {
+				fprintf(stderr, "sabpf detect train: %s\n", err);
+				d->label_graphs = NULL;
+				return 1;
+			}
+			for (size_t c = 0; c < d->ne && g < m->ngraphs; c++)
+				if (d->e[c]->nsketches)
+					m->graphs[g++].loo_novelty = d->e[c]->max_novelty;
+			reset(d);
+		}
+		d->label_graphs = NULL;
+	}
+	dm_set_spreads(m);
+	for (__u32 g = 0; g < m->ngraphs; g++)
+		fprintf(stderr,
+			"sabpf detect train: %s: leave-one-out distance %.4f, novelty %.4f\n",
+			m->graphs[g].name, m->graphs[g].loo_distance, m->graphs[g].loo_novelty);
+	fprintf(stderr,
+		"sabpf detect train: thresholds at --stds %g (%s): distance %.4f, novelty %.4f, "
+		"%zu training labels\n",
+		d->p.stds, d->p.use_mean ? "mean" : "max",
+		dm_spread_threshold(&d->p, &m->loo_distance), dm_novelty_threshold(&d->p, m),
+		m->nlabels);
+	return 0;
+}
+
 static int cmd_detect_train(int argc, char **argv)
 {
 	struct detector d = {0};
-	bool tset = false, sset = false;
+	bool tset = false, sset = false, xset = false, fset = false;
 	const char *output = NULL, *model = NULL;
 	char err[1024];
 	dm_params_default(&d.p);
-	if (parse_options(argc, argv, true, &d.p, &tset, &sset, &output, &model) < 0)
+	if (parse_options(argc, argv, true, &d.p, &tset, &sset, &xset, &fset, &output, &model) < 0)
 		return EXIT_USAGE;
 	if (!output || optind >= argc) {
 		fprintf(stderr, "sabpf detect train: %s\n%s",
@@ -549,6 +744,12 @@ static int cmd_detect_train(int argc, char **argv)
 	struct dm_model m = {.params = d.p};
 	jbuf_init(&d.out);
 	int rc = 0;
+	/* each graph's sketches (for the leave-one-out distances), and how
+	 * many graphs had each label (for the leave-one-out novelty) */
+	__u64 **kept = NULL;
+	size_t *nkept = NULL;
+	struct view_map label_graphs = {0};
+	size_t cap_labels = 0;
 	for (int i = optind; i < argc && rc == 0; i++) {
 		if (replay(&d, argv[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "sabpf detect train: %s\n", err);
@@ -577,12 +778,34 @@ static int cmd_detect_train(int argc, char **argv)
 			    realloc(m.graphs, (m.ngraphs + 1) * sizeof(*m.graphs));
 			if (grown)
 				m.graphs = grown;
-			if (!grown || dm_build_graph(e->sketches, e->nsketches, d.p.sketch_size,
-						     TRAIN_SEED, name, &m.graphs[m.ngraphs]) < 0) {
+			__u64 **gk = realloc(kept, (m.ngraphs + 1) * sizeof(*kept));
+			kept = gk ? gk : kept;
+			size_t *gn = realloc(nkept, (m.ngraphs + 1) * sizeof(*nkept));
+			nkept = gn ? gn : nkept;
+			if (!grown || !gk || !gn ||
+			    dm_build_graph(e->sketches, e->nsketches, d.p.sketch_size, TRAIN_SEED,
+					   name, &m.graphs[m.ngraphs]) < 0) {
 				fprintf(stderr,
 					"sabpf detect train: out of memory building the model\n");
 				rc = 1;
 				break;
+			}
+			kept[m.ngraphs] = e->sketches; /* taken over */
+			nkept[m.ngraphs] = e->nsketches;
+			e->sketches = NULL;
+			for (size_t l = 0; l < hs_labels(e->hs) && rc == 0; l++) {
+				bool added;
+				__u64 label = hs_label_at(e->hs, l);
+				size_t *n = view_map_put(&label_graphs, label, 0, 0, &added);
+				if (!n || view_reserve(&m.labels, &cap_labels, m.nlabels + 1,
+						       sizeof(__u64)) < 0) {
+					fprintf(stderr, "sabpf detect train: out of memory\n");
+					rc = 1;
+					break;
+				}
+				++*n;
+				if (added)
+					m.labels[m.nlabels++] = label;
 			}
 			const struct dm_graph *g = &m.graphs[m.ngraphs++];
 			fprintf(stderr,
@@ -598,11 +821,18 @@ static int cmd_detect_train(int argc, char **argv)
 				"from (capture a benign run with sabpf run -o raw:FILE)\n");
 		rc = 1;
 	}
+	if (rc == 0)
+		rc = leave_one_out(&d, &m, kept, nkept, &label_graphs, argc, argv);
 	if (rc == 0 && dm_save(&m, output, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sabpf detect train: %s\n", err);
 		rc = 1;
 	}
 	reset(&d);
+	for (__u32 g = 0; kept && g < m.ngraphs; g++)
+		free(kept[g]);
+	free(kept);
+	free(nkept);
+	view_map_free(&label_graphs);
 	dm_model_free(&m);
 	jbuf_free(&d.out);
 	return rc;
@@ -657,11 +887,12 @@ static int cmd_detect_watch(int argc, char **argv)
 {
 	struct detector d = {0};
 	struct dm_params opt;
-	bool tset = false, sset = false;
+	bool tset = false, sset = false, xset = false, fset = false;
 	const char *output = NULL, *model_path = NULL;
 	char err[1024];
 	dm_params_default(&opt);
-	if (parse_options(argc, argv, false, &opt, &tset, &sset, &output, &model_path) < 0)
+	if (parse_options(argc, argv, false, &opt, &tset, &sset, &xset, &fset, &output,
+			  &model_path) < 0)
 		return EXIT_USAGE;
 	if (!model_path || optind != argc - 1) {
 		fprintf(stderr, "sabpf detect watch: %s\n%s",
@@ -684,6 +915,10 @@ static int cmd_detect_watch(int argc, char **argv)
 		d.p.use_mean = opt.use_mean;
 	if (sset)
 		d.p.stds = opt.stds;
+	if (xset)
+		d.p.tests = opt.tests;
+	if (fset)
+		d.p.novelty_floor = opt.novelty_floor;
 	m.params = d.p;
 	d.model = &m;
 	jbuf_init(&d.out);
@@ -718,6 +953,27 @@ static int cmd_detect_watch(int argc, char **argv)
 			for (int c = 0; c < SABPF_LOST_CAUSE_MAX; c++)
 				lost += by_cause[c];
 			jw_key_u64(&w, "lost", lost);
+			/* each test, enabled or not: where it first fired, its
+			 * worst margin (score - threshold) */
+			jw_key(&w, "tests");
+			jw_object_begin(&w);
+			for (int t = 0; t < NTESTS; t++) {
+				const struct test_state *ts = &e->test[t];
+				jw_key_escaped(&w, tests[t].name);
+				jw_object_begin(&w);
+				jw_key_bool(&w, "enabled", d.p.tests & tests[t].bit);
+				jw_key_bool(&w, "fired", ts->fired);
+				jw_key_fixed(&w, "worst_margin",
+					     isfinite(ts->worst_margin) ? ts->worst_margin : 0, 4);
+				if (ts->fired) {
+					jw_key_u64(&w, "sketch", ts->sketch);
+					jw_key_u64(&w, "edges", ts->edges);
+					jw_key(&w, "time");
+					jw_time(&w, pipeline_wall_ns(d.pipe, ts->time));
+				}
+				jw_object_end(&w);
+			}
+			jw_object_end(&w);
 			jw_object_end(&w);
 			jw_newline(&w);
 		}

@@ -2,8 +2,8 @@
 /* detect_cmd.h: the `sabpf detect` command (docs/detection.md):
  *
  *   sabpf detect train -o MODEL [PARAMETERS] CAPTURE.raw...
- *   sabpf detect watch --model MODEL [--stds N] [--threshold mean|max] [--dot FILE]
- *                      CAPTURE.raw|-
+ *   sabpf detect watch --model MODEL [--stds N] [--threshold mean|max] [--tests LIST]
+ *                      [--novelty-floor F] [--dot FILE] CAPTURE.raw|-
  *
  * train builds a model of normal behaviour from benign raw captures (one
  * training graph per container of each capture); watch replays a capture,

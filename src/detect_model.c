@@ -4,6 +4,7 @@
 #include "detect_model.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,7 +40,10 @@ void dm_params_default(struct dm_params *p)
 				.batch = DM_DEFAULT_BATCH,
 				.task_names = 1,
 				.use_mean = 0,
-				.stds = DM_DEFAULT_STDS};
+				.stds = DM_DEFAULT_STDS,
+				.half_life = DM_DEFAULT_HALF_LIFE,
+				.tests = DM_TESTS_ALL,
+				.novelty_floor = DM_DEFAULT_NOVELTY_FLOOR};
 }
 
 static void graph_free(struct dm_graph *g)
@@ -59,6 +63,9 @@ void dm_model_free(struct dm_model *m)
 	free(m->graphs);
 	m->graphs = NULL;
 	m->ngraphs = 0;
+	free(m->labels);
+	m->labels = NULL;
+	m->nlabels = 0;
 }
 
 /* ---- clustering ---------------------------------------------------------- */
@@ -262,6 +269,77 @@ oom:
 
 /* ---- fitting ------------------------------------------------------------- */
 
+static void spread_of(struct dm_spread *s, const struct dm_model *m, bool novelty)
+{
+	*s = (struct dm_spread){.mean = 1, .max = 1, .std = 0};
+	if (m->ngraphs < 2)
+		return; /* nothing to leave one out against: the test never fires */
+	double sum = 0, sq = 0, mx = 0;
+	for (__u32 i = 0; i < m->ngraphs; i++) {
+		double v = novelty ? m->graphs[i].loo_novelty : m->graphs[i].loo_distance;
+		sum += v;
+		sq += v * v;
+		mx = v > mx ? v : mx;
+	}
+	s->mean = sum / m->ngraphs;
+	s->max = mx;
+	double var = sq / m->ngraphs - s->mean * s->mean;
+	s->std = var > 0 ? sqrt(var) : 0;
+}
+
+void dm_set_spreads(struct dm_model *m)
+{
+	spread_of(&m->loo_distance, m, false);
+	spread_of(&m->loo_novelty, m, true);
+}
+
+double dm_spread_threshold(const struct dm_params *p, const struct dm_spread *s)
+{
+	return (p->use_mean ? s->mean : s->max) + p->stds * s->std;
+}
+
+double dm_novelty_threshold(const struct dm_params *p, const struct dm_model *m)
+{
+	double t = dm_spread_threshold(p, &m->loo_novelty);
+	return t > p->novelty_floor ? t : p->novelty_floor;
+}
+
+bool dm_knows_label(const struct dm_model *m, __u64 label)
+{
+	size_t lo = 0, hi = m->nlabels;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->labels[mid] == label)
+			return true;
+		if (m->labels[mid] < label)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+double dm_nearest(const struct dm_model *m, const __u64 *sketch, __u32 skip, const __u64 **medoid)
+{
+	double best = 1;
+	if (medoid)
+		*medoid = NULL;
+	for (__u32 i = 0; i < m->ngraphs; i++) {
+		if (i == skip)
+			continue;
+		for (__u32 c = 0; c < m->graphs[i].nclusters; c++) {
+			double d = hs_distance(sketch, m->graphs[i].clusters[c].medoid,
+					       m->params.sketch_size);
+			if (d < best || (medoid && !*medoid)) {
+				best = d < best ? d : best;
+				if (medoid)
+					*medoid = m->graphs[i].clusters[c].medoid;
+			}
+		}
+	}
+	return best;
+}
+
 double dm_threshold(const struct dm_params *p, const struct dm_cluster *c)
 {
 	return (p->use_mean ? c->mean : c->max) + p->stds * c->std;
@@ -319,7 +397,7 @@ struct file_head {
 
 static bool put(FILE *f, const void *p, size_t n)
 {
-	return fwrite(p, 1, n, f) == n;
+	return n == 0 || fwrite(p, 1, n, f) == n;
 }
 
 int dm_save(const struct dm_model *m, const char *path, char *err, size_t errlen)
@@ -344,7 +422,9 @@ int dm_save(const struct dm_model *m, const char *path, char *err, size_t errlen
 		ok = put(f, &len, sizeof(len)) && put(f, g->name, len) &&
 		     put(f, &g->nclusters, sizeof(g->nclusters)) &&
 		     put(f, &g->nevolution, sizeof(g->nevolution)) &&
-		     put(f, g->evolution, g->nevolution * sizeof(__u32));
+		     put(f, g->evolution, g->nevolution * sizeof(__u32)) &&
+		     put(f, &g->loo_distance, sizeof(double)) &&
+		     put(f, &g->loo_novelty, sizeof(double));
 		for (__u32 c = 0; ok && c < g->nclusters; c++) {
 			const struct dm_cluster *cl = &g->clusters[c];
 			ok = put(f, &cl->mean, sizeof(double)) &&
@@ -353,6 +433,10 @@ int dm_save(const struct dm_model *m, const char *path, char *err, size_t errlen
 			     put(f, cl->medoid, m->params.sketch_size * sizeof(__u64));
 		}
 	}
+	__u64 nlabels = m->nlabels;
+	ok = ok && put(f, &m->loo_distance, sizeof(m->loo_distance)) &&
+	     put(f, &m->loo_novelty, sizeof(m->loo_novelty)) && put(f, &nlabels, sizeof(nlabels)) &&
+	     put(f, m->labels, m->nlabels * sizeof(__u64));
 	if (fclose(f) != 0)
 		ok = false;
 	if (!ok || rename(tmp, path) != 0) {
@@ -377,7 +461,10 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 		return -1;
 	}
 	struct file_head h;
-	if (!get(f, &h, sizeof(h)) || memcmp(h.magic, DM_MAGIC, 8) != 0) {
+	/* the magic and version first: a file of another version may be
+	 * shorter than this version's head */
+	size_t first = offsetof(struct file_head, ngraphs);
+	if (!get(f, &h, first) || memcmp(h.magic, DM_MAGIC, 8) != 0) {
 		set_err(err, errlen,
 			"'%s' is not a sabpf detector model (no \"" DM_MAGIC
 			"\" header): build one with sabpf detect train -o MODEL CAPTURE...",
@@ -393,10 +480,18 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 		fclose(f);
 		return -1;
 	}
+	if (!get(f, (char *)&h + first, sizeof(h) - first)) {
+		set_err(err, errlen, "model '%s' is corrupt or truncated at its head: rebuild it",
+			path);
+		fclose(f);
+		return -1;
+	}
 	const struct dm_params *p = &h.params;
 	if (p->hops < 1 || p->hops > WL_MAX_HOPS || p->sketch_size < 1 ||
 	    p->sketch_size > HS_MAX_SIZE || p->batch < 1 || !(p->lambda >= 0 && p->lambda <= 100) ||
-	    !(p->stds >= 0 && p->stds <= 1e6) || h.ngraphs > 1000000) {
+	    !(p->stds >= 0 && p->stds <= 1e6) || !(p->half_life >= 0 && p->half_life <= 1e6) ||
+	    !(p->novelty_floor >= 0 && p->novelty_floor <= 1) || p->tests == 0 ||
+	    (p->tests & ~DM_TESTS_ALL) || h.ngraphs > 1000000) {
 		set_err(err, errlen, "model '%s' is corrupt: its parameters are out of range",
 			path);
 		fclose(f);
@@ -428,7 +523,8 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 		g->evolution = calloc(g->nevolution ? g->nevolution : 1, sizeof(__u32));
 		g->clusters = calloc(g->nclusters ? g->nclusters : 1, sizeof(*g->clusters));
 		if (!g->evolution || !g->clusters ||
-		    !get(f, g->evolution, g->nevolution * sizeof(__u32))) {
+		    !get(f, g->evolution, g->nevolution * sizeof(__u32)) ||
+		    !get(f, &g->loo_distance, 8) || !get(f, &g->loo_novelty, 8)) {
 			what = "an evolution";
 			break;
 		}
@@ -443,6 +539,32 @@ int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen)
 			    !get(f, cl->medoid, p->sketch_size * sizeof(__u64)))
 				what = "a cluster";
 		}
+	}
+	__u64 nlabels = 0;
+	if (!what && (!get(f, &m->loo_distance, sizeof(m->loo_distance)) ||
+		      !get(f, &m->loo_novelty, sizeof(m->loo_novelty)) ||
+		      !get(f, &nlabels, sizeof(nlabels)) || nlabels > (1ull << 32)))
+		what = "the leave-one-out spreads";
+	if (!what) {
+		/* no more labels than the bytes left can hold (a corrupt count
+		 * must not make a huge allocation) */
+		long at = ftell(f);
+		if (at < 0 || fseek(f, 0, SEEK_END) != 0)
+			what = "the training labels (unseekable file)";
+		long end = what ? 0 : ftell(f);
+		if (!what && (end < at || fseek(f, at, SEEK_SET) != 0 ||
+			      nlabels > (__u64)(end - at) / sizeof(__u64)))
+			what = "the training labels (more than the file holds)";
+	}
+	if (!what) {
+		m->labels = malloc((nlabels ? nlabels : 1) * sizeof(__u64));
+		if (!m->labels || !get(f, m->labels, nlabels * sizeof(__u64)))
+			what = "the training labels";
+		else
+			m->nlabels = nlabels;
+		for (size_t i = 1; !what && i < m->nlabels; i++)
+			if (m->labels[i - 1] >= m->labels[i])
+				what = "the training labels (not sorted)";
 	}
 	if (!what && fgetc(f) != EOF)
 		what = "its end (bytes after the last graph)";

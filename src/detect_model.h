@@ -8,7 +8,16 @@
  * which the graph visited the clusters. A graph being watched fits a
  * training graph's model while each new sketch lies within the threshold of
  * the current cluster of the evolution, or of the next one (then it moves
- * on); it is abnormal when it fits none of the models.
+ * on); it is abnormal when it fits none of the models (the test
+ * "evolution").
+ *
+ * Format 2 adds two tests calibrated on the spread of the benign training
+ * graphs by leave-one-out (each training graph scored against the others):
+ * "distance", the distance of a sketch to the nearest cluster medoid of any
+ * training graph, and "novelty", the decayed weight of the labels no
+ * training graph had, over the weight of all labels. The model keeps every
+ * training label (sorted), and per test the mean, max and standard
+ * deviation over the training graphs of their worst leave-one-out score.
  *
  * A model file is binary, host byte order: the magic "SABPFDET", the
  * __u32 format version DM_FORMAT_VERSION, the parameters, then each graph
@@ -21,7 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DM_FORMAT_VERSION 1
+#define DM_FORMAT_VERSION 2
 #define DM_MAGIC "SABPFDET"
 #define DM_MAX_CLUSTERS 5
 #define DM_MAX_SKETCHES 4096 /* of one training graph (a matrix of every pair) */
@@ -36,15 +45,27 @@ struct dm_params {
 	__u32 task_names;  /* 1: a task's hop-0 label includes its comm */
 	__u32 use_mean;	   /* threshold base: 1 mean, 0 max of member distances */
 	double stds;	   /* threshold = base + stds * std */
+	double half_life;  /* batches for the histogram to halve; 0: no per-batch decay */
+	__u32 tests;	   /* DM_TEST_* bits: the tests that raise an alert */
+	__u32 pad;
+	double novelty_floor; /* the novelty threshold is at least this */
 };
+
+/* The tests of a sketch (dm_params.tests). */
+#define DM_TEST_EVOLUTION 1u
+#define DM_TEST_DISTANCE 2u
+#define DM_TEST_NOVELTY 4u
+#define DM_TESTS_ALL 7u
 
 /* Documented defaults (docs/detection.md). */
 #define DM_DEFAULT_HOPS 3
 #define DM_DEFAULT_SKETCH 2000
-#define DM_DEFAULT_DECAY 500
+#define DM_DEFAULT_DECAY 0 /* per label additions; the per-batch half-life replaces it */
 #define DM_DEFAULT_LAMBDA 0.02
 #define DM_DEFAULT_BATCH 500
 #define DM_DEFAULT_STDS 2.0
+#define DM_DEFAULT_HALF_LIFE 4.0
+#define DM_DEFAULT_NOVELTY_FLOOR 0.01
 
 void dm_params_default(struct dm_params *p);
 
@@ -59,13 +80,23 @@ struct dm_graph {
 	__u32 nclusters;
 	struct dm_cluster *clusters;
 	__u32 nevolution;
-	__u32 *evolution; /* cluster indexes in visiting order */
+	__u32 *evolution;    /* cluster indexes in visiting order */
+	double loo_distance; /* its worst sketch's distance to the other graphs' medoids */
+	double loo_novelty;  /* its worst novelty against the other graphs' labels */
+};
+
+/* A leave-one-out score's spread over the training graphs. */
+struct dm_spread {
+	double mean, max, std;
 };
 
 struct dm_model {
 	struct dm_params params;
 	__u32 ngraphs;
 	struct dm_graph *graphs;
+	struct dm_spread loo_distance, loo_novelty; /* 1, 1, 0 with fewer than 2 graphs */
+	__u64 *labels;				    /* every label of the training graphs, sorted */
+	size_t nlabels;
 };
 
 void dm_model_free(struct dm_model *m);
@@ -95,6 +126,23 @@ struct dm_fit {
 	__u32 step;  /* index into the evolution */
 	bool broken; /* a sketch fitted neither the current nor the next cluster */
 };
+
+/* The spreads of the graphs' leave-one-out scores (call once every graph's
+ * loo_* is set). */
+void dm_set_spreads(struct dm_model *m);
+/* The threshold of a leave-one-out test: base (mean or max) + stds * std
+ * (for novelty, at least the floor: see dm_novelty_threshold). */
+double dm_spread_threshold(const struct dm_params *p, const struct dm_spread *s);
+/* The novelty threshold: the spread's, but at least novelty_floor (when
+ * no held-out training graph had a novel label, the spread is 0 and one
+ * novel label would do). */
+double dm_novelty_threshold(const struct dm_params *p, const struct dm_model *m);
+/* Whether a training graph had label. */
+bool dm_knows_label(const struct dm_model *m, __u64 label);
+/* The distance of sketch to the nearest medoid of any graph but skip
+ * (ngraphs or more: none skipped); 1 if there is none. *medoid (if
+ * medoid) receives that medoid, or NULL. */
+double dm_nearest(const struct dm_model *m, const __u64 *sketch, __u32 skip, const __u64 **medoid);
 
 /* The threshold of cluster c under the model's parameters. */
 double dm_threshold(const struct dm_params *p, const struct dm_cluster *c);

@@ -24,7 +24,9 @@ struct hsketch {
 	double lambda;
 	unsigned decay_every;
 	unsigned since_decay;
-	double scale; /* what one addition weighs now: exp(lambda * decays since renorm) */
+	double scale;	      /* what one addition weighs now: exp(lambda * decays since renorm) */
+	double total, marked; /* the weight of every addition, and of the marked ones
+				 (times scale, decaying like the counts) */
 	struct hs_entry *e;
 	size_t ne, cap_e;
 	struct view_map index; /* (label, 0) -> entry */
@@ -77,10 +79,42 @@ static void renormalise(struct hsketch *h)
 		h->e[i].count /= h->scale;
 	for (unsigned k = 0; k < h->size; k++)
 		h->slot_lna[k] += ls;
+	h->total /= h->scale;
+	h->marked /= h->scale;
 	h->scale = 1;
 }
 
+/* Multiplies every count by exp(-lambda), lazily: new additions weigh
+ * exp(lambda) more. */
+static void decay_by(struct hsketch *h, double lambda)
+{
+	h->scale *= exp(lambda);
+	if (h->scale > RENORM_ABOVE)
+		renormalise(h);
+}
+
+void hs_decay(struct hsketch *h, double lambda)
+{
+	if (lambda > 0)
+		decay_by(h, lambda);
+}
+
+double hs_marked_fraction(const struct hsketch *h)
+{
+	return h->total > 0 ? h->marked / h->total : 0;
+}
+
+__u64 hs_label_at(const struct hsketch *h, size_t i)
+{
+	return i < h->ne ? h->e[i].label : 0;
+}
+
 int hs_add(struct hsketch *h, __u64 label)
+{
+	return hs_add_marked(h, label, false);
+}
+
+int hs_add_marked(struct hsketch *h, __u64 label, bool marked)
 {
 	bool added;
 	if (view_reserve(&h->e, &h->cap_e, h->ne + 1, sizeof(*h->e)) < 0)
@@ -98,11 +132,12 @@ int hs_add(struct hsketch *h, __u64 label)
 		e->pending = true;
 	}
 	e->count += h->scale;
+	h->total += h->scale;
+	if (marked)
+		h->marked += h->scale;
 	if (h->decay_every && h->lambda > 0 && ++h->since_decay >= h->decay_every) {
 		h->since_decay = 0;
-		h->scale *= exp(h->lambda);
-		if (h->scale > RENORM_ABOVE)
-			renormalise(h);
+		decay_by(h, h->lambda);
 	}
 	return 0;
 }

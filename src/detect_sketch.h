@@ -23,6 +23,7 @@
 #define SABPF_DETECT_SKETCH_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HS_MAX_SIZE 65536
@@ -35,6 +36,19 @@ struct hsketch *hs_new(unsigned size, double lambda, unsigned decay_every);
 void hs_free(struct hsketch *h);
 /* Counts one more occurrence of label. Returns 0, or -1 when out of memory. */
 int hs_add(struct hsketch *h, __u64 label);
+/* The same, marked or not: the histogram also keeps the (decayed) weight of
+ * every addition and of the marked ones (the detector marks labels that no
+ * training graph had: its novelty). */
+int hs_add_marked(struct hsketch *h, __u64 label, bool marked);
+/* The decayed weight of marked additions over that of all additions (0
+ * before any). */
+double hs_marked_fraction(const struct hsketch *h);
+/* Multiplies every count (and both weights) by exp(-lambda) now, on top of
+ * the decay every decay_every additions: the detector decays once per
+ * batch of edges (--half-life). Exact and O(1), like that decay. */
+void hs_decay(struct hsketch *h, double lambda);
+/* The i-th distinct label counted (0 <= i < hs_labels), 0 past the end. */
+__u64 hs_label_at(const struct hsketch *h, size_t i);
 /* Updates the slots for the labels added since the last flush. */
 void hs_flush(struct hsketch *h);
 /* The slots' labels (S of them, 0 in a slot no label reached yet), as of

@@ -86,7 +86,8 @@ import json, sys
 alerts = [json.loads(l) for l in open(sys.argv[1]) if '"alert"' in l]
 a = alerts[0]
 assert len(alerts) == 1, alerts
-assert a["container"] == 40 and a["distance"] > a["threshold"], a
+assert a["container"] == 40 and a["score"] > a["threshold"], a
+assert a["test"] in ("novelty", "distance", "evolution"), a
 assert a["time"].endswith("Z") and a["edges"] > 0, a
 assert a["labels"] and all(l["node"].startswith("n") and l["slots"] > 0 for l in a["labels"]), a
 assert any(l.get("what") for l in a["labels"]), a  # what the nodes are
@@ -95,6 +96,24 @@ PY
     ok "watch: $(cat "$tmp/mut-$1.n") ${*:3}: abnormal, alert with score over threshold and the nodes named"
   else
     not_ok "watch did not flag ${*:3}: $(head -3 "$tmp/mut-$1.out")"
+  fi
+done
+
+# the leave-one-out tests: a model of two identical training graphs has
+# a novelty threshold of 0 (each graph scored against the other; no floor); the golden
+# capture passes both, the altered copy is flagged by each alone (its new
+# labels are novel, its sketches far from the medoids)
+cp "$golden" "$tmp/twin.raw"
+"$sabpf" detect train -o "$tmp/model2" --batch 50 --novelty-floor 0 "$golden" "$tmp/twin.raw" 2>"$tmp/train2.err"
+for t in novelty distance; do
+  "$sabpf" detect watch --model "$tmp/model2" --tests $t "$golden" >"$tmp/loo-self.out" 2>&1
+  "$sabpf" detect watch --model "$tmp/model2" --tests $t "$tmp/mut-16.raw" >"$tmp/loo-mut.out" 2>&1
+  if grep -q "thresholds at --stds 2 (max): distance 0.[0-9]*, novelty 0.0000" "$tmp/train2.err" &&
+    [ "$(field "$tmp/loo-self.out" verdict abnormal)" = false ] &&
+    [ "$(field "$tmp/loo-mut.out" alert test)" = "\"$t\"" ]; then
+    ok "leave-one-out test $t: the capture fits a model of two copies, the altered copy is flagged by it"
+  else
+    not_ok "leave-one-out test $t: $(tail -1 "$tmp/train2.err") $(head -2 "$tmp/loo-self.out" "$tmp/loo-mut.out")"
   fi
 done
 
@@ -113,19 +132,25 @@ else
   not_ok "watch --dot on the training capture: $(head -3 "$tmp/none.dot")"
 fi
 
-# a model of another format version is refused, naming both versions
-python3 - "$tmp/model" "$tmp/model-v9" <<'PY'
+# a model of another format version is refused, naming both versions: a
+# later one (9), and one of format 1 (before the leave-one-out tests: its
+# head is shorter, so it is refused by its version, not as truncated)
+python3 - "$tmp/model" "$tmp/model-v9" "$tmp/model-v1" <<'PY'
 import struct, sys
 b = bytearray(open(sys.argv[1], "rb").read())
 struct.pack_into("<I", b, 8, 9)
 open(sys.argv[2], "wb").write(b)
+struct.pack_into("<I", b, 8, 1)
+open(sys.argv[3], "wb").write(b[:12 + 4 + 48])  # format 1's head: its parameters were 48 bytes
 PY
-if ! "$sabpf" detect watch --model "$tmp/model-v9" "$golden" >/dev/null 2>"$tmp/v9.err" &&
-  grep -q "format version 9, but this sabpf reads version 1" "$tmp/v9.err"; then
-  ok "a model of format version 9 is refused: $(cat "$tmp/v9.err")"
-else
-  not_ok "model of version 9: $(cat "$tmp/v9.err")"
-fi
+for v in 9 1; do
+  if ! "$sabpf" detect watch --model "$tmp/model-v$v" "$golden" >/dev/null 2>"$tmp/v$v.err" &&
+    grep -q "format version $v, but this sabpf reads version 2: rebuild it" "$tmp/v$v.err"; then
+    ok "a model of format version $v is refused: $(cat "$tmp/v$v.err")"
+  else
+    not_ok "model of version $v: $(cat "$tmp/v$v.err")"
+  fi
+done
 
 # bad input: a training parameter given to watch, a bad number, no capture
 expect_refusal() { # WANT_RC PATTERN ARGS...
@@ -146,6 +171,9 @@ expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/
 expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
 expect_refusal 2 "needs a capture file, not -" detect watch --model "$tmp/model" --dot "$tmp/x.dot" -
 expect_refusal 2 "is for watch" detect train -o "$tmp/m2" --dot "$tmp/x.dot" "$golden"
+expect_refusal 2 "'nove' is no test" detect watch --model "$tmp/model" --tests distance,nove "$golden"
+expect_refusal 2 "is a training parameter" detect watch --model "$tmp/model" --half-life 2 "$golden"
+expect_refusal 2 "not a number from 0 to 1e+06" detect train -o "$tmp/m2" --half-life -1 "$golden"
 # a training graph of too many sketches (clustering compares every pair)
 python3 bench/detect/tile_capture.py "$golden" "$tmp/tiled.raw" 12
 expect_refusal 1 "more than the 4096 a graph may have" detect train -o "$tmp/m3" --batch 1 \
@@ -153,7 +181,8 @@ expect_refusal 1 "more than the 4096 a graph may have" detect train -o "$tmp/m3"
 # negative control of the refusals: the same commands, valid, succeed
 if "$sabpf" detect train -o "$tmp/m2" --hops 2 --lambda 0 "$golden" 2>/dev/null &&
   "$sabpf" detect train -o "$tmp/m3" --batch 8 --sketch-size 8 "$tmp/tiled.raw" 2>/dev/null &&
-  "$sabpf" detect watch --model "$tmp/m2" --stds 3 "$golden" >/dev/null; then
+  "$sabpf" detect watch --model "$tmp/m2" --stds 3 --tests distance,novelty "$golden" >/dev/null &&
+  "$sabpf" detect train -o "$tmp/m4" --half-life 0 --decay 500 "$golden" 2>/dev/null; then
   ok "the same options, valid, are accepted"
 else
   not_ok "valid options refused"

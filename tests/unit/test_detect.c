@@ -339,6 +339,47 @@ static void test_sketch_decay(void **state)
 	hs_free(n);
 }
 
+/* The per-batch decay (hs_decay) and the marked (novel) weight. */
+static void test_sketch_batch_decay_and_marked(void **state)
+{
+	(void)state;
+	struct hsketch *h = hs_new(64, 0, 0);
+	assert_non_null(h);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(hs_add(h, 1), 0);
+	assert_true(hs_marked_fraction(h) == 0);
+	hs_decay(h, M_LN2); /* a half-life of one batch */
+	assert_true(fabs(hs_count(h, 1) - 15) < 1e-9);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(hs_add_marked(h, 2, true), 0);
+	/* marked 10 over 15 + 10 */
+	assert_true(fabs(hs_marked_fraction(h) - 10.0 / 25) < 1e-9);
+	hs_decay(h, M_LN2);
+	assert_true(fabs(hs_marked_fraction(h) - 10.0 / 25) < 1e-9); /* scale-free */
+	assert_true(fabs(hs_count(h, 2) - 5) < 1e-9);
+	/* many halvings renormalise and keep the fraction right */
+	for (int b = 0; b < 2000; b++) {
+		hs_decay(h, M_LN2);
+		assert_int_equal(hs_add(h, 3), 0);
+	}
+	assert_true(isfinite(hs_count(h, 3)) && fabs(hs_count(h, 3) - 2) < 1e-6);
+	assert_true(hs_marked_fraction(h) < 1e-100);
+	assert_int_equal(hs_labels(h), 3);
+	__u64 seen = 0;
+	for (size_t i = 0; i < hs_labels(h); i++)
+		seen |= 1ull << hs_label_at(h, i);
+	assert_true(seen == ((1ull << 1) | (1ull << 2) | (1ull << 3)));
+	assert_true(hs_label_at(h, 3) == 0);
+	/* negative control: without the per-batch decay label 1 keeps its 30 */
+	struct hsketch *n = hs_new(64, 0, 0);
+	for (int i = 0; i < 30; i++)
+		hs_add(n, 1);
+	hs_decay(n, 0);
+	assert_true(fabs(hs_count(n, 1) - 30) < 1e-9);
+	hs_free(h);
+	hs_free(n);
+}
+
 /* ---- clustering ---------------------------------------------------------- */
 
 static void test_kmedoids_separable(void **state)
@@ -387,17 +428,22 @@ static void fill_sketch(__u64 *s, unsigned S, __u64 base, unsigned noise, __u64 
 
 enum { MS = 100 }; /* sketch size of the model tests */
 
-static void build_model(struct dm_model *m)
+static void build_model_graph(struct dm_graph *g)
 {
 	__u64 sk[6 * MS];
 	for (int i = 0; i < 6; i++)
 		fill_sketch(sk + i * MS, MS, i < 3 ? 1 : 2, 5, 100 + i);
+	assert_int_equal(dm_build_graph(sk, 6, MS, 42, "train.raw#7", g), 0);
+}
+
+static void build_model(struct dm_model *m)
+{
 	dm_params_default(&m->params);
 	m->params.sketch_size = MS;
 	m->ngraphs = 1;
 	m->graphs = calloc(1, sizeof(*m->graphs));
 	assert_non_null(m->graphs);
-	assert_int_equal(dm_build_graph(sk, 6, MS, 42, "train.raw#7", &m->graphs[0]), 0);
+	build_model_graph(&m->graphs[0]);
 }
 
 static void test_model_build_and_fit(void **state)
@@ -435,6 +481,51 @@ static void test_model_build_and_fit(void **state)
 	fill_sketch(s, MS, 3, 4, 904);
 	assert_int_equal(dm_fit_step(&m, alien, s, &d, &t, &gi), 0);
 	assert_true(d > t);
+	dm_model_free(&m);
+}
+
+/* The leave-one-out pieces: labels known, nearest medoid, spreads. */
+static void test_model_leave_one_out(void **state)
+{
+	(void)state;
+	struct dm_model m = {0};
+	build_model(&m);
+	/* one graph: nothing to leave one out against, thresholds 1 */
+	dm_set_spreads(&m);
+	assert_true(m.loo_distance.max == 1 && m.loo_novelty.mean == 1);
+	/* a second graph, the same sketches: the nearest medoid of graph 0's
+	 * medoid is itself (0) when nothing is skipped, and graph 1's copy
+	 * (0 again) when graph 0 is skipped */
+	struct dm_graph *g = realloc(m.graphs, 2 * sizeof(*g));
+	assert_non_null(g);
+	m.graphs = g;
+	build_model_graph(&m.graphs[1]);
+	m.ngraphs = 2;
+	const __u64 *med = m.graphs[0].clusters[0].medoid, *got;
+	assert_true(dm_nearest(&m, med, 2, &got) == 0);
+	assert_true(dm_nearest(&m, med, 0, &got) == 0 && got != med);
+	__u64 s[MS];
+	fill_sketch(s, MS, 3, 4, 905); /* an unknown sketch: far from all */
+	assert_true(dm_nearest(&m, s, 2, NULL) > 0.9);
+	m.graphs[0].loo_distance = 0.2;
+	m.graphs[1].loo_distance = 0.4;
+	m.graphs[0].loo_novelty = 0.0;
+	m.graphs[1].loo_novelty = 0.1;
+	dm_set_spreads(&m);
+	assert_true(fabs(m.loo_distance.mean - 0.3) < 1e-12 && m.loo_distance.max == 0.4);
+	assert_true(fabs(m.loo_distance.std - 0.1) < 1e-12);
+	m.params.stds = 2;
+	m.params.use_mean = 0;
+	assert_true(fabs(dm_spread_threshold(&m.params, &m.loo_novelty) - 0.2) < 1e-12);
+	m.params.use_mean = 1;
+	assert_true(fabs(dm_spread_threshold(&m.params, &m.loo_distance) - 0.5) < 1e-12);
+	/* labels: sorted, found by binary search; a missing one is not */
+	__u64 labels[] = {3, 9, 27, 81};
+	m.labels = malloc(sizeof(labels));
+	memcpy(m.labels, labels, sizeof(labels));
+	m.nlabels = 4;
+	assert_true(dm_knows_label(&m, 3) && dm_knows_label(&m, 81) && dm_knows_label(&m, 27));
+	assert_false(dm_knows_label(&m, 4) || dm_knows_label(&m, 0) || dm_knows_label(&m, 100));
 	dm_model_free(&m);
 }
 
@@ -497,6 +588,18 @@ static void test_model_round_trip_and_version(void **state)
 	fclose(f);
 	assert_int_equal(dm_load(in_dir("long"), &l, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bytes after"));
+	/* a label count larger than the file: refused, not allocated (the
+	 * model has no labels: the count is the last 8 bytes) */
+	__u64 huge = 1ull << 31, none;
+	memcpy(&none, bytes + len - 8, 8);
+	assert_true(none == 0);
+	memcpy(bytes + len - 8, &huge, 8);
+	f = fopen(in_dir("huge"), "wb");
+	fwrite(bytes, 1, len, f);
+	fclose(f);
+	assert_int_equal(dm_load(in_dir("huge"), &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than the file holds"));
+	memcpy(bytes + len - 8, &none, 8);
 	f = fopen(in_dir("junk"), "wb");
 	fputs("not a model at all, just text", f);
 	fclose(f);
@@ -515,8 +618,10 @@ int main(void)
 	    cmocka_unit_test(test_sketch_identical_histograms),
 	    cmocka_unit_test(test_sketch_tracks_weighted_jaccard),
 	    cmocka_unit_test(test_sketch_decay),
+	    cmocka_unit_test(test_sketch_batch_decay_and_marked),
 	    cmocka_unit_test(test_kmedoids_separable),
 	    cmocka_unit_test(test_model_build_and_fit),
+	    cmocka_unit_test(test_model_leave_one_out),
 	    cmocka_unit_test(test_model_round_trip_and_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
