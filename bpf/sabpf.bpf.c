@@ -9,6 +9,8 @@
 #include "lib/path.h"
 #include "lib/task.h"
 #include "lib/inode.h"
+#include "lib/cred.h"
+#include "lib/ns.h"
 #include "lsm/inode.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -22,6 +22,8 @@
 #include "lib/path.h"
 #include "lib/task.h"
 #include "lib/inode.h"
+#include "lib/cred.h"
+#include "lib/ns.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -37,6 +39,7 @@ struct {
 
 #include "cgroup.bpf.c"
 #include "trace/inode.h"
+#include "trace/cred.bpf.c"
 #include "trace/task.bpf.c"
 #include "trace/file.bpf.c"
 #include "trace/net.bpf.c"
