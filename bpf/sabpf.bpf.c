@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* sabpf.bpf.c: the kernel side of sabpf, one object: the library tier
- * (bpf/lib/: maps, records, nodes and versioning, paths, tasks, inodes, and
- * the hook prelude, shared with trace.bpf.c), this object's inode nodes
+ * (bpf/lib/: maps, records, nodes and versioning, paths, tasks, inodes,
+ * process memory and credential changes, setns and unshare, and the hook
+ * prelude, shared with trace.bpf.c), this object's inode nodes
  * (bpf/lsm/inode.h), then one file per object class. Every LSM program
  * starts with the scope check of lib/scope.h; the cgroup tracepoints keep
  * the scope hierarchical. */
@@ -10,6 +11,8 @@
 #include "lib/task.h"
 #include "lib/inode.h"
 #include "lib/mmap.h"
+#include "lib/cred.h"
+#include "lib/ns.h"
 #include "lsm/inode.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -98,8 +98,17 @@ static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *
 		return 0;
 	}
 	if (family == AF_UNIX) {
-		bpf_probe_read_kernel(a->unix_path, sizeof(a->unix_path),
-				      uaddr + offsetof(struct sockaddr_un, sun_path));
+		/* A path name is read up to its NUL, the rest left zero: the
+		 * kernel's copy holds stale bytes past the length the caller
+		 * gave, which would make one path look like many (address_key).
+		 * An abstract name (first byte NUL) is read whole. */
+		const char *path = uaddr + offsetof(struct sockaddr_un, sun_path);
+		char first = 0;
+		bpf_probe_read_kernel(&first, 1, path);
+		if (first)
+			bpf_probe_read_kernel_str(a->unix_path, sizeof(a->unix_path), path);
+		else
+			bpf_probe_read_kernel(a->unix_path, sizeof(a->unix_path), path);
 		return 0;
 	}
 	return -1;

@@ -11,7 +11,8 @@
  * setns and unshare have no LSM hook (6.1 or 6.12): they are recorded at
  * the exit of their system call (fexit on the syscall entry points, which
  * are never inlined), and only when the call succeeded, so the task's new
- * namespaces are read from the task itself. unshare(CLONE_NEWUSER) also
+ * namespaces are read from the task itself (lib/ns.h, shared with the
+ * trace backend). unshare(CLONE_NEWUSER) also
  * passes cred_prepare, which keeps the process memory node going.
  *
  * Classes: setpgid, getpgid, prctl and setgroups are SABPF_CLASS_PROC (they
@@ -69,22 +70,6 @@ static __always_inline void task_reads_task(struct hook *h, struct task_struct *
 	struct prov_node *m = current_mem_state(h->container);
 	if (ts && m)
 		edge_write(relation, m, &ts->node, 0, h->container);
-}
-
-/* A new version of the current task, with its attributes read again (its
- * namespaces changed), linked to the previous one. */
-static __always_inline void task_new_attributes(struct prov_task *ts, struct task_struct *task,
-						__u64 container)
-{
-	if (!ts->node.recorded) {
-		task_record(ts, task);
-		return;
-	}
-	__u32 old_version = ts->node.version;
-	node_new_version(&ts->node);
-	task_record(ts, task);
-	edge_write_refs(SABPF_REL_VERSION_ACTIVITY, &ts->node, old_version, &ts->node,
-			ts->node.version, 0, container, task);
 }
 
 /* ---- process groups, prctl --------------------------------------------- */
@@ -417,110 +402,13 @@ void BPF_PROG(on_bpf_prog_free, struct bpf_prog *prog)
 
 /* ---- namespaces ---------------------------------------------------------- */
 
-/* A namespace informs the task (setns): its NODE record (id from its inode
- * number, see SABPF_NS_ID_BASE), then the edge. */
-static __always_inline void namespace_to_task(__u32 inum, __u32 nstype, struct prov_task *ts,
-					      __u64 container)
-{
-	if (!inum)
-		return;
-	struct prov_node ns;
-	node_init(&ns, SABPF_NODE_NAMESPACE, container);
-	ns.id = SABPF_NS_ID_BASE | inum;
-	__u32 size = offsetof(struct sabpf_node, ns) + sizeof(struct sabpf_ns_attrs);
-	struct sabpf_node *rec = record_reserve(size, SABPF_REC_NODE, container);
-	if (!rec)
-		return;
-	ref_of(&rec->node, &ns);
-	rec->ns.inum = inum;
-	rec->ns.nstype = nstype;
-	record_submit(rec);
-	edge_write(SABPF_REL_SETNS, &ns, &ts->node, nstype, container);
-}
-
-/* The inode number of the task's namespace of one type (after setns: the
- * one it joined; pid and time: the one its children will be in). */
-static __always_inline __u32 task_ns_inum(struct task_struct *task, __u32 nstype)
-{
-	struct nsproxy *nsp = BPF_CORE_READ(task, nsproxy);
-	switch (nstype) {
-	case CLONE_NEWUTS:
-		return BPF_CORE_READ(nsp, uts_ns, ns.inum);
-	case CLONE_NEWIPC:
-		return BPF_CORE_READ(nsp, ipc_ns, ns.inum);
-	case CLONE_NEWNS:
-		return BPF_CORE_READ(nsp, mnt_ns, ns.inum);
-	case CLONE_NEWNET:
-		return BPF_CORE_READ(nsp, net_ns, ns.inum);
-	case CLONE_NEWCGROUP:
-		return BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
-	case CLONE_NEWPID:
-		return BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
-	case CLONE_NEWTIME:
-		return BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
-	case CLONE_NEWUSER:
-		return BPF_CORE_READ(task, real_cred, user_ns, ns.inum);
-	default:
-		return 0;
-	}
-}
-
-/* proc_ns_operations.type (CLONE_NEW*) up to 6.17; later kernels moved it
- * to ns_common (where this returns 0). */
-struct proc_ns_operations___typed {
-	int type;
-} __attribute__((preserve_access_index));
-
-static __always_inline __u32 ns_type_of(struct ns_common *ns)
-{
-	struct proc_ns_operations___typed *ops = (void *)BPF_CORE_READ(ns, ops);
-	if (bpf_core_field_exists(ops->type))
-		return BPF_CORE_READ(ops, type);
-	return 0;
-}
-
-/* The namespace behind a descriptor, if it is a /proc/PID/ns file (nsfs);
- * 0 for anything else (a pidfd). */
-static __always_inline struct ns_common *nsfs_of_fd(struct task_struct *task, int fd)
-{
-	struct file *file = fd_file_of(task, fd);
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	if (!inode || BPF_CORE_READ(inode, i_sb, s_magic) != NSFS_MAGIC)
-		return 0;
-	return (struct ns_common *)BPF_CORE_READ(inode, i_private);
-}
-
-#define NS_FROM_PIDFD(type)                                                                        \
-	if (flags & (type))                                                                        \
-		namespace_to_task(task_ns_inum(task, (type)), (type), ts, h.container);
-
 SEC("fexit/__x64_sys_setns")
 int BPF_PROG(on_setns_exit, const struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_SYS) || ret != 0)
-		return 0;
-	int fd = (int)BPF_CORE_READ(regs, di);
-	__u32 flags = (__u32)BPF_CORE_READ(regs, si);
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, h.scope);
-	if (!ts)
-		return 0;
-	task_new_attributes(ts, task, h.container);
-	struct ns_common *ns = nsfs_of_fd(task, fd);
-	if (ns) {
-		namespace_to_task(BPF_CORE_READ(ns, inum), ns_type_of(ns), ts, h.container);
-		return 0;
-	}
-	/* a pidfd: every namespace type asked for, now the task's */
-	NS_FROM_PIDFD(CLONE_NEWUTS);
-	NS_FROM_PIDFD(CLONE_NEWIPC);
-	NS_FROM_PIDFD(CLONE_NEWNS);
-	NS_FROM_PIDFD(CLONE_NEWNET);
-	NS_FROM_PIDFD(CLONE_NEWCGROUP);
-	NS_FROM_PIDFD(CLONE_NEWPID);
-	NS_FROM_PIDFD(CLONE_NEWTIME);
-	NS_FROM_PIDFD(CLONE_NEWUSER);
+	if (hook_enter(&h, SABPF_CLASS_SYS) && ret == 0)
+		setns_done(h.scope, (int)BPF_CORE_READ(regs, di), (__u32)BPF_CORE_READ(regs, si),
+			   h.container);
 	return 0;
 }
 
@@ -532,12 +420,9 @@ int BPF_PROG(on_unshare_exit, const struct pt_regs *regs, long ret)
 	struct hook h;
 	if (!hook_enter(&h, SABPF_CLASS_SYS) || ret != 0)
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_task *ts = task_state_of(task, h.scope);
+	struct prov_task *ts = task_state_of(bpf_get_current_task_btf(), h.scope);
 	struct prov_node *m = current_mem_state(h.container);
-	if (!ts || !m)
-		return 0;
-	task_new_attributes(ts, task, h.container);
-	edge_write(SABPF_REL_UNSHARE, &ts->node, m, BPF_CORE_READ(regs, di), h.container);
+	if (ts && m)
+		unshare_done(ts, m, BPF_CORE_READ(regs, di), h.container);
 	return 0;
 }

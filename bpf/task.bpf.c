@@ -8,25 +8,6 @@
 
 /* ---- process memory (kept with struct cred) -------------------------- */
 
-static __always_inline void mem_record(struct prov_node *m, const struct cred *cred, __u32 pid)
-{
-	if (m->recorded)
-		return;
-	__u32 size = offsetof(struct sabpf_node, mem) + sizeof(struct sabpf_mem_attrs);
-	struct sabpf_node *n = record_reserve(size, SABPF_REC_NODE, m->container);
-	m->recorded = 1;
-	if (!n)
-		return;
-	ref_of(&n->node, m);
-	n->mem.pid = pid;
-	n->mem.uid = BPF_CORE_READ(cred, uid.val);
-	n->mem.gid = BPF_CORE_READ(cred, gid.val);
-	n->mem.euid = BPF_CORE_READ(cred, euid.val);
-	n->mem.egid = BPF_CORE_READ(cred, egid.val);
-	n->mem.pad = 0;
-	record_submit(n);
-}
-
 /* The process-memory node of a credential, made on first use. */
 static __always_inline struct prov_node *mem_state_of_cred(const struct cred *cred, __u32 pid,
 							   __u64 container)
@@ -190,16 +171,10 @@ void BPF_PROG(on_cred_free, struct cred *cred)
 static __always_inline void cred_change(struct hook *h, struct cred *new, __u32 relation, __u64 arg)
 {
 	struct prov_task *ts = hook_task(h);
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct prov_node *m = mem_state_of_cred(new, task->tgid, h->container);
-	if (!ts || !m)
-		return;
-	__u32 old_version = m->version;
-	node_new_version(m);
-	mem_record(m, new, task->tgid);
-	edge_write_refs(SABPF_REL_VERSION_ENTITY, m, old_version, m, m->version, 0, h->container,
-			task);
-	edge_write(relation, &ts->node, m, arg, h->container);
+	struct prov_node *m =
+	    mem_state_of_cred(new, bpf_get_current_pid_tgid() >> 32, h->container);
+	if (ts && m)
+		cred_new_version(ts, m, new, relation, arg, h->container);
 }
 
 /* setuid and setgid families; the ids are read past the prelude, so that
@@ -209,9 +184,7 @@ static __always_inline int id_change(struct cred *new, __u32 relation)
 	struct hook h;
 	if (!hook_enter(&h, SABPF_CLASS_PROC))
 		return 0;
-	__u64 arg = relation == SABPF_REL_SETUID ? ((__u64) new->uid.val << 32) | new->euid.val
-						 : ((__u64) new->gid.val << 32) | new->egid.val;
-	cred_change(&h, new, relation, arg);
+	cred_change(&h, new, relation, id_change_arg(new, relation));
 	return 0;
 }
 

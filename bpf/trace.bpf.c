@@ -14,7 +14,9 @@
  *     family through trace_calls (a program array indexed by syscall
  *     number, filled by the agent from the one table of src/trace.c);
  *   - process life comes from the scheduler tracepoints (trace/task.bpf.c);
- *     files are trace/file.bpf.c, sockets trace/net.bpf.c.
+ *     files are trace/file.bpf.c, sockets trace/net.bpf.c, credentials
+ *     and namespaces trace/cred.bpf.c (with the process-memory nodes, one
+ *     per process, where the LSM object keeps one per struct cred).
  * The LSM-only maps lib/maps.h declares (inode_store, sock_store) and those
  * this object does not use (cred_map, file_map) are not created: the agent
  * turns their autocreate off. x86_64 only (syscall numbers, pt_regs). */
@@ -23,6 +25,8 @@
 #include "lib/task.h"
 #include "lib/inode.h"
 #include "lib/mmap.h"
+#include "lib/cred.h"
+#include "lib/ns.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -38,6 +42,7 @@ struct {
 
 #include "cgroup.bpf.c"
 #include "trace/inode.h"
+#include "trace/cred.bpf.c"
 #include "trace/task.bpf.c"
 #include "trace/file.bpf.c"
 #include "trace/net.bpf.c"

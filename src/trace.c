@@ -75,6 +75,17 @@ const struct trace_syscall trace_syscalls[] = {
     /* mounts (bpf/trace/mount.bpf.c) */
     {165, "mount", "trace_mount"},
     {166, "umount2", "trace_mount"},
+    /* credentials and namespaces (bpf/trace/cred.bpf.c) */
+    {105, "setuid", "trace_cred"},
+    {113, "setreuid", "trace_cred"},
+    {117, "setresuid", "trace_cred"},
+    {106, "setgid", "trace_cred"},
+    {114, "setregid", "trace_cred"},
+    {119, "setresgid", "trace_cred"},
+    {116, "setgroups", "trace_cred"},
+    {126, "capset", "trace_cred"},
+    {308, "setns", "trace_setns"},
+    {272, "unshare", "trace_unshare"},
     /* sockets (bpf/trace/net.bpf.c) */
     {41, "socket", "trace_socket"},
     {49, "bind", "trace_sockaddr"},

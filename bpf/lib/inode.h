@@ -64,10 +64,23 @@ static __always_inline void inode_node_record(struct prov_node *node, struct ino
 }
 
 /* Key that tells two socket addresses apart, to avoid resending the same
- * peer. */
+ * peer: the family, port and IP address, or for a unix address the family
+ * and every byte of the path (a path or an abstract name), folded. */
 static __always_inline __u64 address_key(const struct sabpf_addr_attrs *a)
 {
 	__u64 key = ((__u64)a->family << 48) | ((__u64)a->port << 32);
+	if (a->family == AF_UNIX) {
+		__u64 word;
+		__u32 tail;
+#pragma unroll
+		for (int i = 0; i + 8 <= SABPF_UNIX_PATH_MAX; i += 8) {
+			__builtin_memcpy(&word, &a->unix_path[i], 8);
+			key = ((key << 7) | (key >> 57)) ^ word;
+		}
+		_Static_assert(SABPF_UNIX_PATH_MAX % 8 == 4, "the path's tail is one 4-byte word");
+		__builtin_memcpy(&tail, &a->unix_path[SABPF_UNIX_PATH_MAX - 4], 4);
+		return ((key << 7) | (key >> 57)) ^ tail;
+	}
 	__u32 word;
 	__builtin_memcpy(&word, &a->addr[12], 4);
 	key ^= word;

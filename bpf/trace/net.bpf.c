@@ -36,19 +36,6 @@ struct trace_sockaddr {
 	__u32 scope_id;
 };
 
-/* A key for a unix address (address_key sees only the family there: the
- * path is past addr[]): the family and the path's bytes, folded. */
-static __always_inline __u64 unix_address_key(const struct sabpf_addr_attrs *a)
-{
-	__u64 key = (__u64)AF_UNIX << 48, word;
-#pragma unroll
-	for (int i = 0; i + 8 <= SABPF_UNIX_PATH_MAX; i += 8) {
-		__builtin_memcpy(&word, &a->unix_path[i], 8);
-		key = ((key << 7) | (key >> 57)) ^ word;
-	}
-	return key;
-}
-
 /* Sends an ADDRESS node for a socket address of addrlen bytes in user
  * memory and links it to the socket, unless it is the one last linked. A
  * unix address's path is read up to addrlen (an abstract name starts with
@@ -63,7 +50,6 @@ static __always_inline void trace_addressed(struct prov_inode *ss, const void *u
 	__builtin_memset(&a, 0, sizeof(a));
 	a.family = sa.family;
 	a.port = bpf_ntohs(sa.port);
-	__u64 key;
 	if (sa.family == AF_INET)
 		__builtin_memcpy(a.addr, &sa.flowinfo_or_addr, 4);
 	else if (sa.family == AF_INET6) {
@@ -80,7 +66,7 @@ static __always_inline void trace_addressed(struct prov_inode *ss, const void *u
 			return;
 	} else
 		return;
-	key = sa.family == AF_UNIX ? unix_address_key(&a) : address_key(&a);
+	__u64 key = address_key(&a);
 	if (ss->name_key == key)
 		return;
 	address_send(&ss->node, &a, container);

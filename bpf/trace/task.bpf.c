@@ -3,15 +3,43 @@
  * tracepoints: sched_process_fork (the clone edge and the child's node),
  * sched_process_exec (a new task version, the executable's inode with its
  * rebuilt path, argv) and sched_process_exit (the terminate edge). Task
- * nodes live in task local storage, as in the LSM backend. Not (yet):
- * process-memory nodes (kept with struct cred, whose free has no
- * tracepoint), credential changes, signals, ptrace. Included into
- * trace.bpf.c. */
+ * nodes live in task local storage, as in the LSM backend; process-memory
+ * nodes in trace/cred.bpf.c. Not (yet): signals, ptrace. Included into
+ * trace.bpf.c after trace/cred.bpf.c. */
 
 #define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_clone3 435
 
-/* The clone edge. Its arg: the flags of clone(2) (read from the parent's
- * saved registers), CLONE_THREAD for a thread made by clone3, else 0. */
+/* The flags of the clone that made a process or thread, as the LSM
+ * backend's task_alloc sees them (kernel_clone_args.flags: no exit
+ * signal): clone(2)'s from the parent's saved registers, less CSIGNAL;
+ * clone3's from its struct clone_args in user memory (its first field;
+ * read after the kernel's copy, so another thread could have changed it:
+ * only the edge's arg, the child's node is the kernel's); fork's none,
+ * vfork's CLONE_VFORK | CLONE_VM; a thread the kernel made itself (an
+ * io_uring worker) CLONE_THREAD. */
+static __always_inline __u64 trace_clone_flags(struct task_struct *parent,
+					       struct task_struct *child)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	__u64 nr = BPF_CORE_READ(regs, orig_ax), flags = 0;
+	if (nr == NR_clone)
+		return BPF_CORE_READ(regs, di) & ~(__u64)CSIGNAL;
+	if (nr == NR_clone3 &&
+	    !bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di)))
+		return flags;
+	if (nr == NR_fork)
+		return 0;
+	if (nr == NR_vfork)
+		return CLONE_VFORK | CLONE_VM;
+	return child->tgid == parent->tgid ? CLONE_THREAD : 0;
+}
+
+/* The clone edge (arg: the flags, trace_clone_flags) and the child's node,
+ * whose attributes hold its namespaces (new ones for CLONE_NEW*); for a
+ * new process, its process memory, from the parent's (`clone_mem`). */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -23,13 +51,14 @@ int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 	if (!ps || !cs)
 		return 0;
 	task_record(cs, child);
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	__u64 flags = 0;
-	if (BPF_CORE_READ(regs, orig_ax) == NR_clone)
-		flags = BPF_CORE_READ(regs, di);
-	else if (child->tgid == parent->tgid)
-		flags = CLONE_THREAD;
+	__u64 flags = trace_clone_flags(parent, child);
 	edge_write(SABPF_REL_CLONE, &ps->node, &cs->node, flags, h.container);
+	if (child->tgid == parent->tgid)
+		return 0; /* a thread shares the process memory */
+	struct prov_node *parent_mem = trace_mem_of(bpf_get_current_task_btf(), h.container);
+	struct prov_node *child_mem = trace_mem_of(child, h.container);
+	if (parent_mem && child_mem)
+		edge_write(SABPF_REL_CLONE_MEM, parent_mem, child_mem, (__u32)flags, h.container);
 	return 0;
 }
 

@@ -235,6 +235,21 @@ def test_unix_datagram_links_sender_to_receiver(cap, report):
     assert any(same_node(cap, e.dst, link.src) for e in cap.of_type("send"))
 
 
+def test_a_socket_sending_to_two_unix_paths_gets_both_addresses(cap, report):
+    """The datagram sender sends to dgram.sock, then to dgram2.sock: both
+    addresses are linked to it, in that order (bpf/lib/inode.h address_key
+    tells unix paths apart)."""
+    paths = [f"unix:{report('sockets')[k]}" for k in ("dgram", "dgram2")]
+    sends = [e for e in cap.of_type("send_unix")]
+    senders = {cap.nodes[e.src]["cf:id"] for e in sends}
+    linked = {
+        s: [cap.nodes[e.src]["cf:address"] for e in cap.of_type("addressed")
+            if cap.nodes[e.dst]["cf:id"] == s and cap.nodes[e.src]["cf:address"] in paths]
+        for s in senders
+    }
+    assert list(linked.values()).count(paths) == 1, linked
+
+
 # ---- signals and ptrace ------------------------------------------------------------
 
 

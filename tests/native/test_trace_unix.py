@@ -24,6 +24,11 @@ def run(request):
     return root, cap, w, tag
 
 
+def long_names(tag):
+    """The two abstract names of the longest size unix.py binds."""
+    return [f"unix:@{tag}-long-".ljust(len("unix:@") + 106, "x") + end for end in "ab"]
+
+
 def addresses_of(cap):
     """{socket's cf:id: set of unix addresses linked to it}"""
     out = {}
@@ -46,7 +51,8 @@ def test_stats_name_the_backend_and_nothing_was_lost(run):
 def test_the_addresses_are_exactly_the_workloads(run):
     _, cap, w, tag = run
     seen = {a for s in addresses_of(cap).values() for a in s}
-    assert seen == {f"unix:{w}/stream.sock", f"unix:@{tag}-abstract", f"unix:{w}/dgram.sock"}
+    assert seen == {f"unix:{w}/stream.sock", f"unix:@{tag}-abstract", f"unix:{w}/dgram.sock",
+                    f"unix:{w}/dgram2.sock"} | set(long_names(tag))
     assert all(
         cap.nodes[e.src].get("cf:family") == 1 for e in cap.of_type("addressed")
     ), "a unix address without AF_UNIX"
@@ -57,7 +63,8 @@ def test_bind_gives_each_bound_socket_its_address(run):
     addrs = addresses_of(cap)
     bound = sorted(sorted(addrs.get(s, ())) for s in sockets_by(cap, "bind"))
     assert bound == sorted(
-        [[f"unix:{w}/stream.sock"], [f"unix:@{tag}-abstract"], [f"unix:{w}/dgram.sock"]]
+        [[f"unix:{w}/stream.sock"], [f"unix:@{tag}-abstract"], [f"unix:{w}/dgram.sock"],
+         [f"unix:{w}/dgram2.sock"]] + [[name] for name in long_names(tag)]
     )
 
 
@@ -68,16 +75,21 @@ def test_connect_links_the_path(run):
     assert [addrs.get(s) for s in connected] == [{f"unix:{w}/stream.sock"}]
 
 
-def test_sendto_and_sendmsg_link_both_destinations_to_the_sender(run):
-    """One datagram socket sends to the abstract name (sendto), then to the
-    path (sendmsg): both addresses are linked to it, in that order."""
+def test_sendto_and_sendmsg_link_every_destination_to_the_sender(run):
+    """One datagram socket sends to the abstract name (sendto), to the path
+    (sendmsg, twice), to a second path of the same directory, then to two
+    abstract names of 107 bytes that differ in their last byte only: each
+    new address is linked to it, in that order, the repeat once
+    (bpf/lib/inode.h address_key folds every byte of the path)."""
     _, cap, w, tag = run
     addrs = addresses_of(cap)
-    senders = {s for s in sockets_by(cap, "send") if addrs.get(s) == {f"unix:@{tag}-abstract", f"unix:{w}/dgram.sock"}}
+    expected = [f"unix:@{tag}-abstract", f"unix:{w}/dgram.sock", f"unix:{w}/dgram2.sock"]
+    expected += long_names(tag)
+    senders = {s for s in sockets_by(cap, "send") if addrs.get(s) == set(expected)}
     assert len(senders) == 1
     sender = senders.pop()
     order = [cap.nodes[e.src]["cf:address"] for e in cap.of_type("addressed") if cap.nodes[e.dst]["cf:id"] == sender]
-    assert order == [f"unix:@{tag}-abstract", f"unix:{w}/dgram.sock"]
+    assert order == expected
 
 
 def test_socketpair_gets_no_address(run):

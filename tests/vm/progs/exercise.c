@@ -298,7 +298,7 @@ static int unix_socket_at(int type, const char *path, struct sockaddr_un *sa)
 
 static int do_sockets(const char *dir)
 {
-	char buf[16], stream_path[512], dgram_path[512];
+	char buf[16], stream_path[512], dgram_path[512], dgram2_path[512];
 	int sv[2];
 	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
 	check(send(sv[0], "pair", 4, 0) == 4 && recv(sv[1], buf, sizeof(buf), 0) == 4, "pair io");
@@ -329,9 +329,18 @@ static int do_sockets(const char *dir)
 	check(sendto(sender, "dgram", 5, 0, (struct sockaddr *)&sa, sizeof(sa)) == 5, "sendto");
 	check(recv(receiver, buf, sizeof(buf), 0) == 5, "dgram recv");
 	printf("dgram=%s\n", dgram_path);
+	/* the same socket sends to a second path: a second address */
+	path_join(dgram2_path, sizeof(dgram2_path), dir, "dgram2.sock");
+	struct sockaddr_un sa2;
+	int receiver2 = unix_socket_at(SOCK_DGRAM, dgram2_path, &sa2);
+	check(sendto(sender, "dgram", 5, 0, (struct sockaddr *)&sa2, sizeof(sa2)) == 5, "sendto 2");
+	check(recv(receiver2, buf, sizeof(buf), 0) == 5, "dgram recv 2");
+	printf("dgram2=%s\n", dgram2_path);
 	close(sender);
 	close(receiver);
+	close(receiver2);
 	unlink(dgram_path);
+	unlink(dgram2_path);
 	return 0;
 }
 
