@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# timeout: 300
+# timeout: 600
 # 25-hooks2.sh: the hooks of issue 3. One container runs
 # tests/vm/progs/exercise for directories, stat, xattrs, ioctl/lock/fcntl,
 # shared and private maps, mprotect, socketpair/shutdown, unix peers,
