@@ -23,6 +23,8 @@ import re
 import statistics
 import sys
 
+from doc_section import MarkerError, write_section
+
 MIN_RUNS = 200
 SAMPLE = re.compile(r'^(sabpf_bpf_program_(?:runs|run_seconds)_total)\{program="([^"]+)"\} (\S+)$')
 
@@ -161,17 +163,11 @@ def main():
             f.write("\n")
     text = markdown(d)
     if a.doc:
-        doc = open(a.doc).read()
-        b, e = doc.find("<!-- lsm-cost:begin"), doc.find("<!-- lsm-cost:end -->")
-        if (b < 0) != (e < 0):
-            print(f"lsm_cost.py: {a.doc} has one lsm-cost marker without the other", file=sys.stderr)
+        try:
+            write_section(a.doc, "lsm-cost", text)
+        except MarkerError as e:
+            print(f"lsm_cost.py: {e}", file=sys.stderr)
             return 1
-        if b >= 0:
-            doc = doc[:b] + text + doc[e + len("<!-- lsm-cost:end -->\n"):]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        with open(a.doc, "w") as f:
-            f.write(doc)
     else:
         sys.stdout.write(text)
     return 0

@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from doc_section import MarkerError, write_section
+
 PHASE = re.compile(r"^sabpf: timing: (load|attach|detach) ([0-9.]+) s$")
 VERIFIED = re.compile(r"^sabpf: timing: verified ([0-9]+) (\S+)$")
 BEGIN, END = "<!-- startup:begin", "<!-- startup:end -->"
@@ -96,14 +98,11 @@ def main():
     if not a.doc:
         sys.stdout.write(text)
         return 0
-    doc = open(a.doc).read()
-    b, e = doc.find(BEGIN), doc.find(END)
-    if (b < 0) != (e < 0):
-        print(f"startup.py: {a.doc} has one startup marker without the other", file=sys.stderr)
+    try:
+        write_section(a.doc, "startup", text)
+    except MarkerError as e:
+        print(f"startup.py: {e}", file=sys.stderr)
         return 1
-    doc = doc[:b] + text + doc[e + len(END) + 1:] if b >= 0 else doc.rstrip("\n") + "\n\n" + text
-    with open(a.doc, "w") as f:
-        f.write(doc)
     return 0
 
 
