@@ -638,6 +638,15 @@ int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 cla
 				 (unsigned long long)cgroup_id, strerror(errno));
 		return -1;
 	}
+	if (a->trace && trace_scope_changed(a->trace)) {
+		/* the entry is there, but a dispatcher that found the cgroup
+		 * out of scope before may go on believing it: the put failed */
+		snprintf(err, errlen,
+			 "cannot put cgroup %llu in scope: stepping the trace backend's "
+			 "scope generation failed: %s",
+			 (unsigned long long)cgroup_id, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -34,7 +34,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret < 0)
 		return 0;
 	struct file *file = fd_file((int)ret);
 	if (!file)
@@ -105,7 +105,7 @@ static __always_inline void rw_flow(struct hook *h, struct prov_task *ts, struct
 static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int sock;
 	struct prov_inode *is = rw_inode((int)regs->di, h.container, h.scope->classes, &sock);
@@ -132,7 +132,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int in = (int)regs->di, out = (int)regs->dx;
 	if (regs->orig_ax == NR_sendfile) {
@@ -158,7 +158,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di;
@@ -196,7 +196,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int olddir = AT_FDCWD, newdir = AT_FDCWD;
 	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
