@@ -42,11 +42,12 @@ struct {
  * returns for every other call before any helper call. */
 const volatile __u64 trace_recorded[SYSCALL_SLOTS / 64] = {};
 
-/* scope_map's generation: the agent adds one after every entry it puts
- * there (trace_scope_changed, src/trace.c), which voids every "not in
- * scope" trace_cpu remembers from before. The cgroup_mkdir inheritance
- * needs no step: a cgroup's id is new (kernfs ids are not reused) and no
- * task can be in it before its entry is made. */
+/* scope_map's generation: the agent adds one after every change it makes
+ * there (entries put or deleted: trace_scope_changed, src/trace.c), which
+ * voids all that trace_cpu remembers from before. The kernel's own changes
+ * need no step: the cgroup_mkdir inheritance makes an entry for a new id
+ * (kernfs ids are not reused, and no task was in the cgroup before), and
+ * cgroup_rmdir deletes one no task is in any more. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -54,17 +55,16 @@ struct {
 	__type(value, __u64);
 } scope_gen SEC(".maps");
 
-#define UNSCOPED_BITS 8
-#define UNSCOPED_SLOTS (1 << UNSCOPED_BITS)
+#define SEEN_BITS 8
+#define SEEN_SLOTS (1 << SEEN_BITS)
 
 /* The dispatcher's state on one CPU (tracepoint programs run with
  * preemption off, and a tail call follows its dispatcher at once):
  *   scope, armed  its decision, handed to the family program it tail-calls
  *                 (trace_enter clears armed: one program takes it)
- *   unscoped      cgroups found without a scope_map entry at generation
- *                 gen, by a hash of their id: a task there needs no lookup
- *                 until the generation moves. Only absence is kept: an
- *                 audited task's entry is looked up on each call. */
+ *   seen          by a hash of the cgroup id: a cgroup's scope_map entry
+ *                 as looked up at generation gen (classes 0: none), used
+ *                 instead of a lookup until the generation moves. */
 struct trace_cpu {
 	struct sabpf_scope scope;
 	__u32 armed;
@@ -72,7 +72,8 @@ struct trace_cpu {
 	struct {
 		__u64 cgroup_id;
 		__u64 gen;
-	} unscoped[UNSCOPED_SLOTS];
+		struct sabpf_scope entry;
+	} seen[SEEN_SLOTS];
 };
 
 struct {
@@ -110,12 +111,11 @@ static __always_inline int trace_enter(struct hook *h, __u32 class)
 
 /* Every system call of every task ends here. The cheapest tests come
  * first: a syscall no family records (most of them) costs its number and
- * one bitmap word, no helper call; a recorded one made in a cgroup out of
- * scope costs the ia32 test, the cgroup's id (read from the task, cheaper
- * than its helper) and, once per generation of scope_map, the scope
- * lookup, then a per-CPU slot that remembers the miss. Only an audited
- * task's recorded call reaches its family's program, with the scope in
- * trace_cpu (trace_enter). */
+ * one bitmap word, no helper call; a recorded one costs the ia32 test, the
+ * cgroup's id (read from the task, cheaper than its helper) and its slot
+ * in trace_cpu.seen (the scope_map lookup once per cgroup, CPU and
+ * generation). Only an audited task's recorded call reaches its family's
+ * program, with the scope in trace_cpu (trace_enter). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -138,19 +138,21 @@ int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	/* what bpf_get_current_cgroup_id returns: the cgroup v2 id */
 	__u64 cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	/* the generation is read before the lookup: an entry put after this
-	 * read comes with a step past it (the agent steps after its put) */
+	/* the generation is read before the lookup: a change made after this
+	 * read comes with a step past it (the agent steps after its change) */
 	__u64 now = *(volatile __u64 *)gen;
-	__u32 slot = bounded((cgroup_id * 0x9e3779b97f4a7c15ULL) >> (64 - UNSCOPED_BITS),
-			     UNSCOPED_SLOTS - 1);
-	if (cpu->unscoped[slot].cgroup_id == cgroup_id && cpu->unscoped[slot].gen == now)
-		return 0;
-	struct sabpf_scope *entry = bpf_map_lookup_elem(&scope_map, &cgroup_id);
-	if (!entry) {
-		cpu->unscoped[slot].cgroup_id = cgroup_id;
-		cpu->unscoped[slot].gen = now;
-		return 0;
+	__u32 slot =
+	    bounded((cgroup_id * 0x9e3779b97f4a7c15ULL) >> (64 - SEEN_BITS), SEEN_SLOTS - 1);
+	if (cpu->seen[slot].cgroup_id != cgroup_id || cpu->seen[slot].gen != now) {
+		struct sabpf_scope *found = bpf_map_lookup_elem(&scope_map, &cgroup_id);
+		cpu->seen[slot].cgroup_id = cgroup_id;
+		cpu->seen[slot].gen = now;
+		if (found)
+			cpu->seen[slot].entry = *found;
+		else
+			cpu->seen[slot].entry.classes = 0;
 	}
+	struct sabpf_scope *entry = &cpu->seen[slot].entry;
 	struct sabpf_scope *scope = scope_admit(entry, SABPF_CLASS_ALL, task);
 	if (!scope)
 		return 0;

@@ -55,10 +55,10 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
  * name yet (a descriptor inherited from outside the scope). A socket's
  * node only with the network class on (*sock set: the edge is then a send
  * or a receive, as in the LSM backend). */
-static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u32 classes,
-						   int *sock)
+static __always_inline struct prov_inode *rw_inode(struct task_struct *task, int fd,
+						   __u64 container, __u32 classes, int *sock)
 {
-	struct file *file = fd_file(fd);
+	struct file *file = fd_file_of(task, fd);
 	*sock = 0;
 	if (!file)
 		return 0;
@@ -108,10 +108,13 @@ static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
 	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int sock;
-	struct prov_inode *is = rw_inode((int)regs->di, h.container, h.scope->classes, &sock);
-	struct prov_task *ts = is ? hook_task(&h) : 0;
-	if (ts)
-		rw_flow(&h, ts, is, sock, ret, write);
+	struct task_struct *task = bpf_get_current_task_btf(); /* once, for both */
+	struct prov_inode *is = rw_inode(task, (int)regs->di, h.container, h.scope->classes, &sock);
+	struct prov_task *ts = is ? task_state_of(task, h.scope) : 0;
+	if (!ts)
+		return 0;
+	task_record(ts, task);
+	rw_flow(&h, ts, is, sock, ret, write);
 	return 0;
 }
 
@@ -142,11 +145,12 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
 	int sock;
-	struct prov_inode *is = rw_inode(in, h.container, h.scope->classes, &sock);
+	struct prov_inode *is = rw_inode(task, in, h.container, h.scope->classes, &sock);
 	if (is)
 		rw_flow(&h, ts, is, sock, ret, 0);
-	is = rw_inode(out, h.container, h.scope->classes, &sock);
+	is = rw_inode(task, out, h.container, h.scope->classes, &sock);
 	if (is)
 		rw_flow(&h, ts, is, sock, ret, 1);
 	return 0;

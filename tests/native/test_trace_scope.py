@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Checks of tests/native/scenarios/21-trace-scope.sh: the trace
 dispatcher's scope decision follows one task (pinned to one CPU) exactly
-through `sabpf ctl add` of its cgroup after it was seen out of scope, and
+through `sabpf ctl add` of its cgroup after it was seen out of scope,
+`sabpf ctl remove` after it was seen in scope, and
 through its moves into, within and out of the audited pod; the files it
 wrote while out of scope are absent (negative controls)."""
 
 from provgraph import load_jsonl, load_prov
 
 RECORDED = ("after-add", "moved-in", "moved-down", "forked")
-ABSENT = ("before-add", "in-other", "moved-out")
+ABSENT = ("before-add", "after-remove", "in-other", "moved-out")
 
 
 def test_scope_followed_exactly(artifacts):

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 60
 # 21-trace-scope.sh: the trace dispatcher's scope decision follows the task
-# exactly (bpf/trace.bpf.c: it remembers, per CPU, cgroups found out of
-# scope, until the agent puts an entry in scope_map). One shell, pinned to
-# CPU 0 so that it meets its own remembered misses, writes files:
+# exactly (bpf/trace.bpf.c: it remembers, per CPU, the cgroups'
+# scope_map entries, until the agent changes scope_map). One shell, pinned to
+# CPU 0 so that it meets what its own calls left there, writes files:
 #   before-add   in cgroup B, not audited yet (absent)
 #   after-add    in B, after `sabpf ctl add B` (recorded: the add voids the
 #                miss remembered for B; without that step it stays absent)
+#   after-remove in B, after `sabpf ctl remove B` (absent: the removal voids
+#                the entry remembered for B; without that step it is there)
 #   in-other     in cgroup C, never audited (absent)
 #   moved-in     after moving itself from C into the audited pod (recorded)
 #   moved-down   after moving into pod/late, made after the start (recorded)
@@ -30,7 +32,7 @@ mkdir -p "$pod" "$b" "$c"
 w=$(mktemp -d /tmp/sabpf-native.XXXXXX)
 echo "$w" >"$OUT/workdir"
 ctl="$w/ctl.sock"
-mkfifo "$w/go"
+mkfifo "$w/go" "$w/go2"
 agent=""
 shell=""
 cleanup() {
@@ -56,7 +58,9 @@ taskset -c 0 sh -c '
   echo $$ >"$b/cgroup.procs"
   for i in 1 2 3 4 5 6 7 8; do echo x >"$w/before-add.txt"; done
   read go <"$w/go"
-  echo x >"$w/after-add.txt"
+  for i in 1 2 3 4 5 6 7 8; do echo x >"$w/after-add.txt"; done
+  read go <"$w/go2"
+  echo x >"$w/after-remove.txt"
   echo $$ >"$c/cgroup.procs"
   for i in 1 2 3 4 5 6 7 8; do echo x >"$w/in-other.txt"; done
   echo $$ >"$pod/cgroup.procs"
@@ -75,6 +79,12 @@ sleep 0.2 # the loop of writes ends; the shell then waits on the fifo
 "$SABPF" ctl --control "$ctl" add "$b" >"$OUT/ctl-add.txt" 2>&1 && ok "ctl add of cgroup B" ||
   not_ok "ctl add failed: $(cat "$OUT/ctl-add.txt")"
 echo go >"$w/go"
+i=0
+while [ ! -s "$w/after-add.txt" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+"$SABPF" ctl --control "$ctl" remove "$b" >"$OUT/ctl-remove.txt" 2>&1 && ok "ctl remove of cgroup B" ||
+  not_ok "ctl remove failed: $(cat "$OUT/ctl-remove.txt")"
+echo go >"$w/go2"
 wait "$shell"
 shell=""
 [ -f "$w/done" ] && ok "the shell went through every step" || not_ok "the shell stopped early"
@@ -84,7 +94,7 @@ wait "$agent"
 rc=$?
 agent=""
 [ "$rc" -eq 0 ] && ok "agent stops cleanly on SIGINT" || not_ok "agent exited $rc: $(tail -3 "$OUT/stderr")"
-for f in before-add after-add in-other moved-in moved-down forked moved-out; do
+for f in before-add after-add after-remove in-other moved-in moved-down forked moved-out; do
   [ -f "$w/$f.txt" ] || not_ok "$f.txt was not written"
 done
 [ "$fails" -eq 0 ]
