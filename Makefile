@@ -5,7 +5,8 @@
 #   make            build build/sabpf
 #   make test       unit tests, then the integration tests (VM or native)
 #   make unit       unit tests only
-#   make bench      the native benchmark: trace backend vs auditd, docs/performance.md (bench/README.md)
+#   make bench      the native benchmark: trace backend vs auditd, docs/performance.md (bench/README.md),
+#                   then the 5-minute soak test of one node's pipeline (bench/soak.sh, docs/operations.md)
 #   make eval       the detector's evaluation (docs/detection.md)
 #   make format     clang-format every C file
 #
@@ -132,6 +133,7 @@ test-vm: all $(VM_PROGS)
 # native tables. The VM (LSM backend, TCG) variant: bench/run.sh.
 bench: all
 	bench/run.sh --native
+	bench/soak.sh
 
 # The detector's evaluation, natively on the trace backend, as root (it takes
 # minutes; docs/detection.md, "Evaluation")

@@ -89,38 +89,6 @@ int BPF_PROG(on_file_permission, struct file *file, int mask)
 	return 0;
 }
 
-/* The map is shared with the file (MAP_SHARED or MAP_SHARED_VALIDATE), so
- * that writes reach it, rather than a private copy (MAP_PRIVATE). */
-static __always_inline int map_is_shared(unsigned long flags)
-{
-	unsigned long type = flags & MAP_TYPE;
-	return type == MAP_SHARED || type == MAP_SHARED_VALIDATE;
-}
-
-/* The edges of a file mapped into the task. Shared maps: mmap_exec or
- * mmap_read from the file, and mmap_write to it when writable. Private
- * maps only ever take from the file: one edge, mmap_exec_private,
- * mmap_write_private (a writable private copy) or mmap_read_private. */
-static __always_inline void map_edges(struct prov_task *ts, struct prov_inode *is,
-				      unsigned long prot, int shared, __u64 arg, __u64 container)
-{
-	if (shared) {
-		if (prot & PROT_EXEC) {
-			edge_write(SABPF_REL_MMAP_EXEC, &is->node, &ts->node, arg, container);
-		} else {
-			edge_write(SABPF_REL_MMAP_READ, &is->node, &ts->node, arg, container);
-			if (prot & PROT_WRITE)
-				edge_write(SABPF_REL_MMAP_WRITE, &ts->node, &is->node, arg,
-					   container);
-		}
-		return;
-	}
-	__u32 relation = (prot & PROT_EXEC)    ? SABPF_REL_MMAP_EXEC_PRIVATE
-			 : (prot & PROT_WRITE) ? SABPF_REL_MMAP_WRITE_PRIVATE
-					       : SABPF_REL_MMAP_READ_PRIVATE;
-	edge_write(relation, &is->node, &ts->node, arg, container);
-}
-
 SEC("lsm/mmap_file")
 int BPF_PROG(on_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags)

@@ -175,32 +175,52 @@ static __always_inline int inode_is_agents(struct inode *inode)
 	return inode && bpf_map_lookup_elem(&guarded_inodes, &key) != NULL;
 }
 
+/* One component of guard_join (a bpf_loop step: the verifier checks it
+ * once rather than once per component and call site, which made the
+ * agent's start-up slow). */
+struct join_ctx {
+	const char *names[GUARD_NAMES];
+	__u32 n;
+	__u32 off;
+	__u64 kn; /* kernfs_step: the node whose parents are next */
+};
+
+static int join_step(__u32 k, struct join_ctx *c)
+{
+	__u32 zero = 0;
+	struct guard_buf *g = bpf_map_lookup_elem(&guard_scratch, &zero);
+	__u32 n = c->n;
+	if (!g || k >= n || n > GUARD_NAMES)
+		return 1;
+	__u32 i = bounded(n - 1 - k, GUARD_NAMES - 1); /* last first */
+	__u32 o = bounded(c->off, GUARD_PATH_MAX - 1);
+	if (o > GUARD_PATH_MAX - GUARD_NAME_MAX - 2)
+		return 1;
+	g->path[o] = '/';
+	o = bounded(o + 1, GUARD_PATH_MAX - 1);
+	if (o > GUARD_PATH_MAX - GUARD_NAME_MAX - 1)
+		return 1;
+	long r = bpf_probe_read_kernel_str(&g->path[o], GUARD_NAME_MAX, c->names[i]);
+	c->off = o + (r > 0 && r <= GUARD_NAME_MAX ? (__u32)r - 1 : 0);
+	return 0;
+}
+
 /* Writes prefix and then "/" name for each of the n kernel strings of
- * names, last first (names[0] is the leaf), into g's path: a name rebuilt
+ * c->names, last first (names[0] is the leaf), into g's path: a name rebuilt
  * from a chain of parents. Components past GUARD_NAMES or the buffer are
  * left out (the path then starts with the deepest ones that fit). */
 static __always_inline void guard_join(struct guard_buf *g, const char *prefix, int prefix_len,
-				       const char **names, int n)
+				       struct join_ctx *c)
 {
 	if (!g)
 		return;
 	__u32 off = 0;
 	for (int i = 0; i < 16 && i < prefix_len; i++)
 		g->path[bounded(off++, 15)] = prefix[i];
-	for (int i = GUARD_NAMES - 1; i >= 0; i--) {
-		if (i >= n)
-			continue;
-		__u32 o = bounded(off, GUARD_PATH_MAX - 1);
-		if (o > GUARD_PATH_MAX - GUARD_NAME_MAX - 2)
-			break;
-		g->path[o] = '/';
-		o = bounded(o + 1, GUARD_PATH_MAX - 1);
-		if (o > GUARD_PATH_MAX - GUARD_NAME_MAX - 1)
-			break;
-		long r = bpf_probe_read_kernel_str(&g->path[o], GUARD_NAME_MAX, names[i]);
-		off = o + (r > 0 && r <= GUARD_NAME_MAX ? (__u32)r - 1 : 0);
-	}
-	if (n == 0)
+	c->off = off;
+	bpf_loop(GUARD_NAMES, join_step, c, 0);
+	off = c->off;
+	if (c->n == 0)
 		g->path[bounded(off++, GUARD_PATH_MAX - 1)] = '/';
 	off = bounded(off, GUARD_PATH_MAX - 1);
 	g->path[off] = 0;
@@ -334,27 +354,38 @@ static __always_inline struct cgroup *cgroupfs_cgroup(struct inode *inode)
 	return (struct cgroup *)BPF_CORE_READ(kn, priv);
 }
 
+/* One parent of a kernfs node into c's names (a bpf_loop step, checked
+ * once). */
+static int kernfs_step(__u32 i, struct join_ctx *c)
+{
+	struct kernfs_node *kn = (struct kernfs_node *)c->kn;
+	if (!kn)
+		return 1;
+	struct kernfs_node *parent = kn_parent(kn);
+	if (!parent)
+		return 1;
+	__u32 n = c->n;
+	if (n < GUARD_NAMES) {
+		c->names[bounded(n, GUARD_NAMES - 1)] = BPF_CORE_READ(kn, name);
+		c->n = n + 1;
+	}
+	c->kn = as_value(parent);
+	return 0;
+}
+
 /* Names a cgroupfs object in g: "cgroup2:/a/b/cgroup.procs" (v2) or
  * "cgroup:/a/release_agent" (v1), from its hierarchy's root. */
 static __always_inline void guard_kernfs_name(struct guard_buf *g, struct kernfs_node *kn,
 					      __u64 magic, const char *child)
 {
-	const char *names[GUARD_NAMES] = {};
-	int n = 0;
+	struct join_ctx c = {.kn = as_value(kn)};
 	if (child)
-		names[n++] = child;
-	for (int i = 0; i < GUARD_NAMES + 8 && kn; i++) {
-		struct kernfs_node *parent = kn_parent(kn);
-		if (!parent)
-			break;
-		if (n < GUARD_NAMES)
-			names[n++] = BPF_CORE_READ(kn, name);
-		kn = parent;
-	}
+		c.names[c.n++] = child;
+	bpf_loop(GUARD_NAMES + 8, kernfs_step, &c, 0);
 	if (magic == CGROUP2_SUPER_MAGIC)
-		guard_join(g, "cgroup2:", 8, names, n);
+		guard_join(g, "cgroup2:", 8, &c);
 	else
-		guard_join(g, "cgroup:", 7, names, n);
+		guard_join(g, "cgroup:", 7, &c);
 }
 
 /* Refuses what the cgroup rule refuses: inode is a cgroupfs file being
@@ -424,7 +455,7 @@ static const char guarded_knobs[][GUARD_KNOB_LEN] = {
     "/proc/sys/vm/panic_on_oom",
 };
 
-static __always_inline int knob_matches(struct guard_buf *g, int k)
+static __always_inline int knob_matches(struct guard_buf *g, __u32 k)
 {
 	for (int j = 0; j < GUARD_KNOB_LEN; j++) {
 		char c = guarded_knobs[k][j];
@@ -438,6 +469,24 @@ static __always_inline int knob_matches(struct guard_buf *g, int k)
 	return 0;
 }
 
+#define GUARD_KNOBS (sizeof(guarded_knobs) / sizeof(guarded_knobs[0]))
+
+/* One knob of the list against the name in the scratch buffer (bpf_loop:
+ * the verifier checks this once, not once per knob and call site, which
+ * kept the agent's start-up slow). */
+static int knob_step(__u32 k, __u32 *found)
+{
+	__u32 zero = 0;
+	struct guard_buf *g = bpf_map_lookup_elem(&guard_scratch, &zero);
+	asm volatile("" : "+r"(k)); /* the verifier bounds the register compared */
+	if (!g || k >= GUARD_KNOBS)
+		return 1;
+	if (!knob_matches(g, k))
+		return 0;
+	*found = 1;
+	return 1;
+}
+
 /* Whether dentry (of a procfs file) is a guarded knob; names it in g. The
  * name comes from the dentry chain up to the procfs root, so where procfs is
  * mounted, or the file bind-mounted, does not matter. */
@@ -445,21 +494,21 @@ static __always_inline int proc_knob_is_guarded(struct guard_buf *g, struct dent
 {
 	if (!g)
 		return 1; /* fail closed */
-	const char *names[GUARD_NAMES] = {};
+	struct join_ctx c = {};
 	int n = 0;
 	struct dentry *d = dentry;
 	for (int i = 0; i < GUARD_NAMES; i++) {
 		struct dentry *parent = BPF_CORE_READ(d, d_parent);
 		if (parent == d)
 			break;
-		names[n++] = (const char *)BPF_CORE_READ(d, d_name.name);
+		c.names[n++] = (const char *)BPF_CORE_READ(d, d_name.name);
 		d = parent;
 	}
-	guard_join(g, "/proc", 5, names, n);
-	for (int k = 0; k < sizeof(guarded_knobs) / sizeof(guarded_knobs[0]); k++)
-		if (knob_matches(g, k))
-			return 1;
-	return 0;
+	c.n = n;
+	guard_join(g, "/proc", 5, &c);
+	__u32 found = 0;
+	bpf_loop(GUARD_KNOBS, knob_step, &found, 0);
+	return found;
 }
 
 /* The task a /proc/PID/... (or /proc/PID/task/TID/...) file belongs to, or
@@ -508,10 +557,11 @@ static __always_inline __u32 guard_write_op(struct guard_buf *g, struct dentry *
 			return SABPF_OP_SYSCTL;
 		/* the agent's oom_score_adj, timerslack_ns, ...: named as above */
 		struct task_struct *t = proc_task(inode);
-		if (!t || !agent_tgid || BPF_CORE_READ(t, tgid) != agent_tgid)
+		__u32 agent = agent_pid();
+		if (!t || !agent || BPF_CORE_READ(t, tgid) != agent)
 			return 0;
 		if (g)
-			g->rec.target_pid = agent_tgid;
+			g->rec.target_pid = agent;
 		return SABPF_OP_SCHED_AGENT;
 	}
 	if (magic == BINFMTFS_MAGIC) {
@@ -738,7 +788,7 @@ int BPF_PROG(guard_bpf_prog, struct bpf_prog *prog)
  * detail is the signal or the ptrace mode. */
 static __always_inline int guard_agent_target(__u32 target_tgid, __u32 detail, __u32 op)
 {
-	if (target_tgid != agent_tgid)
+	if (!target_tgid || target_tgid != agent_pid())
 		return 0;
 	struct hook h;
 	if (!hook_enter(&h, GUARD_CLASSES))
@@ -746,7 +796,7 @@ static __always_inline int guard_agent_target(__u32 target_tgid, __u32 detail, _
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = detail;
-		g->rec.target_pid = agent_tgid;
+		g->rec.target_pid = target_tgid;
 	}
 	return guard_deny(&h, g, op);
 }
@@ -767,7 +817,7 @@ static __always_inline int task_in_subtree(struct hook *h, struct task_struct *t
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	if (child->tgid == agent_tgid)
+	if (child->tgid && child->tgid == agent_pid())
 		return guard_agent_target(child->tgid, mode, SABPF_OP_PTRACE_AGENT);
 	struct hook h;
 	if (!hook_enter(&h, GUARD_CLASSES) || task_in_subtree(&h, child))
@@ -828,7 +878,8 @@ int BPF_PROG(guard_task_prlimit, const struct cred *cred, const struct cred *tcr
 	__u32 pid = (__u32)BPF_CORE_READ(regs, di);
 	if (BPF_CORE_READ(task, thread_pid, level) != 0)
 		return 0;
-	if (pid != agent_tgid || !(flags & GUARD_PRLIMIT_WRITE))
+	__u32 agent = agent_pid();
+	if (!agent || pid != agent || !(flags & GUARD_PRLIMIT_WRITE))
 		return 0;
 	struct hook h;
 	if (!hook_enter(&h, GUARD_CLASSES))
@@ -836,7 +887,7 @@ int BPF_PROG(guard_task_prlimit, const struct cred *cred, const struct cred *tcr
 	struct guard_buf *g = guard_buf_get();
 	if (g) {
 		g->rec.access = flags;
-		g->rec.target_pid = agent_tgid;
+		g->rec.target_pid = agent;
 	}
 	return guard_deny(&h, g, SABPF_OP_SCHED_AGENT);
 }

@@ -7,7 +7,9 @@
  * Every program is an lsm_cgroup/ program (BPF_LSM_CGROUP): attached to a
  * container's (or pod's) cgroup, the kernel runs it only for tasks of that
  * cgroup and its descendants, and at most 10 distinct hooks can carry such
- * programs system-wide. Each program
+ * programs system-wide; but for the cgroup-bpf socket programs (cgroup/
+ * connect4 ..., below) that enforce the network section where BPF LSM is
+ * not available (the trace backend). Each program
  *   1. finds the policy bound to the nearest audited ancestor of the task's
  *      cgroup (pol_bind), and its slot (pol_heads ...);
  *   2. decides as the reference functions of src/policy.c do (verdict and
@@ -612,6 +614,128 @@ int BPF_PROG(policy_socket_listen, struct socket *sock, int backlog)
 	}
 	t.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	return decide_net(&g, SABPF_OP_LISTEN, &t);
+}
+
+/* ---- the same network decisions from cgroup-bpf hooks (trace backend) ----
+ * On a host without BPF LSM (docs/backends.md) a policy whose only section
+ * is `network` without `families` is enforced by these programs instead
+ * (src/enforce.c refuses any other rule there, before attaching anything).
+ * They decide with decide_net above, from the same maps, and write the same
+ * denial records. The kernel runs a cgroup/connect*, sendmsg*, bind*
+ * program for the inet and inet6 sockets of the cgroup it is attached to
+ * and its descendants, and turns a 0 into -EPERM, as for lsm_cgroup.
+ *
+ * What no cgroup-bpf hook sees: raw and ICMP (ping) sockets, SCTP and MPTCP
+ * send, connect or bind without passing connect4/6, sendmsg4/6 or bind4/6.
+ * Under `network.default: deny` the sock_create program therefore refuses
+ * to create any inet or inet6 socket but TCP and UDP (UDP-Lite), with rule
+ * index POL_UNHOOKED_INDEX: what could reach the network around the hooks
+ * does not exist. */
+
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_UDPLITE 136
+
+/* The address of a sock_addr hook as read_sockaddr gives it (IPv4-mapped
+ * IPv6 as IPv4). */
+static __always_inline void sock_addr_target(struct bpf_sock_addr *ctx, int v6,
+					     struct net_target *t)
+{
+	t->port = bpf_ntohs((__u16)ctx->user_port);
+	if (!v6) {
+		__u32 a = ctx->user_ip4;
+		t->family = AF_INET;
+		__builtin_memcpy(t->addr, &a, 4);
+		return;
+	}
+	__u32 w[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+	if (w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff)) {
+		t->family = AF_INET; /* ::ffff:a.b.c.d */
+		__builtin_memcpy(t->addr, &w[3], 4);
+	} else {
+		t->family = AF_INET6;
+		__builtin_memcpy(t->addr, w, 16);
+	}
+}
+
+static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int v6, __u32 op)
+{
+	struct governing g;
+	struct net_target t = {};
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	sock_addr_target(ctx, v6, &t);
+	return decide_net(&g, op, &t);
+}
+
+SEC("cgroup/connect4")
+int policy_connect4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 0, SABPF_OP_CONNECT);
+}
+
+SEC("cgroup/connect6")
+int policy_connect6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 1, SABPF_OP_CONNECT);
+}
+
+/* A datagram sent to an address (sendto, sendmsg, sendmmsg on an
+ * unconnected or connected UDP socket); the peer of a connected socket sent
+ * to without an address was checked at connect. */
+SEC("cgroup/sendmsg4")
+int policy_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 0, SABPF_OP_SENDMSG);
+}
+
+SEC("cgroup/sendmsg6")
+int policy_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 1, SABPF_OP_SENDMSG);
+}
+
+SEC("cgroup/bind4")
+int policy_bind4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 0, SABPF_OP_BIND);
+}
+
+SEC("cgroup/bind6")
+int policy_bind6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 1, SABPF_OP_BIND);
+}
+
+/* Runs for inet and inet6 sockets only (inet_create, inet6_create), never
+ * for the kernel's own. */
+SEC("cgroup/sock_create")
+int policy_sock_create(struct bpf_sock *sk)
+{
+	struct governing g;
+	int gp = governing_policy(&g);
+	if (gp != 1)
+		return UNGOVERNED(gp);
+	struct pol_head *h = g.head;
+	if (!(h->sections & POL_HAS_NET) || h->net_default_allow)
+		return ALLOW;
+	__u32 type = sk->type, proto = sk->protocol;
+	count(0);
+	if ((type == SOCK_STREAM && proto == IPPROTO_TCP) ||
+	    (type == SOCK_DGRAM && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)))
+		return ALLOW;
+	struct denial_buf *d = denial_buf_get();
+	if (!d)
+		return deny_unrecorded(&g);
+	d->rec.family = sk->family;
+	d->rec.port = 0;
+	d->rec.access = type; /* as policy_socket_create */
+	__builtin_memset(d->rec.addr, 0, 16);
+	return deny(&g, d, SABPF_OP_SOCKET_CREATE, (POL_CLASS_EGRESS << 16) | POL_UNHOOKED_INDEX,
+		    0);
 }
 
 /* ---- files and exec ----------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include "lib/path.h"
 #include "lib/task.h"
 #include "lib/inode.h"
+#include "lib/mmap.h"
 #include "lsm/inode.h"
 
 char LICENSE[] SEC("license") = "GPL";

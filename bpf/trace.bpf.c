@@ -24,6 +24,7 @@
 #include "lib/path.h"
 #include "lib/task.h"
 #include "lib/inode.h"
+#include "lib/mmap.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

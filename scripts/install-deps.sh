@@ -41,6 +41,10 @@ PACKAGES=(
   # the detector's evaluation (bench/detect/eval.sh): sqlite3 (redis above)
   sqlite3
 )
+# kubectl's client side (`kubectl kustomize`, no API server) for
+# tests/tools/k8s_manifests.py: Debian's kubernetes-client, unless a kubectl
+# is there already (another package, a vendor's, may own /usr/bin/kubectl)
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: must run as root (it calls apt-get); try: sudo $0" >&2

@@ -477,37 +477,63 @@ int cgroup_sync(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int cgroup_path_of_id(__u64 id, char *buf, size_t len)
+/* Opens the cgroup v2 directory of id (open_by_handle_at on the mount):
+ * an fd, or -errno (-ESTALE: no cgroup has this id). */
+static int open_cgroup_by_id(__u64 id)
 {
-	char root[PATH_MAX], link[64], err[256];
+	char root[PATH_MAX], err[256];
 	union {
 		struct file_handle fh;
 		char space[sizeof(struct file_handle) + sizeof(__u64)];
 	} h;
-	int mount_id, rc = -1;
+	int mount_id, fd = -EINVAL;
 
 	if (cgroup2_root(root, sizeof(root), err, sizeof(err)) != 0)
-		return -1;
+		return -ENOENT;
 	int mount_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mount_fd < 0)
-		return -1;
+		return -errno;
 	memset(&h, 0, sizeof(h));
 	h.fh.handle_bytes = sizeof(__u64);
 	/* the root's own handle gives the handle type of this file system */
 	if (name_to_handle_at(mount_fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
 	    h.fh.handle_bytes == sizeof(__u64)) {
 		memcpy(h.fh.f_handle, &id, sizeof(id));
-		int fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			ssize_t n = readlink(link, buf, len - 1);
-			if (n > 0 && (size_t)n < len - 1) {
-				buf[n] = '\0';
-				rc = 0;
-			}
-			close(fd);
-		}
+		fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
 	}
 	close(mount_fd);
+	return fd;
+}
+
+int cgroup_path_of_id(__u64 id, char *buf, size_t len)
+{
+	char link[64];
+	int rc = -1;
+	int fd = open_cgroup_by_id(id);
+	if (fd >= 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, buf, len - 1);
+		if (n > 0 && (size_t)n < len - 1) {
+			buf[n] = '\0';
+			rc = 0;
+		}
+		close(fd);
+	}
+	return rc;
+}
+
+int cgroup_id_exists(__u64 id)
+{
+	struct stat st;
+	int fd = open_cgroup_by_id(id);
+	if (fd == -ESTALE)
+		return 0;
+	if (fd < 0)
+		return -1;
+	/* removed but not freed yet (dying): its files are gone already */
+	int rc = fstatat(fd, "cgroup.procs", &st, 0) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+	close(fd);
 	return rc;
 }

@@ -47,4 +47,9 @@ int cgroup_sync(const char *path, char *err, size_t errlen);
  * Returns 0, or -1 when it does not exist (any more). */
 int cgroup_path_of_id(__u64 id, char *buf, size_t len);
 
+/* Whether a cgroup v2 with this id exists: 1 yes, 0 no (the kernel knows
+ * no such id, or the cgroup is removed and only waits to be freed), -1
+ * cannot tell (no cgroup v2 mount, no permission). Ids are never reused. */
+int cgroup_id_exists(__u64 id);
+
 #endif /* SABPF_CGROUP_H */

@@ -74,16 +74,18 @@ int cli_parse_scope_size(const char *text, __u32 *entries, char *err, size_t err
 	return 0;
 }
 
+/* The record classes by name (all first: cli_format_classes). */
+static const struct {
+	const char *name;
+	__u32 bits;
+} known[] = {
+    {"all", SABPF_CLASS_ALL},	{"proc", SABPF_CLASS_PROC}, {"file", SABPF_CLASS_FILE},
+    {"net", SABPF_CLASS_NET},	{"ipc", SABPF_CLASS_IPC},   {"sys", SABPF_CLASS_SYS},
+    {"perm", SABPF_CLASS_PERM}, /* opt-in: not part of all */
+};
+
 int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen)
 {
-	static const struct {
-		const char *name;
-		__u32 bits;
-	} known[] = {
-	    {"all", SABPF_CLASS_ALL},	{"proc", SABPF_CLASS_PROC}, {"file", SABPF_CLASS_FILE},
-	    {"net", SABPF_CLASS_NET},	{"ipc", SABPF_CLASS_IPC},   {"sys", SABPF_CLASS_SYS},
-	    {"perm", SABPF_CLASS_PERM}, /* opt-in: not part of all */
-	};
 	__u32 bits = 0;
 	const char *p = text;
 	if (*p == '\0') {
@@ -137,4 +139,16 @@ int cli_parse_cgroup_spec(const char *text, char *path, size_t path_len, __u32 *
 	if (colon && cli_parse_classes(colon + 1, classes, err, errlen))
 		return -1;
 	return 0;
+}
+
+void cli_format_classes(__u32 classes, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && n < len; i++) {
+		if ((classes & known[i].bits) != known[i].bits)
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", known[i].name);
+		classes &= ~known[i].bits;
+	}
 }

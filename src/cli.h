@@ -17,6 +17,9 @@ int cli_parse_ring_size(const char *text, __u64 *bytes, char *err, size_t errlen
 int cli_parse_scope_size(const char *text, __u32 *entries, char *err, size_t errlen);
 /* "all", "proc,file", "net": SABPF_CLASS_* bits. Returns 0, or -1 with err. */
 int cli_parse_classes(const char *text, __u32 *classes, char *err, size_t errlen);
+/* The classes as cli_parse_classes reads them ("all", "proc,file,perm")
+ * into buf ("" for none). */
+void cli_format_classes(__u32 classes, char *buf, size_t len);
 /* "PATH" or "PATH:CLASSES" (an --cgroup argument). path receives PATH.
  * Returns 0, or -1 with err. */
 int cli_parse_cgroup_spec(const char *text, char *path, size_t path_len, __u32 *classes, char *err,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* config.c: the configuration file of `sabpf audit` (config.h): parsed
  * with libyaml into outputs and container entries (selectors of select.c
- * with record classes), checked term by term with FILE:LINE:COLUMN in every
- * error, and reloaded on SIGHUP by the agent's loop (config_poll). */
+ * with record classes and a policy file), checked term by term with
+ * FILE:LINE:COLUMN in every error, and reloaded on SIGHUP or an inotify
+ * event on its directory by the agent's loop (config_poll); and `sabpf
+ * config check`, which validates a file as the agent would read it. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -10,11 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "config.h"
+#include "policy.h"
 #include "select.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
@@ -60,6 +66,29 @@ static int check_selector(const char *text, yaml_node_t *n, const char *file, ch
 	return rc ? at(err, errlen, file, n, "select: %s", why) : 0;
 }
 
+/* policy: FILE of an entry, into path (relative to the configuration
+ * file's directory), checked now: it must exist and be a valid policy. */
+static int parse_policy(yaml_node_t *n, const char *file, char *path, char *err, size_t errlen)
+{
+	char text[CONFIG_POLICY_MAX];
+	if (scalar(n, text, sizeof(text), "policy", file, err, errlen))
+		return -1;
+	const char *slash = strrchr(file, '/');
+	int dirlen = text[0] == '/' || !slash ? 0 : (int)(slash - file + 1);
+	if (snprintf(path, CONFIG_POLICY_MAX, "%.*s%s", dirlen, file, text) >= CONFIG_POLICY_MAX)
+		return at(err, errlen, file, n, "policy: the path %.*s%s is longer than %d bytes",
+			  dirlen, file, text, CONFIG_POLICY_MAX - 1);
+	struct policy *p = NULL;
+	char why[1024];
+	if (policy_load_file(path, &p, why, sizeof(why)))
+		return at(err, errlen, file, n,
+			  "policy: %s (give a policy file, docs/policy.md; a relative path is "
+			  "taken from the configuration file's directory)",
+			  why);
+	policy_free(p);
+	return 0;
+}
+
 static int parse_entry(yaml_document_t *doc, yaml_node_t *n, const char *file,
 		       struct sabpf_config *c, char *err, size_t errlen)
 {
@@ -69,7 +98,8 @@ static int parse_entry(yaml_document_t *doc, yaml_node_t *n, const char *file,
 			  "optional classes");
 	char classes[64] = "";
 	unsigned mask = 0;
-	yaml_node_t *sel = NULL, *all = NULL, *cls = NULL;
+	char policy[CONFIG_POLICY_MAX] = "";
+	yaml_node_t *sel = NULL, *all = NULL, *cls = NULL, *pol = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -84,14 +114,11 @@ static int parse_entry(yaml_document_t *doc, yaml_node_t *n, const char *file,
 		else if (strcmp(key, "classes") == 0)
 			cls = v;
 		else if (strcmp(key, "policy") == 0)
-			return at(err, errlen, file, k,
-				  "policy: per-container access-control policies are not taken "
-				  "from the configuration file yet: apply one with `sabpf policy "
-				  "apply` (docs/policy.md)");
+			pol = v;
 		else
 			return at(err, errlen, file, k,
 				  "unknown key '%s' in a containers entry (keys: select, all, "
-				  "classes)",
+				  "classes, policy)",
 				  key);
 	}
 	if (!sel == !all)
@@ -108,6 +135,8 @@ static int parse_entry(yaml_document_t *doc, yaml_node_t *n, const char *file,
 			return at(err, errlen, file, cls, "classes: %s", why);
 		mask = m;
 	}
+	if (pol && parse_policy(pol, file, policy, err, errlen))
+		return -1;
 	yaml_node_t *one[1];
 	yaml_node_t **items = one;
 	size_t nitems = 1;
@@ -149,6 +178,7 @@ static int parse_entry(yaml_document_t *doc, yaml_node_t *n, const char *file,
 		snprintf(e->select, sizeof(e->select), "%s", text);
 		snprintf(e->classes, sizeof(e->classes), "%s", classes);
 		e->class_mask = mask;
+		snprintf(e->policy, sizeof(e->policy), "%s", policy);
 	}
 	if (items != one)
 		free(items);
@@ -263,8 +293,8 @@ int config_load(const char *path, struct sabpf_config *c, char *err, size_t errl
 int config_selection(const struct sabpf_config *c, struct selection **s, char *err, size_t errlen)
 {
 	for (int i = 0; i < c->nentries; i++)
-		if (selection_add_config(s, c->entries[i].select, c->entries[i].class_mask, err,
-					 errlen))
+		if (selection_add_config(s, c->entries[i].select, c->entries[i].class_mask,
+					 c->entries[i].policy, err, errlen))
 			return -1;
 	return 0;
 }
@@ -273,15 +303,17 @@ static bool has_entry(const struct sabpf_config *c, const struct config_entry *e
 {
 	for (int i = 0; i < c->nentries; i++)
 		if (!strcmp(c->entries[i].select, e->select) &&
-		    !strcmp(c->entries[i].classes, e->classes))
+		    !strcmp(c->entries[i].classes, e->classes) &&
+		    !strcmp(c->entries[i].policy, e->policy))
 			return true;
 	return false;
 }
 
 static void say_entry(FILE *out, const char *what, const struct config_entry *e)
 {
-	fprintf(out, "sabpf: configuration: %s %s%s%s%s\n", what, e->select[0] ? "select " : "all",
-		e->select, e->classes[0] ? ", classes " : "", e->classes);
+	fprintf(out, "sabpf: configuration: %s %s%s%s%s%s%s\n", what,
+		e->select[0] ? "select " : "all", e->select, e->classes[0] ? ", classes " : "",
+		e->classes, e->policy[0] ? ", policy " : "", e->policy);
 }
 
 int config_diff(const struct sabpf_config *old, const struct sabpf_config *new, FILE *out)
@@ -307,6 +339,7 @@ int config_diff(const struct sabpf_config *old, const struct sabpf_config *new, 
 struct config_state {
 	char path[PATH_MAX];
 	struct sabpf_config cur;
+	int watch_fd; /* config_watch's inotify descriptor, or -1 */
 };
 
 static volatile sig_atomic_t reload_requested;
@@ -336,6 +369,7 @@ int config_start(const char *path, struct selection **s, const char **outputs, i
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	c->watch_fd = -1;
 	if (!path && stat(CONFIG_DEFAULT_PATH, &sb) && errno == ENOENT) {
 		*st = c; /* no file: the command line only; SIGHUP says so */
 		arm_sighup();
@@ -361,48 +395,162 @@ int config_start(const char *path, struct selection **s, const char **outputs, i
 	return 0;
 }
 
-void config_poll(struct config_state *st, struct selection *s)
+int config_watch(struct config_state *st, char *err, size_t errlen)
 {
-	if (!st || !reload_requested)
-		return;
+	if (!st || !st->path[0]) {
+		snprintf(err, errlen,
+			 "--watch-config: no configuration file to watch (give --config FILE)");
+		return -1;
+	}
+	char dir[PATH_MAX] = ".";
+	const char *slash = strrchr(st->path, '/');
+	if (slash == st->path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - st->path), st->path);
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+		snprintf(err, errlen, "--watch-config: cannot watch %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	st->watch_fd = fd;
+	return 0;
+}
+
+/* Whether the watch saw the file, or a ConfigMap's ..data link, replaced
+ * or written since the last call (every pending event is read). */
+static bool watch_changed(struct config_state *st)
+{
+	if (st->watch_fd < 0)
+		return false;
+	const char *slash = strrchr(st->path, '/');
+	const char *base = slash ? slash + 1 : st->path;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	ssize_t n;
+	while ((n = read(st->watch_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && (!strcmp(ev->name, base) || !strcmp(ev->name, "..data"))))
+				changed = true; /* an overflow may have hidden one */
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return changed;
+}
+
+int config_poll(struct config_state *st, struct selection *s)
+{
+	if (!st)
+		return 0;
+	const char *why = "SIGHUP";
+	if (!reload_requested) {
+		if (!watch_changed(st))
+			return 0;
+		why = "file changed";
+	}
 	reload_requested = 0;
 	if (!st->path[0]) {
 		fprintf(stderr,
 			"sabpf: SIGHUP: no configuration file to reload (%s did not exist "
 			"at start and no --config was given): restart the agent to use one\n",
 			CONFIG_DEFAULT_PATH);
-		return;
+		return 0;
 	}
 	char err[1024];
 	struct sabpf_config *next = malloc(sizeof(*next));
 	struct selection *fresh = NULL;
+	int reloaded = 0;
 	if (!next) {
-		fprintf(stderr, "sabpf: SIGHUP: out of memory: configuration unchanged\n");
-		return;
+		fprintf(stderr, "sabpf: %s: out of memory: configuration unchanged\n", why);
+		return 0;
 	}
 	if (config_load(st->path, next, err, sizeof(err)) ||
 	    config_selection(next, &fresh, err, sizeof(err)) ||
 	    selection_replace_config(s, fresh, err, sizeof(err))) {
 		fprintf(stderr,
-			"sabpf: SIGHUP: configuration not reloaded, the one in use stays: "
+			"sabpf: %s: configuration not reloaded, the one in use stays: "
 			"%s\n",
-			err);
+			why, err);
 	} else {
 		int n = config_diff(&st->cur, next, stderr);
 		/* outputs stay those in use (their strings are st->cur's) */
 		memcpy(next->outputs, st->cur.outputs, sizeof(next->outputs));
 		next->noutputs = st->cur.noutputs;
 		st->cur = *next;
-		fprintf(stderr,
-			"sabpf: SIGHUP: configuration %s reloaded (%d change%s; containers "
-			"followed already keep their classes)\n",
+		fprintf(stderr, "sabpf: %s: configuration %s reloaded (%d change%s)\n", why,
 			st->path, n, n == 1 ? "" : "s");
+		reloaded = 1;
 	}
 	selection_free(fresh);
 	free(next);
+	return reloaded;
 }
 
 void config_free(struct config_state *st)
 {
+	if (st && st->watch_fd >= 0)
+		close(st->watch_fd);
 	free(st);
+}
+
+/* ---- sabpf config check ---------------------------------------------------- */
+
+static int cmd_config_check(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: sabpf config check [FILE]\n"
+		       "validate a configuration file (default " CONFIG_DEFAULT_PATH
+		       ") as `sabpf audit` reads it, policy files included, and print its "
+		       "entries\n");
+		return 0;
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+		return cmd_usage_error("sabpf config check", "expected at most one FILE");
+	const char *path = argc == 2 ? argv[1] : CONFIG_DEFAULT_PATH;
+	struct sabpf_config *c = malloc(sizeof(*c));
+	struct selection *s = NULL;
+	char err[1024];
+	if (!c) {
+		fprintf(stderr, "sabpf config check: out of memory\n");
+		return 1;
+	}
+	int rc =
+	    config_load(path, c, err, sizeof(err)) || config_selection(c, &s, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sabpf config check: %s\n", err);
+	} else {
+		for (int i = 0; i < c->noutputs; i++)
+			printf("output %s\n", c->outputs[i]);
+		for (int i = 0; i < c->nentries; i++) {
+			const struct config_entry *e = &c->entries[i];
+			printf("%d: %s%s classes %s policy %s\n", i + 1,
+			       e->select[0] ? "select " : "all", e->select,
+			       e->classes[0] ? e->classes : "(the agent's --classes)",
+			       e->policy[0] ? e->policy : "(none)");
+		}
+		printf("%s: valid (%d output%s, %d selector%s)\n", path, c->noutputs,
+		       c->noutputs == 1 ? "" : "s", c->nentries, c->nentries == 1 ? "" : "s");
+	}
+	selection_free(s);
+	free(c);
+	return rc ? 1 : 0;
+}
+
+const struct cmd config_cmds[] = {
+    {"check", cmd_config_check, "[FILE]",
+     "validate a configuration file (policy files included) and print its entries", 0, NULL},
+    {0},
+};
+
+int cmd_config(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_print_table(stderr, config_cmds, "sabpf config");
+		return EXIT_USAGE;
+	}
+	return cmd_select(config_cmds, "sabpf config", argc - 1, argv + 1);
 }

@@ -7,10 +7,14 @@
  *   containers:
  *     - select: podman.name=web          # or a list of selectors; or all: true
  *       classes: file,net                # optional: the agent's --classes
+ *       policy: web.json                 # optional: an access-control policy
  *
- * Read with libyaml; every error names FILE:LINE:COLUMN. Reloaded on
- * SIGHUP: the containers' entries are replaced for containers found after
- * the reload, the records keep flowing, and what changed is said; a bad
+ * A container's classes and policy are those of the first entry of the file
+ * that matches it. Read with libyaml; every error names FILE:LINE:COLUMN.
+ * Reloaded on SIGHUP (or, with config_watch, when the file or the
+ * ConfigMap's ..data link in its directory is replaced): the entries are
+ * replaced, the containers followed already get the classes and policy of
+ * the new file, the records keep flowing, and what changed is said; a bad
  * file keeps the configuration in use. */
 #ifndef SABPF_CONFIG_H
 #define SABPF_CONFIG_H
@@ -19,9 +23,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cmd.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/sabpf/sabpf.yaml"
 #define CONFIG_MAX_OUTPUTS 16
 #define CONFIG_MAX_ENTRIES 16
+#define CONFIG_POLICY_MAX 256
 
 struct selection;
 
@@ -29,6 +36,9 @@ struct config_entry {
 	char select[300]; /* one selector ("" with all: true) */
 	char classes[64]; /* as written; "" when not given */
 	unsigned class_mask;
+	/* the policy file, as a path (a relative one is taken from the
+	 * configuration file's directory); "" when none */
+	char policy[CONFIG_POLICY_MAX];
 };
 
 struct sabpf_config {
@@ -59,10 +69,23 @@ int config_diff(const struct sabpf_config *old, const struct sabpf_config *new, 
 struct config_state;
 int config_start(const char *path, struct selection **s, const char **outputs, int *noutputs,
 		 int max, struct config_state **st, char *err, size_t errlen);
-/* Called in the agent's loop: after a SIGHUP, reloads the file into s and
- * says what changed on stderr, or why the file was refused (the old
- * configuration stays). NULL st is fine. */
-void config_poll(struct config_state *st, struct selection *s);
+/* Also reloads when the file is replaced: an inotify watch on its
+ * directory, for a write or a rename onto the file's name or onto "..data"
+ * (the link a Kubernetes ConfigMap volume swaps on an update). Returns 0,
+ * or -1 with err. */
+int config_watch(struct config_state *st, char *err, size_t errlen);
+/* Called in the agent's loop: after a SIGHUP (or a change seen by
+ * config_watch), reloads the file into s and says what changed on stderr,
+ * or why the file was refused (the old configuration stays). Returns 1
+ * when a new configuration is in force (the caller applies it to the
+ * containers followed already: selection_reapply), else 0. NULL st is
+ * fine. */
+int config_poll(struct config_state *st, struct selection *s);
 void config_free(struct config_state *st);
+
+/* `sabpf config VERB` (argv[0] is "config"): `check [FILE]` validates a
+ * file as the agent reads it. Exit status: 0 valid, 1 invalid, 2 usage. */
+int cmd_config(int argc, char **argv);
+extern const struct cmd config_cmds[];
 
 #endif /* SABPF_CONFIG_H */

@@ -39,6 +39,8 @@ struct stream {
 	size_t nseqs, cap;
 	__u64 explained; /* by LOST records of sequence causes */
 	__u64 lost_last; /* the highest sequence number a LOST record names */
+	__u64 missing;	 /* numbers from 1 to the end never seen (report_gaps) */
+	__u64 end;	 /* the highest number seen or named by a LOST record */
 };
 
 /* One node, container and CPU within a partition: the last number seen. */
@@ -321,6 +323,8 @@ static __u64 report_gaps(struct consume *c, __u64 *explained, __u64 *unexplained
 		__u64 max = s->nseqs ? s->seqs[s->nseqs - 1] : 0;
 		if (s->lost_last > max)
 			max = s->lost_last;
+		s->missing = miss;
+		s->end = max;
 		__u64 expl = s->explained < miss ? s->explained : miss;
 		printf("node %s cpu %u: seq 1..%llu, %zu records, %llu missing, %llu explained by "
 		       "LOST records\n",
@@ -369,6 +373,9 @@ static int write_stats(const char *path, const struct consume *c, __u64 missing,
 		jw_key_u64(&w, "cpu", s->cpu);
 		jw_key_u64(&w, "records", s->nseqs);
 		jw_key_u64(&w, "max_seq", s->nseqs ? s->seqs[s->nseqs - 1] : 0);
+		jw_key_u64(&w, "end_seq", s->end);
+		jw_key_u64(&w, "missing", s->missing);
+		jw_key_u64(&w, "explained", s->explained);
 		jw_object_end(&w);
 	}
 	jw_array_end(&w);

@@ -140,6 +140,12 @@ int control_attach_target(struct agent *a, struct audit_target *t, char *err, si
 				 errlen);
 }
 
+int control_set_classes(struct agent *a, struct audit_target *t, char *err, size_t errlen)
+{
+	return scope_attach_tree(a, t->path, t->id, t->id, t->classes, false, &t->cgroups, err,
+				 errlen);
+}
+
 int control_detach_target(struct agent *a, const char *path, __u64 id)
 {
 	int removed = agent_scope_remove(a, id);

@@ -33,6 +33,11 @@ int control_resolve_target(const char *spec, struct audit_target *t, char *err, 
  * gone, scope map full: the error names the cgroup and --scope-size)
  * nothing of it stays attached. Returns 0, or -1 with err. */
 int control_attach_target(struct agent *a, struct audit_target *t, char *err, size_t errlen);
+/* Gives a target in scope already its (new) classes: its entries and those
+ * below it are overwritten in place, so its records keep flowing. On
+ * failure it stays in scope (some entries may keep the old classes).
+ * Returns 0, or -1 with err. */
+int control_set_classes(struct agent *a, struct audit_target *t, char *err, size_t errlen);
 /* Takes a container (cgroup `id` at `path`) and every cgroup below it out
  * of scope; a container nested in another audited one goes back to that
  * one. Returns the number of entries deleted. */

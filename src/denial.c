@@ -58,7 +58,9 @@ void denial_rule_name(__u32 rule_id, char *buf, size_t len)
 			  : index == POL_HARDLINK_INDEX ? "hardlink"
 			  : index == POL_MOUNT_INDEX	? "mount"
 							: NULL;
-	if (why && (cls == POL_CLASS_FILE || cls == POL_CLASS_EXEC))
+	if (index == POL_UNHOOKED_INDEX && cls == POL_CLASS_EGRESS)
+		snprintf(buf, len, "network.unhooked");
+	else if (why && (cls == POL_CLASS_FILE || cls == POL_CLASS_EXEC))
 		snprintf(buf, len, "%s.%s", cls == POL_CLASS_EXEC ? "exec" : name, why);
 	else if (index != POL_DEFAULT_INDEX)
 		snprintf(buf, len, "%s[%u]", name, index);

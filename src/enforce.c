@@ -9,13 +9,18 @@
  *   2. writes it into a free slot (head, network rules, file and exec rules);
  *   3. attaches the programs of the hooks it needs to the cgroup, one link per
  *      hook pinned as ENFORCE_PIN_ROOT/links/<cgroup id>/<hook>; a hook the
- *      cgroup already has keeps its link;
+ *      cgroup already has keeps its link (lsm_cgroup hooks, or with the trace
+ *      backend cgroup-bpf socket hooks: network rules only, the rest is
+ *      refused before step 1 by enforce_trace_refusal);
  *   4. binds the cgroup to the new slot with one map update: this is the
  *      moment the new policy takes effect, whole;
  *   5. drops the links of hooks the new policy does not need, and frees the
  *      old slot.
  * On any failure before step 4 what steps 2 and 3 made is undone, so a
- * policy is either fully applied or not at all. `sabpf policy log` is in
+ * policy is either fully applied or not at all. Before step 1, the slots of
+ * cgroups that no longer exist are freed (reclaim_gone); a stopped
+ * container's policy is also removed by cgroup id (enforce_remove_id).
+ * `sabpf policy log` is in
  * policy_log.c, the `sabpf policy` command and its verb table in
  * policy_cmd.c. */
 #include "enforce.h"
@@ -44,6 +49,7 @@
 #include "cgroup.h"
 #include "denial.h"
 #include "denial_slot.h"
+#include "doctor.h"
 #include "json_write.h"
 #include "policy_glob.h"
 #include "sabpf_policy.h"
@@ -53,22 +59,33 @@
 #define LOCK_PATH "/run/sabpf-policy.lock"
 #define LINKS_DIR ENFORCE_PIN_ROOT "/links"
 
-/* The hooks, the program on each, and the policy sections that need it. */
+/* The hooks, the program on each, and the policy sections that need it.
+ * The lsm_cgroup ones serve the LSM backend; the cgroup-bpf socket hooks
+ * serve the trace backend (hosts without BPF LSM), which can enforce the
+ * network section without families and nothing else (enforce_trace_refusal). */
 static const struct hook {
-	const char *name;    /* LSM hook */
+	const char *name;    /* LSM hook, or cgroup-bpf attach point */
 	const char *program; /* in bpf/policy.bpf.c */
 	__u32 sections;	     /* POL_HAS_* that need it */
+	bool lsm;	     /* lsm_cgroup (LSM backend); else cgroup-bpf (trace backend) */
 } hooks[] = {
-    {"socket_create", "policy_socket_create", POL_HAS_FAMILIES},
-    {"socket_connect", "policy_socket_connect", POL_HAS_NET},
-    {"socket_sendmsg", "policy_socket_sendmsg", POL_HAS_NET},
-    {"socket_bind", "policy_socket_bind", POL_HAS_NET},
-    {"socket_listen", "policy_socket_listen", POL_HAS_NET},
-    {"file_open", "policy_file_open", POL_HAS_FILES},
-    {"bprm_check_security", "policy_bprm_check", POL_HAS_FILES | POL_HAS_EXEC},
-    {"mmap_file", "policy_mmap_file", POL_HAS_FILES},
-    {"file_mprotect", "policy_file_mprotect", POL_HAS_FILES},
-    {"capable", "policy_capable", POL_HAS_FILES | POL_HAS_EXEC}, /* mounts, chroot */
+    {"socket_create", "policy_socket_create", POL_HAS_FAMILIES, true},
+    {"socket_connect", "policy_socket_connect", POL_HAS_NET, true},
+    {"socket_sendmsg", "policy_socket_sendmsg", POL_HAS_NET, true},
+    {"socket_bind", "policy_socket_bind", POL_HAS_NET, true},
+    {"socket_listen", "policy_socket_listen", POL_HAS_NET, true},
+    {"file_open", "policy_file_open", POL_HAS_FILES, true},
+    {"bprm_check_security", "policy_bprm_check", POL_HAS_FILES | POL_HAS_EXEC, true},
+    {"mmap_file", "policy_mmap_file", POL_HAS_FILES, true},
+    {"file_mprotect", "policy_file_mprotect", POL_HAS_FILES, true},
+    {"capable", "policy_capable", POL_HAS_FILES | POL_HAS_EXEC, true}, /* mounts, chroot */
+    {"connect4", "policy_connect4", POL_HAS_NET, false},
+    {"connect6", "policy_connect6", POL_HAS_NET, false},
+    {"sendmsg4", "policy_sendmsg4", POL_HAS_NET, false},
+    {"sendmsg6", "policy_sendmsg6", POL_HAS_NET, false},
+    {"bind4", "policy_bind4", POL_HAS_NET, false},
+    {"bind6", "policy_bind6", POL_HAS_NET, false},
+    {"sock_create", "policy_sock_create", POL_HAS_NET, false}, /* raw, ICMP, SCTP, MPTCP */
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
@@ -223,7 +240,7 @@ static int check_budget(unsigned needed, char *err, size_t errlen)
 	int extra = 0;
 	char names[512] = "";
 	for (size_t i = 0; i < NHOOKS; i++) {
-		if (!((needed >> i) & 1))
+		if (!((needed >> i) & 1) || !hooks[i].lsm)
 			continue;
 		__u32 id = hook_btf_id(vmlinux, hooks[i].name);
 		int seen = 0;
@@ -461,7 +478,8 @@ static int attach_hooks(struct policy_bpf *skel, int cgroup_fd, __u64 cgroup_id,
 		struct bpf_link *link = prog ? bpf_program__attach_cgroup(prog, cgroup_fd) : NULL;
 		if (!link) {
 			int e = errno;
-			return fail(err, errlen, "cannot attach lsm_cgroup/%s: %s%s", hooks[i].name,
+			return fail(err, errlen, "cannot attach %s/%s: %s%s",
+				    hooks[i].lsm ? "lsm_cgroup" : "cgroup", hooks[i].name,
 				    strerror(e),
 				    e == E2BIG ? " (the kernel's budget of 10 lsm_cgroup hooks is "
 						 "used up; `sabpf policy show` lists what holds it)"
@@ -478,13 +496,60 @@ static int attach_hooks(struct policy_bpf *skel, int cgroup_fd, __u64 cgroup_id,
 	return 0;
 }
 
-static unsigned hooks_needed(__u32 sections)
+/* The hooks of one backend (lsm: the LSM backend's) that the sections need. */
+static unsigned hooks_needed(__u32 sections, bool lsm)
 {
 	unsigned bits = 0;
 	for (size_t i = 0; i < NHOOKS; i++)
-		if (hooks[i].sections & sections)
+		if ((hooks[i].sections & sections) && hooks[i].lsm == lsm)
 			bits |= 1u << i;
 	return bits;
+}
+
+/* ---- what the trace backend cannot enforce ------------------------------ */
+
+int enforce_trace_refusal(const struct policy *p, const char *why, char *err, size_t errlen)
+{
+	struct {
+		bool present;
+		const char *what;
+		struct policy_origin at;
+	} lsm_only[] = {
+	    {p->net.present && p->net.families_listed,
+	     "network.families (sockets of every family but inet and inet6 pass no cgroup-bpf "
+	     "hook)",
+	     p->net.families_origin},
+	    {p->files.present, "files", p->files.def_origin},
+	    {p->exec.present, "exec", p->exec.def_origin},
+	};
+	char more[256] = "";
+	int first = -1;
+	for (int i = 0; i < (int)(sizeof(lsm_only) / sizeof(lsm_only[0])); i++) {
+		if (!lsm_only[i].present)
+			continue;
+		if (first < 0) {
+			first = i;
+			continue;
+		}
+		size_t l = strlen(more);
+		snprintf(more + l, sizeof(more) - l, "%s%s at %u:%u",
+			 l ? ", " : " (so do: ", lsm_only[i].what, lsm_only[i].at.line,
+			 lsm_only[i].at.column);
+	}
+	if (first < 0)
+		return 0;
+	if (more[0])
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), ")");
+	if (!why || !why[0])
+		why = "--backend trace";
+	const char *remedy = strstr(why, "; remedy:"); /* the doctor's reason, not its advice */
+	int why_len = remedy ? (int)(remedy - why) : (int)strlen(why);
+	return fail(err, errlen,
+		    "%s:%u:%u: %s needs the BPF LSM backend (lsm); this host runs trace: %.*s%s; "
+		    "the trace backend enforces only network egress and bind rules "
+		    "(docs/backends.md)",
+		    p->source, lsm_only[first].at.line, lsm_only[first].at.column,
+		    lsm_only[first].what, why_len > 600 ? 600 : why_len, why, more);
 }
 
 /* ---- apply, remove, show ------------------------------------------------ */
@@ -509,10 +574,44 @@ static int bound_slot(struct policy_bpf *skel, __u64 cgroup_id, struct pol_bindi
 				    sizeof(*b), 0);
 }
 
-static int apply_locked(struct policy_bpf *skel, const struct policy *p, const struct target *t,
-			char *err, size_t errlen)
+/* Takes the policy off cgroup id: unbinds it, drops its links, frees its
+ * slot. */
+static void unbind(struct policy_bpf *skel, __u64 id, __u32 slot)
 {
-	unsigned needed = hooks_needed(sections_of(p));
+	bpf_map__delete_elem(skel->maps.pol_bind, &id, sizeof(id), 0);
+	for (size_t i = 0; i < NHOOKS; i++)
+		unpin_link(id, hooks[i].name);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%llu", LINKS_DIR, (unsigned long long)id);
+	rmdir(dir);
+	usleep(50 * 1000); /* let programs still reading the slot finish */
+	free_slot(skel, slot);
+}
+
+/* Frees the slots whose cgroup no longer exists (removed without `policy
+ * remove`: the kernel detached their links at rmdir, nothing can run under
+ * them any more, and cgroup ids are never reused). Only a cgroup the
+ * kernel says is gone counts: one it cannot tell about keeps its slot. */
+static void reclaim_gone(struct policy_bpf *skel)
+{
+	for (__u32 s = 0; s < POL_SLOTS; s++) {
+		struct pol_head h;
+		struct pol_binding b;
+		if (bpf_map__lookup_elem(skel->maps.pol_heads, &s, sizeof(s), &h, sizeof(h), 0) ||
+		    !h.in_use || cgroup_id_exists(h.cgroup_id) != 0)
+			continue;
+		if (bound_slot(skel, h.cgroup_id, &b) == 0 && b.slot == s)
+			unbind(skel, h.cgroup_id, s);
+		else
+			free_slot(skel, s); /* not bound: left by an apply that died */
+	}
+}
+
+static int apply_locked(struct policy_bpf *skel, const struct policy *p, const struct target *t,
+			bool lsm, char *err, size_t errlen)
+{
+	reclaim_gone(skel);
+	unsigned needed = hooks_needed(sections_of(p), lsm);
 	struct pol_binding old;
 	bool had = bound_slot(skel, t->id, &old) == 0;
 	struct pol_head head;
@@ -525,7 +624,7 @@ static int apply_locked(struct policy_bpf *skel, const struct policy *p, const s
 	fill_head(p, t->path, t->id, had ? old.generation + 1 : 1, &head);
 	if (target_identity(p, t->path, &head, err, errlen))
 		return -1;
-	if (check_budget(needed, err, errlen))
+	if (lsm && check_budget(needed, err, errlen))
 		return -1;
 	unsigned added = 0;
 	int cgroup_fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -566,8 +665,17 @@ undo:
 	return -1;
 }
 
-int enforce_apply(const struct policy *p, const char *cgroup, char *err, size_t errlen)
+int enforce_apply_on(const struct policy *p, const char *cgroup, enum enforce_backend backend,
+		     const char *why, char *err, size_t errlen)
 {
+	char reason[768] = "";
+	if (backend == ENFORCE_AUTO) {
+		backend = doctor_require(reason, sizeof(reason)) == 0 ? ENFORCE_LSM : ENFORCE_TRACE;
+		why = reason;
+	}
+	bool lsm = backend == ENFORCE_LSM;
+	if (!lsm && enforce_trace_refusal(p, why, err, errlen))
+		return -1;
 	struct target t;
 	if (resolve_cgroup(cgroup ? cgroup : p->cgroup, &t, err, errlen) ||
 	    prepare_bpffs(err, errlen))
@@ -575,11 +683,16 @@ int enforce_apply(const struct policy *p, const char *cgroup, char *err, size_t 
 	int lock = take_lock(err, errlen);
 	if (lock < 0)
 		return -1;
-	struct policy_bpf *skel = open_skeleton(hooks_needed(sections_of(p)), err, errlen);
-	int rc = skel ? apply_locked(skel, p, &t, err, errlen) : -1;
+	struct policy_bpf *skel = open_skeleton(hooks_needed(sections_of(p), lsm), err, errlen);
+	int rc = skel ? apply_locked(skel, p, &t, lsm, err, errlen) : -1;
 	policy_bpf__destroy(skel);
 	close(lock);
 	return rc;
+}
+
+int enforce_apply(const struct policy *p, const char *cgroup, char *err, size_t errlen)
+{
+	return enforce_apply_on(p, cgroup, ENFORCE_AUTO, NULL, err, errlen);
 }
 
 int enforce_remove(const char *cgroup, char *err, size_t errlen)
@@ -600,16 +713,37 @@ int enforce_remove(const char *cgroup, char *err, size_t errlen)
 		fail(err, errlen, "no policy is applied to %s", t.path);
 		goto out;
 	}
-	bpf_map__delete_elem(skel->maps.pol_bind, &t.id, sizeof(t.id), 0);
-	for (size_t i = 0; i < NHOOKS; i++)
-		unpin_link(t.id, hooks[i].name);
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/%llu", LINKS_DIR, (unsigned long long)t.id);
-	rmdir(dir);
-	usleep(50 * 1000);
-	free_slot(skel, b.slot);
+	unbind(skel, t.id, b.slot);
 	rc = 0;
 out:
+	policy_bpf__destroy(skel);
+	close(lock);
+	return rc;
+}
+
+int enforce_remove_id(__u64 cgroup_id, char *err, size_t errlen)
+{
+	if (cgroup_id_exists(cgroup_id) == 1)
+		return fail(err, errlen,
+			    "cgroup id %llu still exists: its policy is removed by its path "
+			    "(sabpf policy remove --cgroup PATH)",
+			    (unsigned long long)cgroup_id);
+	if (prepare_bpffs(err, errlen))
+		return -1;
+	int lock = take_lock(err, errlen);
+	if (lock < 0)
+		return -1;
+	struct policy_bpf *skel = open_skeleton(0, err, errlen);
+	int rc = -1;
+	struct pol_binding b;
+	if (skel && bound_slot(skel, cgroup_id, &b)) {
+		rc = 1;
+		fail(err, errlen, "no policy is bound to cgroup id %llu",
+		     (unsigned long long)cgroup_id);
+	} else if (skel) {
+		unbind(skel, cgroup_id, b.slot);
+		rc = 0;
+	}
 	policy_bpf__destroy(skel);
 	close(lock);
 	return rc;

@@ -702,9 +702,25 @@ fail:
 	return NULL;
 }
 
+void kafka_sink_usage(const struct kafka_sink *k, struct kafka_usage *out)
+{
+	*out = (struct kafka_usage){.topic = k->spec.topic,
+				    .spool_bytes = spool_pending_bytes(k->spool),
+				    .spool_records = spool_pending_entries(k->spool),
+				    .spool_limit = k->spec.spool_bytes,
+				    .delivered = k->delivered,
+				    .lost_spool = k->lost_spool,
+				    .lost_broker = k->lost_broker};
+}
+
 int kafka_sink_spool_fd(const struct kafka_sink *k)
 {
 	return spool_fd(k->spool);
+}
+
+void kafka_sink_set_run(struct kafka_sink *k, __u64 run)
+{
+	snprintf(k->run, sizeof(k->run), "%llx", (unsigned long long)run);
 }
 
 const char *kafka_sink_format(const struct kafka_sink *k)

@@ -63,9 +63,22 @@ typedef void (*kafka_loss_fn)(void *ctx, const struct sabpf_lost *l);
 struct kafka_sink *kafka_sink_new(struct kafka_spec *spec, kafka_loss_fn on_loss, void *ctx,
 				  char *err, size_t errlen);
 const char *kafka_sink_format(const struct kafka_sink *k);
+/* What the sink has done so far, for --metrics. */
+struct kafka_usage {
+	const char *topic;
+	__u64 spool_bytes, spool_records; /* waiting in the spool */
+	__u64 spool_limit;		  /* spool.size */
+	__u64 delivered;		  /* acknowledged by the broker */
+	__u64 lost_spool, lost_broker;	  /* dropped: spool full, refused */
+};
+void kafka_sink_usage(const struct kafka_sink *k, struct kafka_usage *out);
 /* The spool file's descriptor (the agent guards it like its output files). */
 int kafka_sink_spool_fd(const struct kafka_sink *k);
 void kafka_sink_set_clock(struct kafka_sink *k, __s64 offset_ns);
+/* Names the run of the records to come (header sabpf.run; by default when
+ * the sink was made): an agent taking over a pinned kernel side gives the
+ * run of that side (pin_run), since its sequences go on. */
+void kafka_sink_set_run(struct kafka_sink *k, __u64 run);
 /* Sends the text of one record (h: its header) keyed by its container, or
  * (h NULL) one document keyed by the node. */
 void kafka_sink_send(struct kafka_sink *k, const struct sabpf_hdr *h, const void *data, size_t len);

@@ -49,6 +49,7 @@ struct agent {
 	/* the maps both backends have (bpf/lib/maps.h, cgroup.bpf.c) */
 	struct bpf_map *scope_map, *cpu_states, *lost_by_container, *events;
 	struct bpf_map *scope_failed, *scope_failed_total;
+	struct bpf_map *agent_map; /* slot 0: the pid the programs take for the agent */
 	struct ring_buffer *ring;
 	struct sabpf_pipeline *pipeline;
 	int ncpus;
@@ -97,6 +98,37 @@ static double timing_mark(const char *what, double since)
 	if (what && getenv("SABPF_TIMING"))
 		fprintf(stderr, "sabpf: timing: %s %.3f s\n", what, t - since);
 	return t;
+}
+
+/* SABPF_TIMING=2 also: each loaded program's verified instructions (the
+ * verifier's work, which is most of the start-up time under emulation). */
+static void timing_verified(struct bpf_object *obj)
+{
+	const char *t = getenv("SABPF_TIMING");
+	if (!t || strcmp(t, "2") != 0)
+		return;
+	struct bpf_program *prog;
+	unsigned long long total = 0;
+	bpf_object__for_each_program(prog, obj)
+	{
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		total += info.verified_insns;
+		fprintf(stderr, "sabpf: timing: verified %u %s\n", info.verified_insns,
+			bpf_program__name(prog));
+	}
+	fprintf(stderr, "sabpf: timing: verified %llu in all\n", total);
+}
+
+/* Slot 0 of agent_map (bpf/lib/maps.h): the pid the programs take for the
+ * agent's. Returns 0, or -1 (errno). */
+static int agent_pid_set(struct bpf_map *map, __u32 pid)
+{
+	__u32 zero = 0;
+	return bpf_map__update_elem(map, &zero, sizeof(zero), &pid, sizeof(pid), BPF_ANY) ? -1 : 0;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -470,6 +502,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		a->scope_failed_total = a->trace->maps.scope_failed_total;
 		a->cpu_states = a->trace->maps.cpu_states;
 		a->lost_by_container = a->trace->maps.lost_by_container;
+		a->agent_map = a->trace->maps.agent_map;
 		a->events = a->trace->maps.events;
 		goto ring; /* no self-protection: its hooks are LSM programs */
 	}
@@ -478,7 +511,6 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	a->skel->rodata->agent_tgid = getpid();
 	a->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
 	a->skel->rodata->guard_allow_bpf = opts->allow_bpf;
 	if (opts->allow_bpf &&
@@ -505,11 +537,20 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);
 	double t1 = timing_mark("load", t0);
+	if (!rc)
+		timing_verified(a->skel->obj);
 	if (rc) {
 		snprintf(err, errlen,
 			 "the kernel refused to load sabpf's BPF programs: %s (run `sabpf doctor` "
 			 "for what this kernel allows; SABPF_DEBUG=1 shows the verifier log)",
 			 strerror(-rc));
+		goto fail;
+	}
+	/* the agent, before anything is attached (or, taking over, the new
+	 * agent in place of the last: the guard protects this one) */
+	if (agent_pid_set(a->skel->maps.agent_map, (__u32)getpid())) {
+		snprintf(err, errlen, "cannot tell the programs the agent's pid: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	/* taking over pinned links: nothing to attach (pin.h) */
@@ -531,6 +572,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	a->scope_failed_total = a->skel->maps.scope_failed_total;
 	a->cpu_states = a->skel->maps.cpu_states;
 	a->lost_by_container = a->skel->maps.lost_by_container;
+	a->agent_map = a->skel->maps.agent_map;
 	a->events = a->skel->maps.events;
 ring:
 	/* resumed: the loss table holds the counts so far, and the sequence
@@ -543,6 +585,8 @@ ring:
 		goto fail;
 	}
 	a->drain_note = pin_resumed(a->pin);
+	if (pin_run(a->pin)) /* one run for every agent of the pinned side */
+		pipeline_set_run(pipeline, pin_run(a->pin));
 	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
 	if (!a->ring) {
 		snprintf(err, errlen, "cannot read the ring buffer: %s", strerror(errno));
@@ -861,6 +905,12 @@ int agent_finish(struct agent *a)
 		int n = ring_buffer__consume(a->ring);
 		agent_scope_report(a, true);
 		pin_checkpoint(a, true);
+		/* no agent until the next takes over: none is left out or
+		 * guarded as the agent (a reused pid would be) */
+		if (agent_pid_set(a->agent_map, 0))
+			fprintf(stderr,
+				"sabpf: cannot clear the agent's pid in the pinned agent_map: %s\n",
+				strerror(errno));
 		return n;
 	}
 	if (a->pin)

@@ -118,9 +118,11 @@ static void usage(FILE *out)
 	    "  --follow                  flush outputs every second (one PROV document each)\n"
 	    "  --duration SECONDS        stop after this long\n"
 	    "  --control SOCKET          accept add/remove/list from `sabpf ctl`\n"
-	    "  --config FILE             outputs and containers (selectors, classes);\n"
-	    "                            default /etc/sabpf/sabpf.yaml if it exists;\n"
-	    "                            reloaded on SIGHUP (docs/configuration.md)\n"
+	    "  --config FILE             outputs and containers (selectors, classes,\n"
+	    "                            policy); default /etc/sabpf/sabpf.yaml if it\n"
+	    "                            exists; reloaded on SIGHUP (docs/configuration.md)\n"
+	    "  --watch-config            ... and when the file (or a ConfigMap's ..data\n"
+	    "                            link next to it) is replaced (inotify)\n"
 	    "  --select K=V[,K=V]        follow the containers that match, as they start\n"
 	    "                            and stop: runtime, id, name, image, k8s.namespace,\n"
 	    "                            k8s.pod, k8s.container, label.KEY, docker.name, ...\n"
@@ -289,6 +291,7 @@ static int write_stats(const char *path, const struct sabpf_pipeline *p, struct 
 		jw_object_begin(&w);
 		jw_key_u64(&w, "container_id", ids[i]);
 		jw_key_cstr_or_null(&w, "name", pipeline_container_name(p, ids[i]));
+		jw_key_u64(&w, "records", pipeline_container_records(p, ids[i]));
 		jw_key(&w, "lost");
 		put_causes(&w, stream);
 		jw_key(&w, "kernel_lost");
@@ -390,6 +393,7 @@ enum {
 	OPT_RUNTIME,
 	OPT_ALL,
 	OPT_CONFIG,
+	OPT_WATCH_CONFIG,
 	OPT_PIN,
 	OPT_UNPIN,
 };
@@ -525,13 +529,24 @@ static int choose_backend(const struct common_opts *o, const char *cmd, enum sab
 /* ---- sabpf run ---------------------------------------------------------- */
 
 /* --policy: the policy file enforced on the run's own cgroup (its
- * target.cgroup is replaced by the container's). */
-static int apply_run_policy(const char *path, const char *cgroup, char *err, size_t errlen)
+ * target.cgroup is replaced by the container's), by the programs of the
+ * backend chosen; cgroup NULL only checks that the backend can enforce it
+ * (the trace backend: network rules only). */
+static int apply_run_policy(const char *path, const char *cgroup, enum sabpf_backend backend,
+			    char *err, size_t errlen)
 {
 	struct policy *pol = NULL;
+	char why[768] = "";
 	if (policy_load_file(path, &pol, err, errlen))
 		return -1;
-	int rc = enforce_apply(pol, cgroup, err, errlen);
+	if (backend == SABPF_BACKEND_TRACE && doctor_require(why, sizeof(why)) == 0)
+		snprintf(why, sizeof(why), "--backend trace was asked for");
+	int rc =
+	    !cgroup ? (backend == SABPF_BACKEND_TRACE ? enforce_trace_refusal(pol, why, err, errlen)
+						      : 0)
+		    : enforce_apply_on(pol, cgroup,
+				       backend == SABPF_BACKEND_TRACE ? ENFORCE_TRACE : ENFORCE_LSM,
+				       why, err, errlen);
 	policy_free(pol);
 	return rc;
 }
@@ -609,9 +624,9 @@ static int cmd_run(int argc, char **argv)
 	enum sabpf_backend backend;
 	if (choose_backend(&r.common, "sabpf run", &backend))
 		return EXIT_RUN_FAILED;
-	if (backend == SABPF_BACKEND_TRACE && r.policy_path) {
-		fprintf(stderr, "sabpf run: --policy needs the LSM backend (BPF LSM programs): the "
-				"trace backend cannot deny anything (docs/backends.md)\n");
+	/* a rule the backend cannot enforce: refused before anything starts */
+	if (r.policy_path && apply_run_policy(r.policy_path, NULL, backend, err, sizeof(err))) {
+		fprintf(stderr, "sabpf run: %s\n", err);
 		return EXIT_RUN_FAILED;
 	}
 	struct container *c = NULL;
@@ -650,7 +665,8 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (r.policy_path) {
-		if (apply_run_policy(r.policy_path, container_cgroup_path(c), err, sizeof(err))) {
+		if (apply_run_policy(r.policy_path, container_cgroup_path(c), backend, err,
+				     sizeof(err))) {
 			fprintf(stderr, "sabpf run: %s\n", err);
 			goto out;
 		}
@@ -738,6 +754,7 @@ struct audit_opts {
 	const char *control_path;
 	struct selection *selection; /* --select, --runtime, --all (select.h) */
 	const char *config_path;     /* --config FILE (config.h) */
+	bool watch_config;	     /* --watch-config */
 	struct config_state *config;
 	const char *pin_dir; /* --pin (pin.h) */
 	bool unpin;
@@ -754,6 +771,7 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	    {"runtime", required_argument, 0, OPT_RUNTIME},
 	    {"all", no_argument, 0, OPT_ALL},
 	    {"config", required_argument, 0, OPT_CONFIG},
+	    {"watch-config", no_argument, 0, OPT_WATCH_CONFIG},
 	    {"pin", required_argument, 0, OPT_PIN},
 	    {"unpin", no_argument, 0, OPT_UNPIN},
 	    {"help", no_argument, 0, 'h'},
@@ -812,6 +830,9 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 		case OPT_CONFIG:
 			o->config_path = optarg;
 			break;
+		case OPT_WATCH_CONFIG:
+			o->watch_config = true;
+			break;
 		case OPT_PIN:
 			o->pin_dir = optarg;
 			break;
@@ -834,6 +855,11 @@ static int parse_audit(int argc, char **argv, struct audit_opts *o)
 	if (config_start(o->config_path, &o->selection, o->common.outputs, &o->common.noutputs,
 			 MAX_OUTPUTS, &o->config, err, sizeof(err))) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
+		return -1;
+	}
+	if (o->watch_config && config_watch(o->config, err, sizeof(err))) {
+		fprintf(stderr, "sabpf audit: %s\n", err);
+		config_free(o->config);
 		return -1;
 	}
 	if (o->ncgroups == 0 && !o->control_path && !o->selection) {
@@ -942,7 +968,11 @@ static int cmd_audit(int argc, char **argv)
 		if (ctl)
 			control_serve(ctl);
 		double now = now_seconds();
-		config_poll(o.config, o.selection);
+		if (config_poll(o.config, o.selection) && o.selection) {
+			/* the new file's classes and policies, then its new containers */
+			selection_reapply(o.selection, a, o.common.classes, o.common.quiet);
+			last_scan = 0;
+		}
 		if (o.selection && now - last_scan >= SELECT_SCAN_S) {
 			if (selection_scan(o.selection, a, p, o.common.classes, o.common.quiet, err,
 					   sizeof(err)) < 0)
@@ -1066,6 +1096,8 @@ static const struct cmd cmds[] = {
      "intrusion detection on provenance (docs/detection.md)", 0, detect_cmds},
     {"lineage", cmd_lineage, "CAPTURE --backward|--forward NODE|PATH [--json|--dot F]",
      "what a node came from or led to", CMD_JSON, NULL},
+    {"config", cmd_config, "VERB",
+     "validate a configuration file of `audit` (docs/configuration.md)", 0, config_cmds},
     {"help", cmd_help, NULL, "this text (also --help)", 0, NULL},
     {0},
 };

@@ -22,6 +22,7 @@
 
 #include <microhttpd.h>
 
+#include "kafka.h"
 #include "record.h"
 
 #define METRICS_CONTAINERS_MAX 4096
@@ -137,6 +138,57 @@ static int bpf_stats_enabled(void)
 	return v;
 }
 
+/* The Kafka outputs (-o kafka:...), one series each, labelled by topic. */
+static void put_kafka(FILE *f, const struct sabpf_pipeline *p)
+{
+	struct kafka_usage u;
+	if (pipeline_kafka_usage(p, 0, &u))
+		return;
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+	    {"sabpf_kafka_spool_bytes", "gauge",
+	     "Bytes waiting in the Kafka output's disk spool for the broker."},
+	    {"sabpf_kafka_spool_records", "gauge",
+	     "Records waiting in the Kafka output's disk spool for the broker."},
+	    {"sabpf_kafka_spool_limit_bytes", "gauge", "The spool's bound (spool.size)."},
+	    {"sabpf_kafka_records_delivered_total", "counter",
+	     "Records the broker acknowledged (this agent's, since it started)."},
+	    {"sabpf_kafka_records_lost_total", "counter",
+	     "Records the Kafka output dropped, by cause (spool: the spool was full; broker: "
+	     "refused), each told by a LOST record."},
+	};
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		metrics_family(f, fam[k].name, fam[k].type, fam[k].help);
+		for (int i = 0; pipeline_kafka_usage(p, i, &u) == 0; i++) {
+			const char *topic[] = {"topic", u.topic, NULL};
+			switch (k) {
+			case 0:
+				metrics_sample(f, fam[k].name, topic, (double)u.spool_bytes);
+				break;
+			case 1:
+				metrics_sample(f, fam[k].name, topic, (double)u.spool_records);
+				break;
+			case 2:
+				metrics_sample(f, fam[k].name, topic, (double)u.spool_limit);
+				break;
+			case 3:
+				metrics_sample(f, fam[k].name, topic, (double)u.delivered);
+				break;
+			default:
+				metrics_sample(
+				    f, fam[k].name,
+				    (const char *[]){"topic", u.topic, "cause", "spool", NULL},
+				    (double)u.lost_spool);
+				metrics_sample(
+				    f, fam[k].name,
+				    (const char *[]){"topic", u.topic, "cause", "broker", NULL},
+				    (double)u.lost_broker);
+			}
+		}
+	}
+}
+
 static void render(FILE *f, const struct sabpf_pipeline *p, struct agent *a)
 {
 	struct sabpf_stats s;
@@ -186,6 +238,20 @@ static void render(FILE *f, const struct sabpf_pipeline *p, struct agent *a)
 				       (double)by_cause[c]);
 		}
 	}
+	/* records per container: one series per container the agent knows,
+	 * at most METRICS_CONTAINERS_MAX (the scope map bounds them anyway) */
+	metrics_family(f, "sabpf_container_records_total", "counter",
+		       "Records consumed, per container (LOST and DENIAL records included; "
+		       "summed: sabpf_records_total).");
+	for (size_t i = 0; i < n; i++) {
+		char id[24];
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)ids[i]);
+		const char *name = pipeline_container_name(p, ids[i]);
+		metrics_sample(
+		    f, "sabpf_container_records_total",
+		    (const char *[]){"container_id", id, "container", name ? name : "", NULL},
+		    (double)pipeline_container_records(p, ids[i]));
+	}
 	metrics_family(f, "sabpf_records_lost_total", "counter",
 		       "Records the kernel could not deliver, by cause, summed over containers.");
 	for (__u32 c = 1; c < SABPF_LOST_CAUSE_MAX; c++)
@@ -210,6 +276,8 @@ static void render(FILE *f, const struct sabpf_pipeline *p, struct agent *a)
 			       "Bytes written to the ring buffer and not yet consumed.");
 		metrics_sample(f, "sabpf_ring_buffer_used_bytes", NULL, (double)used);
 	}
+
+	put_kafka(f, p);
 
 	int enabled = bpf_stats_enabled();
 	metrics_family(

@@ -90,11 +90,18 @@ int pipeline_seq_set(struct sabpf_pipeline *p, unsigned cpu, __u64 max_seq, __u6
  * sabpf_lost_cause; 0 unused). */
 void pipeline_container_loss(const struct sabpf_pipeline *p, __u64 container,
 			     __u64 by_cause[SABPF_LOST_CAUSE_MAX]);
+/* The records consumed of one container (LOST and DENIAL records
+ * included): over every container, the records of sabpf_stats. */
+__u64 pipeline_container_records(const struct sabpf_pipeline *p, __u64 container);
+/* The usage of the i-th Kafka output (kafka.h): 0, or -1 if there are
+ * fewer than i + 1. */
+struct kafka_usage;
+int pipeline_kafka_usage(const struct sabpf_pipeline *p, int i, struct kafka_usage *out);
 /* The name of a container: its identity's display name (a runtime's
  * container), else the name given to it, else NULL. */
 const char *pipeline_container_name(const struct sabpf_pipeline *p, __u64 container);
-/* The containers the pipeline knows: named ones, then those with losses,
- * at most max; returns how many. */
+/* The containers the pipeline knows: named ones, then those with records
+ * or losses, at most max; returns how many. */
 size_t pipeline_containers(const struct sabpf_pipeline *p, __u64 *ids, size_t max);
 /* Why the last record was rejected by pipeline_consume() ("" if none was). */
 const char *pipeline_last_error(const struct sabpf_pipeline *p);
@@ -103,6 +110,8 @@ const char *pipeline_last_error(const struct sabpf_pipeline *p);
  * (CLOCK_REALTIME - CLOCK_BOOTTIME); this replaces it (tests, or replaying
  * a raw file recorded during another boot). */
 void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns);
+/* Names the run of the Kafka outputs' records (kafka_sink_set_run). */
+void pipeline_set_run(struct sabpf_pipeline *p, __u64 run);
 void pipeline_free(struct sabpf_pipeline *p);
 /* The descriptors of the output files (not standard output), for the
  * self-protection of the agent's files; returns how many, at most max. */

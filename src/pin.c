@@ -9,8 +9,11 @@
  * DIR/links/PROG  the links of the attached programs
  * DIR/restart     an array made here: slot 0 = {hash of the BPF object,
  *                 hash of the settings, pid of the agent that loaded the
- *                 programs}; slot 1 + cpu = {highest sequence number seen,
- *                 records received} of the pipeline, as last saved.
+ *                 programs (for the record: the programs take the agent's
+ *                 pid from maps/agent_map, which each agent sets)}; slot 1 + cpu = {highest
+ * sequence number seen, records received} of the pipeline, as last saved; slot 1 + ncpus = {the
+ * run: when the programs were loaded, ns of the wall clock}, which names the sequences for
+ *                 consumers (the Kafka header sabpf.run).
  * Slot 0 is written last: a DIR without it is incomplete (an agent died
  * while starting) and is removed by the next one. */
 #include "pin.h"
@@ -25,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -41,6 +45,7 @@ struct pin {
 	int ncpus;
 	bool resumed;
 	__u64 build, settings;
+	__u64 run; /* 0: not known (a DIR made by an older agent) */
 };
 
 static __u64 fnv1a(const void *data, size_t n, __u64 h)
@@ -155,7 +160,7 @@ static int open_restart(struct pin *p, struct pin_slot *head, char *err, size_t 
 	if (make_dir(p, err, errlen))
 		return -1;
 	p->restart_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sabpf_restart", sizeof(__u32),
-				       sizeof(struct pin_slot), (__u32)p->ncpus + 1, NULL);
+				       sizeof(struct pin_slot), (__u32)p->ncpus + 2, NULL);
 	if (p->restart_fd < 0 || bpf_obj_pin(p->restart_fd, path)) {
 		snprintf(err, errlen, "--pin %s: cannot make %s: %s", p->dir, path,
 			 strerror(errno));
@@ -210,15 +215,29 @@ int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t
 			goto fail;
 		}
 		p->resumed = true;
-		char proc[64];
-		snprintf(proc, sizeof(proc), "/proc/%llu", (unsigned long long)head.c);
-		if (head.c != (__u64)getpid() && access(proc, F_OK) == 0)
-			fprintf(stderr,
-				"sabpf: warning: pid %llu, of the agent that loaded the pinned "
-				"programs, is alive: the programs treat it as the agent (not "
-				"recorded, and guarded as the agent); see docs/operations.md, "
-				"Restarts\n",
-				(unsigned long long)head.c);
+		struct pin_slot run;
+		if (read_slot(p, (__u32)p->ncpus + 1, &run) == 0)
+			p->run = run.a;
+		/* the agent of DIR now (0 once it left; a crashed one's pid
+		 * stays): alive, it would share the ring with this one */
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/maps/agent_map", p->dir);
+		int fd = bpf_obj_get(path);
+		__u32 zero = 0, agent = 0;
+		if (fd >= 0 && bpf_map_lookup_elem(fd, &zero, &agent) == 0 && agent &&
+		    agent != (__u32)getpid()) {
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/%u", agent);
+			if (access(proc, F_OK) == 0)
+				fprintf(stderr,
+					"sabpf: warning: pid %u, the agent of %s, is alive (or "
+					"its pid was reused after a crash): two agents on one "
+					"DIR share its ring, each record going to one of them; "
+					"stop the other first\n",
+					agent, p->dir);
+		}
+		if (fd >= 0)
+			close(fd);
 	}
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, obj)
@@ -265,13 +284,22 @@ int pin_links(struct pin *p, struct bpf_object_skeleton *s, char *err, size_t er
 		}
 		n++;
 	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	p->run = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	struct pin_slot run = {.a = p->run};
 	struct pin_slot head = {.a = p->build, .b = p->settings, .c = (__u64)getpid()};
-	if (n == 0 || write_slot(p, 0, &head)) {
+	if (n == 0 || write_slot(p, (__u32)p->ncpus + 1, &run) || write_slot(p, 0, &head)) {
 		snprintf(err, errlen, "--pin %s: cannot mark it complete: %s", p->dir,
 			 n ? strerror(errno) : "no link");
 		return -1;
 	}
 	return 0;
+}
+
+__u64 pin_run(const struct pin *p)
+{
+	return p ? p->run : 0;
 }
 
 int pin_save_seq(struct pin *p, const struct sabpf_pipeline *pl)

@@ -33,6 +33,11 @@ bool pin_resumed(const struct pin *p);
 /* After a fresh attach: pins every link of the skeleton under DIR/links,
  * then marks DIR complete. Returns 0, or -1 with err. */
 int pin_links(struct pin *p, struct bpf_object_skeleton *s, char *err, size_t errlen);
+/* The run of the pinned kernel side: when its programs were loaded (ns
+ * of the wall clock), the same for every agent that takes it over, so a
+ * consumer sees one unbroken sequence per CPU across restarts (the Kafka
+ * header sabpf.run). 0 if not known (NULL, or a DIR of an older agent). */
+__u64 pin_run(const struct pin *p);
 /* The pipeline's per-CPU sequence accounting (highest number seen,
  * records received): saved into DIR/restart, or, on resume, loaded from
  * it into a fresh pipeline. Return 0, or -1. */

@@ -55,6 +55,13 @@ void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns)
 			kafka_sink_set_clock(p->outputs[i]->kafka, offset_ns);
 }
 
+void pipeline_set_run(struct sabpf_pipeline *p, __u64 run)
+{
+	for (int i = 0; i < p->noutputs; i++)
+		if (p->outputs[i]->kafka)
+			kafka_sink_set_run(p->outputs[i]->kafka, run);
+}
+
 __s64 pipeline_wall_ns(const struct sabpf_pipeline *p, __u64 boot_ns)
 {
 	return (__s64)boot_ns + p->clock_offset_ns;
@@ -210,23 +217,41 @@ void pipeline_get_stats(const struct sabpf_pipeline *p, struct sabpf_stats *out)
 
 /* ---- consuming records ---- */
 
+/* The counts of a container, made on first use (NULL: out of memory). The
+ * last one found is tried first: records come in runs of one container. */
+static struct container_loss *container_counts(struct sabpf_pipeline *p, __u64 id)
+{
+	if (p->last_loss < p->nlosses && p->losses[p->last_loss].id == id)
+		return &p->losses[p->last_loss];
+	for (size_t i = 0; i < p->nlosses; i++)
+		if (p->losses[i].id == id) {
+			p->last_loss = i;
+			return &p->losses[i];
+		}
+	struct container_loss *grown = realloc(p->losses, (p->nlosses + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	p->losses = grown;
+	struct container_loss *c = &p->losses[p->nlosses];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	p->last_loss = p->nlosses++;
+	return c;
+}
+
 void note_loss(struct sabpf_pipeline *p, const struct sabpf_lost *l)
 {
-	struct container_loss *c = NULL;
-	for (size_t i = 0; i < p->nlosses && !c; i++)
-		if (p->losses[i].id == l->hdr.container)
-			c = &p->losses[i];
-	if (!c) {
-		struct container_loss *grown =
-		    realloc(p->losses, (p->nlosses + 1) * sizeof(*grown));
-		if (!grown)
-			return;
-		p->losses = grown;
-		c = &p->losses[p->nlosses++];
-		memset(c, 0, sizeof(*c));
-		c->id = l->hdr.container;
-	}
-	c->by_cause[l->cause] += l->count; /* cause checked by record_decode */
+	struct container_loss *c = container_counts(p, l->hdr.container);
+	if (c)
+		c->by_cause[l->cause] += l->count; /* cause checked by record_decode */
+}
+
+__u64 pipeline_container_records(const struct sabpf_pipeline *p, __u64 container)
+{
+	for (size_t i = 0; i < p->nlosses; i++)
+		if (p->losses[i].id == container)
+			return p->losses[i].records;
+	return 0;
 }
 
 void pipeline_container_loss(const struct sabpf_pipeline *p, __u64 container,
@@ -291,6 +316,9 @@ int pipeline_consume(struct sabpf_pipeline *p, const void *data, size_t size)
 		return -1;
 	}
 	p->stats.records++;
+	struct container_loss *counts = container_counts(p, r.hdr.container);
+	if (counts)
+		counts->records++;
 	/* LOST and DENIAL records are outside the sequence */
 	if (r.hdr.type != SABPF_REC_LOST && r.hdr.type != SABPF_REC_DENIAL)
 		track_seq(p, &r.hdr);
@@ -338,6 +366,16 @@ int pipeline_output_fds(const struct sabpf_pipeline *p, int *fds, int max)
 			fds[n++] = kafka_sink_spool_fd(p->outputs[i]->kafka);
 	}
 	return n;
+}
+
+int pipeline_kafka_usage(const struct sabpf_pipeline *p, int i, struct kafka_usage *out)
+{
+	for (int j = 0; j < p->noutputs; j++)
+		if (p->outputs[j]->kafka && i-- == 0) {
+			kafka_sink_usage(p->outputs[j]->kafka, out);
+			return 0;
+		}
+	return -1;
 }
 
 void pipeline_poll(struct sabpf_pipeline *p)

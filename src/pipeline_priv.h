@@ -31,9 +31,11 @@ struct container_name {
 	char *name;
 };
 
-/* The LOST records of one container, by cause. */
+/* The records consumed of one container, and its LOST records' counts by
+ * cause. */
 struct container_loss {
 	__u64 id;
+	__u64 records;
 	__u64 by_cause[SABPF_LOST_CAUSE_MAX];
 };
 
@@ -52,6 +54,7 @@ struct sabpf_pipeline {
 	size_t nnames;
 	struct container_loss *losses;
 	size_t nlosses;
+	size_t last_loss;		   /* the entry of the last record's container */
 	struct identity_table *identities; /* NULL: no identities known */
 	bool identities_live;		   /* resolve the cgroups records name */
 	char text[RECORD_TEXT_MAX];	   /* decoded NAME text of the current record */

@@ -25,6 +25,7 @@
 #define POLICY_MAX_FILE_BYTES (1 << 20)
 #define POLICY_DEFAULT_INDEX 0xffffu
 #define POLICY_UNRESOLVED_INDEX 0xfffeu /* = POL_UNRESOLVED_INDEX: path not resolved whole */
+#define POLICY_UNHOOKED_INDEX 0xfffbu	/* = POL_UNHOOKED_INDEX: a socket no cgroup hook sees */
 #define POLICY_RESOLVED_MAX 4096 /* = GLOB_PATH_MAX: the longest path decided on, NUL included */
 
 /* The hook classes, each with its own array of rules and its own default. */

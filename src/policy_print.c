@@ -82,6 +82,12 @@ void policy_rule_describe(const struct policy *p, uint32_t rule_id, char *buf, s
 			 class_key(cls));
 		return;
 	}
+	if (i == POLICY_UNHOOKED_INDEX && cls == POLICY_CLASS_EGRESS) {
+		snprintf(buf, len,
+			 "network.unhooked (a socket no cgroup hook sees, refused under "
+			 "network.default deny by the trace backend)");
+		return;
+	}
 	if (!rule_origin(p, rule_id, &o, &present)) {
 		snprintf(buf, len, "unknown rule 0x%08x", rule_id);
 		return;

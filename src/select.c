@@ -5,14 +5,18 @@
  * container, identity_from_cgroup_path) is resolved once, by cgroup id, and
  * its subtree is not walked (it belongs to that container). Matching
  * containers are registered through control_attach_target(), as
- * `--cgroup` ones are. */
+ * `--cgroup` ones are, and get the policy of their configuration entry
+ * through enforce_apply() (the same as `sabpf policy apply --cgroup`). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
+#include "cli.h"
+#include "config.h"
 #include "control.h"
+#include "enforce.h"
 #include "output.h"
 #include "select.h"
 
@@ -59,9 +63,10 @@ struct term {
 
 struct alternative {
 	struct term terms[MAX_TERMS];
-	int nterms;	  /* 0: every runtime's container (--all) */
-	unsigned classes; /* record classes of its containers; 0: the agent's */
-	bool from_config; /* from the configuration file (replaced on reload) */
+	int nterms;			/* 0: every runtime's container (--all) */
+	unsigned classes;		/* record classes of its containers; 0: the agent's */
+	bool from_config;		/* from the configuration file (replaced on reload) */
+	char policy[CONFIG_POLICY_MAX]; /* its policy file; "" none */
 };
 
 /* A container seen by a scan. */
@@ -72,6 +77,9 @@ struct seen {
 	char display[IDENTITY_TEXT * 3 + 4];
 	char id[IDENTITY_ID_LEN + 1];
 	enum sabpf_runtime runtime;
+	char path[PATH_MAX];		/* its cgroup (followed ones) */
+	unsigned classes;		/* the classes it has in scope */
+	char policy[CONFIG_POLICY_MAX]; /* the policy applied to it by the file; "" none */
 };
 
 struct selection {
@@ -173,7 +181,7 @@ struct selection *selection_new(void)
 }
 
 static int add_alternative(struct selection **sp, const char *text, unsigned classes,
-			   bool from_config, char *err, size_t errlen)
+			   const char *policy, bool from_config, char *err, size_t errlen)
 {
 	if (!*sp && !(*sp = selection_new())) {
 		snprintf(err, errlen, "out of memory");
@@ -185,6 +193,12 @@ static int add_alternative(struct selection **sp, const char *text, unsigned cla
 		return -1;
 	}
 	struct alternative alt = {.nterms = 0, .classes = classes, .from_config = from_config};
+	if (policy && strlen(policy) >= sizeof(alt.policy)) {
+		snprintf(err, errlen, "policy path '%s' is longer than %zu bytes", policy,
+			 sizeof(alt.policy) - 1);
+		return -1;
+	}
+	snprintf(alt.policy, sizeof(alt.policy), "%s", policy ? policy : "");
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, ",");
 		if (parse_term(&alt, p, n, text, err, errlen))
@@ -201,13 +215,13 @@ static int add_alternative(struct selection **sp, const char *text, unsigned cla
 
 int selection_add(struct selection **sp, const char *text, char *err, size_t errlen)
 {
-	return add_alternative(sp, text, 0, false, err, errlen);
+	return add_alternative(sp, text, 0, NULL, false, err, errlen);
 }
 
-int selection_add_config(struct selection **sp, const char *text, unsigned classes, char *err,
-			 size_t errlen)
+int selection_add_config(struct selection **sp, const char *text, unsigned classes,
+			 const char *policy, char *err, size_t errlen)
 {
-	return add_alternative(sp, text, classes, true, err, errlen);
+	return add_alternative(sp, text, classes, policy, true, err, errlen);
 }
 
 int selection_replace_config(struct selection *dst, const struct selection *src, char *err,
@@ -260,12 +274,16 @@ static bool term_matches(const struct term *t, const struct sabpf_identity *id)
 	return false;
 }
 
-/* The first alternative that matches id, or NULL. */
-static const struct alternative *match(const struct selection *s, const struct sabpf_identity *id)
+/* The first alternative (of the configuration file only, with file_only)
+ * that matches id, or NULL. */
+static const struct alternative *match(const struct selection *s, const struct sabpf_identity *id,
+				       bool file_only)
 {
 	if (!s || !identity_shown(id) || id->sandbox)
 		return NULL;
 	for (int a = 0; a < s->nalts; a++) {
+		if (file_only && !s->alts[a].from_config)
+			continue;
 		bool all = true;
 		for (int i = 0; i < s->alts[a].nterms && all; i++)
 			all = term_matches(&s->alts[a].terms[i], id);
@@ -277,14 +295,20 @@ static const struct alternative *match(const struct selection *s, const struct s
 
 bool selection_matches(const struct selection *s, const struct sabpf_identity *id)
 {
-	return match(s, id) != NULL;
+	return match(s, id, false) != NULL;
 }
 
 unsigned selection_classes(const struct selection *s, const struct sabpf_identity *id,
 			   unsigned dflt)
 {
-	const struct alternative *alt = match(s, id);
+	const struct alternative *alt = match(s, id, true);
 	return alt && alt->classes ? alt->classes : dflt;
+}
+
+const char *selection_policy(const struct selection *s, const struct sabpf_identity *id)
+{
+	const struct alternative *alt = match(s, id, true);
+	return alt && alt->policy[0] ? alt->policy : NULL;
 }
 
 void selection_free(struct selection *s)
@@ -329,8 +353,45 @@ static struct seen *add_seen(struct selection *s, unsigned long long cgroup)
 	return e;
 }
 
-/* Registers the container at path (its identity id, seen entry e) and
- * reports it. Returns 0, or -1 with why (gone, scope map full). */
+/* Gives the followed container of e the policy file (NULL: none): applied
+ * (again: the file may have changed), or the one the configuration gave it
+ * before removed. Failures are said, not fatal: the container stays
+ * audited. Returns 1 when something changed, else 0. */
+static int set_policy(struct seen *e, const char *policy, bool quiet)
+{
+	char err[1024];
+	if (!policy) {
+		if (!e->policy[0])
+			return 0;
+		int rc = enforce_remove(e->path, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "sabpf: container %s: policy %s not removed: %s\n",
+				e->display, e->policy, err);
+		else if (!quiet)
+			fprintf(stderr, "sabpf: container %s: policy %s removed\n", e->display,
+				e->policy);
+		e->policy[0] = '\0';
+		return 1;
+	}
+	struct policy *p = NULL;
+	if (policy_load_file(policy, &p, err, sizeof(err)) ||
+	    enforce_apply(p, e->path, err, sizeof(err))) {
+		fprintf(stderr, "sabpf: container %s: policy %s not applied: %s\n", e->display,
+			policy, err);
+		policy_free(p);
+		return 0;
+	}
+	if (!quiet)
+		fprintf(stderr, "sabpf: container %s: policy %s applied (%s mode)\n", e->display,
+			policy, p->mode == POLICY_MONITOR ? "monitor" : "enforce");
+	policy_free(p);
+	snprintf(e->policy, sizeof(e->policy), "%s", policy);
+	return 1;
+}
+
+/* Registers the container at path (its identity id, seen entry e), applies
+ * its policy and reports it. Returns 0, or -1 with why (gone, scope map
+ * full). */
 static int follow(struct scan *sc, const char *path, unsigned long long cgroup,
 		  const struct sabpf_identity *id, struct seen *e, char *why, size_t whylen)
 {
@@ -345,12 +406,61 @@ static int follow(struct scan *sc, const char *path, unsigned long long cgroup,
 	pipeline_name_container(sc->p, cgroup, path);
 	e->followed = true;
 	e->runtime = id->runtime;
+	e->classes = t.classes;
+	e->policy[0] = '\0';
+	snprintf(e->path, sizeof(e->path), "%s", path);
 	snprintf(e->id, sizeof(e->id), "%s", id->id);
 	identity_display_name(id, e->display, sizeof(e->display));
 	if (!sc->quiet)
 		fprintf(stderr, "sabpf: container started: %s (%s %s, cgroup id %llu)\n",
 			e->display, identity_runtime_name(id->runtime), id->id, cgroup);
+	set_policy(e, selection_policy(sc->s, id), sc->quiet);
 	return 0;
+}
+
+int selection_reapply(struct selection *s, struct agent *a, unsigned classes, bool quiet)
+{
+	int changed = 0;
+	if (!s->root[0])
+		return 0; /* no scan yet: nothing followed */
+	for (size_t i = 0; i < s->nseen;) {
+		struct seen *e = &s->seen[i];
+		struct sabpf_identity id;
+		if (!e->followed) {
+			/* not selected before: the next scan matches it again */
+			*e = s->seen[--s->nseen];
+			continue;
+		}
+		i++;
+		if (!identity_resolve(e->path + strlen(s->root), &s->roots, &id))
+			continue;
+		bool still = selection_matches(s, &id);
+		int did = set_policy(e, still ? selection_policy(s, &id) : NULL, quiet);
+		unsigned want = selection_classes(s, &id, classes);
+		if (!still || want == e->classes) {
+			changed += did;
+			continue;
+		}
+		struct audit_target t;
+		char why[512], names[64];
+		memset(&t, 0, sizeof(t));
+		snprintf(t.path, sizeof(t.path), "%s", e->path);
+		t.id = e->cgroup;
+		t.classes = want;
+		/* the entries are overwritten in place: records keep flowing */
+		if (control_set_classes(a, &t, why, sizeof(why))) {
+			fprintf(stderr, "sabpf: container %s: classes not changed: %s\n",
+				e->display, why);
+			changed += did;
+			continue;
+		}
+		e->classes = want;
+		cli_format_classes(want, names, sizeof(names));
+		if (!quiet)
+			fprintf(stderr, "sabpf: container %s: classes now %s\n", e->display, names);
+		changed++;
+	}
+	return changed;
 }
 
 /* A new container's cgroup: resolve, match, register. */
@@ -424,6 +534,15 @@ int selection_scan(struct selection *s, struct agent *a, struct sabpf_pipeline *
 		if (e->followed && !quiet)
 			fprintf(stderr, "sabpf: container stopped: %s (%s %s, cgroup id %llu)\n",
 				e->display, identity_runtime_name(e->runtime), e->id, e->cgroup);
+		/* the policy the file gave it frees its slot (by id: no path now) */
+		char why[1024];
+		if (e->followed && e->policy[0] &&
+		    enforce_remove_id(e->cgroup, why, sizeof(why)) < 0)
+			fprintf(stderr, "sabpf: container %s: policy %s not removed: %s\n",
+				e->display, e->policy, why);
+		else if (e->followed && e->policy[0] && !quiet)
+			fprintf(stderr, "sabpf: container %s: policy %s removed (stopped)\n",
+				e->display, e->policy);
 		*e = s->seen[--s->nseen];
 	}
 	return followed;

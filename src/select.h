@@ -30,26 +30,43 @@ struct selection *selection_new(void);
  * "runtime=NAME" for --runtime NAME, or "" (every runtime's container) for
  * --all. Returns 0, or -1 with err naming the term and the keys allowed. */
 int selection_add(struct selection **s, const char *text, char *err, size_t errlen);
-/* The same for an alternative of the configuration file (config.h): its
- * containers get these record classes (0: the agent's --classes), and
+/* The same for an entry of the configuration file (config.h): its
+ * containers get these record classes (0: the agent's --classes) and this
+ * access-control policy file (NULL or "": none), and
  * selection_replace_config() replaces it on reload. */
-int selection_add_config(struct selection **s, const char *text, unsigned classes, char *err,
-			 size_t errlen);
+int selection_add_config(struct selection **s, const char *text, unsigned classes,
+			 const char *policy, char *err, size_t errlen);
 /* Replaces the configuration file's alternatives of dst by those of src
  * (NULL: none), keeping the command line's and every container followed
- * already (a reload changes what happens to containers found after it).
+ * already (selection_reapply then gives those the new classes and policy).
  * Returns 0, or -1 with err (too many alternatives; dst unchanged). */
 int selection_replace_config(struct selection *dst, const struct selection *src, char *err,
 			     size_t errlen);
-/* The record classes of a container: those of the first alternative that
- * matches it, when it has some, else dflt. */
+/* The record classes of a container: those of the first entry of the
+ * configuration file that matches it, when it has some, else dflt (also
+ * when only the command line's selectors match it: they carry none). */
 unsigned selection_classes(const struct selection *s, const struct sabpf_identity *id,
 			   unsigned dflt);
+/* The access-control policy file of a container: that of the first entry
+ * of the configuration file that matches it, or NULL (that entry has none,
+ * or none matches). The same first match as selection_classes. */
+const char *selection_policy(const struct selection *s, const struct sabpf_identity *id);
+/* After a reload (config_poll): every container followed now that an
+ * alternative still matches gets the classes (in the scope map, in place:
+ * no record is lost) and the policy (applied again, or removed when the
+ * file gives it none any more) of the new configuration, each change
+ * reported on stderr unless quiet. A container no alternative matches any
+ * more stays followed with its classes, and loses the policy the file gave
+ * it. A container not selected before is forgotten, so that the next
+ * scan matches it against the new entries. Returns the number of
+ * containers changed. */
+int selection_reapply(struct selection *s, struct agent *a, unsigned classes, bool quiet);
 /* Does the container with this identity match any alternative? Only
  * containers of a runtime (identity_shown) ever match. */
 bool selection_matches(const struct selection *s, const struct sabpf_identity *id);
 /* One scan of the cgroup v2 tree: containers that match and are new are put
- * in scope (with the classes given) and named in the pipeline, those gone
+ * in scope (with their classes, selection_classes, and their policy applied
+ * with enforce_apply when the file gives one) and named in the pipeline, those gone
  * are forgotten; each is reported on stderr unless quiet ("sabpf: container
  * started: docker:web (docker <id>, cgroup id N)" / "... stopped: ...").
  * Returns the number of containers followed now, or -1 with err. */

@@ -44,9 +44,17 @@ const struct trace_syscall trace_syscalls[] = {
     {84, "rmdir", "trace_name"},
     {83, "mkdir", "trace_name"},
     {258, "mkdirat", "trace_name"},
+    {133, "mknod", "trace_name"},
+    {259, "mknodat", "trace_name"},
+    {88, "symlink", "trace_name"},
+    {266, "symlinkat", "trace_name"},
     {82, "rename", "trace_rename"},
     {264, "renameat", "trace_rename"},
     {316, "renameat2", "trace_rename"},
+    {16, "ioctl", "trace_fdop"},
+    {72, "fcntl", "trace_fdop"},
+    {73, "flock", "trace_fdop"},
+    {9, "mmap", "trace_mmap"},
     /* files: attributes (bpf/trace/attr.bpf.c) */
     {90, "chmod", "trace_setattr"},
     {91, "fchmod", "trace_setattr"},
@@ -56,6 +64,8 @@ const struct trace_syscall trace_syscalls[] = {
     {93, "fchown", "trace_setattr"},
     {94, "lchown", "trace_setattr"},
     {260, "fchownat", "trace_setattr"},
+    {76, "truncate", "trace_setattr"},
+    {77, "ftruncate", "trace_setattr"},
     {188, "setxattr", "trace_xattr"},
     {189, "lsetxattr", "trace_xattr"},
     {190, "fsetxattr", "trace_xattr"},
@@ -78,6 +88,8 @@ const struct trace_syscall trace_syscalls[] = {
     {46, "sendmsg", "trace_send"},
     {45, "recvfrom", "trace_recv"},
     {47, "recvmsg", "trace_recv"},
+    {53, "socketpair", "trace_socketpair"},
+    {48, "shutdown", "trace_shutdown"},
 };
 const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
 
@@ -144,7 +156,6 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 		snprintf(err, errlen, "cannot open the trace BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	skel->rodata->agent_tgid = agent_tgid;
 	skel->rodata->wakeup_bytes = wakeup_bytes;
 	if (bpf_map__set_max_entries(skel->maps.events, ring_bytes)) {
 		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
@@ -188,6 +199,15 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 			 "the kernel refused to load the trace backend's programs: %s "
 			 "(SABPF_DEBUG=1 shows the verifier log; `sabpf doctor`)",
 			 strerror(-rc));
+		goto fail;
+	}
+	/* the agent, before anything is attached (or, taking over, the new
+	 * agent in place of the last) */
+	__u32 zero = 0;
+	if (bpf_map__update_elem(skel->maps.agent_map, &zero, sizeof(zero), &agent_tgid,
+				 sizeof(agent_tgid), BPF_ANY)) {
+		snprintf(err, errlen, "cannot tell the programs the agent's pid: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	if (pin_resumed(pin_dir ? *pin : NULL))

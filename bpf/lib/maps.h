@@ -17,8 +17,24 @@
 #include "sabpf_state.h"
 #include "lib/consts.h"
 
-/* Set by the loader before load. */
-const volatile __u32 agent_tgid = 0;
+/* The agent's pid (slot 0), 0 while no agent runs: a map, not load-time
+ * data, so that an agent taking over a pinned kernel side (audit --pin)
+ * becomes the agent the programs leave out and the guard protects (the
+ * loader writes it before attaching; each agent at its start, and 0 when
+ * it leaves the pinned side for the next one). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} agent_map SEC(".maps");
+
+static __always_inline __u32 agent_pid(void)
+{
+	__u32 zero = 0;
+	__u32 *pid = bpf_map_lookup_elem(&agent_map, &zero);
+	return pid ? *pid : 0;
+}
 /* Wake the reader only when this many bytes wait in the ring (batching, as
  * a wakeup per record costs ~1.6 us); the reader also polls on a timer. */
 const volatile __u64 wakeup_bytes = 65536;

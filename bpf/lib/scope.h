@@ -15,12 +15,15 @@ static __always_inline struct sabpf_scope *scope_admit(struct sabpf_scope *scope
 {
 	if (!scope || !(scope->classes & class))
 		return 0;
-	if (task->tgid == agent_tgid)
+	__u32 agent = agent_pid();
+	if (!agent)
+		return scope; /* no agent runs (a pinned side between agents) */
+	if (task->tgid == agent)
 		return 0; /* the agent is opaque: it never records itself */
 	/* A child the agent forked to start a container runs the agent's code
 	 * until its exec commits (its exec id then moves past its parent's):
 	 * it is the agent, and opaque, until then. */
-	if (task->real_parent->tgid == agent_tgid && task->self_exec_id == task->parent_exec_id)
+	if (task->real_parent->tgid == agent && task->self_exec_id == task->parent_exec_id)
 		return 0;
 	return scope;
 }

@@ -6,12 +6,14 @@
  *            fchownat: task -> the file, SETATTR, arg ia_valid<<32 | mode
  *            (ATTR_MODE and the new permission bits for the chmods;
  *            ATTR_UID and/or ATTR_GID, as the call asked, for the chowns;
- *            ATTR_CTIME always, as the kernel sets it)
+ *            ATTR_CTIME always, as the kernel sets it); truncate (ATTR_SIZE)
+ *            and ftruncate (ATTR_SIZE | ATTR_MTIME | ATTR_CTIME | ATTR_FILE),
+ *            mode 0, as do_truncate sets them
  *   xattr    setxattr, lsetxattr, fsetxattr, setxattrat (SETXATTR, arg: the
  *            flags), removexattr, lremovexattr, fremovexattr, removexattrat
  *            (REMOVEXATTR): task -> XATTR node (the attribute's name) ->
  *            the file (SETXATTR_INODE, REMOVEXATTR_INODE)
- * A call on a descriptor (fchmod, fchown, fsetxattr, fremovexattr, and the
+ * A call on a descriptor (fchmod, fchown, ftruncate, fsetxattr, fremovexattr, and the
  * *at calls with AT_EMPTY_PATH and an empty name) reaches the inode: the
  * edge goes to the file's node, as in the LSM backend. A call by name
  * reaches only the string the task passed (a tracepoint cannot look a path
@@ -21,6 +23,8 @@
  * symbolic links. docs/backends.md lists the difference.
  * Included into trace.bpf.c. */
 
+#define NR_truncate 76
+#define NR_ftruncate 77
 #define NR_chmod 90
 #define NR_fchmod 91
 #define NR_chown 92
@@ -40,7 +44,10 @@
 #define TRACE_ATTR_MODE 1
 #define TRACE_ATTR_UID 2
 #define TRACE_ATTR_GID 4
+#define TRACE_ATTR_SIZE 8
+#define TRACE_ATTR_MTIME 32
 #define TRACE_ATTR_CTIME 64
+#define TRACE_ATTR_FILE 0x2000
 #define TRACE_AT_EMPTY_PATH 0x1000
 
 /* The node of the file behind descriptor fd, named if it has no name yet. */
@@ -84,8 +91,17 @@ int BPF_PROG(trace_setattr, struct pt_regs *regs, long ret)
 	int fd = -1, dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di;
 	__u64 at_flags = 0, valid = TRACE_ATTR_CTIME, mode = 0, uid = regs->si, gid = regs->dx;
-	int chmod = 0;
+	int chmod = 0, truncate = 0;
 	switch (regs->orig_ax) {
+	case NR_truncate:
+		truncate = 1;
+		valid = TRACE_ATTR_SIZE;
+		break;
+	case NR_ftruncate:
+		truncate = 1;
+		fd = (int)regs->di;
+		valid = TRACE_ATTR_SIZE | TRACE_ATTR_MTIME | TRACE_ATTR_CTIME | TRACE_ATTR_FILE;
+		break;
 	case NR_chmod:
 		chmod = 1;
 		mode = regs->si;
@@ -118,7 +134,7 @@ int BPF_PROG(trace_setattr, struct pt_regs *regs, long ret)
 	if (chmod) {
 		valid |= TRACE_ATTR_MODE;
 		mode &= 07777;
-	} else {
+	} else if (!truncate) {
 		if ((__u32)uid != (__u32)-1)
 			valid |= TRACE_ATTR_UID;
 		if ((__u32)gid != (__u32)-1)

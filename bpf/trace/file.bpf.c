@@ -4,14 +4,26 @@
  *   open    open, openat, openat2, creat, open_by_handle_at: the new
  *           descriptor's struct file gives the inode (its node) and the path
  *           (rebuilt across mounts); a file the call created gets a fresh
- *           node and a CREATE edge
+ *           node and a CREATE edge; the open edge's arg is f_flags with
+ *           the call's O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC put back
  *   read    read, pread64, readv, preadv, preadv2 (bytes > 0): inode -> task
  *   write   write, pwrite64, writev, pwritev, pwritev2 (bytes > 0)
  *   copy    sendfile, copy_file_range, splice (bytes > 0): the input
  *           file -> task -> the output file, as a read then a write
  *   name    unlink, unlinkat, rmdir (UNLINK or RMDIR), mkdir, mkdirat
- *           (MKDIR, arg S_IFDIR | mode): task -> PATH node
+ *           (MKDIR, arg S_IFDIR | mode), mknod, mknodat (CREATE, arg
+ *           the file type, S_IFREG when none, | mode): task -> PATH node
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
+ *           (symlink, symlinkat: SYMLINK task -> the new name's PATH node,
+ *           in the name family)
+ *   fdop    ioctl (WRITE_IOCTL task -> file and READ_IOCTL back, arg: cmd),
+ *           fcntl (FCNTL, arg: cmd; not yet the FILE_LOCK that the LSM
+ *           backend adds for a lock command), flock (FILE_LOCK,
+ *           arg F_RDLCK, F_WRLCK or F_UNLCK as the kernel translates it), on
+ *           any descriptor but a socket, as the LSM backend's file_ioctl,
+ *           file_fcntl and file_lock
+ *   mmap    mmap of a file: the edges of lib/mmap.h (map_edges, the LSM
+ *           backend's mmap_file), arg prot<<32 | flags
  * The name and rename families name a path, not the inode (the name is
  * gone, or moved, by the exit, and a tracepoint cannot look it up): the
  * string is read from user memory. A socket read or written (read, write,
@@ -27,8 +39,46 @@
 #define NR_rmdir 84
 #define NR_unlinkat 263
 #define NR_mkdirat 258
+#define NR_mknod 133
+#define NR_mknodat 259
+#define NR_symlink 88
+#define NR_symlinkat 266
+#define NR_ioctl 16
+#define NR_fcntl 72
+#define NR_flock 73
 #define NR_renameat2 316
 #define NR_sendfile 40
+#define NR_open 2
+#define NR_creat 85
+#define NR_openat 257
+#define NR_openat2 437
+/* O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC: cleared from f_flags once the
+ * file is open (do_dentry_open), after the LSM hook file_open saw them */
+#define OPEN_CALL_ONLY 01700
+#define CREAT_FLAGS 01101 /* creat(2): O_CREAT | O_WRONLY | O_TRUNC */
+
+/* The open flags that f_flags no longer holds at the exit, from the
+ * call's own argument (openat2: the first field of its struct open_how):
+ * with them, the open edge's arg is what file_open gives in the LSM backend. */
+static __always_inline __u64 open_call_flags(struct pt_regs *regs)
+{
+	__u64 flags = 0;
+	switch (regs->orig_ax) {
+	case NR_open:
+		flags = regs->si;
+		break;
+	case NR_openat:
+		flags = regs->dx;
+		break;
+	case NR_creat:
+		flags = CREAT_FLAGS;
+		break;
+	case NR_openat2:
+		bpf_probe_read_user(&flags, sizeof(flags), (const void *)regs->dx);
+		break;
+	}
+	return flags & OPEN_CALL_ONLY;
+}
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
@@ -47,7 +97,8 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 		return 0;
 	if (trace_kind_has_path(is->node.kind))
 		trace_inode_named(is, file, h.container, &ts->node, created);
-	edge_write(SABPF_REL_OPEN, &is->node, &ts->node, BPF_CORE_READ(file, f_flags), h.container);
+	edge_write(SABPF_REL_OPEN, &is->node, &ts->node,
+		   BPF_CORE_READ(file, f_flags) | open_call_flags(regs), h.container);
 	return 0;
 }
 
@@ -188,7 +239,29 @@ int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 		relation = SABPF_REL_MKDIR;
 		arg = S_IFDIR | (regs->dx & 07777);
 		break;
+	case NR_mknod:
+		relation = SABPF_REL_CREATE;
+		arg = regs->si;
+		break;
+	case NR_mknodat:
+		dirfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		relation = SABPF_REL_CREATE;
+		arg = regs->dx;
+		break;
+	case NR_symlink: /* (target, linkpath): the new name */
+		upath = (const char *)regs->si;
+		relation = SABPF_REL_SYMLINK;
+		break;
+	case NR_symlinkat: /* (target, newdirfd, linkpath) */
+		dirfd = (int)regs->si;
+		upath = (const char *)regs->dx;
+		relation = SABPF_REL_SYMLINK;
+		break;
 	}
+	/* mknod's mode: no file type is a regular file, as the kernel has it */
+	if (relation == SABPF_REL_CREATE)
+		arg = ((arg & S_IFMT) ? (arg & S_IFMT) : S_IFREG) | (arg & 07777);
 	struct prov_task *ts = hook_task(&h);
 	struct prov_node path_node;
 	if (ts && user_path_send(dirfd, upath, &path_node, h.container) == 0)
@@ -221,5 +294,81 @@ int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 		edge_write(SABPF_REL_RENAME, &ts->node, &old_node, flags, h.container);
 	if (user_path_send(newdir, newpath, &new_node, h.container) == 0)
 		edge_write(SABPF_REL_RENAME, &ts->node, &new_node, flags, h.container);
+	return 0;
+}
+
+/* flock's operation as the kernel gives it to file_lock (flock_translate_cmd):
+ * LOCK_SH F_RDLCK, LOCK_EX F_WRLCK, LOCK_UN F_UNLCK */
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_UN 8
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+
+/* The node of the file (not a socket) behind descriptor fd, named if it
+ * has no name yet; 0 for a socket or no file. */
+static __always_inline struct prov_inode *fd_file_node(int fd, __u64 container)
+{
+	struct file *file = fd_file(fd);
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK)
+		return 0;
+	struct prov_inode *is = trace_inode_state(inode, container, 0);
+	if (is && is->name_key == 0 && trace_kind_has_path(is->node.kind))
+		trace_inode_named(is, file, container, &is->node, 0);
+	return is;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = ts ? fd_file_node((int)regs->di, h.container) : 0;
+	if (!is)
+		return 0;
+	__u64 cmd = (__u32)regs->si;
+	short type = F_UNLCK;
+	switch (regs->orig_ax) {
+	case NR_ioctl:
+		edge_write(SABPF_REL_WRITE_IOCTL, &ts->node, &is->node, cmd, h.container);
+		edge_write(SABPF_REL_READ_IOCTL, &is->node, &ts->node, cmd, h.container);
+		break;
+	case NR_flock:
+		if (cmd & LOCK_SH)
+			type = F_RDLCK;
+		else if (cmd & LOCK_EX)
+			type = F_WRLCK;
+		edge_write(SABPF_REL_FILE_LOCK, &ts->node, &is->node, type, h.container);
+		break;
+	case NR_fcntl:
+		edge_write(SABPF_REL_FCNTL, &ts->node, &is->node, cmd, h.container);
+		break;
+	}
+	return 0;
+}
+
+#define MAP_ANONYMOUS 0x20
+
+/* mmap(addr, len, prot, flags, fd, offset): ret is the address, or -errno. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_mmap, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || (unsigned long)ret >= (unsigned long)-4095)
+		return 0;
+	unsigned long prot = regs->dx, flags = regs->r10;
+	if (flags & MAP_ANONYMOUS)
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *is = ts ? fd_file_node((int)regs->r8, h.container) : 0;
+	if (is)
+		map_edges(ts, is, prot, map_is_shared(flags), ((__u64)prot << 32) | (__u32)flags,
+			  h.container);
 	return 0;
 }

@@ -12,12 +12,18 @@
  *   send     sendto, sendmsg (bytes > 0): send task -> socket (arg: bytes),
  *            and the destination address when one is given
  *   recv     recvfrom, recvmsg (bytes > 0): receive socket -> task
+ *   socketpair  socketpair: socket_create task -> each end (as socket),
+ *            then socket_pair_create task -> each end
+ *   shutdown shutdown: shutdown task -> socket (arg: how)
  * read and write on a socket (trace/file.bpf.c) are send and receive too.
  * Socket nodes are the sockfs inodes' nodes (trace/inode.h); a socket's
  * name_key holds the address last linked to it. Included into trace.bpf.c
  * after trace/file.bpf.c. */
 
 #define NR_connect 42
+/* the socket type without SOCK_NONBLOCK and SOCK_CLOEXEC, as the kernel
+ * passes it on to socket_post_create */
+#define SOCK_TYPE_MASK 0xf
 #define NR_bind 49
 #define NR_listen 50
 #define NR_sendmsg 46
@@ -103,8 +109,8 @@ int BPF_PROG(trace_socket, struct pt_regs *regs, long ret)
 	struct prov_inode *ss = socket_of_fd((int)ret, h.container);
 	if (!ts || !ss)
 		return 0;
-	__u64 arg =
-	    ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & 0xffff) << 16) | (regs->dx & 0xffff);
+	__u64 arg = ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & SOCK_TYPE_MASK) << 16) |
+		    (regs->dx & 0xffff);
 	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &ss->node, arg, h.container);
 	return 0;
 }
@@ -188,5 +194,41 @@ int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
 	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
 	if (ts && ss)
 		edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, h.container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_socketpair, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret != 0)
+		return 0;
+	int sv[2];
+	if (bpf_probe_read_user(sv, sizeof(sv), (const void *)regs->r10))
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *a = socket_of_fd(sv[0], h.container);
+	struct prov_inode *b = socket_of_fd(sv[1], h.container);
+	if (!ts || !a || !b)
+		return 0;
+	__u64 arg = ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & SOCK_TYPE_MASK) << 16) |
+		    (regs->dx & 0xffff);
+	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &a->node, arg, h.container);
+	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &b->node, arg, h.container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &a->node, 0, h.container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &b->node, 0, h.container);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_shutdown, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret != 0)
+		return 0;
+	struct prov_task *ts = hook_task(&h);
+	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
+	if (ts && ss)
+		edge_write(SABPF_REL_SHUTDOWN, &ts->node, &ss->node, (__u32)regs->si, h.container);
 	return 0;
 }

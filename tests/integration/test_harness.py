@@ -172,6 +172,29 @@ def test_run_sh_selects_host_side_checks_like_the_scenarios():
     assert "tests/integration/test_views.py" not in files(skip="run")
 
 
+def test_run_sh_copies_the_programs_of_the_selected_scenarios():
+    """run.sh's vm_binaries lists the host programs that the selected
+    scenarios name on "# vm-binaries:" lines (72-runtimes: runc), and those
+    of "# vm-binaries-NAME:" lines only with --with NAME, a name matched
+    whole (initramfs.sh --with copies them)."""
+    body = (REPO / "tests/vm/run.sh").read_text()
+    funcs = re.search(r"^matches\(\) \{.*?^\}\n.*?^vm_binaries\(\) \{.*?^\}\n", body, re.S | re.M)
+    assert funcs, "matches() and vm_binaries() not found in run.sh"
+
+    def programs(only="", skip="", withs=""):
+        cmd = f'cd {REPO} && only="{only}" skip="{skip}" withs="{withs}"\n{funcs.group(0)}\nvm_binaries'
+        proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=True)
+        return set(proc.stdout.split())
+
+    containerd = {"/usr/bin/containerd", "/usr/bin/containerd-shim-runc-v2", "/usr/bin/ctr"}
+    assert programs(only="runtimes") == {"/usr/sbin/runc"}
+    assert programs(only="runtimes", withs="containerd") == {"/usr/sbin/runc"} | containerd
+    assert programs(only="runtimes", withs="other,containerd") == {"/usr/sbin/runc"} | containerd
+    assert programs(only="runtimes", withs="container") == {"/usr/sbin/runc"}
+    assert "/usr/sbin/runc" not in programs(skip="runtimes", withs="containerd")
+    assert programs(only="loss,policy", withs="containerd") == set()
+
+
 def test_artifacts_stream_over_the_console_without_a_disk(dirs):
     scenarios, out, run = dirs
     write_scenario(scenarios, "00-data.sh",

@@ -5,7 +5,7 @@
  * BPF_PROG_TEST_RUN of a raw tracepoint program, which runs in the calling
  * task) and with the path in /proc/self/cgroup; the top-down walk of a
  * subtree (on plain temporary trees and on cgroup v2), the cgroup_mutex
- * barrier and the id-to-path lookup. Runs as root. */
+ * barrier, the id-to-path lookup and whether an id exists. Runs as root. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -535,6 +535,29 @@ static void test_walk_ids_and_sync_on_cgroup2(void **state)
 	assert_int_equal(rmdir(top), 0);
 }
 
+/* An id exists while its cgroup does (also with a child in it), and not
+ * once it is removed; an id never given is not there either. These decide
+ * when `policy apply` frees the slot of a cgroup gone (enforce.c). */
+static void test_id_exists_until_removed(void **state)
+{
+	char top[PATH_MAX], err[512] = "";
+	__u64 id = 0, child = 0;
+
+	(void)state;
+	make_test_cgroup(top, sizeof(top), "exists");
+	assert_int_equal(mkdir(under(top, "c"), 0755), 0);
+	assert_int_equal(cgroup_id_of_dir(top, &id, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_id_of_dir(under(top, "c"), &child, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_id_exists(id), 1);
+	assert_int_equal(cgroup_id_exists(child), 1);
+	assert_int_equal(rmdir(under(top, "c")), 0);
+	assert_int_equal(cgroup_id_exists(child), 0);
+	assert_int_equal(cgroup_id_exists(id), 1); /* its parent is still there */
+	assert_int_equal(rmdir(top), 0);
+	assert_int_equal(cgroup_id_exists(id), 0);
+	assert_int_equal(cgroup_id_exists(~0ull), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +575,7 @@ int main(void)
 	    cmocka_unit_test(test_walk_tolerates_vanished_directories),
 	    cmocka_unit_test(test_walk_refuses_paths_too_long),
 	    cmocka_unit_test(test_walk_ids_and_sync_on_cgroup2),
+	    cmocka_unit_test(test_id_exists_until_removed),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

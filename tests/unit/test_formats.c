@@ -837,8 +837,9 @@ static void test_versions_out_of_order_are_all_declared(void **state)
 }
 
 /* LOST records are counted for the container they name, by cause; the ring
- * losses alone are the ones the sequence gaps measure (lost_ring). The
- * pipeline's containers are the named ones and those with losses. */
+ * losses alone are the ones the sequence gaps measure (lost_ring). Records
+ * are counted per container too. The pipeline's containers are the named
+ * ones and those with records or losses. */
 static void test_loss_by_container(void **state)
 {
 	(void)state;
@@ -870,6 +871,14 @@ static void test_loss_by_container(void **state)
 	pipeline_container_loss(p, 44, by); /* none */
 	for (int c = 0; c < SABPF_LOST_CAUSE_MAX; c++)
 		assert_int_equal(by[c], 0);
+	/* records per container: LOST records included; they add up */
+	assert_int_equal(pipeline_container_records(p, 43), 3);
+	assert_int_equal(pipeline_container_records(p, 0), 1);
+	assert_int_equal(pipeline_container_records(p, 44), 0);
+	assert_true(pipeline_container_records(p, FX_CONTAINER) >= 2);
+	assert_int_equal(pipeline_container_records(p, FX_CONTAINER) +
+			     pipeline_container_records(p, 43) + pipeline_container_records(p, 0),
+			 st.records);
 	__u64 ids[8];
 	assert_int_equal(pipeline_containers(p, ids, 8), 3);
 	assert_int_equal(ids[0], FX_CONTAINER);

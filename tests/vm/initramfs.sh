@@ -3,12 +3,15 @@
 # initramfs.sh: build the gzip'd cpio initramfs that the test VM boots.
 #
 #   tests/vm/initramfs.sh [-o OUTPUT] [--sabpf PATH] [--script FILE]
-#                         [--scenarios DIR] [STATIC_BINARY...]
+#                         [--scenarios DIR] [--with PROGRAM]... [STATIC_BINARY...]
 #
 # The image holds busybox-static with all its applet links, and under /sabpf
 # the repository's layout: /sabpf/build/sabpf (the static agent), every
 # STATIC_BINARY at its path relative to the repository (or /sabpf/bin/NAME
-# when it lives elsewhere), tests/vm/guest-run.sh and the scenarios. With
+# when it lives elsewhere), tests/vm/guest-run.sh and the scenarios. Each
+# --with PROGRAM (an absolute path: a host program from a Debian package,
+# e.g. /usr/sbin/runc, that a scenario needs) is copied at the same path with
+# the shared libraries ldd names for it. With
 # --script FILE the VM runs only that script (as /sabpf/script/NN-name.sh)
 # instead of the scenarios. Its /init mounts proc, sysfs, devtmpfs, a tmpfs on
 # /tmp, cgroup2, securityfs, bpffs and tracefs, then runs guest-run.sh and
@@ -28,6 +31,7 @@ sabpf="$repo/build/sabpf"
 scenarios="$repo/tests/vm/scenarios"
 script=""
 extras=()
+withs=()
 
 die() {
   echo "initramfs.sh: $*" >&2
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
   -o) output=$2; shift 2 ;;
   --sabpf) sabpf=$2; shift 2 ;;
   --scenarios) scenarios=$2; shift 2 ;;
+  --with) withs+=("$2"); shift 2 ;;
   --script) script=$2; shift 2 ;;
   -*) die "unknown option '$1' (see the comment at the top of $0)" ;;
   *) extras+=("$1"); shift ;;
@@ -93,6 +98,18 @@ if [ -e "$sabpf" ]; then
 else
   echo "initramfs.sh: warning: $sabpf does not exist; the image has no agent" >&2
 fi
+
+# Host programs a scenario needs (run.sh: its "# vm-binaries:" lines), at
+# their own paths, on the guest's PATH, with their libraries.
+for prog in "${withs[@]}"; do
+  case "$prog" in /*) ;; *) die "--with '$prog': give an absolute path" ;; esac
+  [ -f "$prog" ] && [ -x "$prog" ] ||
+    die "--with $prog: no such program (scripts/install-deps.sh installs the packages the scenarios need)"
+  mkdir -p "$root/$(dirname "$prog")"
+  rm -f "$root/$prog" # a busybox applet link of that name would be written through
+  cp "$prog" "$root/$prog"
+  is_static "$prog" || copy_libs "$prog"
+done
 
 # Extra static binaries, at their repository-relative path when possible.
 for bin in "${extras[@]}"; do

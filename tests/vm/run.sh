@@ -7,7 +7,7 @@
 # tests/integration). See docs/testing.md.
 #
 #   tests/vm/run.sh [--kernel 6.1|6.12|all (default)] [--native|--vm] [--only PATTERNS]
-#                   [--skip PATTERNS] [--cgroup v2|hybrid] [--extra FILE]...
+#                   [--skip PATTERNS] [--cgroup v2|hybrid] [--extra FILE]... [--with NAMES]
 #   tests/vm/run.sh --script FILE --out DIR [--kernel 6.1 (default)|6.12] [--native|--vm]
 #
 # Scenario mode ends with the line "integration: N passed, N failed" (the
@@ -21,6 +21,13 @@
 # host-side checks test_NAME.py the same way, by the scenario the file
 # names in a line SCENARIO = "..." or else by NAME. One list given to --only
 # in one run and to --skip in another splits the suite between two VMs.
+#
+# A scenario names the host programs it needs in the VM (from Debian
+# packages, e.g. runc) on a line "# vm-binaries: FILE..." near its top; the
+# initramfs holds them (with their libraries) only when such a scenario is
+# selected. A line "# vm-binaries-NAME: FILE..." adds programs only with
+# --with NAME (comma-separated names, or SABPF_VM_WITH): parts of a scenario
+# too big or slow for every run (72-runtimes.sh's containerd, --with containerd).
 #
 # Script mode runs one guest script the same way (SABPF, OUT and SCENARIO
 # set), copies what it wrote to $OUT into DIR, and exits with its status.
@@ -44,6 +51,7 @@ script=""
 script_out=""
 cgroup=${SABPF_VM_CGROUP:-v2}
 extras=()
+withs=${SABPF_VM_WITH:-}
 vm_timeout=${SABPF_VM_TIMEOUT:-3000}
 qemu="" # set by tests/vm/qemu.sh on the first boot
 vmdir=${SABPF_VM_DIR:-build/vm} # where consoles, artifacts, initramfs go
@@ -73,6 +81,7 @@ while [ $# -gt 0 ]; do
   --script) script=$2; shift 2 ;;
   --out) script_out=$2; shift 2 ;;
   --extra) extras+=("$2"); shift 2 ;;
+  --with) withs=$2; shift 2 ;;
   -h | --help) usage ;;
   *) echo "run.sh: unknown argument '$1'" >&2; usage ;;
   esac
@@ -302,6 +311,24 @@ matches() {
   return 1
 }
 
+# vm_binaries: the host programs the selected scenarios name on their
+# "# vm-binaries:" lines (and "# vm-binaries-NAME:" for each NAME of
+# --with), one per line, for initramfs.sh --with.
+vm_binaries() {
+  local f name tag files
+  for f in tests/vm/scenarios/[0-9][0-9]-*.sh; do
+    name=$(basename "$f" .sh)
+    name=${name#[0-9][0-9]-}
+    if [ -n "$only" ] && ! matches "$name" "$only"; then continue; fi
+    if [ -n "$skip" ] && matches "$name" "$skip"; then continue; fi
+    while read -r tag files; do
+      tag=${tag%:}
+      if [ "$tag" != vm-binaries ] && [[ ",$withs," != *",${tag#vm-binaries-},"* ]]; then continue; fi
+      tr ' ' '\n' <<<"$files"
+    done < <(head -n 20 "$f" | sed -n 's/^# \(vm-binaries[a-z0-9-]*:\)/\1/p')
+  done | sort -u
+}
+
 # pytest_files: the host-side checks to run; with --only or --skip, those
 # whose scenario passes them: the one named by the file's line
 # SCENARIO = "NAME" (test_views.py checks scenario run), or else the NAME of
@@ -405,7 +432,12 @@ main() {
     run_pytest "$repo/build/native/out" native
   else
     echo "# integration: in a QEMU/TCG VM (kernels: $kernels, cgroup $cgroup; $why_mode)"
-    if tests/vm/initramfs.sh -o "$vmdir/initrd.cpio.gz" "${extras[@]}" >/dev/null; then
+    local with_args=() prog
+    while read -r prog; do
+      [ -n "$prog" ] && with_args+=(--with "$prog")
+    done < <(vm_binaries)
+    [ ${#with_args[@]} -gt 0 ] && echo "# programs for the selected scenarios: ${with_args[*]}"
+    if tests/vm/initramfs.sh -o "$vmdir/initrd.cpio.gz" "${with_args[@]}" "${extras[@]}" >/dev/null; then
       for series in $kernels; do
         echo "# --- kernel $series ---"
         if run_in_vm "$series" "$vmdir/$series" "$vmdir/initrd.cpio.gz"; then

@@ -4,6 +4,13 @@
  *
  *   policyprobe connect ADDR PORT      TCP connect (refused = allowed by policy)
  *   policyprobe sendto ADDR PORT       one UDP datagram to ADDR
+ *   policyprobe sendmmsg ADDR PORT     the same with sendmmsg
+ *   policyprobe uring-connect ADDR PORT
+ *                                      TCP connect through io_uring
+ *                                      (IORING_OP_CONNECT)
+ *   policyprobe uring-sendmsg ADDR PORT
+ *                                      a UDP datagram through io_uring
+ *                                      (IORING_OP_SENDMSG)
  *   policyprobe bind ADDR PORT         bind a TCP socket
  *   policyprobe listen PORT            bind 0.0.0.0:PORT, then listen (PORT 0:
  *                                      no bind, the kernel picks a port)
@@ -44,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/bpf.h>
+#include <linux/io_uring.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -118,12 +126,17 @@ static int net_op(const char *op, const char *addr, const char *port)
 	socklen_t len = make_addr(addr, port, &ss);
 	if (!len)
 		return EINVAL;
-	int udp = strcmp(op, "sendto") == 0;
+	int udp = strcmp(op, "sendto") == 0 || strcmp(op, "sendmmsg") == 0;
 	int fd = socket(ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 	if (fd < 0)
 		return errno;
 	int rc, e = 0;
-	if (udp)
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
+	struct mmsghdr mm = {
+	    .msg_hdr = {.msg_name = &ss, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1}};
+	if (strcmp(op, "sendmmsg") == 0)
+		rc = sendmmsg(fd, &mm, 1, 0);
+	else if (udp)
 		rc = (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len);
 	else if (strcmp(op, "connect") == 0)
 		rc = connect(fd, (struct sockaddr *)&ss, len);
@@ -135,6 +148,63 @@ static int net_op(const char *op, const char *addr, const char *port)
 		e = 0; /* nothing listens there: the policy let the connect through */
 	close(fd);
 	return e;
+}
+
+/* connect (TCP) or sendmsg (UDP) to ADDR PORT as one io_uring request:
+ * the kernel's worker does the operation, not a system call of the task. */
+static int uring_op(const char *op, const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(addr, port, &ss);
+	if (!len)
+		return EINVAL;
+	int udp = strcmp(op, "uring-sendmsg") == 0;
+	int fd = socket(ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		return errno;
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0)
+		return errno;
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(__u32);
+	size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (sq_len < cq_len)
+		sq_len = cq_len; /* one mapping for both (IORING_FEAT_SINGLE_MMAP) */
+	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
+			IORING_OFF_SQ_RING);
+	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || sqes == MAP_FAILED || !(p.features & IORING_FEAT_SINGLE_MMAP))
+		return ENOSYS;
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
+	struct msghdr mh = {.msg_name = &ss, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1};
+	struct io_uring_sqe *sqe = &sqes[0];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->fd = fd;
+	if (udp) {
+		sqe->opcode = IORING_OP_SENDMSG;
+		sqe->addr = (__u64)(uintptr_t)&mh;
+		sqe->len = 1;
+	} else {
+		sqe->opcode = IORING_OP_CONNECT;
+		sqe->addr = (__u64)(uintptr_t)&ss;
+		sqe->off = len;
+	}
+	unsigned *array = (unsigned *)(sq + p.sq_off.array);
+	unsigned *tail = (unsigned *)(sq + p.sq_off.tail);
+	array[*tail & *(unsigned *)(sq + p.sq_off.ring_mask)] = 0;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return errno;
+	unsigned head = __atomic_load_n((unsigned *)(sq + p.cq_off.head), __ATOMIC_ACQUIRE);
+	struct io_uring_cqe *cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
+	int res = cqes[head & *(unsigned *)(sq + p.cq_off.ring_mask)].res;
+	close(ring);
+	close(fd);
+	if (!udp && res == -ECONNREFUSED)
+		return 0; /* nothing listens there: the policy let the connect through */
+	return res < 0 ? -res : 0;
 }
 
 static int listen_op(const char *port)
@@ -434,9 +504,13 @@ static int run_op(int argc, char **argv)
 	}
 	const char *op = argv[1];
 	int e;
-	if ((strcmp(op, "connect") == 0 || strcmp(op, "sendto") == 0 || strcmp(op, "bind") == 0) &&
+	if ((strcmp(op, "connect") == 0 || strcmp(op, "sendto") == 0 ||
+	     strcmp(op, "sendmmsg") == 0 || strcmp(op, "bind") == 0) &&
 	    argc == 4)
 		e = net_op(op, argv[2], argv[3]);
+	else if ((strcmp(op, "uring-connect") == 0 || strcmp(op, "uring-sendmsg") == 0) &&
+		 argc == 4)
+		e = uring_op(op, argv[2], argv[3]);
 	else if (strcmp(op, "listen") == 0)
 		e = listen_op(argv[2]);
 	else if (strcmp(op, "socket") == 0)

@@ -10,7 +10,9 @@
 #          over the same DIR: every numbered write is in A's or B's output
 #          exactly once, writes made in the gap among them; B's sequence
 #          accounting (carried on from A's) misses nothing, nothing lost;
-#          agent C with --unpin ends it all: DIR is gone.
+#          agent C with --unpin ends it all: DIR is gone. With the LSM
+#          backend, the guard protects B (signal, ptrace from the pod),
+#          the agent that took over, not A's old pid.
 #   crash: A killed by SIGKILL: no write twice, and every write absent from
 #          both outputs is counted missing by B (at most seq_missing).
 #   overflow (the negative control: the checks can fail): a 4 KiB ring and
@@ -120,6 +122,21 @@ t_start=$(now)
 at_start=$(written "$d")
 agent B
 B=$pid
+if [ "$backend" = lsm ]; then
+  # the guard protects the agent that took over, not the one that loaded
+  # the programs: from the pod, B cannot be signalled or traced; from the
+  # host it can (the probe works)
+  probe=$(dirname "$SABPF")/progs/guardprobe
+  for act in kill ptrace; do
+    r=$(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$pod" "$probe" $act "$B" 2>&1)
+    case "$r" in
+    *"errno=1 EPERM"*) ok "B (pid $B, the new agent) is guarded: $act from the pod: $r" ;;
+    *) not_ok "B is not guarded after the restart: $act from the pod: $r" ;;
+    esac
+  done
+  r=$("$probe" kill "$B" 2>&1)
+  [ "$r" = "kill $B: ok" ] && ok "the same signal from the host reaches B ($r)" || not_ok "kill from the host: $r"
+fi
 sleep 1
 touch "$d/stop"
 wait "$W"
