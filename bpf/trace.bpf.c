@@ -10,9 +10,11 @@
  *   - inodes are identified by (dev, ino, generation) in an LRU hash map
  *     (trace/inode.h), as inode local storage is LSM-only;
  *   - system calls are seen at their exit: one tp_btf/sys_exit dispatcher
- *     does the scope check, then tail-calls the program of the syscall's
+ *     tests the syscall's number against the recorded ones (trace_recorded)
+ *     and the task's scope, then tail-calls the program of the syscall's
  *     family through trace_calls (a program array indexed by syscall
- *     number, filled by the agent from the one table of src/trace.c);
+ *     number); the bitmap and the array are both filled by the agent from
+ *     the one table of src/trace.c;
  *   - process life comes from the scheduler tracepoints (trace/task.bpf.c);
  *     files are trace/file.bpf.c, sockets trace/net.bpf.c, credentials
  *     and namespaces trace/cred.bpf.c (with the process-memory nodes, one
@@ -40,6 +42,70 @@ struct {
 	__type(value, __u32);
 } trace_calls SEC(".maps");
 
+/* Bit nr set: system call nr has a program in trace_calls. Set by the
+ * agent before load from the same table (src/trace.c), so the dispatcher
+ * returns for every other call before any helper call. */
+const volatile __u64 trace_recorded[SYSCALL_SLOTS / 64] = {};
+
+/* scope_map's generation: the agent adds one after every change it makes
+ * there (entries put or deleted: trace_scope_changed, src/trace.c), which
+ * voids all that trace_cpu remembers from before. The kernel's own changes
+ * need no step: the cgroup_mkdir inheritance makes an entry for a new id
+ * (kernfs ids are not reused, and no task was in the cgroup before), and
+ * cgroup_rmdir deletes one no task is in any more. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} scope_gen SEC(".maps");
+
+#define SEEN_BITS 8
+#define SEEN_SLOTS (1 << SEEN_BITS)
+
+/* The dispatcher's state on one CPU (tracepoint programs run with
+ * preemption off, and a tail call follows its dispatcher at once):
+ *   scope, armed  its decision, handed to the family program it tail-calls
+ *                 (trace_enter clears armed: one program takes it)
+ *   seen          by a hash of the cgroup id: a cgroup's scope_map entry
+ *                 as looked up at generation gen (classes 0: none), used
+ *                 instead of a lookup until the generation moves. */
+struct trace_cpu {
+	struct sabpf_scope scope;
+	__u32 armed;
+	__u32 pad;
+	struct {
+		__u64 cgroup_id;
+		__u64 gen;
+		struct sabpf_scope entry;
+	} seen[SEEN_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct trace_cpu);
+} trace_cpu SEC(".maps");
+
+/* The prelude of a family program tail-called by trace_sys_exit, in place
+ * of hook_enter: the scope the dispatcher found (no second lookup), with
+ * this program's record class on. 0: return at once. (hook_enter is still
+ * correct there, at the cost of a second scope lookup.) */
+static __always_inline int trace_enter(struct hook *h, __u32 class)
+{
+	__u32 zero = 0;
+	struct trace_cpu *cpu = bpf_map_lookup_elem(&trace_cpu, &zero);
+	if (!cpu || !cpu->armed)
+		return 0;
+	cpu->armed = 0;
+	if (!(cpu->scope.classes & class))
+		return 0;
+	h->scope = &cpu->scope;
+	h->container = cpu->scope.container;
+	return 1;
+}
+
 #include "cgroup.bpf.c"
 #include "trace/inode.h"
 #include "trace/cred.bpf.c"
@@ -49,17 +115,19 @@ struct {
 #include "trace/attr.bpf.c"
 #include "trace/mount.bpf.c"
 
-/* Every system call of every task ends here, so the path of a syscall
- * without a family program (most of them) is the shortest: its number,
- * the ia32 test, and a tail call into an empty slot, which falls through;
- * no map lookup. The scope check (lib/scope.h) is the family program's
- * own first step (hook_enter, with its record class): every program in
- * trace_calls must begin with it, as the dispatcher does not check. */
+/* Every system call of every task ends here. The cheapest tests come
+ * first: a syscall no family records (most of them) costs its number and
+ * one bitmap word, no helper call; a recorded one costs the ia32 test, the
+ * cgroup's id (read from the task, cheaper than its helper) and its slot
+ * in trace_cpu.seen (the scope_map lookup once per cgroup, CPU and
+ * generation). Only an audited task's recorded call reaches its family's
+ * program, with the scope in trace_cpu (trace_enter). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u32 nr = (__u32)regs->orig_ax;
-	if (nr >= SYSCALL_SLOTS)
+	if (nr >= SYSCALL_SLOTS ||
+	    !(trace_recorded[bounded(nr / 64, SYSCALL_SLOTS / 64 - 1)] & (1ULL << (nr % 64))))
 		return 0;
 	/* An ia32 system call (int $0x80, even from a 64-bit program) has
 	 * numbers and argument registers of its own: dispatching it by the
@@ -69,6 +137,34 @@ int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (task->thread_info.status & TS_COMPAT)
 		return 0;
+	__u32 zero = 0;
+	struct trace_cpu *cpu = bpf_map_lookup_elem(&trace_cpu, &zero);
+	__u64 *gen = bpf_map_lookup_elem(&scope_gen, &zero);
+	if (!cpu || !gen)
+		return 0;
+	/* what bpf_get_current_cgroup_id returns: the cgroup v2 id */
+	__u64 cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	/* the generation is read before the lookup: a change made after this
+	 * read comes with a step past it (the agent steps after its change) */
+	__u64 now = *(volatile __u64 *)gen;
+	__u32 slot =
+	    bounded((cgroup_id * 0x9e3779b97f4a7c15ULL) >> (64 - SEEN_BITS), SEEN_SLOTS - 1);
+	if (cpu->seen[slot].cgroup_id != cgroup_id || cpu->seen[slot].gen != now) {
+		struct sabpf_scope *found = bpf_map_lookup_elem(&scope_map, &cgroup_id);
+		cpu->seen[slot].cgroup_id = cgroup_id;
+		cpu->seen[slot].gen = now;
+		if (found)
+			cpu->seen[slot].entry = *found;
+		else
+			cpu->seen[slot].entry.classes = 0;
+	}
+	struct sabpf_scope *entry = &cpu->seen[slot].entry;
+	struct sabpf_scope *scope = scope_admit(entry, SABPF_CLASS_ALL, task);
+	if (!scope)
+		return 0;
+	cpu->scope = *scope;
+	cpu->armed = 1;
 	bpf_tail_call(ctx, &trace_calls, nr);
+	cpu->armed = 0; /* an empty slot: nobody took it */
 	return 0;
 }

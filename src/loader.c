@@ -682,6 +682,15 @@ int agent_scope_put(struct agent *a, __u64 cgroup_id, __u64 container, __u32 cla
 				 (unsigned long long)cgroup_id, strerror(errno));
 		return -1;
 	}
+	if (a->trace && trace_scope_changed(a->trace)) {
+		/* the entry is there, but a dispatcher that saw the cgroup
+		 * before may go on believing what it saw: the put failed */
+		snprintf(err, errlen,
+			 "cannot put cgroup %llu in scope: stepping the trace backend's "
+			 "scope generation failed: %s",
+			 (unsigned long long)cgroup_id, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -701,9 +710,21 @@ int agent_scope_get(struct agent *a, __u64 cgroup_id, __u64 *container, __u32 *c
 	return 0;
 }
 
+/* After entries left scope_map: the trace dispatcher forgets what it
+ * remembered of them (a cgroup seen in scope would stay recorded). */
+static void scope_removed(struct agent *a)
+{
+	if (a->trace && trace_scope_changed(a->trace))
+		fprintf(stderr,
+			"sabpf: warning: stepping the trace backend's scope generation failed: %s; "
+			"cgroups just removed from scope may stay recorded until the next change\n",
+			strerror(errno));
+}
+
 void agent_scope_delete(struct agent *a, __u64 cgroup_id)
 {
-	bpf_map__delete_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), 0);
+	if (bpf_map__delete_elem(a->scope_map, &cgroup_id, sizeof(cgroup_id), 0) == 0)
+		scope_removed(a);
 }
 
 __u32 agent_scope_capacity(struct agent *a)
@@ -1041,8 +1062,11 @@ static unsigned purge_entries(struct bpf_map *map, size_t value_size, size_t off
 
 int agent_scope_remove(struct agent *a, __u64 container)
 {
-	return purge_entries(a->scope_map, sizeof(struct sabpf_scope),
-			     offsetof(struct sabpf_scope, container), container);
+	unsigned purged = purge_entries(a->scope_map, sizeof(struct sabpf_scope),
+					offsetof(struct sabpf_scope, container), container);
+	if (purged)
+		scope_removed(a);
+	return purged;
 }
 
 /* Packets a container's sockets sent that no audited socket of this host

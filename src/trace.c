@@ -2,7 +2,9 @@
 /* trace.c: the `trace` backend (bpf/trace.bpf.c): the table of recorded
  * system calls and the loading of its programs. To record one more system
  * call, add a line to trace_syscalls (its family's program must read its
- * arguments: bpf/trace/); to record a new family, add its program too. */
+ * arguments: bpf/trace/); to record a new family, add its program too
+ * (starting with trace_enter). The table fills both the dispatcher's
+ * bitmap of recorded calls and its program array. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +132,20 @@ static int check_table(struct bpf_object *obj, const struct trace_syscall *table
 	return 0;
 }
 
+int trace_scope_changed(struct trace_bpf *skel)
+{
+	/* read, add one, write: a lost step between two agent threads still
+	 * leaves a value no dispatcher read before either put (each writer
+	 * read the generation after its own put) */
+	__u32 zero = 0;
+	__u64 gen = 0;
+	if (bpf_map__lookup_elem(skel->maps.scope_gen, &zero, sizeof(zero), &gen, sizeof(gen), 0))
+		return -1;
+	gen++;
+	return bpf_map__update_elem(skel->maps.scope_gen, &zero, sizeof(zero), &gen, sizeof(gen),
+				    0);
+}
+
 int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen)
 {
 	struct trace_bpf *skel = trace_bpf__open();
@@ -169,6 +185,11 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	}
 	if (check_table(skel->obj, trace_syscalls, trace_nsyscalls, err, errlen))
 		goto fail;
+	/* the dispatcher's bitmap of the calls it hands on: the same table as
+	 * the program array below */
+	for (size_t i = 0; i < trace_nsyscalls; i++)
+		skel->rodata->trace_recorded[trace_syscalls[i].nr / 64] |=
+		    1ULL << (trace_syscalls[i].nr % 64);
 	/* the family programs are reached by tail call, never attached: only
 	 * the dispatcher hangs on sys_exit (a family program attached there
 	 * would run for every system call, with the wrong arguments) */

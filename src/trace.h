@@ -33,6 +33,10 @@ struct pin;
 struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_bytes,
 			     __u32 scope_entries, const char *pin_dir, const char *settings,
 			     struct pin **pin, char *err, size_t errlen);
+/* To call after every change of scope_map from user space (entries put,
+ * deleted): steps the generation that voids what the dispatcher remembers
+ * of each cgroup's entry. Returns 0, or -1 with errno. */
+int trace_scope_changed(struct trace_bpf *skel);
 /* Checks the table against the object's programs (no kernel needed).
  * Returns 0, or -1 with the first bad entry in err. */
 int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen);

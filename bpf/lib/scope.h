@@ -7,6 +7,27 @@
 
 #include "lib/maps.h"
 
+/* Whether `task`, whose cgroup has the scope entry `scope` (0: none), is
+ * audited for this record class: the class is on and the task is not the
+ * agent. Returns scope, or 0. */
+static __always_inline struct sabpf_scope *scope_admit(struct sabpf_scope *scope, __u32 class,
+						       struct task_struct *task)
+{
+	if (!scope || !(scope->classes & class))
+		return 0;
+	__u32 agent = agent_pid();
+	if (!agent)
+		return scope; /* no agent runs (a pinned side between agents) */
+	if (task->tgid == agent)
+		return 0; /* the agent is opaque: it never records itself */
+	/* A child the agent forked to start a container runs the agent's code
+	 * until its exec commits (its exec id then moves past its parent's):
+	 * it is the agent, and opaque, until then. */
+	if (task->real_parent->tgid == agent && task->self_exec_id == task->parent_exec_id)
+		return 0;
+	return scope;
+}
+
 /* The first step of every hook: is the current task in an audited cgroup,
  * with this record class on, and not the agent? Out-of-scope tasks pay one
  * hash lookup and nothing more. */
@@ -14,22 +35,7 @@ static __always_inline struct sabpf_scope *scope_of_current(__u32 class)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 	struct sabpf_scope *scope = bpf_map_lookup_elem(&scope_map, &cgroup_id);
-
-	if (!scope || !(scope->classes & class))
-		return 0;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 agent = agent_pid();
-	if (!agent)
-		return scope; /* no agent runs (a pinned side between agents) */
-	if (tgid == agent)
-		return 0; /* the agent is opaque: it never records itself */
-	/* A child the agent forked to start a container runs the agent's code
-	 * until its exec commits (its exec id then moves past its parent's):
-	 * it is the agent, and opaque, until then. */
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (task->real_parent->tgid == agent && task->self_exec_id == task->parent_exec_id)
-		return 0;
-	return scope;
+	return scope ? scope_admit(scope, class, bpf_get_current_task_btf()) : 0;
 }
 
 /* The prelude of every audit program, filled by one call (hook_enter):

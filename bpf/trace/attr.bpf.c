@@ -86,7 +86,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_setattr, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int fd = -1, dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di;
@@ -151,7 +151,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_xattr, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int fd = -1, dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di, *uname = (const char *)regs->si;

@@ -84,7 +84,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret < 0)
 		return 0;
 	struct file *file = fd_file((int)ret);
 	if (!file)
@@ -106,10 +106,10 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
  * name yet (a descriptor inherited from outside the scope). A socket's
  * node only with the network class on (*sock set: the edge is then a send
  * or a receive, as in the LSM backend). */
-static __always_inline struct prov_inode *rw_inode(int fd, __u64 container, __u32 classes,
-						   int *sock)
+static __always_inline struct prov_inode *rw_inode(struct task_struct *task, int fd,
+						   __u64 container, __u32 classes, int *sock)
 {
-	struct file *file = fd_file(fd);
+	struct file *file = fd_file_of(task, fd);
 	*sock = 0;
 	if (!file)
 		return 0;
@@ -156,13 +156,16 @@ static __always_inline void rw_flow(struct hook *h, struct prov_task *ts, struct
 static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int sock;
-	struct prov_inode *is = rw_inode((int)regs->di, h.container, h.scope->classes, &sock);
-	struct prov_task *ts = is ? hook_task(&h) : 0;
-	if (ts)
-		rw_flow(&h, ts, is, sock, ret, write);
+	struct task_struct *task = bpf_get_current_task_btf(); /* once, for both */
+	struct prov_inode *is = rw_inode(task, (int)regs->di, h.container, h.scope->classes, &sock);
+	struct prov_task *ts = is ? task_state_of(task, h.scope) : 0;
+	if (!ts)
+		return 0;
+	task_record(ts, task);
+	rw_flow(&h, ts, is, sock, ret, write);
 	return 0;
 }
 
@@ -183,7 +186,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int in = (int)regs->di, out = (int)regs->dx;
 	if (regs->orig_ax == NR_sendfile) {
@@ -193,11 +196,12 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 	struct prov_task *ts = hook_task(&h);
 	if (!ts)
 		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
 	int sock;
-	struct prov_inode *is = rw_inode(in, h.container, h.scope->classes, &sock);
+	struct prov_inode *is = rw_inode(task, in, h.container, h.scope->classes, &sock);
 	if (is)
 		rw_flow(&h, ts, is, sock, ret, 0);
-	is = rw_inode(out, h.container, h.scope->classes, &sock);
+	is = rw_inode(task, out, h.container, h.scope->classes, &sock);
 	if (is)
 		rw_flow(&h, ts, is, sock, ret, 1);
 	return 0;
@@ -209,7 +213,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int dirfd = AT_FDCWD;
 	const char *upath = (const char *)regs->di;
@@ -269,7 +273,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	int olddir = AT_FDCWD, newdir = AT_FDCWD;
 	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
@@ -322,7 +326,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret < 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *is = ts ? fd_file_node((int)regs->di, h.container) : 0;
@@ -356,7 +360,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_mmap, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || (unsigned long)ret >= (unsigned long)-4095)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || (unsigned long)ret >= (unsigned long)-4095)
 		return 0;
 	unsigned long prot = regs->dx, flags = regs->r10;
 	if (flags & MAP_ANONYMOUS)

@@ -2,7 +2,7 @@
 /* trace/inode.h: inode nodes of the trace backend, and the helpers its
  * family programs share (fd -> struct file, names of inodes). Inode local
  * storage is LSM-only, so an inode's node lives in an LRU hash keyed by
- * (dev, ino); the entry remembers the inode's generation and a node is
+ * (super block, ino); the entry remembers the inode's generation and a node is
  * made afresh when it differs (an inode number reused by a new file) or
  * when the open created the file. Nothing tells a tracepoint program when
  * an inode is freed: the map is an LRU, and an evicted entry means the
@@ -10,8 +10,7 @@
  * a false flow). Included into trace.bpf.c. */
 
 struct trace_inode_key {
-	__u32 dev;
-	__u32 pad;
+	__u64 sb; /* the address of its struct super_block: its file system */
 	__u64 ino;
 };
 
@@ -35,16 +34,38 @@ static __always_inline void trace_inode_record(struct prov_inode *is, struct ino
 	inode_node_record(&is->node, inode, sock, container);
 }
 
-/* An inode's entry in trace_inodes, by its key (dev, ino), if it still
- * belongs to this inode (same generation); key and generation are filled
- * for trace_inode_state_at. */
+/* Bytes at the start of struct inode read at once by trace_inode_find:
+ * i_sb and i_ino are there on every kernel, i_generation too on recent ones
+ * (6.18: at 124); a field past them is read on its own. One probe read per
+ * field was most of the cost of an audited read or write. */
+#define TRACE_INODE_HEAD 128
+
+/* A field of the inode head, at its CO-RE offset (a constant at load, so
+ * the verifier sees a fixed, aligned stack slot), or read on its own when
+ * this kernel puts it past the head. */
+#define trace_inode_field(head, inode, field, type)                                                \
+	({                                                                                         \
+		type v_;                                                                           \
+		const __u32 off_ = bpf_core_field_offset(struct inode, field);                     \
+		if (off_ + sizeof(type) <= TRACE_INODE_HEAD)                                       \
+			__builtin_memcpy(&v_, (const __u8 *)(head) + off_, sizeof(type));          \
+		else                                                                               \
+			v_ = (type)BPF_CORE_READ(inode, field);                                    \
+		v_;                                                                                \
+	})
+
+/* An inode's entry in trace_inodes, by its key (super block, ino), if it
+ * still belongs to this inode (same generation); key and generation are
+ * filled for trace_inode_state_at. */
 static __always_inline struct trace_inode *
 trace_inode_find(struct inode *inode, struct trace_inode_key *key, __u32 *generation)
 {
-	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	key->pad = 0;
-	key->ino = BPF_CORE_READ(inode, i_ino);
-	*generation = BPF_CORE_READ(inode, i_generation);
+	__u64 head[TRACE_INODE_HEAD / 8];
+	if (bpf_probe_read_kernel(head, sizeof(head), inode))
+		__builtin_memset(head, 0, sizeof(head));
+	key->sb = trace_inode_field(head, inode, i_sb, __u64);
+	key->ino = trace_inode_field(head, inode, i_ino, __u64);
+	*generation = trace_inode_field(head, inode, i_generation, __u32);
 	struct trace_inode *ti = bpf_map_lookup_elem(&trace_inodes, key);
 	return ti && ti->generation == *generation ? ti : 0;
 }
@@ -67,7 +88,7 @@ trace_inode_state_at(struct inode *inode, struct trace_inode_key *key, __u32 gen
 }
 
 /* The node of an inode (recorded); `created`: the file was just made, so
- * any entry left under its (dev, ino) belongs to a file gone before. */
+ * any entry left under its (super block, ino) belongs to a file gone before. */
 static __always_inline struct prov_inode *trace_inode_state(struct inode *inode, __u64 container,
 							    int created)
 {

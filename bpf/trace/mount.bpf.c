@@ -17,7 +17,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_mount, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
 		return 0;
 	const char *target = (const char *)regs->si; /* mount(source, target, type, flags) */
 	__u64 flags = regs->r10;

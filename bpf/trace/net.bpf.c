@@ -89,7 +89,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_socket, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET) || ret < 0)
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret < 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ss = socket_of_fd((int)ret, h.container);
@@ -105,7 +105,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sockaddr, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET))
+	if (!trace_enter(&h, SABPF_CLASS_NET))
 		return 0;
 	__u64 nr = regs->orig_ax;
 	if (!(ret == 0 || (nr == NR_connect && ret == -EINPROGRESS)))
@@ -130,7 +130,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_accept, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET) || ret < 0)
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret < 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ls = socket_of_fd((int)regs->di, h.container);
@@ -150,7 +150,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET) || ret <= 0)
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
@@ -174,7 +174,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET) || ret <= 0)
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
@@ -187,7 +187,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_socketpair, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret != 0)
 		return 0;
 	int sv[2];
 	if (bpf_probe_read_user(sv, sizeof(sv), (const void *)regs->r10))
@@ -210,7 +210,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_shutdown, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_NET) || ret != 0)
+	if (!trace_enter(&h, SABPF_CLASS_NET) || ret != 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
