@@ -14,6 +14,12 @@
  *           (MKDIR, arg S_IFDIR | mode), mknod, mknodat (CREATE, arg
  *           the file type, S_IFREG when none, | mode): task -> PATH node
  *   rename  rename, renameat, renameat2: task -> old and new PATH nodes
+ *   link    link, linkat: LINK task -> the old and the new name's PATH
+ *           nodes; linkat(fd, "", ..., AT_EMPTY_PATH) names the inode
+ *           itself: LINK task -> its node, and the new name NAMED -> it
+ *   pipe    pipe, pipe2: a fresh FIFO node for the new pipe (the two
+ *           descriptors, read from user memory, share its inode), and no
+ *           edge: the LSM backend records nothing at a pipe's creation
  *           (symlink, symlinkat: SYMLINK task -> the new name's PATH node,
  *           in the name family)
  *   fdop    ioctl (WRITE_IOCTL task -> file and READ_IOCTL back, arg: cmd),
@@ -49,6 +55,8 @@
 #define NR_renameat2 316
 #define NR_sendfile 40
 #define NR_open 2
+#define NR_linkat 265
+#define AT_EMPTY_PATH 0x1000
 #define NR_creat 85
 #define NR_openat 257
 #define NR_openat2 437
@@ -353,6 +361,48 @@ int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* link(old, new), linkat(olddirfd, old, newdirfd, new, flags): the old
+ * name still exists at the exit, but a tracepoint cannot look it up, so
+ * both are names, as for rename; with AT_EMPTY_PATH and an empty old name
+ * the old descriptor gives the inode, as the LSM backend's inode_link. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_link, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+		return 0;
+	int olddir = AT_FDCWD, newdir = AT_FDCWD;
+	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
+	int by_fd = 0;
+	if (regs->orig_ax == NR_linkat) {
+		olddir = (int)regs->di;
+		oldpath = (const char *)regs->si;
+		newdir = (int)regs->dx;
+		newpath = (const char *)regs->r10;
+		char first = 1;
+		if (regs->r8 & AT_EMPTY_PATH)
+			by_fd = bpf_probe_read_user(&first, 1, oldpath) == 0 && first == 0;
+	}
+	struct prov_task *ts = hook_task(&h);
+	if (!ts)
+		return 0;
+	struct prov_node old_node, new_node;
+	if (by_fd) {
+		struct prov_inode *is = fd_file_node(olddir, h.container);
+		if (!is)
+			return 0;
+		edge_write(SABPF_REL_LINK, &ts->node, &is->node, 0, h.container);
+		if (user_path_send(newdir, newpath, &new_node, h.container) == 0)
+			edge_write(SABPF_REL_NAMED, &new_node, &is->node, 0, h.container);
+		return 0;
+	}
+	if (user_path_send(olddir, oldpath, &old_node, h.container) == 0)
+		edge_write(SABPF_REL_LINK, &ts->node, &old_node, 0, h.container);
+	if (user_path_send(newdir, newpath, &new_node, h.container) == 0)
+		edge_write(SABPF_REL_LINK, &ts->node, &new_node, 0, h.container);
+	return 0;
+}
+
 #define MAP_ANONYMOUS 0x20
 
 /* mmap(addr, len, prot, flags, fd, offset): ret is the address, or -errno. */
@@ -370,5 +420,30 @@ int BPF_PROG(trace_mmap, struct pt_regs *regs, long ret)
 	if (is)
 		map_edges(ts, is, prot, map_is_shared(flags), ((__u64)prot << 32) | (__u32)flags,
 			  h.container);
+	return 0;
+}
+
+/* pipe(fds), pipe2(fds, flags): the two descriptors the kernel wrote into
+ * the caller's int[2] are read back (TOCTOU: another thread may change them
+ * first; the node is then that of whatever file the descriptor now holds,
+ * made afresh). Both ends share the pipe's inode: one FIFO node, made fresh
+ * (an entry left under a recycled pipefs inode number is not continued) and
+ * recorded, with no edge; reads and writes on it are the read and write
+ * families'. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_pipe, struct pt_regs *regs, long ret)
+{
+	struct hook h;
+	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+		return 0;
+	int fds[2];
+	if (bpf_probe_read_user(fds, sizeof(fds), (const void *)regs->di))
+		return 0;
+	struct file *file = fd_file(fds[0]);
+	if (!file)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (inode && (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFIFO)
+		trace_inode_state(inode, h.container, 1);
 	return 0;
 }

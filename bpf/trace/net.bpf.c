@@ -12,6 +12,10 @@
  *   send     sendto, sendmsg (bytes > 0): send task -> socket (arg: bytes),
  *            and the destination address when one is given
  *   recv     recvfrom, recvmsg (bytes > 0): receive socket -> task
+ *            sendmmsg, recvmmsg (messages > 0): the same edges, arg the
+ *            bytes of the first MMSG_MAX messages (each one's msg_len, read
+ *            from user memory where the kernel wrote it), and sendmmsg's
+ *            destination address of each of them
  *   socketpair  socketpair: socket_create task -> each end (as socket),
  *            then socket_pair_create task -> each end
  *   shutdown shutdown: shutdown task -> socket (arg: how)
@@ -27,6 +31,11 @@
 #define NR_bind 49
 #define NR_listen 50
 #define NR_sendmsg 46
+#define NR_sendmmsg 307
+#define NR_recvmmsg 299
+/* messages of a sendmmsg or recvmmsg whose lengths are counted (and
+ * sendmmsg's addresses linked): a bounded loop */
+#define MMSG_MAX 16
 
 struct trace_sockaddr {
 	__u16 family;
@@ -71,6 +80,41 @@ static __always_inline void trace_addressed(struct prov_inode *ss, const void *u
 		return;
 	address_send(&ss->node, &a, container);
 	ss->name_key = key;
+}
+
+/* trace_addressed for a sent message's destination, as a global function:
+ * verified once, not once per message of mmsg_bytes's loop, and its stack
+ * is not trace_send's. */
+__noinline int sent_to(struct prov_inode *ss, __u64 uaddr, __u64 addrlen, __u64 container)
+{
+	if (ss)
+		trace_addressed(ss, (const void *)uaddr, addrlen, container);
+	return 0;
+}
+
+/* The bytes of the first n (at most MMSG_MAX) messages of an mmsghdr
+ * array in user memory (each one's msg_len, written by the kernel); with
+ * ss, each message's destination address is linked to that socket
+ * (sendmmsg). */
+static __always_inline __u64 mmsg_bytes(const struct mmsghdr *vec, long n, struct prov_inode *ss,
+					__u64 container)
+{
+	__u64 bytes = 0;
+	for (__u32 i = 0; i < MMSG_MAX; i++) {
+		if (i >= n)
+			break;
+		unsigned int len = 0;
+		if (bpf_probe_read_user(&len, sizeof(len), &vec[i].msg_len))
+			break;
+		bytes += len;
+		struct {
+			void *name;
+			int namelen;
+		} dest = {};
+		if (ss && bpf_probe_read_user(&dest, sizeof(dest), &vec[i].msg_hdr) == 0)
+			sent_to(ss, (__u64)dest.name, (__u32)dest.namelen, container);
+	}
+	return bytes;
 }
 
 /* The node of the socket behind fd, or 0 when fd is not a socket. */
@@ -156,6 +200,12 @@ int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
 	if (!ts || !ss)
 		return 0;
+	if (regs->orig_ax == NR_sendmmsg) { /* ret: the messages sent */
+		__u64 bytes = mmsg_bytes((const struct mmsghdr *)regs->si, ret, 0, h.container);
+		edge_write(SABPF_REL_SEND, &ts->node, &ss->node, bytes, h.container);
+		mmsg_bytes((const struct mmsghdr *)regs->si, ret, ss, h.container);
+		return 0;
+	}
 	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, ret, h.container);
 	const void *dest = (const void *)regs->r8; /* sendto */
 	__u64 destlen = regs->r9;
@@ -166,7 +216,7 @@ int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 		dest = msg.msg_name;
 		destlen = msg.msg_namelen;
 	}
-	trace_addressed(ss, dest, destlen, h.container);
+	sent_to(ss, (__u64)dest, destlen, h.container);
 	return 0;
 }
 
@@ -178,8 +228,12 @@ int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
-	if (ts && ss)
-		edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, ret, h.container);
+	if (!ts || !ss)
+		return 0;
+	__u64 bytes = ret;
+	if (regs->orig_ax == NR_recvmmsg) /* ret: the messages received */
+		bytes = mmsg_bytes((const struct mmsghdr *)regs->si, ret, 0, h.container);
+	edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, bytes, h.container);
 	return 0;
 }
 
