@@ -72,7 +72,9 @@ static __always_inline __u64 address_key(const struct sabpf_addr_attrs *a)
 	if (a->family == AF_UNIX) {
 		__u64 word;
 		__u32 tail;
-#pragma unroll
+		/* a loop, not unrolled: unrolled, the compiler loads all the words
+		 * first and spills them to the stack (136 bytes every caller paid) */
+#pragma clang loop unroll(disable)
 		for (int i = 0; i + 8 <= SABPF_UNIX_PATH_MAX; i += 8) {
 			__builtin_memcpy(&word, &a->unix_path[i], 8);
 			key = ((key << 7) | (key >> 57)) ^ word;

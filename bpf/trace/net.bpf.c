@@ -45,6 +45,15 @@ struct trace_sockaddr {
 	__u32 scope_id;
 };
 
+/* The address being built (a per-CPU scratch: the stack of trace_send,
+ * mmsg_bytes and sent_to together would pass the verifier's 512 bytes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sabpf_addr_attrs);
+} addr_scratch SEC(".maps");
+
 /* Sends an ADDRESS node for a socket address of addrlen bytes in user
  * memory and links it to the socket, unless it is the one last linked. A
  * unix address's path is read up to addrlen (an abstract name starts with
@@ -55,30 +64,33 @@ static __always_inline void trace_addressed(struct prov_inode *ss, const void *u
 	struct trace_sockaddr sa = {};
 	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
 		return;
-	struct sabpf_addr_attrs a;
-	__builtin_memset(&a, 0, sizeof(a));
-	a.family = sa.family;
-	a.port = bpf_ntohs(sa.port);
+	__u32 zero = 0;
+	struct sabpf_addr_attrs *ap = bpf_map_lookup_elem(&addr_scratch, &zero);
+	if (!ap)
+		return;
+	__builtin_memset(ap, 0, sizeof(*ap));
+	ap->family = sa.family;
+	ap->port = bpf_ntohs(sa.port);
 	if (sa.family == AF_INET)
-		__builtin_memcpy(a.addr, &sa.flowinfo_or_addr, 4);
+		__builtin_memcpy(ap->addr, &sa.flowinfo_or_addr, 4);
 	else if (sa.family == AF_INET6) {
-		__builtin_memcpy(a.addr, sa.addr6, 16);
-		a.scope_id = sa.scope_id;
+		__builtin_memcpy(ap->addr, sa.addr6, 16);
+		ap->scope_id = sa.scope_id;
 	} else if (sa.family == AF_UNIX) {
-		a.port = 0;
+		ap->port = 0;
 		__u64 n = (__u32)addrlen > 2 ? (__u32)addrlen - 2 : 0;
 		if (n > SABPF_UNIX_PATH_MAX)
 			n = SABPF_UNIX_PATH_MAX;
 		barrier_var(n); /* keep the bound where the verifier sees it */
 		if (n == 0 || n > SABPF_UNIX_PATH_MAX ||
-		    bpf_probe_read_user(a.unix_path, n, (const char *)uaddr + 2))
+		    bpf_probe_read_user(ap->unix_path, n, (const char *)uaddr + 2))
 			return;
 	} else
 		return;
-	__u64 key = address_key(&a);
+	__u64 key = address_key(ap);
 	if (ss->name_key == key)
 		return;
-	address_send(&ss->node, &a, container);
+	address_send(&ss->node, ap, container);
 	ss->name_key = key;
 }
 
