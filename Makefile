@@ -154,4 +154,4 @@ clean:
 	rm -rf $(BUILD)
 
 # The dependency files written by -MMD (absent before the first build).
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
