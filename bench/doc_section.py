@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """doc_section.py: the one way a bench script puts its generated section into
 a document: the text between "<!-- NAME:begin" and "<!-- NAME:end -->" is
-replaced (the section is appended when both markers are missing)."""
+replaced (the section is appended when both markers are missing); and
+publish(), the common end of such a script: the data as JSON, then the
+section (or the text on stdout)."""
+import json
+import sys
 
 
 class MarkerError(Exception):
@@ -24,3 +28,22 @@ def write_section(doc_path, name, text):
         doc = doc.rstrip("\n") + "\n\n" + text
     with open(doc_path, "w") as f:
         f.write(doc)
+
+
+def publish(tool, name, data, text, json_path=None, doc_path=None):
+    """Writes data to json_path (if given), then text as section NAME of
+    doc_path, or to stdout without one. Returns the exit status (1 with a
+    message on stderr when the document's markers are broken)."""
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+    if not doc_path:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_section(doc_path, name, text)
+    except MarkerError as e:
+        print(f"{tool}: {e}", file=sys.stderr)
+        return 1
+    return 0

@@ -17,13 +17,12 @@ Writes the data (--json) and replaces the text between
 <!-- lsm-cost:begin --> and <!-- lsm-cost:end --> in --doc (appending the
 section if the markers are missing). Exits 1 with a message on bad input."""
 import argparse
-import json
 import os
 import re
 import statistics
 import sys
 
-from doc_section import MarkerError, write_section
+from doc_section import publish
 
 MIN_RUNS = 200
 SAMPLE = re.compile(r'^(sabpf_bpf_program_(?:runs|run_seconds)_total)\{program="([^"]+)"\} (\S+)$')
@@ -157,20 +156,7 @@ def main():
     except Bad as e:
         print(f"lsm_cost.py: {e}", file=sys.stderr)
         return 1
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(d, f, indent=1)
-            f.write("\n")
-    text = markdown(d)
-    if a.doc:
-        try:
-            write_section(a.doc, "lsm-cost", text)
-        except MarkerError as e:
-            print(f"lsm_cost.py: {e}", file=sys.stderr)
-            return 1
-    else:
-        sys.stdout.write(text)
-    return 0
+    return publish("lsm_cost.py", "lsm-cost", d, markdown(d), a.json, a.doc)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,11 @@ Writes the data (--json) and replaces the text between <!-- startup:begin
 --> and <!-- startup:end --> in --doc (appending the section if the markers
 are missing). Exits 1 with a message naming the file on bad input."""
 import argparse
-import json
 import os
 import re
 import sys
 
-from doc_section import MarkerError, write_section
+from doc_section import publish
 
 PHASE = re.compile(r"^sabpf: timing: (load|attach|detach) ([0-9.]+) s$")
 VERIFIED = re.compile(r"^sabpf: timing: verified ([0-9]+) (\S+)$")
@@ -90,20 +89,7 @@ def main():
     except Bad as e:
         print(f"startup.py: {e}", file=sys.stderr)
         return 1
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(d, f, indent=1)
-            f.write("\n")
-    text = markdown(d)
-    if not a.doc:
-        sys.stdout.write(text)
-        return 0
-    try:
-        write_section(a.doc, "startup", text)
-    except MarkerError as e:
-        print(f"startup.py: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return publish("startup.py", "startup", d, markdown(d), a.json, a.doc)
 
 
 if __name__ == "__main__":
