@@ -19,7 +19,8 @@
 # scenario runs in a session of its own: at its limit, and when it exits,
 # every process still in that session is killed.
 # PATTERNS (or $SABPF_ONLY) is a comma-separated list of shell globs matched
-# against <name>; a plain word matches any name containing it. Only the
+# against <name>; a plain word matches any name containing it, =WORD only
+# the name WORD (=policy is not config-policy). Only the
 # scenarios matching one of them run. --skip PATTERNS (or $SABPF_SKIP), in
 # the same form, leaves out those matching one of them: the same list given
 # to --only in one run and to --skip in another splits the scenarios between
@@ -87,7 +88,8 @@ scenario_name() {
 }
 
 # matches NAME PATTERNS: true when NAME matches one of the comma-separated
-# PATTERNS (a shell glob, or a plain word: any name containing it).
+# PATTERNS (a shell glob, =WORD: that name only, or a plain word: any name
+# containing it).
 matches() {
   rest="$2,"
   while [ -n "$rest" ]; do
@@ -95,6 +97,8 @@ matches() {
     rest=${rest#*,}
     [ -n "$pattern" ] || continue
     case "$pattern" in
+    =*) [ "$1" = "${pattern#=}" ] && return 0
+      continue ;;
     *[*?[]*) ;;
     *) pattern="*$pattern*" ;;
     esac

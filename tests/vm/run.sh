@@ -16,7 +16,7 @@
 # no results counts as a failure, never as a skip.
 #
 # PATTERNS: comma-separated shell globs or plain words (a word matches every
-# name containing it), as tests/vm/guest-run.sh reads them. --only runs the
+# name containing it, =WORD that name only), as tests/vm/guest-run.sh reads them. --only runs the
 # scenarios matching one of them, --skip the others; each selects the
 # host-side checks test_NAME.py the same way, by the scenario the file
 # names in a line SCENARIO = "..." or else by NAME. One list given to --only
@@ -304,6 +304,7 @@ matches() {
     [ -n "$pattern" ] || continue
     # shellcheck disable=SC2053 # a glob on purpose
     case "$pattern" in
+    =*) [[ "$name" == "${pattern#=}" ]] && return 0 ;;
     *[*?[]*) [[ "$name" == $pattern ]] && return 0 ;;
     *) [[ "$name" == *"$pattern"* ]] && return 0 ;;
     esac
