@@ -1152,6 +1152,11 @@ const char *agent_backend_name(const struct agent *a)
 	return a->trace ? "trace" : "lsm";
 }
 
+const char *agent_trace_reads(const struct agent *a)
+{
+	return a->trace ? trace_reads_name(a->trace) : NULL;
+}
+
 int agent_ring_usage(struct agent *a, __u64 *used, __u64 *size)
 {
 	/* The ring's two position pages, mapped read-only: the consumer's

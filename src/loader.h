@@ -102,5 +102,8 @@ void agent_prog_stats(struct agent *a,
 		      void *ctx);
 /* "lsm" or "trace": the backend an agent runs. */
 const char *agent_backend_name(const struct agent *a);
+/* With the trace backend, how its read and write programs read the kernel's
+ * structures: "direct" or "probe-read" (trace_reads_name); NULL with lsm. */
+const char *agent_trace_reads(const struct agent *a);
 
 #endif /* SABPF_LOADER_H */

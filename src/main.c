@@ -310,6 +310,8 @@ static int write_stats(const char *path, const struct sabpf_pipeline *p, struct 
 	jw_key_u64(&w, "scope_failed", agent_scope_failed_total(a));
 	jw_key_u64(&w, "scope_size", agent_scope_capacity(a));
 	jw_key_cstr(&w, "backend", agent_backend_name(a));
+	if (agent_trace_reads(a))
+		jw_key_cstr(&w, "trace_reads", agent_trace_reads(a));
 	jw_key_s64(&w, "exit_status", status);
 	jw_object_end(&w);
 	jw_newline(&w);

@@ -7,9 +7,11 @@
  * bitmap of recorded calls and its program array. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "trace.skel.h"
@@ -138,6 +140,58 @@ static int check_table(struct bpf_object *obj, const struct trace_syscall *table
 	return 0;
 }
 
+/* Whether the running kernel's BTF has the kfunc bpf_rdonly_cast (Linux
+ * 6.2 and later), which the *_direct programs call. SABPF_TRACE_DIRECT=0
+ * says no whatever the kernel (the programs of older kernels, to compare
+ * or to test them). */
+static bool kernel_has_rdonly_cast(void)
+{
+	const char *env = getenv("SABPF_TRACE_DIRECT");
+	if (env && strcmp(env, "0") == 0)
+		return false;
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	bool has = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return has;
+}
+
+/* The program that runs family `name` on this kernel: NAME_direct (direct
+ * loads, trace/inode.h) where it exists and the kernel has
+ * bpf_rdonly_cast, else NAME. */
+static struct bpf_program *trace_variant(struct bpf_object *obj, const char *name, bool direct)
+{
+	char fast[64];
+	snprintf(fast, sizeof(fast), "%s_direct", name);
+	struct bpf_program *p = direct ? bpf_object__find_program_by_name(obj, fast) : NULL;
+	return p ? p : bpf_object__find_program_by_name(obj, name);
+}
+
+/* Loads one program of each pair NAME / NAME_direct: the one trace_variant
+ * picks (the other would be verified for nothing, and a *_direct program
+ * does not load at all on a kernel without the kfunc). */
+static void trace_pick_variants(struct bpf_object *obj, bool direct)
+{
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, obj)
+	{
+		const char *name = bpf_program__name(prog);
+		size_t n = strlen(name);
+		if (n > 7 && strcmp(name + n - 7, "_direct") == 0) {
+			char base[64];
+			snprintf(base, sizeof(base), "%.*s", (int)(n - 7), name);
+			struct bpf_program *slow = bpf_object__find_program_by_name(obj, base);
+			bpf_program__set_autoload(direct ? slow : prog, false);
+		}
+	}
+}
+
+const char *trace_reads_name(const struct trace_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.trace_read_direct) ? "direct" : "probe-read";
+}
+
 int trace_scope_changed(struct trace_bpf *skel)
 {
 	/* read, add one, write: a lost step between two agent threads still
@@ -191,6 +245,8 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	}
 	if (check_table(skel->obj, trace_syscalls, trace_nsyscalls, err, errlen))
 		goto fail;
+	bool direct = kernel_has_rdonly_cast();
+	trace_pick_variants(skel->obj, direct);
 	/* the dispatcher's bitmap of the calls it hands on: the same table as
 	 * the program array below */
 	for (size_t i = 0; i < trace_nsyscalls; i++)
@@ -231,8 +287,8 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 		return skel; /* the pinned links hold the programs (and their array) */
 	int calls = bpf_map__fd(skel->maps.trace_calls);
 	for (size_t i = 0; i < trace_nsyscalls; i++) {
-		int fd = bpf_program__fd(
-		    bpf_object__find_program_by_name(skel->obj, trace_syscalls[i].program));
+		int fd =
+		    bpf_program__fd(trace_variant(skel->obj, trace_syscalls[i].program, direct));
 		__u32 key = trace_syscalls[i].nr;
 		if (bpf_map_update_elem(calls, &key, &fd, BPF_ANY)) {
 			snprintf(err, errlen, "cannot fill the trace program array for %s: %s",

@@ -37,6 +37,11 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
  * deleted): steps the generation that voids what the dispatcher remembers
  * of each cgroup's entry. Returns 0, or -1 with errno. */
 int trace_scope_changed(struct trace_bpf *skel);
+/* How the loaded read and write programs read the kernel's structures:
+ * "direct" (trace_read_direct, trace_write_direct: the kernel has the kfunc
+ * bpf_rdonly_cast) or "probe-read" (trace_read, trace_write: an older
+ * kernel, or SABPF_TRACE_DIRECT=0 in the environment). */
+const char *trace_reads_name(const struct trace_bpf *skel);
 /* Checks the table against the object's programs (no kernel needed).
  * Returns 0, or -1 with the first bad entry in err. */
 int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen);

@@ -113,22 +113,25 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 /* The node of the file behind fd for a read or write, named if it has no
  * name yet (a descriptor inherited from outside the scope). A socket's
  * node only with the network class on (*sock set: the edge is then a send
- * or a receive, as in the LSM backend). */
+ * or a receive, as in the LSM backend). `direct` (a constant at each
+ * call): by direct loads (trace/inode.h), else by probe reads. */
 static __always_inline struct prov_inode *rw_inode(struct task_struct *task, int fd,
-						   __u64 container, __u32 classes, int *sock)
+						   __u64 container, __u32 classes, int *sock,
+						   const int direct)
 {
-	struct file *file = fd_file_of(task, fd);
+	struct file *file = direct ? fd_file_direct(task, fd) : fd_file_of(task, fd);
 	*sock = 0;
 	if (!file)
 		return 0;
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct inode *inode = direct ? file_inode_direct(file) : BPF_CORE_READ(file, f_inode);
 	if (!inode)
 		return 0;
 	/* A node already made tells a socket by its kind (SOCKET exactly when
 	 * the mode is S_IFSOCK): the mode is read only for a new node. */
 	struct trace_inode_key key;
 	__u32 generation;
-	struct trace_inode *ti = trace_inode_find(inode, &key, &generation);
+	struct trace_inode *ti = direct ? trace_inode_find_direct(inode, &key, &generation)
+					: trace_inode_find(inode, &key, &generation);
 	int is_sock = ti ? ti->is.node.kind == SABPF_NODE_SOCKET
 			 : (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK;
 	if (is_sock) {
@@ -161,14 +164,15 @@ static __always_inline void rw_flow(struct hook *h, struct prov_task *ts, struct
 }
 
 /* read and write families: the descriptor is the first argument. */
-static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
+static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write, const int direct)
 {
 	struct hook h;
 	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
 		return 0;
 	int sock;
 	struct task_struct *task = bpf_get_current_task_btf(); /* once, for both */
-	struct prov_inode *is = rw_inode(task, (int)regs->di, h.container, h.scope->classes, &sock);
+	struct prov_inode *is =
+	    rw_inode(task, (int)regs->di, h.container, h.scope->classes, &sock, direct);
 	struct prov_task *ts = is ? task_state_of(task, h.scope) : 0;
 	if (!ts)
 		return 0;
@@ -180,13 +184,27 @@ static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
 {
-	return rw_exit(regs, ret, 0);
+	return rw_exit(regs, ret, 0, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 {
-	return rw_exit(regs, ret, 1);
+	return rw_exit(regs, ret, 1, 0);
+}
+
+/* The same two by direct loads, in their place where the kernel has
+ * bpf_rdonly_cast (src/trace.c: trace_variant). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_read_direct, struct pt_regs *regs, long ret)
+{
+	return rw_exit(regs, ret, 0, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(trace_write_direct, struct pt_regs *regs, long ret)
+{
+	return rw_exit(regs, ret, 1, 1);
 }
 
 /* sendfile(out, in, ...); copy_file_range and splice(in, off, out, ...). */
@@ -206,10 +224,10 @@ int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	int sock;
-	struct prov_inode *is = rw_inode(task, in, h.container, h.scope->classes, &sock);
+	struct prov_inode *is = rw_inode(task, in, h.container, h.scope->classes, &sock, 0);
 	if (is)
 		rw_flow(&h, ts, is, sock, ret, 0);
-	is = rw_inode(task, out, h.container, h.scope->classes, &sock);
+	is = rw_inode(task, out, h.container, h.scope->classes, &sock, 0);
 	if (is)
 		rw_flow(&h, ts, is, sock, ret, 1);
 	return 0;

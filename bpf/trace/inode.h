@@ -70,6 +70,54 @@ trace_inode_find(struct inode *inode, struct trace_inode_key *key, __u32 *genera
 	return ti && ti->generation == *generation ? ti : 0;
 }
 
+/* Direct loads on the read and write path. bpf_rdonly_cast (a kfunc of
+ * Linux 6.2 and later) turns an address into an untrusted BTF pointer,
+ * through which fields are read by plain loads that the kernel
+ * fault-checks, where a probe read is a helper call (about 35 ns each on
+ * this project's host; three of them were a third of an audited read).
+ * Declared weak: a kernel without it keeps the probe-read programs
+ * (trace_read, trace_write), and src/trace.c loads the *_direct ones only
+ * where its BTF has the kfunc; a program that calls a missing kfunc never
+ * loads, so the two never share code that calls it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* The open file behind descriptor fd of `task`, as fd_file_of (lib/path.h)
+ * but by direct loads. The table slot is a pointer to a pointer, which
+ * BTF does not type: it is read as the one member of struct llist_node,
+ * the kernel's struct of exactly one pointer. */
+static __always_inline struct file *fd_file_direct(struct task_struct *task, __u64 fd)
+{
+	struct files_struct *files = task->files;
+	if (!files)
+		return 0;
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	__u64 slot = (__u64)fdt->fd + (fd & 0xfffff) * sizeof(struct file *);
+	struct llist_node *word =
+	    bpf_rdonly_cast((void *)slot, bpf_core_type_id_kernel(struct llist_node));
+	return (struct file *)word->next;
+}
+
+/* The inode of an open file, by a direct load. */
+static __always_inline struct inode *file_inode_direct(struct file *file)
+{
+	struct file *f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	return f->f_inode;
+}
+
+/* trace_inode_find by direct loads (the three fields, not the head). */
+static __always_inline struct trace_inode *
+trace_inode_find_direct(struct inode *inode, struct trace_inode_key *key, __u32 *generation)
+{
+	struct inode *in = bpf_rdonly_cast(inode, bpf_core_type_id_kernel(struct inode));
+	key->sb = (__u64)in->i_sb;
+	key->ino = in->i_ino;
+	*generation = in->i_generation;
+	struct trace_inode *ti = bpf_map_lookup_elem(&trace_inodes, key);
+	return ti && ti->generation == *generation ? ti : 0;
+}
+
 /* trace_inode_state past trace_inode_find (ti: what it found). */
 static __always_inline struct prov_inode *
 trace_inode_state_at(struct inode *inode, struct trace_inode_key *key, __u32 generation,

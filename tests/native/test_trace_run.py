@@ -7,6 +7,7 @@ paths; the process tree is there; the outsider's file is absent (negative
 control) and no flow runs backwards."""
 
 import json
+import subprocess
 
 import networkx as nx
 import pytest
@@ -14,9 +15,22 @@ import pytest
 from provgraph import load_jsonl, load_prov, prov_check
 
 
-@pytest.fixture(scope="module")
+def kernel_has_rdonly_cast():
+    """What the agent should find: the kfunc in the kernel's BTF (bpftool
+    as the judge, not the agent's own test)."""
+    out = subprocess.run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux"],
+                         capture_output=True, text=True, check=True).stdout
+    return "FUNC 'bpf_rdonly_cast'" in out
+
+
+# Each check runs on both captures: the read and write programs the agent
+# chose for this kernel, and those of kernels without bpf_rdonly_cast
+# (SABPF_TRACE_DIRECT=0, in probe-read/).
+@pytest.fixture(scope="module", params=["chosen", "probe-read"])
 def run(request):
     root = request.getfixturevalue("artifacts")("trace-run")
+    if request.param == "probe-read":
+        root = root / "probe-read"
     cap = load_prov(root / "run.prov.json")
     w = (root / "workdir").read_text().strip()
     return root, cap, cap.graph(), w
@@ -26,6 +40,8 @@ def test_stats_name_the_backend_and_nothing_was_lost(run):
     root, _, _, _ = run
     stats = json.loads((root / "stats.json").read_text())
     assert stats["backend"] == "trace"
+    direct = root.name != "probe-read" and kernel_has_rdonly_cast()
+    assert stats["trace_reads"] == ("direct" if direct else "probe-read"), stats
     assert stats["exit_status"] == 7
     assert stats["lost"] == 0 and stats["kernel_lost"] == 0 and stats["seq_missing"] == 0
     assert stats["malformed"] == 0
