@@ -73,9 +73,11 @@ static __always_inline struct prov_sock *socket_state_of(struct socket *sock, __
 	return ss;
 }
 
-/* Reads a kernel copy of a socket address into a NODE record. Returns 0
- * for the families recorded (IPv4, IPv6, unix), -1 otherwise. */
-static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *uaddr)
+/* Reads a kernel copy of a socket address of addrlen bytes (as the caller
+ * gave it) into a NODE record. Returns 0 for the families recorded (IPv4,
+ * IPv6, unix), -1 otherwise. */
+static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *uaddr,
+					int addrlen)
 {
 	__u16 family = 0;
 	if (!uaddr || bpf_probe_read_kernel(&family, sizeof(family), uaddr))
@@ -98,17 +100,24 @@ static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *
 		return 0;
 	}
 	if (family == AF_UNIX) {
-		/* A path name is read up to its NUL, the rest left zero: the
-		 * kernel's copy holds stale bytes past the length the caller
-		 * gave, which would make one path look like many (address_key).
-		 * An abstract name (first byte NUL) is read whole. */
+		/* The kernel's copy holds stale bytes past the length the
+		 * caller gave, which would make one name look like many
+		 * (address_key) and show them in it: a path name is read up to
+		 * its NUL, an abstract one (first byte NUL, any bytes after) the
+		 * addrlen - 2 bytes given; the rest is left zero. */
 		const char *path = uaddr + offsetof(struct sockaddr_un, sun_path);
 		char first = 0;
 		bpf_probe_read_kernel(&first, 1, path);
-		if (first)
+		if (first) {
 			bpf_probe_read_kernel_str(a->unix_path, sizeof(a->unix_path), path);
-		else
-			bpf_probe_read_kernel(a->unix_path, sizeof(a->unix_path), path);
+			return 0;
+		}
+		__u64 n = (__u32)addrlen > 2 ? (__u32)addrlen - 2 : 0;
+		if (n > SABPF_UNIX_PATH_MAX)
+			n = SABPF_UNIX_PATH_MAX;
+		barrier_var(n); /* keep the bound where the verifier sees it */
+		if (n != 0 && n <= SABPF_UNIX_PATH_MAX)
+			bpf_probe_read_kernel(a->unix_path, n, path);
 		return 0;
 	}
 	return -1;
@@ -117,10 +126,10 @@ static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *
 /* Writes an ADDRESS node and an `addressed` edge to the socket, unless it
  * is the socket's current peer already. */
 static __always_inline void socket_addressed(struct prov_sock *ss, const void *uaddr,
-					     __u64 container)
+					     int addrlen, __u64 container)
 {
 	struct sabpf_addr_attrs a;
-	if (address_read(&a, uaddr))
+	if (address_read(&a, uaddr, addrlen))
 		return;
 	__u64 key = address_key(&a);
 	if (ss->peer_key == key)
@@ -162,7 +171,7 @@ int BPF_PROG(on_socket_bind, struct socket *sock, struct sockaddr *address, int 
 		return 0;
 	edge_write(SABPF_REL_BIND, &h.ts->node, &ss->node, 0, h.container);
 	ss->peer_key = 0;
-	socket_addressed(ss, address, h.container);
+	socket_addressed(ss, address, addrlen, h.container);
 	return 0;
 }
 
@@ -174,7 +183,7 @@ int BPF_PROG(on_socket_connect, struct socket *sock, struct sockaddr *address, i
 	if (socket_hook_begin(&h, sock, &ss))
 		return 0;
 	edge_write(SABPF_REL_CONNECT, &h.ts->node, &ss->node, 0, h.container);
-	socket_addressed(ss, address, h.container);
+	socket_addressed(ss, address, addrlen, h.container);
 	return 0;
 }
 
@@ -271,7 +280,8 @@ int BPF_PROG(on_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 			edge_write(SABPF_REL_MEMORY_READ, mem, &h.ts->node, 0, h.container);
 	}
 	edge_write(SABPF_REL_SEND, &h.ts->node, &ss->node, size, h.container);
-	socket_addressed(ss, BPF_CORE_READ(msg, msg_name), h.container);
+	socket_addressed(ss, BPF_CORE_READ(msg, msg_name), BPF_CORE_READ(msg, msg_namelen),
+			 h.container);
 	unix_peer_send(sock, ss, size, h.container);
 	return 0;
 }

@@ -15,6 +15,9 @@
  *   exercise fileops FILE  ioctl, flock, fcntl, shared and private mmap, mprotect
  *                          (of the private file map, and of anonymous memory)
  *   exercise sockets DIR   socketpair, shutdown, unix stream and datagram peers
+ *   exercise abstract NAME a unix stream socket bound and connected to the
+ *                          abstract NAME, given with its exact length, after a
+ *                          long path name filled the kernel's copy of an address
  *   exercise tasks         kill, kernel-sent signals, ptrace attach/read, traceme
  *   exercise mount DIR     mount a tmpfs on DIR, unmount it
  *   exercise killpid PID SIG  send SIG to PID
@@ -22,6 +25,7 @@
  * Exits 0 when every call behaved as expected, 1 (with a message) if not. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -183,6 +187,44 @@ static void net_unix(const char *path)
 	close(server);
 	unlink(path);
 	printf("unix=%s\n", path);
+}
+
+/* The abstract unix name NAME (sun_path[0] NUL), with addrlen covering
+ * exactly its bytes: the kernel's copy of the address holds whatever its
+ * stack held past them (zeros on kernels built with
+ * CONFIG_INIT_STACK_ALL_ZERO, as Debian's are). A connect to a long path
+ * name first (it fails: no such socket) leaves non-zero bytes there on the
+ * others, so an agent that reads past the length records them as part of
+ * the name. */
+static int do_abstract(const char *name)
+{
+	struct sockaddr_un fill = {.sun_family = AF_UNIX};
+	memset(fill.sun_path, 'x', sizeof(fill.sun_path) - 1);
+	fill.sun_path[0] = '/';
+	int junk = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(junk >= 0, "unix socket");
+	check(connect(junk, (struct sockaddr *)&fill, sizeof(fill)) < 0, "connect to no socket");
+	close(junk);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = strlen(name);
+	check(n + 1 < sizeof(sa.sun_path), "abstract name length");
+	memcpy(sa.sun_path + 1, name, n);
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 + n;
+	int server = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(server >= 0, "unix socket");
+	check(bind(server, (struct sockaddr *)&sa, len) == 0, "abstract bind");
+	check(listen(server, 4) == 0, "abstract listen");
+	int client = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(connect(client, (struct sockaddr *)&fill, sizeof(fill)) < 0, "connect to no socket");
+	check(connect(client, (struct sockaddr *)&sa, len) == 0, "abstract connect");
+	int peer = accept(server, NULL, NULL);
+	check(peer >= 0, "abstract accept");
+	check(send(client, "ping", 4, 0) == 4, "abstract send");
+	close(peer);
+	close(client);
+	close(server);
+	printf("abstract=%s\n", name);
+	return 0;
 }
 
 static int do_net(int port)
@@ -446,6 +488,8 @@ int main(int argc, char **argv)
 		return do_xattr(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "fileops") == 0)
 		return do_fileops(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "abstract") == 0)
+		return do_abstract(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "sockets") == 0)
 		return do_sockets(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "tasks") == 0)

@@ -20,6 +20,7 @@ rm -rf /tmp/ex && mkdir -p /tmp/ex
   -o "raw:$OUT/capture.raw" --stats "$OUT/stats.json" -- sh -c "
     $exercise files /tmp/ex > $OUT/files.txt &&
     $exercise net 5000 > $OUT/net.txt &&
+    $exercise abstract sabpf-abstract > $OUT/abstract.txt &&
     $exercise proc > $OUT/proc.txt" >"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
 if [ "$rc" -eq 0 ]; then ok "exercise ran in an audited container"; else not_ok "exited $rc: $(tail -5 "$OUT/stderr")"; fi
