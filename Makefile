@@ -9,6 +9,7 @@
 #                   then the 5-minute soak test of one node's pipeline (bench/soak.sh, docs/operations.md)
 #   make eval       the detector's evaluation (docs/detection.md)
 #   make format     clang-format every C file
+#   make format-check  fail on any C file clang-format would change
 #
 # Every src/*.c goes into the agent; every tests/unit/test_*.c is one test
 # program linked against src/ (less main.c) built with sanitizers. Every
@@ -48,7 +49,7 @@ GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.
 # Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
 HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
-.PHONY: all unit test test-vm bench eval docs format clean
+.PHONY: all unit test test-vm bench eval docs format format-check clean
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -147,8 +148,15 @@ $(BUILD)/docs/architecture.svg: docs/architecture.dot
 	@mkdir -p $(@D)
 	dot -Tsvg $< -o $@.tmp && mv $@.tmp $@
 
+# The C files clang-format keeps (.clang-format): `make format` rewrites
+# them, `make format-check` (a stage of `make test`) fails on any that differ.
+FORMAT_FILES = $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h bpf/lsm/*.h tests/unit/*.c bench/*.c)
+
 format:
-	clang-format -i $(wildcard src/*.c src/*.h include/*.h bpf/*.c bpf/*.h bpf/trace/*.c bpf/trace/*.h bpf/lib/*.h bpf/lsm/*.h tests/unit/*.c bench/*.c)
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	tests/tools/format-check.sh $(FORMAT_FILES)
 
 clean:
 	rm -rf $(BUILD)

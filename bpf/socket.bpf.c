@@ -76,8 +76,7 @@ static __always_inline struct prov_sock *socket_state_of(struct socket *sock, __
 /* Reads a kernel copy of a socket address of addrlen bytes (as the caller
  * gave it) into a NODE record. Returns 0 for the families recorded (IPv4,
  * IPv6, unix), -1 otherwise. */
-static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *uaddr,
-					int addrlen)
+static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *uaddr, int addrlen)
 {
 	__u16 family = 0;
 	if (!uaddr || bpf_probe_read_kernel(&family, sizeof(family), uaddr))
@@ -125,8 +124,8 @@ static __always_inline int address_read(struct sabpf_addr_attrs *a, const void *
 
 /* Writes an ADDRESS node and an `addressed` edge to the socket, unless it
  * is the socket's current peer already. */
-static __always_inline void socket_addressed(struct prov_sock *ss, const void *uaddr,
-					     int addrlen, __u64 container)
+static __always_inline void socket_addressed(struct prov_sock *ss, const void *uaddr, int addrlen,
+					     __u64 container)
 {
 	struct sabpf_addr_attrs a;
 	if (address_read(&a, uaddr, addrlen))

@@ -28,8 +28,8 @@
 #define POL_UNRESOLVED_INDEX 0xfffeu /* denied: the path could not be resolved whole */
 #define POL_HARDLINK_INDEX 0xfffdu   /* denied: a rule's grant on a file with other names */
 #define POL_MOUNT_INDEX 0xfffcu	     /* denied: a mount, chroot or namespace change */
-#define POL_UNHOOKED_INDEX 0xfffbu   /* denied (trace backend): an inet socket no cgroup hook sees \
-				      */
+/* denied (trace backend): an inet socket no cgroup hook sees */
+#define POL_UNHOOKED_INDEX 0xfffbu
 
 /* Denial delivery: each reader (an agent) claims one of POL_DENIAL_SLOTS
  * slots of pol_slots and puts a ring buffer of its own there; the policy

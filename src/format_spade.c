@@ -108,10 +108,10 @@ static void spade_close(struct output *o)
 }
 
 const struct format_ops format_spade = {
-	.name = "spade",
-	.describes_nodes = true,
-	.open = spade_open,
-	.record = spade_record,
-	.end_batch = spade_end_batch,
-	.close = spade_close,
+    .name = "spade",
+    .describes_nodes = true,
+    .open = spade_open,
+    .record = spade_record,
+    .end_batch = spade_end_batch,
+    .close = spade_close,
 };

@@ -46,6 +46,8 @@ took "$logs/fuzz.log" $t; count "$logs/fuzz.log"
 # Every source file names its licence, and every C file of src/ and bpf/
 # says what it is for in its top comment (LICENSE; tests/tools/spdx.py).
 python3 tests/tools/spdx.py >"$logs/license.log" 2>&1; tail -1 "$logs/license.log"; count "$logs/license.log"
+# Every C file as clang-format leaves it (.clang-format; fix: make format).
+make -s format-check >"$logs/format.log" 2>&1; tail -1 "$logs/format.log"; count "$logs/format.log"
 # The flow diagram of docs/architecture.md parses (dot -Tsvg) and names only
 # files that exist (tests/tools/diagram.sh).
 tests/tools/diagram.sh >"$logs/diagram.log" 2>&1; tail -1 "$logs/diagram.log"; count "$logs/diagram.log"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* test_policy.c: unit tests of policy_parse.c, policy_decide.c and policy_print.c, the access-control policy
- * language: the paper's policy in JSON and YAML, every key reflected in the
+/* test_policy.c: unit tests of policy_parse.c, policy_decide.c and policy_print.c, the
+ * access-control policy language: the paper's policy in JSON and YAML, every key reflected in the
  * in-memory form, each error class with its exact file:line:column, glob
  * matching of paths, port ranges and CIDRs (IPv4 and IPv6), the reference
  * decisions and the rule that decided them, and `sabpf policy check`. */

@@ -64,7 +64,6 @@ static int reset_options(void **state)
 	return 0;
 }
 
-
 static void assert_contains(const char *text, const char *want)
 {
 	if (!strstr(text, want))
