@@ -141,12 +141,11 @@ static __always_inline __u32 dentry_path(struct prov_scratch *s, struct prov_tas
 	return off;
 }
 
-/* The open file behind descriptor fd of `task`, or 0 (fd out of the
- * table, or not open). The mask is NR_OPEN - 1, for the verifier. On the
- * hot path of every audited read and write: the walk to the table is by
- * direct (BTF) loads, which fault-check without a helper call; only the
- * table slot, a pointer to a pointer, needs a probe read. */
-static __always_inline struct file *fd_file_of(struct task_struct *task, __u64 fd)
+/* The address of the slot of descriptor fd in the table of `task`, or 0
+ * (fd out of the table). The mask is NR_OPEN - 1, for the verifier. The
+ * walk to the table is by direct (BTF) loads, which fault-check without a
+ * helper call; the slot, a pointer to a pointer, is read by the caller. */
+static __always_inline __u64 fd_slot_of(struct task_struct *task, __u64 fd)
 {
 	struct files_struct *files = task->files;
 	if (!files)
@@ -154,9 +153,18 @@ static __always_inline struct file *fd_file_of(struct task_struct *task, __u64 f
 	struct fdtable *fdt = files->fdt;
 	if (!fdt || fd >= fdt->max_fds)
 		return 0;
-	struct file **fds = fdt->fd;
+	return (__u64)fdt->fd + (fd & 0xfffff) * sizeof(struct file *);
+}
+
+/* The open file behind descriptor fd of `task`, or 0 (fd out of the
+ * table, or not open): the slot by a probe read (trace/inode.h has the
+ * direct-load variant for kernels with bpf_rdonly_cast). */
+static __always_inline struct file *fd_file_of(struct task_struct *task, __u64 fd)
+{
+	__u64 slot = fd_slot_of(task, fd);
 	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xfffff]);
+	if (slot)
+		bpf_probe_read_kernel(&file, sizeof(file), (const void *)slot);
 	return file;
 }
 

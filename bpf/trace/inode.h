@@ -87,13 +87,9 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
  * the kernel's struct of exactly one pointer. */
 static __always_inline struct file *fd_file_direct(struct task_struct *task, __u64 fd)
 {
-	struct files_struct *files = task->files;
-	if (!files)
+	__u64 slot = fd_slot_of(task, fd);
+	if (!slot)
 		return 0;
-	struct fdtable *fdt = files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return 0;
-	__u64 slot = (__u64)fdt->fd + (fd & 0xfffff) * sizeof(struct file *);
 	struct llist_node *word =
 	    bpf_rdonly_cast((void *)slot, bpf_core_type_id_kernel(struct llist_node));
 	return (struct file *)word->next;
