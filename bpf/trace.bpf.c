@@ -47,6 +47,21 @@ struct {
  * returns for every other call before any helper call. */
 const volatile __u64 trace_recorded[SYSCALL_SLOTS / 64] = {};
 
+/* The same for ia32 system calls (int $0x80, from any program, and 32-bit
+ * programs), by their own numbers, with the 64-bit number each one is
+ * recorded as (trace_ia32_nr): from src/trace.c's ia32 table. */
+const volatile __u64 trace_recorded32[SYSCALL_SLOTS / 64] = {};
+const volatile __u16 trace_ia32_nr[SYSCALL_SLOTS] = {};
+
+#define IA32_socketcall 102
+#define IA32_old_mmap 90
+#define IA32_umount 22
+#define IA32_lchown16 16
+#define IA32_fchown16 95
+#define IA32_chown16 182
+#define NR_sendto_ 44
+#define NR_recvfrom_ 45
+
 /* scope_map's generation: the agent adds one after every change it makes
  * there (entries put or deleted: trace_scope_changed, src/trace.c), which
  * voids all that trace_cpu remembers from before. The kernel's own changes
@@ -63,10 +78,24 @@ struct {
 #define SEEN_BITS 8
 #define SEEN_SLOTS (1 << SEEN_BITS)
 
+/* A system call as the family programs see it, in the 64-bit table's
+ * terms whatever the caller's mode: nr (the x86_64 number) and the six
+ * arguments in order. An ia32 call (compat: 1, nr32 its own number) has
+ * its arguments in ebx, ecx, edx, esi, edi, ebp, and its pointers to
+ * structures that hold pointers (msghdr, mmsghdr) point to their 32-bit
+ * layouts, which the programs that read them follow (compat). */
+struct trace_args {
+	__u64 nr;
+	__u64 a[6];
+	__u32 compat;
+	__u32 nr32;
+};
+
 /* The dispatcher's state on one CPU (tracepoint programs run with
  * preemption off, and a tail call follows its dispatcher at once):
  *   scope, armed  its decision, handed to the family program it tail-calls
  *                 (trace_enter clears armed: one program takes it)
+ *   args          the call's number and arguments (struct trace_args)
  *   seen          by a hash of the cgroup id: a cgroup's scope_map entry
  *                 as looked up at generation gen (classes 0: none), used
  *                 instead of a lookup until the generation moves. */
@@ -74,6 +103,7 @@ struct trace_cpu {
 	struct sabpf_scope scope;
 	__u32 armed;
 	__u32 pad;
+	struct trace_args args;
 	struct {
 		__u64 cgroup_id;
 		__u64 gen;
@@ -90,19 +120,93 @@ struct {
 
 /* The prelude of a family program tail-called by trace_sys_exit, in place
  * of hook_enter: the scope the dispatcher found (no second lookup), with
- * this program's record class on. 0: return at once. (hook_enter is still
- * correct there, at the cost of a second scope lookup.) */
-static __always_inline int trace_enter(struct hook *h, __u32 class)
+ * one of `classes` on, and the call's number and arguments (read them
+ * there, never from the tracepoint's pt_regs: an ia32 call's are
+ * elsewhere). NULL: return at once. */
+static __always_inline const struct trace_args *trace_enter(struct hook *h, __u32 classes)
 {
 	__u32 zero = 0;
 	struct trace_cpu *cpu = bpf_map_lookup_elem(&trace_cpu, &zero);
 	if (!cpu || !cpu->armed)
 		return 0;
 	cpu->armed = 0;
-	if (!(cpu->scope.classes & class))
+	if (!(cpu->scope.classes & classes))
 		return 0;
 	h->scope = &cpu->scope;
 	h->container = cpu->scope.container;
+	return &cpu->args;
+}
+
+/* socketcall(2)'s calls (SYS_SOCKET = 1 ... SYS_SENDMMSG = 20) as 64-bit
+ * numbers; 0: not recorded (getsockname, getpeername, the sockopts). */
+static const __u16 socketcall_nr[21] = {
+    [1] = 41,		 /* SYS_SOCKET: socket */
+    [2] = 49,		 /* SYS_BIND: bind */
+    [3] = 42,		 /* SYS_CONNECT: connect */
+    [4] = 50,		 /* SYS_LISTEN: listen */
+    [5] = 43,		 /* SYS_ACCEPT: accept */
+    [8] = 53,		 /* SYS_SOCKETPAIR: socketpair */
+    [9] = NR_sendto_,	 /* SYS_SEND: sendto, no address */
+    [10] = NR_recvfrom_, /* SYS_RECV: recvfrom, no address */
+    [11] = NR_sendto_,	 /* SYS_SENDTO */
+    [12] = NR_recvfrom_, /* SYS_RECVFROM */
+    [13] = 48,		 /* SYS_SHUTDOWN: shutdown */
+    [16] = 46,		 /* SYS_SENDMSG: sendmsg */
+    [17] = 47,		 /* SYS_RECVMSG: recvmsg */
+    [18] = 288,		 /* SYS_ACCEPT4: accept4 */
+    [19] = 299,		 /* SYS_RECVMMSG: recvmmsg */
+    [20] = 307,		 /* SYS_SENDMMSG: sendmmsg */
+};
+
+/* An ia32 call's arguments in the 64-bit table's terms (trace_args): its
+ * registers in order, or, for the calls that pass them in user memory
+ * (socketcall, the old mmap), read from there (at the exit, so a racing
+ * thread could change them: docs/backends.md). The 16-bit chowns' "no
+ * change" (0xffff) becomes -1. 0: nothing to record. */
+static __always_inline int ia32_args(struct trace_args *a, struct pt_regs *regs, __u32 nr32)
+{
+	a->compat = 1;
+	a->nr32 = nr32;
+	a->nr = trace_ia32_nr[bounded(nr32, SYSCALL_SLOTS - 1)];
+	a->a[0] = (__u32)regs->bx;
+	a->a[1] = (__u32)regs->cx;
+	a->a[2] = (__u32)regs->dx;
+	a->a[3] = (__u32)regs->si;
+	a->a[4] = (__u32)regs->di;
+	a->a[5] = (__u32)regs->bp;
+	__u32 mem[6] = {};
+	switch (nr32) {
+	case IA32_socketcall: { /* socketcall(call, unsigned long args[]) */
+		__u32 call = a->a[0];
+		if (call > 20 || !socketcall_nr[call])
+			return 0;
+		a->nr = socketcall_nr[call];
+		/* SYS_SEND and SYS_RECV: sendto and recvfrom with no address */
+		if (bpf_probe_read_user(mem, call == 9 || call == 10 ? 16 : sizeof(mem),
+					(const void *)a->a[1]))
+			return 0;
+		break;
+	}
+	case IA32_old_mmap: /* mmap(struct mmap_arg_struct *) */
+		if (bpf_probe_read_user(mem, sizeof(mem), (const void *)a->a[0]))
+			return 0;
+		break;
+	case IA32_umount: /* umount(name): umount2(name, 0) */
+		a->a[1] = 0;
+		return 1;
+	case IA32_lchown16:
+	case IA32_fchown16:
+	case IA32_chown16:
+		if (a->a[1] == 0xffff)
+			a->a[1] = (__u64)-1;
+		if (a->a[2] == 0xffff)
+			a->a[2] = (__u64)-1;
+		return 1;
+	default:
+		return 1;
+	}
+	for (int i = 0; i < 6; i++)
+		a->a[i] = mem[i];
 	return 1;
 }
 
@@ -126,16 +230,17 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u32 nr = (__u32)regs->orig_ax;
-	if (nr >= SYSCALL_SLOTS ||
-	    !(trace_recorded[bounded(nr / 64, SYSCALL_SLOTS / 64 - 1)] & (1ULL << (nr % 64))))
-		return 0;
 	/* An ia32 system call (int $0x80, even from a 64-bit program) has
-	 * numbers and argument registers of its own: dispatching it by the
-	 * 64-bit table would run the wrong family on stale registers (ia32
-	 * getpid is 64-bit write: a forged write edge to any descriptor). Not
-	 * recorded yet (docs/backends.md). x32 numbers are past the slots. */
+	 * numbers and argument registers of its own: it is tested against its
+	 * own bitmap, and handed on as the 64-bit call it maps to, with its
+	 * arguments from its own registers (ia32_args); by the 64-bit table it
+	 * would run the wrong family on stale registers (ia32 getpid is 64-bit
+	 * write). x32 numbers are past the slots. */
 	struct task_struct *task = bpf_get_current_task_btf();
-	if (task->thread_info.status & TS_COMPAT)
+	int compat = task->thread_info.status & TS_COMPAT;
+	const volatile __u64 *bits = compat ? trace_recorded32 : trace_recorded;
+	if (nr >= SYSCALL_SLOTS ||
+	    !(bits[bounded(nr / 64, SYSCALL_SLOTS / 64 - 1)] & (1ULL << (nr % 64))))
 		return 0;
 	__u32 zero = 0;
 	struct trace_cpu *cpu = bpf_map_lookup_elem(&trace_cpu, &zero);
@@ -162,6 +267,21 @@ int BPF_PROG(trace_sys_exit, struct pt_regs *regs, long ret)
 	struct sabpf_scope *scope = scope_admit(entry, SABPF_CLASS_ALL, task);
 	if (!scope)
 		return 0;
+	struct trace_args *a = &cpu->args;
+	if (compat) {
+		if (!ia32_args(a, regs, nr))
+			return 0;
+		nr = a->nr;
+	} else {
+		a->compat = 0;
+		a->nr = nr;
+		a->a[0] = regs->di;
+		a->a[1] = regs->si;
+		a->a[2] = regs->dx;
+		a->a[3] = regs->r10;
+		a->a[4] = regs->r8;
+		a->a[5] = regs->r9;
+	}
 	cpu->scope = *scope;
 	cpu->armed = 1;
 	bpf_tail_call(ctx, &trace_calls, nr);

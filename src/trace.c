@@ -112,6 +112,119 @@ const struct trace_syscall trace_syscalls[] = {
 };
 const size_t trace_nsyscalls = sizeof(trace_syscalls) / sizeof(trace_syscalls[0]);
 
+/* The ia32 system calls (int $0x80 from any program, and 32-bit programs)
+ * recorded, each as the call of the 64-bit table named in its third
+ * field: the dispatcher hands it on with that number and its arguments
+ * from the ia32 registers (bpf/trace.bpf.c, ia32_args). Names as in the
+ * kernel's syscall_32.tbl: the 16-bit uid calls (setuid, chown, ...) and
+ * their 32-bit successors (setuid32, chown32, ...) are both here. NULL:
+ * socketcall, whose calls (socket, bind, connect, ..., sendmmsg) the
+ * dispatcher decodes itself (socketcall_nr), all of them in the 64-bit
+ * table. Without this table, int $0x80 would be a way around the
+ * backend for any program in an audited container. */
+const struct trace_syscall32 trace_syscalls32[] = {
+    {3, "read", "read"},
+    {4, "write", "write"},
+    {5, "open", "open"},
+    {8, "creat", "creat"},
+    {9, "link", "link"},
+    {10, "unlink", "unlink"},
+    {14, "mknod", "mknod"},
+    {15, "chmod", "chmod"},
+    {16, "lchown", "lchown"},
+    {21, "mount", "mount"},
+    {22, "umount", "umount2"},
+    {23, "setuid", "setuid"},
+    {38, "rename", "rename"},
+    {39, "mkdir", "mkdir"},
+    {40, "rmdir", "rmdir"},
+    {42, "pipe", "pipe"},
+    {46, "setgid", "setgid"},
+    {52, "umount2", "umount2"},
+    {54, "ioctl", "ioctl"},
+    {55, "fcntl", "fcntl"},
+    {70, "setreuid", "setreuid"},
+    {71, "setregid", "setregid"},
+    {81, "setgroups", "setgroups"},
+    {83, "symlink", "symlink"},
+    {90, "mmap", "mmap"},
+    {92, "truncate", "truncate"},
+    {93, "ftruncate", "ftruncate"},
+    {94, "fchmod", "fchmod"},
+    {95, "fchown", "fchown"},
+    {102, "socketcall", NULL},
+    {143, "flock", "flock"},
+    {145, "readv", "readv"},
+    {146, "writev", "writev"},
+    {164, "setresuid", "setresuid"},
+    {170, "setresgid", "setresgid"},
+    {180, "pread64", "pread64"},
+    {181, "pwrite64", "pwrite64"},
+    {182, "chown", "chown"},
+    {185, "capset", "capset"},
+    {187, "sendfile", "sendfile"},
+    {192, "mmap2", "mmap"},
+    {193, "truncate64", "truncate"},
+    {194, "ftruncate64", "ftruncate"},
+    {198, "lchown32", "lchown"},
+    {203, "setreuid32", "setreuid"},
+    {204, "setregid32", "setregid"},
+    {206, "setgroups32", "setgroups"},
+    {207, "fchown32", "fchown"},
+    {208, "setresuid32", "setresuid"},
+    {210, "setresgid32", "setresgid"},
+    {212, "chown32", "chown"},
+    {213, "setuid32", "setuid"},
+    {214, "setgid32", "setgid"},
+    {221, "fcntl64", "fcntl"},
+    {226, "setxattr", "setxattr"},
+    {227, "lsetxattr", "lsetxattr"},
+    {228, "fsetxattr", "fsetxattr"},
+    {235, "removexattr", "removexattr"},
+    {236, "lremovexattr", "lremovexattr"},
+    {237, "fremovexattr", "fremovexattr"},
+    {239, "sendfile64", "sendfile"},
+    {295, "openat", "openat"},
+    {296, "mkdirat", "mkdirat"},
+    {297, "mknodat", "mknodat"},
+    {298, "fchownat", "fchownat"},
+    {301, "unlinkat", "unlinkat"},
+    {302, "renameat", "renameat"},
+    {303, "linkat", "linkat"},
+    {304, "symlinkat", "symlinkat"},
+    {306, "fchmodat", "fchmodat"},
+    {310, "unshare", "unshare"},
+    {313, "splice", "splice"},
+    {331, "pipe2", "pipe2"},
+    {333, "preadv", "preadv"},
+    {334, "pwritev", "pwritev"},
+    {337, "recvmmsg", "recvmmsg"},
+    {342, "open_by_handle_at", "open_by_handle_at"},
+    {345, "sendmmsg", "sendmmsg"},
+    {346, "setns", "setns"},
+    {353, "renameat2", "renameat2"},
+    {359, "socket", "socket"},
+    {360, "socketpair", "socketpair"},
+    {361, "bind", "bind"},
+    {362, "connect", "connect"},
+    {363, "listen", "listen"},
+    {364, "accept4", "accept4"},
+    {369, "sendto", "sendto"},
+    {370, "sendmsg", "sendmsg"},
+    {371, "recvfrom", "recvfrom"},
+    {372, "recvmsg", "recvmsg"},
+    {373, "shutdown", "shutdown"},
+    {377, "copy_file_range", "copy_file_range"},
+    {378, "preadv2", "preadv2"},
+    {379, "pwritev2", "pwritev2"},
+    {417, "recvmmsg_time64", "recvmmsg"},
+    {437, "openat2", "openat2"},
+    {452, "fchmodat2", "fchmodat2"},
+    {463, "setxattrat", "setxattrat"},
+    {466, "removexattrat", "removexattrat"},
+};
+const size_t trace_nsyscalls32 = sizeof(trace_syscalls32) / sizeof(trace_syscalls32[0]);
+
 /* Maps bpf/lib/maps.h declares that this object does not use: two are LSM-only
  * (inode and socket local storage), two are kept with LSM free hooks. */
 static const char *const unused_maps[] = {"inode_store", "sock_store", "cred_map", "file_map"};
@@ -136,6 +249,42 @@ static int check_table(struct bpf_object *obj, const struct trace_syscall *table
 				 table[i].name, table[i].program);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+int trace_check_table32(const struct trace_syscall32 *table, size_t n, unsigned *nr64, char *err,
+			size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].nr32 >= TRACE_SYSCALL_SLOTS) {
+			snprintf(err, errlen,
+				 "ia32 trace table: %s: number %u is past the %d slots",
+				 table[i].name, table[i].nr32, TRACE_SYSCALL_SLOTS);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (table[j].nr32 == table[i].nr32) {
+				snprintf(err, errlen, "ia32 trace table: %s and %s share number %u",
+					 table[j].name, table[i].name, table[i].nr32);
+				return -1;
+			}
+		unsigned nr = 0;
+		if (table[i].as) {
+			size_t k = 0;
+			while (k < trace_nsyscalls && strcmp(trace_syscalls[k].name, table[i].as))
+				k++;
+			if (k == trace_nsyscalls) {
+				snprintf(err, errlen,
+					 "ia32 trace table: %s is recorded as %s, which the 64-bit "
+					 "table (trace_syscalls) does not have",
+					 table[i].name, table[i].as);
+				return -1;
+			}
+			nr = trace_syscalls[k].nr;
+		}
+		if (nr64)
+			nr64[i] = nr;
 	}
 	return 0;
 }
@@ -245,6 +394,9 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	}
 	if (check_table(skel->obj, trace_syscalls, trace_nsyscalls, err, errlen))
 		goto fail;
+	unsigned nr64[sizeof(trace_syscalls32) / sizeof(trace_syscalls32[0])];
+	if (trace_check_table32(trace_syscalls32, trace_nsyscalls32, nr64, err, errlen))
+		goto fail;
 	bool direct = kernel_has_rdonly_cast();
 	trace_pick_variants(skel->obj, direct);
 	/* the dispatcher's bitmap of the calls it hands on: the same table as
@@ -252,6 +404,16 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	for (size_t i = 0; i < trace_nsyscalls; i++)
 		skel->rodata->trace_recorded[trace_syscalls[i].nr / 64] |=
 		    1ULL << (trace_syscalls[i].nr % 64);
+	/* and the ia32 calls', by their own numbers, with the 64-bit number
+	 * each one is handed on as (SABPF_TRACE_IA32=0: none, the negative
+	 * control of tests/native/scenarios/11-trace-ia32.sh) */
+	const char *ia32_env = getenv("SABPF_TRACE_IA32");
+	size_t n32 = ia32_env && strcmp(ia32_env, "0") == 0 ? 0 : trace_nsyscalls32;
+	for (size_t i = 0; i < n32; i++) {
+		unsigned nr32 = trace_syscalls32[i].nr32;
+		skel->rodata->trace_recorded32[nr32 / 64] |= 1ULL << (nr32 % 64);
+		skel->rodata->trace_ia32_nr[nr32] = (__u16)nr64[i];
+	}
 	/* the family programs are reached by tail call, never attached: only
 	 * the dispatcher hangs on sys_exit (a family program attached there
 	 * would run for every system call, with the wrong arguments) */

@@ -19,6 +19,17 @@ struct trace_syscall {
 extern const struct trace_syscall trace_syscalls[];
 extern const size_t trace_nsyscalls;
 
+/* One ia32 system call the trace backend records, as a 64-bit one. */
+struct trace_syscall32 {
+	unsigned nr32;	  /* ia32 system call number */
+	const char *name; /* as in the kernel's syscall_32.tbl */
+	const char *as;	  /* the 64-bit table's call it is recorded as;
+			     NULL: socketcall, decoded by the dispatcher */
+};
+
+extern const struct trace_syscall32 trace_syscalls32[];
+extern const size_t trace_nsyscalls32;
+
 #define TRACE_SYSCALL_SLOTS 512 /* size of trace_calls (bpf/trace.bpf.c) */
 
 struct trace_bpf;
@@ -45,5 +56,11 @@ const char *trace_reads_name(const struct trace_bpf *skel);
 /* Checks the table against the object's programs (no kernel needed).
  * Returns 0, or -1 with the first bad entry in err. */
 int trace_check_table(const struct trace_syscall *table, size_t n, char *err, size_t errlen);
+/* Checks an ia32 table against the 64-bit one: numbers within the slots,
+ * each once, each `as` a call of the 64-bit table. The 64-bit number of
+ * entry i goes to nr64[i] (0 for socketcall) when nr64 is not NULL.
+ * Returns 0, or -1 with the first bad entry in err. */
+int trace_check_table32(const struct trace_syscall32 *table, size_t n, unsigned *nr64, char *err,
+			size_t errlen);
 
 #endif /* SABPF_TRACE_H */

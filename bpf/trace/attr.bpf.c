@@ -86,49 +86,50 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_setattr, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
 	int fd = -1, dirfd = AT_FDCWD;
-	const char *upath = (const char *)regs->di;
-	__u64 at_flags = 0, valid = TRACE_ATTR_CTIME, mode = 0, uid = regs->si, gid = regs->dx;
+	const char *upath = (const char *)a->a[0];
+	__u64 at_flags = 0, valid = TRACE_ATTR_CTIME, mode = 0, uid = a->a[1], gid = a->a[2];
 	int chmod = 0, truncate = 0;
-	switch (regs->orig_ax) {
+	switch (a->nr) {
 	case NR_truncate:
 		truncate = 1;
 		valid = TRACE_ATTR_SIZE;
 		break;
 	case NR_ftruncate:
 		truncate = 1;
-		fd = (int)regs->di;
+		fd = (int)a->a[0];
 		valid = TRACE_ATTR_SIZE | TRACE_ATTR_MTIME | TRACE_ATTR_CTIME | TRACE_ATTR_FILE;
 		break;
 	case NR_chmod:
 		chmod = 1;
-		mode = regs->si;
+		mode = a->a[1];
 		break;
 	case NR_fchmod:
 		chmod = 1;
-		fd = (int)regs->di;
-		mode = regs->si;
+		fd = (int)a->a[0];
+		mode = a->a[1];
 		break;
 	case NR_fchmodat2:
-		at_flags = regs->r10;
+		at_flags = a->a[3];
 		/* fall through */
 	case NR_fchmodat:
 		chmod = 1;
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
-		mode = regs->dx;
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
+		mode = a->a[2];
 		break;
 	case NR_fchown:
-		fd = (int)regs->di;
+		fd = (int)a->a[0];
 		break;
 	case NR_fchownat:
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
-		uid = regs->dx;
-		gid = regs->r10;
-		at_flags = regs->r8;
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
+		uid = a->a[2];
+		gid = a->a[3];
+		at_flags = a->a[4];
 		break;
 	}
 	if (chmod) {
@@ -151,27 +152,28 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_xattr, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
 	int fd = -1, dirfd = AT_FDCWD;
-	const char *upath = (const char *)regs->di, *uname = (const char *)regs->si;
-	__u64 at_flags = 0, arg = regs->r8; /* setxattr's flags */
+	const char *upath = (const char *)a->a[0], *uname = (const char *)a->a[1];
+	__u64 at_flags = 0, arg = a->a[4]; /* setxattr's flags */
 	__u32 to_xattr = SABPF_REL_SETXATTR, to_inode = SABPF_REL_SETXATTR_INODE;
-	switch (regs->orig_ax) {
+	switch (a->nr) {
 	case NR_fsetxattr:
-		fd = (int)regs->di;
+		fd = (int)a->a[0];
 		break;
 	case NR_setxattrat:
 		/* the flags are in the struct xattr_args uargs points to */
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
-		at_flags = regs->dx;
-		uname = (const char *)regs->r10;
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
+		at_flags = a->a[2];
+		uname = (const char *)a->a[3];
 		arg = 0;
-		bpf_probe_read_user(&arg, 4, (const char *)regs->r8 + 12);
+		bpf_probe_read_user(&arg, 4, (const char *)a->a[4] + 12);
 		break;
 	case NR_fremovexattr:
-		fd = (int)regs->di;
+		fd = (int)a->a[0];
 		/* fall through */
 	case NR_removexattr:
 	case NR_lremovexattr:
@@ -180,10 +182,10 @@ int BPF_PROG(trace_xattr, struct pt_regs *regs, long ret)
 		arg = 0;
 		break;
 	case NR_removexattrat:
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
-		at_flags = regs->dx;
-		uname = (const char *)regs->r10;
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
+		at_flags = a->a[2];
+		uname = (const char *)a->a[3];
 		to_xattr = SABPF_REL_REMOVEXATTR;
 		to_inode = SABPF_REL_REMOVEXATTR_INODE;
 		arg = 0;

@@ -51,9 +51,12 @@ static __always_inline struct prov_node *trace_mem_of(struct task_struct *task, 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_cred, struct pt_regs *regs, long ret)
 {
-	__u32 nr = (__u32)regs->orig_ax;
 	struct hook h;
-	if (!hook_enter(&h, nr == NR_capset ? SABPF_CLASS_SYS : SABPF_CLASS_PROC) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_SYS | SABPF_CLASS_PROC);
+	if (!a || ret != 0)
+		return 0;
+	__u32 nr = (__u32)a->nr;
+	if (!(h.scope->classes & (nr == NR_capset ? SABPF_CLASS_SYS : SABPF_CLASS_PROC)))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	const struct cred *cred = task->real_cred;
@@ -74,7 +77,7 @@ int BPF_PROG(trace_cred, struct pt_regs *regs, long ret)
 		break;
 	case NR_setgroups:
 		relation = SABPF_REL_SETGROUPS;
-		arg = (__u32)regs->di;
+		arg = (__u32)a->a[0];
 		break;
 	case NR_capset:
 		relation = SABPF_REL_CAPSET;
@@ -93,8 +96,9 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_setns, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (hook_enter(&h, SABPF_CLASS_SYS) && ret == 0)
-		setns_done(h.scope, (int)regs->di, (__u32)regs->si, h.container);
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_SYS);
+	if (a && ret == 0)
+		setns_done(h.scope, (int)a->a[0], (__u32)a->a[1], h.container);
 	return 0;
 }
 
@@ -102,12 +106,13 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_unshare, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_SYS) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_SYS);
+	if (!a || ret != 0)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct prov_task *ts = task_state_of(task, h.scope);
 	struct prov_node *m = trace_mem_of(task, h.container);
 	if (ts && m)
-		unshare_done(ts, m, regs->di, h.container);
+		unshare_done(ts, m, a->a[0], h.container);
 	return 0;
 }

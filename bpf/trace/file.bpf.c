@@ -68,21 +68,21 @@
 /* The open flags that f_flags no longer holds at the exit, from the
  * call's own argument (openat2: the first field of its struct open_how):
  * with them, the open edge's arg is what file_open gives in the LSM backend. */
-static __always_inline __u64 open_call_flags(struct pt_regs *regs)
+static __always_inline __u64 open_call_flags(const struct trace_args *a)
 {
 	__u64 flags = 0;
-	switch (regs->orig_ax) {
+	switch (a->nr) {
 	case NR_open:
-		flags = regs->si;
+		flags = a->a[1];
 		break;
 	case NR_openat:
-		flags = regs->dx;
+		flags = a->a[2];
 		break;
 	case NR_creat:
 		flags = CREAT_FLAGS;
 		break;
 	case NR_openat2:
-		bpf_probe_read_user(&flags, sizeof(flags), (const void *)regs->dx);
+		bpf_probe_read_user(&flags, sizeof(flags), (const void *)a->a[2]);
 		break;
 	}
 	return flags & OPEN_CALL_ONLY;
@@ -92,7 +92,8 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret < 0)
 		return 0;
 	struct file *file = fd_file((int)ret);
 	if (!file)
@@ -106,7 +107,7 @@ int BPF_PROG(trace_open, struct pt_regs *regs, long ret)
 	if (trace_kind_has_path(is->node.kind))
 		trace_inode_named(is, file, h.container, &ts->node, created);
 	edge_write(SABPF_REL_OPEN, &is->node, &ts->node,
-		   BPF_CORE_READ(file, f_flags) | open_call_flags(regs), h.container);
+		   BPF_CORE_READ(file, f_flags) | open_call_flags(a), h.container);
 	return 0;
 }
 
@@ -164,15 +165,16 @@ static __always_inline void rw_flow(struct hook *h, struct prov_task *ts, struct
 }
 
 /* read and write families: the descriptor is the first argument. */
-static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write, const int direct)
+static __always_inline int rw_exit(long ret, int write, const int direct)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET);
+	if (!a || ret <= 0)
 		return 0;
 	int sock;
 	struct task_struct *task = bpf_get_current_task_btf(); /* once, for both */
 	struct prov_inode *is =
-	    rw_inode(task, (int)regs->di, h.container, h.scope->classes, &sock, direct);
+	    rw_inode(task, (int)a->a[0], h.container, h.scope->classes, &sock, direct);
 	struct prov_task *ts = is ? task_state_of(task, h.scope) : 0;
 	if (!ts)
 		return 0;
@@ -184,13 +186,13 @@ static __always_inline int rw_exit(struct pt_regs *regs, long ret, int write, co
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_read, struct pt_regs *regs, long ret)
 {
-	return rw_exit(regs, ret, 0, 0);
+	return rw_exit(ret, 0, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 {
-	return rw_exit(regs, ret, 1, 0);
+	return rw_exit(ret, 1, 0);
 }
 
 /* The same two by direct loads, in their place where the kernel has
@@ -198,13 +200,13 @@ int BPF_PROG(trace_write, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_read_direct, struct pt_regs *regs, long ret)
 {
-	return rw_exit(regs, ret, 0, 1);
+	return rw_exit(ret, 0, 1);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_write_direct, struct pt_regs *regs, long ret)
 {
-	return rw_exit(regs, ret, 1, 1);
+	return rw_exit(ret, 1, 1);
 }
 
 /* sendfile(out, in, ...); copy_file_range and splice(in, off, out, ...). */
@@ -212,12 +214,13 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_copy, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET) || ret <= 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE | SABPF_CLASS_NET);
+	if (!a || ret <= 0)
 		return 0;
-	int in = (int)regs->di, out = (int)regs->dx;
-	if (regs->orig_ax == NR_sendfile) {
-		in = (int)regs->si;
-		out = (int)regs->di;
+	int in = (int)a->a[0], out = (int)a->a[2];
+	if (a->nr == NR_sendfile) {
+		in = (int)a->a[1];
+		out = (int)a->a[0];
 	}
 	struct prov_task *ts = hook_task(&h);
 	if (!ts)
@@ -239,17 +242,18 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
 	int dirfd = AT_FDCWD;
-	const char *upath = (const char *)regs->di;
+	const char *upath = (const char *)a->a[0];
 	__u32 relation = SABPF_REL_UNLINK;
 	__u64 arg = 0;
-	switch (regs->orig_ax) {
+	switch (a->nr) {
 	case NR_unlinkat:
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
-		if (regs->dx & AT_REMOVEDIR)
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
+		if (a->a[2] & AT_REMOVEDIR)
 			relation = SABPF_REL_RMDIR;
 		break;
 	case NR_rmdir:
@@ -257,31 +261,31 @@ int BPF_PROG(trace_name, struct pt_regs *regs, long ret)
 		break;
 	case NR_mkdir:
 		relation = SABPF_REL_MKDIR;
-		arg = S_IFDIR | (regs->si & 07777);
+		arg = S_IFDIR | (a->a[1] & 07777);
 		break;
 	case NR_mkdirat:
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
 		relation = SABPF_REL_MKDIR;
-		arg = S_IFDIR | (regs->dx & 07777);
+		arg = S_IFDIR | (a->a[2] & 07777);
 		break;
 	case NR_mknod:
 		relation = SABPF_REL_CREATE;
-		arg = regs->si;
+		arg = a->a[1];
 		break;
 	case NR_mknodat:
-		dirfd = (int)regs->di;
-		upath = (const char *)regs->si;
+		dirfd = (int)a->a[0];
+		upath = (const char *)a->a[1];
 		relation = SABPF_REL_CREATE;
-		arg = regs->dx;
+		arg = a->a[2];
 		break;
 	case NR_symlink: /* (target, linkpath): the new name */
-		upath = (const char *)regs->si;
+		upath = (const char *)a->a[1];
 		relation = SABPF_REL_SYMLINK;
 		break;
 	case NR_symlinkat: /* (target, newdirfd, linkpath) */
-		dirfd = (int)regs->si;
-		upath = (const char *)regs->dx;
+		dirfd = (int)a->a[1];
+		upath = (const char *)a->a[2];
 		relation = SABPF_REL_SYMLINK;
 		break;
 	}
@@ -299,18 +303,19 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_rename, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
 	int olddir = AT_FDCWD, newdir = AT_FDCWD;
-	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
+	const char *oldpath = (const char *)a->a[0], *newpath = (const char *)a->a[1];
 	__u64 flags = 0;
-	if (regs->orig_ax != NR_rename) { /* renameat, renameat2 */
-		olddir = (int)regs->di;
-		oldpath = (const char *)regs->si;
-		newdir = (int)regs->dx;
-		newpath = (const char *)regs->r10;
-		if (regs->orig_ax == NR_renameat2)
-			flags = regs->r8;
+	if (a->nr != NR_rename) { /* renameat, renameat2 */
+		olddir = (int)a->a[0];
+		oldpath = (const char *)a->a[1];
+		newdir = (int)a->a[2];
+		newpath = (const char *)a->a[3];
+		if (a->nr == NR_renameat2)
+			flags = a->a[4];
 	}
 	struct prov_task *ts = hook_task(&h);
 	if (!ts)
@@ -352,15 +357,16 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_fdop, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret < 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret < 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *is = ts ? fd_file_node((int)regs->di, h.container) : 0;
+	struct prov_inode *is = ts ? fd_file_node((int)a->a[0], h.container) : 0;
 	if (!is)
 		return 0;
-	__u64 cmd = (__u32)regs->si;
+	__u64 cmd = (__u32)a->a[1];
 	short type = F_UNLCK;
-	switch (regs->orig_ax) {
+	switch (a->nr) {
 	case NR_ioctl:
 		edge_write(SABPF_REL_WRITE_IOCTL, &ts->node, &is->node, cmd, h.container);
 		edge_write(SABPF_REL_READ_IOCTL, &is->node, &ts->node, cmd, h.container);
@@ -387,18 +393,19 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_link, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
 	int olddir = AT_FDCWD, newdir = AT_FDCWD;
-	const char *oldpath = (const char *)regs->di, *newpath = (const char *)regs->si;
+	const char *oldpath = (const char *)a->a[0], *newpath = (const char *)a->a[1];
 	int by_fd = 0;
-	if (regs->orig_ax == NR_linkat) {
-		olddir = (int)regs->di;
-		oldpath = (const char *)regs->si;
-		newdir = (int)regs->dx;
-		newpath = (const char *)regs->r10;
+	if (a->nr == NR_linkat) {
+		olddir = (int)a->a[0];
+		oldpath = (const char *)a->a[1];
+		newdir = (int)a->a[2];
+		newpath = (const char *)a->a[3];
 		char first = 1;
-		if (regs->r8 & AT_EMPTY_PATH)
+		if (a->a[4] & AT_EMPTY_PATH)
 			by_fd = bpf_probe_read_user(&first, 1, oldpath) == 0 && first == 0;
 	}
 	struct prov_task *ts = hook_task(&h);
@@ -428,13 +435,14 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_mmap, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || (unsigned long)ret >= (unsigned long)-4095)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || (unsigned long)ret >= (unsigned long)-4095)
 		return 0;
-	unsigned long prot = regs->dx, flags = regs->r10;
+	unsigned long prot = a->a[2], flags = a->a[3];
 	if (flags & MAP_ANONYMOUS)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *is = ts ? fd_file_node((int)regs->r8, h.container) : 0;
+	struct prov_inode *is = ts ? fd_file_node((int)a->a[4], h.container) : 0;
 	if (is)
 		map_edges(ts, is, prot, map_is_shared(flags), ((__u64)prot << 32) | (__u32)flags,
 			  h.container);
@@ -452,10 +460,11 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_pipe, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!hook_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
 	int fds[2];
-	if (bpf_probe_read_user(fds, sizeof(fds), (const void *)regs->di))
+	if (bpf_probe_read_user(fds, sizeof(fds), (const void *)a->a[0]))
 		return 0;
 	struct file *file = fd_file(fds[0]);
 	if (!file)

@@ -17,14 +17,15 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_mount, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_FILE) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_FILE);
+	if (!a || ret != 0)
 		return 0;
-	const char *target = (const char *)regs->si; /* mount(source, target, type, flags) */
-	__u64 flags = regs->r10;
+	const char *target = (const char *)a->a[1]; /* mount(source, target, type, flags) */
+	__u64 flags = a->a[3];
 	__u32 relation = SABPF_REL_MOUNT;
-	if (regs->orig_ax == NR_umount2) {
-		target = (const char *)regs->di;
-		flags = regs->si;
+	if (a->nr == NR_umount2) {
+		target = (const char *)a->a[0];
+		flags = a->a[1];
 		relation = SABPF_REL_UMOUNT;
 	}
 	struct prov_task *ts = hook_task(&h);

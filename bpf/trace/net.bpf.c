@@ -104,27 +104,52 @@ __noinline int sent_to(struct prov_inode *ss, __u64 uaddr, __u64 addrlen, __u64 
 	return 0;
 }
 
+/* The destination (name, namelen) of a msghdr in user memory: struct
+ * user_msghdr's first two fields, or compat_msghdr's (32-bit pointer and
+ * length) for an ia32 call. 0: unreadable. */
+static __always_inline int msg_dest(const void *umsg, int compat, __u64 *name, __u64 *namelen)
+{
+	if (compat) {
+		__u32 d[2];
+		if (bpf_probe_read_user(d, sizeof(d), umsg))
+			return 0;
+		*name = d[0];
+		*namelen = d[1];
+		return 1;
+	}
+	struct {
+		__u64 name;
+		__u32 namelen;
+	} d;
+	if (bpf_probe_read_user(&d, sizeof(d), umsg))
+		return 0;
+	*name = d.name;
+	*namelen = d.namelen;
+	return 1;
+}
+
 /* The bytes of the first n (at most MMSG_MAX) messages of an mmsghdr
  * array in user memory (each one's msg_len, written by the kernel); with
  * ss, each message's destination address is linked to that socket
- * (sendmmsg). */
-static __always_inline __u64 mmsg_bytes(const struct mmsghdr *vec, long n, struct prov_inode *ss,
+ * (sendmmsg). An ia32 call's array is of compat_mmsghdr (32 bytes, its
+ * msg_len at 28), a 64-bit one's of struct mmsghdr. */
+static __always_inline __u64 mmsg_bytes(const void *vec, long n, int compat, struct prov_inode *ss,
 					__u64 container)
 {
 	__u64 bytes = 0;
+	__u64 stride = compat ? 32 : sizeof(struct mmsghdr);
+	__u64 len_at = compat ? 28 : offsetof(struct mmsghdr, msg_len);
 	for (__u32 i = 0; i < MMSG_MAX; i++) {
 		if (i >= n)
 			break;
+		const char *m = (const char *)vec + i * stride;
 		unsigned int len = 0;
-		if (bpf_probe_read_user(&len, sizeof(len), &vec[i].msg_len))
+		if (bpf_probe_read_user(&len, sizeof(len), m + len_at))
 			break;
 		bytes += len;
-		struct {
-			void *name;
-			int namelen;
-		} dest = {};
-		if (ss && bpf_probe_read_user(&dest, sizeof(dest), &vec[i].msg_hdr) == 0)
-			sent_to(ss, (__u64)dest.name, (__u32)dest.namelen, container);
+		__u64 name, namelen;
+		if (ss && msg_dest(m, compat, &name, &namelen))
+			sent_to(ss, name, namelen, container);
 	}
 	return bytes;
 }
@@ -145,14 +170,15 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_socket, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET) || ret < 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a || ret < 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
 	struct prov_inode *ss = socket_of_fd((int)ret, h.container);
 	if (!ts || !ss)
 		return 0;
-	__u64 arg = ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & SOCK_TYPE_MASK) << 16) |
-		    (regs->dx & 0xffff);
+	__u64 arg = ((__u64)(a->a[0] & 0xffff) << 32) | ((a->a[1] & SOCK_TYPE_MASK) << 16) |
+		    (a->a[2] & 0xffff);
 	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &ss->node, arg, h.container);
 	return 0;
 }
@@ -161,24 +187,25 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_sockaddr, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET))
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a)
 		return 0;
-	__u64 nr = regs->orig_ax;
+	__u64 nr = a->nr;
 	if (!(ret == 0 || (nr == NR_connect && ret == -EINPROGRESS)))
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
+	struct prov_inode *ss = socket_of_fd((int)a->a[0], h.container);
 	if (!ts || !ss)
 		return 0;
 	if (nr == NR_listen) {
-		edge_write(SABPF_REL_LISTEN, &ts->node, &ss->node, regs->si, h.container);
+		edge_write(SABPF_REL_LISTEN, &ts->node, &ss->node, a->a[1], h.container);
 		return 0;
 	}
 	edge_write(nr == NR_bind ? SABPF_REL_BIND : SABPF_REL_CONNECT, &ts->node, &ss->node, 0,
 		   h.container);
 	if (nr == NR_bind)
 		ss->name_key = 0;
-	trace_addressed(ss, (const void *)regs->si, regs->dx, h.container);
+	trace_addressed(ss, (const void *)a->a[1], a->a[2], h.container);
 	return 0;
 }
 
@@ -186,19 +213,20 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_accept, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET) || ret < 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a || ret < 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *ls = socket_of_fd((int)regs->di, h.container);
+	struct prov_inode *ls = socket_of_fd((int)a->a[0], h.container);
 	struct prov_inode *ns = socket_of_fd((int)ret, h.container);
 	if (!ts || !ls || !ns)
 		return 0;
 	edge_write(SABPF_REL_ACCEPT, &ls->node, &ts->node, 0, h.container);
 	edge_write(SABPF_REL_ACCEPT_SOCKET, &ls->node, &ns->node, 0, h.container);
 	int addrlen = 0;
-	if (regs->dx)
-		bpf_probe_read_user(&addrlen, sizeof(addrlen), (const void *)regs->dx);
-	trace_addressed(ns, (const void *)regs->si, addrlen, h.container);
+	if (a->a[2])
+		bpf_probe_read_user(&addrlen, sizeof(addrlen), (const void *)a->a[2]);
+	trace_addressed(ns, (const void *)a->a[1], addrlen, h.container);
 	return 0;
 }
 
@@ -206,29 +234,25 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_send, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET) || ret <= 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a || ret <= 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
+	struct prov_inode *ss = socket_of_fd((int)a->a[0], h.container);
 	if (!ts || !ss)
 		return 0;
-	if (regs->orig_ax == NR_sendmmsg) { /* ret: the messages sent */
-		__u64 bytes = mmsg_bytes((const struct mmsghdr *)regs->si, ret, 0, h.container);
+	if (a->nr == NR_sendmmsg) { /* ret: the messages sent */
+		const void *vec = (const void *)a->a[1];
+		__u64 bytes = mmsg_bytes(vec, ret, a->compat, 0, h.container);
 		edge_write(SABPF_REL_SEND, &ts->node, &ss->node, bytes, h.container);
-		mmsg_bytes((const struct mmsghdr *)regs->si, ret, ss, h.container);
+		mmsg_bytes(vec, ret, a->compat, ss, h.container);
 		return 0;
 	}
 	edge_write(SABPF_REL_SEND, &ts->node, &ss->node, ret, h.container);
-	const void *dest = (const void *)regs->r8; /* sendto */
-	__u64 destlen = regs->r9;
-	if (regs->orig_ax == NR_sendmsg) {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)regs->si))
-			return 0;
-		dest = msg.msg_name;
-		destlen = msg.msg_namelen;
-	}
-	sent_to(ss, (__u64)dest, destlen, h.container);
+	__u64 dest = a->a[4], destlen = a->a[5]; /* sendto */
+	if (a->nr == NR_sendmsg && !msg_dest((const void *)a->a[1], a->compat, &dest, &destlen))
+		return 0;
+	sent_to(ss, dest, destlen, h.container);
 	return 0;
 }
 
@@ -236,15 +260,16 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_recv, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET) || ret <= 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a || ret <= 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
+	struct prov_inode *ss = socket_of_fd((int)a->a[0], h.container);
 	if (!ts || !ss)
 		return 0;
 	__u64 bytes = ret;
-	if (regs->orig_ax == NR_recvmmsg) /* ret: the messages received */
-		bytes = mmsg_bytes((const struct mmsghdr *)regs->si, ret, 0, h.container);
+	if (a->nr == NR_recvmmsg) /* ret: the messages received */
+		bytes = mmsg_bytes((const void *)a->a[1], ret, a->compat, 0, h.container);
 	edge_write(SABPF_REL_RECEIVE, &ss->node, &ts->node, bytes, h.container);
 	return 0;
 }
@@ -253,22 +278,23 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_socketpair, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a || ret != 0)
 		return 0;
 	int sv[2];
-	if (bpf_probe_read_user(sv, sizeof(sv), (const void *)regs->r10))
+	if (bpf_probe_read_user(sv, sizeof(sv), (const void *)a->a[3]))
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *a = socket_of_fd(sv[0], h.container);
-	struct prov_inode *b = socket_of_fd(sv[1], h.container);
-	if (!ts || !a || !b)
+	struct prov_inode *s0 = socket_of_fd(sv[0], h.container);
+	struct prov_inode *s1 = socket_of_fd(sv[1], h.container);
+	if (!ts || !s0 || !s1)
 		return 0;
-	__u64 arg = ((__u64)(regs->di & 0xffff) << 32) | ((regs->si & SOCK_TYPE_MASK) << 16) |
-		    (regs->dx & 0xffff);
-	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &a->node, arg, h.container);
-	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &b->node, arg, h.container);
-	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &a->node, 0, h.container);
-	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &b->node, 0, h.container);
+	__u64 arg = ((__u64)(a->a[0] & 0xffff) << 32) | ((a->a[1] & SOCK_TYPE_MASK) << 16) |
+		    (a->a[2] & 0xffff);
+	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &s0->node, arg, h.container);
+	edge_write(SABPF_REL_SOCKET_CREATE, &ts->node, &s1->node, arg, h.container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &s0->node, 0, h.container);
+	edge_write(SABPF_REL_SOCKET_PAIR_CREATE, &ts->node, &s1->node, 0, h.container);
 	return 0;
 }
 
@@ -276,11 +302,12 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_shutdown, struct pt_regs *regs, long ret)
 {
 	struct hook h;
-	if (!trace_enter(&h, SABPF_CLASS_NET) || ret != 0)
+	const struct trace_args *a = trace_enter(&h, SABPF_CLASS_NET);
+	if (!a || ret != 0)
 		return 0;
 	struct prov_task *ts = hook_task(&h);
-	struct prov_inode *ss = socket_of_fd((int)regs->di, h.container);
+	struct prov_inode *ss = socket_of_fd((int)a->a[0], h.container);
 	if (ts && ss)
-		edge_write(SABPF_REL_SHUTDOWN, &ts->node, &ss->node, (__u32)regs->si, h.container);
+		edge_write(SABPF_REL_SHUTDOWN, &ts->node, &ss->node, (__u32)a->a[1], h.container);
 	return 0;
 }

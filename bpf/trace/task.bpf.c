@@ -11,6 +11,9 @@
 #define NR_fork 57
 #define NR_vfork 58
 #define NR_clone3 435
+#define IA32_fork 2 /* the ia32 numbers of the same calls */
+#define IA32_clone 120
+#define IA32_vfork 190
 
 /* The flags of the clone that made a process or thread, as the LSM
  * backend's task_alloc sees them (kernel_clone_args.flags: no exit
@@ -23,12 +26,21 @@
 static __always_inline __u64 trace_clone_flags(struct task_struct *parent,
 					       struct task_struct *child)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct task_struct *self = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(self);
 	__u64 nr = BPF_CORE_READ(regs, orig_ax), flags = 0;
+	__u64 arg0 = BPF_CORE_READ(regs, di);
+	if (self->thread_info.status & TS_COMPAT) { /* ia32: its numbers, ebx */
+		arg0 = (__u32)BPF_CORE_READ(regs, bx);
+		nr = nr == IA32_clone	? NR_clone
+		     : nr == IA32_fork	? NR_fork
+		     : nr == IA32_vfork ? NR_vfork
+		     : nr == NR_clone3	? NR_clone3 /* the same number in both */
+					: 0;
+	}
 	if (nr == NR_clone)
-		return BPF_CORE_READ(regs, di) & ~(__u64)CSIGNAL;
-	if (nr == NR_clone3 &&
-	    !bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di)))
+		return arg0 & ~(__u64)CSIGNAL;
+	if (nr == NR_clone3 && !bpf_probe_read_user(&flags, sizeof(flags), (void *)arg0))
 		return flags;
 	if (nr == NR_fork)
 		return 0;
