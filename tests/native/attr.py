@@ -4,6 +4,7 @@ attribute system call of each kind on its own file of the work directory
 (argv[1]), so that tests/native/test_trace_attr.py can tell them apart.
 Python's os module maps each call to the system call named in the comment."""
 
+import ctypes
 import os
 import sys
 
@@ -41,5 +42,40 @@ os.setxattr(fd, "user.fd", b"1")  # fsetxattr
 os.removexattr(fd, "user.fd")  # fremovexattr
 os.close(fd)
 os.removexattr(f"{w}/setxattr.txt", "user.sabpf")  # removexattr
+# reading attributes: an attribute that exists, by name and by descriptor
+p = make("getxattr.txt")
+os.setxattr(p, "user.get", b"1")  # setxattr (of its own label)
+os.getxattr(p, "user.get")  # getxattr
+fd = os.open(make("fgetxattr.txt"), os.O_RDONLY)
+os.setxattr(fd, "user.fget", b"1")  # fsetxattr
+os.getxattr(fd, "user.fget")  # fgetxattr
+os.listxattr(fd)  # flistxattr
+os.close(fd)
+os.listxattr(make("listxattr.txt"))  # listxattr
+# stat: by name (glibc: newfstatat) and by descriptor (glibc's fstat:
+# newfstatat with AT_EMPTY_PATH and an empty name)
+os.stat(make("stat.txt"))
+fd = os.open(make("fstat.txt"), os.O_RDONLY)
+os.fstat(fd)
+os.close(fd)
+# times: given (utimensat), the current time (times NULL), by descriptor
+# (futimens: utimensat(fd, NULL, times)), and atime omitted (UTIME_OMIT,
+# through ctypes: os.utime cannot say it)
+os.utime(make("utime_times.txt"), (1, 2))
+os.utime(make("utime_now.txt"))
+fd = os.open(make("futimens.txt"), os.O_RDONLY)
+os.utime(fd, (3, 4))
+os.close(fd)
+
+
+class Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+UTIME_OMIT = (1 << 30) - 2
+times = (Timespec * 2)(Timespec(0, UTIME_OMIT), Timespec(5, 0))
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.utimensat(-100, make("utime_omit.txt").encode(), times, 0) != 0:  # AT_FDCWD
+    sys.exit(f"utimensat: {os.strerror(ctypes.get_errno())}")
 with open(make("untouched.txt")) as f:  # the negative control: read only
     f.read()

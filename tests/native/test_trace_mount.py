@@ -3,7 +3,11 @@
 records mount (arg: MS_* flags) and umount2 (arg: umount flags) as the LSM
 backend's relations (include/sabpf_record.h: mount, umount task -> the
 mount point), to a path node for the name given, made absolute. Negative
-control: the failed mount on a missing directory has no edge."""
+control: the failed mount on a missing directory has no edge. The second
+run (tests/native/mount2.py): move_mount to a name (a path node) and to a
+descriptor (the directory's node), pivot_root to the new root's path node,
+with the system class, as the LSM backend's move_mount and sb_pivotroot;
+the failed move_mount to a missing name has no edge."""
 
 import json
 
@@ -63,3 +67,23 @@ def test_the_failed_mount_has_no_edge(run):
     named = {cap.nodes[e.dst].get("cf:pathname") for r in ("mount", "umount") for e in cap.of_type(r)}
     assert named == {f"{w}/mnt", "/"}
     assert not [n for n, a in cap.nodes.items() if a.get("cf:pathname") == f"{w}/missing"]
+
+
+@pytest.fixture(scope="module")
+def run2(run):
+    root, _, w = run
+    return load_prov(root / "run2.prov.json"), w + "/new"
+
+
+def test_move_mount_names_where_the_mount_went(run2):
+    cap, w = run2
+    assert edges(cap, "move_mount") == [
+        ("python3", "directory", f"{w}/moved2", 0),
+        ("python3", "path", f"{w}/moved", 0),
+    ]
+    assert not [n for n, a in cap.nodes.items() if a.get("cf:pathname") == f"{w}/missing"]
+
+
+def test_pivot_root_names_the_new_root(run2):
+    cap, w = run2
+    assert edges(cap, "pivot_root") == [("python3", "path", f"{w}/newroot", 0)]
