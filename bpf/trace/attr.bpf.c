@@ -362,9 +362,86 @@ int BPF_PROG(trace_xattr_get, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* A name stat-ed, as a key: the container, the directory a relative name
+ * is relative to (mount ^ dentry; 0 for an absolute name), and a hash of
+ * the name's bytes. */
+struct getattr_key {
+	__u64 container;
+	__u64 dir;
+	__u64 hash;
+};
+
+/* The PATH node last made for each name stat-ed (getattr_path): a stat of
+ * the same name again (a shell's PATH search, `ls -l` twice, a stat
+ * loop) reuses its node, so its edge merges with the last one instead of
+ * a new node, name and edge per call. LRU: an evicted name gets a new node
+ * at its next stat. The node's name is that of its first stat (a
+ * directory renamed above a relative name since then is not seen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct getattr_key);
+	__type(value, struct prov_node);
+} getattr_paths SEC(".maps");
+
+/* FNV-1a over a name's n bytes in the scratch buffer, a word at a time. */
+static __always_inline __u64 name_hash(const struct prov_scratch *s, long n)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	for (__u32 i = 0; i < 1024 / 8; i++) {
+		if ((long)i * 8 >= n)
+			break;
+		__u64 w = *(const __u64 *)&s->data[bounded(i * 8, 1024 - 8)];
+		long left = n - (long)i * 8;
+		if (left < 8)
+			w &= (1ULL << (left * 8)) - 1;
+		h = (h ^ w) * 0x100000001b3ULL;
+	}
+	return h ^ (__u64)n;
+}
+
+/* getattr of a name: the cached PATH node of (dirfd's directory, name),
+ * or a new one (user_path_send) kept for the next stat of that name. */
+static __always_inline void getattr_path(struct prov_task *ts, int dirfd, const char *upath,
+					 __u64 container)
+{
+	struct prov_scratch *s = name_scratch_get();
+	if (!s || !upath)
+		return;
+	long n = bpf_probe_read_user_str(s->data, 1024, upath);
+	if (n <= 1)
+		return;
+	struct getattr_key key = {.container = container};
+	if (s->data[0] != '/') {
+		if (dirfd == AT_FDCWD) {
+			struct task_struct *task = bpf_get_current_task_btf();
+			key.dir = (__u64)BPF_CORE_READ(task, fs, pwd.mnt) ^
+				  ((__u64)BPF_CORE_READ(task, fs, pwd.dentry) << 1);
+		} else {
+			struct file *dir = fd_file(dirfd);
+			if (!dir)
+				return;
+			key.dir = (__u64)BPF_CORE_READ(dir, f_path.mnt) ^
+				  ((__u64)BPF_CORE_READ(dir, f_path.dentry) << 1);
+		}
+	}
+	key.hash = name_hash(s, n);
+	struct prov_node *cached = bpf_map_lookup_elem(&getattr_paths, &key);
+	if (cached) {
+		edge_write(SABPF_REL_GETATTR, cached, &ts->node, 0, container);
+		return;
+	}
+	struct prov_node path_node;
+	if (user_path_send(dirfd, upath, &path_node, container))
+		return;
+	edge_write(SABPF_REL_GETATTR, &path_node, &ts->node, 0, container);
+	bpf_map_update_elem(&getattr_paths, &key, &path_node, BPF_ANY);
+}
+
 /* stat, fstat, lstat, newfstatat, statx (ret 0): GETATTR the file (by
  * descriptor, or AT_EMPTY_PATH with an empty name) or the PATH node of
- * the name -> task, the LSM backend's inode_getattr. */
+ * the name (getattr_path: one per name) -> task, the LSM backend's
+ * inode_getattr. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(trace_getattr, struct pt_regs *regs, long ret)
 {
@@ -391,8 +468,20 @@ int BPF_PROG(trace_getattr, struct pt_regs *regs, long ret)
 		break;
 	}
 	struct prov_task *ts = hook_task(&h);
-	struct prov_node path_node, *target;
-	if (ts && (target = attr_target(fd, dirfd, upath, at_flags, &path_node, h.container)))
-		edge_write(SABPF_REL_GETATTR, target, &ts->node, 0, h.container);
+	if (!ts)
+		return 0;
+	if (fd < 0 && upath && (at_flags & TRACE_AT_EMPTY_PATH)) {
+		char c = 0;
+		bpf_probe_read_user(&c, 1, upath);
+		if (c == 0)
+			fd = dirfd;
+	}
+	if (fd >= 0) {
+		struct prov_inode *is = attr_fd_inode(fd, h.container);
+		if (is)
+			edge_write(SABPF_REL_GETATTR, &is->node, &ts->node, 0, h.container);
+		return 0;
+	}
+	getattr_path(ts, dirfd, upath, h.container);
 	return 0;
 }
