@@ -49,7 +49,7 @@ GEN_HEADERS := $(BUILD)/sabpf.skel.h $(BUILD)/policy.skel.h $(BUILD)/trace.skel.
 # Test tools run on the host: a Kafka mock cluster (librdkafka's) in its own process
 HOST_TOOLS  := $(BUILD)/tools/kafka-mock
 
-.PHONY: all unit test test-vm bench eval docs format format-check clean
+.PHONY: all unit test test-vm bench eval docs format format-check clean variants
 all: $(BUILD)/sabpf $(VM_PROGS) $(TENANT_OBJS) $(HOST_TOOLS)
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -99,6 +99,43 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -O1 -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsabpf-san.a \
 	    -lcmocka -lbpf -lrdkafka -lelf -lz -lzstd -lyaml -lsodium -lmicrohttpd -lm
 
+# Two test builds of the agent whose BPF objects differ from build/sabpf's,
+# for tests/native/scenarios/56-upgrade.sh: build/variant/next/sabpf, another
+# build with the same map layout (taken over in place: an upgrade), and
+# build/variant/layout/sabpf, whose scope_failed map has another size
+# (refused, naming the map). Only loader.c and trace.c include the skeletons.
+VARIANT_FLAGS_next   := -DSABPF_VARIANT=1
+VARIANT_FLAGS_layout := -DSABPF_VARIANT=2 -DSABPF_SCOPE_FAILED_ENTRIES=512
+VARIANTS := $(BUILD)/variant/next/sabpf $(BUILD)/variant/layout/sabpf
+.SECONDARY: $(foreach v,next layout,$(foreach o,sabpf trace,$(BUILD)/variant/$(v)/$(o).bpf.o $(BUILD)/variant/$(v)/$(o).skel.h))
+
+$(BUILD)/variant/%/sabpf.bpf.o: $(BPF_MAIN) $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) $(VARIANT_FLAGS_$*) $(DEPFLAGS) -c $(BPF_MAIN) -o $@.tmp
+	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
+
+$(BUILD)/variant/%/trace.bpf.o: bpf/trace.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) $(VARIANT_FLAGS_$*) $(DEPFLAGS) -c bpf/trace.bpf.c -o $@.tmp
+	$(BPFTOOL) gen object $@.linked $@.tmp && rm -f $@.tmp && mv $@.linked $@
+
+$(BUILD)/variant/%/sabpf.skel.h: $(BUILD)/variant/%/sabpf.bpf.o
+	$(BPFTOOL) gen skeleton $< name sabpf_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/variant/%/trace.skel.h: $(BUILD)/variant/%/trace.bpf.o
+	$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/variant/%/loader.o: src/loader.c $(BUILD)/variant/%/sabpf.skel.h $(BUILD)/variant/%/trace.skel.h $(GEN_HEADERS)
+	$(CC) -I$(BUILD)/variant/$* $(CFLAGS_COMMON) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/variant/%/trace.o: src/trace.c $(BUILD)/variant/%/sabpf.skel.h $(BUILD)/variant/%/trace.skel.h $(GEN_HEADERS)
+	$(CC) -I$(BUILD)/variant/$* $(CFLAGS_COMMON) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/variant/%/sabpf: $(BUILD)/variant/%/loader.o $(BUILD)/variant/%/trace.o $(filter-out $(BUILD)/obj/loader.o $(BUILD)/obj/trace.o,$(OBJ))
+	$(CC) -o $@ $^ $(LDLIBS_AGENT)
+
+variants: $(VARIANTS)
+
 $(BUILD)/tools/kafka-mock: tests/native/kafka_mock.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE $(DEPFLAGS) -o $@ $< -lrdkafka
@@ -122,7 +159,7 @@ $(BUILD):
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
-test: all $(UNIT_TESTS) $(VM_PROGS) $(TENANT_OBJS)
+test: all $(UNIT_TESTS) $(VM_PROGS) $(TENANT_OBJS) $(VARIANTS)
 	@tests/run-all.sh
 
 test-vm: all $(VM_PROGS)

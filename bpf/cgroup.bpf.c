@@ -11,9 +11,12 @@
  * stderr and in --stats. Included into sabpf.bpf.c. */
 
 /* container -> cgroups made under it that are not in scope */
+#ifndef SABPF_SCOPE_FAILED_ENTRIES
+#define SABPF_SCOPE_FAILED_ENTRIES 1024 /* another size: build/variant/layout (Makefile) */
+#endif
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, SABPF_SCOPE_FAILED_ENTRIES);
 	__type(key, __u64);
 	__type(value, struct scope_fail);
 } scope_failed SEC(".maps");
@@ -54,7 +57,7 @@ static __always_inline void note_scope_failed(__u64 container, __u64 cgroup, int
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	if (!cgroup_is_v2(cgrp))
+	if (!cgroup_is_v2(cgrp) || !build_active()) /* one build inherits at a time */
 		return 0;
 	/* struct cgroup starts with its own css, whose parent is the parent's */
 	struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
@@ -73,7 +76,7 @@ int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
-	if (!cgroup_is_v2(cgrp))
+	if (!cgroup_is_v2(cgrp) || !build_active())
 		return 0;
 	__u64 id = BPF_CORE_READ(cgrp, kn, id);
 	bpf_map_delete_elem(&scope_map, &id);

@@ -222,7 +222,7 @@ static __always_inline struct sabpf_scope *scope_of_sock(const struct prov_sock 
 {
 	__u64 container = ss->node.container;
 	struct sabpf_scope *scope = bpf_map_lookup_elem(&scope_map, &container);
-	if (!scope || !(scope->classes & SABPF_CLASS_NET))
+	if (!scope || !(scope->classes & SABPF_CLASS_NET) || !build_active())
 		return 0;
 	return scope;
 }

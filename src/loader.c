@@ -534,6 +534,7 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 	if (opts->pin_dir &&
 	    pin_prepare(opts->pin_dir, a->skel->obj, elf, elf_size, settings, &a->pin, err, errlen))
 		goto fail;
+	a->skel->rodata->build_tag = pin_build_of(elf, elf_size); /* bpf/lib/maps.h */
 	double t0 = timing_mark(NULL, 0);
 	int rc = sabpf_bpf__load(a->skel);
 	double t1 = timing_mark("load", t0);
@@ -553,6 +554,16 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(errno));
 		goto fail;
 	}
+	/* this build records from the start, unless it takes over another
+	 * build's side: then only from the hand-over (pin_upgrade_commit) */
+	__u32 zero = 0;
+	__u64 tag = a->skel->rodata->build_tag;
+	if (!pin_took_over(a->pin) &&
+	    bpf_map__update_elem(a->skel->maps.build_map, &zero, sizeof(zero), &tag, sizeof(tag),
+				 BPF_ANY)) {
+		snprintf(err, errlen, "cannot make this build the active one: %s", strerror(errno));
+		goto fail;
+	}
 	/* taking over pinned links: nothing to attach (pin.h) */
 	rc = pin_resumed(a->pin) ? 0 : sabpf_bpf__attach(a->skel);
 	timing_mark("attach", t1);
@@ -563,7 +574,10 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 			 strerror(-rc));
 		goto fail;
 	}
-	if (a->pin && !pin_resumed(a->pin) && pin_links(a->pin, a->skel->skeleton, err, errlen))
+	if (pin_upgrading(a->pin)
+		? pin_upgrade_commit(a->pin, a->skel->skeleton, a->skel->obj, err, errlen)
+		: a->pin && !pin_resumed(a->pin) &&
+		      pin_links(a->pin, a->skel->skeleton, err, errlen))
 		goto fail;
 	if (guard_agent(a, err, errlen))
 		goto fail;
@@ -577,14 +591,20 @@ int agent_open(const struct agent_opts *opts, struct sabpf_pipeline *pipeline, s
 ring:
 	/* resumed: the loss table holds the counts so far, and the sequence
 	 * accounting goes on from where the last agent saved it */
-	if (!pin_resumed(a->pin) && loss_table_init(a, err, errlen))
+	if (!pin_took_over(a->pin) && loss_table_init(a, err, errlen))
 		goto fail;
-	if (pin_resumed(a->pin) && pin_load_seq(a->pin, pipeline)) {
+	if (pin_took_over(a->pin) && pin_load_seq(a->pin, pipeline)) {
 		snprintf(err, errlen, "--pin %s: cannot read the saved sequence accounting: %s",
 			 opts->pin_dir, strerror(errno));
 		goto fail;
 	}
-	a->drain_note = pin_resumed(a->pin);
+	a->drain_note = pin_took_over(a->pin);
+	if (pin_upgraded_from(a->pin))
+		fprintf(stderr,
+			"sabpf: upgraded the pinned kernel side in place: build %016llx -> "
+			"%016llx\n",
+			(unsigned long long)pin_upgraded_from(a->pin),
+			(unsigned long long)pin_build(a->pin));
 	if (pin_run(a->pin)) /* one run for every agent of the pinned side */
 		pipeline_set_run(pipeline, pin_run(a->pin));
 	a->ring = ring_buffer__new(bpf_map__fd(a->events), on_record, a, NULL);
@@ -596,7 +616,9 @@ ring:
 	*out = a;
 	return 0;
 fail:
-	if (a->pin && !pin_resumed(a->pin))
+	if (pin_upgrading(a->pin))
+		pin_upgrade_abort(a->pin); /* the old build's side records on */
+	else if (a->pin && !pin_resumed(a->pin))
 		pin_remove(a->pin, true); /* half made: nothing to keep */
 	agent_close(a);
 	return -1;

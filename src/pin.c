@@ -14,10 +14,24 @@
  * sequence number seen, records received} of the pipeline, as last saved; slot 1 + ncpus = {the
  * run: when the programs were loaded, ns of the wall clock}, which names the sequences for
  *                 consumers (the Kafka header sabpf.run).
+ * run slot's b: the record format (SABPF_RECORD_ABI) of the programs.
  * Slot 0 is written last: a DIR without it is incomplete (an agent died
- * while starting) and is removed by the next one. */
+ * while starting) and is removed by the next one.
+ *
+ * An agent of another build (pin_prepare finds another hash in slot 0)
+ * upgrades in place when it can: same settings, same record format, a
+ * pinned build_map, and every pinned map of the layout its own programs
+ * declare. It reuses the maps, loads and attaches its programs beside the
+ * old ones (theirs record while build_map holds the old build's tag: see
+ * bpf/lib/maps.h), pins its links in DIR/links-next and its program arrays
+ * in DIR/maps-next, then in one map update makes its build the active one
+ * (pin_upgrade_commit), and only then removes the old links and moves the
+ * new pins into place. An agent that finds DIR/links-next (the last one
+ * died upgrading) finishes that upgrade if build_map already names the new
+ * build, or drops it if not: either way one build's programs record. */
 #include "pin.h"
 #include "enforce.h"
+#include "sabpf_record.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +58,8 @@ struct pin {
 	int restart_fd; /* DIR/restart */
 	int ncpus;
 	bool resumed;
+	bool upgrading;	     /* another build's side: maps reused, programs loaded */
+	__u64 upgraded_from; /* that build, once pin_upgrade_commit() handed over */
 	__u64 build, settings;
 	__u64 run; /* 0: not known (a DIR made by an older agent) */
 };
@@ -169,6 +185,127 @@ static int open_restart(struct pin *p, struct pin_slot *head, char *err, size_t 
 	return 0;
 }
 
+__u64 pin_build_of(const void *elf, size_t elf_size)
+{
+	return fnv1a(elf, elf_size, 0xcbf29ce484222325ULL);
+}
+
+/* The active build (slot 0 of the pinned build_map), or 0 when there is
+ * none to read (a side older than in-place upgrades). */
+static __u64 pinned_active_build(const struct pin *p)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/maps/build_map", p->dir);
+	int fd = bpf_obj_get(path);
+	__u32 zero = 0;
+	__u64 build = 0;
+	if (fd >= 0) {
+		if (bpf_map_lookup_elem(fd, &zero, &build))
+			build = 0;
+		close(fd);
+	}
+	return build;
+}
+
+/* Moves every pin of DIR/from into DIR/to (a pin already there by that
+ * name goes first), then removes DIR/from. */
+static int move_pins(const struct pin *p, const char *from, const char *to)
+{
+	char src_dir[PATH_MAX], dst_dir[PATH_MAX];
+	snprintf(src_dir, sizeof(src_dir), "%s/%s", p->dir, from);
+	snprintf(dst_dir, sizeof(dst_dir), "%s/%s", p->dir, to);
+	DIR *d = opendir(src_dir);
+	if (!d)
+		return 0;
+	if (bpffs_mkdir_p(dst_dir)) {
+		closedir(d);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char a[PATH_MAX + 256], b[PATH_MAX + 256];
+		snprintf(a, sizeof(a), "%s/%s", src_dir, e->d_name);
+		snprintf(b, sizeof(b), "%s/%s", dst_dir, e->d_name);
+		unlink(b);
+		if (rename(a, b))
+			rc = -1;
+	}
+	closedir(d);
+	rmdir(src_dir);
+	return rc;
+}
+
+/* An upgrade the last agent left half done (DIR/links-next there): if
+ * build_map names another build than slot 0, the new programs were made
+ * the active ones: the old links go and the new pins take their places;
+ * if not, the old programs still record: the new pins go. */
+static int settle_upgrade(struct pin *p, struct pin_slot *head)
+{
+	char next[PATH_MAX];
+	snprintf(next, sizeof(next), "%s/links-next", p->dir);
+	if (access(next, F_OK) != 0)
+		return 0;
+	__u64 active = pinned_active_build(p);
+	if (active && active != head->a) {
+		remove_dir(p, "links");
+		if (move_pins(p, "links-next", "links") || move_pins(p, "maps-next", "maps"))
+			return -1;
+		head->a = active;
+		return write_slot(p, 0, head);
+	}
+	remove_dir(p, "links-next");
+	remove_dir(p, "maps-next");
+	return 0;
+}
+
+/* Whether obj's programs can take over DIR's maps in place (an upgrade):
+ * every map of obj pinned in DIR/maps has the layout obj declares (type,
+ * key and value sizes, entries, flags); program arrays are not taken
+ * over (each build fills its own). 0, or -1 with the map that differs. */
+static int maps_compatible(const struct pin *p, struct bpf_object *obj, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, obj)
+	{
+		if (bpf_map__is_internal(map) || !bpf_map__autocreate(map) ||
+		    bpf_map__type(map) == BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/maps/%s", p->dir, bpf_map__name(map));
+		int fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue; /* new in this build: made and pinned at load */
+		struct bpf_map_info info = {0};
+		__u32 len = sizeof(info);
+		int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+		close(fd);
+		if (rc || info.type != (__u32)bpf_map__type(map) ||
+		    info.key_size != bpf_map__key_size(map) ||
+		    info.value_size != bpf_map__value_size(map) ||
+		    info.max_entries != bpf_map__max_entries(map) ||
+		    info.map_flags != bpf_map__map_flags(map)) {
+			snprintf(
+			    err, errlen,
+			    "--pin %s: the programs pinned there are of another sabpf build, "
+			    "whose map %s differs from this build's (pinned: type %u, key %u, "
+			    "value %u, %u entries, flags 0x%x; this build: type %u, key %u, "
+			    "value %u, %u entries, flags 0x%x), so this build cannot take it "
+			    "over in place: an upgrade needs a stop: end the old agent's "
+			    "programs (`sabpf audit --pin %s --unpin ...` of the old build, or "
+			    "`rm -r %s`: what the ring holds is then lost) and start again",
+			    p->dir, bpf_map__name(map), info.type, info.key_size, info.value_size,
+			    info.max_entries, info.map_flags, (unsigned)bpf_map__type(map),
+			    bpf_map__key_size(map), bpf_map__value_size(map),
+			    bpf_map__max_entries(map), bpf_map__map_flags(map), p->dir, p->dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t elf_size,
 		const char *settings, struct pin **out, char *err, size_t errlen)
 {
@@ -187,7 +324,7 @@ int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t
 	size_t len = strlen(p->dir);
 	while (len > 1 && p->dir[len - 1] == '/')
 		p->dir[--len] = '\0';
-	p->build = fnv1a(elf, elf_size, 0xcbf29ce484222325ULL);
+	p->build = pin_build_of(elf, elf_size);
 	p->settings = fnv1a(settings, strlen(settings), 0xcbf29ce484222325ULL);
 	if (make_dir(p, err, errlen))
 		goto fail;
@@ -195,7 +332,39 @@ int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t
 	int rc = open_restart(p, &head, err, errlen);
 	if (rc < 0)
 		goto fail;
+	if (rc == 1 && settle_upgrade(p, &head)) {
+		snprintf(err, errlen, "--pin %s: cannot settle the upgrade the last agent left: %s",
+			 p->dir, strerror(errno));
+		goto fail;
+	}
 	if (rc == 1) {
+		struct pin_slot run;
+		if (read_slot(p, (__u32)p->ncpus + 1, &run))
+			memset(&run, 0, sizeof(run));
+		if (head.a != p->build && head.b == p->settings) {
+			if (run.b != SABPF_RECORD_ABI || !pinned_active_build(p)) {
+				snprintf(
+				    err, errlen,
+				    "--pin %s: the programs pinned there are of another sabpf "
+				    "build, "
+				    "%s, so this build cannot take them over in place: an upgrade "
+				    "needs a stop: end the old agent's programs with `sabpf audit "
+				    "--pin %s --unpin ...` of the old build, or `rm -r %s` (what "
+				    "the ring holds is then lost), and start again",
+				    p->dir,
+				    run.b && run.b != SABPF_RECORD_ABI
+					? "of another record format"
+					: "older than in-place upgrades",
+				    p->dir, p->dir);
+				goto fail;
+			}
+			if (maps_compatible(p, obj, err, errlen))
+				goto fail;
+			p->upgrading = true;
+			p->run = run.a;
+		}
+	}
+	if (rc == 1 && !p->upgrading) {
 		if (head.a != p->build) {
 			snprintf(err, errlen,
 				 "--pin %s: the programs pinned there are of another sabpf build; "
@@ -218,6 +387,8 @@ int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t
 		struct pin_slot run;
 		if (read_slot(p, (__u32)p->ncpus + 1, &run) == 0)
 			p->run = run.a;
+	}
+	if (rc == 1) {
 		/* the agent of DIR now (0 once it left; a crashed one's pid
 		 * stays): alive, it would share the ring with this one */
 		char path[PATH_MAX];
@@ -244,6 +415,10 @@ int pin_prepare(const char *dir, struct bpf_object *obj, const void *elf, size_t
 	{
 		if (bpf_map__is_internal(map) || !bpf_map__autocreate(map))
 			continue;
+		/* upgrading: this build's program arrays are its own (pinned
+		 * at the hand-over, pin_upgrade_commit) */
+		if (p->upgrading && bpf_map__type(map) == BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/maps/%s", p->dir, bpf_map__name(map));
 		if (bpf_map__set_pin_path(map, path)) {
@@ -268,6 +443,101 @@ bool pin_resumed(const struct pin *p)
 	return p && p->resumed;
 }
 
+bool pin_upgrading(const struct pin *p)
+{
+	return p && p->upgrading;
+}
+
+bool pin_took_over(const struct pin *p)
+{
+	return p && (p->resumed || p->upgrading);
+}
+
+__u64 pin_build(const struct pin *p)
+{
+	return p->build;
+}
+
+__u64 pin_upgraded_from(const struct pin *p)
+{
+	return p ? p->upgraded_from : 0;
+}
+
+int pin_upgrade_commit(struct pin *p, struct bpf_object_skeleton *s, struct bpf_object *obj,
+		       char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/links-next", p->dir);
+	if (bpffs_mkdir_p(path)) {
+		snprintf(err, errlen, "--pin %s: cannot make %s: %s", p->dir, path,
+			 strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_link *link = *s->progs[i].link;
+		if (!link)
+			continue;
+		snprintf(path, sizeof(path), "%s/links-next/%s", p->dir, s->progs[i].name);
+		if (bpf_link__pin(link, path)) {
+			snprintf(err, errlen, "--pin %s: cannot pin the link of %s: %s", p->dir,
+				 s->progs[i].name, strerror(errno));
+			return -1;
+		}
+	}
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, obj)
+	{
+		if (bpf_map__type(map) != BPF_MAP_TYPE_PROG_ARRAY || !bpf_map__autocreate(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/maps-next", p->dir);
+		bpffs_mkdir_p(path);
+		snprintf(path, sizeof(path), "%s/maps-next/%s", p->dir, bpf_map__name(map));
+		if (bpf_obj_pin(bpf_map__fd(map), path)) {
+			snprintf(err, errlen, "--pin %s: cannot pin map %s: %s", p->dir,
+				 bpf_map__name(map), strerror(errno));
+			return -1;
+		}
+	}
+	/* both builds' programs are attached now, the old ones recording:
+	 * SABPF_TEST_UPGRADE_PAUSE_MS widens this window for the test that
+	 * no record is made twice (tests/vm/scenarios/45-restart.sh) */
+	const char *pause = getenv("SABPF_TEST_UPGRADE_PAUSE_MS");
+	if (pause)
+		usleep((useconds_t)atoi(pause) * 1000);
+	/* the hand-over: from this update on, this build's programs record
+	 * and the old ones return at once */
+	snprintf(path, sizeof(path), "%s/maps/build_map", p->dir);
+	int fd = bpf_obj_get(path);
+	__u32 zero = 0;
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, &p->build, BPF_ANY)) {
+		snprintf(err, errlen, "--pin %s: cannot make this build the active one: %s", p->dir,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	struct pin_slot head;
+	if (read_slot(p, 0, &head))
+		memset(&head, 0, sizeof(head));
+	__u64 old = head.a;
+	if (settle_upgrade(p, &head)) {
+		snprintf(err, errlen, "--pin %s: cannot put the new links in place: %s", p->dir,
+			 strerror(errno));
+		return -1;
+	}
+	p->upgrading = false;
+	p->resumed = true; /* from now on as a take-over of this build's side */
+	p->upgraded_from = old;
+	return 0;
+}
+
+void pin_upgrade_abort(struct pin *p)
+{
+	remove_dir(p, "links-next");
+	remove_dir(p, "maps-next");
+}
+
 int pin_links(struct pin *p, struct bpf_object_skeleton *s, char *err, size_t errlen)
 {
 	int n = 0;
@@ -287,7 +557,7 @@ int pin_links(struct pin *p, struct bpf_object_skeleton *s, char *err, size_t er
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	p->run = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
-	struct pin_slot run = {.a = p->run};
+	struct pin_slot run = {.a = p->run, .b = SABPF_RECORD_ABI};
 	struct pin_slot head = {.a = p->build, .b = p->settings, .c = (__u64)getpid()};
 	if (n == 0 || write_slot(p, (__u32)p->ncpus + 1, &run) || write_slot(p, 0, &head)) {
 		snprintf(err, errlen, "--pin %s: cannot mark it complete: %s", p->dir,

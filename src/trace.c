@@ -473,6 +473,7 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 	const void *elf = trace_bpf__elf_bytes(&elf_size);
 	if (pin_dir && pin_prepare(pin_dir, skel->obj, elf, elf_size, settings, pin, err, errlen))
 		goto fail;
+	skel->rodata->build_tag = pin_build_of(elf, elf_size); /* bpf/lib/maps.h */
 	int rc = trace_bpf__load(skel);
 	if (rc) {
 		snprintf(err, errlen,
@@ -503,13 +504,23 @@ struct trace_bpf *trace_load(__u32 agent_tgid, __u64 ring_bytes, __u64 wakeup_by
 			goto fail;
 		}
 	}
+	/* this build records from the start, unless it takes over another
+	 * build's side: then only from the hand-over (pin_upgrade_commit) */
+	bool upgrading = pin_dir && pin_upgrading(*pin);
+	__u64 tag = skel->rodata->build_tag;
+	if (!upgrading && bpf_map__update_elem(skel->maps.build_map, &zero, sizeof(zero), &tag,
+					       sizeof(tag), BPF_ANY)) {
+		snprintf(err, errlen, "cannot make this build the active one: %s", strerror(errno));
+		goto fail;
+	}
 	rc = trace_bpf__attach(skel);
 	if (rc) {
 		snprintf(err, errlen, "cannot attach the trace backend's tracepoints: %s",
 			 strerror(-rc));
 		goto fail;
 	}
-	if (pin_dir && pin_links(*pin, skel->skeleton, err, errlen))
+	if (upgrading ? pin_upgrade_commit(*pin, skel->skeleton, skel->obj, err, errlen)
+		      : pin_dir && pin_links(*pin, skel->skeleton, err, errlen))
 		goto fail;
 	return skel;
 fail:

@@ -35,6 +35,32 @@ static __always_inline __u32 agent_pid(void)
 	__u32 *pid = bpf_map_lookup_elem(&agent_map, &zero);
 	return pid ? *pid : 0;
 }
+
+/* Slot 0: the build whose programs record now (src/pin.c). Every build's
+ * programs are told their own (build_tag, set by the agent before load)
+ * and record only while it is the one here, so an agent of a new build
+ * can load and attach its programs beside a pinned side's old ones, then
+ * hand over in one map update (docs/operations.md, "Upgrade"): no record
+ * is made twice or by neither. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} build_map SEC(".maps");
+
+const volatile __u64 build_tag = 0;
+
+#ifdef SABPF_VARIANT /* a test build (Makefile: build/variant/): another ELF */
+const volatile __u32 sabpf_variant = SABPF_VARIANT;
+#endif
+
+static __always_inline int build_active(void)
+{
+	__u32 zero = 0;
+	__u64 *active = bpf_map_lookup_elem(&build_map, &zero);
+	return active && *active == build_tag;
+}
 /* Wake the reader only when this many bytes wait in the ring (batching, as
  * a wakeup per record costs ~1.6 us); the reader also polls on a timer. */
 const volatile __u64 wakeup_bytes = 65536;

@@ -8,12 +8,13 @@
 #include "lib/maps.h"
 
 /* Whether `task`, whose cgroup has the scope entry `scope` (0: none), is
- * audited for this record class: the class is on and the task is not the
- * agent. Returns scope, or 0. */
+ * audited for this record class: the class is on, these programs' build is
+ * the active one (build_active: an upgrade in progress) and the task is
+ * not the agent. Returns scope, or 0. */
 static __always_inline struct sabpf_scope *scope_admit(struct sabpf_scope *scope, __u32 class,
 						       struct task_struct *task)
 {
-	if (!scope || !(scope->classes & class))
+	if (!scope || !(scope->classes & class) || !build_active())
 		return 0;
 	__u32 agent = agent_pid();
 	if (!agent)

@@ -18,7 +18,7 @@ only=""
 out=build/native-trace/out
 passed=0 failed=0
 
-if ! make -s all >build/native-trace.make.log 2>&1; then
+if ! make -s all variants >build/native-trace.make.log 2>&1; then
   tail -20 build/native-trace.make.log
   echo "native: 0 passed, 1 failed"
   exit 1

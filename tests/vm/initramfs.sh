@@ -95,6 +95,13 @@ copy_libs() {
 if [ -e "$sabpf" ]; then
   cp "$sabpf" "$root/sabpf/build/sabpf"
   is_static "$sabpf" || copy_libs "$sabpf"
+  # the agent's test builds (make variants: the upgrade case of
+  # 45-restart.sh), with the same libraries
+  for v in "$(dirname "$sabpf")"/variant/*/sabpf; do
+    [ -x "$v" ] || continue
+    mkdir -p "$root/sabpf/build/variant/$(basename "$(dirname "$v")")"
+    cp "$v" "$root/sabpf/build/variant/$(basename "$(dirname "$v")")/sabpf"
+  done
 else
   echo "initramfs.sh: warning: $sabpf does not exist; the image has no agent" >&2
 fi

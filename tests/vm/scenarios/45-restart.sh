@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # timeout: 600
+# vm-binaries: /usr/sbin/bpftool
 # 45-restart.sh: `sabpf audit --pin DIR`: an agent restarted while its
 # container writes numbered files throughout loses nothing
 # (docs/operations.md, Restarts). In the VM with the LSM backend, the stop
-# case; tests/native/scenarios/55-restart.sh runs every case natively with
+# and upgrade cases; tests/native/scenarios/55-restart.sh runs every case natively with
 # the trace backend (BACKEND=trace RESTART_CASES=all).
 #   stop:  agent A stopped by SIGTERM, 1.5 s with no agent, agent B takes
 #          over the same DIR: every numbered write is in A's or B's output
@@ -18,6 +19,11 @@
 #   overflow (the negative control: the checks can fail): a 4 KiB ring and
 #          a burst of writes during the gap: writes are absent, and B reports
 #          the loss exactly: LOST records = seq_missing = the kernel's count.
+#   upgrade (both backends; the test builds of the agent, build/variant/:
+#          make variants, or UPGRADE_SABPF and LAYOUT_SABPF): an agent of
+#          another build takes the side over in place, no write twice or
+#          absent; a build with another map layout is refused; see the case
+#          below.
 # The restart gap (A's exit to B's first drain, and B's start to it) goes to
 # $OUT/restart-gap.txt.
 
@@ -44,10 +50,11 @@ cases=${RESTART_CASES:-stop}
 now() { date +%s.%N; }
 
 # agent NAME [OPTIONS]: starts an agent on the pod with --pin, in the background
+# (the binary: $AGENT_BIN, or $SABPF)
 agent() {
   name=$1
   shift
-  "$SABPF" audit --backend "$backend" --cgroup "$pod" --pin "$pins" -o "jsonl:$OUT/$name.jsonl" \
+  "${AGENT_BIN:-$SABPF}" audit --backend "$backend" --cgroup "$pod" --pin "$pins" -o "jsonl:$OUT/$name.jsonl" \
     --stats "$OUT/$name.stats.json" "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr" &
   pid=$!
   i=0
@@ -242,6 +249,113 @@ lost=$(($(field "$OUT/OA.stats.json" lost_ring) + $(field "$OUT/OB.stats.json" l
   not_ok "overflow: OA's, OB's, OC's stats: $(cat "$OUT/OA.stats.json" "$OUT/OB.stats.json" "$s")"
 
 fi # all cases
+
+# the agent's test builds (make variants; the VM image has them beside
+# build/sabpf): required, never skipped
+v=$(dirname "$SABPF")/variant
+UPGRADE_SABPF=${UPGRADE_SABPF:-$v/next/sabpf}
+LAYOUT_SABPF=${LAYOUT_SABPF:-$v/layout/sabpf}
+if [ ! -x "$UPGRADE_SABPF" ] || [ ! -x "$LAYOUT_SABPF" ]; then
+  not_ok "upgrade: no test builds $UPGRADE_SABPF, $LAYOUT_SABPF (make variants)"
+else
+# ---- upgrade: an agent of another build takes the side over in place ----
+# UA (this build) stopped, UB (UPGRADE_SABPF: same map layout) loads its
+# programs beside UA's, hands over in one build_map update, removes UA's:
+# every write of a writer running throughout is in UA's or UB's output
+# exactly once. With no agent, build_map set to no build for 0.5 s: the
+# writes of that time are absent (the gate works: the negative control of
+# the exactly-once check). Then LAYOUT_SABPF (a map of another size) is refused,
+# naming the map, and the side records on: UC (this build again: an
+# upgrade back) finds every write made meanwhile. A links-next left by an
+# upgrade that never handed over is dropped by the next agent.
+rm -rf "$pins"
+d=$w/upgrade
+agent UA
+A=$pid
+writer "$d" 0.01
+W=$wpid
+sleep 1
+stopped UA "$A" TERM
+# both builds' programs attached for 0.5 s before the hand-over: ~50
+# writes that would be recorded twice if both recorded
+AGENT_BIN=$UPGRADE_SABPF
+export SABPF_TEST_UPGRADE_PAUSE_MS=500
+agent UB
+unset AGENT_BIN SABPF_TEST_UPGRADE_PAUSE_MS
+B=$pid
+grep -q '^sabpf: upgraded the pinned kernel side in place: build [0-9a-f]* -> [0-9a-f]*$' "$OUT/UB.stderr" &&
+  ok "UB says it upgraded in place: $(grep upgraded "$OUT/UB.stderr")" || not_ok "UB did not upgrade: $(cat "$OUT/UB.stderr")"
+sleep 1
+[ ! -e "$pins/links-next" ] && [ ! -e "$pins/maps-next" ] && ok "no links-next or maps-next left" ||
+  not_ok "left: $(ls "$pins")"
+# the old programs are freed once detached (after an RCU grace period,
+# seconds under TCG)
+i=0
+while n=$(bpftool prog show 2>/dev/null | grep -c 'name trace_sys_exit \|name on_task_alloc ') &&
+  [ "$n" -ne 1 ] && [ $i -lt 100 ]; do
+  sleep 0.2
+  i=$((i + 1))
+done
+[ "$n" -eq 1 ] && ok "one build's programs are loaded after the hand-over" || not_ok "$n dispatcher programs loaded"
+# the gate itself: while build_map names no build the programs are of,
+# they record nothing (no agent runs meanwhile; the writer goes on)
+active=$(bpftool -j map dump pinned "$pins/maps/build_map" | sed -n 's/.*"value":\([0-9]*\).*/\1/p')
+stopped UB "$B" TERM
+# the writes made while bpftool switches are either: before each switch
+# and after it, the count of writes made so far
+p0=$(written "$d")
+bpftool map update pinned "$pins/maps/build_map" key 0 0 0 0 value 1 0 0 0 0 0 0 0
+p1=$(written "$d")
+sleep 0.5
+q0=$(written "$d")
+bpftool map update pinned "$pins/maps/build_map" key 0 0 0 0 value $(printf '%016x' "$active" |
+  sed 's/\(..\)/\1 /g' | awk '{ for (i = NF; i > 0; i--) printf "0x%s ", $i }')
+q1=$(written "$d")
+[ "$(bpftool -j map dump pinned "$pins/maps/build_map" | sed -n 's/.*"value":\([0-9]*\).*/\1/p')" = "$active" ] &&
+  ok "build_map restored to the active build ($active)" || not_ok "build_map not restored: $(bpftool map dump pinned "$pins/maps/build_map")"
+"$LAYOUT_SABPF" audit --backend "$backend" --cgroup "$pod" --pin "$pins" -o "jsonl:$OUT/UL.jsonl" \
+  --duration 1 >/dev/null 2>"$OUT/UL.stderr"
+rc=$?
+[ "$rc" -ne 0 ] && grep -q 'whose map scope_failed differs' "$OUT/UL.stderr" &&
+  ok "a build with another map layout is refused, naming the map" ||
+  not_ok "layout build: exit $rc: $(cat "$OUT/UL.stderr")"
+# a half-made upgrade of the last agent (never handed over): dropped
+mkdir -p "$pins/links-next" && bpftool map pin name build_map "$pins/links-next/stale" 2>/dev/null
+agent UC
+C=$pid
+[ ! -e "$pins/links-next" ] && ok "UC dropped the links-next of an upgrade that never handed over" ||
+  not_ok "links-next is still there: $(ls "$pins/links-next")"
+grep -q 'upgraded the pinned kernel side in place' "$OUT/UC.stderr" && ok "UC (this build) upgraded back in place" ||
+  not_ok "UC did not upgrade back: $(cat "$OUT/UC.stderr")"
+sleep 1
+touch "$d/stop"
+wait "$W"
+sleep 0.3
+stopped UC "$C" TERM
+# per numbered write, how many write records: those made while build_map
+# named no build (after the first switch returned, before the second
+# began: f.$((p1 + 2)) to f.$q0) absent, those before the first switch
+# began or after the second returned once, those in between either
+n=$(written "$d")
+bad=$(cat "$OUT/UA.jsonl" "$OUT/UB.jsonl" "$OUT/UC.jsonl" | grep '"action":"write"' |
+  grep -o "\"object\":\"$d/f\.[0-9]*\"" | sed 's/.*f\.\([0-9]*\)"/\1/' | sort -n | uniq -c |
+  awk -v n="$n" -v p0="$p0" -v p1="$p1" -v q0="$q0" -v q1="$q1" '{ c[$2] = $1 } END {
+    for (i = 1; i <= n; i++) {
+      if (i <= p0 || i > q1 + 1) want = 1; else if (i > p1 + 1 && i <= q0) want = 0; else continue
+      if ((c[i] + 0) != want) printf "f.%d: %d records (want %d); ", i, c[i] + 0, want
+    } }')
+[ "$n" -gt 0 ] && [ "$q0" -gt $((p1 + 5)) ] && [ -z "$bad" ] &&
+  ok "upgrade: of $n numbered writes, each in UA's, UB's or UC's output exactly once, but the $((q0 - p1 - 1)) made while build_map named no build: absent" ||
+  not_ok "upgrade: $n writes, off from f.$p0/$p1 to f.$q0/$q1: $bad"
+for n in UB UC; do
+  s=$OUT/$n.stats.json
+  [ "$(field "$s" seq_missing)" = 0 ] && [ "$(field "$s" lost)" = 0 ] && [ "$(field "$s" kernel_lost)" = 0 ] &&
+    ok "$n's sequence (carried on across the upgrade) misses nothing, nothing lost" ||
+    not_ok "$n's stats: $(cat "$s")"
+done
+rm -rf "$pins"
+fi # upgrade
+
 cat "$OUT/restart-gap.txt"
 rm -rf "$pins"
 rmdir "$pod" 2>/dev/null
