@@ -65,7 +65,8 @@ rm -f /tmp/sabpf-kafka-demo
   "$iters" "$w" 2>/dev/null
 records=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["records"])' "$w/capture.json")
 bytes=$(stat -c %s "$w/capture.raw")
-head -c 24 "$w/capture.raw" >"$w/empty.raw" # the file header alone: no record
+ext=$(od -An -tu4 -j12 -N4 "$w/capture.raw" | tr -d " ") # the header extension's length
+head -c $((16 + ext)) "$w/capture.raw" >"$w/empty.raw" # the file header alone: no record
 
 # three times, each to its own topic: the machine is shared
 sink=()

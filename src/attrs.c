@@ -350,6 +350,8 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
 	attr_u64(w, "version", version);
 	attr_date(w, wall_ns);
 	attr_u64(w, "container", n->container);
+	if (w->backend)
+		attr_cstr(w, "backend", w->backend);
 	if (who)
 		identity_fields(who, attr_identity_field, w);
 	attr_ctx(w, &n->ctx);
@@ -425,6 +427,8 @@ void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns)
 	attr_u64(w, "tid", e->tid);
 	attr_u64(w, "uid", e->uid);
 	attr_u64(w, "container", e->hdr.container);
+	if (w->backend)
+		attr_cstr(w, "backend", w->backend);
 	if (e->arg)
 		attr_u64(w, "relation_arg", e->arg);
 }

@@ -272,9 +272,15 @@ static int take_message(struct consume *c, const rd_kafka_message_t *m)
 		return 0;
 	}
 	if (!c->clock_set) {
-		/* the outputs open now, with the run's clock (the raw header) */
+		/* the outputs open now, with the run's clock and backend (the
+		 * raw header) */
 		if (hget(hs, KAFKA_H_CLOCK, clock, sizeof(clock)))
 			pipeline_set_clock_offset(c->p, strtoll(clock, NULL, 10));
+		char backend[8];
+		if (hget(hs, KAFKA_H_BACKEND, backend, sizeof(backend)))
+			pipeline_set_backend(c->p, strcmp(backend, "lsm") == 0	   ? "lsm"
+						   : strcmp(backend, "trace") == 0 ? "trace"
+										   : NULL);
 		c->clock_set = true;
 		if (open_outputs(c) < 0)
 			return -1;

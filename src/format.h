@@ -91,6 +91,7 @@ enum attr_style {
 struct attr_writer {
 	struct jw *w;
 	enum attr_style style;
+	const char *backend; /* pipeline_backend(): written on nodes and edges, if known */
 };
 
 void attr_u64(struct attr_writer *w, const char *key, __u64 v);

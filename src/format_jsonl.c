@@ -64,6 +64,9 @@ static void put_time_and_container(struct output *o, struct jw *w, const struct 
 	else
 		jw_tagged_u64(w, "", h->container);
 	jw_key_u64(w, "container_id", h->container);
+	const char *backend = pipeline_backend(o->p);
+	if (backend)
+		jw_key_cstr(w, "backend", backend);
 	const struct sabpf_identity *who = pipeline_identity(o->p, h->container, cgroup);
 	if (who) { /* "identity":{"runtime":"docker","id":"...","name":"web",...} */
 		jw_key(w, "identity");

@@ -79,7 +79,7 @@ static void describe_node(struct output *o, struct gnode *n, __u32 version, __u6
 	struct jw jw;
 	size_t before;
 	struct jbuf *b = begin_member(s, sec, &jw, &before);
-	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
+	struct attr_writer w = {.w = &jw, .style = ATTR_PROV, .backend = pipeline_backend(o->p)};
 	char key[NODE_ID_MAX];
 
 	jw_key_lit(&jw, key, node_id_text(key, "sabpf:", n->id, version));
@@ -111,7 +111,7 @@ static void write_relation(struct output *o, const struct sabpf_edge *e)
 	struct jw jw;
 	size_t before;
 	struct jbuf *b = begin_member(s, (enum prov_section)(SEC_USED + c), &jw, &before);
-	struct attr_writer w = {.w = &jw, .style = ATTR_PROV};
+	struct attr_writer w = {.w = &jw, .style = ATTR_PROV, .backend = pipeline_backend(o->p)};
 	char key[32] = "sabpf:e", digits[20];
 	size_t n = 7, i = sizeof(digits);
 	__u64 v = ++s->edges;

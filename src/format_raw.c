@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* format_raw.c: the raw writer: a 16-byte file header (the magic
  * "SABPFRAW", the __u32 SABPF_RECORD_ABI, the __u32 length of the header
- * extension that follows; host byte order), the extension (today 8 bytes:
+ * extension that follows; host byte order), the extension (today 16 bytes:
  * the __s64 offset from CLOCK_BOOTTIME to wall-clock time of the capturing
- * machine, so a capture converted elsewhere keeps its times), then every
+ * machine, so a capture converted elsewhere keeps its times, then the
+ * __u32 backend that made the records, 0 not known, 1 lsm, 2 trace, and
+ * __u32 0; a reader takes what it knows of a longer one), then every
  * well-formed record exactly as it came from the ring buffer, back to back.
  * pipeline_replay_file() (below: the raw reader) reads such a file back
  * into a pipeline; one with an extension length of 0 (the first version)
@@ -21,14 +23,17 @@
 
 static int raw_open(struct output *o)
 {
-	unsigned char head[24];
-	__u32 abi = SABPF_RECORD_ABI, extension = 8;
+	unsigned char head[32] = {0};
+	__u32 abi = SABPF_RECORD_ABI, extension = 16;
 	__s64 clock_offset = pipeline_wall_ns(o->p, 0);
+	const char *backend = pipeline_backend(o->p);
+	__u32 code = !backend ? 0 : strcmp(backend, "lsm") == 0 ? 1 : 2;
 
 	memcpy(head, "SABPFRAW", 8);
 	memcpy(head + 8, &abi, sizeof(abi));
 	memcpy(head + 12, &extension, sizeof(extension));
 	memcpy(head + 16, &clock_offset, sizeof(clock_offset));
+	memcpy(head + 24, &code, sizeof(code));
 	jbuf_put(&o->buf, head, sizeof(head));
 	o->state = NULL;
 	return o->buf.oom ? -1 : 0;
@@ -211,6 +216,11 @@ int pipeline_replay_file(struct sabpf_pipeline *p, const char *path, char *err, 
 		__s64 clock_offset;
 		memcpy(&clock_offset, ext, sizeof(clock_offset));
 		pipeline_set_clock_offset(p, clock_offset);
+	}
+	if (extension >= sizeof(__s64) + sizeof(__u32)) {
+		__u32 code;
+		memcpy(&code, ext + sizeof(__s64), sizeof(code));
+		pipeline_set_backend(p, code == 1 ? "lsm" : code == 2 ? "trace" : NULL);
 	}
 	int rc = replay_records(p, f, path, 16 + extension, err, errlen);
 	fclose(f);

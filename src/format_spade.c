@@ -38,7 +38,7 @@ static void end_line(struct jw *w)
 static void write_vertex(struct output *o, struct gnode *n, __u32 version, __u64 boot_ns)
 {
 	struct jw jw;
-	struct attr_writer w = {.w = &jw, .style = ATTR_SPADE};
+	struct attr_writer w = {.w = &jw, .style = ATTR_SPADE, .backend = pipeline_backend(o->p)};
 
 	jw_init(&jw, &o->buf);
 	jw_object_begin(&jw);
@@ -61,7 +61,7 @@ static void vertex_if_needed(struct output *o, struct gnode *n, __u32 version, _
 static void write_edge(struct output *o, const struct sabpf_edge *e)
 {
 	struct jw jw;
-	struct attr_writer w = {.w = &jw, .style = ATTR_SPADE};
+	struct attr_writer w = {.w = &jw, .style = ATTR_SPADE, .backend = pipeline_backend(o->p)};
 
 	jw_init(&jw, &o->buf);
 	jw_object_begin(&jw);

@@ -44,6 +44,7 @@ struct kafka_sink {
 	char node[256];
 	char run[32]; /* start time of this sink: names the run's sequences */
 	char clock[32];
+	char backend[8]; /* "" when not known */
 	bool raw;
 	kafka_loss_fn on_loss;
 	void *ctx;
@@ -532,6 +533,8 @@ void kafka_sink_send(struct kafka_sink *k, const struct sabpf_hdr *h, const void
 		}
 		if (k->raw)
 			rd_kafka_header_add(hs, KAFKA_H_CLOCK, -1, k->clock, -1);
+		if (k->raw && k->backend[0])
+			rd_kafka_header_add(hs, KAFKA_H_BACKEND, -1, k->backend, -1);
 	} else {
 		klen = snprintf(key, sizeof(key), "%s", k->node);
 		rd_kafka_header_add(hs, KAFKA_H_TYPE, -1, "document", -1);
@@ -726,6 +729,11 @@ void kafka_sink_set_run(struct kafka_sink *k, __u64 run)
 const char *kafka_sink_format(const struct kafka_sink *k)
 {
 	return k->spec.format;
+}
+
+void kafka_sink_set_backend(struct kafka_sink *k, const char *backend)
+{
+	snprintf(k->backend, sizeof(k->backend), "%s", backend ? backend : "");
 }
 
 void kafka_sink_set_clock(struct kafka_sink *k, __s64 offset_ns)

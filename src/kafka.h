@@ -47,6 +47,7 @@ void kafka_spec_free(struct kafka_spec *s);
 #define KAFKA_H_TYPE "sabpf.type"	  /* node, edge, name, lost, denial; document */
 #define KAFKA_H_FORMAT "sabpf.format"	  /* jsonl, raw, spade, prov */
 #define KAFKA_H_CLOCK "sabpf.clock"	  /* raw: wall clock - boot clock, ns */
+#define KAFKA_H_BACKEND "sabpf.backend"	  /* raw: lsm or trace, when known */
 #define KAFKA_H_LOST "sabpf.lost"	  /* LOST: count */
 #define KAFKA_H_LAST_SEQ "sabpf.last_seq" /* LOST: the last sequence number lost */
 #define KAFKA_H_CAUSE "sabpf.cause"	  /* LOST: cause name */
@@ -74,6 +75,10 @@ struct kafka_usage {
 void kafka_sink_usage(const struct kafka_sink *k, struct kafka_usage *out);
 /* The spool file's descriptor (the agent guards it like its output files). */
 int kafka_sink_spool_fd(const struct kafka_sink *k);
+/* The backend whose programs made the records (pipeline_set_backend; NULL:
+ * not known): a header of each raw record, which `sabpf consume` gives its
+ * outputs. */
+void kafka_sink_set_backend(struct kafka_sink *k, const char *backend);
 void kafka_sink_set_clock(struct kafka_sink *k, __s64 offset_ns);
 /* Names the run of the records to come (header sabpf.run; by default when
  * the sink was made): an agent taking over a pinned kernel side gives the

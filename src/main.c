@@ -173,14 +173,16 @@ static void *reader_main(void *arg)
 
 /* ---- shared steps ------------------------------------------------------- */
 
-static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, char *err,
-						 size_t errlen)
+/* backend: the records' backend ("lsm", "trace"), NULL for none */
+static struct sabpf_pipeline *pipeline_from_opts(const struct common_opts *o, const char *backend,
+						 char *err, size_t errlen)
 {
 	struct sabpf_pipeline *p = pipeline_new();
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pipeline_set_backend(p, backend); /* before the outputs: a raw header has it */
 	if ((o->seal || o->seal_key) && pipeline_set_seal(p, o->seal_key, 0, err, errlen)) {
 		pipeline_free(p);
 		return NULL;
@@ -641,7 +643,8 @@ static int cmd_run(int argc, char **argv)
 			 container_name(c));
 		r.common.outputs[r.common.noutputs++] = default_output;
 	}
-	struct sabpf_pipeline *p = pipeline_from_opts(&r.common, err, sizeof(err));
+	struct sabpf_pipeline *p = pipeline_from_opts(
+	    &r.common, backend == SABPF_BACKEND_TRACE ? "trace" : "lsm", err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "sabpf run: %s\n", err);
 		container_destroy(c);
@@ -903,7 +906,8 @@ static int cmd_audit(int argc, char **argv)
 			return 1;
 		}
 	}
-	struct sabpf_pipeline *p = pipeline_from_opts(&o.common, err, sizeof(err));
+	struct sabpf_pipeline *p = pipeline_from_opts(
+	    &o.common, backend == SABPF_BACKEND_TRACE ? "trace" : "lsm", err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "sabpf audit: %s\n", err);
 		return 1;
@@ -1043,7 +1047,7 @@ static int cmd_convert(int argc, char **argv)
 	}
 	if (o.noutputs == 0)
 		o.outputs[o.noutputs++] = "prov:-";
-	struct sabpf_pipeline *p = pipeline_from_opts(&o, err, sizeof(err));
+	struct sabpf_pipeline *p = pipeline_from_opts(&o, NULL, err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "sabpf convert: %s\n", err);
 		return 1;

@@ -110,6 +110,13 @@ const char *pipeline_last_error(const struct sabpf_pipeline *p);
  * (CLOCK_REALTIME - CLOCK_BOOTTIME); this replaces it (tests, or replaying
  * a raw file recorded during another boot). */
 void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns);
+/* The backend whose programs made the records ("lsm", "trace"; a static
+ * string), written on every JSON line, PROV and SPADE node and relation,
+ * and in a raw file's header (docs/formats.md); NULL (the default): not
+ * known, not written (a raw file of an older agent). Set before the
+ * outputs are added: a raw file's header is written when it opens. */
+void pipeline_set_backend(struct sabpf_pipeline *p, const char *backend);
+const char *pipeline_backend(const struct sabpf_pipeline *p);
 /* Names the run of the Kafka outputs' records (kafka_sink_set_run). */
 void pipeline_set_run(struct sabpf_pipeline *p, __u64 run);
 void pipeline_free(struct sabpf_pipeline *p);

@@ -55,6 +55,19 @@ void pipeline_set_clock_offset(struct sabpf_pipeline *p, __s64 offset_ns)
 			kafka_sink_set_clock(p->outputs[i]->kafka, offset_ns);
 }
 
+void pipeline_set_backend(struct sabpf_pipeline *p, const char *backend)
+{
+	p->backend = backend;
+	for (int i = 0; i < p->noutputs; i++)
+		if (p->outputs[i]->kafka)
+			kafka_sink_set_backend(p->outputs[i]->kafka, backend);
+}
+
+const char *pipeline_backend(const struct sabpf_pipeline *p)
+{
+	return p->backend;
+}
+
 void pipeline_set_run(struct sabpf_pipeline *p, __u64 run)
 {
 	for (int i = 0; i < p->noutputs; i++)

@@ -50,6 +50,7 @@ struct sabpf_pipeline {
 	struct cpu_seq *cpus;
 	size_t ncpus;
 	__s64 clock_offset_ns;
+	const char *backend; /* "lsm", "trace", or NULL: not known (pipeline_set_backend) */
 	struct container_name *names;
 	size_t nnames;
 	struct container_loss *losses;

@@ -247,6 +247,7 @@ static int add_kafka_output(struct sabpf_pipeline *p, const char *spec, char *er
 		return -1;
 	}
 	kafka_sink_set_clock(o->kafka, p->clock_offset_ns);
+	kafka_sink_set_backend(o->kafka, p->backend);
 	if (ops->open(o) < 0) {
 		pipeline_set_err(err, errlen, "out of memory setting up output '%s'", spec);
 		output_free(o);

@@ -27,6 +27,14 @@ def test_capture_is_valid_prov(artifacts):
     assert summary["acyclic"] is True
 
 
+def test_every_record_names_the_lsm_backend(artifacts, cap, events):
+    """Every JSON line and every PROV node and relation says which backend
+    made it (the trace backend's: tests/native/test_trace_run.py)."""
+    assert len(events) > 100 and {e.get("backend") for e in events} == {"lsm"}
+    assert {a.get("cf:backend") for a in cap.nodes.values()} == {"lsm"}
+    assert {e.attrs.get("cf:backend") for e in cap.edges} == {"lsm"}
+
+
 def test_opens_carry_their_flags(artifacts, cap, events):
     path = load_report(artifacts("hooks") / "files.txt")["created"]
     opens = actions_on(events, "open", path)

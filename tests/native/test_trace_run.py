@@ -163,6 +163,21 @@ def test_ia32_calls_forge_nothing(run):
     assert writers == {"int80"}
 
 
+def test_every_record_names_the_trace_backend(run):
+    """Every JSON line, every PROV node and relation (live, and converted
+    from the raw capture, whose header names the backend) and every SPADE
+    line says which backend made it (the LSM backend's: test_hooks.py)."""
+    root, cap, _, _ = run
+    lines = [json.loads(x) for x in (root / "run.jsonl").read_text().splitlines() if x.strip()]
+    assert len(lines) > 20 and {x.get("backend") for x in lines} == {"trace"}
+    converted = load_prov(root / "converted.prov.json")
+    for c in (cap, converted):
+        assert {a.get("cf:backend") for a in c.nodes.values()} == {"trace"}
+        assert {e.attrs.get("cf:backend") for e in c.edges} == {"trace"}
+    spade = [json.loads(x) for x in (root / "run.spade.json").read_text().splitlines() if x.strip()]
+    assert {x["annotations"].get("backend") for x in spade} == {"trace"}
+
+
 def test_every_output_works_unchanged(run):
     """The pipeline is the LSM backend's: SPADE JSON, DOT and the summary
     are written from the same records, and converting the raw capture gives

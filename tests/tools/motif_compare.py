@@ -97,6 +97,8 @@ def differences_problems(results, differences):
     bad = []
     for name, r in sorted(results.items()):
         entry = differences.get(name)
+        if entry is not None and entry.get("racy") and r["outcome"] in ("same", entry["trace"]):
+            continue  # a race decides between the two: both are right
         if r["outcome"] == "same":
             if entry is not None:
                 bad.append(f"{name}: recorded as {entry['trace']} ({entry['reason']}), "
@@ -120,10 +122,12 @@ def load_differences(path=DIFFERENCES):
         raise CompareError(f"{path}: expected {{\"differences\": {{motif: {{\"trace\": "
                            "OUTCOME, \"reason\": TEXT}}}}}}")
     for name, e in data["differences"].items():
-        if not isinstance(e, dict) or set(e) != {"trace", "reason"} or \
-                e["trace"] not in OUTCOMES[1:] or not str(e["reason"]).strip():
+        if not isinstance(e, dict) or not {"trace", "reason"} <= set(e) <= {"trace", "reason", "racy"} or \
+                e["trace"] not in OUTCOMES[1:] or not str(e["reason"]).strip() or \
+                e.get("racy", True) is not True:
             raise CompareError(f"{path}: entry {name!r}: give {{\"trace\": one of "
-                               f"{', '.join(OUTCOMES[1:])}, \"reason\": a non-empty text}}")
+                               f"{', '.join(OUTCOMES[1:])}, \"reason\": a non-empty text}}, and "
+                               "\"racy\": true if a race decides between that outcome and same")
     return data["differences"]
 
 
@@ -166,7 +170,9 @@ def render(lsm, trace, differences, motifs):
               "|---|---|---|---|---|---|"]
     for m in motifs:
         name = m["name"]
-        reason = differences.get(name, {}).get("reason", "")
+        entry = differences.get(name, {})
+        reason = ("racy, same or " + entry["trace"] + ": " if entry.get("racy") else "") + \
+            entry.get("reason", "")
         lines.append(f"| `{name}` | {_cell(m['syscall'])} | {m['status']} | "
                      f"{lsm['motifs'].get(name, {}).get('outcome', 'not run')} | "
                      f"{trace['motifs'].get(name, {}).get('outcome', 'not run')} | {_cell(reason)} |")

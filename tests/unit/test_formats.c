@@ -954,10 +954,80 @@ static void test_temp_files(void **state)
 /* Byte offset of record i in a raw file of the stream. */
 static long raw_offset(int i)
 {
-	long off = 24; /* 16-byte header and the 8-byte clock-offset extension */
+	long off = 32; /* 16-byte header, the 16-byte extension (clock offset, backend) */
 	for (int k = 0; k < i; k++)
 		off += (long)stream.size[k];
 	return off;
+}
+
+/* The backend named on the pipeline before its outputs: on every JSON
+ * line, every PROV and SPADE node and relation, and in a raw file's header,
+ * from which a replay takes it again; with none named, none is written. */
+static void test_records_name_their_backend(void **state)
+{
+	(void)state;
+	const char *formats[] = {"jsonl", "prov", "spade", "raw"};
+	char *text[4];
+	for (int named = 1; named >= 0; named--) {
+		struct sabpf_pipeline *p = pipeline_new();
+		assert_non_null(p);
+		pipeline_set_clock_offset(p, 0);
+		if (named)
+			pipeline_set_backend(p, "trace");
+		for (int i = 0; i < 4; i++) {
+			char spec[300], name[32];
+			snprintf(name, sizeof(name), "b%d.%s", named, formats[i]);
+			snprintf(spec, sizeof(spec), "%s:%s", formats[i], in_dir(name));
+			assert_int_equal(pipeline_add_output(p, spec, err, sizeof(err)), 0);
+		}
+		fx_cat_scenario(&stream);
+		assert_int_equal(fx_feed(&stream, p), 0);
+		assert_int_equal(pipeline_finish(p, true), 0);
+		pipeline_free(p);
+		for (int i = 0; i < 4; i++) {
+			char name[32];
+			size_t len;
+			snprintf(name, sizeof(name), "b%d.%s", named, formats[i]);
+			text[i] = read_all(in_dir(name), &len);
+			assert_non_null(text[i]);
+		}
+		if (named) {
+			/* every line of jsonl and SPADE, every PROV node and relation */
+			for (int i = 0; i < 3; i += 2) {
+				char *line = text[i], *end;
+				int lines = 0;
+				while ((end = strchr(line, '\n'))) {
+					*end = '\0';
+					assert_non_null(strstr(line, "\"backend\":\"trace\""));
+					lines++;
+					line = end + 1;
+				}
+				assert_true(lines > 5);
+			}
+			size_t ids = 0, tagged = 0;
+			for (const char *q = text[1]; (q = strstr(q, "\"cf:date\"")); q++)
+				ids++;
+			for (const char *q = text[1]; (q = strstr(q, "\"cf:backend\":\"trace\""));
+			     q++)
+				tagged++;
+			assert_true(ids > 5);
+			assert_int_equal(tagged, ids);
+			__u32 code;
+			memcpy(&code, text[3] + 24, sizeof(code));
+			assert_int_equal(code, 2);
+			/* a replay of the raw file names the backend again */
+			struct sabpf_pipeline *r = pipeline_new();
+			assert_int_equal(
+			    pipeline_replay_file(r, in_dir("b1.raw"), err, sizeof(err)), 0);
+			assert_string_equal(pipeline_backend(r), "trace");
+			pipeline_free(r);
+		} else { /* the negative control */
+			for (int i = 0; i < 3; i++)
+				assert_null(strstr(text[i], "backend"));
+		}
+		for (int i = 0; i < 4; i++)
+			free(text[i]);
+	}
 }
 
 static void test_raw_replay_round_trip(void **state)
@@ -983,10 +1053,13 @@ static void test_raw_replay_round_trip(void **state)
 	size_t raw_len;
 	char *raw = read_all(in_dir("r.raw"), &raw_len);
 	assert_int_equal(raw_len, (size_t)raw_offset(stream.count));
-	assert_memory_equal(raw, "SABPFRAW\x03\0\0\0\x08\0\0\0", 16);
+	assert_memory_equal(raw, "SABPFRAW\x03\0\0\0\x10\0\0\0", 16);
 	__s64 clock_offset;
 	memcpy(&clock_offset, raw + 16, sizeof(clock_offset));
 	assert_int_equal(clock_offset, 0); /* the offset new_pipeline() set */
+	__u32 backend;
+	memcpy(&backend, raw + 24, sizeof(backend));
+	assert_int_equal(backend, 0); /* new_pipeline() names none */
 	free(raw);
 
 	snprintf(jsonl_spec, sizeof(jsonl_spec), "jsonl:%s", in_dir("replayed.jsonl"));
@@ -1527,6 +1600,7 @@ int main(void)
 	    cmocka_unit_test(test_output_specs),
 	    cmocka_unit_test(test_temp_files),
 	    cmocka_unit_test(test_raw_replay_round_trip),
+	    cmocka_unit_test(test_records_name_their_backend),
 	    cmocka_unit_test(test_raw_replay_errors),
 	    cmocka_unit_test(test_context_block_in_every_format),
 	    cmocka_unit_test(test_truncated_path_in_every_format),
