@@ -7,7 +7,8 @@
 # backend), models trained, --stds chosen on the validation runs, test runs
 # and the attack judged. Checks (eval.py check): every held-out run judged
 # once and consistently, every attack started, every training run fits its
-# kind's model, and, as a control that the models see a change, a test
+# kind's model (distance and novelty do not fire; evolution, which can on
+# its own training runs, is shown), and, as a control that the models see a change, a test
 # run whose reads became executable maps and writes hard links is
 # abnormal. Negative control: the
 # check given a result that lost a run's judgement must fail.
