@@ -107,7 +107,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsabpf-san.a $(GEN_HEADERS)
 VARIANT_FLAGS_next   := -DSABPF_VARIANT=1
 VARIANT_FLAGS_layout := -DSABPF_VARIANT=2 -DSABPF_SCOPE_FAILED_ENTRIES=512
 VARIANTS := $(BUILD)/variant/next/sabpf $(BUILD)/variant/layout/sabpf
-.SECONDARY: $(foreach v,next layout,$(foreach o,sabpf trace,$(BUILD)/variant/$(v)/$(o).bpf.o $(BUILD)/variant/$(v)/$(o).skel.h))
+.SECONDARY: $(foreach v,next layout,$(foreach o,sabpf trace,$(BUILD)/variant/$(v)/$(o).bpf.o $(BUILD)/variant/$(v)/$(o).skel.h) $(BUILD)/variant/$(v)/loader.o $(BUILD)/variant/$(v)/trace.o)
 
 $(BUILD)/variant/%/sabpf.bpf.o: $(BPF_MAIN) $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)

@@ -335,13 +335,19 @@ stopped UC "$C" TERM
 # per numbered write, how many write records: those made while build_map
 # named no build (after the first switch returned, before the second
 # began: f.$((p1 + 2)) to f.$q0) absent, those before the first switch
-# began or after the second returned once, those in between either
+# began or after the second returned once, those in between either. A
+# file opened just before an agent stopped and written just after has its
+# write in the next agent's output under its node id ("node:ID": the name
+# went to the agent that stopped, docs/operations.md): such writes are
+# counted, and as many files may lack a write by name, no more.
 n=$(written "$d")
+unnamed=$(cat "$OUT/UB.jsonl" "$OUT/UC.jsonl" | grep '"action":"write"' | grep -c '"object":"node:')
 bad=$(cat "$OUT/UA.jsonl" "$OUT/UB.jsonl" "$OUT/UC.jsonl" | grep '"action":"write"' |
   grep -o "\"object\":\"$d/f\.[0-9]*\"" | sed 's/.*f\.\([0-9]*\)"/\1/' | sort -n | uniq -c |
-  awk -v n="$n" -v p0="$p0" -v p1="$p1" -v q0="$q0" -v q1="$q1" '{ c[$2] = $1 } END {
+  awk -v n="$n" -v p0="$p0" -v p1="$p1" -v q0="$q0" -v q1="$q1" -v unnamed="$unnamed" '{ c[$2] = $1 } END {
     for (i = 1; i <= n; i++) {
       if (i <= p0 || i > q1 + 1) want = 1; else if (i > p1 + 1 && i <= q0) want = 0; else continue
+      if (want == 1 && (c[i] + 0) == 0 && unnamed > 0) { unnamed--; continue }
       if ((c[i] + 0) != want) printf "f.%d: %d records (want %d); ", i, c[i] + 0, want
     } }')
 [ "$n" -gt 0 ] && [ "$q0" -gt $((p1 + 5)) ] && [ -z "$bad" ] &&
