@@ -43,7 +43,7 @@ def run(artifacts):
 
 
 WEB_CMD = "sh -c cat /etc/hostname; echo x >/tmp/cri-web.txt; sleep 1.5; cat /etc/hostname; sleep 1.5"
-OTHER_CMD = "sh -c cat /etc/hostname; echo x >/tmp/cri-other.txt; sleep 3"
+OTHER_CMD = "sh -c cat /etc/hostname; echo x >/tmp/cri-other.txt; sleep 6"
 
 
 def test_pod_container_from_its_first_exec_with_its_pod_identity(run):

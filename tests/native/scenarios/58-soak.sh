@@ -94,9 +94,11 @@ if [ -z "$B" ]; then
   exit 1
 fi
 
-# one spool for both agents: 256 KiB, which the second outage fills; the
+# one spool for both agents: 512 KiB, which the second outage fills (the
+# first, which lasts as long as the mock takes to answer, must not: under
+# load that has been seconds); the
 # producer tries the broker again every 0.5 s at most (librdkafka: 10 s)
-KAFKA="kafka:$B/soak,format=raw,spool=$w/spool,spool.size=256K,queue.buffering.max.messages=200,flush.timeout=20,reconnect.backoff.ms=100,reconnect.backoff.max.ms=500"
+KAFKA="kafka:$B/soak,format=raw,spool=$w/spool,spool.size=512K,queue.buffering.max.messages=200,flush.timeout=20,reconnect.backoff.ms=100,reconnect.backoff.max.ms=500"
 start_agent() { # NAME [OPTIONS]
   name=$1
   shift

@@ -198,7 +198,7 @@ if [ -n "$cid1" ]; then
   cp "$bundle/$sid1/config.json" "$OUT/sandbox-config.json" 2>/dev/null
 fi
 if $CRI run-pod --name other --namespace default --uid "$uid2" --qos guaranteed --container other-app --image $image -- \
-  sh -c 'cat /etc/hostname; echo x >/tmp/cri-other.txt; sleep 3' >"$OUT/pod2.json" 2>>"$OUT/cri.err"; then
+  sh -c 'cat /etc/hostname; echo x >/tmp/cri-other.txt; sleep 6' >"$OUT/pod2.json" 2>>"$OUT/cri.err"; then
   ok "cri: pod default/other started"
 else
   not_ok "cri: pod default/other: $(tail -3 "$OUT/cri.err")"
@@ -209,7 +209,9 @@ pods="$sid1 $sid2"
 [ -d "$cg/kubepods/pod$uid2/$cid2" ] &&
   ok "cri: guaranteed pod's container in cgroup /kubepods/pod<uid>/<id>" ||
   not_ok "cri: no cgroup $cg/kubepods/pod$uid2/$cid2"
-sleep 3 # the containers' commands end
+# its cgroup is looked at while it runs: 6 s, as run-pod has taken seconds
+# to return under load (a 3 s container was gone once, in CI)
+sleep 6 # the containers' commands end
 for a in $agent1 $agent2 $agent3; do
   kill -INT "$a" 2>/dev/null
   wait "$a"
