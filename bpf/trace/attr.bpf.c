@@ -413,17 +413,10 @@ static __always_inline void getattr_path(struct prov_task *ts, int dirfd, const 
 		return;
 	struct getattr_key key = {.container = container};
 	if (s->data[0] != '/') {
-		if (dirfd == AT_FDCWD) {
-			struct task_struct *task = bpf_get_current_task_btf();
-			key.dir = (__u64)BPF_CORE_READ(task, fs, pwd.mnt) ^
-				  ((__u64)BPF_CORE_READ(task, fs, pwd.dentry) << 1);
-		} else {
-			struct file *dir = fd_file(dirfd);
-			if (!dir)
-				return;
-			key.dir = (__u64)BPF_CORE_READ(dir, f_path.mnt) ^
-				  ((__u64)BPF_CORE_READ(dir, f_path.dentry) << 1);
-		}
+		__u64 mnt, dentry;
+		if (dir_of(dirfd, &mnt, &dentry))
+			return;
+		key.dir = mnt ^ (dentry << 1);
 	}
 	key.hash = name_hash(s, n);
 	struct prov_node *cached = bpf_map_lookup_elem(&getattr_paths, &key);

@@ -193,6 +193,24 @@ static __always_inline void trace_inode_named(struct prov_inode *is, struct file
  * the kernel read it); a relative one is completed with the rebuilt path
  * of the directory it is relative to (dirfd, or the working directory).
  * Returns 0 when the node was sent. */
+/* The directory a relative name given to a syscall is relative to: the
+ * working directory (AT_FDCWD) or dirfd's file. 0, or -1 for a bad dirfd. */
+static __always_inline int dir_of(int dirfd, __u64 *mnt, __u64 *dentry)
+{
+	if (dirfd == AT_FDCWD) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		*mnt = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+		*dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+		return 0;
+	}
+	struct file *dir = fd_file(dirfd);
+	if (!dir)
+		return -1;
+	*mnt = (__u64)BPF_CORE_READ(dir, f_path.mnt);
+	*dentry = (__u64)BPF_CORE_READ(dir, f_path.dentry);
+	return 0;
+}
+
 static __always_inline int user_path_send(int dirfd, const char *upath, struct prov_node *path_node,
 					  __u64 container)
 {
@@ -208,18 +226,9 @@ static __always_inline int user_path_send(int dirfd, const char *upath, struct p
 	if (n == 1024)
 		s->rec.flags |= SABPF_NAME_TRUNCATED;
 	if (s->data[0] != '/') {
-		struct task_struct *task = bpf_get_current_task_btf();
 		__u64 mnt, dentry;
-		if (dirfd == AT_FDCWD) {
-			mnt = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
-			dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
-		} else {
-			struct file *dir = fd_file(dirfd);
-			if (!dir)
-				return -1;
-			mnt = (__u64)BPF_CORE_READ(dir, f_path.mnt);
-			dentry = (__u64)BPF_CORE_READ(dir, f_path.dentry);
-		}
+		if (dir_of(dirfd, &mnt, &dentry))
+			return -1;
 		/* the user's string is the leaf "component" (slashes in it join
 		 * as they are) */
 		s->rec.flags |= SABPF_NAME_REVERSED;
