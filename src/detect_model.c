@@ -360,28 +360,48 @@ __u32 dm_fit_step(const struct dm_model *m, struct dm_fit *fits, const __u64 *sk
 		struct dm_fit *f = &fits[i];
 		if (g->nevolution == 0 || (f->broken && alive_before > 0))
 			continue;
-		/* the current cluster, then the next one */
+		if (!f->started) {
+			f->started = true;
+			f->steps[0] = 1;
+		}
+		/* each cluster's distance once; then each step of the set moves
+		 * to itself and to the next one where that cluster fits */
+		double d[DM_MAX_CLUSTERS], t[DM_MAX_CLUSTERS];
+		for (__u32 c = 0; c < g->nclusters; c++) {
+			d[c] = hs_distance(sketch, g->clusters[c].medoid, m->params.sketch_size);
+			t[c] = dm_threshold(&m->params, &g->clusters[c]);
+		}
+		__u64 next[DM_MAX_SKETCHES / 64] = {0};
 		bool fitted = false;
-		for (__u32 s = f->step; s < g->nevolution && s <= f->step + 1; s++) {
-			const struct dm_cluster *c = &g->clusters[g->evolution[s]];
-			double d = hs_distance(sketch, c->medoid, m->params.sketch_size);
-			double t = dm_threshold(&m->params, c);
-			if (d - t < best_margin) {
-				best_margin = d - t;
-				*distance = d;
-				*threshold = t;
-				*best_graph = i;
+		__u32 words = (g->nevolution + 63) / 64;
+		for (__u32 w = 0; w < words; w++)
+			for (__u64 bits = f->steps[w]; bits; bits &= bits - 1) {
+				__u32 s = w * 64 + (__u32)__builtin_ctzll(bits);
+				for (__u32 n = s; n < g->nevolution && n <= s + 1; n++) {
+					__u32 c = g->evolution[n];
+					if (d[c] - t[c] < best_margin) {
+						best_margin = d[c] - t[c];
+						*distance = d[c];
+						*threshold = t[c];
+						*best_graph = i;
+					}
+					if (!f->broken && d[c] <= t[c]) {
+						next[n / 64] |= 1ULL << (n % 64);
+						fitted = true;
+					}
+				}
 			}
-			if (!f->broken && d <= t) {
-				f->step = s;
-				fitted = true;
+		if (!fitted) {
+			f->broken = true;
+			continue;
+		}
+		memcpy(f->steps, next, words * sizeof(*next));
+		for (__u32 w = 0; w < words; w++)
+			if (next[w]) {
+				f->step = w * 64 + (__u32)__builtin_ctzll(next[w]);
 				break;
 			}
-		}
-		if (!fitted)
-			f->broken = true;
-		else
-			alive++;
+		alive++;
 	}
 	return alive;
 }

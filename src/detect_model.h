@@ -122,9 +122,17 @@ int dm_save(const struct dm_model *m, const char *path, char *err, size_t errlen
 int dm_load(const char *path, struct dm_model *m, char *err, size_t errlen);
 
 /* Where a watched graph stands against one graph model. */
+/* Where a watched graph may be in one training graph's evolution. Every
+ * step the sketches so far can have reached is kept (a set, not one greedy
+ * position): a sketch that fits both the current cluster and the next one
+ * keeps both, so that a training graph always fits its own evolution, which
+ * a greedy walk (stay while the current cluster fits) did not ensure.
+ * Zeroed (calloc) is the start: before the first sketch, step 0. */
 struct dm_fit {
-	__u32 step;  /* index into the evolution */
-	bool broken; /* a sketch fitted neither the current nor the next cluster */
+	__u32 step;  /* the first step of the set: the current cluster, reported */
+	bool broken; /* a sketch fitted no step of the set nor the one after */
+	bool started;
+	__u64 steps[DM_MAX_SKETCHES / 64]; /* the set, one bit per step */
 };
 
 /* The spreads of the graphs' leave-one-out scores (call once every graph's

@@ -484,6 +484,60 @@ static void test_model_build_and_fit(void **state)
 	dm_model_free(&m);
 }
 
+/* The fit keeps every step of the evolution the sketches can be at: a
+ * sketch that fits both the current cluster and the next keeps both, so a
+ * later sketch of the cluster after the next one still fits (a greedy walk,
+ * staying at the current cluster, broke here: the evolution test's false
+ * alarms on training runs). Clusters A (slots 1), B (half 1, half 2), C
+ * (slots 2), each of threshold 0.3; the evolution A, B, C. */
+static void test_model_fit_keeps_every_step(void **state)
+{
+	(void)state;
+	enum { S = 64 };
+	struct dm_model m = {0};
+	dm_params_default(&m.params);
+	m.params.sketch_size = S;
+	m.params.stds = 0;
+	m.ngraphs = 1;
+	m.graphs = calloc(1, sizeof(*m.graphs));
+	assert_non_null(m.graphs);
+	struct dm_graph *g = &m.graphs[0];
+	g->nclusters = 3;
+	g->clusters = calloc(3, sizeof(*g->clusters));
+	g->nevolution = 3;
+	g->evolution = calloc(3, sizeof(__u32));
+	assert_true(g->clusters && g->evolution);
+	for (__u32 c = 0; c < 3; c++) {
+		g->clusters[c].medoid = malloc(S * sizeof(__u64));
+		assert_non_null(g->clusters[c].medoid);
+		for (unsigned k = 0; k < S; k++)
+			g->clusters[c].medoid[k] = c == 0 ? 1 : c == 2 ? 2 : k < S / 2 ? 1 : 2;
+		g->clusters[c].max = 0.3;
+		g->clusters[c].members = 2;
+		g->evolution[c] = c;
+	}
+	__u64 x[S], y[S];
+	for (unsigned k = 0; k < S; k++) {
+		x[k] = k < 3 * S / 4 ? 1 : 2; /* A at 0.25, B at 0.25 */
+		y[k] = 2;		      /* C only */
+	}
+	double d, t;
+	__u32 gi;
+	struct dm_fit fit[1] = {{0}};
+	assert_int_equal(dm_fit_step(&m, fit, x, &d, &t, &gi), 1);
+	assert_int_equal(fit[0].step, 0); /* still A: the first of the set {A, B} */
+	assert_int_equal(dm_fit_step(&m, fit, y, &d, &t, &gi), 1);
+	assert_int_equal(fit[0].step, 2);
+	assert_true(d == 0 && t > 0.29);
+	/* negative controls: C straight from the start skips B, and A after C
+	 * goes back: neither is in the evolution */
+	struct dm_fit skip[1] = {{0}};
+	assert_int_equal(dm_fit_step(&m, skip, y, &d, &t, &gi), 0);
+	assert_true(d > t);
+	assert_int_equal(dm_fit_step(&m, fit, x, &d, &t, &gi), 0);
+	dm_model_free(&m);
+}
+
 /* The leave-one-out pieces: labels known, nearest medoid, spreads. */
 static void test_model_leave_one_out(void **state)
 {
@@ -621,6 +675,7 @@ int main(void)
 	    cmocka_unit_test(test_sketch_batch_decay_and_marked),
 	    cmocka_unit_test(test_kmedoids_separable),
 	    cmocka_unit_test(test_model_build_and_fit),
+	    cmocka_unit_test(test_model_fit_keeps_every_step),
 	    cmocka_unit_test(test_model_leave_one_out),
 	    cmocka_unit_test(test_model_round_trip_and_version),
 	};
