@@ -92,6 +92,7 @@ enum child_stage {
 	STAGE_CGROUPNS,
 	STAGE_CAPS,
 	STAGE_NO_NEW_PRIVS,
+	STAGE_STDOUT,
 	STAGE_EXEC,
 };
 
@@ -111,6 +112,7 @@ struct container {
 	bool new_net;
 	bool privileged; /* full root: no cgroup namespace, no capability drop */
 	__u64 caps;	 /* the capabilities CMD keeps, unless privileged */
+	bool stdout_to_stderr; /* container_stdout_to_stderr() */
 	pid_t pid;	 /* CMD; 0 until started */
 	bool reaped;	 /* CMD's status has been collected */
 	int status;	 /* CMD's exit code or 128+signal, once reaped */
@@ -423,7 +425,10 @@ static void __attribute__((noreturn)) child_main(struct container *c, int report
 	mkdir("/proc", 0555); /* a rootfs may lack it; EEXIST is the usual case */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 		child_fail(report_fd, STAGE_PROC);
-	/* CMD inherits stdin, stdout and stderr only. */
+	/* CMD inherits stdin, stdout and stderr only; stdout is stderr when
+	 * the agent writes records there. */
+	if (c->stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		child_fail(report_fd, STAGE_STDOUT);
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	/* Last: the set-up above needs CAP_SYS_ADMIN (mounts, hostname). */
 	if (!c->privileged)
@@ -490,6 +495,8 @@ static const char *stage_text(enum child_stage stage)
 		return "dropping capabilities to the default set";
 	case STAGE_NO_NEW_PRIVS:
 		return "setting no_new_privs";
+	case STAGE_STDOUT:
+		return "sending its standard output to standard error";
 	case STAGE_EXEC:
 		break;
 	}
@@ -538,6 +545,11 @@ static void clone3_error(int error, char *err, size_t errlen)
 			"clone3 into the cgroup with new namespaces failed: %s "
 			"(run as root; the cgroup must be a cgroup v2 leaf)",
 			strerror(error));
+}
+
+void container_stdout_to_stderr(struct container *c)
+{
+	c->stdout_to_stderr = true;
 }
 
 int container_start(struct container *c, char *err, size_t errlen)

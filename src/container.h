@@ -49,6 +49,11 @@ const char *container_name(const struct container *c);
  * reports the status: 127 not found, 126 not executable, 125 container
  * setup failed. CMD inherits stdin, stdout and stderr only. */
 int container_start(struct container *c, char *err, size_t errlen);
+
+/* CMD's standard output becomes its standard error (call before
+ * container_start): `sabpf run -o FORMAT:-` writes records to standard
+ * output, which CMD's own output would corrupt. */
+void container_stdout_to_stderr(struct container *c);
 /* Waits for CMD and then for every other process left in the cgroup.
  * *status is CMD's exit code, or 128+signal. Returns 0, or -1 with err.
  * CMD is pid 1 of its namespace, so it ignores signals it has no handler

@@ -86,8 +86,9 @@ static void usage(FILE *out)
 	    "interrupted (or --duration SECONDS)\n"
 	    "options of run and audit:\n"
 	    "  -o, --output FORMAT:PATH  prov (W3C PROV-JSON), spade, jsonl, raw, dot,\n"
-	    "                            summary or summary-json; PATH '-' is stdout;\n"
-	    "                            repeatable (run default: prov:sabpf-NAME.prov.json)\n"
+	    "                            summary or summary-json; PATH '-' is stdout (run's\n"
+	    "                            CMD then writes its stdout to stderr); repeatable\n"
+	    "                            (run default: prov:sabpf-NAME.prov.json)\n"
 	    "  --classes LIST            all, or some of proc,file,net,ipc,sys (default all);\n"
 	    "                            perm (inode_permission) only when named: all,perm\n"
 	    "  --ring-size SIZE          ring buffer, power of two (default " DEFAULT_RING ")\n"
@@ -652,6 +653,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	__u64 id = container_cgroup_id(c);
 	pipeline_name_container(p, id, container_name(c));
+	if (pipeline_writes_stdout(p))
+		container_stdout_to_stderr(c); /* CMD's output would corrupt the records */
 
 	struct agent_opts ao = {.ring_bytes = r.common.ring_bytes,
 				.wakeup_bytes = r.common.ring_bytes / 4,

@@ -39,6 +39,8 @@ struct sabpf_pipeline *pipeline_new(void);
 /* Adds an output. Returns 0, or -1 with a message in err for a bad spec or
  * a file that cannot be created. */
 int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen);
+/* True when one of the outputs writes to standard output (PATH '-'). */
+bool pipeline_writes_stdout(const struct sabpf_pipeline *p);
 /* Seals every output added from now on (seal.h): PATH.seal beside PATH,
  * signed with the secret key in key_path (NULL: hash chain only); a block
  * closes every block_bytes (0: 1 MiB) and at each pipeline_flush().

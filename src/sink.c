@@ -298,6 +298,14 @@ void kafka_output_losses(struct output *o)
 	}
 }
 
+bool pipeline_writes_stdout(const struct sabpf_pipeline *p)
+{
+	for (int i = 0; i < p->noutputs; i++)
+		if (!p->outputs[i]->kafka && strcmp(p->outputs[i]->path, "-") == 0)
+			return true;
+	return false;
+}
+
 int pipeline_add_output(struct sabpf_pipeline *p, const char *spec, char *err, size_t errlen)
 {
 	if (strncmp(spec, "kafka:", 6) == 0)

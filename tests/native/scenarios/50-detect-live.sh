@@ -6,7 +6,10 @@
 # backend), then a second run piped live into the detector while a copy of
 # the stream is kept. The live verdict and alerts must be those of the same
 # detector on the kept copy, and the run's status must come through. Negative
-# control: the kept stream cut in the middle of a record is refused.
+# control: the kept stream cut in the middle of a record is refused. The
+# live command prints to its standard output, which `sabpf run -o raw:-`
+# sends to standard error (it would corrupt the records); with the records
+# in a file, the command's standard output stays its own (the control).
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -27,7 +30,7 @@ workload='for i in 1 2 3 4; do cat /etc/hostname >"$1/x.$i"; ls / >/dev/null; do
 # the live run: raw records on standard output, through tee into the detector
 (
   "$SABPF" run --backend trace --name detect-live -o raw:- -- \
-    sh -c "$workload >/dev/null; exit 3" sh "$w" 2>"$OUT/live.stderr"
+    sh -c "$workload; echo sabpf-live-\$((6 * 7)); exit 3" sh "$w" 2>"$OUT/live.stderr"
   echo $? >"$OUT/live.rc"
 ) | tee "$OUT/live.raw" | "$SABPF" detect watch --model "$OUT/model" - >"$OUT/live.out" 2>"$OUT/live.err"
 echo $? >"$OUT/watch.rc"
@@ -43,6 +46,15 @@ grep -v '"type":"stats"' "$OUT/replay.out" >"$OUT/replay.cmp"
 [ -s "$OUT/live.cmp" ] && cmp -s "$OUT/live.cmp" "$OUT/replay.cmp" &&
   ok "live alerts and verdict equal those of the kept copy" ||
   not_ok "live and replayed differ: $(diff "$OUT/live.cmp" "$OUT/replay.cmp" | head -4)"
+
+# (the printed text, sabpf-live-42, is not in the command's argv)
+grep -qx sabpf-live-42 "$OUT/live.stderr" && ! grep -q sabpf-live-42 "$OUT/live.raw" &&
+  ok "the command's standard output went to standard error, not into the records" ||
+  not_ok "the command's output: $(grep -c sabpf-live-42 "$OUT/live.stderr") on stderr, $(grep -c sabpf-live-42 "$OUT/live.raw") in the records"
+"$SABPF" run --backend trace -q -o "raw:$OUT/own.raw" -- sh -c 'echo sabpf-own-$((6 * 7))' >"$OUT/own.stdout" 2>"$OUT/own.stderr"
+grep -qx sabpf-own-42 "$OUT/own.stdout" && ! grep -q sabpf-own-42 "$OUT/own.stderr" &&
+  ok "control: with the records in a file, the command's standard output is its own" ||
+  not_ok "control: stdout '$(cat "$OUT/own.stdout")', stderr '$(tail -2 "$OUT/own.stderr")'"
 
 # negative control: the stream cut in the middle of a record
 size=$(wc -c <"$OUT/live.raw")
