@@ -110,13 +110,13 @@ struct container {
 	char *const *argv;
 	char rootfs[PATH_MAX]; /* empty: the host's file system */
 	bool new_net;
-	bool privileged; /* full root: no cgroup namespace, no capability drop */
-	__u64 caps;	 /* the capabilities CMD keeps, unless privileged */
+	bool privileged;       /* full root: no cgroup namespace, no capability drop */
+	__u64 caps;	       /* the capabilities CMD keeps, unless privileged */
 	bool stdout_to_stderr; /* container_stdout_to_stderr() */
-	pid_t pid;	 /* CMD; 0 until started */
-	bool reaped;	 /* CMD's status has been collected */
-	int status;	 /* CMD's exit code or 128+signal, once reaped */
-	int interrupts;	 /* signals that interrupted container_wait */
+	pid_t pid;	       /* CMD; 0 until started */
+	bool reaped;	       /* CMD's status has been collected */
+	int status;	       /* CMD's exit code or 128+signal, once reaped */
+	int interrupts;	       /* signals that interrupted container_wait */
 };
 
 static void kill_cgroup_tree(const char *path);
