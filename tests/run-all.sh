@@ -61,6 +61,10 @@ took "$logs/golden.log" $t; count "$logs/golden.log"
 # The detector and lineage on the golden capture (tests/detect/check.sh).
 t=$SECONDS; tests/detect/check.sh >"$logs/detect.log" 2>&1; tail -1 "$logs/detect.log"
 took "$logs/detect.log" $t; count "$logs/detect.log"
+# docs/detection.md's figures as its generators write them from the results
+# in bench/detect/results (tests/tools/detect_docs.sh).
+tests/tools/detect_docs.sh >"$logs/detect-docs.log" 2>&1; tail -1 "$logs/detect-docs.log"
+count "$logs/detect-docs.log"
 # The hybrid cgroup layout of our own machines (v1 controllers, cgroup v2 at
 # /sys/fs/cgroup/unified): the scenarios that depend on cgroups, "run" and
 # "scope" (the glob matches the names ending in n or e), on one kernel.

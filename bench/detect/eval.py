@@ -12,6 +12,16 @@ runs only, then scored on other held-out benign runs and on the attacks.
     eval.py docs [FILE]                    rewrite docs/detection.md between
                                            the eval markers from FILE
     eval.py check --dir DIR FILE           the smoke test's assertions
+    eval.py plan --out FILE                the comparison of backends' plan
+    eval.py import --dir DIR --backend B   its runs.tsv (bench/detect/eval-guest.sh)
+                                           to DIR/runs.json
+    eval.py compare TRACE.json LSM.json    rewrite docs/detection.md between
+                                           the backends markers
+
+bench/detect/eval-backends.sh runs the comparison of the two backends: one
+smaller plan (eval.py plan) run by bench/detect/eval-guest.sh natively
+(trace) and in the test VM (LSM), each imported and scored like the main
+evaluation, then compared.
 
 bench/detect/eval.sh runs collect, score and docs in a row. Each run is
 `sabpf run --backend trace -- bench/detect/workload.sh KIND SEED DIR PORT
@@ -43,7 +53,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # another build of sabpf (one whose verdicts carry "tests", format 2 on)
 SABPF = os.environ.get("SABPF_EVAL_BIN", os.path.join(REPO, "build", "sabpf"))
 HERE = os.path.join(REPO, "bench", "detect")
-DOC = os.path.join(REPO, "docs", "detection.md")
+# SABPF_EVAL_DOC: another copy to write (tests/tools/detect_docs.sh)
+DOC = os.environ.get("SABPF_EVAL_DOC", os.path.join(REPO, "docs", "detection.md"))
 RESULT = os.path.join(HERE, "results", "eval.json")
 
 KINDS = ["web", "db", "build", "batch", "maint"]
@@ -51,7 +62,13 @@ ATTACKS = ["dropexec", "revshell", "credexfil", "webshell", "miner", "tamper", "
 SPLITS = {"train": 6, "validation": 3, "test": 4}  # benign runs per kind
 ATTACK_RUNS = 5  # per attack kind, spread over the workload kinds
 SMOKE = {"kinds": ["maint"], "splits": {"train": 2, "validation": 1, "test": 1},
-         "attacks": ["dropexec"]}
+         "attacks": ["dropexec"], "attack_runs": 1}
+FULL = {"kinds": KINDS, "splits": SPLITS, "attacks": ATTACKS, "attack_runs": ATTACK_RUNS}
+# the comparison of backends: what the test VM (TCG, LSM backend) runs in
+# about an hour, the same plan natively (trace backend). No build kind: the
+# VM's image has no C toolchain (gcc's cc1, binutils, crt files, headers)
+BACKENDS = {"kinds": ["web", "db", "batch", "maint"], "splits": {"train": 4, "validation": 2, "test": 3},
+            "attacks": ATTACKS, "attack_runs": 2}
 # fixed for all: these runs make 1,000 to 10,000 edges, so a sketch every
 # 100 edges gives tens of sketches per run (the default 500, made for busier
 # containers, gives a handful)
@@ -97,9 +114,8 @@ def parse_time(text):
     return base.replace(tzinfo=datetime.timezone.utc).timestamp() + frac
 
 
-def plan(smoke):
-    kinds = SMOKE["kinds"] if smoke else KINDS
-    splits = SMOKE["splits"] if smoke else SPLITS
+def plan(design):
+    kinds, splits = design["kinds"], design["splits"]
     runs = []
     for kind in kinds:
         seed = 0
@@ -109,9 +125,9 @@ def plan(smoke):
                 runs.append({"name": f"{kind}-{split}-{seed}", "kind": kind, "split": split,
                              "seed": seed, "attack": None})
     rng = random.Random(13)
-    for attack in SMOKE["attacks"] if smoke else ATTACKS:
+    for attack in design["attacks"]:
         hosts = ["web"] if attack == "webshell" else kinds
-        n = 1 if smoke else ATTACK_RUNS
+        n = design["attack_runs"]
         for i in range(n):
             kind = hosts[i % len(hosts)]
             runs.append({"name": f"{kind}-{attack}-{i + 1}", "kind": kind, "split": "attack",
@@ -123,7 +139,7 @@ def collect(dirname, smoke):
     os.makedirs(dirname, exist_ok=True)
     aport = free_port()
     attacker = subprocess.Popen([sys.executable, os.path.join(HERE, "attacker.py"), str(aport)])
-    runs = plan(smoke)
+    runs = plan(SMOKE if smoke else FULL)
     try:
         time.sleep(0.3)
         for run in runs:
@@ -150,7 +166,39 @@ def collect(dirname, smoke):
         attacker.kill()
         attacker.wait()
     with open(os.path.join(dirname, "runs.json"), "w") as f:
-        json.dump({"smoke": smoke, "runs": runs}, f, indent=1)
+        json.dump({"smoke": smoke, "backend": "trace", "runs": runs}, f, indent=1)
+
+
+def write_plan(path):
+    """the comparison of backends' plan, as eval-guest.sh reads it"""
+    with open(path, "w") as f:
+        for r in plan(BACKENDS):
+            f.write(f"{r['name']} {r['kind']} {r['split']} {r['seed']} {r['attack'] or '-'}\n")
+
+
+def import_runs(dirname, backend):
+    """DIR/runs.tsv (eval-guest.sh) to DIR/runs.json, with each attack's
+    first edge; a failed or missing run is an error"""
+    want = {r["name"]: r for r in plan(BACKENDS)}
+    runs = []
+    with open(os.path.join(dirname, "runs.tsv")) as f:
+        for n, line in enumerate(f, 1):
+            w = line.split()
+            if len(w) != 7 or w[0] not in want:
+                sys.exit(f"eval.py: {dirname}/runs.tsv:{n}: not a run of the plan: {line.strip()!r}")
+            r = dict(want.pop(w[0]))
+            if [w[1], w[2], w[3], w[4]] != [r["kind"], r["split"], str(r["seed"]), r["attack"] or "-"]:
+                sys.exit(f"eval.py: {dirname}/runs.tsv:{n}: {w[0]} differs from the plan (rerun eval-backends.sh)")
+            if w[5] != "0":
+                sys.exit(f"eval.py: {dirname}/runs.tsv:{n}: run {w[0]} exited {w[5]}")
+            r.update(status=0, seconds=float(w[6]), capture=w[0] + ".raw")
+            if r["attack"]:
+                r["attack_time"] = attack_begin(os.path.join(dirname, r["capture"]))
+            runs.append(r)
+    if want:
+        sys.exit(f"eval.py: {dirname}/runs.tsv lacks {len(want)} runs of the plan, e.g. {sorted(want)[0]}")
+    with open(os.path.join(dirname, "runs.json"), "w") as f:
+        json.dump({"smoke": False, "backend": backend, "design": "backends", "runs": runs}, f, indent=1)
 
 
 def attack_begin(raw):
@@ -317,7 +365,7 @@ def score(dirname, out, sweep):
     chosen, val = choose(runs, base)
     result = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "smoke": data["smoke"], "backend": "trace", "batch": BATCH, "params": DEFAULTS,
+        "smoke": data["smoke"], "backend": data.get("backend", "trace"), "batch": BATCH, "params": DEFAULTS,
         "splits": {s: sum(r["split"] == s for r in runs) for s in ("train", "validation", "test", "attack")},
         "validation_fp": {str(s): val[s] for s in STDS_GRID}, "chosen_stds": chosen,
         "test": metrics(runs, base[chosen]),
@@ -448,10 +496,13 @@ def docs(path):
         L.append(f"| {a} | {', '.join(m['hosts'])} | {m['runs']} | {m['detected']} | {m['early']} | "
                  f"{fmt(m['latency_median_s'])} | {fmt(m['latency_max_s'])} |")
     L.append("")
-    L.append("| benign kind | test runs | flagged | median edges |")
-    L.append("| --- | ---: | ---: | ---: |")
+    L.append("| benign kind | test runs | flagged | median edges | median run s | edges per s (of the medians) |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     for k, m in t["per_kind"].items():
-        L.append(f"| {k} | {m['runs']} | {m['false_positives']} | {m['edges_median']} |")
+        secs = sorted(x["seconds"] for x in r["runs"] if x["kind"] == k and x["split"] == "test")
+        med = secs[len(secs) // 2]
+        L.append(f"| {k} | {m['runs']} | {m['false_positives']} | {m['edges_median']} | {med:.2f} | "
+                 f"{m['edges_median'] / med:,.0f} |")
     L.append("")
     L.append("Every stds of the grid on the test runs (not used to choose):")
     L.append("")
@@ -544,6 +595,78 @@ def docs(path):
         f.write(head + begin + "\n".join(L) + "\n" + end + tail)
 
 
+def compare(trace_path, lsm_path):
+    """the comparison of backends (eval-backends.sh): the same plan's
+    figures on each, side by side, into docs/detection.md"""
+    r = {}
+    for b, path in (("trace", trace_path), ("lsm", lsm_path)):
+        with open(path) as f:
+            r[b] = json.load(f)
+        if r[b]["backend"] != b:
+            sys.exit(f"eval.py: {path} holds {r[b]['backend']} results, not {b}")
+    t, l = r["trace"]["test"], r["lsm"]["test"]
+    sp = r["trace"]["splits"]
+    if sp != r["lsm"]["splits"] or [x["name"] for x in r["trace"]["runs"]] != [x["name"] for x in r["lsm"]["runs"]]:
+        sys.exit("eval.py: the two results are not of the same plan: rerun bench/detect/eval-backends.sh")
+    L = []
+    L.append(f"Generated {r['lsm']['generated']} by `bench/detect/eval.py compare` from "
+             f"`{os.path.relpath(trace_path, REPO)}` and `{os.path.relpath(lsm_path, REPO)}` (made by "
+             f"`bench/detect/eval-backends.sh`); the same plan on both: {sp['train']} training, "
+             f"{sp['validation']} validation and {sp['test']} test benign runs of "
+             f"{', '.join(sorted({x['kind'] for x in r['trace']['runs']}))}, {sp['attack']} attack runs; "
+             f"`--batch {r['trace']['batch']}` and the detector's defaults; each backend chose its own stds "
+             f"on its own validation runs.")
+    L.append("")
+    L.append("| | trace, natively | LSM, in the VM |")
+    L.append("| --- | ---: | ---: |")
+
+    def row(label, f):
+        L.append(f"| {label} | {f(r['trace'], t)} | {f(r['lsm'], l)} |")
+    row("stds chosen", lambda x, m: f"{x['chosen_stds']}")
+    row("precision", lambda x, m: fmt(m["precision"]))
+    row("recall", lambda x, m: f"{fmt(m['recall'])} ({m['tp']} of {m['attack_runs']})")
+    row("F1", lambda x, m: fmt(m["f1"]))
+    row("benign test runs flagged", lambda x, m: f"{m['fp']} of {m['benign_runs']}")
+    row("attack runs flagged early", lambda x, m: f"{m['early']}")
+    row("benign test runtime, s", lambda x, m: fmt(m["benign_hours"] * 3600, 0))
+    row("collection, s (all runs)", lambda x, m: f"{sum(y['seconds'] for y in x['runs']):.0f}")
+    L.append("")
+    L.append("| attack | runs | detected, trace | detected, LSM | latency median s, trace | "
+             "latency median s, LSM |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for a in sorted(set(t["per_attack"]) | set(l["per_attack"])):
+        ta, la = t["per_attack"].get(a, {}), l["per_attack"].get(a, {})
+        L.append(f"| {a} | {ta.get('runs', la.get('runs'))} | {ta.get('detected', 0)} | {la.get('detected', 0)} | "
+                 f"{fmt(ta.get('latency_median_s'))} | {fmt(la.get('latency_median_s'))} |")
+    L.append("")
+    L.append("| benign kind | median edges, trace | median edges, LSM | flagged, trace | flagged, LSM |")
+    L.append("| --- | ---: | ---: | ---: | ---: |")
+    for k in sorted(t["per_kind"]):
+        tk, lk = t["per_kind"][k], l["per_kind"].get(k, {})
+        L.append(f"| {k} | {tk['edges_median']} | {lk.get('edges_median')} | "
+                 f"{tk['false_positives']} of {tk['runs']} | {lk.get('false_positives')} of {lk.get('runs')} |")
+    differ = sorted(n for n in t["runs"] if t["runs"][n]["outcome"] != l["runs"].get(n, {}).get("outcome"))
+    L.append("")
+    L.append("Runs judged differently: " + (", ".join(
+        f"{n} (trace {t['runs'][n]['outcome']}, LSM {l['runs'][n]['outcome']})" for n in differ) or "none") + ".")
+    L.append("")
+    L.append("| tests | precision, trace | recall, trace | precision, LSM | recall, LSM |")
+    L.append("| --- | ---: | ---: | ---: | ---: |")
+    for ta, la in zip(r["trace"]["ablation"], r["lsm"]["ablation"]):
+        L.append(f"| {', '.join(ta['tests'])} | {fmt(ta['precision'])} | {fmt(ta['recall'])} | "
+                 f"{fmt(la['precision'])} | {fmt(la['recall'])} |")
+    with open(DOC) as f:
+        text = f.read()
+    begin = "<!-- backends:begin (generated by bench/detect/eval.py compare) -->\n"
+    end = "<!-- backends:end -->"
+    if begin not in text or end not in text:
+        sys.exit(f"eval.py: {DOC} lacks the backends markers")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(DOC, "w") as f:
+        f.write(head + begin + "\n".join(L) + "\n" + end + tail)
+
+
 def check(dirname, path):
     """the smoke test (tests/native/scenarios/55-detect-eval.sh): the result
     judges every held-out run once, consistently with its own counts; each
@@ -581,15 +704,14 @@ def check(dirname, path):
     for x in runs:
         if x["split"] == "train":
             s = watch(dirname, x, f"{tmp}/{x['kind']}.det", r["chosen_stds"])
-            # by construction a training run is its own nearest graph and
-            # holds only known labels: distance and novelty cannot fire; the
-            # evolution test (the order of its clusters) can, on runs of
-            # its own model: a known false alarm (docs/detection.md), shown
-            m = {t: s["tests"][t]["margin"] for t in ("distance", "novelty", "evolution")}
-            say(s["tests"]["distance"]["first"] is None and s["tests"]["novelty"]["first"] is None,
-                f"training run {x['name']} fits its model: distance and novelty do not fire "
-                f"(margins {m['distance']}, {m['novelty']}); evolution "
-                f"{'fires' if s['tests']['evolution']['first'] is not None else 'does not fire'} ({m['evolution']})")
+            # by construction a training run is its own nearest graph, holds
+            # only known labels and follows its own evolution (each sketch
+            # within its cluster's max distance, and the fit keeps every
+            # step it can be at): no test can fire on it
+            m = {t: s["tests"][t]["margin"] for t in TESTS}
+            say(all(s["tests"][t]["first"] is None for t in TESTS),
+                f"training run {x['name']} fits its model: no test fires (margins "
+                + ", ".join(f"{t} {m[t]}" for t in TESTS) + ")")
     for x in runs:
         if x["split"] == "test":
             # the same processes doing something else: reads (16) turned into
@@ -615,8 +737,9 @@ def main():
     if not args:
         sys.exit(__doc__)
     cmd = args.pop(0)
-    opt = {"--dir": None, "--out": RESULT}
+    opt = {"--dir": None, "--out": RESULT, "--backend": None}
     flags = set()
+    pos = []
     while args:
         a = args.pop(0)
         if a in opt and args:
@@ -625,6 +748,8 @@ def main():
             flags.add(a)
         elif cmd in ("docs", "check") and not a.startswith("-"):
             opt["--out"] = a
+        elif cmd == "compare" and not a.startswith("-"):
+            pos.append(a)
         else:
             sys.exit(f"eval.py: unknown argument '{a}'\n{__doc__}")
     if cmd == "collect" and opt["--dir"]:
@@ -633,6 +758,12 @@ def main():
         score(opt["--dir"], opt["--out"], "--sweep" in flags)
     elif cmd == "docs":
         docs(opt["--out"])
+    elif cmd == "plan":
+        write_plan(opt["--out"])
+    elif cmd == "import" and opt["--dir"] and opt["--backend"] in ("trace", "lsm"):
+        import_runs(opt["--dir"], opt["--backend"])
+    elif cmd == "compare" and len(pos) == 2:
+        compare(pos[0], pos[1])
     elif cmd == "check" and opt["--dir"]:
         sys.exit(1 if check(opt["--dir"], opt["--out"]) else 0)
     else:

@@ -30,7 +30,8 @@
 # too big or slow for every run (72-runtimes.sh's containerd, --with containerd).
 #
 # Script mode runs one guest script the same way (SABPF, OUT and SCENARIO
-# set), copies what it wrote to $OUT into DIR, and exits with its status.
+# set; its own "# vm-binaries:" lines name the host programs it needs),
+# copies what it wrote to $OUT into DIR, and exits with its status.
 #
 # Environment: SABPF_VM_KERNELS (default kernel list, "6.1 6.12"), SABPF_VM_TIMEOUT
 # (hard limit of one VM run in seconds, default 3000: a whole suite in one boot takes 20-35 minutes under TCG on a loaded 2-core machine), SABPF_SCENARIO_TIMEOUT
@@ -316,12 +317,13 @@ matches() {
 # "# vm-binaries:" lines (and "# vm-binaries-NAME:" for each NAME of
 # --with), one per line, for initramfs.sh --with.
 vm_binaries() {
-  local f name tag files
-  for f in tests/vm/scenarios/[0-9][0-9]-*.sh; do
+  local f name tag files list=(tests/vm/scenarios/[0-9][0-9]-*.sh)
+  [ -n "$script" ] && list=("$script") # script mode: the script's own lines
+  for f in "${list[@]}"; do
     name=$(basename "$f" .sh)
     name=${name#[0-9][0-9]-}
-    if [ -n "$only" ] && ! matches "$name" "$only"; then continue; fi
-    if [ -n "$skip" ] && matches "$name" "$skip"; then continue; fi
+    if [ -z "$script" ] && [ -n "$only" ] && ! matches "$name" "$only"; then continue; fi
+    if [ -z "$script" ] && [ -n "$skip" ] && matches "$name" "$skip"; then continue; fi
     while read -r tag files; do
       tag=${tag%:}
       if [ "$tag" != vm-binaries ] && [[ ",$withs," != *",${tag#vm-binaries-},"* ]]; then continue; fi
@@ -395,7 +397,11 @@ run_script() {
   else
     local series=${kernels%% *}
     dir="$vmdir/$series/script"
-    tests/vm/initramfs.sh -o "$vmdir/initrd-script.cpio.gz" --script "$script" "${extras[@]}" >/dev/null ||
+    local with_args=() prog
+    while read -r prog; do
+      [ -n "$prog" ] && with_args+=(--with "$prog")
+    done < <(vm_binaries)
+    tests/vm/initramfs.sh -o "$vmdir/initrd-script.cpio.gz" --script "$script" "${with_args[@]}" "${extras[@]}" >/dev/null ||
       die "cannot build the initramfs"
     run_in_vm "$series" "$dir" "$vmdir/initrd-script.cpio.gz" || return 1
     grep -qaE $'^# guest-run: .* 0 not ok\r?$' "$dir/console.log" || rc=1
