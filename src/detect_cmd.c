@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* detect_cmd.c: `sabpf detect train` and `sabpf detect watch` (see
- * detect_cmd.h): per container of a replayed capture, the streaming WL
- * labels (detect_wl.h) feed a decaying histogram and its sketch
- * (detect_sketch.h), a sketch is taken every batch of edges (then the
- * histogram decays by its half-life), and the sketches either build a
- * model (with a second replay for the leave-one-out novelty) or are scored
- * against one by the novelty, distance and evolution tests
- * (detect_model.h). */
+ * detect_cmd.h): per container of a replayed source (a raw file, standard
+ * input, or a Kafka topic of raw records, read as `sabpf consume` reads
+ * one: consume.h), the streaming WL labels (detect_wl.h) feed a decaying
+ * histogram and its sketch (detect_sketch.h), a sketch is taken every
+ * batch of edges (then the histogram decays by its half-life), and the
+ * sketches either build a model (with a second replay for the
+ * leave-one-out novelty) or are scored against one by the novelty,
+ * distance and evolution tests (detect_model.h). */
 #include "detect_cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +21,14 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "consume.h"
 #include "detect_model.h"
 #include "detect_sketch.h"
 #include "detect_wl.h"
 #include "format.h"
 #include "graph_cmd.h"
 #include "json_write.h"
+#include "kafka.h"
 #include "lineage.h"
 #include "names.h"
 #include "output.h"
@@ -41,10 +45,16 @@ static const char usage_text[] =
     "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
     "                          [--lambda L] [--batch B] [--half-life H] [--no-task-names]\n"
     "                          [--threshold mean|max] [--stds N] [--tests LIST]\n"
-    "                          [--novelty-floor F] CAPTURE.raw...\n"
+    "                          [--novelty-floor F] [--timeout SECONDS] SOURCE...\n"
     "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] [--tests LIST]\n"
-    "                          [--novelty-floor F] [--dot FILE] CAPTURE.raw|-\n"
-    "  LIST: comma-separated tests among novelty, distance, evolution, or all\n";
+    "                          [--novelty-floor F] [--dot FILE] [--follow] [--timeout SECONDS]\n"
+    "                          SOURCE\n"
+    "  SOURCE: a raw capture (CAPTURE.raw), - (a raw stream on standard input; watch),\n"
+    "          or kafka:BROKERS/TOPIC[,node=NAME][,PROPERTY=VALUE]... (a topic of\n"
+    "          format=raw records, read from its start to its end; watch --follow: then\n"
+    "          on, as records come, until SIGINT or SIGTERM)\n"
+    "  LIST: comma-separated tests among novelty, distance, evolution, or all\n"
+    "  --timeout: how long a Kafka broker may be silent before the end (default 30)\n";
 
 /* The tests of a sketch, in the order an alert names them. */
 static const struct {
@@ -104,6 +114,14 @@ struct detector {
 	/* watch --dot: the nodes the alerts named */
 	struct sabpf_ref *named;
 	size_t nnamed, cap_named;
+};
+
+/* Where records come from: a raw capture file, "-" (standard input), or a
+ * topic of the agent's Kafka sink (kafka:BROKERS/TOPIC...). */
+struct source {
+	const char *arg;
+	char *topic; /* a topic's name; NULL: a file */
+	struct consume_source k;
 };
 
 /* Whether a label is new: no training graph had it (watch), or no
@@ -437,9 +455,9 @@ static void observe(void *ctx, const struct event *ev)
 		take_sketch(d, e);
 }
 
-/* Replays one capture through a fresh detector state. Returns 0, or -1
+/* Replays one source through a fresh detector state. Returns 0, or -1
  * with err. */
-static int replay(struct detector *d, const char *path, char *err, size_t errlen)
+static int replay(struct detector *d, struct source *src, char *err, size_t errlen)
 {
 	d->pipe = pipeline_new();
 	if (!d->pipe) {
@@ -447,24 +465,48 @@ static int replay(struct detector *d, const char *path, char *err, size_t errlen
 		return -1;
 	}
 	pipeline_set_observer(d->pipe, observe, d);
-	int rc = pipeline_replay_file(d->pipe, path, err, errlen);
+	int rc;
+	if (src->topic)
+		rc = consume_replay(d->pipe, src->arg, &src->k, err, errlen);
+	else /* "-": the raw stream on standard input, scored as it arrives */
+		rc = pipeline_replay_file(
+		    d->pipe, strcmp(src->arg, "-") == 0 ? "/dev/stdin" : src->arg, err, errlen);
 	for (size_t i = 0; rc == 0 && i < d->ne; i++) {
 		if (d->e[i]->in_batch)
 			take_sketch(d, d->e[i]);
 		if (d->e[i]->oom) {
-			snprintf(err, errlen, "out of memory scoring '%s'", path);
+			snprintf(err, errlen, "out of memory scoring '%s'", src->arg);
 			rc = -1;
 		}
 	}
 	if (rc == 0 && d->oom) {
-		snprintf(err, errlen, "out of memory scoring '%s'", path);
+		snprintf(err, errlen, "out of memory scoring '%s'", src->arg);
 		rc = -1;
 	}
 	if (rc == 0 && d->too_many) {
-		snprintf(err, errlen, "'%s' holds more than %d containers", path, MAX_CONTAINERS);
+		snprintf(err, errlen, "'%s' holds more than %d containers", src->arg,
+			 MAX_CONTAINERS);
 		rc = -1;
 	}
+	if (rc == 0 && src->topic && (src->k.unexplained || src->k.out_of_order))
+		fprintf(stderr,
+			"sabpf detect: %s: %llu sequence numbers missing without a LOST record "
+			"(deleted by the topic's retention, or lost on the way) and %llu records "
+			"out of order: its graphs were scored incomplete (sabpf consume tells "
+			"where)\n",
+			src->arg, src->k.unexplained, src->k.out_of_order);
 	return rc;
+}
+
+/* The name of a training graph: CAPTURE#container for a file,
+ * kafka:TOPIC@NODE#container for a topic (container ids are a node's). */
+static void graph_name(char *buf, size_t size, const struct source *src, __u64 container)
+{
+	if (src->topic)
+		snprintf(buf, size, "kafka:%s@%s#%llu", src->topic, src->k.node,
+			 (unsigned long long)container);
+	else
+		snprintf(buf, size, "%s#%llu", src->arg, (unsigned long long)container);
 }
 
 static void reset(struct detector *d)
@@ -526,6 +568,8 @@ enum {
 	OPT_HALF_LIFE,
 	OPT_TESTS,
 	OPT_NOVELTY_FLOOR,
+	OPT_FOLLOW,
+	OPT_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -543,6 +587,8 @@ static const struct option longopts[] = {
     {"half-life", required_argument, 0, OPT_HALF_LIFE},
     {"tests", required_argument, 0, OPT_TESTS},
     {"novelty-floor", required_argument, 0, OPT_NOVELTY_FLOOR},
+    {"follow", no_argument, 0, OPT_FOLLOW},
+    {"timeout", required_argument, 0, OPT_TIMEOUT},
     {0, 0, 0, 0},
 };
 
@@ -580,25 +626,34 @@ static int parse_tests(const char *text, __u32 *out)
 	return 0;
 }
 
-/* Parses the options of a subcommand into p (and the paths). Returns 0,
- * or -1 after a message. */
-static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
-			 bool *threshold_set, bool *stds_set, bool *tests_set, bool *floor_set,
-			 const char **output, const char **model)
+/* What the options of a subcommand say besides the parameters. */
+struct cli {
+	const char *output; /* train: the model; watch: --dot */
+	const char *model;
+	bool threshold_set, stds_set, tests_set, floor_set;
+	bool follow;
+	double timeout_s;
+};
+
+/* Parses the options of a subcommand into p and cli. Returns 0, or -1
+ * after a message. */
+static int parse_options(int argc, char **argv, bool train, struct dm_params *p, struct cli *cli)
 {
 	int opt;
+	cli->timeout_s = 30;
 	cmd_getopt_reset(); /* optind 0: glibc re-reads the optstring mode */
 	while ((opt = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
 		int rc = 0;
 		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
-		    opt != OPT_DOT && opt != OPT_TESTS && opt != OPT_NOVELTY_FLOOR && opt != '?') {
+		    opt != OPT_DOT && opt != OPT_TESTS && opt != OPT_NOVELTY_FLOOR &&
+		    opt != OPT_FOLLOW && opt != OPT_TIMEOUT && opt != '?') {
 			fprintf(stderr,
 				"sabpf detect watch: %s is a training parameter: the model "
 				"carries it (give it to sabpf detect train)\n",
 				argv[optind - 1]);
 			return -1;
 		}
-		if (train && (opt == OPT_MODEL || opt == OPT_DOT)) {
+		if (train && (opt == OPT_MODEL || opt == OPT_DOT || opt == OPT_FOLLOW)) {
 			fprintf(stderr,
 				"sabpf detect train: %s is for watch; write the "
 				"model with -o MODEL\n",
@@ -607,13 +662,19 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 		}
 		switch (opt) {
 		case 'o':
-			*output = optarg;
+			cli->output = optarg;
 			break;
 		case OPT_MODEL:
-			*model = optarg;
+			cli->model = optarg;
 			break;
 		case OPT_DOT:
-			*output = optarg; /* watch: the picture of the alerts */
+			cli->output = optarg; /* watch: the picture of the alerts */
+			break;
+		case OPT_FOLLOW:
+			cli->follow = true;
+			break;
+		case OPT_TIMEOUT:
+			rc = parse_double("--timeout", optarg, 0.001, 86400, &cli->timeout_s);
 			break;
 		case OPT_HOPS:
 			rc = parse_uint("--hops", optarg, 1, WL_MAX_HOPS, &p->hops);
@@ -635,11 +696,11 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 			break;
 		case OPT_NOVELTY_FLOOR:
 			rc = parse_double("--novelty-floor", optarg, 0, 1, &p->novelty_floor);
-			*floor_set = true;
+			cli->floor_set = true;
 			break;
 		case OPT_TESTS:
 			rc = parse_tests(optarg, &p->tests);
-			*tests_set = true;
+			cli->tests_set = true;
 			break;
 		case OPT_NO_NAMES:
 			p->task_names = 0;
@@ -653,11 +714,11 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 				rc = -1;
 			}
 			p->use_mean = strcmp(optarg, "mean") == 0;
-			*threshold_set = true;
+			cli->threshold_set = true;
 			break;
 		case OPT_STDS:
 			rc = parse_double("--stds", optarg, 0, 1e6, &p->stds);
-			*stds_set = true;
+			cli->stds_set = true;
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -667,6 +728,48 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 			return -1;
 	}
 	return 0;
+}
+
+static void free_sources(struct source *srcs, int n)
+{
+	for (int i = 0; srcs && i < n; i++) {
+		free(srcs[i].topic);
+		consume_source_free(&srcs[i].k);
+	}
+	free(srcs);
+}
+
+/* The sources of argv[optind..argc-1]: a topic's spec is checked now (a
+ * bad one is bad usage). Returns the array, or NULL after a message. */
+static struct source *parse_sources(int argc, char **argv, const struct cli *cli, const char *who)
+{
+	struct source *srcs = calloc((size_t)(argc - optind), sizeof(*srcs));
+	if (!srcs) {
+		fprintf(stderr, "%s: out of memory\n", who);
+		return NULL;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct source *src = &srcs[i - optind];
+		src->arg = argv[i];
+		src->k.timeout_s = cli->timeout_s;
+		if (strncmp(argv[i], "kafka:", 6) != 0)
+			continue;
+		char err[1024];
+		struct kafka_spec ks;
+		if (kafka_spec_parse(argv[i] + 6, &ks, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", who, err);
+			free_sources(srcs, i - optind);
+			return NULL;
+		}
+		src->topic = strdup(ks.topic);
+		kafka_spec_free(&ks);
+		if (!src->topic) {
+			fprintf(stderr, "%s: out of memory\n", who);
+			free_sources(srcs, i - optind + 1);
+			return NULL;
+		}
+	}
+	return srcs;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -681,8 +784,8 @@ static int cmp_u64(const void *a, const void *b)
  * with a label novel when no other graph had it); then the model's
  * spreads, and its labels sorted. Returns 0, or 1 after a message. */
 static int leave_one_out(struct detector *d, struct dm_model *m, __u64 *const *kept,
-			 const size_t *nkept, const struct view_map *label_graphs, int argc,
-			 char **argv)
+			 const size_t *nkept, const struct view_map *label_graphs,
+			 struct source *srcs, int nsrcs)
 {
 	unsigned S = d->p.sketch_size;
 	qsort(m->labels, m->nlabels, sizeof(__u64), cmp_u64);
@@ -699,8 +802,9 @@ static int leave_one_out(struct detector *d, struct dm_model *m, __u64 *const *k
 		char err[1024];
 		__u32 g = 0;
 		d->label_graphs = label_graphs;
-		for (int i = optind; i < argc; i++) {
-			if (replay(d, argv[i], err, sizeof(err)) < 0) {
+		for (int i = 0; i < nsrcs; i++) {
+			/* a topic is read to the ends of its first read */
+			if (replay(d, &srcs[i], err, sizeof(err)) < 0) {
 				fprintf(stderr, "sabpf detect train: %s\n", err);
 				d->label_graphs = NULL;
 				return 1;
@@ -729,18 +833,29 @@ static int leave_one_out(struct detector *d, struct dm_model *m, __u64 *const *k
 static int cmd_detect_train(int argc, char **argv)
 {
 	struct detector d = {0};
-	bool tset = false, sset = false, xset = false, fset = false;
-	const char *output = NULL, *model = NULL;
+	struct cli cli = {0};
 	char err[1024];
 	dm_params_default(&d.p);
-	if (parse_options(argc, argv, true, &d.p, &tset, &sset, &xset, &fset, &output, &model) < 0)
+	if (parse_options(argc, argv, true, &d.p, &cli) < 0)
 		return EXIT_USAGE;
+	const char *output = cli.output;
 	if (!output || optind >= argc) {
 		fprintf(stderr, "sabpf detect train: %s\n%s",
 			!output ? "no model file: give -o MODEL" : "no capture to train on",
 			usage_text);
 		return EXIT_USAGE;
 	}
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0) {
+			fprintf(stderr, "sabpf detect train: - (standard input) cannot be "
+					"trained on: train reads each source twice; give a "
+					"capture file or a Kafka topic\n");
+			return EXIT_USAGE;
+		}
+	int nsrcs = argc - optind;
+	struct source *srcs = parse_sources(argc, argv, &cli, "sabpf detect train");
+	if (!srcs)
+		return EXIT_USAGE;
 	struct dm_model m = {.params = d.p};
 	jbuf_init(&d.out);
 	int rc = 0;
@@ -750,8 +865,8 @@ static int cmd_detect_train(int argc, char **argv)
 	size_t *nkept = NULL;
 	struct view_map label_graphs = {0};
 	size_t cap_labels = 0;
-	for (int i = optind; i < argc && rc == 0; i++) {
-		if (replay(&d, argv[i], err, sizeof(err)) < 0) {
+	for (int i = 0; i < nsrcs && rc == 0; i++) {
+		if (replay(&d, &srcs[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "sabpf detect train: %s\n", err);
 			rc = 1;
 			break;
@@ -766,14 +881,13 @@ static int cmd_detect_train(int argc, char **argv)
 					"sketches, more than the %d a graph may have (clustering "
 					"compares every pair): train with a larger --batch (now "
 					"%u)\n",
-					(unsigned long long)e->container, argv[i], e->nsketches,
+					(unsigned long long)e->container, srcs[i].arg, e->nsketches,
 					DM_MAX_SKETCHES, d.p.batch);
 				rc = 1;
 				break;
 			}
 			char name[4200];
-			snprintf(name, sizeof(name), "%s#%llu", argv[i],
-				 (unsigned long long)e->container);
+			graph_name(name, sizeof(name), &srcs[i], e->container);
 			struct dm_graph *grown =
 			    realloc(m.graphs, (m.ngraphs + 1) * sizeof(*m.graphs));
 			if (grown)
@@ -822,7 +936,7 @@ static int cmd_detect_train(int argc, char **argv)
 		rc = 1;
 	}
 	if (rc == 0)
-		rc = leave_one_out(&d, &m, kept, nkept, &label_graphs, argc, argv);
+		rc = leave_one_out(&d, &m, kept, nkept, &label_graphs, srcs, nsrcs);
 	if (rc == 0 && dm_save(&m, output, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sabpf detect train: %s\n", err);
 		rc = 1;
@@ -835,6 +949,7 @@ static int cmd_detect_train(int argc, char **argv)
 	view_map_free(&label_graphs);
 	dm_model_free(&m);
 	jbuf_free(&d.out);
+	free_sources(srcs, nsrcs);
 	return rc;
 }
 
@@ -883,50 +998,73 @@ static int write_alert_dot(struct detector *d, const char *capture, const char *
 	return rc;
 }
 
+/* watch --follow: SIGINT or SIGTERM ends the read; the verdicts follow. */
+static volatile sig_atomic_t stop_following;
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_following = 1;
+}
+
 static int cmd_detect_watch(int argc, char **argv)
 {
 	struct detector d = {0};
 	struct dm_params opt;
-	bool tset = false, sset = false, xset = false, fset = false;
-	const char *output = NULL, *model_path = NULL;
+	struct cli cli = {0};
 	char err[1024];
 	dm_params_default(&opt);
-	if (parse_options(argc, argv, false, &opt, &tset, &sset, &xset, &fset, &output,
-			  &model_path) < 0)
+	if (parse_options(argc, argv, false, &opt, &cli) < 0)
 		return EXIT_USAGE;
-	if (!model_path || optind != argc - 1) {
+	if (!cli.model || optind != argc - 1) {
 		fprintf(stderr, "sabpf detect watch: %s\n%s",
-			!model_path ? "no model: give --model MODEL" : "give one capture",
+			!cli.model ? "no model: give --model MODEL" : "give one source",
 			usage_text);
 		return EXIT_USAGE;
 	}
-	if (output && strcmp(argv[optind], "-") == 0) {
+	struct source *src = parse_sources(argc, argv, &cli, "sabpf detect watch");
+	if (!src)
+		return EXIT_USAGE;
+	if (cli.output && (src->topic || strcmp(src->arg, "-") == 0)) {
 		fprintf(stderr, "sabpf detect watch: --dot reads the capture again, so it needs "
-				"a capture file, not -\n");
+				"a capture file, not - or a topic\n");
+		free_sources(src, 1);
+		return EXIT_USAGE;
+	}
+	if (cli.follow && !src->topic) {
+		fprintf(stderr, "sabpf detect watch: --follow reads a Kafka topic on as records "
+				"come (kafka:BROKERS/TOPIC); a capture file is read to its end, "
+				"and - to the end of its input\n");
+		free_sources(src, 1);
 		return EXIT_USAGE;
 	}
 	struct dm_model m;
-	if (dm_load(model_path, &m, err, sizeof(err)) < 0) {
+	if (dm_load(cli.model, &m, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sabpf detect watch: %s\n", err);
+		free_sources(src, 1);
 		return 1;
 	}
 	d.p = m.params;
-	if (tset)
+	if (cli.threshold_set)
 		d.p.use_mean = opt.use_mean;
-	if (sset)
+	if (cli.stds_set)
 		d.p.stds = opt.stds;
-	if (xset)
+	if (cli.tests_set)
 		d.p.tests = opt.tests;
-	if (fset)
+	if (cli.floor_set)
 		d.p.novelty_floor = opt.novelty_floor;
 	m.params = d.p;
 	d.model = &m;
 	jbuf_init(&d.out);
+	if (cli.follow) {
+		struct sigaction sa = {.sa_handler = on_stop};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		src->k.follow = true;
+		src->k.stop = &stop_following;
+	}
 	double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
-	/* "-": the raw stream on standard input, e.g. from a live
-	 * `sabpf audit -o raw:-`, scored as it arrives */
-	const char *capture = strcmp(argv[optind], "-") == 0 ? "/dev/stdin" : argv[optind];
-	int rc = replay(&d, capture, err, sizeof(err));
+	int rc = replay(&d, src, err, sizeof(err));
 	double secs = now_s(CLOCK_MONOTONIC) - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	if (rc < 0) {
 		fprintf(stderr, "sabpf detect watch: %s\n", err);
@@ -988,7 +1126,8 @@ static int cmd_detect_watch(int argc, char **argv)
 		jw_newline(&w);
 		flush_out(&d);
 	}
-	if (rc == 0 && output && write_alert_dot(&d, capture, output, err, sizeof(err)) < 0) {
+	if (rc == 0 && cli.output &&
+	    write_alert_dot(&d, src->arg, cli.output, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sabpf detect watch: %s\n", err);
 		rc = -1;
 	}
@@ -996,15 +1135,16 @@ static int cmd_detect_watch(int argc, char **argv)
 	dm_model_free(&m);
 	jbuf_free(&d.out);
 	free(d.named);
+	free_sources(src, 1);
 	return rc < 0 ? 1 : 0;
 }
 
 /* The verbs of `sabpf detect`. */
 const struct cmd detect_cmds[] = {
-    {"train", cmd_detect_train, "-o MODEL [OPTIONS] CAPTURE.raw...",
-     "learn the normal graphs of captures", 0, NULL},
-    {"watch", cmd_detect_watch, "--model MODEL [OPTIONS] CAPTURE.raw|-",
-     "score a capture, alerts as JSON lines", CMD_JSON, NULL},
+    {"train", cmd_detect_train, "-o MODEL [OPTIONS] CAPTURE.raw|kafka:BROKERS/TOPIC...",
+     "learn the normal graphs of captures or topics", 0, NULL},
+    {"watch", cmd_detect_watch, "--model MODEL [OPTIONS] CAPTURE.raw|-|kafka:BROKERS/TOPIC",
+     "score a capture, a raw stream or a topic, alerts as JSON lines", CMD_JSON, NULL},
     {0},
 };
 

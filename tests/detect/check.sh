@@ -6,8 +6,11 @@
 # something else (edges of one relation turned into another,
 # mutate_capture.py) are found abnormal, with an alert that names the score,
 # the threshold and nodes; a model of another format version, bad options
-# and a missing capture are refused with a message. Ends with
-# "detect: N passed, N failed". Then `sabpf lineage` on the same capture:
+# and a missing capture are refused with a message; Kafka topics filled
+# from the captures (librdkafka's mock cluster) give the files' models and
+# alerts, and bad topics are refused. Ends with "detect: N passed, N
+# failed".
+# Then `sabpf lineage` on the same capture:
 # what /tmp/c came from (through cat, a pipe and tr), what /tmp/a led to,
 # a connection crossed through its packet, the DOT picture, bad specs.
 set -u
@@ -170,6 +173,9 @@ expect_refusal 2 "not a number from 0 to 100" detect train -o "$tmp/m2" --lambda
 expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/none.raw"
 expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
 expect_refusal 2 "needs a capture file, not -" detect watch --model "$tmp/model" --dot "$tmp/x.dot" -
+expect_refusal 2 "follow reads a Kafka topic" detect watch --model "$tmp/model" --follow "$golden"
+expect_refusal 2 "is for watch" detect train -o "$tmp/m2" --follow "$golden"
+expect_refusal 2 "cannot be trained on" detect train -o "$tmp/m2" -
 expect_refusal 2 "is for watch" detect train -o "$tmp/m2" --dot "$tmp/x.dot" "$golden"
 expect_refusal 2 "'nove' is no test" detect watch --model "$tmp/model" --tests distance,nove "$golden"
 expect_refusal 2 "is a training parameter" detect watch --model "$tmp/model" --half-life 2 "$golden"
@@ -186,6 +192,111 @@ if "$sabpf" detect train -o "$tmp/m2" --hops 2 --lambda 0 "$golden" 2>/dev/null 
   ok "the same options, valid, are accepted"
 else
   not_ok "valid options refused"
+fi
+
+# Kafka as a source: topics of the agent's Kafka sink filled from the
+# captures (sabpf convert -o kafka:...,format=raw) on librdkafka's mock
+# cluster (build/tools/kafka-mock, as tests/native/scenarios/50-kafka.sh)
+mock=$(dirname "$sabpf")/tools/kafka-mock
+B=
+if [ -x "$mock" ]; then
+  mkfifo "$tmp/mock.ctl"
+  "$mock" --topic g:2 --topic g2:1 --topic mut:2 --topic jsonl:1 --topic mixed:1 --topic live:1 \
+    <"$tmp/mock.ctl" >"$tmp/mock.out" 2>"$tmp/mock.err" &
+  mock_pid=$!
+  exec 3>"$tmp/mock.ctl"
+  trap 'echo quit >&3; exec 3>&-; wait $mock_pid; rm -rf "$tmp"' EXIT
+  for _ in $(seq 100); do grep -q '^bootstrap ' "$tmp/mock.out" && break; sleep 0.1; done
+  B=$(awk '/^bootstrap /{print $2}' "$tmp/mock.out")
+fi
+produce() { # CAPTURE TOPIC [OPTIONS]: the capture's records into the topic
+  "$sabpf" convert -o "kafka:$B/$2,format=raw,node=test-node,spool=$tmp/spool${3:-}" "$1" 2>>"$tmp/produce.err"
+}
+# model_bytes MODEL NAME...: the model with its graph names (length and
+# bytes) replaced by 1, 2, ... in order: models that differ only by names
+# are then equal
+model_bytes() {
+  python3 - "$@" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+for i, name in enumerate(sys.argv[2:]):
+    n = name.encode()
+    old = struct.pack("<I", len(n)) + n
+    assert b.count(old) == 1, (name, b.count(old))
+    b = b.replace(old, struct.pack("<I", 1) + str(i + 1).encode())
+sys.stdout.buffer.write(b)
+PY
+}
+if [ -z "$B" ]; then
+  not_ok "the Kafka mock cluster did not start ($mock; make all builds it): $(cat "$tmp/mock.err" 2>/dev/null)"
+elif produce "$golden" g && produce "$golden" g2 && produce "$tmp/mut-16.raw" mut &&
+  produce "$golden" jsonl ",format=jsonl" && produce "$golden" mixed ",node=node-a" &&
+  produce "$golden" mixed ",node=node-b"; then
+  # a model trained from topics is the model trained from the files, but
+  # for the graphs' names (two sources: the leave-one-out pass reads each
+  # topic again); a model of other records is not (negative control)
+  "$sabpf" detect train -o "$tmp/model-k" --batch 50 --novelty-floor 0 "kafka:$B/g" "kafka:$B/g2" \
+    2>"$tmp/train-k.err"
+  model_bytes "$tmp/model2" "$golden#40" "$tmp/twin.raw#40" >"$tmp/model2.bytes"
+  model_bytes "$tmp/model-k" "kafka:g@test-node#40" "kafka:g2@test-node#40" >"$tmp/model-k.bytes"
+  "$sabpf" detect train -o "$tmp/model-km" --batch 50 --novelty-floor 0 "kafka:$B/g" "kafka:$B/mut" 2>/dev/null
+  model_bytes "$tmp/model-km" "kafka:g@test-node#40" "kafka:mut@test-node#40" >"$tmp/model-km.bytes"
+  if cmp -s "$tmp/model2.bytes" "$tmp/model-k.bytes" && ! cmp -s "$tmp/model2.bytes" "$tmp/model-km.bytes" &&
+    grep -q "kafka:g@test-node#40: 364 edges, 8 sketches" "$tmp/train-k.err"; then
+    ok "train kafka:BROKERS/TOPIC...: the model of the files byte for byte, but for its graphs' names (kafka:TOPIC@NODE#ID)"
+  else
+    not_ok "train from topics: $(cat "$tmp/train-k.err")"
+  fi
+  # watch of a topic: the alerts and verdict of the file (not those of the
+  # other altered copy: the comparison can fail)
+  "$sabpf" detect watch --model "$tmp/model" "kafka:$B/mut" >"$tmp/topic.out" 2>&1
+  if cmp -s <(grep -v '"stats"' "$tmp/topic.out") <(grep -v '"stats"' "$tmp/mut-16.out") &&
+    ! cmp -s <(grep -v '"stats"' "$tmp/topic.out") <(grep -v '"stats"' "$tmp/mut-17.out") &&
+    grep -q '"type":"alert"' "$tmp/topic.out"; then
+    ok "watch kafka:BROKERS/TOPIC: the file's alert and verdict"
+  else
+    not_ok "watch of a topic: $(diff <(grep -v '"stats"' "$tmp/topic.out") <(grep -v '"stats"' "$tmp/mut-16.out") | head -4)"
+  fi
+  # the other node of a topic of two (node=): the capture's verdict; the
+  # same topic as a whole is refused (below)
+  "$sabpf" detect watch --model "$tmp/model" "kafka:$B/mixed,node=node-b" >"$tmp/node-b.out" 2>&1
+  if cmp -s <(grep -v '"stats"' "$tmp/node-b.out") <(grep -v '"stats"' "$tmp/self.out"); then
+    ok "watch kafka:BROKERS/TOPIC,node=NAME: that node's records only"
+  else
+    not_ok "watch of one node of a topic: $(head -3 "$tmp/node-b.out")"
+  fi
+  # --follow: a topic empty at start, filled while watched: the alert comes
+  # as the records do; SIGINT ends it with the verdicts (exit 0)
+  "$sabpf" detect watch --model "$tmp/model" --follow "kafka:$B/live" >"$tmp/follow.out" 2>&1 &
+  watch_pid=$!
+  sleep 0.5
+  produce "$tmp/mut-16.raw" live
+  for _ in $(seq 100); do grep -q '"type":"alert"' "$tmp/follow.out" && break; sleep 0.1; done
+  kill -INT $watch_pid
+  wait $watch_pid
+  rc=$?
+  if [ "$rc" = 0 ] && cmp -s <(grep '"type":"alert"' "$tmp/follow.out") <(grep '"type":"alert"' "$tmp/mut-16.out") &&
+    ! cmp -s <(grep '"type":"alert"' "$tmp/follow.out") <(grep '"type":"alert"' "$tmp/mut-17.out") &&
+    [ "$(field "$tmp/follow.out" verdict abnormal)" = true ]; then
+    ok "watch --follow kafka:...: the alert as the records come, the verdict at SIGINT (exit 0)"
+  else
+    not_ok "watch --follow: exit $rc: $(head -3 "$tmp/follow.out")"
+  fi
+  # refused: a topic of JSON lines, one of two nodes' records, a topic
+  # with nothing (the mock makes a missing topic, empty, when asked), a
+  # broker that does not answer, a bad spec
+  expect_refusal 1 "topic 'jsonl' holds jsonl messages .*write it with -o kafka:BROKERS/TOPIC,format=raw" \
+    detect watch --model "$tmp/model" "kafka:$B/jsonl"
+  expect_refusal 1 "more than one node ('node-a', 'node-b', ...).*node=NAME" \
+    detect watch --model "$tmp/model" "kafka:$B/mixed"
+  expect_refusal 1 "topic 'nosuch' on $B holds no sabpf record" \
+    detect train -o "$tmp/m5" "kafka:$B/nosuch"
+  expect_refusal 1 "cannot read topic 'g' from 127.0.0.1:1: .*is a broker up there" \
+    detect watch --model "$tmp/model" --timeout 1 "kafka:127.0.0.1:1/g"
+  expect_refusal 2 "topic 'a/b' has '/'" detect watch --model "$tmp/model" "kafka:$B/a/b"
+  expect_refusal 2 "not a number from 0.001 to 86400" detect watch --model "$tmp/model" --timeout 0 "kafka:$B/g"
+else
+  not_ok "could not fill the topics: $(tail -3 "$tmp/produce.err")"
 fi
 
 # lineage: `cat /tmp/a | tr o 0 > /tmp/b; mv /tmp/b /tmp/c` in the golden workload
