@@ -333,6 +333,23 @@ static void attr_identity_field(const char *key, const char *value, void *ctx)
 	attr_cstr(ctx, name, value);
 }
 
+/* "key":"value" of an identity's field; the key comes from the identity
+ * (label.<key>): escaped. */
+static void json_identity_field(const char *key, const char *value, void *ctx)
+{
+	struct jw *w = ctx;
+	jw_key_escaped(w, key);
+	jw_cstr(w, value);
+}
+
+void jw_key_identity(struct jw *w, const struct sabpf_identity *who)
+{
+	jw_key(w, "identity");
+	jw_object_begin(w);
+	identity_fields(who, json_identity_field, w);
+	jw_object_end(w);
+}
+
 const struct sabpf_identity *node_identity(const struct sabpf_pipeline *p, const struct gnode *n)
 {
 	if (n->kind != SABPF_NODE_TASK || !n->has_attrs)

@@ -97,6 +97,7 @@ struct engine {
 	struct dm_fit *fits;
 	__u64 alerts;
 	double worst_margin; /* max of distance - threshold */
+	__u64 task_cgroup;   /* the latest task's cgroup that has a runtime identity */
 	bool oom;
 };
 
@@ -243,12 +244,29 @@ static void flush_out(struct detector *d)
 	jbuf_reset(&d->out);
 }
 
+/* The runtime identity of a container's graph: the container's own, else
+ * that of its latest task's container (a pod audited whole holds its
+ * containers' cgroups); NULL when neither is a runtime's container. */
+static const struct sabpf_identity *engine_identity(const struct detector *d,
+						    const struct engine *e)
+{
+	const struct sabpf_identity *who = pipeline_identity(d->pipe, e->container, 0);
+	if (!who && e->task_cgroup)
+		who = pipeline_identity(d->pipe, e->container, e->task_cgroup);
+	return who;
+}
+
+/* "container", "container_name" and, for a runtime's container, its
+ * "identity" as the JSON lines give it (pod_name, pod_namespace, ...). */
 static void put_container(struct detector *d, struct jw *w, const struct engine *e)
 {
 	jw_key_u64(w, "container", e->container);
 	const char *name = pipeline_container_name(d->pipe, e->container);
 	if (name)
 		jw_key_cstr(w, "container_name", name);
+	const struct sabpf_identity *who = engine_identity(d, e);
+	if (who)
+		jw_key_identity(w, who);
 }
 
 /* The labels of the sketch that the nearest medoid lacks, most slots first,
@@ -425,6 +443,11 @@ static void observe(void *ctx, const struct event *ev)
 		if (!e)
 			return;
 		remember(e, ev->node);
+		/* a task in a runtime's container below the audited cgroup */
+		if (ev->node->kind == SABPF_NODE_TASK && ev->node->has_attrs &&
+		    ev->node->a.task.cgroup_id != e->task_cgroup &&
+		    pipeline_identity(d->pipe, 0, ev->node->a.task.cgroup_id))
+			e->task_cgroup = ev->node->a.task.cgroup_id;
 		if (r->hdr.type == SABPF_REC_NODE && d->p.task_names &&
 		    r->node.node.kind == SABPF_NODE_TASK &&
 		    wl_node(e->wl, &r->node.node, ev->node->a.task.comm) < 0)

@@ -104,6 +104,10 @@ void attr_node(struct attr_writer *w, struct jbuf *scratch, const struct gnode *
  * cgroup's, else its container's, pipeline_identity()); NULL for other
  * nodes and for containers of no runtime. */
 const struct sabpf_identity *node_identity(const struct sabpf_pipeline *p, const struct gnode *n);
+/* "identity":{"runtime":..,"id":..,"name":..,"image":..,"pod_name":..,...}:
+ * the fields of identity_fields() that who has, into the object w has open
+ * (the JSON lines' key names: docs/identity.md). */
+void jw_key_identity(struct jw *w, const struct sabpf_identity *who);
 /* Edge attributes: type, date, acting task, arg. */
 void attr_edge(struct attr_writer *w, const struct sabpf_edge *e, __s64 wall_ns);
 /* "n<id hex>_v<version>" (no quotes). */

@@ -37,15 +37,6 @@ static int jsonl_open(struct output *o)
 	return 0;
 }
 
-/* Writes a runtime identity's fields into the object w has open; their
- * keys come from the identity (label.<key>): escaped. */
-static void put_identity_field(const char *key, const char *value, void *ctx)
-{
-	struct jw *w = ctx;
-	jw_key_escaped(w, key);
-	jw_cstr(w, value);
-}
-
 /* Opens the line's object: "time", "container", "container_id", and
  * "identity" for a container of a runtime. cgroup: the acting task's own
  * cgroup, 0 when not known. */
@@ -68,12 +59,8 @@ static void put_time_and_container(struct output *o, struct jw *w, const struct 
 	if (backend)
 		jw_key_cstr(w, "backend", backend);
 	const struct sabpf_identity *who = pipeline_identity(o->p, h->container, cgroup);
-	if (who) { /* "identity":{"runtime":"docker","id":"...","name":"web",...} */
-		jw_key(w, "identity");
-		jw_object_begin(w);
-		identity_fields(who, put_identity_field, w);
-		jw_object_end(w);
-	}
+	if (who) /* "identity":{"runtime":"docker","id":"...","name":"web",...} */
+		jw_key_identity(w, who);
 }
 
 /* Closes the line's object and ends the line. */

@@ -6,10 +6,10 @@
 # something else (edges of one relation turned into another,
 # mutate_capture.py) are found abnormal, with an alert that names the score,
 # the threshold and nodes; a model of another format version, bad options
-# and a missing capture are refused with a message; Kafka topics filled
-# from the captures (librdkafka's mock cluster) give the files' models and
-# alerts, and bad topics are refused. Ends with "detect: N passed, N
-# failed".
+# and a missing capture are refused with a message; alerts name the pod of
+# a capture that has identities; Kafka topics filled from the captures
+# (librdkafka's mock cluster) give the files' models and alerts, and bad
+# topics are refused. Ends with "detect: N passed, N failed".
 # Then `sabpf lineage` on the same capture:
 # what /tmp/c came from (through cat, a pipe and tr), what /tmp/a led to,
 # a connection crossed through its packet, the DOT picture, bad specs.
@@ -133,6 +133,76 @@ if "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/none.dot" "$golden" >/
   ok "watch --dot without an alert: a graph saying so"
 else
   not_ok "watch --dot on the training capture: $(head -3 "$tmp/none.dot")"
+fi
+
+# the pod in alerts: the altered capture with the identity `sabpf audit`
+# keeps beside a raw file (FILE.identity.jsonl): alert and verdict carry
+# the "identity" object of the JSON lines of the same capture, key for key
+cp "$tmp/mut-16.raw" "$tmp/pod.raw"
+cp "$tmp/mut-16.raw" "$tmp/pod41.raw"
+identity_line() { # CGROUP: a containerd container of a Kubernetes pod
+  printf '{"cgroup":%s,"runtime":"containerd","id":"%s","name":"web","image":"registry.example/web:1.2","pod_name":"web-0","pod_namespace":"prod","pod_uid":"0b9c3e52-1111-2222-3333-444455556666","containerd_namespace":"k8s.io"}\n' \
+    "$1" "$(printf '%064d' 7)"
+}
+identity_line 40 >"$tmp/pod.raw.identity.jsonl"
+identity_line 41 >"$tmp/pod41.raw.identity.jsonl"
+# identities DIR.out JSONL: each alert's and verdict's identity (or
+# "absent") and container_name, then the JSON lines' identity
+identities() {
+  python3 - "$@" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] in ("alert", "verdict"):
+        print(o["type"], json.dumps(o.get("identity", "absent"), sort_keys=True), o.get("container_name"))
+if len(sys.argv) > 2:
+    ids = {json.dumps(json.loads(l).get("identity", "absent"), sort_keys=True) for l in open(sys.argv[2])}
+    print("jsonl", *sorted(ids))
+PY
+}
+"$sabpf" detect watch --model "$tmp/model" "$tmp/pod.raw" >"$tmp/pod.out" 2>&1
+"$sabpf" convert -o "jsonl:$tmp/pod.jsonl" "$tmp/pod.raw"
+identities "$tmp/pod.out" "$tmp/pod.jsonl" >"$tmp/pod.ids"
+want=$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]), sort_keys=True))' "$(identity_line 40 | sed 's/"cgroup":40,//')")
+if [ "$(grep -c "^alert $want prod/web-0/web\$" "$tmp/pod.ids")" = 1 ] &&
+  [ "$(grep -c "^verdict $want prod/web-0/web\$" "$tmp/pod.ids")" = 1 ] &&
+  [ "$(grep '^jsonl' "$tmp/pod.ids")" = "jsonl $want" ]; then
+  ok "alert and verdict name the pod: the identity of the JSON lines (pod_name, pod_namespace, ...), key for key"
+else
+  not_ok "identity in alerts: $(cat "$tmp/pod.ids")"
+fi
+# negative controls: no identity beside the capture, or one of another
+# cgroup (41): no "identity" key, as in the JSON lines
+"$sabpf" detect watch --model "$tmp/model" "$tmp/mut-16.raw" >"$tmp/noid.out" 2>&1
+"$sabpf" detect watch --model "$tmp/model" "$tmp/pod41.raw" >"$tmp/id41.out" 2>&1
+if [ "$(identities "$tmp/noid.out" | grep -c '"absent" None$')" = 2 ] &&
+  [ "$(identities "$tmp/id41.out" | grep -c '"absent" None$')" = 2 ]; then
+  ok "without an identity of its container (none, or another cgroup's) an alert has no identity key"
+else
+  not_ok "identity where there is none: $(identities "$tmp/noid.out") $(identities "$tmp/id41.out")"
+fi
+# a pod audited whole (container 40, no identity) whose tasks run in its
+# container's cgroup 41 (their NODE records patched): the alert names that
+# container and its pod
+python3 - "$tmp/mut-16.raw" "$tmp/pod41.raw" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+off = 16 + struct.unpack_from("<I", data, 12)[0]
+while off < len(data):
+    typ, _, size = struct.unpack_from("<HHI", data, off)
+    # NODE record of a task: ref.kind at 44, task cgroup_id at 120
+    if typ == 1 and struct.unpack_from("<H", data, off + 44)[0] == 1:
+        struct.pack_into("<Q", data, off + 120, 41)
+    off += size
+open(sys.argv[2], "wb").write(data)
+PY
+"$sabpf" detect watch --model "$tmp/model" "$tmp/pod41.raw" >"$tmp/task41.out" 2>&1
+"$sabpf" convert -o "jsonl:$tmp/task41.jsonl" "$tmp/pod41.raw"
+# (as in the JSON lines, the container's name stays its own: none)
+if [ "$(identities "$tmp/task41.out" "$tmp/task41.jsonl" | grep -c "$want\( None\)\?\$")" = 3 ]; then
+  ok "a pod audited whole: the alert names its tasks' container and pod, as the JSON lines do"
+else
+  not_ok "identity of the tasks' cgroup: $(identities "$tmp/task41.out")"
 fi
 
 # a model of another format version is refused, naming both versions: a
