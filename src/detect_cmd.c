@@ -7,7 +7,9 @@
  * batch of edges (then the histogram decays by its half-life), and the
  * sketches either build a model (with a second replay for the
  * leave-one-out novelty) or are scored against one by the novelty,
- * distance and evolution tests (detect_model.h). */
+ * distance and evolution tests (detect_model.h). With --dot, watch keeps
+ * the graph as it comes (lineage.h) and draws, at each alert, where the
+ * nodes the alerts named came from. */
 #include "detect_cmd.h"
 
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "consume.h"
@@ -40,6 +43,7 @@
 #define DESC_LEN 96	    /* what a node is, as an alert shows it (cut) */
 #define DESC_MAX (1u << 20) /* nodes described at most per container */
 #define EXPLAIN_DEPTH 3	    /* watch --dot: edges back from each node named */
+#define DOT_ERR_LEN 8800    /* watch --dot: a message naming two paths */
 
 static const char usage_text[] =
     "usage: sabpf detect train -o MODEL [--hops R] [--sketch-size S] [--decay N]\n"
@@ -54,6 +58,8 @@ static const char usage_text[] =
     "          format=raw records, read from its start to its end; watch --follow: then\n"
     "          on, as records come, until SIGINT or SIGTERM)\n"
     "  LIST: comma-separated tests among novelty, distance, evolution, or all\n"
+    "  --dot FILE: at each alert and at the end, FILE (replaced whole) draws where the\n"
+    "          nodes the alerts named came from\n"
     "  --timeout: how long a Kafka broker may be silent before the end (default 30)\n";
 
 /* The tests of a sketch, in the order an alert names them. */
@@ -112,9 +118,13 @@ struct detector {
 	/* train, second pass: (label, 0) -> how many training graphs had it */
 	const struct view_map *label_graphs;
 	struct jbuf out;
-	/* watch --dot: the nodes the alerts named */
+	/* watch --dot: the nodes the alerts named, the graph so far, the
+	 * picture's file and the first error writing it */
 	struct sabpf_ref *named;
 	size_t nnamed, cap_named;
+	struct lineage *lineage;
+	const char *dot;
+	char dot_err[DOT_ERR_LEN + 16];
 };
 
 /* Where records come from: a raw capture file, "-" (standard input), or a
@@ -335,6 +345,7 @@ static void put_explanation(struct detector *d, struct jw *jw, const struct engi
 }
 
 static void score_sketch(struct detector *d, struct engine *e);
+static void write_alert_dot(struct detector *d);
 
 /* The end of a batch: a sketch, kept (train) or scored (watch); then the
  * histogram decays by its per-batch half-life. */
@@ -432,6 +443,8 @@ static void score_sketch(struct detector *d, struct engine *e)
 	jw_object_end(&w);
 	jw_newline(&w);
 	flush_out(d);
+	if (d->dot)
+		write_alert_dot(d); /* the picture of what is known now */
 }
 
 static void observe(void *ctx, const struct event *ev)
@@ -478,6 +491,14 @@ static void observe(void *ctx, const struct event *ev)
 		take_sketch(d, e);
 }
 
+/* watch --dot: the graph as it comes (lineage.h), then the detector. */
+static void observe_drawing(void *ctx, const struct event *ev)
+{
+	struct detector *d = ctx;
+	lineage_observe(d->lineage, ev);
+	observe(ctx, ev);
+}
+
 /* Replays one source through a fresh detector state. Returns 0, or -1
  * with err. */
 static int replay(struct detector *d, struct source *src, char *err, size_t errlen)
@@ -487,7 +508,7 @@ static int replay(struct detector *d, struct source *src, char *err, size_t errl
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pipeline_set_observer(d->pipe, observe, d);
+	pipeline_set_observer(d->pipe, d->lineage ? observe_drawing : observe, d);
 	int rc;
 	if (src->topic)
 		rc = consume_replay(d->pipe, src->arg, &src->k, err, errlen);
@@ -984,41 +1005,41 @@ static double now_s(clockid_t clock)
 }
 
 /* watch --dot: where the nodes the alerts named came from, EXPLAIN_DEPTH
- * edges back, as a lineage picture (lineage.h); a graph saying "no alert"
- * when there was none. Returns 0, or -1 with err. */
-static int write_alert_dot(struct detector *d, const char *capture, const char *path, char *err,
-			   size_t errlen)
+ * edges back, in the graph read so far (lineage.h), or a graph saying "no
+ * alert" when there was none; written to FILE.tmp, then renamed over FILE,
+ * so that FILE is always a whole picture. The first error is kept in
+ * d->dot_err, and no picture is written after it. */
+static void write_alert_dot(struct detector *d)
 {
-	FILE *f = fopen(path, "w");
+	char tmp[4200], err[DOT_ERR_LEN] = "";
+	if (d->dot_err[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->dot);
+	FILE *f = fopen(tmp, "w");
 	if (!f) {
-		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
-		return -1;
+		snprintf(d->dot_err, sizeof(d->dot_err), "cannot create '%s': %s", tmp,
+			 strerror(errno));
+		return;
 	}
 	int rc = 0;
-	if (d->nnamed == 0) {
+	if (d->nnamed == 0)
 		fputs("digraph alerts {\n  label=\"no alert\";\n}\n", f);
-	} else {
-		struct lineage *l = lineage_new();
-		rc = l ? lineage_load(l, capture, err, errlen) : -1;
-		for (size_t i = 0; rc == 0 && i < d->nnamed; i++) {
-			char spec[64];
-			snprintf(spec, sizeof(spec), "n%llx_v%u",
-				 (unsigned long long)d->named[i].id, d->named[i].version);
-			rc = lineage_select(l, spec, err, errlen) < 0 ? -1 : 0;
-		}
-		if (rc == 0) {
-			lineage_walk(l, true, EXPLAIN_DEPTH);
-			lineage_write_dot(l, f);
-		} else if (!l) {
-			snprintf(err, errlen, "out of memory");
-		}
-		lineage_free(l);
-	}
+	else
+		rc = lineage_write_backward_dot(d->lineage, d->named, d->nnamed, EXPLAIN_DEPTH, f,
+						err, sizeof(err));
 	if (fclose(f) != 0 && rc == 0) {
-		snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(errno));
+		snprintf(err, sizeof(err), "writing '%s' failed: %s", tmp, strerror(errno));
 		rc = -1;
 	}
-	return rc;
+	if (rc == 0 && rename(tmp, d->dot) != 0) {
+		snprintf(err, sizeof(err), "cannot rename '%s' to '%s': %s", tmp, d->dot,
+			 strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0) {
+		unlink(tmp);
+		snprintf(d->dot_err, sizeof(d->dot_err), "--dot: %s", err);
+	}
 }
 
 /* watch --follow: SIGINT or SIGTERM ends the read; the verdicts follow. */
@@ -1047,12 +1068,6 @@ static int cmd_detect_watch(int argc, char **argv)
 	struct source *src = parse_sources(argc, argv, &cli, "sabpf detect watch");
 	if (!src)
 		return EXIT_USAGE;
-	if (cli.output && (src->topic || strcmp(src->arg, "-") == 0)) {
-		fprintf(stderr, "sabpf detect watch: --dot reads the capture again, so it needs "
-				"a capture file, not - or a topic\n");
-		free_sources(src, 1);
-		return EXIT_USAGE;
-	}
 	if (cli.follow && !src->topic) {
 		fprintf(stderr, "sabpf detect watch: --follow reads a Kafka topic on as records "
 				"come (kafka:BROKERS/TOPIC); a capture file is read to its end, "
@@ -1078,6 +1093,13 @@ static int cmd_detect_watch(int argc, char **argv)
 	m.params = d.p;
 	d.model = &m;
 	jbuf_init(&d.out);
+	d.dot = cli.output;
+	if (d.dot && !(d.lineage = lineage_new())) {
+		fprintf(stderr, "sabpf detect watch: out of memory\n");
+		dm_model_free(&m);
+		free_sources(src, 1);
+		return 1;
+	}
 	if (cli.follow) {
 		struct sigaction sa = {.sa_handler = on_stop};
 		sigemptyset(&sa.sa_mask);
@@ -1149,15 +1171,17 @@ static int cmd_detect_watch(int argc, char **argv)
 		jw_newline(&w);
 		flush_out(&d);
 	}
-	if (rc == 0 && cli.output &&
-	    write_alert_dot(&d, src->arg, cli.output, err, sizeof(err)) < 0) {
-		fprintf(stderr, "sabpf detect watch: %s\n", err);
+	if (rc == 0 && d.dot)
+		write_alert_dot(&d); /* the end: the picture of every alert */
+	if (rc == 0 && d.dot_err[0]) {
+		fprintf(stderr, "sabpf detect watch: %s\n", d.dot_err);
 		rc = -1;
 	}
 	reset(&d);
 	dm_model_free(&m);
 	jbuf_free(&d.out);
 	free(d.named);
+	lineage_free(d.lineage);
 	free_sources(src, 1);
 	return rc < 0 ? 1 : 0;
 }

@@ -49,6 +49,7 @@ struct lineage {
 	struct view_map index; /* (id, version) -> vertex */
 	bool backward;
 	bool oom;
+	bool joined; /* lineage_load joined the packets for good */
 	struct sabpf_pipeline *pipe;
 };
 
@@ -125,7 +126,7 @@ static int add_edge(struct lineage *l, __u32 from, __u32 to, __u32 relation, __u
 	return 0;
 }
 
-static void observe(void *ctx, const struct event *ev)
+void lineage_observe(void *ctx, const struct event *ev)
 {
 	struct lineage *l = ctx;
 	const struct record *r = ev->rec;
@@ -214,7 +215,7 @@ int lineage_load(struct lineage *l, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pipeline_set_observer(p, observe, l);
+	pipeline_set_observer(p, lineage_observe, l);
 	int rc = pipeline_replay_file(p, path, err, errlen);
 	pipeline_finish(p, true);
 	pipeline_free(p);
@@ -222,7 +223,19 @@ int lineage_load(struct lineage *l, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory reading '%s'", path);
 		rc = -1;
 	}
+	l->joined = true;
 	return rc;
+}
+
+/* Takes back the edges added since the graph had ne of them (the packets
+ * joined for one picture): each was the head of its two lists. */
+static void unjoin_packets(struct lineage *l, size_t ne)
+{
+	while (l->ne > ne) {
+		const struct ledge *e = &l->e[--l->ne];
+		l->v[e->to].in_head = e->next_in;
+		l->v[e->from].out_head = e->next_out;
+	}
 }
 
 static bool inode_like(__u16 kind)
@@ -352,6 +365,43 @@ size_t lineage_count(const struct lineage *l)
 	for (size_t i = 0; i < l->nv; i++)
 		n += l->v[i].in_set;
 	return n;
+}
+
+int lineage_write_backward_dot(struct lineage *l, const struct sabpf_ref *refs, size_t n,
+			       unsigned max_depth, FILE *f, char *err, size_t errlen)
+{
+	size_t ne = l->ne;
+	if (l->oom || (!l->joined && join_packets(l) < 0)) {
+		unjoin_packets(l, ne);
+		snprintf(err, errlen, "out of memory keeping the graph for its picture");
+		return -1;
+	}
+	for (size_t i = 0; i < l->nv; i++)
+		l->v[i].start = false;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t *vi = view_map_find(&l->index, refs[i].id, refs[i].version);
+		if (vi) {
+			l->v[*vi].start = true;
+		} else {
+			char id[NODE_ID_MAX];
+			node_id_text(id, "", refs[i].id, refs[i].version);
+			snprintf(err, errlen, "node %s is not in the graph", id);
+			rc = -1;
+		}
+	}
+	if (rc == 0) {
+		lineage_walk(l, true, max_depth);
+		if (l->oom) {
+			snprintf(err, errlen, "out of memory walking the graph");
+			rc = -1;
+		} else {
+			lineage_write_dot(l, f);
+		}
+	}
+	if (!l->joined)
+		unjoin_packets(l, ne);
+	return rc;
 }
 
 /* ---- writers ------------------------------------------------------------- */

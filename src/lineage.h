@@ -35,6 +35,20 @@ struct lineage *lineage_new(void);
 void lineage_free(struct lineage *l);
 /* Reads a raw capture into l. Returns 0, or -1 with err. */
 int lineage_load(struct lineage *l, const char *path, char *err, size_t errlen);
+/* Adds one record to l: the observer of a pipeline (output.h) that reads
+ * the records, as lineage_load does with its own, and as a command that
+ * reads records anyway can, to keep the graph as they come (`detect
+ * watch --dot`). */
+struct event;
+void lineage_observe(void *ctx, const struct event *ev);
+/* Writes as DOT the backward lineage, max_depth edges back (0: no limit),
+ * of the node versions refs (n of them) in what l holds now: the picture
+ * lineage_load, lineage_select of each and lineage_walk would give of the
+ * records observed so far. Packets are joined for the picture only, so
+ * that records can still be observed after it. Returns 0, or -1 with err
+ * (a node l does not have, out of memory). */
+int lineage_write_backward_dot(struct lineage *l, const struct sabpf_ref *refs, size_t n,
+			       unsigned max_depth, FILE *f, char *err, size_t errlen);
 /* Marks the vertices SPEC names as the start. Returns how many, or -1
  * with err (a SPEC that is no node id or path, or names nothing). */
 long lineage_select(struct lineage *l, const char *spec, char *err, size_t errlen);

@@ -7,9 +7,10 @@
 # mutate_capture.py) are found abnormal, with an alert that names the score,
 # the threshold and nodes; a model of another format version, bad options
 # and a missing capture are refused with a message; alerts name the pod of
-# a capture that has identities; Kafka topics filled from the captures
-# (librdkafka's mock cluster) give the files' models and alerts, and bad
-# topics are refused. Ends with "detect: N passed, N failed".
+# a capture that has identities; --dot draws the alerts live (from
+# standard input) as from the file; Kafka topics filled from the captures
+# (librdkafka's mock cluster) give the files' models, alerts and pictures,
+# and bad topics are refused. Ends with "detect: N passed, N failed".
 # Then `sabpf lineage` on the same capture:
 # what /tmp/c came from (through cat, a pipe and tr), what /tmp/a led to,
 # a connection crossed through its packet, the DOT picture, bad specs.
@@ -205,6 +206,38 @@ else
   not_ok "identity of the tasks' cgroup: $(identities "$tmp/task41.out")"
 fi
 
+# --dot from standard input (a live stream): the same picture as from the
+# file, and graphviz renders it; the pictures of the two altered copies
+# differ (so that the comparison can fail)
+"$sabpf" detect watch --model "$tmp/model" --dot "$tmp/stdin16.dot" - <"$tmp/mut-16.raw" >/dev/null 2>&1
+"$sabpf" detect watch --model "$tmp/model" --dot "$tmp/alert17.dot" "$tmp/mut-17.raw" >/dev/null 2>&1
+if cmp -s "$tmp/stdin16.dot" "$tmp/alert.dot" && dot -Tsvg "$tmp/stdin16.dot" >"$tmp/stdin16.svg" &&
+  ! cmp -s "$tmp/alert17.dot" "$tmp/alert.dot" && [ ! -e "$tmp/stdin16.dot.tmp" ]; then
+  ok "watch --dot FILE - (standard input): the file's picture, byte for byte, and it renders"
+else
+  not_ok "watch --dot from standard input: $(diff "$tmp/stdin16.dot" "$tmp/alert.dot" | head -3)"
+fi
+# at the alert, FILE is the picture of what was read until then: the
+# stream is held after the alert's record (cut_capture.py) until FILE
+# appears; that picture is the file mode's of the capture cut there, and
+# not the final one (negative control), which FILE is at the end
+edges=$(field "$tmp/mut-16.out" alert edges)
+python3 tests/detect/cut_capture.py "$tmp/mut-16.raw" 40 "$edges" "$tmp/head.raw" "$tmp/tail.bin" >/dev/null
+"$sabpf" detect watch --model "$tmp/model" --dot "$tmp/head.dot" "$tmp/head.raw" >/dev/null 2>&1
+rm -f "$tmp/live.dot"
+{
+  cat "$tmp/head.raw"
+  for _ in $(seq 100); do [ -e "$tmp/live.dot" ] && break; sleep 0.1; done
+  cp "$tmp/live.dot" "$tmp/at-alert.dot"
+  cat "$tmp/tail.bin"
+} | "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/live.dot" - >"$tmp/live.out" 2>&1
+if cmp -s "$tmp/at-alert.dot" "$tmp/head.dot" && ! cmp -s "$tmp/at-alert.dot" "$tmp/live.dot" &&
+  cmp -s "$tmp/live.dot" "$tmp/alert.dot"; then
+  ok "watch --dot live: at the alert (edge $edges), the picture of the capture cut there; at the end, the whole one"
+else
+  not_ok "watch --dot at the alert: $(diff "$tmp/at-alert.dot" "$tmp/head.dot" | head -3)"
+fi
+
 # a model of another format version is refused, naming both versions: a
 # later one (9), and one of format 1 (before the leave-one-out tests: its
 # head is shorter, so it is refused by its version, not as truncated)
@@ -242,7 +275,6 @@ expect_refusal 2 "not a whole number from 1 to 5" detect train -o "$tmp/m2" --ho
 expect_refusal 2 "not a number from 0 to 100" detect train -o "$tmp/m2" --lambda x "$golden"
 expect_refusal 1 "cannot open raw file" detect watch --model "$tmp/model" "$tmp/none.raw"
 expect_refusal 1 "not a sabpf detector model" detect watch --model "$golden" "$golden"
-expect_refusal 2 "needs a capture file, not -" detect watch --model "$tmp/model" --dot "$tmp/x.dot" -
 expect_refusal 2 "follow reads a Kafka topic" detect watch --model "$tmp/model" --follow "$golden"
 expect_refusal 2 "is for watch" detect train -o "$tmp/m2" --follow "$golden"
 expect_refusal 2 "cannot be trained on" detect train -o "$tmp/m2" -
@@ -317,13 +349,13 @@ elif produce "$golden" g && produce "$golden" g2 && produce "$tmp/mut-16.raw" mu
   else
     not_ok "train from topics: $(cat "$tmp/train-k.err")"
   fi
-  # watch of a topic: the alerts and verdict of the file (not those of the
-  # other altered copy: the comparison can fail)
-  "$sabpf" detect watch --model "$tmp/model" "kafka:$B/mut" >"$tmp/topic.out" 2>&1
+  # watch of a topic: the alerts, verdict and picture of the file (not
+  # those of the other altered copy: the comparison can fail)
+  "$sabpf" detect watch --model "$tmp/model" --dot "$tmp/topic.dot" "kafka:$B/mut" >"$tmp/topic.out" 2>&1
   if cmp -s <(grep -v '"stats"' "$tmp/topic.out") <(grep -v '"stats"' "$tmp/mut-16.out") &&
     ! cmp -s <(grep -v '"stats"' "$tmp/topic.out") <(grep -v '"stats"' "$tmp/mut-17.out") &&
-    grep -q '"type":"alert"' "$tmp/topic.out"; then
-    ok "watch kafka:BROKERS/TOPIC: the file's alert and verdict"
+    grep -q '"type":"alert"' "$tmp/topic.out" && cmp -s "$tmp/topic.dot" "$tmp/alert.dot"; then
+    ok "watch kafka:BROKERS/TOPIC: the file's alert, verdict and --dot picture"
   else
     not_ok "watch of a topic: $(diff <(grep -v '"stats"' "$tmp/topic.out") <(grep -v '"stats"' "$tmp/mut-16.out") | head -4)"
   fi

@@ -9,7 +9,9 @@
  * leave out /etc/late and cat's files; the forward lineage of the server's
  * file must reach /tmp/out. Negative controls: a packet that is not the
  * one sent (another sequence number) breaks the chain; bad and unknown
- * node specs are refused with a message. */
+ * node specs are refused with a message. The picture of a graph kept as
+ * its records come (`detect watch --dot`) is that of the capture read so
+ * far, at any point. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 
 #include "fixtures.h"
 #include "lineage.h"
+#include "output.h"
 #include "testdir.h"
 
 enum {
@@ -58,12 +61,29 @@ static struct sabpf_ref R(__u64 id, __u32 v, __u16 kind) {
 	return fx_ref(id, v, kind);
 }
 
+/* The scenario's records, as write_capture() last wrote them. */
+static struct fx_stream s;
+
+/* Writes the first n records of the scenario (s) to dir/name. */
+static const char *write_records(const char *name, int n)
+{
+	const char *path = in_dir(name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	__u32 abi = SABPF_RECORD_ABI, ext = 0;
+	fwrite("SABPFRAW", 1, 8, f);
+	fwrite(&abi, 4, 1, f);
+	fwrite(&ext, 4, 1, f);
+	for (int i = 0; i < n; i++)
+		fwrite(s.buf + s.off[i], 1, s.size[i], f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
 /* Writes the scenario to dir/name; recv_seq: the received packet's
  * sequence number (1: the packet sent). */
-static const char *
-write_capture(const char *name, __u32 recv_seq)
+static const char *write_capture(const char *name, __u32 recv_seq)
 {
-	static struct fx_stream s;
 	const __u16 T = SABPF_NODE_TASK, F = SABPF_NODE_FILE, K = SABPF_NODE_SOCKET,
 		    P = SABPF_NODE_PACKET;
 	fx_init(&s, 10); /* the server's container */
@@ -96,18 +116,7 @@ write_capture(const char *name, __u32 recv_seq)
 	file(&s, OTHER_FILE, OTHER_PATH, "/tmp/other");
 	fx_edge(&s, SABPF_REL_READ, R(UNREL_FILE, 0, F), R(CAT, 0, T), 400, 0);
 	fx_edge(&s, SABPF_REL_WRITE, R(CAT, 0, T), R(OTHER_FILE, 1, F), 400, 0);
-
-	const char *path = in_dir(name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	__u32 abi = SABPF_RECORD_ABI, ext = 0;
-	fwrite("SABPFRAW", 1, 8, f);
-	fwrite(&abi, 4, 1, f);
-	fwrite(&ext, 4, 1, f);
-	for (int i = 0; i < s.count; i++)
-		fwrite(s.buf + s.off[i], 1, s.size[i], f);
-	assert_int_equal(fclose(f), 0);
-	return path;
+	return write_records(name, s.count);
 }
 
 static struct lineage *walk(const char *capture, const char *spec, bool backward)
@@ -192,6 +201,93 @@ static void test_other_packet_breaks_the_chain(void **state)
 	lineage_free(l);
 }
 
+/* The backward picture of specs (each a node version) from capture, as
+ * `sabpf lineage` draws it: load, select, walk, DOT. To be freed. */
+static char *picture_of_capture(const char *capture, const char *const *specs, int n)
+{
+	char err[512], *text = NULL;
+	size_t len;
+	struct lineage *l = lineage_new();
+	assert_non_null(l);
+	assert_int_equal(lineage_load(l, capture, err, sizeof(err)), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(lineage_select(l, specs[i], err, sizeof(err)), 1);
+	lineage_walk(l, true, 0);
+	FILE *f = open_memstream(&text, &len);
+	lineage_write_dot(l, f);
+	fclose(f);
+	lineage_free(l);
+	return text;
+}
+
+/* The picture of the graph l holds now, as `detect watch --dot` draws it. */
+static char *picture_now(struct lineage *l, const struct sabpf_ref *refs, size_t n)
+{
+	char err[512], *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	if (lineage_write_backward_dot(l, refs, n, 0, f, err, sizeof(err)) < 0)
+		fail_msg("picture: %s", err);
+	fclose(f);
+	return text;
+}
+
+static int count_of(const char *text, const char *what)
+{
+	int n = 0;
+	for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
+/* A graph kept as its records come (lineage_observe on a pipeline): its
+ * picture after the download (the packets joined for it, then taken
+ * back) is that of the capture cut there, and after the last record that
+ * of the whole capture, with the packets joined once. Negative controls:
+ * the two pictures differ, and a node the graph does not have yet is
+ * refused. Walks with no depth limit: the packets are 4 edges back. */
+static void test_picture_as_records_come(void **state)
+{
+	(void)state;
+	const char *full = write_capture("dl.raw", 1);
+	const int cut = 19; /* ... wget's write of /tmp/payload and its version */
+	const char *head = write_records("head.raw", cut);
+	const __u16 F = SABPF_NODE_FILE;
+	const struct sabpf_ref refs[] = {R(DL_FILE, 1, F), R(OUT_FILE, 1, F)};
+	const char *specs[] = {"n108_v1", "n10b_v1"};
+	char err[512];
+
+	struct lineage *l = lineage_new();
+	struct sabpf_pipeline *p = pipeline_new();
+	assert_non_null(l);
+	assert_non_null(p);
+	pipeline_set_observer(p, lineage_observe, l);
+	for (int i = 0; i < cut; i++)
+		assert_int_equal(pipeline_consume(p, s.buf + s.off[i], s.size[i]), 0);
+	/* /tmp/out is not written yet */
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(lineage_write_backward_dot(l, refs, 2, 0, devnull, err, sizeof(err)), -1);
+	fclose(devnull);
+	assert_non_null(strstr(err, "node n10b_v1 is not in the graph"));
+	char *at_cut = picture_now(l, refs, 1);
+	char *want_cut = picture_of_capture(head, specs, 1);
+	assert_string_equal(at_cut, want_cut);
+	assert_int_equal(count_of(at_cut, "same_packet"), 1); /* through the packet */
+	for (int i = cut; i < s.count; i++)
+		assert_int_equal(pipeline_consume(p, s.buf + s.off[i], s.size[i]), 0);
+	char *at_end = picture_now(l, refs, 2);
+	char *want_end = picture_of_capture(full, specs, 2);
+	assert_string_equal(at_end, want_end);
+	assert_int_equal(count_of(at_end, "same_packet"), 1);
+	assert_string_not_equal(at_cut, at_end);
+	free(at_cut);
+	free(want_cut);
+	free(at_end);
+	free(want_end);
+	pipeline_free(p);
+	lineage_free(l);
+}
+
 static void test_bad_specs(void **state)
 {
 	(void)state;
@@ -222,6 +318,7 @@ int main(void)
 	    cmocka_unit_test(test_forward_from_server_file),
 	    cmocka_unit_test(test_other_packet_breaks_the_chain),
 	    cmocka_unit_test(test_bad_specs),
+	    cmocka_unit_test(test_picture_as_records_come),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
