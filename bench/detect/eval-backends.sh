@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # eval-backends.sh: the detector's evaluation on both backends, for their
 # comparison (docs/detection.md, "The two backends"), as root: one plan
-# (bench/detect/eval.py plan: 36 benign runs of four workload kinds, 14
+# (bench/detect/eval.py plan: 52 benign runs of four workload kinds, 14
 # attack runs) run by bench/detect/eval-guest.sh natively on the trace
 # backend and in the test VM (QEMU/TCG, Debian's cloud kernel) on the LSM
 # backend; each backend's captures are imported, scored like the main

@@ -10,8 +10,10 @@
 # KIND: web (busybox httpd with a CGI, under curl load), db (redis-server
 # under redis-benchmark, then sqlite3), build (a generated C project, make
 # and gcc), batch (file processing: sort, gzip, sha256sum, awk), maint (a
-# maintenance script: log rotation, clean-up, backup, disk usage). SEED
-# randomises sizes, counts and orders, so runs of one kind vary naturally.
+# maintenance script: log rotation, clean-up, backup, disk usage). Sizes,
+# counts and orders are random, so runs of one kind vary naturally. SEED
+# seeds $RANDOM, but rnd runs in command substitutions, where bash draws
+# $RANDOM anew: the seed does not make a run repeatable.
 # DIR is the run's private work directory (the container's home), PORT a
 # free loopback port for the workload's own server.
 #
