@@ -52,7 +52,7 @@ static const char usage_text[] =
     "                          [--novelty-floor F] [--timeout SECONDS] SOURCE...\n"
     "       sabpf detect watch --model MODEL [--threshold mean|max] [--stds N] [--tests LIST]\n"
     "                          [--novelty-floor F] [--dot FILE] [--follow] [--timeout SECONDS]\n"
-    "                          SOURCE\n"
+    "                          [--resolve-identities] SOURCE\n"
     "  SOURCE: a raw capture (CAPTURE.raw), - (a raw stream on standard input; watch),\n"
     "          or kafka:BROKERS/TOPIC[,node=NAME][,PROPERTY=VALUE]... (a topic of\n"
     "          format=raw records, read from its start to its end; watch --follow: then\n"
@@ -60,7 +60,10 @@ static const char usage_text[] =
     "  LIST: comma-separated tests among novelty, distance, evolution, or all\n"
     "  --dot FILE: at each alert and at the end, FILE (replaced whole) draws where the\n"
     "          nodes the alerts named came from\n"
-    "  --timeout: how long a Kafka broker may be silent before the end (default 30)\n";
+    "  --timeout: how long a Kafka broker may be silent before the end (default 30)\n"
+    "  --resolve-identities: name each container's runtime identity (pod, image)\n"
+    "          from this host's runtime files, as the agent does: for a live stream\n"
+    "          of this host (-, or a topic of this node), whose records carry none\n";
 
 /* The tests of a sketch, in the order an alert names them. */
 static const struct {
@@ -114,7 +117,8 @@ struct detector {
 	struct engine *e[MAX_CONTAINERS];
 	size_t ne;
 	bool too_many;
-	bool oom; /* an engine could not be made */
+	bool oom;     /* an engine could not be made */
+	bool resolve; /* watch --resolve-identities: from this host's runtimes */
 	/* train, second pass: (label, 0) -> how many training graphs had it */
 	const struct view_map *label_graphs;
 	struct jbuf out;
@@ -509,6 +513,10 @@ static int replay(struct detector *d, struct source *src, char *err, size_t errl
 		return -1;
 	}
 	pipeline_set_observer(d->pipe, d->lineage ? observe_drawing : observe, d);
+	if (d->resolve && pipeline_track_identities(d->pipe)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	int rc;
 	if (src->topic)
 		rc = consume_replay(d->pipe, src->arg, &src->k, err, errlen);
@@ -614,6 +622,7 @@ enum {
 	OPT_NOVELTY_FLOOR,
 	OPT_FOLLOW,
 	OPT_TIMEOUT,
+	OPT_RESOLVE,
 };
 
 static const struct option longopts[] = {
@@ -633,6 +642,7 @@ static const struct option longopts[] = {
     {"novelty-floor", required_argument, 0, OPT_NOVELTY_FLOOR},
     {"follow", no_argument, 0, OPT_FOLLOW},
     {"timeout", required_argument, 0, OPT_TIMEOUT},
+    {"resolve-identities", no_argument, 0, OPT_RESOLVE},
     {0, 0, 0, 0},
 };
 
@@ -676,6 +686,7 @@ struct cli {
 	const char *model;
 	bool threshold_set, stds_set, tests_set, floor_set;
 	bool follow;
+	bool resolve; /* watch --resolve-identities */
 	double timeout_s;
 };
 
@@ -690,14 +701,15 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 		int rc = 0;
 		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
 		    opt != OPT_DOT && opt != OPT_TESTS && opt != OPT_NOVELTY_FLOOR &&
-		    opt != OPT_FOLLOW && opt != OPT_TIMEOUT && opt != '?') {
+		    opt != OPT_FOLLOW && opt != OPT_TIMEOUT && opt != OPT_RESOLVE && opt != '?') {
 			fprintf(stderr,
 				"sabpf detect watch: %s is a training parameter: the model "
 				"carries it (give it to sabpf detect train)\n",
 				argv[optind - 1]);
 			return -1;
 		}
-		if (train && (opt == OPT_MODEL || opt == OPT_DOT || opt == OPT_FOLLOW)) {
+		if (train && (opt == OPT_MODEL || opt == OPT_DOT || opt == OPT_FOLLOW ||
+			      opt == OPT_RESOLVE)) {
 			fprintf(stderr,
 				"sabpf detect train: %s is for watch; write the "
 				"model with -o MODEL\n",
@@ -716,6 +728,9 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 			break;
 		case OPT_FOLLOW:
 			cli->follow = true;
+			break;
+		case OPT_RESOLVE:
+			cli->resolve = true;
 			break;
 		case OPT_TIMEOUT:
 			rc = parse_double("--timeout", optarg, 0.001, 86400, &cli->timeout_s);
@@ -1094,6 +1109,7 @@ static int cmd_detect_watch(int argc, char **argv)
 	d.model = &m;
 	jbuf_init(&d.out);
 	d.dot = cli.output;
+	d.resolve = cli.resolve;
 	if (d.dot && !(d.lineage = lineage_new())) {
 		fprintf(stderr, "sabpf detect watch: out of memory\n");
 		dm_model_free(&m);

@@ -56,6 +56,40 @@ grep -qx sabpf-own-42 "$OUT/own.stdout" && ! grep -q sabpf-own-42 "$OUT/own.stde
   ok "control: with the records in a file, the command's standard output is its own" ||
   not_ok "control: stdout '$(cat "$OUT/own.stdout")', stderr '$(tail -2 "$OUT/own.stderr")'"
 
+# the pod: a live stream names no identity, `watch --resolve-identities -`
+# finds it in this host's runtime files, as the agent does. A Docker
+# container's cgroup (the cgroupfs driver's /docker/ID) with the config of
+# tests/unit/fixtures/identity (a real dockerd's), audited with -o raw:-
+root=$(cd "$(dirname "$SABPF")/.." && pwd)
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+cid=f966ed4c6d77bafb35186e0dbe64bb623629b7d1203fb074a18d4bf5e6dbd62a
+dcg=$cg2/docker/$cid
+made_docker=0
+[ -d "$cg2/docker" ] || made_docker=1
+mkdir -p "$dcg"
+export SABPF_DOCKER_ROOT="$root/tests/unit/fixtures/identity/docker"
+"$SABPF" audit --backend trace --cgroup "$dcg" --duration 5 --follow -o raw:- 2>"$OUT/pod.audit.err" |
+  tee "$OUT/pod.raw" | "$SABPF" detect watch --model "$OUT/model" --resolve-identities - \
+  >"$OUT/pod.out" 2>"$OUT/pod.err" &
+sleep 1
+sh -c 'echo $$ >"$1/cgroup.procs"; i=0; while [ $i -lt 12 ]; do cat /etc/hostname >/dev/null; sleep 0.25; i=$((i + 1)); done' sh "$dcg"
+wait
+name=$(grep '"type":"verdict"' "$OUT/pod.out" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    i = json.loads(line).get("identity") or {}
+    print(i.get("runtime"), i.get("name"), i.get("image"))')
+[ "$name" = "docker sabpf-early sabpf-busybox:test" ] &&
+  ok "watch --resolve-identities - names the container's runtime identity: $name" ||
+  not_ok "watch --resolve-identities -: '$name' ($(head -c 300 "$OUT/pod.out" "$OUT/pod.err" "$OUT/pod.audit.err"))"
+"$SABPF" detect watch --model "$OUT/model" "$OUT/pod.raw" >"$OUT/pod.replay" 2>&1
+grep -q '"type":"verdict"' "$OUT/pod.replay" && ! grep -q '"identity"' "$OUT/pod.replay" &&
+  ok "control: the same stream without --resolve-identities names none" ||
+  not_ok "control: $(head -c 300 "$OUT/pod.replay")"
+unset SABPF_DOCKER_ROOT
+rmdir "$dcg"
+[ "$made_docker" = 1 ] && rmdir "$cg2/docker"
+
 # negative control: the stream cut in the middle of a record
 size=$(wc -c <"$OUT/live.raw")
 head -c $((size - 5)) "$OUT/live.raw" | "$SABPF" detect watch --model "$OUT/model" - \
