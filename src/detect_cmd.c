@@ -283,10 +283,13 @@ static void put_container(struct detector *d, struct jw *w, const struct engine 
 		jw_key_identity(w, who);
 }
 
-/* The labels of the sketch that the nearest medoid lacks, most slots first,
- * with a node that took each: what moved the sketch. */
+/* What moved the score, most slots first (a label's slots in the sketch
+ * follow its weight in the window), with a node that took each label: for
+ * the novelty test (novel_only) the labels no training graph had, else the
+ * labels of the sketch that the medoid lacks (each slot adds 1/S to the
+ * distance). */
 static void put_explanation(struct detector *d, struct jw *jw, const struct engine *e,
-			    const __u64 *medoid)
+			    const __u64 *medoid, bool novel_only)
 {
 	const __u64 *s = hs_slots(e->hs);
 	unsigned S = d->p.sketch_size;
@@ -294,7 +297,7 @@ static void put_explanation(struct detector *d, struct jw *jw, const struct engi
 	unsigned top_n[EXPLAIN_LABELS] = {0};
 	struct view_map seen = {0};
 	for (unsigned k = 0; k < S; k++) {
-		if (s[k] == medoid[k] || s[k] == 0)
+		if (s[k] == 0 || (novel_only ? dm_knows_label(d->model, s[k]) : s[k] == medoid[k]))
 			continue;
 		size_t *n = view_map_put(&seen, s[k], 0, 0, NULL);
 		if (!n)
@@ -330,6 +333,7 @@ static void put_explanation(struct detector *d, struct jw *jw, const struct engi
 		jw_key(jw, "label");
 		jw_tagged_hex(jw, "", top[i]);
 		jw_key_u64(jw, "slots", top_n[i]);
+		jw_key_bool(jw, "novel", !dm_knows_label(d->model, top[i]));
 		size_t *c = view_map_find(&e->carrier, top[i], 0);
 		if (c) {
 			const struct sabpf_ref *v = &e->refs[*c];
@@ -442,8 +446,8 @@ static void score_sketch(struct detector *d, struct engine *e)
 	const __u64 *medoid = near_medoid;
 	if (first == 2 && mg->nevolution)
 		medoid = mg->clusters[mg->evolution[e->fits[g].step]].medoid;
-	if (medoid)
-		put_explanation(d, &w, e, medoid);
+	if (medoid || first == 0)
+		put_explanation(d, &w, e, medoid, first == 0);
 	jw_object_end(&w);
 	jw_newline(&w);
 	flush_out(d);

@@ -119,6 +119,21 @@ for t in novelty distance; do
   else
     not_ok "leave-one-out test $t: $(tail -1 "$tmp/train2.err") $(head -2 "$tmp/loo-self.out" "$tmp/loo-mut.out")"
   fi
+  # what the alert names: for novelty, only labels no training run had
+  # (each with its node); for distance, labels of the sketch the medoid
+  # lacks, known ones among them (the control: novelty's choice differs)
+  novel=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "alert":
+        print(" ".join(str(x["novel"]).lower() for x in o["labels"]), all("node" in x for x in o["labels"]))
+' "$tmp/loo-mut.out")
+  case "$t:$novel" in
+  novelty:*false*) not_ok "the novelty alert names a known label: novel? $novel" ;;
+  novelty:true*True | distance:*false*True) ok "the $t alert names labels: novel? $novel" ;;
+  *) not_ok "the $t alert's labels: novel? '$novel'" ;;
+  esac
 done
 
 # the picture of an alert: where the nodes it named came from; the altered
