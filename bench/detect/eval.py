@@ -635,6 +635,7 @@ def compare(trace_path, lsm_path):
     row("benign test runs flagged", lambda x, m: f"{m['fp']} of {m['benign_runs']}")
     row("attack runs flagged early", lambda x, m: f"{m['early']}")
     row("benign test runtime, s", lambda x, m: fmt(m["benign_hours"] * 3600, 0))
+    row("false positives per hour of benign runtime", lambda x, m: fmt(m["fp_per_hour"], 0))
     row("collection, s (all runs)", lambda x, m: f"{sum(y['seconds'] for y in x['runs']):.0f}")
     L.append("")
     L.append("| attack | runs | detected, trace | detected, LSM | latency median s, trace | "
