@@ -456,6 +456,11 @@ def fmt(x, nd=2):
     return "n/a" if x is None else f"{x:.{nd}f}"
 
 
+def ms(seconds):
+    """a latency in seconds, as milliseconds (the results keep 3 decimals)"""
+    return "n/a" if seconds is None else f"{seconds * 1000:.0f}"
+
+
 def docs(path):
     with open(path) as f:
         r = json.load(f)
@@ -490,11 +495,11 @@ def docs(path):
              f"(precision {fmt(t['precision'])}, recall {fmt(t['recall'])}); that it holds for attacks "
              f"not written here is what the leave-one-attack-kind-out table below estimates.")
     L.append("")
-    L.append("| attack | workload kinds | runs | detected | flagged early | latency median s | latency max s |")
+    L.append("| attack | workload kinds | runs | detected | flagged early | latency median ms | latency max ms |")
     L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for a, m in t["per_attack"].items():
         L.append(f"| {a} | {', '.join(m['hosts'])} | {m['runs']} | {m['detected']} | {m['early']} | "
-                 f"{fmt(m['latency_median_s'])} | {fmt(m['latency_max_s'])} |")
+                 f"{ms(m['latency_median_s'])} | {ms(m['latency_max_s'])} |")
     L.append("")
     L.append("| benign kind | test runs | flagged | median edges | median run s | edges per s (of the medians) |")
     L.append("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -638,13 +643,13 @@ def compare(trace_path, lsm_path):
     row("false positives per hour of benign runtime", lambda x, m: fmt(m["fp_per_hour"], 0))
     row("collection, s (all runs)", lambda x, m: f"{sum(y['seconds'] for y in x['runs']):.0f}")
     L.append("")
-    L.append("| attack | runs | detected, trace | detected, LSM | latency median s, trace | "
-             "latency median s, LSM |")
+    L.append("| attack | runs | detected, trace | detected, LSM | latency median ms, trace | "
+             "latency median ms, LSM |")
     L.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     for a in sorted(set(t["per_attack"]) | set(l["per_attack"])):
         ta, la = t["per_attack"].get(a, {}), l["per_attack"].get(a, {})
         L.append(f"| {a} | {ta.get('runs', la.get('runs'))} | {ta.get('detected', 0)} | {la.get('detected', 0)} | "
-                 f"{fmt(ta.get('latency_median_s'))} | {fmt(la.get('latency_median_s'))} |")
+                 f"{ms(ta.get('latency_median_s'))} | {ms(la.get('latency_median_s'))} |")
     L.append("")
     L.append("| benign kind | median edges, trace | median edges, LSM | flagged, trace | flagged, LSM |")
     L.append("| --- | ---: | ---: | ---: | ---: |")
