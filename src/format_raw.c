@@ -21,7 +21,14 @@
 
 #define RAW_MAGIC "SABPFRAW"
 
-static int raw_open(struct output *o)
+/* The file header, written with the first record (or at the end of a
+ * capture of none), not at open: `sabpf convert` learns the capture's
+ * clock offset and backend from the input's header only when its replay
+ * starts, after the outputs were opened. A Kafka output has no file
+ * header (each message stands alone). */
+static char header_written; /* o->state once the header is in o->buf */
+
+static void raw_header(struct output *o)
 {
 	unsigned char head[32] = {0};
 	__u32 abi = SABPF_RECORD_ABI, extension = 16;
@@ -29,18 +36,26 @@ static int raw_open(struct output *o)
 	const char *backend = pipeline_backend(o->p);
 	__u32 code = !backend ? 0 : strcmp(backend, "lsm") == 0 ? 1 : 2;
 
+	if (o->state || o->kafka)
+		return;
 	memcpy(head, "SABPFRAW", 8);
 	memcpy(head + 8, &abi, sizeof(abi));
 	memcpy(head + 12, &extension, sizeof(extension));
 	memcpy(head + 16, &clock_offset, sizeof(clock_offset));
 	memcpy(head + 24, &code, sizeof(code));
 	jbuf_put(&o->buf, head, sizeof(head));
+	o->state = &header_written;
+}
+
+static int raw_open(struct output *o)
+{
 	o->state = NULL;
-	return o->buf.oom ? -1 : 0;
+	return 0;
 }
 
 static void raw_record(struct output *o, const struct event *ev)
 {
+	raw_header(o);
 	jbuf_put(&o->buf, ev->raw, ev->raw_size);
 }
 
@@ -51,7 +66,7 @@ static void raw_end_batch(struct output *o)
 
 static void raw_close(struct output *o)
 {
-	(void)o;
+	raw_header(o); /* a capture of no record still gets its header */
 }
 
 const struct format_ops format_raw = {
