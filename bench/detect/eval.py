@@ -12,6 +12,9 @@ runs only, then scored on other held-out benign runs and on the attacks.
     eval.py docs [FILE]                    rewrite docs/detection.md between
                                            the eval markers from FILE
     eval.py check --dir DIR FILE           the smoke test's assertions
+    eval.py soak --dir DIR --out FILE      long benign runs (one container doing a
+                                           kind's workload over and over), scored
+                                           against that kind's model: added to FILE
     eval.py plan --out FILE                the comparison of backends' plan
     eval.py import --dir DIR --backend B   its runs.tsv (bench/detect/eval-guest.sh)
                                            to DIR/runs.json
@@ -167,6 +170,89 @@ def collect(dirname, smoke):
         attacker.wait()
     with open(os.path.join(dirname, "runs.json"), "w") as f:
         json.dump({"smoke": smoke, "backend": "trace", "runs": runs}, f, indent=1)
+
+
+SOAK_SECONDS = 60  # of each kind's long benign test run
+SOAK_TRAIN_SECONDS = 8  # of the long run added to training in the second variant
+
+
+def soak_run(sdir, kind, name, seconds, seed):
+    """a long benign run (workload.sh with SOAK_SECONDS: the workload again
+    and again by one shell in one container, each round its own directory
+    and port), kept as sdir/NAME.raw with NAME.json (seconds, rounds)"""
+    raw, meta = os.path.join(sdir, name + ".raw"), os.path.join(sdir, name + ".json")
+    if not (os.path.exists(raw) and os.path.exists(meta)):
+        work = tempfile.mkdtemp(prefix="sabpf-eval.")
+        start = time.time()
+        p = subprocess.run([SABPF, "run", "--backend", "trace", "-q", "--name", "eval-" + name,
+                            "-o", "raw:" + raw, "--", "bash", os.path.join(HERE, "workload.sh"), kind,
+                            str(seed), work, str(free_port() % 20000 + 20000)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, SOAK_SECONDS=str(seconds)), timeout=seconds + 180)
+        if p.returncode != 0:
+            sys.exit(f"eval.py: long run {name} exited {p.returncode}: {p.stderr[-400:]}")
+        with open(os.path.join(work, "rounds")) as f:
+            rounds = int(f.read())
+        with open(meta, "w") as f:
+            json.dump({"seconds": round(time.time() - start, 3), "rounds": rounds}, f)
+        subprocess.run(["rm", "-rf", work])
+    with open(meta) as f:
+        return json.load(f)
+
+
+def soak(dirname, out):
+    """long benign runs, one per kind, scored at the stds chosen in FILE
+    against two models of the kind: (a) the model of the main evaluation
+    (its training runs), (b) the same runs plus a shorter long run of the
+    kind; with (b), the kind's test and attack runs are judged again. What
+    a container that runs for long looks like to a model of short runs.
+    Kept captures are reused."""
+    with open(os.path.join(dirname, "runs.json")) as f:
+        runs = json.load(f)["runs"]
+    with open(out) as f:
+        result = json.load(f)
+    sdir = os.path.join(dirname, "soak")
+    os.makedirs(sdir, exist_ok=True)
+    kinds = sorted({r["kind"] for r in runs})
+    tmp = tempfile.mkdtemp(prefix="sabpf-eval-soak.")
+    stds, base = result["chosen_stds"], result["params"]["threshold"]
+    rows, judged = [], {}
+    for kind in kinds:
+        m = soak_run(sdir, kind, f"{kind}-soak", SOAK_SECONDS, 7000)
+        soak_run(sdir, kind, f"{kind}-soak-train", SOAK_TRAIN_SECONDS, 8000)
+        trains = [r for r in runs if r["kind"] == kind and r["split"] == "train"]
+        row = {"kind": kind, "seconds": m["seconds"], "rounds": m["rounds"]}
+        for variant, extra in (("a", []), ("b", [{"capture": f"soak/{kind}-soak-train.raw"}])):
+            model = os.path.join(tmp, f"{kind}-{variant}.det")
+            train(dirname, trains + extra, result["params"], model)
+            scored = watch(sdir, {"name": f"{kind}-soak", "capture": f"{kind}-soak.raw"}, model, stds, base)
+            first = min((a["time"] for a in scored["alerts"]), default=None)
+            row["edges"] = scored["edges"]
+            row[variant] = {"flagged": first is not None,
+                            "first_alert_s": None if first is None else
+                            round(first - first_record_time(os.path.join(sdir, f"{kind}-soak.raw")), 3),
+                            "tests": sorted(t for t, v in scored["tests"].items() if v["first"] is not None)}
+            if variant == "b":
+                for r in runs:
+                    if r["kind"] == kind and r["split"] in ("test", "attack"):
+                        judged[r["name"]] = judge(r, watch(dirname, r, model, stds, base))[0]
+        rows.append(row)
+        print(f"eval.py: soak {kind}: {row}", file=sys.stderr)
+    subprocess.run(["rm", "-rf", tmp])
+    count = {o: sum(v == o for v in judged.values()) for o in ("tp", "fn", "early", "fp", "tn")}
+    result["soak"] = {"seconds": SOAK_SECONDS, "train_seconds": SOAK_TRAIN_SECONDS, "kinds": rows,
+                      "with_long_training": count}
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def first_record_time(raw):
+    p = subprocess.Popen([SABPF, "convert", "-o", "jsonl:-", raw], stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    p.stdout.close()
+    p.wait()
+    return parse_time(json.loads(line)["time"])
 
 
 def write_plan(path):
@@ -508,6 +594,29 @@ def docs(path):
         med = secs[len(secs) // 2]
         L.append(f"| {k} | {m['runs']} | {m['false_positives']} | {m['edges_median']} | {med:.2f} | "
                  f"{m['edges_median'] / med:,.0f} |")
+    if r.get("soak"):
+        sk = r["soak"]
+        rows = sk["kinds"]
+        total = sum(x["seconds"] for x in rows)
+        c = sk["with_long_training"]
+        L.append("")
+        L.append(f"Long benign runs (`eval.py soak`): per kind, one container whose shell does the workload "
+                 f"again and again for {sk['seconds']} s (new sizes each round), {total:.0f} s in all, scored "
+                 f"at the same threshold against (a) the model above, of single runs, and (b) that model's "
+                 f"training runs plus one long run of {sk['train_seconds']} s of the kind. An alarm ends a "
+                 f"container's scoring (one alert each). With (b), the kinds' test and attack runs judged "
+                 f"again: {c['tp']} attack runs detected, {c['fn']} missed, {c['early']} flagged early, "
+                 f"{c['fp']} benign test runs flagged.")
+        L.append("")
+        L.append("| kind | seconds | rounds | edges | flagged (a) | first alert (a) s | tests (a) | "
+                 "flagged (b) | first alert (b) s | tests (b) |")
+        L.append("| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | --- |")
+        for x in rows:
+            cells = []
+            for v in ("a", "b"):
+                cells += ["yes" if x[v]["flagged"] else "no", fmt(x[v]["first_alert_s"], 2),
+                          ", ".join(x[v]["tests"]) or "-"]
+            L.append(f"| {x['kind']} | {x['seconds']:.0f} | {x['rounds']} | {x['edges']} | " + " | ".join(cells) + " |")
     L.append("")
     L.append("Every stds of the grid on the test runs (not used to choose):")
     L.append("")
@@ -761,6 +870,8 @@ def main():
         score(opt["--dir"], opt["--out"], "--sweep" in flags)
     elif cmd == "docs":
         docs(opt["--out"])
+    elif cmd == "soak" and opt["--dir"]:
+        soak(opt["--dir"], opt["--out"])
     elif cmd == "plan":
         write_plan(opt["--out"])
     elif cmd == "import" and opt["--dir"] and opt["--backend"] in ("trace", "lsm"):

@@ -4,7 +4,7 @@
 # "Evaluation"), natively on the trace backend, as root: builds, runs the
 # benign workloads and attacks in containers (captures in build/detect-eval),
 # trains, chooses the threshold on benign validation runs, scores the test
-# runs and attacks, runs the parameter sweep, writes
+# runs and attacks, runs the parameter sweep and the long benign runs, writes
 # bench/detect/results/eval.json and the figures of docs/detection.md.
 # Takes minutes (docs/detection.md gives the last run's times). `make eval` runs it.
 #
@@ -37,5 +37,7 @@ if [ "$reuse" = 0 ] || [ ! -f "$dir/runs.json" ]; then
   /usr/bin/python3 bench/detect/eval.py collect --dir "$dir"
 fi
 /usr/bin/python3 bench/detect/eval.py score --dir "$dir" --out bench/detect/results/eval.json $sweep
+# long benign runs against models of single runs and of a long one too
+/usr/bin/python3 bench/detect/eval.py soak --dir "$dir" --out bench/detect/results/eval.json
 /usr/bin/python3 bench/detect/eval.py docs bench/detect/results/eval.json
 echo "eval.sh: bench/detect/results/eval.json and docs/detection.md written"

@@ -17,6 +17,9 @@
 # DIR is the run's private work directory (the container's home), PORT a
 # free loopback port for the workload's own server.
 #
+# With SOAK_SECONDS set (eval.py soak), the workload runs again and again
+# for that long, each round in DIR/rN on port PORT+N.
+#
 # ATTACK (bench/detect/attacks.sh) runs between two steps of the workload;
 # APORT is the port of the attacker's server outside the container
 # (bench/detect/attacker.py). Right before the attack the file
@@ -157,10 +160,25 @@ maint() {
 }
 
 case $kind in
-  web | db | build | batch | maint) "$kind" ;;
+  web | db | build | batch | maint) ;;
   *)
     echo "workload.sh: unknown kind '$kind' (web, db, build, batch or maint)" >&2
     exit 2
     ;;
 esac
+if [ -n "${SOAK_SECONDS:-}" ]; then
+  # a long benign run (eval.py soak): the same workload again and again,
+  # by this same shell, each round in its own directory and port, for
+  # SOAK_SECONDS; the number of rounds goes to DIR/rounds
+  base=$dir port0=$port n=0
+  end=$((SECONDS + SOAK_SECONDS))
+  while [ "$SECONDS" -lt "$end" ]; do
+    n=$((n + 1))
+    dir=$base/r$n port=$((port0 + n))
+    "$kind"
+  done
+  echo "$n" >"$base/rounds"
+else
+  "$kind"
+fi
 exit 0
