@@ -24,14 +24,10 @@ S=$repo/build/sabpf
 res=bench/results/kafka
 mkdir -p "$res"
 w=$(mktemp -d /tmp/sabpf-kafka-bench.XXXXXX)
-mkfifo "$w/ctl"
-build/tools/kafka-mock --topic sabpf:4 --topic bench1:4 --topic bench2:4 --topic bench3:4 --topic benchspool:4 --topic lossy:2 \
-  <"$w/ctl" >"$w/mock.out" 2>"$w/mock.err" &
-mock=$!
-exec 3>"$w/ctl"
-trap 'echo quit >&3; exec 3>&-; wait $mock; rm -rf "$w"' EXIT
-for _ in $(seq 100); do grep -q '^bootstrap ' "$w/mock.out" && break; sleep 0.1; done
-B=$(awk '/^bootstrap /{print $2}' "$w/mock.out")
+# shellcheck source=tests/tools/kafka_mock.sh
+. tests/tools/kafka_mock.sh
+mock_start build/tools/kafka-mock "$w" "$w/mock.err" sabpf:4 bench1:4 bench2:4 bench3:4 benchspool:4 lossy:2
+trap 'mock_stop; rm -rf "$w"' EXIT
 mockctl() {
   echo "$1" >&3
   for _ in $(seq 100); do grep -q "^ok $1\$" "$w/mock.out" && return 0; sleep 0.1; done

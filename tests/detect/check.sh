@@ -314,17 +314,13 @@ fi
 # Kafka as a source: topics of the agent's Kafka sink filled from the
 # captures (sabpf convert -o kafka:...,format=raw) on librdkafka's mock
 # cluster (build/tools/kafka-mock, as tests/native/scenarios/50-kafka.sh)
-mock=$(dirname "$sabpf")/tools/kafka-mock
+mock_bin=$(dirname "$sabpf")/tools/kafka-mock
 B=
-if [ -x "$mock" ]; then
-  mkfifo "$tmp/mock.ctl"
-  "$mock" --topic g:2 --topic g2:1 --topic mut:2 --topic jsonl:1 --topic mixed:1 --topic live:1 \
-    <"$tmp/mock.ctl" >"$tmp/mock.out" 2>"$tmp/mock.err" &
-  mock_pid=$!
-  exec 3>"$tmp/mock.ctl"
-  trap 'echo quit >&3; exec 3>&-; wait $mock_pid; rm -rf "$tmp"' EXIT
-  for _ in $(seq 100); do grep -q '^bootstrap ' "$tmp/mock.out" && break; sleep 0.1; done
-  B=$(awk '/^bootstrap /{print $2}' "$tmp/mock.out")
+if [ -x "$mock_bin" ]; then
+  # shellcheck source=tests/tools/kafka_mock.sh
+  . tests/tools/kafka_mock.sh
+  mock_start "$mock_bin" "$tmp" "$tmp/mock.err" g:2 g2:1 mut:2 jsonl:1 mixed:1 live:1
+  trap 'mock_stop; rm -rf "$tmp"' EXIT
 fi
 produce() { # CAPTURE TOPIC [OPTIONS]: the capture's records into the topic
   "$sabpf" convert -o "kafka:$B/$2,format=raw,node=test-node,spool=$tmp/spool${3:-}" "$1" 2>>"$tmp/produce.err"
@@ -345,7 +341,7 @@ sys.stdout.buffer.write(b)
 PY
 }
 if [ -z "$B" ]; then
-  not_ok "the Kafka mock cluster did not start ($mock; make all builds it): $(cat "$tmp/mock.err" 2>/dev/null)"
+  not_ok "the Kafka mock cluster did not start ($mock_bin; make all builds it): $(cat "$tmp/mock.err" 2>/dev/null)"
 elif produce "$golden" g && produce "$golden" g2 && produce "$tmp/mut-16.raw" mut &&
   produce "$golden" jsonl ",format=jsonl" && produce "$golden" mixed ",node=node-a" &&
   produce "$golden" mixed ",node=node-b"; then

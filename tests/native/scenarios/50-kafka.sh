@@ -61,21 +61,10 @@ waitfor() { # waitfor FILE: up to 30 s
 
 # the mock cluster: commands written to the FIFO $w/ctl (fd 3), answers in
 # $w/mock.out
-mkfifo "$w/ctl"
-"$tools/kafka-mock" --topic plain:4 --topic flap:4 --topic full:2 --topic inject:1 --topic prov:2 --topic spade:2 \
-  <"$w/ctl" >"$w/mock.out" 2>"$OUT/mock.err" &
-mock=$!
-exec 3>"$w/ctl"
-i=0
-while ! grep -q '^bootstrap ' "$w/mock.out" 2>/dev/null && [ $i -lt 100 ]; do
-  sleep 0.1
-  i=$((i + 1))
-done
-B=$(awk '/^bootstrap /{print $2}' "$w/mock.out")
+. "$(dirname "$SABPF")/../tests/tools/kafka_mock.sh"
+mock_start "$tools/kafka-mock" "$w" "$OUT/mock.err" plain:4 flap:4 full:2 inject:1 prov:2 spade:2
 cleanup() {
-  echo quit >&3
-  exec 3>&-
-  wait "$mock"
+  mock_stop
   rm -rf "$w"
 }
 if [ -z "$B" ]; then

@@ -57,16 +57,8 @@ elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }
 log() { echo "# $(elapsed) s: $*"; }
 
 # the mock cluster: commands to the FIFO $w/ctl (fd 3), answers in $w/mock.out
-mkfifo "$w/ctl"
-"$tools/kafka-mock" --topic soak:4 <"$w/ctl" >"$w/mock.out" 2>"$OUT/soak-mock.err" &
-mock=$!
-exec 3>"$w/ctl"
-i=0
-while ! grep -q '^bootstrap ' "$w/mock.out" 2>/dev/null && [ $i -lt 100 ]; do
-  sleep 0.1
-  i=$((i + 1))
-done
-B=$(awk '/^bootstrap /{print $2}' "$w/mock.out")
+. "$(dirname "$SABPF")/../tests/tools/kafka_mock.sh"
+mock_start "$tools/kafka-mock" "$w" "$OUT/soak-mock.err" soak:4
 mockctl() {
   echo "$1" >&3
   i=0
@@ -81,9 +73,7 @@ cleanup() {
   touch "$w/stop"
   [ -n "$agent" ] && kill -TERM "$agent" 2>/dev/null && wait "$agent"
   for j in $loads; do wait "$j"; done
-  echo quit >&3
-  exec 3>&-
-  wait "$mock" 2>/dev/null
+  mock_stop
   rm -rf "$pins"
   for p in $pods; do rmdir "$p" 2>/dev/null; done
   rm -rf "$w"
