@@ -684,6 +684,21 @@ static int parse_tests(const char *text, __u32 *out)
 	return 0;
 }
 
+/* Options of watch alone (train refuses them). */
+static bool watch_only(int opt)
+{
+	return opt == OPT_MODEL || opt == OPT_DOT || opt == OPT_FOLLOW || opt == OPT_RESOLVE;
+}
+
+/* Options watch takes: its own, the scoring defaults a model carries but
+ * watch may change, and the source's timeout; the rest are training
+ * parameters. */
+static bool for_watch(int opt)
+{
+	return watch_only(opt) || opt == OPT_THRESHOLD || opt == OPT_STDS || opt == OPT_TESTS ||
+	       opt == OPT_NOVELTY_FLOOR || opt == OPT_TIMEOUT || opt == '?';
+}
+
 /* What the options of a subcommand say besides the parameters. */
 struct cli {
 	const char *output; /* train: the model; watch: --dot */
@@ -703,17 +718,14 @@ static int parse_options(int argc, char **argv, bool train, struct dm_params *p,
 	cmd_getopt_reset(); /* optind 0: glibc re-reads the optstring mode */
 	while ((opt = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
 		int rc = 0;
-		if (!train && opt != OPT_THRESHOLD && opt != OPT_STDS && opt != OPT_MODEL &&
-		    opt != OPT_DOT && opt != OPT_TESTS && opt != OPT_NOVELTY_FLOOR &&
-		    opt != OPT_FOLLOW && opt != OPT_TIMEOUT && opt != OPT_RESOLVE && opt != '?') {
+		if (!train && !for_watch(opt)) {
 			fprintf(stderr,
 				"sabpf detect watch: %s is a training parameter: the model "
 				"carries it (give it to sabpf detect train)\n",
 				argv[optind - 1]);
 			return -1;
 		}
-		if (train && (opt == OPT_MODEL || opt == OPT_DOT || opt == OPT_FOLLOW ||
-			      opt == OPT_RESOLVE)) {
+		if (train && watch_only(opt)) {
 			fprintf(stderr,
 				"sabpf detect train: %s is for watch; write the "
 				"model with -o MODEL\n",

@@ -222,6 +222,7 @@ def soak(dirname, out):
         soak_run(sdir, kind, f"{kind}-soak-train", SOAK_TRAIN_SECONDS, 8000)
         trains = [r for r in runs if r["kind"] == kind and r["split"] == "train"]
         row = {"kind": kind, "seconds": m["seconds"], "rounds": m["rounds"]}
+        t0 = first_time(os.path.join(sdir, f"{kind}-soak.raw"))
         for variant, extra in (("a", []), ("b", [{"capture": f"soak/{kind}-soak-train.raw"}])):
             model = os.path.join(tmp, f"{kind}-{variant}.det")
             train(dirname, trains + extra, result["params"], model)
@@ -230,7 +231,7 @@ def soak(dirname, out):
             row["edges"] = scored["edges"]
             row[variant] = {"flagged": first is not None,
                             "first_alert_s": None if first is None else
-                            round(first - first_record_time(os.path.join(sdir, f"{kind}-soak.raw")), 3),
+                            round(first - t0, 3),
                             "tests": sorted(t for t, v in scored["tests"].items() if v["first"] is not None)}
             if variant == "b":
                 for r in runs:
@@ -245,14 +246,6 @@ def soak(dirname, out):
     with open(out, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
         f.write("\n")
-
-
-def first_record_time(raw):
-    p = subprocess.Popen([SABPF, "convert", "-o", "jsonl:-", raw], stdout=subprocess.PIPE, text=True)
-    line = p.stdout.readline()
-    p.stdout.close()
-    p.wait()
-    return parse_time(json.loads(line)["time"])
 
 
 def write_plan(path):
@@ -287,16 +280,23 @@ def import_runs(dirname, backend):
         json.dump({"smoke": False, "backend": backend, "design": "backends", "runs": runs}, f, indent=1)
 
 
-def attack_begin(raw):
-    """the time of the first record naming DIR/ATTACK_BEGIN"""
+def first_time(raw, text=""):
+    """the time of the capture's first record whose JSON line holds text
+    (any record when text is empty); None when there is none"""
     p = subprocess.Popen([SABPF, "convert", "-o", "jsonl:-", raw], stdout=subprocess.PIPE, text=True)
     found = None
     for line in p.stdout:
-        if "/ATTACK_BEGIN" in line:
+        if text in line:
             found = parse_time(json.loads(line)["time"])
             break
     p.stdout.close()
     p.wait()
+    return found
+
+
+def attack_begin(raw):
+    """the time of the first record naming DIR/ATTACK_BEGIN"""
+    found = first_time(raw, "/ATTACK_BEGIN")
     if found is None:
         sys.exit(f"eval.py: {raw} has no record of ATTACK_BEGIN: the attack did not start")
     return found
