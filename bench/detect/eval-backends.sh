@@ -7,7 +7,7 @@
 # backend and in the test VM (QEMU/TCG, Debian's cloud kernel) on the LSM
 # backend; each backend's captures are imported, scored like the main
 # evaluation (bench/detect/results/eval-trace.json, eval-lsm.json), and
-# compared in docs/detection.md. The VM half takes about an hour under TCG.
+# compared in docs/detection.md. The VM half takes most of the time (TCG).
 #
 #   bench/detect/eval-backends.sh [--kernel 6.1|6.12] [--reuse] [--only trace|lsm]
 #
